@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../data/errors.ts';
+import { createModel, listModels } from '../../models/recommender.ts';
+import { loadTrainingData, type DataSpec } from '../../train/sources.ts';
+import { evaluateHeldOut } from '../../eval/held-out.ts';
+import { getProtocol } from '../../eval/protocols.ts';
+import { collectParam, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
+import { printMetrics } from '../output.ts';
+
+/** Flags that set a model hyperparameter, and the config key each sets. */
+const HYPERPARAMETER_FLAGS: [flag: string, key: string, help: string][] = [
+  ['--factors <n>', 'factors', 'embedding size'],
+  ['--user-factors <n>', 'userFactors', 'user embedding size (match model)'],
+  ['--item-factors <n>', 'itemFactors', 'item embedding size (match model)'],
+  ['--layers <sizes>', 'layers', 'hidden layer sizes, e.g. 64,32'],
+  ['--loss <name>', 'loss', 'loss: bpr, warp, logistic, margin, adaptive-hinge, mse, mae, bce'],
+  ['--similarity <name>', 'similarity', 'dot or cosine (triplet model)'],
+  ['--margin <m>', 'margin', 'hinge margin'],
+  ['--lr <rate>', 'learningRate', 'learning rate'],
+  ['--optimizer <name>', 'optimizer', 'sgd, adagrad or adam'],
+  ['--l2 <lambda>', 'l2', 'L2 regularisation'],
+  ['--dropout <p>', 'dropout', 'dropout rate of dense layers'],
+  ['--negatives <n>', 'negatives', 'sampled negatives per positive'],
+  ['--max-sampled <n>', 'maxSampled', 'WARP: negatives tried per positive'],
+  ['--batch-size <n>', 'batchSize', 'mini-batch size (deep models)'],
+  ['--neighbors <k>', 'neighbors', 'kNN neighbourhood size'],
+  ['--lambda <l>', 'lambda', 'EASE regularisation'],
+  ['--alpha <a>', 'alpha', 'iALS confidence scale'],
+];
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train a model on a built-in dataset, a protocol or your own files, evaluate it on the held-out part, save it')
+    .option('--config <file>', 'JSON or YAML file with any of these options (flags override it)')
+    .option('--protocol <name>', 'a named evaluation protocol fixes dataset, split and labels (e.g. lightfm-ua)')
+    .option('--dataset <name>', 'built-in dataset: ml-100k, ml-1m, book-crossing, food-com')
+    .option('--split <name>', "the dataset's own split (ml-100k: ua, ub, u1..u5), or random / per-user")
+    .option('--test-ratio <r>', 'test share for random and per-user splits', '0.2')
+    .option('--train <file>', 'training interactions (CSV, TSV, Parquet)')
+    .option('--valid <file>', 'validation interactions, same format')
+    .option('--test <file>', 'test interactions, same format')
+    .option('--columns <cols>', 'user,item[,rating[,time]] by header name or 0-based position', 'user,item,rating')
+    .option('--sep <sep>', "field separator (default: tab for .tsv/.data, else ','; '\\t' for tab)")
+    .option('--header', 'the files have a header line')
+    .option('--encoding <enc>', 'utf8 or latin1', 'utf8')
+    .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
+    .option('--model <type>', 'model type (see `tastebud models`)', 'bpr')
+    .option('--epochs <n>', 'passes over the data')
+    .option('--threads <n>', 'worker threads (default: all cores)')
+    .option('--seed <n>', 'random seed; with --threads 1 training is reproducible bit for bit', '42')
+    .option('--validation-metric <m>', 'auc, precision@10, ndcg@10, rmse, ... (needs validation data)')
+    .option('--patience <n>', 'early stopping: epochs without improvement before stopping (restores the best epoch)')
+    .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
+    .option('--out <dir>', 'where to save the model (default runs/<model>)')
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress output');
+  for (const [flag, , help] of HYPERPARAMETER_FLAGS) cmd.option(flag, help);
+  cmd.action(async (opts) => {
+    const fileConfig = opts.config ? await readConfigFile(opts.config) : {};
+    const o = { ...fileConfig, ...definedOnly(opts) } as Record<string, any>;
+    const modelType = String(o.model ?? 'bpr');
+    if (!listModels().some((m) => m.type === modelType)) createModel(modelType); // throws the list of known models
+    const params: Record<string, unknown> = { ...(fileConfig.params as Record<string, unknown> | undefined) };
+    for (const [flag, key] of HYPERPARAMETER_FLAGS) {
+      const name = camel(flag.split(' ')[0].slice(2));
+      if (o[name] !== undefined) params[key] = key === 'layers' || key === 'loss' || key === 'similarity' || key === 'optimizer' ? parseListOrText(key, String(o[name])) : parseNumber(flag.split(' ')[0], String(o[name]));
+    }
+    Object.assign(params, o.param);
+    const seed = parseNumber('--seed', String(o.seed ?? 42), { integer: true });
+    const threads = o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined;
+    const epochs = o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined;
+    const log = o.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n');
+
+    let data;
+    let protocol = null;
+    let prepared = null;
+    if (o.protocol) {
+      protocol = getProtocol(String(o.protocol));
+      prepared = await protocol.prepare({ dataDir: process.env.TASTEBUD_DATA_DIR, seed });
+      data = { train: prepared.train, validation: prepared.validation, test: prepared.test, userFeatures: prepared.userFeatures, itemFeatures: prepared.itemFeatures, description: `protocol ${protocol.name}` };
+    } else {
+      const spec: DataSpec = {
+        dataset: o.dataset,
+        split: o.split,
+        testRatio: o.testRatio !== undefined ? parseNumber('--test-ratio', String(o.testRatio)) : undefined,
+        train: o.train,
+        valid: o.valid,
+        test: o.test,
+        columns: typeof o.columns === 'string' ? parseColumns(o.columns) : o.columns,
+        separator: parseSeparator(o.sep),
+        header: o.header,
+        encoding: o.encoding,
+        positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
+        dataDir: process.env.TASTEBUD_DATA_DIR,
+        seed,
+      };
+      data = await loadTrainingData(spec);
+    }
+    log(`data: ${data.description}`);
+    const model = createModel(modelType, params);
+    const patience = o.patience !== undefined ? parseNumber('--patience', String(o.patience), { integer: true, min: 1 }) : undefined;
+    const history = await model.fit(data.train, {
+      epochs,
+      threads,
+      seed,
+      validation: data.validation,
+      validationMetric: o.validationMetric,
+      earlyStopping: patience ? { patience } : false,
+      userFeatures: data.userFeatures,
+      itemFeatures: data.itemFeatures,
+      progress: !o.quiet,
+      log,
+    });
+    let metrics: Record<string, number> = {};
+    if (protocol && prepared) metrics = protocol.evaluate(model, prepared).metrics;
+    else if (data.test) metrics = evaluateHeldOut(model, data.test);
+    model.metrics = metrics;
+    const out = String(o.out ?? `runs/${modelType}`);
+    await model.save(out);
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ model: modelType, config: model.config, data: data.description, history, metrics, saved: out }, null, 2) + '\n');
+    } else {
+      if (Object.keys(metrics).length > 0) printMetrics(metrics, protocol ? `test metrics (${protocol.name})` : 'test metrics');
+      process.stdout.write(`saved ${modelType} to ${out}\n`);
+    }
+  });
+}
+
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function parseListOrText(key: string, text: string): unknown {
+  if (key !== 'layers') return text;
+  const sizes = text.split(',').map((t) => Number(t.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--layers takes positive whole numbers separated by commas, e.g. 64,32 (got "${text}")`);
+  return sizes;
+}

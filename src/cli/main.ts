@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { registerData } from './commands/data.ts';
+import { registerTrain } from './commands/train.ts';
+import { registerRecommend } from './commands/recommend.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
+import { registerModels } from './commands/models.ts';
+import { registerExperiment } from './commands/experiment.ts';
+import '../models/index.ts';
+
+/** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
+export function buildProgram(): Command {
+  const program = new Command('tastebud')
+    .description('train, evaluate and serve recommenders')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerData(program);
+  registerTrain(program);
+  registerRecommend(program);
+  registerEvaluate(program);
+  registerExperiment(program);
+  registerModels(program);
+  return program;
+}
+
+const USER_ERRORS = new Set(['DataFormatError', 'ConfigError', 'DatasetNotFoundError']);
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    const e = error as Error;
+    // Errors about the user's input are stated plainly; anything else is a bug and keeps its stack.
+    if (USER_ERRORS.has(e.name)) process.stderr.write(`tastebud: ${e.message}\n`);
+    else process.stderr.write(`tastebud: unexpected error: ${e.stack ?? e}\n`);
+    process.exitCode = 1;
+  }
+}

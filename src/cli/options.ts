@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../data/errors.ts';
+import type { ColumnMapping } from '../data/readers/columns.ts';
+
+/** `user,item,rating[,time]` (header names) or `0,1,2[,3]` (positions) → a column mapping. */
+export function parseColumns(text: string): ColumnMapping {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length < 2 || parts.length > 4 || parts.some((p) => p === '')) {
+    throw new ConfigError(`--columns takes 2 to 4 comma-separated names or positions in the order user,item[,rating[,time]] (got "${text}")`);
+  }
+  const value = (p: string): string | number => (/^\d+$/.test(p) ? Number(p) : p);
+  const [user, item, rating, time] = parts.map(value);
+  return { user, item, ...(rating !== undefined ? { rating } : {}), ...(time !== undefined ? { time } : {}) };
+}
+
+/** Escapes people type for separators: '\t', 'tab', '\\t'. */
+export function parseSeparator(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text === '\\t' || text === 'tab' || text === 'TAB') return '\t';
+  return text;
+}
+
+/** A hyperparameter value from the command line: numbers, booleans, lists `64,32`, else a string. */
+export function parseValue(text: string): unknown {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (text.includes(',')) return text.split(',').map((t) => parseValue(t.trim()));
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) ? n : text;
+}
+
+export function parseNumber(name: string, text: string, { integer = false, min = -Infinity } = {}): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+    throw new ConfigError(`${name} must be ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''} (got "${text}")`);
+  }
+  return n;
+}
+
+/** `--param key=value` (repeatable) into an object. */
+export function collectParam(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new ConfigError(`--param takes name=value (got "${text}")`);
+  return { ...previous, [text.slice(0, at)]: parseValue(text.slice(at + 1)) };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A JSON or YAML config file as an object, with the file named in any error. */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected a mapping of options');
+    return value as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError(`${path}: ${(e as Error).message}`);
+  }
+}

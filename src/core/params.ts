@@ -1,0 +1,220 @@
+import { ConfigError } from '../data/errors.ts';
+import type { Rng } from './rng.ts';
+
+export type OptimizerName = 'sgd' | 'adagrad' | 'adam';
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  learningRate: number;
+  /** Adam moment decay rates. */
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Adagrad's starting accumulator (LightFM uses 1; 0.1 is common elsewhere). */
+  initialAccumulator?: number;
+}
+
+export type InitScheme =
+  | { kind: 'zeros' }
+  | { kind: 'constant'; value: number }
+  | { kind: 'normal'; std: number }
+  | { kind: 'uniform'; scale: number }
+  /** Glorot/Xavier uniform over (fanIn = rows, fanOut = cols) for dense weights. */
+  | { kind: 'glorot' }
+  /** He (Kaiming) normal for ReLU layers. */
+  | { kind: 'he' };
+
+/** Float32Array over a SharedArrayBuffer when `shared`, so worker threads can update it in place. */
+export function allocFloat32(length: number, shared = false): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
+}
+
+/**
+ * A trainable 2-D parameter (rows × cols, row-major) with its optimizer state. Embedding tables
+ * update row by row (`updateRow`): only the rows a step touched are read and written, with
+ * per-row Adam step counts so bias correction stays right for rarely seen rows (lazy Adam).
+ * Dense weights update all at once (`updateAll`). L2 is applied to the rows being updated
+ * (lazily), never as a sweep over a whole table.
+ */
+export class Param {
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float32Array;
+  private readonly opt: Required<OptimizerConfig>;
+  private readonly m: Float32Array | null;
+  private readonly v: Float32Array | null;
+  private readonly steps: Int32Array | null;
+
+  constructor(name: string, rows: number, cols: number, optimizer: OptimizerConfig, options: { shared?: boolean; data?: Float32Array } = {}) {
+    if (!(optimizer.learningRate > 0)) throw new ConfigError(`learning rate must be > 0, got ${optimizer.learningRate}`);
+    this.name = name;
+    this.rows = rows;
+    this.cols = cols;
+    const n = rows * cols;
+    const shared = options.shared ?? false;
+    this.data = options.data ?? allocFloat32(n, shared);
+    if (this.data.length !== n) throw new RangeError(`${name}: data length ${this.data.length} ≠ ${rows}×${cols}`);
+    this.opt = {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: optimizer.name === 'adagrad' ? 1e-7 : 1e-8,
+      initialAccumulator: 0.1,
+      ...optimizer,
+    };
+    switch (optimizer.name) {
+      case 'sgd':
+        this.m = this.v = null;
+        this.steps = null;
+        break;
+      case 'adagrad':
+        this.m = null;
+        this.v = allocFloat32(n, shared).fill(this.opt.initialAccumulator);
+        this.steps = null;
+        break;
+      case 'adam':
+        this.m = allocFloat32(n, shared);
+        this.v = allocFloat32(n, shared);
+        this.steps = shared ? new Int32Array(new SharedArrayBuffer(rows * 4)) : new Int32Array(rows);
+        break;
+      default:
+        throw new ConfigError(`unknown optimizer "${(optimizer as OptimizerConfig).name}" (expected sgd, adagrad or adam)`);
+    }
+  }
+
+  get learningRate(): number {
+    return this.opt.learningRate;
+  }
+
+  set learningRate(lr: number) {
+    this.opt.learningRate = lr;
+  }
+
+  /** Fill with an initial distribution. */
+  init(scheme: InitScheme, rng: Rng): this {
+    const d = this.data;
+    switch (scheme.kind) {
+      case 'zeros':
+        d.fill(0);
+        break;
+      case 'constant':
+        d.fill(scheme.value);
+        break;
+      case 'normal':
+        for (let i = 0; i < d.length; i++) d[i] = rng.normal(0, scheme.std);
+        break;
+      case 'uniform':
+        for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-scheme.scale, scheme.scale);
+        break;
+      case 'glorot': {
+        const a = Math.sqrt(6 / (this.rows + this.cols));
+        for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-a, a);
+        break;
+      }
+      case 'he': {
+        const std = Math.sqrt(2 / this.rows);
+        for (let i = 0; i < d.length; i++) d[i] = rng.normal(0, std);
+        break;
+      }
+    }
+    return this;
+  }
+
+  /**
+   * One optimizer step on row `row` with gradient `grad[gradOffset .. gradOffset+cols)`, plus
+   * `l2 · w` weight decay on that row. `scale` multiplies the gradient (e.g. 1/batch).
+   */
+  updateRow(row: number, grad: Float32Array, gradOffset: number, l2 = 0, scale = 1): void {
+    const cols = this.cols;
+    const base = row * cols;
+    const w = this.data;
+    const lr = this.opt.learningRate;
+    if (this.m !== null) {
+      // Adam with per-row step counts (lazy bias correction).
+      const m = this.m;
+      const v = this.v!;
+      const b1 = this.opt.beta1;
+      const b2 = this.opt.beta2;
+      const t = ++this.steps![row];
+      const c1 = 1 / (1 - Math.pow(b1, t));
+      const c2 = 1 / (1 - Math.pow(b2, t));
+      const eps = this.opt.epsilon;
+      for (let j = 0; j < cols; j++) {
+        const i = base + j;
+        const g = grad[gradOffset + j] * scale + l2 * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        w[i] -= (lr * (m[i] * c1)) / (Math.sqrt(v[i] * c2) + eps);
+      }
+    } else if (this.v !== null) {
+      const v = this.v;
+      const eps = this.opt.epsilon;
+      for (let j = 0; j < cols; j++) {
+        const i = base + j;
+        const g = grad[gradOffset + j] * scale + l2 * w[i];
+        v[i] += g * g;
+        w[i] -= (lr * g) / (Math.sqrt(v[i]) + eps);
+      }
+    } else {
+      for (let j = 0; j < cols; j++) {
+        const i = base + j;
+        w[i] -= lr * (grad[gradOffset + j] * scale + l2 * w[i]);
+      }
+    }
+  }
+
+  /** One optimizer step on every entry (dense layers), gradient laid out like `data`. */
+  updateAll(grad: Float32Array, l2 = 0, scale = 1): void {
+    if (this.m !== null) {
+      // Dense Adam: every row advances together, so the row step counters stay equal.
+      for (let r = 0; r < this.rows; r++) this.updateRow(r, grad, r * this.cols, l2, scale);
+      return;
+    }
+    const w = this.data;
+    const lr = this.opt.learningRate;
+    if (this.v !== null) {
+      const v = this.v;
+      const eps = this.opt.epsilon;
+      for (let i = 0; i < w.length; i++) {
+        const g = grad[i] * scale + l2 * w[i];
+        v[i] += g * g;
+        w[i] -= (lr * g) / (Math.sqrt(v[i]) + eps);
+      }
+    } else {
+      for (let i = 0; i < w.length; i++) w[i] -= lr * (grad[i] * scale + l2 * w[i]);
+    }
+  }
+
+  /** A view of row `row` (no copy). */
+  row(row: number): Float32Array {
+    return this.data.subarray(row * this.cols, (row + 1) * this.cols);
+  }
+
+  /** Shared buffers of the weights and optimizer state, for handing to worker threads. */
+  buffers(): { data: ArrayBufferLike; m: ArrayBufferLike | null; v: ArrayBufferLike | null; steps: ArrayBufferLike | null } {
+    return { data: this.data.buffer, m: this.m?.buffer ?? null, v: this.v?.buffer ?? null, steps: this.steps?.buffer ?? null };
+  }
+
+  /** Rebuild a Param over buffers created by another thread's `buffers()`. */
+  static fromBuffers(
+    name: string,
+    rows: number,
+    cols: number,
+    optimizer: OptimizerConfig,
+    b: { data: ArrayBufferLike; m: ArrayBufferLike | null; v: ArrayBufferLike | null; steps: ArrayBufferLike | null },
+  ): Param {
+    const p = Object.create(Param.prototype) as Param;
+    const opt = { beta1: 0.9, beta2: 0.999, epsilon: optimizer.name === 'adagrad' ? 1e-7 : 1e-8, initialAccumulator: 0.1, ...optimizer };
+    Object.assign(p, {
+      name,
+      rows,
+      cols,
+      data: new Float32Array(b.data),
+      opt,
+      m: b.m ? new Float32Array(b.m) : null,
+      v: b.v ? new Float32Array(b.v) : null,
+      steps: b.steps ? new Int32Array(b.steps) : null,
+    });
+    return p;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Label transforms: turn explicit ratings into the labels a loss wants. Each returns new
+ * Interactions sharing the id maps (and, where rows are kept, the user/item arrays).
+ */
+import { ConfigError } from './errors.ts';
+import type { Interactions } from './interactions.ts';
+
+/** value ≥ threshold → 1, else 0; keeps every row (for pointwise BCE on explicit data). */
+export function binarize(data: Interactions, threshold: number): Interactions {
+  return transformValues(data, (v) => (v >= threshold ? 1 : 0));
+}
+
+/** Keeps only rows with value ≥ threshold, each with value 1 (positive-only feedback). */
+export function positivesOnly(data: Interactions, threshold: number): Interactions {
+  const values = data.values;
+  const kept = data.filter((p) => values[p] >= threshold);
+  kept.values.fill(1);
+  return kept;
+}
+
+/** Drops rows whose value is 0 — e.g. Book-Crossing's implicit "0" next to its 1–10 ratings. */
+export function dropZeros(data: Interactions): Interactions {
+  const values = data.values;
+  return data.filter((p) => values[p] !== 0);
+}
+
+/** Keeps rows whose value is in [min, max]. */
+export function keepValues(data: Interactions, range: { min?: number; max?: number }): Interactions {
+  const { min = -Infinity, max = Infinity } = range;
+  const values = data.values;
+  return data.filter((p) => values[p] >= min && values[p] <= max);
+}
+
+/** The same pairs with `fn(value, position)` as their values. */
+export function transformValues(data: Interactions, fn: (value: number, position: number) => number): Interactions {
+  const out = new Float32Array(data.length);
+  for (let p = 0; p < out.length; p++) out[p] = fn(data.values[p], p);
+  return data.withValues(out);
+}
+
+export interface AdjustedSigmoidOptions {
+  /** Midpoint: x = a maps to the middle of [lo, hi]. */
+  a: number;
+  /** Steepness. */
+  b: number;
+  lo?: number;
+  hi?: number;
+}
+
+/**
+ * `lo + (hi − lo) / (1 + exp((a − x) · b))`: squashes a score into [lo, hi]. With the defaults
+ * lo = 1, hi = 10 it is the Book-Crossing tutorials' `1/(1+exp((a−x)·b))·9 + 1`, which maps a
+ * model's raw output onto the 1–10 rating scale.
+ */
+export function adjustedSigmoid(x: number, options: AdjustedSigmoidOptions): number {
+  const { a, b, lo = 1, hi = 10 } = options;
+  return lo + (hi - lo) / (1 + Math.exp((a - x) * b));
+}
+
+/** Linearly maps values from [from.min, from.max] to [to.min, to.max] (default [0, 1]). */
+export function rescale(
+  data: Interactions,
+  from: { min: number; max: number },
+  to: { min: number; max: number } = { min: 0, max: 1 },
+): Interactions {
+  if (!(from.max > from.min)) throw new ConfigError(`rescale needs from.max > from.min, got [${from.min}, ${from.max}]`);
+  const scale = (to.max - to.min) / (from.max - from.min);
+  return transformValues(data, (v) => to.min + (v - from.min) * scale);
+}
+
+/**
+ * Subtracts each user's mean value (users' rating habits differ: one's 3 is another's 5).
+ * Returns the means (by user index; NaN for users without rows) to add back at prediction time.
+ */
+export function centerPerUser(data: Interactions): { interactions: Interactions; userMeans: Float32Array } {
+  const sums = new Float64Array(data.numUsers);
+  const counts = data.userCounts();
+  for (let p = 0; p < data.length; p++) sums[data.users[p]] += data.values[p];
+  const userMeans = new Float32Array(data.numUsers);
+  for (let u = 0; u < userMeans.length; u++) userMeans[u] = counts[u] > 0 ? sums[u] / counts[u] : NaN;
+  return { interactions: transformValues(data, (v, p) => v - userMeans[data.users[p]]), userMeans };
+}
+
+/** Mean and population standard deviation of the values (e.g. to pick a rating threshold). */
+export function valueMoments(data: Interactions): { mean: number; std: number } {
+  let sum = 0;
+  let sq = 0;
+  for (let p = 0; p < data.length; p++) {
+    sum += data.values[p];
+    sq += data.values[p] * data.values[p];
+  }
+  const n = Math.max(1, data.length);
+  const mean = sum / n;
+  return { mean, std: Math.sqrt(Math.max(0, sq / n - mean * mean)) };
+}

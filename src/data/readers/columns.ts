@@ -1,0 +1,106 @@
+import { ConfigError, DataFormatError } from '../errors.ts';
+import type { LoadReport } from '../types.ts';
+import type { DuplicatePolicy } from '../builder.ts';
+import type { IdMap } from '../idmap.ts';
+import type { TimeFormat } from './values.ts';
+
+/** Which column holds what: a header name, or a 0-based position. */
+export interface ColumnMapping {
+  user: string | number;
+  item: string | number;
+  rating?: string | number;
+  time?: string | number;
+}
+
+/** Options every interaction reader shares (text and Parquet). */
+export interface InteractionReadOptions {
+  columns: ColumnMapping;
+  /** 'throw' (default) stops at the first bad row; 'skip' counts it in the report and goes on. */
+  onError?: 'throw' | 'skip';
+  /** Value of every interaction when there is no rating column (default 1). */
+  ratingDefault?: number;
+  /** 'auto' (default): a number is unix seconds, anything else a date such as 2003/2/19. */
+  timeFormat?: TimeFormat;
+  userIds?: IdMap;
+  itemIds?: IdMap;
+  addUnknownIds?: boolean;
+  duplicates?: DuplicatePolicy;
+}
+
+export type ColumnRole = keyof ColumnMapping;
+export const ROLES: readonly ColumnRole[] = ['user', 'item', 'rating', 'time'];
+
+/** Column positions by role (-1 for an absent optional column) and the names used in messages. */
+export interface ResolvedColumns {
+  index: Record<ColumnRole, number>;
+  name: Record<ColumnRole, string>;
+  /** Fields a row needs to hold every mapped column. */
+  minFields: number;
+}
+
+/** Whether any column is given by name (which needs a header). */
+export function usesNames(columns: ColumnMapping): boolean {
+  return ROLES.some((r) => typeof columns[r] === 'string');
+}
+
+/** Maps roles to positions, using `header` for names; names the missing column and lists the header. */
+export function resolveColumns(columns: ColumnMapping, header: string[] | null, file: string, where: 'header' | 'file' = 'header'): ResolvedColumns {
+  if (!columns || columns.user === undefined || columns.item === undefined) {
+    throw new ConfigError('columns must name at least the user and item columns, e.g. { user: 0, item: 1 }');
+  }
+  const index = { user: -1, item: -1, rating: -1, time: -1 };
+  const name = { user: 'user', item: 'item', rating: 'rating', time: 'time' };
+  let minFields = 0;
+  for (const role of ROLES) {
+    const spec = columns[role];
+    if (spec === undefined) continue;
+    let at: number;
+    if (typeof spec === 'number') {
+      if (!Number.isInteger(spec) || spec < 0) throw new ConfigError(`column position for ${role} must be an integer ≥ 0 (got ${spec})`);
+      at = spec;
+      if (header && spec >= header.length) {
+        throw new DataFormatError(`the ${role} column position ${spec} is past the last of the ${where}'s ${header.length} columns (${header.join(', ')})`, { file, line: where === 'header' ? 1 : undefined });
+      }
+      name[role] = header?.[spec] !== undefined ? header[spec] : `${role} (column ${spec})`;
+    } else {
+      if (!header) throw new ConfigError(`column "${spec}" is given by name, which needs a header (header: true)`);
+      at = header.indexOf(spec);
+      if (at === -1) at = header.findIndex((h) => h.trim() === spec.trim());
+      if (at === -1) {
+        const line = where === 'header' ? 1 : undefined;
+        throw new DataFormatError(`the ${role} column "${spec}" is not in the ${where} (columns: ${header.join(', ')})`, { file, line, field: spec });
+      }
+      name[role] = spec;
+    }
+    index[role] = at;
+    minFields = Math.max(minFields, at + 1);
+  }
+  return { index, name, minFields };
+}
+
+/**
+ * Counts skipped rows for `onError: 'skip'` (keeping the first few messages) or throws for
+ * 'throw'. Either way nothing bad is dropped silently.
+ */
+export class RowErrors {
+  static readonly EXAMPLES = 5;
+  skipped = 0;
+  readonly examples: string[] = [];
+  readonly skip: boolean;
+
+  constructor(onError: 'throw' | 'skip' = 'throw') {
+    if (onError !== 'throw' && onError !== 'skip') throw new ConfigError(`onError must be "throw" or "skip" (got "${onError}")`);
+    this.skip = onError === 'skip';
+  }
+
+  /** Throws `error`, or records it as a skipped row. */
+  report(error: DataFormatError): void {
+    if (!this.skip) throw error;
+    this.skipped++;
+    if (this.examples.length < RowErrors.EXAMPLES) this.examples.push(error.message);
+  }
+
+  toReport(file: string, rowsRead: number, duplicates: number, duplicatePolicy: string): LoadReport {
+    return { file, rowsRead, rowsSkipped: this.skipped, skippedExamples: this.examples, duplicates, duplicatePolicy };
+  }
+}

@@ -1,0 +1,167 @@
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import { InteractionsBuilder } from '../builder.ts';
+import { ConfigError, DataFormatError } from '../errors.ts';
+import type { Interactions } from '../interactions.ts';
+import type { LoadReport } from '../types.ts';
+import { resolveColumns, RowErrors, usesNames, type InteractionReadOptions } from './columns.ts';
+import { RecordSplitter } from './records.ts';
+import { parseNumber, TimeParser } from './values.ts';
+
+export interface DelimitedOptions {
+  /** Any string, e.g. ',', '\t', ';', '::'. Default by extension: .tsv/.data/.base/.test → tab, else ','. */
+  separator?: string;
+  /** Quote character (default '"'); null reads quotes as ordinary text. */
+  quote?: string | null;
+  /** Whether the first record is a header (default false; readInteractions: true when columns are named). */
+  header?: boolean;
+  /** Default 'utf8'. */
+  encoding?: 'utf8' | 'latin1';
+  /** Default true. */
+  skipEmptyLines?: boolean;
+  /** Called with the header before the first row, when there is one. */
+  onHeader?: (header: string[]) => void;
+}
+
+export type ReadInteractionsOptions = DelimitedOptions & InteractionReadOptions;
+
+export interface ReadResult {
+  interactions: Interactions;
+  report: LoadReport;
+}
+
+const TAB_EXTENSIONS = new Set(['.tsv', '.tab', '.data', '.base', '.test']);
+const CHUNK_BYTES = 1 << 20;
+
+/** The separator a file of this name most likely uses: tab for .tsv/.data/.base/.test, else ','. */
+export function defaultSeparator(path: string): string {
+  return TAB_EXTENSIONS.has(extname(path).toLowerCase()) ? '\t' : ',';
+}
+
+/**
+ * Streams the records of a delimited text file to `onRow`, which gets a reused fields array
+ * (copy what you keep) and the line on which the record starts. Quoted fields may hold the
+ * separator, doubled quotes and line breaks; CRLF and a UTF-8 byte-order mark are handled.
+ */
+export async function readDelimitedRows(
+  path: string,
+  options: DelimitedOptions,
+  onRow: (fields: string[], line: number) => void,
+): Promise<{ rows: number; header: string[] | null }> {
+  const separator = options.separator ?? defaultSeparator(path);
+  const quote = options.quote === undefined ? '"' : options.quote;
+  const encoding = options.encoding ?? 'utf8';
+  if (encoding !== 'utf8' && encoding !== 'latin1') throw new ConfigError(`encoding must be "utf8" or "latin1" (got "${encoding}")`);
+  let header: string[] | null = null;
+  let wantHeader = options.header ?? false;
+  let rows = 0;
+  const splitter = new RecordSplitter(
+    separator,
+    quote,
+    options.skipEmptyLines ?? true,
+    (fields, line) => {
+      if (wantHeader) {
+        wantHeader = false;
+        header = fields.slice();
+        options.onHeader?.(header);
+        return;
+      }
+      rows++;
+      onRow(fields, line);
+    },
+    path,
+  );
+  const decode = textDecoder(encoding, path, () => splitter.currentLine);
+  const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  for await (const chunk of stream as AsyncIterable<Buffer>) splitter.push(decode(chunk));
+  const rest = decode(null);
+  if (rest) splitter.push(rest);
+  splitter.end();
+  return { rows, header };
+}
+
+/**
+ * Chunk-by-chunk decoding (a character may straddle two chunks; a UTF-8 byte-order mark is
+ * dropped). Invalid UTF-8 is an error rather than silent U+FFFD replacements.
+ */
+function textDecoder(encoding: 'utf8' | 'latin1', file: string, line: () => number): (chunk: Buffer | null) => string {
+  if (encoding === 'latin1') return (chunk) => (chunk ? chunk.toString('latin1') : '');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  return (chunk) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      throw new DataFormatError(`the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass encoding: 'latin1'`, {
+        file,
+        line: line(),
+      });
+    }
+  };
+}
+
+/**
+ * Reads user–item interactions from a delimited text file. Bad rows raise a DataFormatError
+ * naming file, line and field — or, with `onError: 'skip'`, are counted in the report.
+ * Empty time fields mean "unknown" (NaN); `report.rowsRead` counts data rows including skipped ones.
+ */
+export async function readInteractions(path: string, options: ReadInteractionsOptions): Promise<ReadResult> {
+  if (!options?.columns) throw new ConfigError('readInteractions needs options.columns, e.g. { user: 0, item: 1, rating: 2 }');
+  const named = usesNames(options.columns);
+  if (named && options.header === false) throw new ConfigError('columns are given by name but header is false');
+  const header = options.header ?? named;
+  const separator = options.separator ?? defaultSeparator(path);
+  const errors = new RowErrors(options.onError);
+  const builder = new InteractionsBuilder({ ...options, file: path });
+  const ratingDefault = options.ratingDefault ?? 1;
+  const times = new TimeParser(options.timeFormat ?? 'auto');
+  let cols = header ? null : resolveColumns(options.columns, null, path);
+
+  const fail = (message: string, line: number, field: string): void => errors.report(new DataFormatError(message, { file: path, line, field }));
+
+  const onRow = (fields: string[], line: number): void => {
+    const c = cols!;
+    if (fields.length < c.minFields) {
+      const missing = (['user', 'item', 'rating', 'time'] as const).find((r) => c.index[r] >= fields.length)!;
+      const sep = JSON.stringify(separator);
+      return fail(`expected at least ${c.minFields} fields separated by ${sep}, found ${fields.length}`, line, c.name[missing]);
+    }
+    const user = fields[c.index.user];
+    const item = fields[c.index.item];
+    if (user === '') return fail('user id is empty', line, c.name.user);
+    if (item === '') return fail('item id is empty', line, c.name.item);
+    let value = ratingDefault;
+    if (c.index.rating >= 0) {
+      const text = fields[c.index.rating];
+      value = parseNumber(text);
+      if (value !== value) return fail(`rating ${JSON.stringify(text)} is not a number`, line, c.name.rating);
+    }
+    let time = NaN;
+    if (c.index.time >= 0) {
+      const text = fields[c.index.time];
+      if (text !== '') {
+        time = times.parse(text);
+        if (time !== time) return fail(`time ${JSON.stringify(text)} is not ${times.describe()}`, line, c.name.time);
+      }
+    }
+    if (!errors.skip) return builder.add(user, item, value, time, line);
+    try {
+      builder.add(user, item, value, time, line);
+    } catch (e) {
+      if (!(e instanceof DataFormatError)) throw e;
+      errors.report(e);
+    }
+  };
+
+  const onHeader = (h: string[]): void => {
+    cols = resolveColumns(options.columns, h, path);
+  };
+  const { rows, header: seen } = await readDelimitedRows(path, { ...options, separator, header, onHeader }, onRow);
+  if (rows === 0) {
+    throw new DataFormatError(seen ? 'the file has a header but no data rows' : 'file is empty', { file: path });
+  }
+  if (errors.skipped === rows) {
+    throw new DataFormatError(`all ${rows} rows were skipped; the first error: ${errors.examples[0]}`, { file: path });
+  }
+  const { interactions, duplicates } = builder.build();
+  return { interactions, report: errors.toReport(path, rows, duplicates, options.duplicates ?? 'last') };
+}

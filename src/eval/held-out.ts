@@ -1,0 +1,20 @@
+import type { Interactions } from '../data/interactions.ts';
+import type { Recommender } from '../models/recommender.ts';
+import { evaluateRanking } from './ranking.ts';
+import { evaluatePointwise } from './pointwise.ts';
+
+/**
+ * The default measurement of a trained model on a held-out part when no protocol is named:
+ * rating models get RMSE/MAE; ranking models get full-ranking precision/recall/NDCG@10 and
+ * per-user AUC, with the model's training items excluded from each user's ranking.
+ */
+export function evaluateHeldOut(model: Recommender, test: Interactions, options: { k?: number; relevanceThreshold?: number } = {}): Record<string, number> {
+  if (model.config.task === 'rating') {
+    const { metrics } = evaluatePointwise(model, test, { scoreKind: 'rating' });
+    return { rmse: metrics.rmse, mae: metrics.mae };
+  }
+  const k = options.k ?? 10;
+  const { metrics, usersEvaluated } = evaluateRanking(model, test, { k: [k], exclude: model.seen, relevanceThreshold: options.relevanceThreshold });
+  const pick = [`precision@${k}`, `recall@${k}`, `ndcg@${k}`, `map@${k}`, 'auc'];
+  return { ...Object.fromEntries(pick.filter((m) => m in metrics).map((m) => [m, metrics[m]])), users: usersEvaluated };
+}

@@ -1,0 +1,248 @@
+import { ConfigError } from '../data/errors.ts';
+import { IdMap } from '../data/idmap.ts';
+import { csrHas, type Csr, type Interactions } from '../data/interactions.ts';
+import type { FeatureMatrix } from '../data/types.ts';
+import { Rng } from '../core/rng.ts';
+import type { Tensor } from '../serve/safetensors.ts';
+import { topK } from '../core/topk.ts';
+import type { FitOptions, TrainingHistory } from '../train/types.ts';
+
+export interface RecommendOptions {
+  /** How many items (default 10). */
+  k?: number;
+  /** Leave out items the user interacted with in training (default true). */
+  excludeSeen?: boolean;
+  /** Keep only items for which this returns true (by item index). */
+  filter?: (item: number) => boolean;
+}
+
+export interface Recommendation {
+  /** External item id. */
+  item: string;
+  /** Dense item index. */
+  index: number;
+  score: number;
+}
+
+/** What evaluation needs of a model: scores for every item, for one user or a batch of users. */
+export interface Scorer {
+  readonly numItems: number;
+  scoreItems(user: number, out: Float32Array): void;
+  scoreUsers?(users: Int32Array, out: Float32Array): void;
+}
+
+/** Everything a model file needs to rebuild a model. */
+export interface ModelState {
+  tensors: Record<string, Tensor>;
+  /** Small JSON-able extra state (e.g. a global mean). */
+  extra?: Record<string, unknown>;
+}
+
+/** Per-epoch work handed to a model by the fit loop (src/train/fit.ts). */
+export interface EpochContext {
+  epoch: number;
+  rng: Rng;
+  threads: number;
+  options: FitOptions;
+  /** Called by a model as work progresses, fraction in [0, 1]. */
+  progress(fraction: number): void;
+}
+
+/**
+ * The one interface every model and baseline implements (after implicit's RecommenderBase):
+ * `fit`, `score`, `recommend`, `similarItems`, `save`/`load`. A subclass supplies
+ * `prepare` (allocate parameters for the data), `trainEpoch`, `scoreItems` and `getState` /
+ * `setState`; the rest (id translation, seen-item filtering, the fit loop with validation and
+ * early stopping, the model file) lives here once.
+ */
+export abstract class Recommender implements Scorer {
+  /** Registry name, e.g. `bpr`, `deepfm`; stored in the model file. */
+  abstract readonly type: string;
+  /** Hyperparameters, JSON-able, complete (defaults filled in): a model file stores them. */
+  abstract readonly config: Record<string, unknown>;
+
+  userIds = new IdMap();
+  itemIds = new IdMap();
+  /** Training interactions by user (sorted rows), for excludeSeen and fold-in. */
+  seen: Csr | null = null;
+  userFeatures: FeatureMatrix | null = null;
+  itemFeatures: FeatureMatrix | null = null;
+  history: TrainingHistory | null = null;
+  /** Final metrics, kept in the model file. */
+  metrics: Record<string, unknown> = {};
+
+  get numUsers(): number {
+    return this.userIds.size;
+  }
+
+  get numItems(): number {
+    return this.itemIds.size;
+  }
+
+  /** Allocate and initialise parameters for this training data (called once per fit). */
+  abstract prepare(train: Interactions, rng: Rng, options: FitOptions): void | Promise<void>;
+
+  /** One pass over the training data; returns the mean training loss. */
+  abstract trainEpoch(ctx: EpochContext): number | Promise<number>;
+
+  /** Scores of every item for user index `user`, written into `out` (length numItems). */
+  abstract scoreItems(user: number, out: Float32Array): void;
+
+  /** Parameters and extra state (for saving and for restoring the best epoch). */
+  abstract getState(): ModelState;
+
+  /** Restore parameters from `getState()` output (shapes already checked by the caller). */
+  abstract setState(state: ModelState): void;
+
+  /** Scores for many users at once, row-major users × items. Deep models override with batches. */
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    const n = this.numItems;
+    for (let u = 0; u < users.length; u++) this.scoreItems(users[u], out.subarray(u * n, (u + 1) * n));
+  }
+
+  /** Scores of (user, item) index pairs. Models with a cheap pairwise score override this. */
+  score(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    const out = new Float32Array(users.length);
+    const row = new Float32Array(this.numItems);
+    let last = -1;
+    for (let k = 0; k < users.length; k++) {
+      if (users[k] !== last) {
+        this.scoreItems(users[k], row);
+        last = users[k];
+      }
+      out[k] = row[items[k]];
+    }
+    return out;
+  }
+
+  /** Item vectors for `similarItems` (rows × dim), or null when the model has none. */
+  itemVectors(): { data: Float32Array; dim: number } | null {
+    return null;
+  }
+
+  /** Train on `train`; see FitOptions for epochs, validation, early stopping, threads, seed. */
+  async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
+    const { fitModel } = await import('../train/fit.ts');
+    return fitModel(this, train, options);
+  }
+
+  /** The dense index of a user given by external id (string) or index (number). */
+  userIndex(user: string | number): number {
+    if (typeof user === 'number') {
+      if (!Number.isInteger(user) || user < 0 || user >= this.numUsers) throw new ConfigError(`user index ${user} is out of range (0..${this.numUsers - 1})`);
+      return user;
+    }
+    const u = this.userIds.get(user);
+    if (u === undefined) throw new ConfigError(`unknown user "${user}": the model was trained on ${this.numUsers} users`);
+    return u;
+  }
+
+  itemIndex(item: string | number): number {
+    if (typeof item === 'number') {
+      if (!Number.isInteger(item) || item < 0 || item >= this.numItems) throw new ConfigError(`item index ${item} is out of range (0..${this.numItems - 1})`);
+      return item;
+    }
+    const i = this.itemIds.get(item);
+    if (i === undefined) throw new ConfigError(`unknown item "${item}": the model was trained on ${this.numItems} items`);
+    return i;
+  }
+
+  /** The top-k items for a user, best first, by external id. */
+  recommend(user: string | number, options: RecommendOptions = {}): Recommendation[] {
+    const u = this.userIndex(user);
+    const scores = new Float32Array(this.numItems);
+    this.scoreItems(u, scores);
+    return this.rankScores(scores, u, options);
+  }
+
+  /** Top-k of a score vector for user index `u` (or -1 for none), applying the seen/filter rules. */
+  rankScores(scores: Float32Array, u: number, options: RecommendOptions = {}): Recommendation[] {
+    const k = options.k ?? 10;
+    if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
+    const excludeSeen = options.excludeSeen ?? true;
+    if (excludeSeen && this.seen && u >= 0 && u < this.seen.rows) {
+      const { indptr, indices } = this.seen;
+      for (let p = indptr[u]; p < indptr[u + 1]; p++) scores[indices[p]] = -Infinity;
+    }
+    if (options.filter) for (let i = 0; i < scores.length; i++) if (!options.filter(i)) scores[i] = -Infinity;
+    const best = topK(scores, k);
+    const out: Recommendation[] = [];
+    for (let r = 0; r < best.length; r++) {
+      const i = best[r];
+      if (scores[i] === -Infinity) break;
+      out.push({ item: this.itemIds.id(i), index: i, score: scores[i] });
+    }
+    return out;
+  }
+
+  /** Whether the user had the item in training. */
+  hasSeen(user: number, item: number): boolean {
+    return this.seen !== null && user < this.seen.rows && csrHas(this.seen, user, item);
+  }
+
+  /** Items closest to `item` by cosine similarity of the model's item vectors. */
+  similarItems(item: string | number, k = 10): Recommendation[] {
+    const vectors = this.itemVectors();
+    if (!vectors) throw new ConfigError(`${this.type} has no item vectors, so it cannot find similar items`);
+    const i = this.itemIndex(item);
+    const { data, dim } = vectors;
+    const n = this.numItems;
+    const norms = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += data[j * dim + d] * data[j * dim + d];
+      norms[j] = Math.sqrt(s) || 1;
+    }
+    const scores = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += data[i * dim + d] * data[j * dim + d];
+      scores[j] = s / (norms[i] * norms[j]);
+    }
+    scores[i] = -Infinity;
+    return this.rankScores(scores, -1, { k, excludeSeen: false });
+  }
+
+  /** Write the model file (manifest.json + weights.safetensors) into directory `dir`. */
+  async save(dir: string): Promise<void> {
+    const { saveModel } = await import('../serve/model-file.ts');
+    await saveModel(this, dir);
+  }
+}
+
+/** Constructors by registry name, for the CLI, experiments and model files. */
+export type ModelFactory = (config: Record<string, unknown>) => Recommender;
+
+const registry = new Map<string, { factory: ModelFactory; description: string }>();
+
+export function registerModel(type: string, description: string, factory: ModelFactory): void {
+  registry.set(type, { factory, description });
+}
+
+export function createModel(type: string, config: Record<string, unknown> = {}): Recommender {
+  const entry = registry.get(type);
+  if (!entry) throw new ConfigError(`unknown model "${type}"; known models: ${[...registry.keys()].sort().join(', ')}`);
+  const model = entry.factory(config);
+  // A misspelt hyperparameter must not be silently ignored.
+  const unknown = Object.keys(config).filter((key) => !(key in model.config));
+  if (unknown.length > 0) {
+    throw new ConfigError(`model "${type}" has no hyperparameter ${unknown.map((k) => `"${k}"`).join(', ')}; it has: ${Object.keys(model.config).sort().join(', ')}`);
+  }
+  return model;
+}
+
+export function listModels(): { type: string; description: string }[] {
+  return [...registry.entries()].map(([type, e]) => ({ type, description: e.description })).sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** A tensor from a saved state, checked against the shape the model expects (clear error on mismatch). */
+export function requireTensor<T extends Tensor['data']>(state: ModelState, name: string, shape: number[], kind: new (n: number) => T = Float32Array as any): T {
+  const t = state.tensors[name];
+  if (!t) throw new ConfigError(`model file has no tensor "${name}" (has: ${Object.keys(state.tensors).join(', ')})`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ConfigError(`tensor "${name}" has shape [${t.shape}], expected [${shape}] for this model's configuration and id maps`);
+  }
+  if (!(t.data instanceof kind)) throw new ConfigError(`tensor "${name}" has the wrong dtype`);
+  return t.data as T;
+}

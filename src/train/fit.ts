@@ -1,0 +1,107 @@
+import { ConfigError } from '../data/errors.ts';
+import type { Interactions } from '../data/interactions.ts';
+import { Rng } from '../core/rng.ts';
+import { availableParallelism } from 'node:os';
+import type { Recommender, ModelState } from '../models/recommender.ts';
+import { validationScore, isLowerBetter } from './validation.ts';
+import { Progress } from './progress.ts';
+import type { EpochRecord, FitOptions, TrainingHistory } from './types.ts';
+
+/**
+ * The fit loop shared by every model: epochs, validation after each, early stopping that puts
+ * back the best epoch's parameters, a history, callbacks, progress, and loud warnings when
+ * training diverges or validation AUC sits at chance (the "DeepFM stuck at 0.45" failure).
+ */
+export async function fitModel(model: Recommender, train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
+  if (train.length === 0) throw new ConfigError('cannot fit on an empty training set');
+  const epochs = options.epochs ?? (model.config.epochs as number | undefined) ?? 10;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be a whole number ≥ 0, got ${epochs}`);
+  const threads = options.threads ?? (model.config.threads as number | undefined) ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`threads must be a whole number ≥ 1, got ${threads}`);
+  const seed = options.seed ?? (model.config.seed as number | undefined) ?? 42;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const started = performance.now();
+
+  model.userIds = train.userIds;
+  model.itemIds = train.itemIds;
+  model.seen = train.byUser();
+  model.userFeatures = options.userFeatures ?? model.userFeatures;
+  model.itemFeatures = options.itemFeatures ?? model.itemFeatures;
+  const rng = new Rng(seed);
+  await model.prepare(train, rng, options);
+
+  const validation = options.validation && options.validation.length > 0 ? options.validation : null;
+  const metric = validation ? (options.validationMetric ?? defaultMetric(model)) : null;
+  const lowerBetter = metric ? isLowerBetter(metric) : false;
+  const stopping = options.earlyStopping && validation ? options.earlyStopping : null;
+  const minDelta = stopping?.minDelta ?? 0;
+  const restoreBest = stopping ? (stopping.restoreBest ?? true) : false;
+
+  const history: TrainingHistory = { epochs: [], metric, bestEpoch: epochs, stoppedEarly: false, warnings: [], seconds: 0 };
+  const warn = (message: string): void => {
+    history.warnings.push(message);
+    options.callbacks?.onWarning?.(message);
+    log(`warning: ${message}`);
+  };
+  const progress = options.progress ? new Progress(model.type, epochs, log) : null;
+
+  let best = lowerBetter ? Infinity : -Infinity;
+  let bestState: ModelState | null = null;
+  let sinceBest = 0;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const t0 = performance.now();
+    const loss = await model.trainEpoch({ epoch, rng, threads, options, progress: (f) => progress?.update(epoch, f) });
+    const record: EpochRecord = { epoch, loss, seconds: (performance.now() - t0) / 1000 };
+    if (!Number.isFinite(loss)) {
+      warn(`training diverged at epoch ${epoch} (loss ${loss}): lower the learning rate or add L2`);
+      history.epochs.push(record);
+      history.stoppedEarly = true;
+      break;
+    }
+    if (validation && metric) {
+      record.validation = validationScore(model, validation, metric, options.validationThreshold);
+      if (metric === 'auc' && record.validation <= 0.5 && epoch >= Math.min(3, epochs)) {
+        warn(`validation AUC is ${record.validation.toFixed(4)} at epoch ${epoch}: the model ranks no better than chance (check labels, negatives and learning rate)`);
+      }
+    }
+    history.epochs.push(record);
+    progress?.epochDone(record, metric);
+    const stop = options.callbacks?.onEpochEnd?.(record) === false;
+
+    if (record.validation !== undefined) {
+      const improved = lowerBetter ? record.validation < best - minDelta : record.validation > best + minDelta;
+      if (improved) {
+        best = record.validation;
+        history.bestEpoch = epoch;
+        sinceBest = 0;
+        if (restoreBest) bestState = cloneState(model.getState());
+      } else if (stopping && ++sinceBest >= stopping.patience) {
+        history.stoppedEarly = true;
+        break;
+      }
+    } else {
+      history.bestEpoch = epoch;
+    }
+    if (stop) {
+      history.stoppedEarly = true;
+      break;
+    }
+  }
+  if (restoreBest && bestState && history.bestEpoch !== history.epochs.length) model.setState(bestState);
+  if (!restoreBest) history.bestEpoch = history.epochs.length;
+  history.seconds = (performance.now() - started) / 1000;
+  progress?.done(history);
+  model.history = history;
+  return history;
+}
+
+/** Ranking models validate on AUC, rating models (config `task: 'rating'`) on RMSE. */
+function defaultMetric(model: Recommender): string {
+  return model.config.task === 'rating' ? 'rmse' : 'auc';
+}
+
+function cloneState(state: ModelState): ModelState {
+  const tensors: ModelState['tensors'] = {};
+  for (const [name, t] of Object.entries(state.tensors)) tensors[name] = { shape: t.shape.slice(), data: t.data.slice() };
+  return { tensors, extra: state.extra ? structuredClone(state.extra) : undefined };
+}

@@ -1,0 +1,39 @@
+import type { Interactions } from '../data/interactions.ts';
+import type { Recommender } from '../models/recommender.ts';
+import { evaluateRanking } from '../eval/ranking.ts';
+import { evaluatePointwise } from '../eval/pointwise.ts';
+import { ConfigError } from '../data/errors.ts';
+
+const POINTWISE = new Set(['rmse', 'mae', 'logloss', 'accuracy', 'precision', 'recall', 'f1', 'pr_auc', 'pointwise_auc']);
+const RANKING = new Set(['auc', 'precision', 'recall', 'map', 'ndcg', 'mrr', 'hit']);
+const LOWER_IS_BETTER = new Set(['rmse', 'mae', 'logloss', 'loss']);
+
+export function isLowerBetter(metric: string): boolean {
+  return LOWER_IS_BETTER.has(metric);
+}
+
+/** Parses `name` or `name@k` and checks that it names a metric we compute. */
+export function parseMetric(metric: string): { name: string; k: number | null } {
+  const [name, kText] = metric.split('@');
+  const k = kText === undefined ? null : Number(kText);
+  if (k !== null && !(Number.isInteger(k) && k > 0)) throw new ConfigError(`metric "${metric}": k must be a positive whole number`);
+  if (!POINTWISE.has(name) && !RANKING.has(name)) {
+    throw new ConfigError(`unknown validation metric "${metric}"; use one of auc, precision@k, recall@k, map@k, ndcg@k, mrr@k, hit@k, rmse, mae, logloss, accuracy, f1`);
+  }
+  if (RANKING.has(name) && name !== 'auc' && k === null) throw new ConfigError(`metric "${metric}" needs a cut-off, e.g. ${name}@10`);
+  return { name, k };
+}
+
+/** One validation number for the fit loop: ranking metrics exclude the training items. */
+export function validationScore(model: Recommender, validation: Interactions, metric: string, threshold?: number): number {
+  const { name, k } = parseMetric(metric);
+  if (POINTWISE.has(name) && !(name === 'precision' || name === 'recall') ) {
+    const key = name === 'pointwise_auc' ? 'auc' : name;
+    return evaluatePointwise(model, validation, { threshold, scoreKind: model.config.task === 'rating' ? 'rating' : 'logit' }).metrics[key];
+  }
+  if ((name === 'precision' || name === 'recall') && k === null) {
+    return evaluatePointwise(model, validation, { threshold, scoreKind: model.config.task === 'rating' ? 'rating' : 'logit' }).metrics[name];
+  }
+  const result = evaluateRanking(model, validation, { k: [k ?? 10], exclude: model.seen, relevanceThreshold: threshold });
+  return result.metrics[name === 'auc' ? 'auc' : `${name}@${k}`];
+}

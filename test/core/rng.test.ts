@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/core/rng.ts';
+
+test('the same seed gives the same stream, another seed another', () => {
+  const a = new Rng(1), b = new Rng(1), c = new Rng(2);
+  const xs = Array.from({ length: 5 }, () => a.nextUint32());
+  assert.deepEqual(xs, Array.from({ length: 5 }, () => b.nextUint32()));
+  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => c.nextUint32()));
+});
+
+test('uniform and normal draws have the right moments', () => {
+  const rng = new Rng(3);
+  let s = 0, s2 = 0, n = 200_000, ints = new Int32Array(10);
+  for (let i = 0; i < n; i++) {
+    const z = rng.normal();
+    s += z;
+    s2 += z * z;
+    ints[rng.int(10)]++;
+  }
+  assert.ok(Math.abs(s / n) < 0.01);
+  assert.ok(Math.abs(s2 / n - 1) < 0.02);
+  for (const c of ints) assert.ok(Math.abs(c / n - 0.1) < 0.005);
+});
+
+test('permutation holds every index once', () => {
+  const p = new Rng(5).permutation(100);
+  assert.deepEqual([...p].sort((a, b) => a - b), [...Array(100).keys()]);
+});
