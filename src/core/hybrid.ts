@@ -34,7 +34,11 @@ export class HybridEmbedding {
   readonly feat: Param | null;
   readonly features: FeatureMatrix | null;
 
-  constructor(options: HybridEmbeddingOptions) {
+  /**
+   * `tables`: existing parameters to wrap instead of allocating (a worker thread rebuilding the
+   * embedding over shared buffers, or a model restoring saved weights).
+   */
+  constructor(options: HybridEmbeddingOptions, tables?: { id: Param | null; feat: Param | null }) {
     const name = options.name ?? 'embedding';
     const useIdentity = options.useIdentity ?? true;
     this.dim = options.dim;
@@ -45,6 +49,11 @@ export class HybridEmbedding {
       throw new ConfigError(`${name}: feature matrix has ${this.features.rows} rows, the id map has ${options.rows}`);
     }
     const shared = options.shared ?? false;
+    if (tables) {
+      this.id = tables.id;
+      this.feat = tables.feat;
+      return;
+    }
     this.id = useIdentity ? new Param(`${name}.id`, options.rows, options.dim, options.optimizer, { shared }) : null;
     this.feat = this.features ? new Param(`${name}.features`, this.features.numFeatures, options.dim, options.optimizer, { shared }) : null;
   }
@@ -128,8 +137,8 @@ export class HybridBias {
   readonly table: HybridEmbedding;
   private readonly g = new Float32Array(1);
 
-  constructor(options: Omit<HybridEmbeddingOptions, 'dim'>) {
-    this.table = new HybridEmbedding({ ...options, dim: 1, name: options.name ?? 'bias' });
+  constructor(options: Omit<HybridEmbeddingOptions, 'dim'>, tables?: { id: Param | null; feat: Param | null }) {
+    this.table = new HybridEmbedding({ ...options, dim: 1, name: options.name ?? 'bias' }, tables);
   }
 
   params(): Param[] {

@@ -19,6 +19,8 @@ export interface InteractionsBuilderOptions {
   duplicates?: DuplicatePolicy;
   /** File name for error messages. */
   file?: string;
+  /** What the numbers passed as `line` count: text 'line's (default) or table 'row's (Parquet). */
+  positionUnit?: 'line' | 'row';
 }
 
 export interface BuildResult {
@@ -42,6 +44,7 @@ export class InteractionsBuilder {
   private readonly addUnknown: boolean;
   private readonly policy: DuplicatePolicy;
   private readonly file?: string;
+  private readonly unit: 'line' | 'row';
   private n = 0;
   private users = new Int32Array(INITIAL_CAPACITY);
   private items = new Int32Array(INITIAL_CAPACITY);
@@ -62,6 +65,7 @@ export class InteractionsBuilder {
     this.addUnknown = options.addUnknownIds ?? true;
     this.policy = options.duplicates ?? 'last';
     this.file = options.file;
+    this.unit = options.positionUnit ?? 'line';
     this.lines = this.policy === 'error' ? new Int32Array(INITIAL_CAPACITY) : null;
     if (!['keep', 'last', 'max', 'sum', 'error'].includes(this.policy)) {
       throw new RangeError(`unknown duplicates policy "${this.policy}" (keep, last, max, sum or error)`);
@@ -81,11 +85,11 @@ export class InteractionsBuilder {
     let user: number;
     if (userId === this.lastUserId) user = this.lastUser;
     else {
-      user = this.cachedLookup(this.userIds, this.userCache, userId, 'user', line);
+      user = this.idIndex('user', userId, 0, userId.length, line);
       this.lastUserId = userId;
       this.lastUser = user;
     }
-    const item = this.cachedLookup(this.itemIds, this.itemCache, itemId, 'item', line);
+    const item = this.idIndex('item', itemId, 0, itemId.length, line);
     this.addIndex(user, item, value, time, line);
   }
 
@@ -101,24 +105,30 @@ export class InteractionsBuilder {
     if (this.lines) this.lines[k] = line ?? 0;
   }
 
-  // Most ids are decimal numbers; a typed-array hash on their value is several times faster
-  // than the string-keyed Map inside IdMap, which stays the source of truth.
-  private cachedLookup(map: IdMap, cache: NumericIdCache, id: string, kind: 'user' | 'item', line?: number): number {
-    const key = canonicalInteger(id);
-    if (key < 0) return this.lookup(map, id, kind, line);
+  /**
+   * The index of the user or item id `text.slice(start, end)`, honouring `addUnknownIds`. Most
+   * ids are decimal numbers: those are found by value in a typed-array table (several times faster
+   * than IdMap's string-keyed Map, which stays the source of truth), and the id string is only
+   * made the first time it is seen — readers can pass offsets into a decoded chunk.
+   */
+  idIndex(kind: 'user' | 'item', text: string, start: number, end: number, line?: number): number {
+    const map = kind === 'user' ? this.userIds : this.itemIds;
+    const key = canonicalInteger(text, start, end);
+    if (key < 0) return this.lookup(map, text.slice(start, end), kind, line);
+    const cache = kind === 'user' ? this.userCache : this.itemCache;
     let i = cache.get(key);
     if (i < 0) {
-      i = this.lookup(map, id, kind, line);
+      i = this.lookup(map, text.slice(start, end), kind, line);
       cache.set(key, i);
     }
     return i;
   }
 
   /** The index of `id` in `map`, honouring `addUnknownIds`; throws DataFormatError otherwise. */
-  lookup(map: IdMap, id: string, kind: 'user' | 'item', line?: number): number {
+  private lookup(map: IdMap, id: string, kind: 'user' | 'item', line?: number): number {
     const i = map.get(id);
     if (i !== undefined) return i;
-    if (!this.addUnknown) throw new DataFormatError(`${kind} "${id}" is not in the id mapping`, { file: this.file, line, field: kind });
+    if (!this.addUnknown) throw this.error(`${kind} "${id}" is not in the id mapping`, line, kind);
     // Readers hand us slices of big decoded chunks; a fresh copy keeps the map from pinning them.
     return map.add((' ' + id).slice(1));
   }
@@ -126,31 +136,33 @@ export class InteractionsBuilder {
   /**
    * Resolves duplicates and returns the interactions in input order (for a merged pair, at the
    * position of the row that was kept). Times are null when no row had one. The builder is
-   * emptied so its buffers can be freed.
+   * emptied so its buffers can be freed; it can be filled again, with the same id maps.
    */
   build(): BuildResult {
     const n = this.n;
-    const users = this.users.slice(0, n);
-    const items = this.items.slice(0, n);
-    const values = this.values.slice(0, n);
-    const times = this.anyTime ? this.times.slice(0, n) : undefined;
-    const lines = this.lines?.slice(0, n) ?? null;
-    this.release();
-
+    // Views, not copies: duplicates are resolved in the builder's own buffers, then the
+    // survivors are copied once into exactly sized arrays.
+    const users = this.users.subarray(0, n);
+    const items = this.items.subarray(0, n);
+    const values = this.values.subarray(0, n);
+    const times = this.anyTime ? this.times.subarray(0, n) : undefined;
+    const lines = this.lines?.subarray(0, n) ?? null;
     const { keep, duplicates } = resolveDuplicates(users, items, values, lines, this.userIds.size, this.itemIds.size, this.policy, (user, item, first, second) => {
-      const where = first && second ? ` (lines ${first} and ${second})` : '';
-      throw new DataFormatError(`duplicate interaction for user "${this.userIds.id(user)}" and item "${this.itemIds.id(item)}"${where}`, {
-        file: this.file,
-        line: second || undefined,
-      });
+      const where = first && second ? ` (${this.unit}s ${first} and ${second})` : '';
+      throw this.error(`duplicate interaction for user "${this.userIds.id(user)}" and item "${this.itemIds.id(item)}"${where}`, second || undefined);
     });
-    const base = { userIds: this.userIds, itemIds: this.itemIds };
-    if (!keep) return { interactions: new Interactions({ ...base, users, items, values, times }), duplicates };
-    return { interactions: new Interactions({ ...base, ...compact(keep, users, items, values, times) }), duplicates };
+    const columns = keep ? compact(keep, users, items, values, times) : { users: users.slice(), items: items.slice(), values: values.slice(), times: times?.slice() };
+    this.release();
+    return { interactions: new Interactions({ ...columns, userIds: this.userIds, itemIds: this.itemIds }), duplicates };
+  }
+
+  private error(message: string, at: number | undefined, field?: string): DataFormatError {
+    if (this.unit === 'row' && at !== undefined) return new DataFormatError(`row ${at}: ${message}`, { file: this.file, field });
+    return new DataFormatError(message, { file: this.file, line: at, field });
   }
 
   private grow(): void {
-    const capacity = Math.ceil(this.users.length * GROWTH);
+    const capacity = Math.max(INITIAL_CAPACITY, Math.ceil(this.users.length * GROWTH));
     this.users = resized(this.users, capacity);
     this.items = resized(this.items, capacity);
     this.values = resized(this.values, capacity);
@@ -179,9 +191,10 @@ function resized<T extends TypedArray>(a: T, capacity: number): T {
 
 /**
  * Finds repeated (user, item) pairs and applies the policy in place on `values`. Returns a mask
- * of rows to keep, or null when every row stays. Rows are visited user by user (a stable
- * counting sort, skipped when the input is already grouped by user); within one user an
- * item-indexed marker spots a repeat in O(1), so the whole pass is linear.
+ * of rows to keep, or null when every row stays. Rows are visited user by user (after a counting
+ * sort by user that copies items and positions, so the scan reads memory in order; skipped when
+ * the input is already grouped by user); within one user an item-indexed marker spots a repeat
+ * in O(1), so the whole pass is linear.
  */
 function resolveDuplicates(
   users: Int32Array,
@@ -195,15 +208,20 @@ function resolveDuplicates(
 ): { keep: Uint8Array | null; duplicates: number } {
   const n = users.length;
   if (n < 2) return { keep: null, duplicates: 0 };
-  const order = groupedByUser(users, numUsers) ? null : countingOrder(users, numUsers);
+  const sorted = groupedByUser(users, numUsers) ? null : sortByUser(users, items, numUsers);
+  const itemAt = sorted ? sorted.items : items;
+  const start = sorted ? sorted.start : null;
+  const positions = sorted ? sorted.positions : null;
   const seenBy = new Int32Array(numItems).fill(-1); // last user whose rows held the item
   const keptAt = new Int32Array(numItems); // that user's surviving row for the item
   let duplicates = 0;
   let keep: Uint8Array | null = null;
+  let u = 0;
   for (let j = 0; j < n; j++) {
-    const p = order ? order[j] : j;
-    const u = users[p];
-    const it = items[p];
+    if (start) while (j >= start[u + 1]) u++;
+    else u = users[j];
+    const it = itemAt[j];
+    const p = positions ? positions[j] : j;
     if (seenBy[it] !== u) {
       seenBy[it] = u;
       keptAt[it] = p;
@@ -223,6 +241,23 @@ function resolveDuplicates(
   return { keep, duplicates };
 }
 
+/** A stable counting sort by user: each user's items and row positions, users in index order. */
+function sortByUser(users: Int32Array, items: Int32Array, numUsers: number) {
+  const n = users.length;
+  const start = new Int32Array(numUsers + 1);
+  for (let k = 0; k < n; k++) start[users[k] + 1]++;
+  for (let i = 0; i < numUsers; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, numUsers);
+  const sortedItems = new Int32Array(n);
+  const positions = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const at = fill[users[k]]++;
+    sortedItems[at] = items[k];
+    positions[at] = k;
+  }
+  return { start, items: sortedItems, positions };
+}
+
 /** Whether each user's rows form one contiguous run (files sorted or grouped by user). */
 function groupedByUser(users: Int32Array, numUsers: number): boolean {
   const done = new Uint8Array(numUsers);
@@ -233,17 +268,6 @@ function groupedByUser(users: Int32Array, numUsers: number): boolean {
     done[prev] = 1;
   }
   return true;
-}
-
-/** Positions 0..n-1 ordered stably by `keys` (counting sort). */
-function countingOrder(keys: Int32Array, size: number): Int32Array {
-  const n = keys.length;
-  const start = new Int32Array(size + 1);
-  for (let k = 0; k < n; k++) start[keys[k] + 1]++;
-  for (let i = 0; i < size; i++) start[i + 1] += start[i];
-  const out = new Int32Array(n);
-  for (let k = 0; k < n; k++) out[start[keys[k]]++] = k;
-  return out;
 }
 
 function compact(keep: Uint8Array, users: Int32Array, items: Int32Array, values: Float32Array, times: Float64Array | undefined) {
@@ -267,50 +291,66 @@ function compact(keep: Uint8Array, users: Int32Array, items: Int32Array, values:
   return out;
 }
 
-/** The value of a decimal id without sign or leading zeros ('7', not '007'), or -1. */
-function canonicalInteger(id: string): number {
-  const n = id.length;
-  if (n === 0 || n > 15) return -1;
-  let v = id.charCodeAt(0) - 48;
+/** The value of a decimal id in text[start, end) without sign or leading zeros ('7', not '007'), or -1. */
+function canonicalInteger(text: string, start: number, end: number): number {
+  const n = end - start;
+  if (n <= 0 || n > 15) return -1;
+  let v = text.charCodeAt(start) - 48;
   if (v < 0 || v > 9 || (v === 0 && n > 1)) return -1;
-  for (let k = 1; k < n; k++) {
-    const d = id.charCodeAt(k) - 48;
+  for (let k = start + 1; k < end; k++) {
+    const d = text.charCodeAt(k) - 48;
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }
   return v;
 }
 
-/** Open-addressing hash from integer ids (< 2^53) to indices; -1 when absent. */
+// Ids below this are looked up by value in a flat table (at most 16 MiB); larger ones are hashed.
+const DENSE_LIMIT = 1 << 22;
+
+/** Integer id → index, -1 when absent. Indices are stored + 1 so that 0 means "empty". */
 class NumericIdCache {
-  private keys = new Float64Array(1024);
-  private vals = new Int32Array(1024).fill(-1);
+  private dense = new Int32Array(0);
+  /** Open addressing over (key, index + 1) pairs side by side: one cache line per probe. */
+  private table = new Float64Array(2 * 1024);
   private count = 0;
 
   get(key: number): number {
-    const mask = this.vals.length - 1;
+    if (key < DENSE_LIMIT) return key < this.dense.length ? this.dense[key] - 1 : -1;
+    const t = this.table;
+    const mask = (t.length >> 1) - 1;
     for (let h = hash(key) & mask; ; h = (h + 1) & mask) {
-      const v = this.vals[h];
-      if (v < 0 || this.keys[h] === key) return v;
+      const v = t[2 * h + 1];
+      if (v === 0) return -1;
+      if (t[2 * h] === key) return v - 1;
     }
   }
 
-  set(key: number, value: number): void {
-    if (2 * (this.count + 1) > this.vals.length) this.rehash(this.vals.length * 2);
-    const mask = this.vals.length - 1;
+  set(key: number, index: number): void {
+    if (key < DENSE_LIMIT) {
+      if (key >= this.dense.length) {
+        const grown = new Int32Array(Math.min(DENSE_LIMIT, Math.max(1024, 2 * this.dense.length, key + 1)));
+        grown.set(this.dense);
+        this.dense = grown;
+      }
+      this.dense[key] = index + 1;
+      return;
+    }
+    if (4 * (this.count + 1) > this.table.length) this.rehash(this.table.length * 2);
+    const t = this.table;
+    const mask = (t.length >> 1) - 1;
     let h = hash(key) & mask;
-    while (this.vals[h] >= 0 && this.keys[h] !== key) h = (h + 1) & mask;
-    if (this.vals[h] < 0) this.count++;
-    this.keys[h] = key;
-    this.vals[h] = value;
+    while (t[2 * h + 1] !== 0 && t[2 * h] !== key) h = (h + 1) & mask;
+    if (t[2 * h + 1] === 0) this.count++;
+    t[2 * h] = key;
+    t[2 * h + 1] = index + 1;
   }
 
-  private rehash(capacity: number): void {
-    const { keys, vals } = this;
-    this.keys = new Float64Array(capacity);
-    this.vals = new Int32Array(capacity).fill(-1);
+  private rehash(length: number): void {
+    const old = this.table;
+    this.table = new Float64Array(length);
     this.count = 0;
-    for (let h = 0; h < vals.length; h++) if (vals[h] >= 0) this.set(keys[h], vals[h]);
+    for (let h = 0; h < old.length; h += 2) if (old[h + 1] !== 0) this.set(old[h], old[h + 1] - 1);
   }
 }
 

@@ -114,12 +114,12 @@ export class Interactions {
 }
 
 /**
- * Two stable counting sorts of (row, col, value) triples into CSR: by column, then by row, so the
- * columns of each row come out sorted (membership tests can binary-search a row).
+ * (row, col, value) triples into CSR with each row's columns sorted (membership tests can
+ * binary-search a row): a counting sort by row that reads the input in order, then a sort of each
+ * row by column. Rows are short, so the second pass stays in cache.
  */
 export function buildCsr(rowsOf: Int32Array, colsOf: Int32Array, valuesOf: Float32Array, rows: number, cols: number): Csr {
   const n = rowsOf.length;
-  const byCol = countingOrder(colsOf, cols);
   const indptr = new Int32Array(rows + 1);
   for (let k = 0; k < n; k++) indptr[rowsOf[k] + 1]++;
   for (let r = 0; r < rows; r++) indptr[r + 1] += indptr[r];
@@ -127,24 +127,41 @@ export function buildCsr(rowsOf: Int32Array, colsOf: Int32Array, valuesOf: Float
   const indices = new Int32Array(n);
   const values = new Float32Array(n);
   const order = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const k = byCol[j];
+  for (let k = 0; k < n; k++) {
     const at = fill[rowsOf[k]]++;
     indices[at] = colsOf[k];
     values[at] = valuesOf[k];
     order[at] = k;
   }
+  sortRowsByColumn(indptr, indices, values, order);
   return { rows, cols, indptr, indices, values, order };
 }
 
-/** Positions 0..n-1 stably ordered by key (counting sort). */
-function countingOrder(keys: Int32Array, size: number): Int32Array {
-  const start = new Int32Array(size + 1);
-  for (let k = 0; k < keys.length; k++) start[keys[k] + 1]++;
-  for (let i = 0; i < size; i++) start[i + 1] += start[i];
-  const out = new Int32Array(keys.length);
-  for (let k = 0; k < keys.length; k++) out[start[keys[k]]++] = k;
-  return out;
+/** Sorts each CSR row by column, stably, moving values and order along. */
+function sortRowsByColumn(indptr: Int32Array, indices: Int32Array, values: Float32Array, order: Int32Array): void {
+  const POS = 67108864; // 2^26: (column, position) packed into one exact float64 key
+  let keys = new Float64Array(0);
+  for (let r = 0; r + 1 < indptr.length; r++) {
+    const start = indptr[r];
+    const end = indptr[r + 1];
+    let sorted = true;
+    for (let p = start + 1; p < end && sorted; p++) sorted = indices[p - 1] <= indices[p];
+    if (sorted) continue;
+    const len = end - start;
+    if (keys.length < len) keys = new Float64Array(len);
+    const view = keys.subarray(0, len);
+    for (let p = 0; p < len; p++) view[p] = indices[start + p] * POS + p;
+    view.sort();
+    const idx = indices.slice(start, end);
+    const val = values.slice(start, end);
+    const ord = order.slice(start, end);
+    for (let p = 0; p < len; p++) {
+      const from = view[p] % POS;
+      indices[start + p] = idx[from];
+      values[start + p] = val[from];
+      order[start + p] = ord[from];
+    }
+  }
 }
 
 /** Whether sorted row `row` of `csr` contains column `col` (binary search). */

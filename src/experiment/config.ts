@@ -27,7 +27,18 @@ export interface FitSettings {
   earlyStopping?: EarlyStoppingSettings | false;
   /** Validation metric for this run, overriding `search.metric`. */
   metric?: string;
+  /** Which of the protocol's metadata features the model is given (default both). */
+  features?: FeatureUse;
+  /**
+   * Train on 0/1 labels instead of the raw values: value ≥ the protocol's label threshold (true)
+   * or ≥ this number → 1, else 0. For label models (logistic regression, NCF without negatives)
+   * under pointwise protocols, whose training values stay raw ratings.
+   */
+  binarize?: true | number;
 }
+
+export type FeatureUse = 'both' | 'users' | 'items' | 'none';
+const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 /** A model or baseline to train: its registry type, the search space and fit settings. */
 export interface RunSpec {
@@ -38,6 +49,23 @@ export interface RunSpec {
   fit: FitSettings;
   /** Where it sits in the file (`models[1]`), for messages. */
   path: string;
+}
+
+/** The protocol and the options its `prepare` takes. */
+export interface ProtocolSettings {
+  name: string;
+  /** Split seed (default: the protocol's own, so numbers stay comparable across experiments). */
+  seed: number | null;
+  options: {
+    /** Ranking cut-offs (full-ranking). */
+    k?: number[];
+    /** Relevance / label threshold (full-ranking, pointwise). */
+    threshold?: number;
+    /** Test fraction per user (full-ranking). */
+    testRatio?: number;
+    /** A dataset's predefined split, e.g. `ua` (full-ranking). */
+    split?: string;
+  };
 }
 
 export interface SearchSettings {
@@ -52,13 +80,28 @@ export interface SearchSettings {
   refit: boolean | null;
 }
 
+/** A data file read directly (instead of a built-in dataset), handed to the protocol as its data. */
+export interface DataFileSettings {
+  /** Absolute, or relative to the data folder (TASTEBUD_DATA_DIR), else to the experiment file. */
+  file: string;
+  /** Name shown in reports (default: the file name). */
+  name: string | null;
+  /** Column names (with a header) or 0-based positions. */
+  columns: { user: string | number; item: string | number; rating?: string | number; time?: string | number };
+  separator?: string;
+  header?: boolean;
+  encoding?: 'utf8' | 'latin1';
+  duplicates?: 'keep' | 'last' | 'max' | 'sum' | 'error';
+}
+
 export interface ExperimentConfig {
   name: string;
   description: string | null;
   /** The file it came from (null when built in code). */
   source: string | null;
-  protocol: { name: string; seed: number | null };
+  protocol: ProtocolSettings;
   dataset: string | null;
+  data: DataFileSettings | null;
   seed: number;
   /** Default threads for every fit (1 keeps runs bit-for-bit reproducible). */
   threads: number;
@@ -71,9 +114,9 @@ export interface ExperimentConfig {
 export const REFERENCE_BASELINE = 'popularity';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const TOP_KEYS = ['name', 'description', 'protocol', 'dataset', 'seed', 'threads', 'baselines', 'search', 'models'];
+const TOP_KEYS = ['name', 'description', 'protocol', 'dataset', 'data', 'seed', 'threads', 'baselines', 'search', 'models'];
 const RUN_KEYS = ['name', 'type', 'params', 'fit'];
-const FIT_KEYS = ['threads', 'earlyStopping', 'metric'];
+const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize'];
 const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'refit'];
 
 /** Reads and validates an experiment file (`.yaml`, `.yml` or `.json`). */
@@ -133,6 +176,8 @@ export function validateExperimentConfig(raw: unknown, where: Where = { file: nu
   const description = raw.description === undefined ? null : typeof raw.description === 'string' ? raw.description : (fail(['description'], `expected text, got ${describe(raw.description)}`), null);
   const protocol = parseProtocol(raw.protocol, fail);
   const dataset = raw.dataset === undefined ? null : typeof raw.dataset === 'string' && raw.dataset ? raw.dataset : (fail(['dataset'], `expected a dataset name, got ${describe(raw.dataset)}`), null);
+  const data = raw.data === undefined ? null : parseData(raw.data, fail);
+  if (data && dataset) fail(['data'], 'give either dataset (a built-in dataset) or data (a file), not both');
   const seed = raw.seed === undefined ? 42 : isWhole(raw.seed, 0) ? raw.seed : (fail(['seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), 42);
   const threads = raw.threads === undefined ? 1 : isWhole(raw.threads, 1) ? raw.threads : (fail(['threads'], `expected a whole number ≥ 1, got ${describe(raw.threads)}`), 1);
   const search = parseSearch(raw.search, fail);
@@ -173,19 +218,90 @@ export function validateExperimentConfig(raw: unknown, where: Where = { file: nu
   }
 
   if (errors.length > 0) throw new ConfigError(errors.join('\n'));
-  return { name: name!, description, source: where.file, protocol: protocol!, dataset, seed, threads, baselines, search, models };
+  return { name: name!, description, source: where.file, protocol: protocol!, dataset, data, seed, threads, baselines, search, models };
 }
 
-function parseProtocol(raw: unknown, fail: Fail): { name: string; seed: number | null } | null {
-  if (typeof raw === 'string' && raw) return { name: raw, seed: null };
+function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null {
+  if (typeof raw === 'string' && raw) return { name: raw, seed: null, options: {} };
   if (isObject(raw)) {
-    unknownKeys(raw, ['name', 'seed'], ['protocol'], fail);
-    const name = typeof raw.name === 'string' && raw.name ? raw.name : (fail(['protocol', 'name'], `expected a protocol name, got ${describe(raw.name)}`), '');
-    const seed = raw.seed === undefined ? null : isWhole(raw.seed, 0) ? raw.seed : (fail(['protocol', 'seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), null);
-    return { name, seed };
+    const at = ['protocol'];
+    unknownKeys(raw, ['name', 'seed', 'k', 'threshold', 'testRatio', 'split'], at, fail);
+    const name = typeof raw.name === 'string' && raw.name ? raw.name : (fail([...at, 'name'], `expected a protocol name, got ${describe(raw.name)}`), '');
+    const seed = raw.seed === undefined ? null : isWhole(raw.seed, 0) ? raw.seed : (fail([...at, 'seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), null);
+    const options: ProtocolSettings['options'] = {};
+    if (raw.k !== undefined) {
+      const ks = Array.isArray(raw.k) ? raw.k : [raw.k];
+      if (ks.length > 0 && ks.every((k) => isWhole(k, 1))) options.k = ks as number[];
+      else fail([...at, 'k'], `expected a positive whole number or a list of them, got ${describe(raw.k)}`);
+    }
+    if (raw.threshold !== undefined) {
+      if (typeof raw.threshold === 'number' && Number.isFinite(raw.threshold)) options.threshold = raw.threshold;
+      else fail([...at, 'threshold'], `expected a number, got ${describe(raw.threshold)}`);
+    }
+    if (raw.testRatio !== undefined) {
+      if (typeof raw.testRatio === 'number' && raw.testRatio > 0 && raw.testRatio < 1) options.testRatio = raw.testRatio;
+      else fail([...at, 'testRatio'], `expected a fraction between 0 and 1, got ${describe(raw.testRatio)}`);
+    }
+    if (raw.split !== undefined) {
+      if (typeof raw.split === 'string' && raw.split) options.split = raw.split;
+      else fail([...at, 'split'], `expected the name of a predefined split (e.g. ua), got ${describe(raw.split)}`);
+    }
+    return { name, seed, options };
   }
-  fail(['protocol'], `expected a protocol name (lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1) or { name, seed }, got ${describe(raw)}`);
+  fail(['protocol'], `expected a protocol name (lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1) or { name, seed, ... }, got ${describe(raw)}`);
   return null;
+}
+
+function parseData(raw: unknown, fail: Fail): DataFileSettings | null {
+  const at = ['data'];
+  if (!isObject(raw)) {
+    fail(at, `expected a mapping { file, columns, separator, header, encoding }, got ${describe(raw)}`);
+    return null;
+  }
+  unknownKeys(raw, ['file', 'name', 'columns', 'separator', 'header', 'encoding', 'duplicates'], at, fail);
+  const file = typeof raw.file === 'string' && raw.file ? raw.file : (fail([...at, 'file'], `expected a file path, got ${describe(raw.file)}`), '');
+  const name = raw.name === undefined ? null : typeof raw.name === 'string' ? raw.name : (fail([...at, 'name'], `expected text, got ${describe(raw.name)}`), null);
+  const columns: DataFileSettings['columns'] = { user: 0, item: 1, rating: 2 };
+  if (raw.columns !== undefined) {
+    const cols = raw.columns;
+    if (!isObject(cols)) fail([...at, 'columns'], `expected { user, item, rating?, time? } (names or 0-based positions), got ${describe(cols)}`);
+    else {
+      unknownKeys(cols, ['user', 'item', 'rating', 'time'], [...at, 'columns'], fail);
+      const column = (key: string): string | number | undefined => {
+        const v = cols[key];
+        if (v === undefined) return undefined;
+        if ((typeof v === 'string' && v) || isWhole(v, 0)) return v as string | number;
+        fail([...at, 'columns', key], `expected a column name or 0-based position, got ${describe(v)}`);
+        return undefined;
+      };
+      if (cols.user === undefined || cols.item === undefined) fail([...at, 'columns'], 'needs at least user and item');
+      columns.user = column('user') ?? 0;
+      columns.item = column('item') ?? 1;
+      columns.rating = column('rating');
+      columns.time = column('time');
+      if (columns.rating === undefined) delete columns.rating;
+      if (columns.time === undefined) delete columns.time;
+    }
+  }
+  const out: DataFileSettings = { file, name, columns };
+  if (raw.separator !== undefined) {
+    if (typeof raw.separator === 'string' && raw.separator) out.separator = raw.separator;
+    else fail([...at, 'separator'], `expected a separator such as "\\t", ",", ";" or "::", got ${describe(raw.separator)}`);
+  }
+  if (raw.header !== undefined) {
+    if (typeof raw.header === 'boolean') out.header = raw.header;
+    else fail([...at, 'header'], `expected true or false, got ${describe(raw.header)}`);
+  }
+  if (raw.encoding !== undefined) {
+    if (raw.encoding === 'utf8' || raw.encoding === 'latin1') out.encoding = raw.encoding;
+    else fail([...at, 'encoding'], `expected utf8 or latin1, got ${describe(raw.encoding)}`);
+  }
+  if (raw.duplicates !== undefined) {
+    const policies = ['keep', 'last', 'max', 'sum', 'error'];
+    if (policies.includes(raw.duplicates as string)) out.duplicates = raw.duplicates as DataFileSettings['duplicates'];
+    else fail([...at, 'duplicates'], `expected one of ${policies.join(', ')}, got ${describe(raw.duplicates)}`);
+  }
+  return file ? out : null;
 }
 
 function parseSearch(raw: unknown, fail: Fail): SearchSettings {
@@ -292,7 +408,7 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
   const fit: FitSettings = {};
   if (raw === undefined) return fit;
   if (!isObject(raw)) {
-    fail(path, `expected a mapping { threads, earlyStopping, metric }, got ${describe(raw)}`);
+    fail(path, `expected a mapping { threads, earlyStopping, metric, features, binarize }, got ${describe(raw)}`);
     return fit;
   }
   unknownKeys(raw, FIT_KEYS, path, fail);
@@ -303,6 +419,14 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
   if (raw.metric !== undefined) {
     if (typeof raw.metric === 'string' && raw.metric) fit.metric = raw.metric;
     else fail([...path, 'metric'], `expected a metric name, got ${describe(raw.metric)}`);
+  }
+  if (raw.features !== undefined) {
+    if (FEATURE_USES.includes(raw.features as FeatureUse)) fit.features = raw.features as FeatureUse;
+    else fail([...path, 'features'], `expected one of ${FEATURE_USES.join(', ')}, got ${describe(raw.features)}`);
+  }
+  if (raw.binarize !== undefined && raw.binarize !== false) {
+    if (raw.binarize === true || (typeof raw.binarize === 'number' && Number.isFinite(raw.binarize))) fit.binarize = raw.binarize;
+    else fail([...path, 'binarize'], `expected true (the protocol's label threshold) or a threshold number, got ${describe(raw.binarize)}`);
   }
   const es = raw.earlyStopping;
   if (es === false) fit.earlyStopping = false;

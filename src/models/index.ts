@@ -1,1 +1,14 @@
 // Importing this module registers every model and baseline with the registry in recommender.ts.
+import './baselines/random.ts';
+import './baselines/popularity.ts';
+import './baselines/user-knn.ts';
+import './baselines/item-knn.ts';
+import './baselines/logistic-regression.ts';
+import './baselines/ials.ts';
+import './baselines/ease.ts';
+import './bilinear.ts';
+import './mf.ts';
+import './ncf.ts';
+import './match.ts';
+import './deepfm.ts';
+import './neural-rating.ts';

@@ -237,7 +237,12 @@ export function listModels(): { type: string; description: string }[] {
 }
 
 /** A tensor from a saved state, checked against the shape the model expects (clear error on mismatch). */
-export function requireTensor<T extends Tensor['data']>(state: ModelState, name: string, shape: number[], kind: new (n: number) => T = Float32Array as any): T {
+export function requireTensor<T extends Tensor['data'] = Float32Array>(
+  state: ModelState,
+  name: string,
+  shape: number[],
+  kind: new (n: number) => T = Float32Array as unknown as new (n: number) => T,
+): T {
   const t = state.tensors[name];
   if (!t) throw new ConfigError(`model file has no tensor "${name}" (has: ${Object.keys(state.tensors).join(', ')})`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {

@@ -21,6 +21,15 @@ export interface NegativeSamplerOptions {
   maxTries?: number;
 }
 
+/** What a sampler needs of the training data. */
+export interface SamplerSource {
+  /** Training interactions by user, rows sorted. */
+  csr: Csr;
+  numItems: number;
+  /** Interactions per item, for popularity sampling. */
+  itemCounts?: Int32Array;
+}
+
 /**
  * Draws negative items for a user. Rejection sampling against the user's sorted CSR row keeps
  * a draw O(log degree); when a user has seen most of the catalogue (or rejection keeps failing)
@@ -38,10 +47,15 @@ export class NegativeSampler {
   private readonly aliasProb: Float64Array | null = null;
   private readonly alias: Int32Array | null = null;
 
-  constructor(train: Interactions, options: NegativeSamplerOptions) {
+  /**
+   * `train`: the training interactions, or just their by-user CSR and item count (what a worker
+   * thread has); popularity then needs `itemCounts`.
+   */
+  constructor(train: Interactions | SamplerSource, options: NegativeSamplerOptions) {
     this.kind = options.kind;
-    this.csr = train.byUser();
-    this.numItems = train.numItems;
+    const source: SamplerSource = 'byUser' in train ? { csr: train.byUser(), numItems: train.numItems } : train;
+    this.csr = source.csr;
+    this.numItems = source.numItems;
     this.rng = options.rng;
     this.maxTries = options.maxTries ?? 32;
     if (this.numItems < 1) throw new ConfigError('cannot sample negatives from an empty item catalogue');
@@ -56,7 +70,8 @@ export class NegativeSampler {
         this.exclude = options.excludePositives ?? false;
         const alpha = options.alpha ?? 0.75;
         if (!(alpha >= 0)) throw new ConfigError(`popularity alpha must be ≥ 0, got ${alpha}`);
-        const counts = train.itemCounts();
+        const counts = 'byUser' in train ? train.itemCounts() : train.itemCounts;
+        if (!counts) throw new ConfigError('popularity sampling needs item counts');
         const w = new Float64Array(this.numItems);
         for (let i = 0; i < w.length; i++) w[i] = counts[i] > 0 ? Math.pow(counts[i], alpha) : 0;
         const table = buildAlias(w);

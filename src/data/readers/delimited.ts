@@ -5,8 +5,9 @@ import { ConfigError, DataFormatError } from '../errors.ts';
 import type { Interactions } from '../interactions.ts';
 import type { LoadReport } from '../types.ts';
 import { resolveColumns, RowErrors, usesNames, type InteractionReadOptions } from './columns.ts';
-import { RecordSplitter } from './records.ts';
-import { parseNumber, TimeParser } from './values.ts';
+import { InteractionRows } from './interaction-rows.ts';
+import { RecordSplitter, type RecordHandler, type SpanHandler } from './records.ts';
+import { TimeParser } from './values.ts';
 
 export interface DelimitedOptions {
   /** Any string, e.g. ',', '\t', ';', '::'. Default by extension: .tsv/.data/.base/.test → tab, else ','. */
@@ -48,36 +49,43 @@ export async function readDelimitedRows(
   options: DelimitedOptions,
   onRow: (fields: string[], line: number) => void,
 ): Promise<{ rows: number; header: string[] | null }> {
+  return streamRecords(path, options, onRow, null);
+}
+
+/** readDelimitedRows, optionally handing unquoted data rows to `onSpans` as offsets instead. */
+async function streamRecords(
+  path: string,
+  options: DelimitedOptions,
+  onRow: RecordHandler,
+  onSpans: SpanHandler | null,
+): Promise<{ rows: number; header: string[] | null }> {
   const separator = options.separator ?? defaultSeparator(path);
   const quote = options.quote === undefined ? '"' : options.quote;
   const encoding = options.encoding ?? 'utf8';
   if (encoding !== 'utf8' && encoding !== 'latin1') throw new ConfigError(`encoding must be "utf8" or "latin1" (got "${encoding}")`);
   let header: string[] | null = null;
   let wantHeader = options.header ?? false;
-  let rows = 0;
   const splitter = new RecordSplitter(
     separator,
     quote,
     options.skipEmptyLines ?? true,
     (fields, line) => {
-      if (wantHeader) {
-        wantHeader = false;
-        header = fields.slice();
-        options.onHeader?.(header);
-        return;
-      }
-      rows++;
-      onRow(fields, line);
+      if (!wantHeader) return onRow(fields, line);
+      wantHeader = false;
+      header = fields.slice();
+      options.onHeader?.(header);
+      splitter.spans = onSpans;
     },
     path,
   );
+  if (!wantHeader) splitter.spans = onSpans;
   const decode = textDecoder(encoding, path, () => splitter.currentLine);
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   for await (const chunk of stream as AsyncIterable<Buffer>) splitter.push(decode(chunk));
   const rest = decode(null);
   if (rest) splitter.push(rest);
   splitter.end();
-  return { rows, header };
+  return { rows: splitter.records - (header ? 1 : 0), header };
 }
 
 /**
@@ -112,50 +120,20 @@ export async function readInteractions(path: string, options: ReadInteractionsOp
   const separator = options.separator ?? defaultSeparator(path);
   const errors = new RowErrors(options.onError);
   const builder = new InteractionsBuilder({ ...options, file: path });
-  const ratingDefault = options.ratingDefault ?? 1;
   const times = new TimeParser(options.timeFormat ?? 'auto');
-  let cols = header ? null : resolveColumns(options.columns, null, path);
-
-  const fail = (message: string, line: number, field: string): void => errors.report(new DataFormatError(message, { file: path, line, field }));
-
-  const onRow = (fields: string[], line: number): void => {
-    const c = cols!;
-    if (fields.length < c.minFields) {
-      const missing = (['user', 'item', 'rating', 'time'] as const).find((r) => c.index[r] >= fields.length)!;
-      const sep = JSON.stringify(separator);
-      return fail(`expected at least ${c.minFields} fields separated by ${sep}, found ${fields.length}`, line, c.name[missing]);
-    }
-    const user = fields[c.index.user];
-    const item = fields[c.index.item];
-    if (user === '') return fail('user id is empty', line, c.name.user);
-    if (item === '') return fail('item id is empty', line, c.name.item);
-    let value = ratingDefault;
-    if (c.index.rating >= 0) {
-      const text = fields[c.index.rating];
-      value = parseNumber(text);
-      if (value !== value) return fail(`rating ${JSON.stringify(text)} is not a number`, line, c.name.rating);
-    }
-    let time = NaN;
-    if (c.index.time >= 0) {
-      const text = fields[c.index.time];
-      if (text !== '') {
-        time = times.parse(text);
-        if (time !== time) return fail(`time ${JSON.stringify(text)} is not ${times.describe()}`, line, c.name.time);
-      }
-    }
-    if (!errors.skip) return builder.add(user, item, value, time, line);
-    try {
-      builder.add(user, item, value, time, line);
-    } catch (e) {
-      if (!(e instanceof DataFormatError)) throw e;
-      errors.report(e);
-    }
-  };
-
+  const parserFor = (h: string[] | null) =>
+    new InteractionRows(builder, errors, resolveColumns(options.columns, h, path), times, options.ratingDefault ?? 1, separator, path);
+  // Without a header the columns are known now; with one, once it is read.
+  let rowParser = header ? null : parserFor(null);
   const onHeader = (h: string[]): void => {
-    cols = resolveColumns(options.columns, h, path);
+    rowParser = parserFor(h);
   };
-  const { rows, header: seen } = await readDelimitedRows(path, { ...options, separator, header, onHeader }, onRow);
+  const { rows, header: seen } = await streamRecords(
+    path,
+    { ...options, separator, header, onHeader },
+    (fields, line) => rowParser!.row(fields, line),
+    (text, bounds, count, line) => rowParser!.spans(text, bounds, count, line),
+  );
   if (rows === 0) {
     throw new DataFormatError(seen ? 'the file has a header but no data rows' : 'file is empty', { file: path });
   }

@@ -1,3 +1,4 @@
+import { isUtf8 as validUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 
 /** What a delimited text file looks like, guessed from its first bytes. */
@@ -12,9 +13,10 @@ const SEPARATORS = ['::', '\t', ';', '|', ','];
 const SAMPLE_LINES = 50;
 
 /**
- * Guesses separator, header and encoding from the first `sampleBytes` of a file: the separator
+ * Guesses separator, header and encoding from the first `sampleBytes` of a file (a non-UTF-8
+ * byte later on goes unseen: raise `sampleBytes` to check more): the separator
  * that splits the sampled lines (outside quotes) into the same number of fields, a header when the
- * first line has a word where the second has a number, latin-1 when the sample is not UTF-8.
+ * first line holds only names and the second some number, latin-1 when the sample is not UTF-8.
  */
 export async function detectFormat(path: string, sampleBytes = 64 * 1024): Promise<DetectedFormat> {
   const handle = await open(path, 'r');
@@ -37,7 +39,8 @@ export function sniffFormat(sample: Uint8Array, complete: boolean): DetectedForm
   const separator = bestSeparator(sampled);
   const first = splitLoosely(sampled[0] ?? '', separator);
   const second = splitLoosely(sampled[1] ?? '', separator);
-  const header = first.some((f, k) => !isNumeric(f) && second[k] !== undefined && isNumeric(second[k])) && first.every((f) => f !== '');
+  // Only names on the first line, some number on the second (an ISBN-like id alone is no sign).
+  const header = first.every((f) => f !== '' && !isNumeric(f)) && second.some(isNumeric);
   return { separator, quote: '"', header, encoding };
 }
 
@@ -102,10 +105,5 @@ function isUtf8(bytes: Uint8Array, complete: boolean): boolean {
     while (back < 3 && end - back - 1 >= 0 && (bytes[end - back - 1] & 0xc0) === 0x80) back++;
     if (end - back - 1 >= 0 && bytes[end - back - 1] >= 0xc0) end -= back + 1;
   }
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end));
-    return true;
-  } catch {
-    return false;
-  }
+  return validUtf8(bytes.subarray(0, end));
 }

@@ -36,7 +36,7 @@ export async function readParquetInteractions(path: string, options: ReadParquet
   if (total === 0) throw new DataFormatError('file is empty', { file: path });
 
   const errors = new RowErrors(options.onError);
-  const builder = new InteractionsBuilder({ ...options, file: path });
+  const builder = new InteractionsBuilder({ ...options, file: path, positionUnit: 'row' });
   const ratingDefault = options.ratingDefault ?? 1;
   const times = new TimeParser(options.timeFormat ?? 'auto');
   const fail = (message: string, row: number, role: ColumnRole): void =>

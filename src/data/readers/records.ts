@@ -3,6 +3,12 @@ import { DataFormatError } from '../errors.ts';
 /** Receives each record's fields (a reused array: copy what you keep) and its first line (1-based). */
 export type RecordHandler = (fields: string[], line: number) => void;
 
+/**
+ * Receives an unquoted record without making strings: field f is `text.slice(bounds[2f], bounds[2f + 1])`.
+ * `bounds` is reused; read it before returning.
+ */
+export type SpanHandler = (text: string, bounds: Int32Array, count: number, line: number) => void;
+
 const CR = 13;
 
 /**
@@ -12,7 +18,12 @@ const CR = 13;
  * separator, newlines and doubled quotes. A quote inside an unquoted field is kept literally.
  */
 export class RecordSplitter {
+  /** When set, unquoted records go here as offsets instead of to `onRecord` (quoted ones never do). */
+  spans: SpanHandler | null = null;
+  /** Records handed over so far. */
+  records = 0;
   private readonly fields: string[] = [];
+  private bounds: Int32Array = new Int32Array(64);
   private carry = '';
   /** Physical line number at which `carry` starts. */
   private line = 1;
@@ -82,8 +93,26 @@ export class RecordSplitter {
         pos = nl + 1;
         continue;
       }
+      this.records++;
       let f = 0;
       let start = pos;
+      if (this.spans) {
+        let bounds = this.bounds;
+        for (;;) {
+          if (2 * f + 2 > bounds.length) bounds = this.growBounds();
+          const s = buf.indexOf(separator, start);
+          bounds[2 * f] = start;
+          if (s === -1 || s >= lineEnd) {
+            bounds[2 * f++ + 1] = lineEnd;
+            break;
+          }
+          bounds[2 * f++ + 1] = s;
+          start = s + sepLen;
+        }
+        this.spans(buf, bounds, f, line);
+        pos = nl + 1;
+        continue;
+      }
       for (;;) {
         const s = buf.indexOf(separator, start);
         if (s === -1 || s >= lineEnd) {
@@ -98,6 +127,12 @@ export class RecordSplitter {
       pos = nl + 1;
     }
     return pos;
+  }
+
+  private growBounds(): Int32Array {
+    const grown = new Int32Array(this.bounds.length * 2);
+    grown.set(this.bounds);
+    return (this.bounds = grown);
   }
 
   /**
@@ -154,8 +189,16 @@ export class RecordSplitter {
       if (fields.length !== f) fields.length = f;
       for (let k = buf.indexOf('\n', pos); k !== -1 && k < nl; k = buf.indexOf('\n', k + 1)) this.line++;
       this.line++;
+      this.records++;
       this.onRecord(fields, startLine);
       return nl < len ? nl + 1 : len;
     }
   }
+}
+
+/** The fields of a span record as strings (into `out`, which is returned). */
+export function fieldsOf(text: string, bounds: Int32Array, count: number, out: string[] = []): string[] {
+  for (let f = 0; f < count; f++) out[f] = text.slice(bounds[2 * f], bounds[2 * f + 1]);
+  out.length = count;
+  return out;
 }

@@ -13,6 +13,9 @@
 import { ConfigError } from '../../data/errors.ts';
 import type { Csr } from '../../data/interactions.ts';
 
+/** Smallest pivot, relative to the diagonal entry it started from, that counts as positive. */
+const PIVOT_TOLERANCE = 1e-12;
+
 /** G = XᵀX (cols × cols, row-major, float64) for X given as CSR rows, plus `ridge` on the diagonal. */
 export function gram(x: Csr, ridge = 0, size = x.cols): Float64Array {
   const n = size;
@@ -63,6 +66,8 @@ export function invertSpd(a: Float64Array, n: number): Float64Array {
 export function choleskyBlocked(a: Float64Array, m: number): void {
   if (m % 4 !== 0) throw new RangeError(`blocked Cholesky needs a multiple of 4, got ${m}`);
   const s = new Float64Array(16);
+  const diagonal = new Float64Array(m);
+  for (let j = 0; j < m; j++) diagonal[j] = a[j * m + j];
   for (let jb = 0; jb < m; jb += 4) {
     if (jb > 0) {
       for (let ib = jb; ib < m; ib += 4) {
@@ -78,7 +83,8 @@ export function choleskyBlocked(a: Float64Array, m: number): void {
       const jr = j * m;
       let d = a[jr + j];
       for (let k = jb; k < j; k++) d -= a[jr + k] * a[jr + k];
-      if (!(d > 0)) throw new ConfigError(`matrix is not positive definite (pivot ${j} is ${d}); increase the regularisation`);
+      // A pivot lost to rounding (relative to its starting value) means a singular matrix.
+      if (!(d > diagonal[j] * PIVOT_TOLERANCE)) throw new ConfigError(`matrix is not positive definite (pivot ${j} is ${d}); increase the regularisation`);
       const ljj = Math.sqrt(d);
       a[jr + j] = ljj;
       for (let i = j + 1; i < m; i++) {
@@ -170,8 +176,9 @@ export function choleskySolve(a: Float64Array, n: number, b: Float64Array): bool
   for (let j = 0; j < n; j++) {
     const jr = j * n;
     let d = a[jr + j];
+    const start = d;
     for (let k = 0; k < j; k++) d -= a[jr + k] * a[jr + k];
-    if (!(d > 0)) return false;
+    if (!(d > start * PIVOT_TOLERANCE)) return false;
     const ljj = Math.sqrt(d);
     a[jr + j] = ljj;
     for (let i = j + 1; i < n; i++) {

@@ -11,7 +11,7 @@ export type Task = 'ranking' | 'rating';
 const FIT_KEYS = ['epochs', 'threads', 'seed'];
 
 /** `defaults` overlaid with the given values (undefined ones ignored); unknown keys throw. */
-export function withDefaults<T extends object>(type: string, defaults: T, given: Record<string, unknown>): T {
+export function withDefaults<T extends Record<string, unknown>>(type: string, defaults: T, given: Record<string, unknown>): T {
   const known = new Set([...Object.keys(defaults), ...FIT_KEYS]);
   const out: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(given ?? {})) {

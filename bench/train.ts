@@ -1,0 +1,130 @@
+/**
+ * Training throughput: examples per second of one epoch for each case below, on synthetic data
+ * with planted structure (~1 M positives), median of ≥ 3 epochs, plus peak RSS. Prints JSON.
+ *
+ *   node --import tsx bench/train.ts                 # every case
+ *   node --import tsx bench/train.ts bpr-64          # cases whose name contains a filter
+ *   BENCH_EPOCHS=5 BENCH_USERS=50000 node --import tsx bench/train.ts
+ *
+ * Each case is one row: add rows for other models by appending to `cases` (a model type, its
+ * config, the threads to use and how many examples one epoch processes).
+ */
+import { generateSynthetic } from '../src/data/synthetic.ts';
+import type { Interactions } from '../src/data/interactions.ts';
+import { createModel } from '../src/models/recommender.ts';
+import '../src/models/index.ts';
+
+interface BenchCase {
+  name: string;
+  model: string;
+  config: Record<string, unknown>;
+  threads: number;
+  /** Examples per epoch, for the rate (default: every train interaction = one positive/triplet). */
+  examples?: (train: Interactions) => number;
+  unit: string;
+}
+
+const cases: BenchCase[] = [];
+for (const factors of [10, 64]) {
+  for (const threads of [1, 2]) {
+    cases.push({ name: `bpr-${factors}f-${threads}t`, model: 'bpr', config: { factors, optimizer: 'adagrad' }, threads, unit: 'triplets/s' });
+  }
+}
+cases.push({ name: 'bpr-64f-sgd-1t', model: 'bpr', config: { factors: 64, optimizer: 'sgd' }, threads: 1, unit: 'triplets/s' });
+cases.push({ name: 'warp-64f-1t', model: 'warp', config: { factors: 64 }, threads: 1, unit: 'positives/s' });
+cases.push({ name: 'warp-64f-2t', model: 'warp', config: { factors: 64 }, threads: 2, unit: 'positives/s' });
+
+/**
+ * The DESIGN.md yardstick: the plainest possible one-thread BPR-SGD loop (uniform negatives, no
+ * biases, no sampler object), run on the same data in the same process, so a loaded machine
+ * shows up in both numbers and the kernel's overhead is the ratio.
+ */
+function plainBprEpoch(users: Int32Array, items: Int32Array, numItems: number, P: Float32Array, Q: Float32Array, dim: number, seed: number): void {
+  let x = seed | 1;
+  const lr = 0.05;
+  for (let k = 0; k < users.length; k++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % numItems;
+    const ub = users[k] * dim;
+    const ib = items[k] * dim;
+    const jb = j * dim;
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += P[ub + d] * (Q[ib + d] - Q[jb + d]);
+    const g = 1 / (1 + Math.exp(s));
+    for (let d = 0; d < dim; d++) {
+      const p = P[ub + d];
+      const qi = Q[ib + d];
+      const qj = Q[jb + d];
+      P[ub + d] = p + lr * g * (qi - qj);
+      Q[ib + d] = qi + lr * g * p;
+      Q[jb + d] = qj - lr * g * p;
+    }
+  }
+}
+
+function plainRates(train: Interactions, dim: number, epochs: number): number[] {
+  const P = new Float32Array(train.numUsers * dim).fill(0.01);
+  const Q = new Float32Array(train.numItems * dim).fill(0.01);
+  const rates: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const t = performance.now();
+    plainBprEpoch(train.users, train.items, train.numItems, P, Q, dim, e + 1);
+    rates.push(train.length / ((performance.now() - t) / 1000));
+  }
+  return rates;
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const epochs = Math.max(3, Number(process.env.BENCH_EPOCHS ?? 3));
+  const users = Number(process.env.BENCH_USERS ?? 50_000);
+  const t0 = performance.now();
+  const data = generateSynthetic({ users, items: 10_000, factors: 16, interactionsPerUser: 20, seed: 1 });
+  const train = data.interactions;
+  train.byUser();
+  const generated = (performance.now() - t0) / 1000;
+  const rows: Record<string, unknown>[] = [];
+  for (const dim of [10, 64]) {
+    const name = `plain-loop-${dim}f-1t`;
+    if (filters.length > 0 && !filters.some((f) => name.includes(f))) continue;
+    const rates = plainRates(train, dim, epochs);
+    rows.push({ case: name, model: 'reference', threads: 1, examplesPerEpoch: train.length, unit: 'triplets/s', median: Math.round(median(rates)), epochs: rates.map(Math.round) });
+    process.stderr.write(`${name}: ${Math.round(median(rates)).toLocaleString()} triplets/s\n`);
+  }
+  for (const c of cases) {
+    if (filters.length > 0 && !filters.some((f) => c.name.includes(f))) continue;
+    const model = createModel(c.model, { ...c.config, minParallelPositives: 0 });
+    const seconds: number[] = [];
+    await model.fit(train, { epochs, threads: c.threads, seed: 1, callbacks: { onEpochEnd: (r) => void seconds.push(r.seconds) } });
+    const n = c.examples ? c.examples(train) : train.length;
+    const rates = seconds.map((s) => n / s);
+    rows.push({
+      case: c.name,
+      model: c.model,
+      threads: c.threads,
+      config: c.config,
+      examplesPerEpoch: n,
+      unit: c.unit,
+      median: Math.round(median(rates)),
+      epochs: rates.map(Math.round),
+    });
+    process.stderr.write(`${c.name}: ${Math.round(median(rates)).toLocaleString()} ${c.unit}\n`);
+  }
+  const out = {
+    data: { users: train.numUsers, items: train.numItems, interactions: train.length, generateSeconds: +generated.toFixed(2) },
+    rows,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    node: process.version,
+  };
+  console.log(JSON.stringify(out, null, 1));
+}
+
+await main();

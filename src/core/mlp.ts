@@ -1,0 +1,129 @@
+/**
+ * A multilayer perceptron: hidden Dense layers each followed by an activation and dropout, then
+ * an optional linear output layer. Batched forward/backward over row-major buffers; the
+ * post-activation outputs are kept (activation derivatives are taken from them) and dropout
+ * writes to a separate buffer, so backward sees the undropped activations.
+ */
+import { activate, activateBackward, type Activation } from './activations.ts';
+import { Dense } from './dense.ts';
+import { Dropout } from './dropout.ts';
+import type { OptimizerConfig, Param } from './params.ts';
+import type { Rng } from './rng.ts';
+import { ConfigError } from '../data/errors.ts';
+
+export interface MlpOptions {
+  inputDim: number;
+  /** Hidden layer sizes, e.g. [64, 32]; may be empty. */
+  layers: number[];
+  /** Size of a final linear layer (e.g. 1 for a score); 0 = none, the last hidden layer is the output. */
+  outputDim?: number;
+  /** Hidden activation (default relu). */
+  activation?: Activation;
+  /** Dropout rate after each hidden layer (default 0). */
+  dropout?: number;
+  optimizer: OptimizerConfig;
+  name?: string;
+}
+
+export class Mlp {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly hidden: Dense[] = [];
+  readonly output: Dense | null;
+  readonly activation: Activation;
+  private readonly drops: Dropout[] = [];
+  /** Dropped-out copies of hidden outputs (the next layer's input) while training. */
+  private dropped: Float32Array[] = [];
+  private training = false;
+
+  constructor(rng: Rng, options: MlpOptions) {
+    const name = options.name ?? 'mlp';
+    this.inputDim = options.inputDim;
+    this.activation = options.activation ?? 'relu';
+    for (const size of options.layers) {
+      if (!(Number.isInteger(size) && size > 0)) throw new ConfigError(`${name}: layer sizes must be positive whole numbers, got [${options.layers}]`);
+    }
+    let dim = options.inputDim;
+    const init = this.activation === 'relu' ? ({ kind: 'he' } as const) : ({ kind: 'glorot' } as const);
+    options.layers.forEach((size, l) => {
+      this.hidden.push(new Dense(dim, size, rng, { optimizer: options.optimizer, init, name: `${name}.${l}` }));
+      this.drops.push(new Dropout(options.dropout ?? 0));
+      this.dropped.push(new Float32Array(0));
+      dim = size;
+    });
+    const out = options.outputDim ?? 0;
+    this.output = out > 0 ? new Dense(dim, out, rng, { optimizer: options.optimizer, init: { kind: 'glorot' }, name: `${name}.out` }) : null;
+    this.outputDim = out > 0 ? out : dim;
+  }
+
+  /** Input size of the first layer that multiplies (the first hidden layer, else the output layer). */
+  get first(): Dense | null {
+    return this.hidden[0] ?? this.output;
+  }
+
+  /**
+   * Forward n rows of x (n × inputDim). With `rng` it is a training pass (dropout on, inputs kept
+   * for backward); without, inference. Returns the output buffer (n × outputDim).
+   */
+  forwardBatch(x: Float32Array, n: number, rng: Rng | null = null): Float32Array {
+    this.training = rng !== null;
+    let h = x;
+    for (let l = 0; l < this.hidden.length; l++) h = this.hiddenStep(l, this.hidden[l].forwardBatch(h, n), n, rng);
+    return this.output ? this.output.forwardBatch(h, n) : h;
+  }
+
+  /**
+   * Inference from the first hidden layer's pre-activation z = x·W₁ + b₁ (n × layers[0]),
+   * which callers can build more cheaply from precomputed user and item parts. `z` is
+   * overwritten. Needs at least one hidden layer.
+   */
+  forwardFromFirst(z: Float32Array, n: number): Float32Array {
+    if (this.hidden.length === 0) throw new Error('forwardFromFirst needs a hidden layer');
+    this.training = false;
+    let h = this.hiddenStep(0, z, n, null);
+    for (let l = 1; l < this.hidden.length; l++) h = this.hiddenStep(l, this.hidden[l].forwardBatch(h, n), n, null);
+    return this.output ? this.output.forwardBatch(h, n) : h;
+  }
+
+  private hiddenStep(l: number, z: Float32Array, n: number, rng: Rng | null): Float32Array {
+    const size = this.hidden[l].outDim * n;
+    activate(this.activation, z, size);
+    const drop = this.drops[l];
+    if (rng === null || drop.rate === 0) return z;
+    if (this.dropped[l].length < size) this.dropped[l] = new Float32Array(size);
+    const d = this.dropped[l];
+    d.set(z.subarray(0, size));
+    drop.forwardTraining(d, size, rng);
+    return d;
+  }
+
+  /**
+   * Backward through the last training forward pass given dL/d(output) (n × outputDim, modified
+   * in place). Sets every layer's gradients and returns dL/dx (n × inputDim).
+   */
+  backwardBatch(dy: Float32Array, n: number, needInputGrad = true): Float32Array | null {
+    let g: Float32Array | null = dy;
+    if (this.output) g = this.output.backwardBatch(g, n, this.hidden.length > 0 || needInputGrad);
+    for (let l = this.hidden.length - 1; l >= 0; l--) {
+      const layer = this.hidden[l];
+      const size = layer.outDim * n;
+      if (this.training) this.drops[l].backward(g!, size);
+      activateBackward(this.activation, layer.output, g!, g!, size);
+      g = layer.backwardBatch(g!, n, l > 0 || needInputGrad);
+    }
+    return g;
+  }
+
+  /** One optimizer step on every layer (L2 on weights). */
+  updateAll(l2 = 0, scale = 1): void {
+    for (const layer of this.layers()) layer.updateAll(l2, scale);
+  }
+
+  layers(): Dense[] {
+    return this.output ? [...this.hidden, this.output] : this.hidden.slice();
+  }
+
+  params(): Param[] {
+    return this.layers().flatMap((d) => d.params());
+  }
+}

@@ -1,0 +1,104 @@
+import { Worker, parentPort, workerData } from 'node:worker_threads';
+
+/**
+ * A fixed set of worker threads running one TypeScript module, for Hogwild-style training:
+ * parameters live in SharedArrayBuffers handed over once at start (`init`), then each epoch the
+ * caller sends one small message per worker ("run your shard") and awaits the replies. Workers
+ * are unref'd so a forgotten pool never keeps the process alive; `close()` ends them.
+ *
+ * The worker module calls `serveWorker(init => handler)`; see src/models/bilinear/worker.ts.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private failure: Error | null = null;
+
+  private constructor(workers: Worker[]) {
+    this.workers = workers;
+    for (const w of workers) {
+      w.unref();
+      w.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (msg.error !== undefined) p.reject(new Error(`worker failed: ${msg.error}`));
+        else p.resolve(msg.result);
+      });
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`worker thread exited with code ${code}`));
+      });
+    }
+  }
+
+  /** Start `size` workers on `module` (a file URL or path of a .ts module), each given `init`. */
+  static async start(module: string | URL, size: number, init: unknown): Promise<WorkerPool> {
+    const href = module instanceof URL ? module.href : new URL(module, 'file://').href;
+    const entry = new URL('./worker-entry.mjs', import.meta.url);
+    const workers: Worker[] = [];
+    for (let k = 0; k < size; k++) workers.push(new Worker(entry, { workerData: { module: href, init, index: k } }));
+    const pool = new WorkerPool(workers);
+    // Wait until every worker has loaded its module and built its state.
+    await Promise.all(workers.map((_, k) => pool.send(k, { ready: true })));
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Send one message to worker k; resolves with its reply. */
+  send<T>(k: number, payload: unknown): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.workers[k].postMessage({ id, payload });
+    });
+  }
+
+  /** Message k goes to worker k; resolves with the replies in the same order. */
+  run<T>(payloads: unknown[]): Promise<T[]> {
+    return Promise.all(payloads.map((p, k) => this.send<T>(k, p)));
+  }
+
+  async close(): Promise<void> {
+    const ws = this.workers.splice(0);
+    for (const w of ws) w.removeAllListeners('exit');
+    await Promise.all(ws.map((w) => w.terminate()));
+    for (const p of this.pending.values()) p.reject(new Error('worker pool closed'));
+    this.pending.clear();
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+/**
+ * Worker side: build state from the pool's `init` once, then answer each message with
+ * `handler(payload)`. The `{ ready: true }` handshake is answered after setup.
+ */
+export function serveWorker<I, P, R>(setup: (init: I, index: number) => (payload: P) => R): void {
+  if (!parentPort) throw new Error('serveWorker must run inside a worker thread');
+  const port = parentPort;
+  let handler: ((payload: P) => R) | null = null;
+  let setupError: string | null = null;
+  try {
+    handler = setup(workerData.init as I, workerData.index as number);
+  } catch (e) {
+    setupError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  }
+  port.on('message', (msg: { id: number; payload: P & { ready?: boolean } }) => {
+    if (setupError !== null) return port.postMessage({ id: msg.id, error: setupError });
+    if (msg.payload && msg.payload.ready === true) return port.postMessage({ id: msg.id, result: true });
+    try {
+      port.postMessage({ id: msg.id, result: handler!(msg.payload) });
+    } catch (e) {
+      port.postMessage({ id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+  });
+}

@@ -1,0 +1,140 @@
+import type { InteractionsBuilder } from '../builder.ts';
+import { DataFormatError } from '../errors.ts';
+import type { ResolvedColumns, RowErrors } from './columns.ts';
+import { fieldsOf } from './records.ts';
+import { parseNumber, type TimeParser } from './values.ts';
+
+/**
+ * Turns delimited records into interactions. `row` takes fields as strings and is the one place
+ * that decides what is wrong with a row; `spans` is the fast path for unquoted records, reading
+ * numbers and integer ids straight from the decoded text, and hands anything unusual to `row`.
+ */
+export class InteractionRows {
+  private readonly scratch: string[] = [];
+
+  constructor(
+    private readonly builder: InteractionsBuilder,
+    private readonly errors: RowErrors,
+    private readonly cols: ResolvedColumns,
+    private readonly times: TimeParser,
+    private readonly ratingDefault: number,
+    private readonly separator: string,
+    private readonly file: string,
+  ) {}
+
+  readonly row = (fields: string[], line: number): void => {
+    const c = this.cols;
+    if (fields.length < c.minFields) {
+      const missing = (['user', 'item', 'rating', 'time'] as const).find((r) => c.index[r] >= fields.length)!;
+      const sep = JSON.stringify(this.separator);
+      return this.fail(`expected at least ${c.minFields} fields separated by ${sep}, found ${fields.length}`, line, c.name[missing]);
+    }
+    const user = fields[c.index.user];
+    const item = fields[c.index.item];
+    if (user === '') return this.fail('user id is empty', line, c.name.user);
+    if (item === '') return this.fail('item id is empty', line, c.name.item);
+    let value = this.ratingDefault;
+    if (c.index.rating >= 0) {
+      const text = fields[c.index.rating];
+      value = parseNumber(text);
+      if (value !== value) return this.fail(`rating ${JSON.stringify(text)} is not a number`, line, c.name.rating);
+    }
+    let time = NaN;
+    if (c.index.time >= 0) {
+      const text = fields[c.index.time];
+      if (text !== '') {
+        time = this.times.parse(text);
+        if (time !== time) return this.fail(`time ${JSON.stringify(text)} is not ${this.times.describe()}`, line, c.name.time);
+      }
+    }
+    if (!this.errors.skip) return this.builder.add(user, item, value, time, line);
+    try {
+      this.builder.add(user, item, value, time, line);
+    } catch (e) {
+      this.skipOrThrow(e);
+    }
+  };
+
+  readonly spans = (text: string, b: Int32Array, count: number, line: number): void => {
+    const c = this.cols;
+    if (count < c.minFields) return this.row(fieldsOf(text, b, count, this.scratch), line);
+    const u = 2 * c.index.user;
+    const i = 2 * c.index.item;
+    if (b[u] === b[u + 1] || b[i] === b[i + 1]) return this.row(fieldsOf(text, b, count, this.scratch), line);
+    let value = this.ratingDefault;
+    if (c.index.rating >= 0) {
+      value = numberInSpan(text, b[2 * c.index.rating], b[2 * c.index.rating + 1]);
+      if (value !== value) return this.row(fieldsOf(text, b, count, this.scratch), line);
+    }
+    let time = NaN;
+    if (c.index.time >= 0) {
+      const s = b[2 * c.index.time];
+      const e = b[2 * c.index.time + 1];
+      if (s !== e) {
+        time = this.times.format === 'iso' ? -1 : digitsInSpan(text, s, e);
+        if (time < 0) time = this.times.parse(text.slice(s, e));
+        if (time !== time) return this.row(fieldsOf(text, b, count, this.scratch), line);
+      }
+    }
+    const builder = this.builder;
+    if (!this.errors.skip) {
+      builder.addIndex(builder.idIndex('user', text, b[u], b[u + 1], line), builder.idIndex('item', text, b[i], b[i + 1], line), value, time, line);
+      return;
+    }
+    try {
+      builder.addIndex(builder.idIndex('user', text, b[u], b[u + 1], line), builder.idIndex('item', text, b[i], b[i + 1], line), value, time, line);
+    } catch (e) {
+      this.skipOrThrow(e);
+    }
+  };
+
+  private fail(message: string, line: number, field: string): void {
+    this.errors.report(new DataFormatError(message, { file: this.file, line, field }));
+  }
+
+  private skipOrThrow(e: unknown): void {
+    if (!(e instanceof DataFormatError)) throw e;
+    this.errors.report(e);
+  }
+}
+
+/** The value of plain digits in text[start, end) (at most 15), or -1. */
+function digitsInSpan(text: string, start: number, end: number): number {
+  if (end - start > 15) return -1;
+  let v = 0;
+  for (let k = start; k < end; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The number in text[start, end). Digits with an optional fraction ("4", "3.5", "7.000000") are
+ * read in place as integer / power of ten — one correctly rounded division, so exactly what
+ * Number() gives; anything else goes through parseNumber. NaN when it is not a number.
+ */
+function numberInSpan(text: string, start: number, end: number): number {
+  if (end - start <= 15) {
+    let v = 0;
+    let scale = 1;
+    let k = start;
+    for (; k < end; k++) {
+      const d = text.charCodeAt(k) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (k === end && k > start) return v;
+    if (k > start && k < end - 1 && text.charCodeAt(k) === 46) {
+      for (k++; k < end; k++) {
+        const d = text.charCodeAt(k) - 48;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+        scale *= 10;
+      }
+      if (k === end) return v / scale;
+    }
+  }
+  return parseNumber(text.slice(start, end));
+}

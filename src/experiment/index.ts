@@ -1,0 +1,8 @@
+/** Experiments: one file describes protocol, baselines, models and search; one call runs it. */
+export { runExperiment, type RunExperimentOptions } from './runner.ts';
+export { loadExperimentConfig, parseExperimentConfig, validateExperimentConfig, REFERENCE_BASELINE } from './config.ts';
+export type { ExperimentConfig, RunSpec, ParamSpace, SearchSettings, FitSettings, ProtocolSettings } from './config.ts';
+export { searchPoints, searchRun, type TrialRecord, type SearchOutcome } from './search.ts';
+export type { ExperimentResults, RunResult, EnvironmentInfo } from './results.ts';
+export { markdownReport } from '../eval/report/markdown.ts';
+export { htmlReport } from '../eval/report/html.ts';

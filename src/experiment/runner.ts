@@ -1,0 +1,338 @@
+/**
+ * Runs an experiment end to end: prepare the protocol once, search and fit every baseline and
+ * model (selection on validation only), evaluate each chosen model on test once, save the
+ * models, and write results.json, report.md and report.html. Same seed and threads: 1 → the
+ * same numbers.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { Rng } from '../core/rng.ts';
+import { ConfigError } from '../data/errors.ts';
+import type { Dataset } from '../data/types.ts';
+import { Interactions } from '../data/interactions.ts';
+import { binarize } from '../data/labels.ts';
+import { perUserSplit } from '../data/splits.ts';
+import type { Protocol, PreparedProtocol, ProtocolResult } from '../eval/protocols/types.ts';
+import { compareModels } from '../eval/significance.ts';
+import { consoleSummary } from '../eval/report/common.ts';
+import { htmlReport } from '../eval/report/html.ts';
+import { markdownReport } from '../eval/report/markdown.ts';
+import { createModel } from '../models/recommender.ts';
+import { isLowerBetter, parseMetric } from '../train/validation.ts';
+import { REFERENCE_BASELINE, loadExperimentConfig, type ExperimentConfig, type RunSpec } from './config.ts';
+import { loadDataFile } from './data.ts';
+import { resolveRunParams } from './params.ts';
+import type { EnvironmentInfo, ExperimentResults, ReferenceComparison, RunResult } from './results.ts';
+import { runSeed, searchPoints, searchRun, searchedKeys, type SearchContext } from './search.ts';
+
+export interface RunExperimentOptions {
+  /** Folder of the built-in datasets (default: $TASTEBUD_DATA_DIR, else the datasets module's default). */
+  dataDir?: string;
+  /** Results go to `<outDir>/<experiment name>/` (default `runs`). */
+  outDir?: string;
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void;
+  /** Threads for every fit, overriding the file (1 keeps runs reproducible bit for bit). */
+  threads?: number;
+  /** A protocol object to use instead of looking `config.protocol.name` up (custom protocols, tests). */
+  protocol?: Protocol;
+  /** An already loaded dataset for the protocol. */
+  data?: Dataset;
+  /** Write each final model under `models/<name>/` (default true). */
+  saveModels?: boolean;
+  /** How to reproduce this run, shown in the reports (default: `tastebud experiment <file>`). */
+  command?: string;
+}
+
+/** Runs the experiment in `config` (a file path or a validated config) and returns its results. */
+export async function runExperiment(config: string | ExperimentConfig, options: RunExperimentOptions = {}): Promise<ExperimentResults> {
+  const started = performance.now();
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const cfg = typeof config === 'string' ? await loadExperimentConfig(config) : config;
+  const threads = options.threads ?? cfg.threads;
+  await import('../models/index.ts');
+
+  // Everything that can be checked without data is checked before any data is read.
+  const runs = orderRuns(preflight(cfg));
+  const protocol = options.protocol ?? (await lookupProtocol(cfg.protocol.name, cfg.source));
+  const outDir = join(options.outDir ?? 'runs', cfg.name);
+  await mkdir(outDir, { recursive: true });
+
+  const dataDir = options.dataDir ?? process.env.TASTEBUD_DATA_DIR;
+  const data = options.data ?? (cfg.data ? await loadDataFile(cfg.data, dataDir, cfg.source) : undefined);
+  log(`${cfg.name}: preparing protocol ${protocol.name}${data ? ` on ${data.name}` : cfg.dataset ? ` on ${cfg.dataset}` : ''}`);
+  const prepared = await protocol.prepare({
+    dataDir,
+    seed: cfg.protocol.seed ?? undefined,
+    data,
+    ...(cfg.dataset ? { dataset: cfg.dataset } : {}),
+    ...cfg.protocol.options,
+  });
+  log(`  train ${prepared.train.length}, test ${prepared.test.length}${prepared.validation ? `, validation ${prepared.validation.length}` : ''} interactions`);
+
+  const { train, validation, refitOn, source } = validationSplit(prepared, cfg);
+  const metric = validationMetricFor(cfg.search.metric ?? defaultValidationMetric(protocol), protocol);
+  const threshold = thresholdFor(prepared, source, train);
+  const mainMetric = protocol.mainMetric;
+  const lowerIsBetter = isLowerBetter(mainMetric.split('@')[0]);
+  const ctxBase: Omit<SearchContext, 'search'> = {
+    train,
+    validation,
+    refitOn,
+    metric,
+    validationThreshold: threshold,
+    seed: cfg.seed,
+    threads,
+    userFeatures: prepared.userFeatures,
+    itemFeatures: prepared.itemFeatures,
+    log,
+  };
+
+  const results: RunResult[] = [];
+  let referenceResult: ProtocolResult | null = null;
+  for (const run of runs) {
+    log(`${run.name} (${run.type})`);
+    const ctx = labelled(run, { ...ctxBase, search: { strategy: cfg.search.strategy, trials: cfg.search.trials } }, prepared, cfg.source);
+    const result = await runOne(run, ctx, protocol, prepared, outDir, options.saveModels ?? true);
+    if (result.run.reference) referenceResult = result.protocolResult;
+    else if (referenceResult && result.protocolResult) result.run.vsReference = compare(result.protocolResult, referenceResult, mainMetric, lowerIsBetter);
+    results.push(result.run);
+    log(result.run.error ? `  failed: ${result.run.error}` : `  test ${mainMetric} ${fmt(result.run.metrics[mainMetric])}`);
+  }
+
+  const referenceRun = results.find((r) => r.reference)!;
+  const experiment: ExperimentResults = {
+    name: cfg.name,
+    description: cfg.description,
+    source: cfg.source,
+    config: cfg,
+    protocol: {
+      name: protocol.name,
+      description: protocol.description,
+      dataset: prepared.dataset,
+      task: protocol.task,
+      mainMetric,
+      reportMetrics: protocol.reportMetrics ?? [],
+      lowerIsBetter,
+      seed: prepared.seed,
+      sizes: prepared.sizes,
+      labelRule: prepared.labelRule,
+      notes: referenceResult?.notes ?? [],
+    },
+    seed: cfg.seed,
+    threads,
+    validation: { source, ratio: source === 'carved' ? cfg.search.validation : null, interactions: validation.length, metric },
+    runs: results,
+    reference: referenceRun.name,
+    environment: await environment(),
+    command: options.command ?? (cfg.source ? `tastebud experiment ${cfg.source}` : `runExperiment(config) with seed ${cfg.seed}`),
+    seconds: (performance.now() - started) / 1000,
+    outDir,
+  };
+  await writeFile(join(outDir, 'results.json'), JSON.stringify(experiment, null, 2) + '\n');
+  await writeFile(join(outDir, 'report.md'), markdownReport(experiment));
+  await writeFile(join(outDir, 'report.html'), htmlReport(experiment));
+  log('');
+  log(consoleSummary(experiment));
+  log(`wrote ${join(outDir, 'results.json')}, report.md, report.html`);
+  return experiment;
+}
+
+async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prepared: PreparedProtocol, outDir: string, save: boolean): Promise<{ run: RunResult; protocolResult: ProtocolResult | null }> {
+  const record: RunResult = {
+    name: run.name,
+    type: run.type,
+    baseline: run.baseline,
+    reference: run.baseline && run.type === REFERENCE_BASELINE,
+    params: {},
+    config: {},
+    metrics: {},
+    validation: null,
+    history: null,
+    selectionHistory: null,
+    search: null,
+    vsReference: null,
+    modelDir: null,
+    seconds: { search: 0, evaluate: 0 },
+    notes: [],
+  };
+  try {
+    const outcome = await searchRun(run, ctx);
+    record.params = outcome.params;
+    record.config = outcome.model.config;
+    record.history = outcome.history;
+    record.selectionHistory = outcome.selectionHistory;
+    record.validation = outcome.selectionHistory ? { metric: outcome.metric, value: outcome.validation } : null;
+    if (!outcome.selectionHistory) record.notes.push('One configuration of a one-pass model: fit once on all training data; there was nothing to select on validation.');
+    record.search = { strategy: ctx.search.strategy, keys: searchedKeys(run.params), trials: outcome.trials, bestTrial: outcome.bestTrial, metric: outcome.metric, lowerIsBetter: outcome.lowerIsBetter, refit: outcome.refit };
+    record.seconds.search = outcome.seconds;
+    const failed = outcome.trials.filter((t) => t.error).length;
+    if (failed) record.notes.push(`${failed} of ${outcome.trials.length} trials failed (see the search table).`);
+
+    const t0 = performance.now();
+    const result = await protocol.evaluate(outcome.model, prepared);
+    record.seconds.evaluate = (performance.now() - t0) / 1000;
+    record.metrics = result.metrics;
+    if (save) {
+      const dir = join(outDir, 'models', run.name);
+      outcome.model.metrics = { protocol: protocol.name, ...result.metrics };
+      await outcome.model.save(dir);
+      record.modelDir = relative(outDir, dir);
+    }
+    return { run: record, protocolResult: result };
+  } catch (err) {
+    if (err instanceof ConfigError && record.reference) throw err;
+    record.error = (err as Error).message;
+    return { run: record, protocolResult: null };
+  }
+}
+
+/** Resolves every run's params against its model's defaults and builds every trial's model once. */
+function preflight(cfg: ExperimentConfig): RunSpec[] {
+  const problems: string[] = [];
+  const resolved: RunSpec[] = [];
+  for (const run of [...cfg.baselines, ...cfg.models]) {
+    let defaults: Record<string, unknown>;
+    try {
+      defaults = createModel(run.type, {}).config;
+    } catch (err) {
+      problems.push(`${run.path}.type: ${(err as Error).message}`);
+      continue;
+    }
+    const { params, problems: found } = resolveRunParams(run, defaults);
+    problems.push(...found);
+    if (found.length) continue;
+    const spec = { ...run, params };
+    try {
+      for (const point of searchPoints(params, cfg.search, new Rng(runSeed(cfg.seed, run.name)))) {
+        try {
+          createModel(run.type, point);
+        } catch (err) {
+          problems.push(`${run.path}.params: ${(err as Error).message} (with ${JSON.stringify(point)})`);
+          break;
+        }
+      }
+    } catch (err) {
+      problems.push(`${run.path}.params: ${(err as Error).message}`);
+    }
+    resolved.push(spec);
+  }
+  if (problems.length) throw new ConfigError(problems.map((p) => `${cfg.source ?? 'experiment'}: ${p}`).join('\n'));
+  return resolved;
+}
+
+/** The reference baseline first (others are compared with it as they finish), then the file's order. */
+function orderRuns(runs: RunSpec[]): RunSpec[] {
+  const ref = runs.findIndex((r) => r.baseline && r.type === REFERENCE_BASELINE);
+  return ref <= 0 ? runs : [runs[ref], ...runs.slice(0, ref), ...runs.slice(ref + 1)];
+}
+
+async function lookupProtocol(name: string, source: string | null): Promise<Protocol> {
+  const { getProtocol } = await import('../eval/protocols.ts');
+  try {
+    return getProtocol(name);
+  } catch (err) {
+    throw new ConfigError(`${source ?? 'experiment'}: protocol: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The protocol's validation part when it has one; otherwise a per-user share of train, held out
+ * with the experiment seed, with the chosen params retrained on all of train (unless refit: false).
+ */
+function validationSplit(prepared: PreparedProtocol, cfg: ExperimentConfig): { train: Interactions; validation: Interactions; refitOn: Interactions | null; source: 'protocol' | 'carved' } {
+  if (prepared.validation && prepared.validation.length > 0) {
+    const refitOn = cfg.search.refit === true ? concat(prepared.train, prepared.validation) : null;
+    return { train: prepared.train, validation: prepared.validation, refitOn, source: 'protocol' };
+  }
+  const split = perUserSplit(prepared.train, { testRatio: cfg.search.validation, seed: cfg.seed });
+  return { train: split.train, validation: split.test, refitOn: cfg.search.refit === false ? null : prepared.train, source: 'carved' };
+}
+
+function concat(a: Interactions, b: Interactions): Interactions {
+  const cat = <T extends Int32Array | Float32Array>(x: T, y: T, make: new (n: number) => T): T => {
+    const out = new make(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return new Interactions({ users: cat(a.users, b.users, Int32Array), items: cat(a.items, b.items, Int32Array), values: cat(a.values, b.values, Float32Array), userIds: a.userIds, itemIds: a.itemIds });
+}
+
+/** With `fit.binarize`, the run trains on 0/1 labels (validation stays raw: its metric applies the threshold). */
+function labelled(run: RunSpec, ctx: SearchContext, prepared: PreparedProtocol, source: string | null): SearchContext {
+  if (run.fit.binarize === undefined) return ctx;
+  const threshold = run.fit.binarize === true ? (prepared.labelThreshold ?? prepared.relevanceThreshold) : run.fit.binarize;
+  if (threshold === undefined) throw new ConfigError(`${source ?? 'experiment'}: ${run.path}.fit.binarize: the protocol has no label threshold; give a number`);
+  return { ...ctx, train: binarize(ctx.train, threshold), refitOn: ctx.refitOn && binarize(ctx.refitOn, threshold) };
+}
+
+/** Under a pointwise protocol "auc" means the AUC over all test pairs, not the per-user ranking AUC. */
+function validationMetricFor(metric: string, protocol: Protocol): string {
+  return protocol.task !== 'ranking' && metric === 'auc' ? 'pointwise_auc' : metric;
+}
+
+/** The protocol's main metric when the fit loop can measure it on validation, else auc / rmse by task. */
+function defaultValidationMetric(protocol: Protocol): string {
+  try {
+    parseMetric(protocol.mainMetric);
+    return protocol.mainMetric;
+  } catch {
+    return protocol.task === 'rating' ? 'rmse' : 'auc';
+  }
+}
+
+/**
+ * The relevance/label threshold for validation. A validation part carved from a positives-only
+ * training set (values all 1) has no values at the test threshold: then every held-out item counts.
+ */
+function thresholdFor(prepared: PreparedProtocol, source: 'protocol' | 'carved', train: Interactions): number | undefined {
+  const threshold = prepared.relevanceThreshold ?? prepared.labelThreshold;
+  if (threshold === undefined || source === 'protocol') return threshold;
+  for (let p = 0; p < train.values.length; p++) if (train.values[p] >= threshold) return threshold;
+  return undefined;
+}
+
+function compare(result: ProtocolResult, reference: ProtocolResult, metric: string, lowerIsBetter: boolean): ReferenceComparison | null {
+  const v = result.metrics[metric];
+  const r = reference.metrics[metric];
+  if (v === undefined || r === undefined) return null;
+  const beats = Number.isFinite(v) && (Number.isNaN(r) || (lowerIsBetter ? v < r : v > r));
+  let pValue: number | null = null;
+  let test: string | null = null;
+  if (result.perUser && reference.perUser && result.perUser.values[metric] && reference.perUser.values[metric]) {
+    try {
+      const c = compareModels({ perUser: result.perUser } as never, { perUser: reference.perUser } as never, metric, { lowerIsBetter });
+      pValue = c.wilcoxon.pValue;
+      test = `Wilcoxon signed-rank over ${c.n} users`;
+    } catch {
+      // Too few shared users to test: the comparison stands on the means alone.
+    }
+  }
+  return { metric, delta: v - r, beats, pValue, test };
+}
+
+async function environment(): Promise<EnvironmentInfo> {
+  let version = 'unknown';
+  try {
+    version = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    // Running from a bundle without package.json: the version is only informative.
+  }
+  const cpuList = cpus();
+  return {
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: availableParallelism(),
+    cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    date: new Date().toISOString(),
+    tastebud: version,
+  };
+}
+
+function fmt(x: number | undefined): string {
+  return x === undefined ? '—' : x.toFixed(4);
+}

@@ -1,0 +1,30 @@
+import type { Interactions } from '../../data/interactions.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { FitOptions } from '../../train/types.ts';
+import { Recommender, type EpochContext } from '../recommender.ts';
+
+/**
+ * A model fitted in one pass with no training loss (counts, similarity tables, a matrix
+ * inverse). `prepare` keeps the data; the first epoch fits, so the fit loop's history records the
+ * time it took; any later epoch has nothing left to do. `trainEpoch` returns 0 as the loss.
+ */
+export abstract class ClosedFormRecommender extends Recommender {
+  private pending: { train: Interactions; rng: Rng; options: FitOptions } | null = null;
+
+  prepare(train: Interactions, rng: Rng, options: FitOptions): void {
+    this.pending = { train, rng, options };
+  }
+
+  trainEpoch(ctx: EpochContext): number {
+    if (this.pending) {
+      const { train, rng, options } = this.pending;
+      this.pending = null;
+      this.fitData(train, rng, options, ctx);
+    }
+    ctx.progress(1);
+    return 0;
+  }
+
+  /** Compute the model from the training data. */
+  protected abstract fitData(train: Interactions, rng: Rng, options: FitOptions, ctx: EpochContext): void;
+}

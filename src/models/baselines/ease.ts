@@ -1,0 +1,110 @@
+import type { Csr, Interactions } from '../../data/interactions.ts';
+import type { EpochContext } from '../recommender.ts';
+import { registerModel, requireTensor, type ModelState } from '../recommender.ts';
+import { ClosedFormRecommender } from './closed-form.ts';
+import { gram, invertSpd } from './dense.ts';
+import { ConfigError } from '../../data/errors.ts';
+import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
+import type { FitOptions } from '../../train/types.ts';
+import type { Rng } from '../../core/rng.ts';
+
+export type EaseConfig = {
+  /** L2 weight λ on B (default 500; Steck reports 200–1000 works across datasets). */
+  lambda: number;
+  task: 'ranking';
+  epochs: number;
+};
+
+const DEFAULTS: EaseConfig = { lambda: 500, task: 'ranking', epochs: 1 };
+
+/**
+ * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): the item–item
+ * weights B minimising ‖X − XB‖² + λ‖B‖² with diag(B) = 0 have the closed form
+ * B = I − P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹, i.e. B_ij = −P_ij / P_jj off the diagonal.
+ * X is the binary user × item matrix (every training interaction counts as one); scores are
+ * X_u·B. Items without training interactions decouple (their row of XᵀX is λ·e_i), so only the
+ * block of items that occur is inverted; their rows and columns of B are 0.
+ */
+export class Ease extends ClosedFormRecommender {
+  readonly type = 'ease';
+  readonly config: EaseConfig;
+  private b = new Float32Array(0);
+
+  constructor(config: Partial<EaseConfig> = {}) {
+    super();
+    const c = withDefaults('ease', DEFAULTS, config);
+    checkNumber('ease', 'lambda', c.lambda, 0);
+    checkOneOf('ease', 'task', c.task, ['ranking']);
+    checkInt('ease', 'epochs', c.epochs, 0);
+    this.config = c;
+  }
+
+  protected fitData(train: Interactions, _rng: Rng, _options: FitOptions, ctx: EpochContext): void {
+    const n = train.numItems;
+    const { active, x } = activeBinary(train.byUser(), n);
+    const m = active.length;
+    let p: Float64Array;
+    try {
+      p = invertSpd(gram(x, this.config.lambda, m), m);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new ConfigError(`ease: XᵀX + λI is not positive definite with lambda = ${this.config.lambda} (items with identical or nested user sets); use lambda > 0`);
+    }
+    ctx.progress(0.9);
+    const b = new Float32Array(n * n);
+    for (let r = 0; r < m; r++) {
+      const row = active[r] * n;
+      for (let c = 0; c < m; c++) if (c !== r) b[row + active[c]] = -p[r * m + c] / p[c * m + c];
+    }
+    this.b = b;
+  }
+
+  /** The item–item weight matrix B (items × items, row-major): score_j = Σ_{i ∈ I_u} B_ij. */
+  get weights(): Float32Array {
+    return this.b;
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    out.fill(0);
+    const seen = this.seen;
+    const n = Math.round(Math.sqrt(this.b.length));
+    if (!seen || user >= seen.rows || n === 0) return;
+    const { indptr, indices } = seen;
+    const b = this.b;
+    const width = Math.min(n, out.length);
+    for (let p = indptr[user]; p < indptr[user + 1]; p++) {
+      const row = indices[p] * n;
+      for (let j = 0; j < width; j++) out[j] += b[row + j];
+    }
+  }
+
+  /** Rows of B as item vectors: items that predict the same others are similar. */
+  itemVectors(): { data: Float32Array; dim: number } | null {
+    return this.b.length > 0 ? { data: this.b, dim: this.numItems } : null;
+  }
+
+  getState(): ModelState {
+    const n = Math.round(Math.sqrt(this.b.length));
+    return { tensors: { B: { shape: [n, n], data: this.b } } };
+  }
+
+  setState(state: ModelState): void {
+    this.b = requireTensor(state, 'B', [this.numItems, this.numItems], Float32Array);
+  }
+}
+
+/** The items that occur in training, and X restricted to them (binary, columns renumbered). */
+function activeBinary(byUser: Csr, items: number): { active: Int32Array; x: Csr } {
+  const position = new Int32Array(items).fill(-1);
+  for (const i of byUser.indices) position[i] = 0;
+  let m = 0;
+  for (let i = 0; i < items; i++) if (position[i] === 0) position[i] = m++;
+  const active = new Int32Array(m);
+  for (let i = 0; i < items; i++) if (position[i] >= 0) active[position[i]] = i;
+  // Renumbering keeps each row sorted because `position` is increasing in i.
+  const indices = Int32Array.from(byUser.indices, (i) => position[i]);
+  const values = new Float32Array(indices.length).fill(1);
+  return { active, x: { ...byUser, cols: m, indices, values } };
+}
+
+registerModel('ease', 'EASE (Steck 2019): closed-form item–item linear autoencoder', (c) => new Ease(c));

@@ -1,0 +1,184 @@
+/**
+ * Sparse neighbourhood computations for the k-nearest-neighbour baselines: one user's
+ * similarity to every other user (through the item → users index, touching only users who
+ * share an item), the item–item cosine top-k table, and a partial selection of the k best.
+ */
+import type { Csr } from '../../data/interactions.ts';
+
+export type UserSimilarityKind = 'jaccard' | 'cosine';
+
+/**
+ * Similarities of one user to all others, recomputed per user into reusable buffers:
+ * - jaccard: |I_u ∩ I_v| / |I_u ∪ I_v| over item sets (values ignored);
+ * - cosine: r_u · r_v / (‖r_u‖‖r_v‖) over the value vectors (all-ones for implicit data).
+ * Users sharing no item keep similarity 0; the user itself gets 0 (never its own neighbour).
+ */
+export class UserSimilarity {
+  /** Similarity to every user (dense; 0 for users sharing nothing). */
+  readonly sims: Float64Array;
+  /** Users with a shared item: touched[0 .. count). */
+  readonly touched: Int32Array;
+  count = 0;
+  private readonly norms: Float64Array;
+  private readonly mark: Uint8Array;
+
+  constructor(
+    private readonly byUser: Csr,
+    private readonly byItem: Csr,
+    private readonly kind: UserSimilarityKind,
+  ) {
+    const users = byUser.rows;
+    this.sims = new Float64Array(users);
+    this.touched = new Int32Array(users);
+    this.mark = new Uint8Array(users);
+    this.norms = new Float64Array(users);
+    const { indptr, values } = byUser;
+    for (let u = 0; u < users; u++) {
+      if (kind === 'jaccard') this.norms[u] = indptr[u + 1] - indptr[u];
+      else {
+        let s = 0;
+        for (let p = indptr[u]; p < indptr[u + 1]; p++) s += values[p] * values[p];
+        this.norms[u] = Math.sqrt(s);
+      }
+    }
+  }
+
+  /** Fills `sims` for user u (clearing the previous user's entries); returns the touched count. */
+  compute(u: number): number {
+    const { sims, touched, mark, norms } = this;
+    for (let k = 0; k < this.count; k++) {
+      sims[touched[k]] = 0;
+      mark[touched[k]] = 0;
+    }
+    let count = 0;
+    if (u >= this.byUser.rows) return (this.count = 0);
+    const jaccard = this.kind === 'jaccard';
+    const { indptr, indices, values } = this.byUser;
+    const items = this.byItem;
+    for (let p = indptr[u]; p < indptr[u + 1]; p++) {
+      const i = indices[p];
+      const w = values[p];
+      for (let q = items.indptr[i]; q < items.indptr[i + 1]; q++) {
+        const v = items.indices[q];
+        if (mark[v] === 0) {
+          mark[v] = 1;
+          touched[count++] = v;
+        }
+        sims[v] += jaccard ? 1 : w * items.values[q];
+      }
+    }
+    const nu = norms[u];
+    for (let k = 0; k < count; k++) {
+      const v = touched[k];
+      const shared = sims[v];
+      if (jaccard) sims[v] = shared / (nu + norms[v] - shared);
+      else sims[v] = nu > 0 && norms[v] > 0 ? shared / (nu * norms[v]) : 0;
+    }
+    sims[u] = 0;
+    return (this.count = count);
+  }
+}
+
+/**
+ * Reorders keys/ids[0 .. n) so that the first min(k, n) hold the largest keys (ties: smaller
+ * id first), in no particular order. Quickselect with a middle pivot; no allocation.
+ */
+export function selectTopK(keys: Float64Array, ids: Int32Array, n: number, k: number): number {
+  if (k >= n) return n;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const pk = keys[mid];
+    const pi = ids[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (keys[i] > pk || (keys[i] === pk && ids[i] < pi)) i++;
+      while (keys[j] < pk || (keys[j] === pk && ids[j] > pi)) j--;
+      if (i <= j) {
+        const tk = keys[i];
+        keys[i] = keys[j];
+        keys[j] = tk;
+        const ti = ids[i];
+        ids[i] = ids[j];
+        ids[j] = ti;
+        i++;
+        j--;
+      }
+    }
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else break;
+  }
+  return k;
+}
+
+/** A sparse similarity table: row r lists its neighbours, most similar first. */
+export interface NeighborTable {
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/**
+ * Item–item cosine similarity, s(i, j) = x_i · x_j / (‖x_i‖‖x_j‖ + shrinkage) over the items'
+ * user columns, keeping the `k` most similar items j ≠ i of each item (positive ones only).
+ * Touches only co-occurring pairs: O(Σ_u |I_u|²) time, O(items) scratch.
+ */
+export function itemCosineNeighbors(byItem: Csr, byUser: Csr, k: number, shrinkage: number): NeighborTable {
+  const items = byItem.rows;
+  const norms = new Float64Array(items);
+  for (let i = 0; i < items; i++) {
+    let s = 0;
+    for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) s += byItem.values[p] * byItem.values[p];
+    norms[i] = Math.sqrt(s);
+  }
+  const dots = new Float64Array(items);
+  const mark = new Uint8Array(items);
+  const touched = new Int32Array(items);
+  const keys = new Float64Array(items);
+  const ids = new Int32Array(items);
+  const width = Math.min(k, Math.max(items - 1, 0));
+  const indptr = new Int32Array(items + 1);
+  let indices = new Int32Array(items * width);
+  let values = new Float32Array(items * width);
+  let at = 0;
+  for (let i = 0; i < items; i++) {
+    let count = 0;
+    for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
+      const u = byItem.indices[p];
+      const w = byItem.values[p];
+      for (let q = byUser.indptr[u]; q < byUser.indptr[u + 1]; q++) {
+        const j = byUser.indices[q];
+        if (mark[j] === 0) {
+          mark[j] = 1;
+          touched[count++] = j;
+        }
+        dots[j] += w * byUser.values[q];
+      }
+    }
+    let n = 0;
+    for (let t = 0; t < count; t++) {
+      const j = touched[t];
+      const denom = norms[i] * norms[j] + shrinkage;
+      const s = denom > 0 ? dots[j] / denom : 0;
+      if (j !== i && s > 0) {
+        keys[n] = s;
+        ids[n++] = j;
+      }
+      dots[j] = 0;
+      mark[j] = 0;
+    }
+    const kept = selectTopK(keys, ids, n, k);
+    const order = Int32Array.from({ length: kept }, (_, r) => r).sort((a, b) => keys[b] - keys[a] || ids[a] - ids[b]);
+    for (let r = 0; r < kept; r++) {
+      indices[at] = ids[order[r]];
+      values[at++] = keys[order[r]];
+    }
+    indptr[i + 1] = at;
+  }
+  indices = indices.slice(0, at);
+  values = values.slice(0, at);
+  return { indptr, indices, values };
+}

@@ -1,0 +1,80 @@
+import type { Interactions } from '../../data/interactions.ts';
+import { registerModel, requireTensor, type ModelState } from '../recommender.ts';
+import { ClosedFormRecommender } from './closed-form.ts';
+import { checkInt, checkNumber, checkOneOf, meanOf, withDefaults, type Task } from './options.ts';
+
+export type PopularityConfig = {
+  /** 'ranking': an item's number of training interactions; 'rating': its shrunk mean rating. */
+  task: Task;
+  /**
+   * Rating task: the item mean is pulled towards the global mean as if each item had this many
+   * extra ratings at the global mean, (Σ r + s·μ) / (n + s), so rarely rated items are not
+   * ranked by one lucky rating.
+   */
+  shrinkage: number;
+  epochs: number;
+};
+
+/** The same score for every user: how popular (or how well rated) the item was in training. */
+export class PopularityRecommender extends ClosedFormRecommender {
+  readonly type = 'popularity';
+  readonly config: PopularityConfig;
+  private itemScores = new Float32Array(0);
+  private globalMean = 0;
+
+  constructor(config: Partial<PopularityConfig> = {}) {
+    super();
+    const c = withDefaults('popularity', { task: 'ranking', shrinkage: 10, epochs: 1 } as PopularityConfig, config);
+    checkOneOf('popularity', 'task', c.task, ['ranking', 'rating']);
+    checkNumber('popularity', 'shrinkage', c.shrinkage, 0);
+    checkInt('popularity', 'epochs', c.epochs, 0);
+    this.config = c;
+  }
+
+  protected fitData(train: Interactions): void {
+    const n = train.numItems;
+    const counts = train.itemCounts();
+    const scores = new Float32Array(n);
+    this.globalMean = meanOf(train.values);
+    if (this.config.task === 'ranking') {
+      for (let i = 0; i < n; i++) scores[i] = counts[i];
+    } else {
+      const sums = new Float64Array(n);
+      for (let k = 0; k < train.length; k++) sums[train.items[k]] += train.values[k];
+      const s = this.config.shrinkage;
+      for (let i = 0; i < n; i++) scores[i] = counts[i] + s > 0 ? (sums[i] + s * this.globalMean) / (counts[i] + s) : this.globalMean;
+    }
+    this.itemScores = scores;
+  }
+
+  /** The score of each item (train count, or shrunk mean rating). */
+  get scores(): Float32Array {
+    return this.itemScores;
+  }
+
+  scoreItems(_user: number, out: Float32Array): void {
+    const n = Math.min(out.length, this.itemScores.length);
+    out.set(this.itemScores.subarray(0, n));
+    // Items added to the id map after training: never seen, so least popular / the global mean.
+    out.fill(this.config.task === 'rating' ? this.globalMean : 0, n);
+  }
+
+  score(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    const out = new Float32Array(items.length);
+    const fallback = this.config.task === 'rating' ? this.globalMean : 0;
+    for (let k = 0; k < items.length; k++) out[k] = items[k] < this.itemScores.length ? this.itemScores[items[k]] : fallback;
+    return out;
+  }
+
+  getState(): ModelState {
+    return { tensors: { item_scores: { shape: [this.itemScores.length], data: this.itemScores } }, extra: { globalMean: this.globalMean } };
+  }
+
+  setState(state: ModelState): void {
+    this.itemScores = requireTensor(state, 'item_scores', [this.numItems], Float32Array);
+    this.globalMean = Number(state.extra?.globalMean ?? 0);
+  }
+}
+
+registerModel('popularity', 'item popularity (train count), or shrunk item mean rating for rating tasks', (c) => new PopularityRecommender(c));

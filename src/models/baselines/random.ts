@@ -1,0 +1,83 @@
+import type { Interactions } from '../../data/interactions.ts';
+import type { Rng } from '../../core/rng.ts';
+import { registerModel, type ModelState } from '../recommender.ts';
+import { ClosedFormRecommender } from './closed-form.ts';
+import { checkInt, checkOneOf, withDefaults, type Task } from './options.ts';
+
+export type RandomConfig = {
+  /** 'ranking': scores in [0, 1); 'rating': uniform over the training values' range. */
+  task: Task;
+  epochs: number;
+};
+
+/**
+ * The floor every model must clear: a score that is a fixed pseudo-random function of
+ * (salt, user, item). The salt comes from the fit's seeded Rng, so a seed reproduces the
+ * ranking, and scores are stable across calls and across save/load without storing a matrix.
+ */
+export class RandomRecommender extends ClosedFormRecommender {
+  readonly type = 'random';
+  readonly config: RandomConfig;
+  private salt = 0;
+  private min = 0;
+  private max = 1;
+
+  constructor(config: Partial<RandomConfig> = {}) {
+    super();
+    const c = withDefaults('random', { task: 'ranking', epochs: 1 } as RandomConfig, config);
+    checkOneOf('random', 'task', c.task, ['ranking', 'rating']);
+    checkInt('random', 'epochs', c.epochs, 0);
+    this.config = c;
+  }
+
+  protected fitData(train: Interactions, rng: Rng): void {
+    this.salt = rng.nextUint32();
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of train.values) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    [this.min, this.max] = this.config.task === 'rating' && min <= max ? [min, max] : [0, 1];
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    const span = this.max - this.min;
+    for (let i = 0; i < out.length; i++) out[i] = this.min + span * unitHash(this.salt, user, i);
+  }
+
+  score(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    const out = new Float32Array(users.length);
+    const span = this.max - this.min;
+    for (let k = 0; k < out.length; k++) out[k] = this.min + span * unitHash(this.salt, users[k], items[k]);
+    return out;
+  }
+
+  getState(): ModelState {
+    return { tensors: {}, extra: { salt: this.salt, min: this.min, max: this.max } };
+  }
+
+  setState(state: ModelState): void {
+    const extra = state.extra ?? {};
+    this.salt = Number(extra.salt ?? 0) >>> 0;
+    this.min = Number(extra.min ?? 0);
+    this.max = Number(extra.max ?? 1);
+  }
+}
+
+/** A hash of (salt, a, b) to [0, 1) (murmur3's 32-bit finaliser, applied twice). */
+function unitHash(salt: number, a: number, b: number): number {
+  const h = fmix(fmix(salt ^ Math.imul(a, 0x9e3779b1)) ^ Math.imul(b + 1, 0x85ebca77));
+  return (h >>> 0) / 4294967296;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+registerModel('random', 'random scores (seeded): the floor every model must beat', (c) => new RandomRecommender(c));

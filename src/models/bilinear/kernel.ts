@@ -1,0 +1,434 @@
+import { bceWithLogits, bceWithLogitsGrad, bpr, hinge, hingeGrad, warpWeight } from '../../core/losses.ts';
+import { cosineSimilarity, cosineSimilarityGrad, dotSimilarityGrad } from '../../core/similarity.ts';
+import type { Param } from '../../core/params.ts';
+import type { NegativeSampler } from '../../sampling/negatives.ts';
+import type { BilinearTables } from './tables.ts';
+
+export type BilinearLoss = 'logistic' | 'bpr' | 'warp' | 'margin' | 'adaptive-hinge';
+export type SimilarityKind = 'dot' | 'cosine';
+
+/** The loss settings the per-positive loop needs (JSON-able: workers get a copy). */
+export interface KernelSpec {
+  loss: BilinearLoss;
+  similarity: SimilarityKind;
+  margin: number;
+  /** Sampled negatives per positive for `logistic` and `adaptive-hinge`. */
+  negatives: number;
+  /** WARP: draws before giving up on finding a margin violation. */
+  maxSampled: number;
+  /** WARP: cap on the rank weight (LightFM clips its loss at 10). */
+  maxWarpWeight: number;
+  userL2: number;
+  itemL2: number;
+  biasL2: number;
+}
+
+/**
+ * The hot loop of every bilinear model: for each training positive (u, i) in a shard of the
+ * shuffled order, sample negatives, compute the loss's gradient with respect to the scores and
+ * push it into the user, item and bias rows. The same code runs on the main thread
+ * (`threads: 1`, reproducible) and in each Hogwild worker. It allocates nothing per example.
+ *
+ * Two paths: plain id embeddings with dot similarity and SGD/Adagrad take a fused loop that
+ * reads and updates the three rows in one pass; everything else (hybrid features, cosine,
+ * Adam) goes through HybridEmbedding forward/backward with scratch vectors.
+ */
+export class BilinearKernel {
+  readonly spec: KernelSpec;
+  private readonly t: BilinearTables;
+  private readonly sampler: NegativeSampler;
+  private readonly dim: number;
+  private readonly numItems: number;
+  private readonly lossCode: number;
+  private readonly cosine: boolean;
+  private readonly fast: boolean;
+  private readonly adagrad: boolean;
+  // Fast-path views (plain tables).
+  private readonly P: Float32Array;
+  private readonly Q: Float32Array;
+  private readonly vP: Float32Array;
+  private readonly vQ: Float32Array;
+  private readonly eps: number;
+  private readonly itemBiasData: Float32Array | null;
+  private readonly vB: Float32Array;
+  private lrNow = 0;
+  // Generic-path scratch: user, positive and negative representations and their gradients.
+  private readonly uRep: Float32Array;
+  private readonly iRep: Float32Array;
+  private readonly jRep: Float32Array;
+  private readonly gU: Float32Array;
+  private readonly gU2: Float32Array;
+  private readonly gI: Float32Array;
+  private readonly gJ: Float32Array;
+  private readonly candidates: Int32Array;
+  /** WARP rank weight by number of draws (index = trials). */
+  private readonly warpWeights: Float64Array;
+  private ub = 0;
+  private uBias = 0;
+  private u = 0;
+
+  constructor(spec: KernelSpec, tables: BilinearTables, sampler: NegativeSampler, epsilon: number) {
+    this.spec = spec;
+    this.t = tables;
+    this.sampler = sampler;
+    this.dim = tables.user.dim;
+    this.numItems = tables.item.rows;
+    this.lossCode = LOSS_CODES[spec.loss];
+    if (this.lossCode === undefined) throw new Error(`unknown loss ${spec.loss}`);
+    this.cosine = spec.similarity === 'cosine';
+    const uId = tables.user.id;
+    const iId = tables.item.id;
+    const opt = optimizerOf(uId ?? tables.user.feat!);
+    this.adagrad = opt === 'adagrad';
+    this.fast = !this.cosine && uId !== null && iId !== null && tables.user.feat === null && tables.item.feat === null && (opt === 'sgd' || opt === 'adagrad');
+    const empty = new Float32Array(0);
+    this.P = uId?.data ?? empty;
+    this.Q = iId?.data ?? empty;
+    const vu = uId?.buffers().v;
+    const vi = iId?.buffers().v;
+    this.vP = vu ? new Float32Array(vu) : empty;
+    this.vQ = vi ? new Float32Array(vi) : empty;
+    this.eps = epsilon;
+    const bias = tables.itemBias && tables.itemBias.table.feat === null ? tables.itemBias.table.id! : null;
+    this.itemBiasData = bias?.data ?? null;
+    const vb = bias?.buffers().v;
+    this.vB = vb ? new Float32Array(vb) : empty;
+    const dim = this.dim;
+    this.uRep = new Float32Array(dim);
+    this.iRep = new Float32Array(dim);
+    this.jRep = new Float32Array(dim);
+    this.gU = new Float32Array(dim);
+    this.gU2 = new Float32Array(dim);
+    this.gI = new Float32Array(dim);
+    this.gJ = new Float32Array(dim);
+    this.candidates = new Int32Array(Math.max(1, spec.negatives));
+    this.warpWeights = new Float64Array(spec.maxSampled + 1);
+    for (let k = 1; k <= spec.maxSampled; k++) this.warpWeights[k] = Math.min(warpWeight(this.numItems, k), spec.maxWarpWeight);
+  }
+
+  /** Train on positives order[start..end) of (users, items); returns the summed loss. */
+  run(users: Int32Array, items: Int32Array, order: Int32Array, start: number, end: number): number {
+    let loss = 0;
+    const code = this.lossCode;
+    this.lrNow = this.t.user.params()[0].learningRate;
+    for (let t = start; t < end; t++) {
+      const k = order[t];
+      const u = users[k];
+      const i = items[k];
+      this.beginUser(u);
+      if (code === BPR) loss += this.bprStep(u, i, this.sampler.sample(u));
+      else if (code === WARP) loss += this.warpStep(u, i);
+      else if (code === MARGIN) loss += this.hingeStep(u, i, this.sampler.sample(u));
+      else if (code === ADAPTIVE) loss += this.adaptiveStep(u, i);
+      else loss += this.logisticStep(u, i);
+    }
+    return loss;
+  }
+
+  /**
+   * One update on the triplet (u, i⁺, j⁻) under this kernel's loss, returning the loss before
+   * the update. For `warp` the weight is that of a violation found on the first draw; for
+   * `logistic` it is BCE(s⁺, 1) + BCE(s⁻, 0). Used by the gradient tests.
+   */
+  tripletStep(u: number, i: number, j: number): number {
+    this.lrNow = this.t.user.params()[0].learningRate;
+    this.beginUser(u);
+    switch (this.lossCode) {
+      case BPR:
+        return this.bprStep(u, i, j);
+      case WARP: {
+        const sI = this.score(i, this.iRep);
+        const sJ = this.score(j, this.jRep);
+        const w = this.warpWeights[1];
+        const l = w * hinge(sI, sJ, this.spec.margin);
+        if (l > 0) this.update(i, -w, j, w);
+        return l;
+      }
+      case LOGISTIC: {
+        const sI = this.score(i, this.iRep);
+        const sJ = this.score(j, this.jRep);
+        this.update(i, bceWithLogitsGrad(sI, 1), j, bceWithLogitsGrad(sJ, 0));
+        return bceWithLogits(sI, 1) + bceWithLogits(sJ, 0);
+      }
+      default:
+        return this.hingeStep(u, i, j);
+    }
+  }
+
+  /** The loss tripletStep would report, without updating (for finite differences). */
+  tripletLoss(u: number, i: number, j: number): number {
+    this.beginUser(u);
+    const sI = this.score(i, this.iRep);
+    const sJ = this.score(j, this.jRep);
+    switch (this.lossCode) {
+      case BPR:
+        return bpr(sI, sJ);
+      case WARP:
+        return this.warpWeights[1] * hinge(sI, sJ, this.spec.margin);
+      case LOGISTIC:
+        return bceWithLogits(sI, 1) + bceWithLogits(sJ, 0);
+      default:
+        return hinge(sI, sJ, this.spec.margin);
+    }
+  }
+
+  /** BPR (Rendle 2009): −log σ(s⁺ − s⁻); one exp serves both the loss and its gradient. */
+  private bprStep(_u: number, i: number, j: number): number {
+    let x: number; // s⁻ − s⁺
+    if (this.fast) {
+      // One pass over the three rows for the score difference, as the update needs no more.
+      const dim = this.dim;
+      const P = this.P;
+      const Q = this.Q;
+      const ub = this.ub;
+      const ib = i * dim;
+      const jb = j * dim;
+      x = 0;
+      for (let d = 0; d < dim; d++) x += P[ub + d] * (Q[jb + d] - Q[ib + d]);
+      const b = this.itemBiasData;
+      if (b !== null) x += b[j] - b[i];
+    } else {
+      x = this.score(j, this.jRep) - this.score(i, this.iRep);
+    }
+    let loss: number;
+    let g: number; // d loss / d(s⁺ − s⁻) = −σ(s⁻ − s⁺)
+    if (x > 0) {
+      const e = Math.exp(-x);
+      loss = x + Math.log1p(e);
+      g = -1 / (1 + e);
+    } else {
+      const e = Math.exp(x);
+      loss = Math.log1p(e);
+      g = -e / (1 + e);
+    }
+    this.update(i, g, j, -g);
+    return loss;
+  }
+
+  /**
+   * WARP (Weston et al. 2011, as in LightFM): draw negatives until one scores within the margin
+   * of the positive, then take a hinge step weighted by the rank estimated from the draw count.
+   */
+  private warpStep(u: number, i: number): number {
+    const sI = this.score(i, this.iRep);
+    const margin = this.spec.margin;
+    const max = this.spec.maxSampled;
+    for (let trials = 1; trials <= max; trials++) {
+      const j = this.sampler.sample(u);
+      const sJ = this.score(j, this.jRep);
+      if (sJ > sI - margin) {
+        const w = this.warpWeights[trials];
+        this.update(i, -w, j, w);
+        return w * (margin - sI + sJ);
+      }
+    }
+    return 0;
+  }
+
+  /** Triplet margin (hinge) loss on one negative: max(0, m − s⁺ + s⁻). */
+  private hingeStep(_u: number, i: number, j: number): number {
+    const sI = this.score(i, this.iRep);
+    const sJ = this.score(j, this.jRep);
+    const g = hingeGrad(sI, sJ, this.spec.margin);
+    if (g !== 0) this.update(i, g, j, -g);
+    return hinge(sI, sJ, this.spec.margin);
+  }
+
+  /** Adaptive hinge (Spotlight): hinge against the highest-scoring of `negatives` draws. */
+  private adaptiveStep(u: number, i: number): number {
+    const n = this.spec.negatives;
+    const c = this.candidates;
+    this.sampler.sampleMany(u, n, c, 0);
+    let best = c[0];
+    let bestScore = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const s = this.score(c[k], this.jRep);
+      if (s > bestScore) {
+        bestScore = s;
+        best = c[k];
+      }
+    }
+    return this.hingeStep(u, i, best);
+  }
+
+  /** Pointwise logistic: BCE(s⁺, 1) then BCE(s⁻, 0) for each sampled negative. */
+  private logisticStep(u: number, i: number): number {
+    const sI = this.score(i, this.iRep);
+    this.update(i, bceWithLogitsGrad(sI, 1), -1, 0);
+    let loss = bceWithLogits(sI, 1);
+    const n = this.spec.negatives;
+    for (let k = 0; k < n; k++) {
+      const j = this.sampler.sample(u);
+      if (this.t.userBias !== null || !this.fast) this.beginUser(u); // the user moved: refresh
+      const sJ = this.score(j, this.jRep);
+      this.update(-1, 0, j, bceWithLogitsGrad(sJ, 0));
+      loss += bceWithLogits(sJ, 0);
+    }
+    return loss;
+  }
+
+  private beginUser(u: number): void {
+    this.u = u;
+    this.ub = u * this.dim;
+    if (!this.fast) this.t.user.forward(u, this.uRep, 0);
+    this.uBias = this.t.userBias !== null ? this.t.userBias.value(u) : 0;
+  }
+
+  /** s(u, item) = sim(user, item) + item bias + user bias; `rep` receives the item's vector. */
+  private score(item: number, rep: Float32Array): number {
+    const dim = this.dim;
+    let s = this.uBias;
+    if (this.fast) {
+      const P = this.P;
+      const Q = this.Q;
+      const ub = this.ub;
+      const ib = item * dim;
+      for (let d = 0; d < dim; d++) s += P[ub + d] * Q[ib + d];
+      if (this.itemBiasData !== null) s += this.itemBiasData[item];
+      return s;
+    }
+    this.t.item.forward(item, rep, 0);
+    if (this.cosine) s += cosineSimilarity(this.uRep, 0, rep, 0, dim);
+    else for (let d = 0; d < dim; d++) s += this.uRep[d] * rep[d];
+    if (this.t.itemBias !== null) s += this.t.itemBias.value(item);
+    return s;
+  }
+
+  /**
+   * Apply dL/ds(u,i) = gI and dL/ds(u,j) = gJ (i or j = −1 when absent) to the user, item and
+   * bias rows. Reads the representations `score` left in iRep / jRep.
+   */
+  private update(i: number, gI: number, j: number, gJ: number): void {
+    const u = this.u;
+    const sp = this.spec;
+    if (this.fast) this.updateFast(i, gI, j, gJ);
+    else this.updateGeneric(i, gI, j, gJ);
+    const ib = this.t.itemBias;
+    if (this.itemBiasData !== null && this.fast) {
+      if (i >= 0) this.updateBiasFast(i, gI);
+      if (j >= 0) this.updateBiasFast(j, gJ);
+    } else if (ib !== null) {
+      if (i >= 0) ib.backward(i, gI, sp.biasL2);
+      if (j >= 0) ib.backward(j, gJ, sp.biasL2);
+    }
+    // A user bias shifts both scores equally, so pairwise losses give it no gradient.
+    const gb = (i >= 0 ? gI : 0) + (j >= 0 ? gJ : 0);
+    if (this.t.userBias !== null && gb !== 0) this.t.userBias.backward(u, gb, sp.biasL2);
+  }
+
+  private updateGeneric(i: number, gI: number, j: number, gJ: number): void {
+    const dim = this.dim;
+    const { uRep, iRep, jRep, gU, gU2 } = this;
+    const sim = this.cosine ? cosineSimilarityGrad : dotSimilarityGrad;
+    gU.fill(0);
+    if (i >= 0) sim(uRep, 0, iRep, 0, dim, gI, gU, 0, this.gI, 0);
+    if (j >= 0) {
+      sim(uRep, 0, jRep, 0, dim, gJ, gU2, 0, this.gJ, 0);
+      for (let d = 0; d < dim; d++) gU[d] += gU2[d];
+    }
+    this.t.user.backward(this.u, gU, 0, this.spec.userL2);
+    if (i >= 0) this.t.item.backward(i, this.gI, 0, this.spec.itemL2);
+    if (j >= 0) this.t.item.backward(j, this.gJ, 0, this.spec.itemL2);
+  }
+
+  /** One fused pass over the user, positive and negative rows (plain embeddings, SGD/Adagrad). */
+  private updateFast(i: number, gI: number, j: number, gJ: number): void {
+    const dim = this.dim;
+    const P = this.P;
+    const Q = this.Q;
+    const ub = this.ub;
+    const l2u = this.spec.userL2;
+    const l2i = this.spec.itemL2;
+    const lr = this.lrNow;
+    if (i < 0 || j < 0) {
+      // Pointwise: one item row.
+      const k = i >= 0 ? i : j;
+      const g = i >= 0 ? gI : gJ;
+      const kb = k * dim;
+      if (this.adagrad) {
+        const vP = this.vP;
+        const vQ = this.vQ;
+        const eps = this.eps;
+        for (let d = 0; d < dim; d++) {
+          const p = P[ub + d];
+          const q = Q[kb + d];
+          const gp = g * q + l2u * p;
+          const gq = g * p + l2i * q;
+          const ap = vP[ub + d] + gp * gp;
+          vP[ub + d] = ap;
+          P[ub + d] = p - (lr * gp) / (Math.sqrt(ap) + eps);
+          const aq = vQ[kb + d] + gq * gq;
+          vQ[kb + d] = aq;
+          Q[kb + d] = q - (lr * gq) / (Math.sqrt(aq) + eps);
+        }
+      } else {
+        for (let d = 0; d < dim; d++) {
+          const p = P[ub + d];
+          const q = Q[kb + d];
+          P[ub + d] = p - lr * (g * q + l2u * p);
+          Q[kb + d] = q - lr * (g * p + l2i * q);
+        }
+      }
+      return;
+    }
+    const ib = i * dim;
+    const jb = j * dim;
+    if (this.adagrad) {
+      const vP = this.vP;
+      const vQ = this.vQ;
+      const eps = this.eps;
+      for (let d = 0; d < dim; d++) {
+        const p = P[ub + d];
+        const qi = Q[ib + d];
+        const qj = Q[jb + d];
+        const gp = gI * qi + gJ * qj + l2u * p;
+        const gqi = gI * p + l2i * qi;
+        const gqj = gJ * p + l2i * qj;
+        const ap = vP[ub + d] + gp * gp;
+        vP[ub + d] = ap;
+        P[ub + d] = p - (lr * gp) / (Math.sqrt(ap) + eps);
+        const ai = vQ[ib + d] + gqi * gqi;
+        vQ[ib + d] = ai;
+        Q[ib + d] = qi - (lr * gqi) / (Math.sqrt(ai) + eps);
+        const aj = vQ[jb + d] + gqj * gqj;
+        vQ[jb + d] = aj;
+        Q[jb + d] = qj - (lr * gqj) / (Math.sqrt(aj) + eps);
+      }
+    } else {
+      for (let d = 0; d < dim; d++) {
+        const p = P[ub + d];
+        const qi = Q[ib + d];
+        const qj = Q[jb + d];
+        P[ub + d] = p - lr * (gI * qi + gJ * qj + l2u * p);
+        Q[ib + d] = qi - lr * (gI * p + l2i * qi);
+        Q[jb + d] = qj - lr * (gJ * p + l2i * qj);
+      }
+    }
+  }
+
+  private updateBiasFast(k: number, g: number): void {
+    const b = this.itemBiasData!;
+    const w = b[k];
+    const grad = g + this.spec.biasL2 * w;
+    if (this.adagrad) {
+      const a = this.vB[k] + grad * grad;
+      this.vB[k] = a;
+      b[k] = w - (this.lrNow * grad) / (Math.sqrt(a) + this.eps);
+    } else {
+      b[k] = w - this.lrNow * grad;
+    }
+  }
+}
+
+const BPR = 0;
+const WARP = 1;
+const MARGIN = 2;
+const ADAPTIVE = 3;
+const LOGISTIC = 4;
+const LOSS_CODES: Record<BilinearLoss, number> = { bpr: BPR, warp: WARP, margin: MARGIN, 'adaptive-hinge': ADAPTIVE, logistic: LOGISTIC };
+
+/** Which optimizer a Param was built with (its state buffers tell). */
+function optimizerOf(p: Param): 'sgd' | 'adagrad' | 'adam' {
+  const b = p.buffers();
+  return b.m !== null ? 'adam' : b.v !== null ? 'adagrad' : 'sgd';
+}

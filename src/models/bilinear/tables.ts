@@ -1,0 +1,79 @@
+import { HybridBias, HybridEmbedding } from '../../core/hybrid.ts';
+import { Param, type OptimizerConfig } from '../../core/params.ts';
+import type { FeatureMatrix } from '../../data/types.ts';
+
+/** The trainable parts of a bilinear model: user and item representations and biases. */
+export interface BilinearTables {
+  user: HybridEmbedding;
+  item: HybridEmbedding;
+  userBias: HybridBias | null;
+  itemBias: HybridBias | null;
+}
+
+/** Everything needed to allocate (or re-wrap) the tables; JSON-able apart from the matrices. */
+export interface TableLayout {
+  numUsers: number;
+  numItems: number;
+  dim: number;
+  /** Identity (id) vectors for a side that has features; a side without features always has them. */
+  identityFeatures: boolean;
+  biases: boolean;
+  optimizer: OptimizerConfig;
+  userFeatures: FeatureMatrix | null;
+  itemFeatures: FeatureMatrix | null;
+}
+
+type Tables = { id: Param | null; feat: Param | null };
+
+export function createTables(layout: TableLayout, shared: boolean, wrap?: (name: string, rows: number, cols: number) => Param): BilinearTables {
+  const { numUsers, numItems, dim, optimizer } = layout;
+  const side = (name: string, rows: number, cols: number, features: FeatureMatrix | null): Tables | undefined => {
+    if (!wrap) return undefined;
+    const identity = !features || layout.identityFeatures;
+    return {
+      id: identity ? wrap(`${name}.id`, rows, cols) : null,
+      feat: features ? wrap(`${name}.features`, features.numFeatures, cols) : null,
+    };
+  };
+  const opts = (name: string, rows: number, features: FeatureMatrix | null) => ({
+    name,
+    rows,
+    optimizer,
+    features,
+    useIdentity: !features || layout.identityFeatures,
+    shared,
+  });
+  const user = new HybridEmbedding({ ...opts('user', numUsers, layout.userFeatures), dim }, side('user', numUsers, dim, layout.userFeatures));
+  const item = new HybridEmbedding({ ...opts('item', numItems, layout.itemFeatures), dim }, side('item', numItems, dim, layout.itemFeatures));
+  const userBias = layout.biases ? new HybridBias(opts('userBias', numUsers, layout.userFeatures), side('userBias', numUsers, 1, layout.userFeatures)) : null;
+  const itemBias = layout.biases ? new HybridBias(opts('itemBias', numItems, layout.itemFeatures), side('itemBias', numItems, 1, layout.itemFeatures)) : null;
+  return { user, item, userBias, itemBias };
+}
+
+/** Every parameter, in a fixed order (the names are the model file's tensor names). */
+export function tableParams(t: BilinearTables): Param[] {
+  return [...t.user.params(), ...t.item.params(), ...(t.userBias?.params() ?? []), ...(t.itemBias?.params() ?? [])];
+}
+
+export type SharedParam = { name: string; rows: number; cols: number; buffers: ReturnType<Param['buffers']> };
+
+/** The shared buffers of every parameter, for a worker's init message. */
+export function shareTables(t: BilinearTables): SharedParam[] {
+  return tableParams(t).map((p) => ({ name: p.name, rows: p.rows, cols: p.cols, buffers: p.buffers() }));
+}
+
+/** Rebuild tables over buffers from `shareTables` (in a worker thread). */
+export function tablesFromShared(layout: TableLayout, shared: SharedParam[]): BilinearTables {
+  const byName = new Map(shared.map((s) => [s.name, s]));
+  return createTables(layout, true, (name, rows, cols) => {
+    const s = byName.get(name);
+    if (!s || s.rows !== rows || s.cols !== cols) throw new Error(`shared parameter ${name} missing or misshapen`);
+    return Param.fromBuffers(name, rows, cols, layout.optimizer, s.buffers);
+  });
+}
+
+/** A feature matrix without its vocabulary, for sending to a worker. */
+export function stripFeatures(f: FeatureMatrix | null): FeatureMatrix | null {
+  if (!f) return null;
+  return { rows: f.rows, numFeatures: f.numFeatures, indptr: f.indptr, indices: f.indices, weights: f.weights, vocabulary: [], fieldOf: f.fieldOf, fields: [] };
+}

@@ -1,0 +1,60 @@
+/**
+ * An embedding input of a deep model: a HybridEmbedding (id vector, plus metadata feature
+ * vectors when a FeatureMatrix is given) with batched gather and per-batch row-summed,
+ * row-sparse updates.
+ */
+import { HybridEmbedding } from '../../core/hybrid.ts';
+import type { OptimizerConfig, Param } from '../../core/params.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { FeatureMatrix } from '../../data/types.ts';
+import { RowGradients } from './row-gradients.ts';
+
+export class EmbeddingInput {
+  readonly table: HybridEmbedding;
+  readonly dim: number;
+  private readonly grads: RowGradients;
+
+  constructor(name: string, rows: number, dim: number, features: FeatureMatrix | null, optimizer: OptimizerConfig, rng: Rng, initStd: number) {
+    this.table = new HybridEmbedding({ rows, dim, optimizer, features, name }).init({ kind: 'normal', std: initStd }, rng);
+    this.dim = dim;
+    this.grads = new RowGradients(rows, dim);
+  }
+
+  get rows(): number {
+    return this.table.rows;
+  }
+
+  get hasFeatures(): boolean {
+    return this.table.feat !== null;
+  }
+
+  /** out[r·stride + offset ..] = representation of ids[r], for r < n. */
+  gather(ids: Int32Array, n: number, out: Float32Array, stride: number, offset: number): void {
+    for (let r = 0; r < n; r++) this.table.forward(ids[r], out, r * stride + offset);
+  }
+
+  /** Adds dL/d(representation of ids[r]) = grad[r·stride + offset ..] to this batch's row sums. */
+  accumulate(ids: Int32Array, n: number, grad: Float32Array, stride: number, offset: number): void {
+    for (let r = 0; r < n; r++) this.grads.add(ids[r], grad, r * stride + offset);
+  }
+
+  /** One optimizer step on every row touched since the last apply (L2 on those rows). */
+  apply(l2: number): void {
+    const table = this.table;
+    this.grads.flush((row, sums, offset) => table.backward(row, sums, offset, l2));
+  }
+
+  /** Every row's representation (rows × dim). */
+  materialize(): Float32Array {
+    return this.table.materialize();
+  }
+
+  /** The representation of an unseen row from metadata features alone (cold start). */
+  fromFeatures(indices: ArrayLike<number>, weights: ArrayLike<number> | null, out: Float32Array, offset = 0): void {
+    this.table.forwardFeatures(indices, weights, out, offset);
+  }
+
+  params(): Param[] {
+    return this.table.params();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Pointwise training data for deep models: shuffled interactions in mini-batches, each positive
+ * followed by `negatives` sampled items labelled 0 (He et al. 2017's NCF recipe), or, with no
+ * sampler, the interactions' own values as labels (rating regression, BCE on given labels).
+ */
+import { bceWithLogits, bceWithLogitsGrad, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
+import type { Rng } from '../../core/rng.ts';
+import { ConfigError } from '../../data/errors.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import type { NegativeSampler } from '../../sampling/negatives.ts';
+
+export type PointwiseLoss = 'bce' | 'mse' | 'mae';
+
+export class PointwiseBatches {
+  readonly users: Int32Array;
+  readonly items: Int32Array;
+  readonly labels: Float32Array;
+  private readonly train: Interactions;
+  private readonly negatives: number;
+  private readonly sampler: NegativeSampler | null;
+  private readonly positivesPerBatch: number;
+  private order: Int32Array = new Int32Array(0);
+  private cursor = 0;
+
+  /** With a sampler, positives get label 1 and negatives 0; without, labels are the values. */
+  constructor(train: Interactions, batchSize: number, negatives: number, sampler: NegativeSampler | null) {
+    this.train = train;
+    this.negatives = sampler ? negatives : 0;
+    this.sampler = sampler;
+    this.positivesPerBatch = Math.max(1, Math.floor(batchSize / (1 + this.negatives)));
+    const rows = this.positivesPerBatch * (1 + this.negatives);
+    this.users = new Int32Array(rows);
+    this.items = new Int32Array(rows);
+    this.labels = new Float32Array(rows);
+  }
+
+  /** Total positives per epoch, for progress. */
+  get positives(): number {
+    return this.train.length;
+  }
+
+  /** Begin an epoch in a fresh random order. */
+  start(rng: Rng): void {
+    this.order = rng.permutation(this.train.length);
+    this.cursor = 0;
+  }
+
+  /** Fraction of the epoch done. */
+  get done(): number {
+    return this.train.length === 0 ? 1 : this.cursor / this.train.length;
+  }
+
+  /** Fills the next batch; returns its row count (0 when the epoch is over). */
+  next(): number {
+    const { users: tu, items: ti, values } = this.train;
+    let n = 0;
+    const end = Math.min(this.order.length, this.cursor + this.positivesPerBatch);
+    for (; this.cursor < end; this.cursor++) {
+      const p = this.order[this.cursor];
+      const u = tu[p];
+      this.users[n] = u;
+      this.items[n] = ti[p];
+      this.labels[n++] = this.sampler ? 1 : values[p];
+      if (this.sampler) {
+        this.sampler.sampleMany(u, this.negatives, this.items, n);
+        for (let k = 0; k < this.negatives; k++) {
+          this.users[n] = u;
+          this.labels[n++] = 0;
+        }
+      }
+    }
+    return n;
+  }
+}
+
+/**
+ * Loss summed over n rows and dL/dz for the batch-mean loss in `grad`. For 'bce' z is a logit;
+ * for 'mse' / 'mae' it is the prediction itself.
+ */
+export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Float32Array, n: number, grad: Float32Array): number {
+  let total = 0;
+  const inv = 1 / n;
+  for (let r = 0; r < n; r++) {
+    const y = labels[r];
+    const s = z[r];
+    if (kind === 'bce') {
+      total += bceWithLogits(s, y);
+      grad[r] = bceWithLogitsGrad(s, y) * inv;
+    } else if (kind === 'mse') {
+      total += mse(s, y);
+      grad[r] = mseGrad(s, y) * inv;
+    } else {
+      total += mae(s, y);
+      grad[r] = maeGrad(s, y) * inv;
+    }
+  }
+  return total;
+}
+
+/** BCE needs labels in [0, 1]: say which value is not, and what to do about it. */
+export function checkBinaryLabels(model: string, train: Interactions): void {
+  const v = train.values;
+  for (let p = 0; p < v.length; p++) {
+    if (!(v[p] >= 0 && v[p] <= 1)) {
+      throw new ConfigError(
+        `${model}: loss 'bce' needs labels in [0, 1], but interaction ${p} has value ${v[p]}; ` +
+          `transform the ratings first (e.g. binarize(data, 4) or rescale(...) from src/data/labels.ts) or use loss 'mse'`,
+      );
+    }
+  }
+}
+
+export function checkLoss(model: string, loss: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(loss as string)) throw new ConfigError(`${model}: loss must be one of ${allowed.join(', ')}, got "${loss}"`);
+}

@@ -1,0 +1,15 @@
+/** getState / setState for models that are lists of named Params. */
+import type { Param } from '../../core/params.ts';
+import type { Tensor } from '../../serve/safetensors.ts';
+import { requireTensor, type ModelState } from '../recommender.ts';
+
+export function paramTensors(params: Param[]): Record<string, Tensor> {
+  const tensors: Record<string, Tensor> = {};
+  for (const p of params) tensors[p.name] = { shape: [p.rows, p.cols], data: p.data.slice() };
+  return tensors;
+}
+
+/** Copies every Param's values from a state, checking names and shapes. */
+export function loadParams(state: ModelState, params: Param[]): void {
+  for (const p of params) p.data.set(requireTensor(state, p.name, [p.rows, p.cols]));
+}

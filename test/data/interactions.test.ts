@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildCsr, csrHas } from '../../src/data/interactions.ts';
+import { IdMap } from '../../src/data/idmap.ts';
+import { interactionsFrom } from '../helpers/toy-model.ts';
+
+test('CSR rows hold sorted columns with values and the original positions alongside', () => {
+  const csr = buildCsr(Int32Array.of(1, 0, 1, 1, 0), Int32Array.of(5, 3, 2, 4, 1), Float32Array.of(10, 20, 30, 40, 50), 3, 6);
+  assert.deepEqual([...csr.indptr], [0, 2, 5, 5]);
+  assert.deepEqual([...csr.indices], [1, 3, 2, 4, 5]);
+  assert.deepEqual([...csr.values], [50, 20, 30, 40, 10]);
+  assert.deepEqual([...csr.order], [4, 1, 2, 3, 0]);
+  assert.ok(csrHas(csr, 1, 4));
+  assert.ok(!csrHas(csr, 1, 3));
+  assert.ok(!csrHas(csr, 2, 0), 'an empty row has nothing');
+});
+
+test('repeated columns in a row keep input order (stable)', () => {
+  const csr = buildCsr(Int32Array.of(0, 0, 0), Int32Array.of(2, 1, 2), Float32Array.of(1, 2, 3), 1, 3);
+  assert.deepEqual([...csr.indices], [1, 2, 2]);
+  assert.deepEqual([...csr.values], [2, 1, 3]);
+});
+
+test('byUser and byItem views agree with the columns, and counts cover the whole id space', () => {
+  const data = interactionsFrom([[0, 1], [2, 0], [0, 0]], 4, 3);
+  assert.deepEqual([...data.byItem().indptr], [0, 2, 3, 3]);
+  assert.deepEqual([...data.userCounts()], [2, 0, 1, 0]);
+  assert.deepEqual([...data.subset([2, 0]).items], [0, 1]);
+  assert.equal(data.byUser(), data.byUser(), 'views are cached');
+});
+
+test('IdMap keeps first-seen order and round-trips through JSON', () => {
+  const ids = new IdMap(['b', 'a']);
+  assert.equal(ids.add('a'), 1);
+  assert.equal(ids.add('c'), 2);
+  assert.deepEqual(IdMap.fromJSON(JSON.parse(JSON.stringify(ids))).toArray(), ['b', 'a', 'c']);
+  assert.throws(() => ids.id(7), /outside the id map/);
+});

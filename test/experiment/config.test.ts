@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/data/errors.ts';
+import { loadExperimentConfig, parseExperimentConfig, validateExperimentConfig } from '../../src/experiment/config.ts';
+import { resolveRunParams } from '../../src/experiment/params.ts';
+import { rawExperiment } from '../helpers/experiment.ts';
+
+const FILE = `name: ml100k-bilinear
+protocol: lightfm-ua
+seed: 42
+baselines: [ease]
+search: { strategy: random, trials: 4, metric: auc, validation: 0.1 }
+models:
+  - name: warp-64
+    type: warp
+    params: { factors: [32, 64], learningRate: { min: 0.01, max: 0.1, log: true }, epochs: 30 }
+    fit: { earlyStopping: { patience: 3 }, threads: 2 }
+`;
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    return err.message;
+  }
+  assert.fail('expected an error');
+}
+
+test('a YAML experiment becomes a normalised config: popularity added, lists and ranges become search spaces', () => {
+  const cfg = parseExperimentConfig(FILE, 'examples/x.yaml');
+  assert.equal(cfg.name, 'ml100k-bilinear');
+  assert.deepEqual(cfg.protocol, { name: 'lightfm-ua', seed: null, options: {} });
+  assert.equal(cfg.seed, 42);
+  assert.equal(cfg.threads, 1);
+  assert.deepEqual(cfg.baselines.map((b) => b.type), ['popularity', 'ease']);
+  assert.deepEqual(cfg.search, { strategy: 'random', trials: 4, metric: 'auc', validation: 0.1, refit: null });
+  const [warp] = cfg.models;
+  assert.equal(warp.name, 'warp-64');
+  assert.deepEqual(warp.params.factors, { kind: 'choice', values: [32, 64] });
+  assert.deepEqual(warp.params.learningRate, { kind: 'range', min: 0.01, max: 0.1, log: true, integer: false });
+  assert.deepEqual(warp.params.epochs, { kind: 'fixed', value: 30 });
+  assert.deepEqual(warp.fit, { earlyStopping: { patience: 3 }, threads: 2 });
+});
+
+test('JSON is accepted too, and the protocol may carry a seed and options', () => {
+  const cfg = parseExperimentConfig(JSON.stringify(rawExperiment({ protocol: { name: 'full-ranking', seed: 1, k: [5, 20], split: 'ua' } })), 'x.json');
+  assert.deepEqual(cfg.protocol, { name: 'full-ranking', seed: 1, options: { k: [5, 20], split: 'ua' } });
+});
+
+test('a bad hyperparameter is named by file, line and path, with what was expected', () => {
+  const text = FILE.replace('factors: [32, 64]', 'factors: abc');
+  const message = errorOf(() => parseExperimentConfig(text, 'examples/x.yaml'));
+  assert.equal(message, 'examples/x.yaml:9: models[0].params.factors: expected a positive integer or a list, got "abc"');
+});
+
+test('a bad value inside a search list points at its position', () => {
+  const raw = rawExperiment({ models: [{ type: 'bpr' }, { type: 'warp', params: { factors: [32, -4] } }] });
+  const message = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' }));
+  assert.equal(message, 'e.yaml: models[1].params.factors[1]: expected a positive integer, got -4');
+});
+
+test('every problem is reported at once, unknown fields with a suggestion', () => {
+  const raw = rawExperiment({ name: 'has space', seeed: 1, search: { strategy: 'bayes', validation: 2 } });
+  const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
+  assert.deepEqual(lines, [
+    'e.yaml: seeed: unknown field; expected one of name, description, protocol, dataset, seed, threads, baselines, search, models (did you mean "seed"?)',
+    `e.yaml: name: expected a name of letters, digits, '.', '_' or '-' (it names the output folder), got "has space"`,
+    'e.yaml: search.strategy: expected grid or random, got "bayes"',
+    'e.yaml: search.validation: expected a fraction between 0 and 1 (e.g. 0.1), got 2',
+  ]);
+});
+
+test('structural mistakes: missing type, duplicate names, ranges under grid search, empty lists', () => {
+  const raw = rawExperiment({
+    models: [
+      { name: 'a', params: {} },
+      { name: 'b', type: 'bpr', params: { learningRate: { min: 0.01, max: 0.1 } } },
+      { name: 'b', type: 'warp', params: { factors: [] } },
+    ],
+  });
+  const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
+  assert.ok(lines.includes('e.yaml: models[0].type: expected a model type (e.g. bpr, warp, deepfm, popularity), got nothing'), lines.join('\n'));
+  assert.ok(lines.includes('e.yaml: models[2].params.factors: an empty list leaves nothing to try; give at least one value'), lines.join('\n'));
+  assert.ok(lines.includes('e.yaml: models[2].name: the name "b" is already used by models[1]; every run needs its own name (it names the model folder)'), lines.join('\n'));
+  assert.ok(lines.includes('e.yaml: models[1].params.learningRate: a { min, max } range needs search.strategy: random; grid search takes a list of values'), lines.join('\n'));
+});
+
+test('range checks: min < max, log scale needs min > 0, integer ranges are inferred for count parameters', () => {
+  const raw = rawExperiment({
+    search: { strategy: 'random' },
+    models: [{ type: 'warp', params: { learningRate: { min: 0, max: 0.1, log: true }, l2: { min: 1, max: 0.5 }, factors: { min: 8, max: 128, log: true } } }],
+  });
+  const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
+  assert.deepEqual(lines, ['e.yaml: models[0].params.learningRate.min: a log-scale range needs min > 0, got 0', 'e.yaml: models[0].params.l2: min (1) must be less than max (0.5)']);
+  const ok = validateExperimentConfig(rawExperiment({ search: { strategy: 'random' }, models: [{ type: 'warp', params: { factors: { min: 8, max: 128, log: true } } }] }));
+  assert.deepEqual(ok.models[0].params.factors, { kind: 'range', min: 8, max: 128, log: true, integer: true });
+});
+
+test('YAML syntax errors give the file and line', () => {
+  const message = errorOf(() => parseExperimentConfig('name: x\nmodels: [a, b\nseed: 1\n', 'broken.yaml'));
+  assert.match(message, /^broken\.yaml:\d+: /);
+});
+
+test('a missing file is a ConfigError naming it', async () => {
+  await assert.rejects(loadExperimentConfig('/no/such/experiment.yaml'), (err: Error) => err instanceof ConfigError && err.message.startsWith('/no/such/experiment.yaml: cannot read'));
+});
+
+test('loadExperimentConfig reads a file and remembers where it came from', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-config-'));
+  const file = join(dir, 'e.yaml');
+  await writeFile(file, FILE);
+  const cfg = await loadExperimentConfig(file);
+  assert.equal(cfg.source, file);
+});
+
+test('against the model defaults: unknown names are caught, and a flat list for a list-valued parameter is one value', () => {
+  const cfg = validateExperimentConfig(rawExperiment({ models: [{ name: 'n', type: 'ncf', params: { layers: [64, 32], embedding: [8, 16], factor: 3, loss: 1 } }] }), { file: 'e.yaml' });
+  const defaults = { layers: [32, 16], embedding: 16, factors: 8, loss: 'bce' };
+  const { params, problems } = resolveRunParams(cfg.models[0], defaults);
+  assert.deepEqual(params.layers, { kind: 'fixed', value: [64, 32] });
+  assert.deepEqual(params.embedding, { kind: 'choice', values: [8, 16] });
+  assert.deepEqual(problems, [
+    'models[0].params.factor: ncf has no hyperparameter "factor" (did you mean "factors"?); it has layers, embedding, factors, loss',
+    'models[0].params.loss: expected a string, got 1',
+  ]);
+  const grid = validateExperimentConfig(rawExperiment({ models: [{ type: 'ncf', params: { layers: [[64, 32], [128, 64]] } }] }));
+  assert.deepEqual(resolveRunParams(grid.models[0], defaults).params.layers, { kind: 'choice', values: [[64, 32], [128, 64]] });
+});

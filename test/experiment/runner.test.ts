@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/data/errors.ts';
+import { validateExperimentConfig } from '../../src/experiment/config.ts';
+import { runExperiment } from '../../src/experiment/runner.ts';
+import type { ExperimentResults } from '../../src/experiment/results.ts';
+import type { Protocol } from '../../src/eval/protocols/types.ts';
+import { rawExperiment, registerTestModels, syntheticProtocol } from '../helpers/experiment.ts';
+
+await registerTestModels();
+
+const config = validateExperimentConfig(
+  rawExperiment({
+    models: [
+      { name: 'mf', type: 'test-tiny-mf', params: { factors: [2, 8], learningRate: 0.05, epochs: 6 }, fit: { earlyStopping: { patience: 2 } } },
+      { name: 'favour-even', type: 'test-favour', params: { favour: 'A' } },
+    ],
+  }),
+);
+
+async function run(): Promise<{ results: ExperimentResults; dir: string; log: string[] }> {
+  const outDir = await mkdtemp(join(tmpdir(), 'tastebud-experiment-'));
+  const log: string[] = [];
+  const results = await runExperiment(config, { protocol: syntheticProtocol(), outDir, log: (l) => log.push(l), command: 'test' });
+  return { results, dir: join(outDir, 'tiny'), log };
+}
+
+const first = await run();
+
+test('an experiment writes results.json, report.md, report.html and one model folder per run', async () => {
+  for (const file of ['results.json', 'report.md', 'report.html', 'models/popularity/manifest.json', 'models/mf/manifest.json', 'models/favour-even/weights.safetensors']) {
+    assert.ok((await stat(join(first.dir, file))).size > 0, `${file} is missing or empty`);
+  }
+  const saved = JSON.parse(await readFile(join(first.dir, 'results.json'), 'utf8')) as ExperimentResults;
+  assert.equal(saved.protocol.name, 'synthetic-ranking');
+  assert.equal(saved.protocol.mainMetric, 'precision@10');
+  assert.ok((saved.protocol.sizes.train as number) > 0 && (saved.protocol.sizes.test as number) > 0);
+  assert.equal(saved.seed, 3);
+  assert.deepEqual(saved.validation, { source: 'carved', ratio: 0.2, interactions: saved.validation.interactions, metric: 'auc' });
+  assert.ok(saved.validation.interactions > 0);
+  assert.deepEqual(saved.runs.map((r) => r.name), ['popularity', 'mf', 'favour-even']);
+  assert.ok(saved.environment.node.startsWith('v') && saved.environment.cpus >= 1 && !Number.isNaN(Date.parse(saved.environment.date)));
+  const mf = saved.runs[1];
+  assert.equal(mf.search!.trials.length, 2);
+  assert.deepEqual(mf.search!.keys, ['factors']);
+  assert.equal(mf.search!.refit, true);
+  assert.ok([2, 8].includes(mf.params.factors as number));
+  assert.equal(mf.config.factors, mf.params.factors);
+  assert.equal(mf.validation!.metric, 'auc');
+  assert.equal(mf.validation!.value, mf.search!.trials[mf.search!.bestTrial - 1].validation);
+  assert.ok(mf.history!.epochs.length >= 1 && mf.selectionHistory!.epochs.every((e) => typeof e.validation === 'number'));
+  for (const r of saved.runs) assert.ok(Number.isFinite(r.metrics['precision@10']) && Number.isFinite(r.metrics.auc), `${r.name} test metrics`);
+});
+
+test('every run is compared with popularity on the main metric, and the losers are flagged', () => {
+  const [pop, ...others] = first.results.runs;
+  assert.equal(pop.reference, true);
+  assert.equal(pop.vsReference, null);
+  for (const r of others) {
+    const delta = r.metrics['precision@10'] - pop.metrics['precision@10'];
+    assert.equal(r.vsReference!.delta, delta);
+    assert.equal(r.vsReference!.beats, delta > 0);
+    assert.ok(r.vsReference!.pValue === null || (r.vsReference!.pValue >= 0 && r.vsReference!.pValue <= 1));
+  }
+  const favour = others.find((r) => r.name === 'favour-even')!;
+  assert.equal(favour.vsReference!.beats, false, 'scoring even items ignores the planted structure and should lose to popularity');
+  const summary = first.log.join('\n');
+  assert.match(summary, /◆ popularity/);
+  assert.match(summary, /✗ favour-even/);
+  assert.match(summary, /does not beat popularity/);
+});
+
+test('the reports show the protocol, sizes, the flag, the search, and plots inline', async () => {
+  const md = await readFile(join(first.dir, 'report.md'), 'utf8');
+  assert.match(md, /Protocol:\*\* `synthetic-ranking`/);
+  assert.match(md, /## Split sizes/);
+  assert.match(md, /\*\*popularity\*\* \(baseline\)/);
+  assert.match(md, /⚠ favour-even/);
+  assert.match(md, /Search \(grid, 2 trials, selected on validation auc/);
+  const html = await readFile(join(first.dir, 'report.html'), 'utf8');
+  assert.ok((html.match(/<svg /g) ?? []).length >= 5);
+  for (const kind of ['chart-bar', 'chart-line', 'chart-scatter']) assert.ok(html.includes(kind), `no ${kind} in report.html`);
+  assert.match(html, /<tr class="below"><td class="l">favour-even/);
+});
+
+test('the same seed reproduces the same numbers', async () => {
+  const second = await run();
+  const numbers = (r: ExperimentResults) => r.runs.map((x) => ({ name: x.name, metrics: x.metrics, trials: x.search?.trials.map((t) => t.validation), params: x.params, losses: x.history?.epochs.map((e) => e.loss) }));
+  assert.deepEqual(numbers(second.results), numbers(first.results));
+});
+
+test('problems found without data (unknown model, bad params) stop the run before the protocol loads', async () => {
+  let prepared = false;
+  const protocol: Protocol = { ...syntheticProtocol(), prepare: async () => ((prepared = true), syntheticProtocol().prepare()) };
+  const bad = validateExperimentConfig(rawExperiment({ models: [{ type: 'no-such-model' }, { name: 'mf', type: 'test-tiny-mf', params: { factorz: 3, task: 5 } }] }), { file: 'bad.yaml' });
+  await assert.rejects(runExperiment(bad, { protocol, outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    const lines = err.message.split('\n');
+    assert.match(lines[0], /^bad\.yaml: models\[0\]\.type: unknown model "no-such-model"; known models: /);
+    assert.match(lines[1], /^bad\.yaml: models\[1\]\.params\.factorz: test-tiny-mf has no hyperparameter "factorz" \(did you mean "factors"\?\)/);
+    assert.equal(lines[2], 'bad.yaml: models[1].params.task: expected a string, got 5');
+    return true;
+  });
+  assert.equal(prepared, false);
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ToyModel, interactionsFrom } from '../helpers/toy-model.ts';
+import { ConfigError } from '../../src/data/errors.ts';
+
+// Two users, four items; user 0 saw item 0, user 1 saw item 1; held out: user 0 → item 2, user 1 → item 2.
+const train = interactionsFrom([[0, 0], [1, 1]], 2, 4);
+const validation = interactionsFrom([[0, 2], [1, 2]], 2, 4);
+const good = [0, 0, 1, 0.5]; // item 2 on top: AUC 1
+const bad = [0, 0, -1, 0.5]; // item 2 at the bottom: AUC 0
+
+test('early stopping stops after `patience` epochs without improvement and restores the best epoch', async () => {
+  const model = new ToyModel({ script: [bad, good, bad, bad, bad, good] });
+  const history = await model.fit(train, { epochs: 6, validation, earlyStopping: { patience: 2 }, log: () => {} });
+  assert.equal(history.metric, 'auc');
+  assert.deepEqual(history.epochs.map((e) => e.validation), [0, 1, 0, 0]);
+  assert.equal(history.bestEpoch, 2);
+  assert.equal(history.stoppedEarly, true);
+  assert.deepEqual([...model.scores], good, 'the parameters of epoch 2 are back');
+});
+
+test('without restoreBest the last epoch stays', async () => {
+  const model = new ToyModel({ script: [good, bad, bad] });
+  const history = await model.fit(train, { epochs: 3, validation, earlyStopping: { patience: 5, restoreBest: false }, log: () => {} });
+  assert.equal(history.bestEpoch, 3);
+  assert.deepEqual([...model.scores], bad);
+});
+
+test('a NaN loss stops training with a divergence warning', async () => {
+  const model = new ToyModel({ losses: [1, NaN, 1] });
+  const lines: string[] = [];
+  const history = await model.fit(train, { epochs: 3, log: (l) => lines.push(l) });
+  assert.equal(history.epochs.length, 2);
+  assert.match(history.warnings[0], /diverged at epoch 2/);
+  assert.match(lines.join('\n'), /warning: training diverged/);
+});
+
+test('a validation AUC at chance is flagged', async () => {
+  const constant = [0, 0, 0, 0];
+  const model = new ToyModel({ script: [constant, constant, constant] });
+  const history = await model.fit(train, { epochs: 3, validation, log: () => {} });
+  assert.equal(history.epochs[2].validation, 0.5);
+  assert.ok(history.warnings.some((w) => /no better than chance/.test(w)));
+});
+
+test('a callback can stop training, and each epoch is recorded', async () => {
+  const seen: number[] = [];
+  const model = new ToyModel();
+  const history = await model.fit(train, { epochs: 10, log: () => {}, callbacks: { onEpochEnd: (r) => (seen.push(r.epoch), r.epoch < 3) } });
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.equal(history.epochs.length, 3);
+});
+
+test('impossible fit options are refused clearly', async () => {
+  await assert.rejects(new ToyModel().fit(train, { epochs: -1 }), ConfigError);
+  await assert.rejects(new ToyModel().fit(train, { threads: 0 }), /threads must be/);
+  await assert.rejects(new ToyModel().fit(train.subset([])), /empty training set/);
+  await assert.rejects(new ToyModel().fit(train, { validation, validationMetric: 'precision' }), /needs a cut-off/);
+});
