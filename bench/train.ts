@@ -25,14 +25,22 @@ interface BenchCase {
 }
 
 const cases: BenchCase[] = [];
+// Bilinear BPR/WARP rows (the default optimizer is row-wise Adagrad).
 for (const factors of [10, 64]) {
   for (const threads of [1, 2]) {
-    cases.push({ name: `bpr-${factors}f-${threads}t`, model: 'bpr', config: { factors, optimizer: 'adagrad' }, threads, unit: 'triplets/s' });
+    cases.push({ name: `bpr-${factors}f-${threads}t`, model: 'bpr', config: { factors }, threads, unit: 'triplets/s' });
   }
 }
-cases.push({ name: 'bpr-64f-sgd-1t', model: 'bpr', config: { factors: 64, optimizer: 'sgd' }, threads: 1, unit: 'triplets/s' });
-cases.push({ name: 'warp-64f-1t', model: 'warp', config: { factors: 64 }, threads: 1, unit: 'positives/s' });
-cases.push({ name: 'warp-64f-2t', model: 'warp', config: { factors: 64 }, threads: 2, unit: 'positives/s' });
+for (const optimizer of ['sgd', 'adagrad']) {
+  for (const threads of [1, 2]) {
+    cases.push({ name: `bpr-64f-${optimizer}-${threads}t`, model: 'bpr', config: { factors: 64, optimizer }, threads, unit: 'triplets/s' });
+  }
+}
+for (const factors of [10, 64]) {
+  // Without the check against the user's train positives (a random CSR row read per draw).
+  cases.push({ name: `bpr-${factors}f-uniform-1t`, model: 'bpr', config: { factors, sampler: 'uniform' }, threads: 1, unit: 'triplets/s' });
+}
+for (const threads of [1, 2]) cases.push({ name: `warp-64f-${threads}t`, model: 'warp', config: { factors: 64 }, threads, unit: 'positives/s' });
 
 /**
  * The DESIGN.md yardstick: the plainest possible one-thread BPR-SGD loop (uniform negatives, no
@@ -95,15 +103,33 @@ async function main(): Promise<void> {
   for (const dim of [10, 64]) {
     const name = `plain-loop-${dim}f-1t`;
     if (filters.length > 0 && !filters.some((f) => name.includes(f))) continue;
+    const cpu0 = process.cpuUsage();
+    const t = performance.now();
     const rates = plainRates(train, dim, epochs);
-    rows.push({ case: name, model: 'reference', threads: 1, examplesPerEpoch: train.length, unit: 'triplets/s', median: Math.round(median(rates)), epochs: rates.map(Math.round) });
-    process.stderr.write(`${name}: ${Math.round(median(rates)).toLocaleString()} triplets/s\n`);
+    const cpu = process.cpuUsage(cpu0);
+    const coresUsed = (cpu.user + cpu.system) / 1e6 / ((performance.now() - t) / 1000);
+    rows.push({ case: name, model: 'reference', threads: 1, examplesPerEpoch: train.length, unit: 'triplets/s', median: Math.round(median(rates)), epochs: rates.map(Math.round), coresUsed: +coresUsed.toFixed(2), perCoreSecond: Math.round(median(rates) / coresUsed) });
+    process.stderr.write(`${name}: ${Math.round(median(rates)).toLocaleString()} triplets/s (${coresUsed.toFixed(2)} cores)\n`);
   }
   for (const c of cases) {
     if (filters.length > 0 && !filters.some((f) => c.name.includes(f))) continue;
     const model = createModel(c.model, { ...c.config, minParallelPositives: 0 });
+    // Time each epoch on the wall clock and in CPU seconds of the whole process (all threads):
+    // on a shared machine, cores = cpu / wall shows how much of the asked-for parallelism we got.
     const seconds: number[] = [];
-    await model.fit(train, { epochs, threads: c.threads, seed: 1, callbacks: { onEpochEnd: (r) => void seconds.push(r.seconds) } });
+    const cores: number[] = [];
+    const trainEpoch = model.trainEpoch.bind(model);
+    model.trainEpoch = async (ctx) => {
+      const cpu0 = process.cpuUsage();
+      const t = performance.now();
+      const loss = await trainEpoch(ctx);
+      const wall = (performance.now() - t) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      seconds.push(wall);
+      cores.push((cpu.user + cpu.system) / 1e6 / wall);
+      return loss;
+    };
+    await model.fit(train, { epochs, threads: c.threads, seed: 1 });
     const n = c.examples ? c.examples(train) : train.length;
     const rates = seconds.map((s) => n / s);
     rows.push({
@@ -115,8 +141,10 @@ async function main(): Promise<void> {
       unit: c.unit,
       median: Math.round(median(rates)),
       epochs: rates.map(Math.round),
+      coresUsed: +median(cores).toFixed(2),
+      perCoreSecond: Math.round(median(rates.map((r, k) => r / cores[k]))),
     });
-    process.stderr.write(`${c.name}: ${Math.round(median(rates)).toLocaleString()} ${c.unit}\n`);
+    process.stderr.write(`${c.name}: ${Math.round(median(rates)).toLocaleString()} ${c.unit} (${median(cores).toFixed(2)} cores)\n`);
   }
   const out = {
     data: { users: train.numUsers, items: train.numItems, interactions: train.length, generateSeconds: +generated.toFixed(2) },

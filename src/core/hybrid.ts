@@ -1,6 +1,6 @@
 import { ConfigError } from '../data/errors.ts';
 import type { FeatureMatrix } from '../data/types.ts';
-import { Param, type InitScheme, type OptimizerConfig } from './params.ts';
+import { Param, allocFloat32, type InitScheme, type OptimizerConfig } from './params.ts';
 import type { Rng } from './rng.ts';
 
 export interface HybridEmbeddingOptions {
@@ -16,6 +16,21 @@ export interface HybridEmbeddingOptions {
   shared?: boolean;
   /** Parameter name prefix, e.g. `user` → `user.id`, `user.features`. */
   name?: string;
+  /**
+   * Row-wise Adagrad instead of `optimizer`'s own state: one accumulator per row, growing by the
+   * row gradient's mean square, scaling that row's step by 1/√acc (the embedding optimizer of
+   * FBGEMM/TorchRec). One square root per row instead of one per entry; `optimizer` should be
+   * plain SGD carrying the learning rate.
+   */
+  rowwise?: { initialAccumulator: number; epsilon?: number } | null;
+}
+
+/** Existing parameters (and row-wise accumulators) for an embedding to wrap. */
+export interface HybridTables {
+  id: Param | null;
+  feat: Param | null;
+  idAcc?: Float32Array | null;
+  featAcc?: Float32Array | null;
 }
 
 /**
@@ -33,12 +48,16 @@ export class HybridEmbedding {
   /** Feature vectors (numFeatures × dim), or null without features. */
   readonly feat: Param | null;
   readonly features: FeatureMatrix | null;
+  /** Row-wise Adagrad accumulators (per id row / per feature row), or null. */
+  readonly idAcc: Float32Array | null = null;
+  readonly featAcc: Float32Array | null = null;
+  private readonly rowEps: number;
 
   /**
    * `tables`: existing parameters to wrap instead of allocating (a worker thread rebuilding the
    * embedding over shared buffers, or a model restoring saved weights).
    */
-  constructor(options: HybridEmbeddingOptions, tables?: { id: Param | null; feat: Param | null }) {
+  constructor(options: HybridEmbeddingOptions, tables?: HybridTables) {
     const name = options.name ?? 'embedding';
     const useIdentity = options.useIdentity ?? true;
     this.dim = options.dim;
@@ -49,13 +68,22 @@ export class HybridEmbedding {
       throw new ConfigError(`${name}: feature matrix has ${this.features.rows} rows, the id map has ${options.rows}`);
     }
     const shared = options.shared ?? false;
+    const rowwise = options.rowwise ?? null;
+    this.rowEps = rowwise?.epsilon ?? 1e-7;
     if (tables) {
       this.id = tables.id;
       this.feat = tables.feat;
+      this.idAcc = tables.idAcc ?? null;
+      this.featAcc = tables.featAcc ?? null;
+      if (rowwise && ((this.id && !this.idAcc) || (this.feat && !this.featAcc))) throw new Error(`${name}: row-wise accumulators missing`);
       return;
     }
     this.id = useIdentity ? new Param(`${name}.id`, options.rows, options.dim, options.optimizer, { shared }) : null;
     this.feat = this.features ? new Param(`${name}.features`, this.features.numFeatures, options.dim, options.optimizer, { shared }) : null;
+    if (rowwise) {
+      if (this.id) this.idAcc = allocFloat32(this.id.rows, shared).fill(rowwise.initialAccumulator);
+      if (this.feat) this.featAcc = allocFloat32(this.feat.rows, shared).fill(rowwise.initialAccumulator);
+    }
   }
 
   /** The trainable tables (id first). */
@@ -97,10 +125,39 @@ export class HybridEmbedding {
    * the representation touched (each scaled by its feature weight), with L2 on those rows.
    */
   backward(row: number, grad: Float32Array, gradOffset: number, l2 = 0): void {
+    if (this.idAcc !== null || this.featAcc !== null) return this.backwardRowwise(row, grad, gradOffset, l2);
     if (this.id) this.id.updateRow(row, grad, gradOffset, l2);
     if (this.feat) {
       const f = this.features!;
       for (let p = f.indptr[row]; p < f.indptr[row + 1]; p++) this.feat.updateRow(f.indices[p], grad, gradOffset, l2, f.weights[p]);
+    }
+  }
+
+  /**
+   * Row-wise Adagrad: acc_r += mean_d(g_d²) (the loss gradient's; L2 stays outside the
+   * accumulator), then an SGD step scaled by 1/(√acc_r + ε) — the L2 term too.
+   */
+  private backwardRowwise(row: number, grad: Float32Array, gradOffset: number, l2: number): void {
+    const dim = this.dim;
+    let ms = 0;
+    for (let d = 0; d < dim; d++) ms += grad[gradOffset + d] * grad[gradOffset + d];
+    ms /= dim;
+    if (this.id) {
+      const acc = this.idAcc!;
+      acc[row] += ms;
+      const s = 1 / (Math.sqrt(acc[row]) + this.rowEps);
+      this.id.updateRow(row, grad, gradOffset, l2 * s, s);
+    }
+    if (this.feat) {
+      const f = this.features!;
+      const acc = this.featAcc!;
+      for (let p = f.indptr[row]; p < f.indptr[row + 1]; p++) {
+        const fi = f.indices[p];
+        const x = f.weights[p];
+        acc[fi] += x * x * ms;
+        const s = 1 / (Math.sqrt(acc[fi]) + this.rowEps);
+        this.feat.updateRow(fi, grad, gradOffset, l2 * s, x * s);
+      }
     }
   }
 
@@ -137,7 +194,7 @@ export class HybridBias {
   readonly table: HybridEmbedding;
   private readonly g = new Float32Array(1);
 
-  constructor(options: Omit<HybridEmbeddingOptions, 'dim'>, tables?: { id: Param | null; feat: Param | null }) {
+  constructor(options: Omit<HybridEmbeddingOptions, 'dim'>, tables?: HybridTables) {
     this.table = new HybridEmbedding({ ...options, dim: 1, name: options.name ?? 'bias' }, tables);
   }
 

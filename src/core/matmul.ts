@@ -5,21 +5,60 @@
  *             dW = Xᵀ·dY        ((n × k)ᵀ · n × m)       `matmulTransA`
  *             db = Σ_rows dY                            `addColumnSums`
  *
- * Each kernel computes 4 × 4 output tiles with 16 accumulators held in locals (registers after
- * V8's optimiser), so one pass over the shared dimension reads 8 values for 32 multiply-adds
- * instead of 2 for 2 in a naive triple loop; edge tiles take a plain loop. Accumulation is in
- * float64 (JS numbers), stores round to float32. On this 2-core machine: naive ~0.75 GFLOPS,
- * these ~3–3.4 GFLOPS per core (bench/dense.ts). The tiles stay in locals, so no scratch memory
- * and no allocation.
+ * Two implementations behind one call: a WebAssembly SIMD kernel (src/core/wasm-gemm.ts, f32x4,
+ * 4 × 8 tiles; used when the runtime has WebAssembly SIMD and the product is big enough to pay
+ * for copying operands into its memory), and plain JavaScript kernels (`…Js`) that compute
+ * 4 × 4 output tiles with 16 accumulators held in locals (registers after V8's optimiser), so
+ * one pass over the shared dimension reads 8 values for 32 multiply-adds instead of 2 for 2
+ * in a naive triple loop; their edge tiles take a plain loop and they accumulate in float64.
+ * Measured GFLOPS per core: bench/dense.ts. TASTEBUD_WASM=0 in the environment forces the
+ * JavaScript kernels.
  */
+import { WasmGemm } from './wasm-gemm.ts';
 
 export type Mat = Float32Array;
 
+/** Products smaller than this many multiply-adds stay in JavaScript (copying would dominate). */
+const WASM_MIN_WORK = 8192;
+
+// The compiled kernel and its scratch memory: created on first use, one per thread.
+let simd: WasmGemm | null | undefined;
+
+/** The WebAssembly SIMD kernel, or null when unavailable or disabled (TASTEBUD_WASM=0). */
+export function simdKernel(): WasmGemm | null {
+  if (simd === undefined) {
+    const env = typeof process !== 'undefined' ? process.env : {};
+    simd = env.TASTEBUD_WASM === '0' ? null : WasmGemm.create();
+  }
+  return simd;
+}
+
 /**
  * Y (n × m) = X (n × k) · W (k × m) [+ bias (m) on every row] [+ Y when `accumulate`].
- * Offsets let callers use a slice of a larger buffer without `subarray` (e.g. a row block of W).
+ * `wOffset` reads W from a row block of a larger matrix (e.g. one input's rows of a layer).
  */
 export function matmul(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: number, m: number, accumulate = false, wOffset = 0): void {
+  const kernel = n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+  if (kernel) kernel.matmul(x, w, bias, y, n, k, m, accumulate, wOffset);
+  else matmulJs(x, w, bias, y, n, k, m, accumulate, wOffset);
+}
+
+/** C (n × m) = A (n × k) · Bᵀ with B stored m × k [+ C]: dX = dY·Wᵀ. */
+export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
+  const kernel = n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+  if (kernel) kernel.matmulTransB(a, b, c, n, k, m, accumulate);
+  else matmulTransBJs(a, b, c, n, k, m, accumulate);
+}
+
+/** C (k × m) = Aᵀ · B with A stored n × k, B stored n × m [+ C]: dW = Xᵀ·dY. */
+export function matmulTransA(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
+  const kernel = n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+  if (kernel) kernel.matmulTransA(a, b, c, n, k, m, accumulate);
+  else matmulTransAJs(a, b, c, n, k, m, accumulate);
+}
+
+/** JavaScript kernel of `matmul` (4 × 4 register tiles). */
+export function matmulJs(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: number, m: number, accumulate = false, wOffset = 0): void {
   const n4 = n - (n % 4);
   const m4 = m - (m % 4);
   for (let i = 0; i < n4; i += 4) {
@@ -70,7 +109,7 @@ function matmulEdge(x: Mat, w: Mat, bias: Mat | null, y: Mat, i0: number, i1: nu
  * C (n × m) = A (n × k) · Bᵀ, with B stored m × k, [+ C when `accumulate`]. Both operands are
  * read along contiguous rows: this is dX = dY·Wᵀ with A = dY (n × out) and B = W (in × out).
  */
-export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
+export function matmulTransBJs(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
   const n4 = n - (n % 4);
   const m4 = m - (m % 4);
   for (let i = 0; i < n4; i += 4) {
@@ -118,7 +157,7 @@ function transBEdge(a: Mat, b: Mat, c: Mat, i0: number, i1: number, j0: number, 
  * weight gradient dW = Xᵀ·dY summed over a batch of n rows. Tiles run over the batch with
  * 4 contiguous values of each operand per row.
  */
-export function matmulTransA(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
+export function matmulTransAJs(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
   const k4 = k - (k % 4);
   const m4 = m - (m % 4);
   for (let i = 0; i < k4; i += 4) {

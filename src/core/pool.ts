@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 
 /**
@@ -32,9 +33,9 @@ export class WorkerPool {
     }
   }
 
-  /** Start `size` workers on `module` (a file URL or path of a .ts module), each given `init`. */
+  /** Start `size` workers on `module` (a file URL or absolute path of a .ts module), each given `init`. */
   static async start(module: string | URL, size: number, init: unknown): Promise<WorkerPool> {
-    const href = module instanceof URL ? module.href : new URL(module, 'file://').href;
+    const href = module instanceof URL ? module.href : pathToFileURL(module).href;
     const entry = new URL('./worker-entry.mjs', import.meta.url);
     const workers: Worker[] = [];
     for (let k = 0; k < size; k++) workers.push(new Worker(entry, { workerData: { module: href, init, index: k } }));

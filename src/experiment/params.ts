@@ -18,7 +18,7 @@ const layerSizes: Check = (v) => positiveInt(v) || (Array.isArray(v) && v.every(
 const KNOWN: Record<string, [Check, string]> = {
   factors: [positiveInt, 'expected a positive integer'],
   epochs: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'expected a whole number ≥ 0'],
-  negatives: [positiveInt, 'expected a positive integer'],
+  negatives: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0, 'expected a whole number ≥ 0'],
   batchSize: [positiveInt, 'expected a positive integer'],
   neighbors: [positiveInt, 'expected a positive integer'],
   k: [positiveInt, 'expected a positive integer'],

@@ -332,6 +332,11 @@ export class DeepFM extends Recommender {
     return out;
   }
 
+  /** Each item's summed field embeddings (what the FM part dots with a user's sum), for similarItems. */
+  itemVectors(): { data: Float32Array; dim: number } | null {
+    return this.mlp ? { data: this.itemCache().sums.slice(), dim: this.config.factors } : null;
+  }
+
   /** Names of the fields in the deep part's input order. */
   fieldNames(): string[] {
     this.requireBuilt();

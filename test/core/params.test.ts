@@ -45,3 +45,33 @@ test('impossible optimizer settings are rejected with a clear error', () => {
   assert.throws(() => new Param('w', 1, 1, { name: 'sgd', learningRate: 0 }), ConfigError);
   assert.throws(() => new Param('w', 1, 1, { name: 'rmsprop' as OptimizerName, learningRate: 0.1 }), /unknown optimizer "rmsprop"/);
 });
+
+test('updateRow scales the gradient by `scale` but not the L2 term', () => {
+  const p = new Param('w', 1, 2, { name: 'sgd', learningRate: 0.1 });
+  p.data.set([1, -2]);
+  p.updateRow(0, Float32Array.of(1, 1), 0, 0.5, 3);
+  // w − lr·(g·scale + l2·w)
+  assert.ok(Math.abs(p.data[0] - (1 - 0.1 * (3 + 0.5))) < 1e-6);
+  assert.ok(Math.abs(p.data[1] - (-2 - 0.1 * (3 - 1))) < 1e-6);
+});
+
+test('Adagrad starts from initialAccumulator: the first step is lr·g/√(a₀ + g²)', () => {
+  for (const a0 of [0.1, 1]) {
+    const p = new Param('w', 1, 1, { name: 'adagrad', learningRate: 0.05, initialAccumulator: a0 });
+    p.updateRow(0, Float32Array.of(2), 0);
+    assert.ok(Math.abs(p.data[0] + (0.05 * 2) / Math.sqrt(a0 + 4)) < 1e-6, `a₀ ${a0}: ${p.data[0]}`);
+  }
+});
+
+test('updateAll with SGD or Adagrad matches updateRow on every row', () => {
+  for (const name of ['sgd', 'adagrad', 'adam'] as OptimizerName[]) {
+    const a = new Param('a', 3, 2, { name, learningRate: 0.1 });
+    const b = new Param('b', 3, 2, { name, learningRate: 0.1 });
+    a.data.set([1, 2, 3, 4, 5, 6]);
+    b.data.set([1, 2, 3, 4, 5, 6]);
+    const g = Float32Array.of(0.5, -1, 2, 0, 1, 1);
+    a.updateAll(g, 0.01);
+    for (let r = 0; r < 3; r++) b.updateRow(r, g, r * 2, 0.01);
+    for (let i = 0; i < 6; i++) assert.ok(Math.abs(a.data[i] - b.data[i]) < 1e-6, `${name}[${i}]`);
+  }
+});

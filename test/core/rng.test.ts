@@ -27,3 +27,23 @@ test('permutation holds every index once', () => {
   const p = new Rng(5).permutation(100);
   assert.deepEqual([...p].sort((a, b) => a - b), [...Array(100).keys()]);
 });
+
+test('forked generators are reproducible and independent of their parent', () => {
+  const a = new Rng(9);
+  const b = new Rng(9);
+  const fa = a.fork();
+  const fb = b.fork();
+  const xs = Array.from({ length: 8 }, () => fa.nextUint32());
+  assert.deepEqual(xs, Array.from({ length: 8 }, () => fb.nextUint32()));
+  assert.notDeepEqual(xs, Array.from({ length: 8 }, () => a.nextUint32()));
+});
+
+test('int(n) stays in [0, n) and uniform stays in [lo, hi)', () => {
+  const rng = new Rng(4);
+  for (let k = 0; k < 10_000; k++) {
+    const i = rng.int(7);
+    assert.ok(Number.isInteger(i) && i >= 0 && i < 7);
+    const x = rng.uniform(-2, 3);
+    assert.ok(x >= -2 && x < 3);
+  }
+});

@@ -45,7 +45,7 @@ test('the default separator follows the extension', () => {
   assert.equal(defaultSeparator('ratings'), ',');
 });
 
-test('readDelimitedRows returns the header apart and streams copies-free rows with their lines', async () => {
+test('readDelimitedRows returns the header apart and streams each row with the line it starts on', async () => {
   const seen: [number, string[]][] = [];
   const result = await readDelimitedRows(file('a,b\r\n1,2\r\n\r\n3,"4\r\n5"\r\n'), { header: true }, (f, line) => seen.push([line, f.slice()]));
   assert.deepEqual(result, { rows: 2, header: ['a', 'b'] });

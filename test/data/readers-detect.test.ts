@@ -8,7 +8,7 @@ import { readInteractionsFile } from '../../src/data/readers/index.ts';
 
 const sniff = (text: string | Buffer, complete = true) => sniffFormat(typeof text === 'string' ? Buffer.from(text) : text, complete);
 
-test("'::' wins over ':'-free separators on MovieLens 1M style lines", () => {
+test("'::' is detected on MovieLens 1M style lines", () => {
   assert.equal(sniff('1::1193::5::978300760\n1::661::3::978302109\n').separator, '::');
 });
 

@@ -4,6 +4,10 @@
  * gradient. Activations are stored as float32, so eps is large-ish and tolerances relative.
  */
 import assert from 'node:assert/strict';
+import { Rng } from '../../src/core/rng.ts';
+import { IdMap } from '../../src/data/idmap.ts';
+import { Interactions } from '../../src/data/interactions.ts';
+import type { ModelState, Recommender } from '../../src/models/recommender.ts';
 
 /** Central difference of `loss()` w.r.t. arr[index]. */
 export function numericGradient(loss: () => number, arr: Float32Array, index: number, eps = 1e-2): number {
@@ -38,11 +42,6 @@ export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   }
   return a;
 }
-
-import { Rng } from '../../src/core/rng.ts';
-import { IdMap } from '../../src/data/idmap.ts';
-import { Interactions } from '../../src/data/interactions.ts';
-import type { ModelState, Recommender } from '../../src/models/recommender.ts';
 
 /** A tiny training set: users × items id maps and the given (user, item, value) triples. */
 export function tinyInteractions(users: number, items: number, triples: [number, number, number][]): Interactions {

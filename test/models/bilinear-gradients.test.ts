@@ -40,8 +40,11 @@ for (const loss of ['bpr', 'warp', 'logistic', 'margin', 'adaptive-hinge']) {
 for (const hybrid of ['none', 'both'] as const) variants.push({ name: `margin, cosine, ${hybrid}`, config: { loss: 'margin', similarity: 'cosine' }, hybrid });
 variants.push({ name: 'bpr, dot, no biases', config: { loss: 'bpr', biases: false }, hybrid: 'none' });
 for (const loss of ['bpr', 'warp', 'logistic']) {
-  for (const hybrid of ['none', 'both'] as const) variants.push({ name: `${loss}, dot, ${hybrid}, adagrad`, config: { loss, optimizer: 'adagrad', initialAccumulator: 0.5 }, hybrid });
+  for (const hybrid of ['none', 'both'] as const) {
+    for (const optimizer of ['adagrad', 'adagrad-rowwise']) variants.push({ name: `${loss}, dot, ${hybrid}, ${optimizer}`, config: { loss, optimizer, initialAccumulator: 0.5 }, hybrid });
+  }
 }
+variants.push({ name: 'margin, cosine, both, adagrad-rowwise', config: { loss: 'margin', similarity: 'cosine', optimizer: 'adagrad-rowwise', initialAccumulator: 0.5 }, hybrid: 'both' });
 
 for (const v of variants) {
   test(`bilinear ${v.name}: one triplet step moves every parameter by −lr × the finite-difference gradient`, async () => {
@@ -76,7 +79,14 @@ for (const v of variants) {
       for (let e = 0; e < p.data.length; e++) {
         const delta = p.data[e] - before[k][e];
         if (delta !== 0) moved++;
-        if (v.config.optimizer === 'adagrad') {
+        if (v.config.optimizer === 'adagrad-rowwise') {
+          // Row-wise Adagrad from a₀: acc = a₀ + mean over the row of g², Δ = −lr·g / (√acc + ε).
+          const row = Math.floor(e / p.cols);
+          let ms = 0;
+          for (let c = 0; c < p.cols; c++) ms += numeric[k][row * p.cols + c] ** 2;
+          const expected = (-lr * numeric[k][e]) / (Math.sqrt(0.5 + ms / p.cols) + 1e-7);
+          assertGradClose(delta / lr, expected / lr, `${p.name}[${e}] row-wise adagrad step`, 5e-3, 5e-4);
+        } else if (v.config.optimizer === 'adagrad') {
           // Adagrad from accumulator a₀: Δ = −lr·g / (√(a₀ + g²) + ε), per coordinate.
           const g = numeric[k][e];
           const expected = (-lr * g) / (Math.sqrt(0.5 + g * g) + 1e-7);

@@ -23,6 +23,7 @@ const learners: [string, Record<string, unknown>][] = [
   ['bilinear', { loss: 'margin', similarity: 'dot' }],
   ['bpr', { optimizer: 'sgd', learningRate: 0.05, sampler: 'uniform' }],
   ['warp', { optimizer: 'adam', learningRate: 0.01 }],
+  ['warp', { optimizer: 'adagrad' }],
   ['bpr', { sampler: 'popularity', samplerAlpha: 0.5 }],
 ];
 

@@ -62,6 +62,20 @@ export function paramText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Trivial references a protocol reports beside the metrics (the F1 of calling every pair
+ * positive): one line naming the runs that do not beat it, or null when there is none.
+ */
+export function trivialReferenceText(results: ExperimentResults): string | null {
+  const runs = results.runs.filter((r) => !r.error && Number.isFinite(r.metrics.f1) && Number.isFinite(r.metrics.f1_all_positive));
+  if (runs.length === 0) return null;
+  const trivial = runs[0].metrics.f1_all_positive;
+  const below = runs.filter((r) => !(r.metrics.f1 > r.metrics.f1_all_positive)).map((r) => r.name);
+  return below.length
+    ? `F1 of predicting "positive" for every pair: ${formatValue(trivial)}; ${below.length === runs.length ? 'no run beats it' : `not beaten by ${below.join(', ')}`}.`
+    : `F1 of predicting "positive" for every pair: ${formatValue(trivial)}; every run beats it.`;
+}
+
 /** The comparison table the runner prints: one row per run, main metric first. */
 export function consoleSummary(results: ExperimentResults): string {
   const metrics = metricColumns(results, 5);
@@ -78,5 +92,7 @@ export function consoleSummary(results: ExperimentResults): string {
     textTable(headers, rows, align),
     `◆ = ${results.reference} (reference baseline); ✗ = does not beat it on ${results.protocol.mainMetric}${below.length ? `: ${below.join(', ')}` : ' (none)'}`,
   ];
+  const trivial = trivialReferenceText(results);
+  if (trivial) lines.push(trivial);
   return lines.join('\n');
 }

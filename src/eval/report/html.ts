@@ -5,7 +5,7 @@
  */
 import type { ExperimentResults, RunResult } from '../../experiment/results.ts';
 import type { TrialRecord } from '../../experiment/search.ts';
-import { comparisonText, metricColumns, paramText, runStatus } from './common.ts';
+import { comparisonText, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
 import { flatten, labelText, validationText } from './markdown.ts';
 import { PALETTE, REFERENCE_COLOR, WARNING_COLOR, barChart, escapeXml as esc, formatValue, lineChart, scatterChart, type LineSeries } from './svg.ts';
 
@@ -93,7 +93,9 @@ function resultsTable(results: ExperimentResults): string {
   const key = below.length
     ? `<p class="key warn-text">${esc(below.join(', '))} ${below.length === 1 ? 'does' : 'do'} not beat the popularity baseline on ${esc(results.protocol.mainMetric)}.</p>`
     : `<p class="key">Every run beats the popularity baseline on ${esc(results.protocol.mainMetric)}.</p>`;
-  return `<section class="card"><table>${head}${rows.join('')}</table>${key}</section>`;
+  const trivial = trivialReferenceText(results);
+  const trivialKey = trivial ? `<p class="key${/not beaten|no run/.test(trivial) ? ' warn-text' : ''}">${esc(trivial)}</p>` : '';
+  return `<section class="card"><table>${head}${rows.join('')}</table>${key}${trivialKey}</section>`;
 }
 
 function metricCharts(results: ExperimentResults, colors: Map<string, string>): string {

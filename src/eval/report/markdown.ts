@@ -1,6 +1,6 @@
 /** report.md: the experiment as Markdown tables (the plots are in report.html beside it). */
 import type { ExperimentResults, RunResult } from '../../experiment/results.ts';
-import { comparisonText, markdownTable, metricColumns, paramText, runStatus } from './common.ts';
+import { comparisonText, markdownTable, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
 import { formatValue } from './svg.ts';
 
 export function markdownReport(results: ExperimentResults): string {
@@ -37,6 +37,8 @@ export function markdownReport(results: ExperimentResults): string {
       : `Every run beats the popularity baseline on ${p.mainMetric}.`,
     '',
   );
+  const trivial = trivialReferenceText(results);
+  if (trivial) out.push(trivial, '');
 
   out.push('## Runs', '');
   for (const run of results.runs) out.push(...runSection(run), '');

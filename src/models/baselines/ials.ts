@@ -3,6 +3,7 @@ import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../data/errors.ts';
 import { Recommender, registerModel, requireTensor, type EpochContext, type ModelState } from '../recommender.ts';
 import { choleskySolve } from './dense.ts';
+import { matmulTransB } from '../../core/matmul.ts';
 import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type IalsConfig = {
@@ -23,9 +24,11 @@ export type IalsConfig = {
   epochs: number;
 };
 
+// Tuned on ML-100K lightfm-ua (P@10 0.149–0.154 for regularization 40–75 at alpha 10); the
+// right regularization grows with the number of items and the confidence scale.
 const DEFAULTS: Omit<IalsConfig, 'epochs'> = {
   factors: 64,
-  regularization: 0.1,
+  regularization: 50,
   alpha: 10,
   iterations: 15,
   solver: 'cg',
@@ -202,6 +205,17 @@ export class Ials extends Recommender {
     }
     for (let i = 0; i < items; i++) out[i] = factorDot(this.userFactors, user * f, this.itemFactors, i * f, f);
     out.fill(0, items);
+  }
+
+  /** Batched scores: the users' factor rows times Yᵀ with the 4×4-tiled kernel. */
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    const f = this.config.factors;
+    const items = this.itemFactors.length / f;
+    const inRange = users.every((u) => u * f < this.userFactors.length);
+    if (items !== this.numItems || !inRange) return super.scoreUsers(users, out);
+    const rows = new Float32Array(users.length * f);
+    for (let b = 0; b < users.length; b++) rows.set(this.userFactors.subarray(users[b] * f, (users[b] + 1) * f), b * f);
+    matmulTransB(rows, this.itemFactors, out, users.length, f, items);
   }
 
   score(users: Int32Array, items: Int32Array): Float32Array {

@@ -1,7 +1,7 @@
 import { bceWithLogits, bceWithLogitsGrad, bpr, hinge, hingeGrad, warpWeight } from '../../core/losses.ts';
 import { cosineSimilarity, cosineSimilarityGrad, dotSimilarityGrad } from '../../core/similarity.ts';
-import type { Param } from '../../core/params.ts';
 import type { NegativeSampler } from '../../sampling/negatives.ts';
+import { FusedDot } from './fused.ts';
 import type { BilinearTables } from './tables.ts';
 
 export type BilinearLoss = 'logistic' | 'bpr' | 'warp' | 'margin' | 'adaptive-hinge';
@@ -41,17 +41,9 @@ export class BilinearKernel {
   private readonly numItems: number;
   private readonly lossCode: number;
   private readonly cosine: boolean;
+  /** The fused path, or null when the tables need the generic one. */
+  private readonly fused: FusedDot | null;
   private readonly fast: boolean;
-  private readonly adagrad: boolean;
-  // Fast-path views (plain tables).
-  private readonly P: Float32Array;
-  private readonly Q: Float32Array;
-  private readonly vP: Float32Array;
-  private readonly vQ: Float32Array;
-  private readonly eps: number;
-  private readonly itemBiasData: Float32Array | null;
-  private readonly vB: Float32Array;
-  private lrNow = 0;
   // Generic-path scratch: user, positive and negative representations and their gradients.
   private readonly uRep: Float32Array;
   private readonly iRep: Float32Array;
@@ -76,23 +68,8 @@ export class BilinearKernel {
     this.lossCode = LOSS_CODES[spec.loss];
     if (this.lossCode === undefined) throw new Error(`unknown loss ${spec.loss}`);
     this.cosine = spec.similarity === 'cosine';
-    const uId = tables.user.id;
-    const iId = tables.item.id;
-    const opt = optimizerOf(uId ?? tables.user.feat!);
-    this.adagrad = opt === 'adagrad';
-    this.fast = !this.cosine && uId !== null && iId !== null && tables.user.feat === null && tables.item.feat === null && (opt === 'sgd' || opt === 'adagrad');
-    const empty = new Float32Array(0);
-    this.P = uId?.data ?? empty;
-    this.Q = iId?.data ?? empty;
-    const vu = uId?.buffers().v;
-    const vi = iId?.buffers().v;
-    this.vP = vu ? new Float32Array(vu) : empty;
-    this.vQ = vi ? new Float32Array(vi) : empty;
-    this.eps = epsilon;
-    const bias = tables.itemBias && tables.itemBias.table.feat === null ? tables.itemBias.table.id! : null;
-    this.itemBiasData = bias?.data ?? null;
-    const vb = bias?.buffers().v;
-    this.vB = vb ? new Float32Array(vb) : empty;
+    this.fused = FusedDot.supports(tables, this.cosine) ? new FusedDot(tables, { user: spec.userL2, item: spec.itemL2, bias: spec.biasL2 }, epsilon) : null;
+    this.fast = this.fused !== null;
     const dim = this.dim;
     this.uRep = new Float32Array(dim);
     this.iRep = new Float32Array(dim);
@@ -110,7 +87,7 @@ export class BilinearKernel {
   run(users: Int32Array, items: Int32Array, order: Int32Array, start: number, end: number): number {
     let loss = 0;
     const code = this.lossCode;
-    this.lrNow = this.t.user.params()[0].learningRate;
+    this.setLearningRate();
     for (let t = start; t < end; t++) {
       const k = order[t];
       const u = users[k];
@@ -131,7 +108,7 @@ export class BilinearKernel {
    * `logistic` it is BCE(s⁺, 1) + BCE(s⁻, 0). Used by the gradient tests.
    */
   tripletStep(u: number, i: number, j: number): number {
-    this.lrNow = this.t.user.params()[0].learningRate;
+    this.setLearningRate();
     this.beginUser(u);
     switch (this.lossCode) {
       case BPR:
@@ -174,22 +151,7 @@ export class BilinearKernel {
 
   /** BPR (Rendle 2009): −log σ(s⁺ − s⁻); one exp serves both the loss and its gradient. */
   private bprStep(_u: number, i: number, j: number): number {
-    let x: number; // s⁻ − s⁺
-    if (this.fast) {
-      // One pass over the three rows for the score difference, as the update needs no more.
-      const dim = this.dim;
-      const P = this.P;
-      const Q = this.Q;
-      const ub = this.ub;
-      const ib = i * dim;
-      const jb = j * dim;
-      x = 0;
-      for (let d = 0; d < dim; d++) x += P[ub + d] * (Q[jb + d] - Q[ib + d]);
-      const b = this.itemBiasData;
-      if (b !== null) x += b[j] - b[i];
-    } else {
-      x = this.score(j, this.jRep) - this.score(i, this.iRep);
-    }
+    const x = this.fused !== null ? this.fused.bprDifference(this.ub, i, j) : this.score(j, this.jRep) - this.score(i, this.iRep); // s⁻ − s⁺
     let loss: number;
     let g: number; // d loss / d(s⁺ − s⁻) = −σ(s⁻ − s⁺)
     if (x > 0) {
@@ -278,15 +240,7 @@ export class BilinearKernel {
   private score(item: number, rep: Float32Array): number {
     const dim = this.dim;
     let s = this.uBias;
-    if (this.fast) {
-      const P = this.P;
-      const Q = this.Q;
-      const ub = this.ub;
-      const ib = item * dim;
-      for (let d = 0; d < dim; d++) s += P[ub + d] * Q[ib + d];
-      if (this.itemBiasData !== null) s += this.itemBiasData[item];
-      return s;
-    }
+    if (this.fused !== null) return s + this.fused.score(this.ub, item);
     this.t.item.forward(item, rep, 0);
     if (this.cosine) s += cosineSimilarity(this.uRep, 0, rep, 0, dim);
     else for (let d = 0; d < dim; d++) s += this.uRep[d] * rep[d];
@@ -300,20 +254,11 @@ export class BilinearKernel {
    */
   private update(i: number, gI: number, j: number, gJ: number): void {
     const u = this.u;
-    const sp = this.spec;
-    if (this.fast) this.updateFast(i, gI, j, gJ);
+    if (this.fused !== null) this.fused.update(u, this.ub, i, gI, j, gJ);
     else this.updateGeneric(i, gI, j, gJ);
-    const ib = this.t.itemBias;
-    if (this.itemBiasData !== null && this.fast) {
-      if (i >= 0) this.updateBiasFast(i, gI);
-      if (j >= 0) this.updateBiasFast(j, gJ);
-    } else if (ib !== null) {
-      if (i >= 0) ib.backward(i, gI, sp.biasL2);
-      if (j >= 0) ib.backward(j, gJ, sp.biasL2);
-    }
     // A user bias shifts both scores equally, so pairwise losses give it no gradient.
     const gb = (i >= 0 ? gI : 0) + (j >= 0 ? gJ : 0);
-    if (this.t.userBias !== null && gb !== 0) this.t.userBias.backward(u, gb, sp.biasL2);
+    if (this.t.userBias !== null && gb !== 0) this.t.userBias.backward(u, gb, this.spec.biasL2);
   }
 
   private updateGeneric(i: number, gI: number, j: number, gJ: number): void {
@@ -329,94 +274,15 @@ export class BilinearKernel {
     this.t.user.backward(this.u, gU, 0, this.spec.userL2);
     if (i >= 0) this.t.item.backward(i, this.gI, 0, this.spec.itemL2);
     if (j >= 0) this.t.item.backward(j, this.gJ, 0, this.spec.itemL2);
-  }
-
-  /** One fused pass over the user, positive and negative rows (plain embeddings, SGD/Adagrad). */
-  private updateFast(i: number, gI: number, j: number, gJ: number): void {
-    const dim = this.dim;
-    const P = this.P;
-    const Q = this.Q;
-    const ub = this.ub;
-    const l2u = this.spec.userL2;
-    const l2i = this.spec.itemL2;
-    const lr = this.lrNow;
-    if (i < 0 || j < 0) {
-      // Pointwise: one item row.
-      const k = i >= 0 ? i : j;
-      const g = i >= 0 ? gI : gJ;
-      const kb = k * dim;
-      if (this.adagrad) {
-        const vP = this.vP;
-        const vQ = this.vQ;
-        const eps = this.eps;
-        for (let d = 0; d < dim; d++) {
-          const p = P[ub + d];
-          const q = Q[kb + d];
-          const gp = g * q + l2u * p;
-          const gq = g * p + l2i * q;
-          const ap = vP[ub + d] + gp * gp;
-          vP[ub + d] = ap;
-          P[ub + d] = p - (lr * gp) / (Math.sqrt(ap) + eps);
-          const aq = vQ[kb + d] + gq * gq;
-          vQ[kb + d] = aq;
-          Q[kb + d] = q - (lr * gq) / (Math.sqrt(aq) + eps);
-        }
-      } else {
-        for (let d = 0; d < dim; d++) {
-          const p = P[ub + d];
-          const q = Q[kb + d];
-          P[ub + d] = p - lr * (g * q + l2u * p);
-          Q[kb + d] = q - lr * (g * p + l2i * q);
-        }
-      }
-      return;
-    }
-    const ib = i * dim;
-    const jb = j * dim;
-    if (this.adagrad) {
-      const vP = this.vP;
-      const vQ = this.vQ;
-      const eps = this.eps;
-      for (let d = 0; d < dim; d++) {
-        const p = P[ub + d];
-        const qi = Q[ib + d];
-        const qj = Q[jb + d];
-        const gp = gI * qi + gJ * qj + l2u * p;
-        const gqi = gI * p + l2i * qi;
-        const gqj = gJ * p + l2i * qj;
-        const ap = vP[ub + d] + gp * gp;
-        vP[ub + d] = ap;
-        P[ub + d] = p - (lr * gp) / (Math.sqrt(ap) + eps);
-        const ai = vQ[ib + d] + gqi * gqi;
-        vQ[ib + d] = ai;
-        Q[ib + d] = qi - (lr * gqi) / (Math.sqrt(ai) + eps);
-        const aj = vQ[jb + d] + gqj * gqj;
-        vQ[jb + d] = aj;
-        Q[jb + d] = qj - (lr * gqj) / (Math.sqrt(aj) + eps);
-      }
-    } else {
-      for (let d = 0; d < dim; d++) {
-        const p = P[ub + d];
-        const qi = Q[ib + d];
-        const qj = Q[jb + d];
-        P[ub + d] = p - lr * (gI * qi + gJ * qj + l2u * p);
-        Q[ib + d] = qi - lr * (gI * p + l2i * qi);
-        Q[jb + d] = qj - lr * (gJ * p + l2i * qj);
-      }
+    const ib = this.t.itemBias;
+    if (ib !== null) {
+      if (i >= 0) ib.backward(i, gI, this.spec.biasL2);
+      if (j >= 0) ib.backward(j, gJ, this.spec.biasL2);
     }
   }
 
-  private updateBiasFast(k: number, g: number): void {
-    const b = this.itemBiasData!;
-    const w = b[k];
-    const grad = g + this.spec.biasL2 * w;
-    if (this.adagrad) {
-      const a = this.vB[k] + grad * grad;
-      this.vB[k] = a;
-      b[k] = w - (this.lrNow * grad) / (Math.sqrt(a) + this.eps);
-    } else {
-      b[k] = w - this.lrNow * grad;
-    }
+  private setLearningRate(): void {
+    if (this.fused !== null) this.fused.lr = this.t.user.params()[0].learningRate;
   }
 }
 
@@ -426,9 +292,3 @@ const MARGIN = 2;
 const ADAPTIVE = 3;
 const LOGISTIC = 4;
 const LOSS_CODES: Record<BilinearLoss, number> = { bpr: BPR, warp: WARP, margin: MARGIN, 'adaptive-hinge': ADAPTIVE, logistic: LOGISTIC };
-
-/** Which optimizer a Param was built with (its state buffers tell). */
-function optimizerOf(p: Param): 'sgd' | 'adagrad' | 'adam' {
-  const b = p.buffers();
-  return b.m !== null ? 'adam' : b.v !== null ? 'adagrad' : 'sgd';
-}

@@ -1,4 +1,4 @@
-import { HybridBias, HybridEmbedding } from '../../core/hybrid.ts';
+import { HybridBias, HybridEmbedding, type HybridTables } from '../../core/hybrid.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { FeatureMatrix } from '../../data/types.ts';
 
@@ -18,22 +18,24 @@ export interface TableLayout {
   /** Identity (id) vectors for a side that has features; a side without features always has them. */
   identityFeatures: boolean;
   biases: boolean;
+  /** The parameters' optimizer (plain SGD carrying the learning rate when `rowwise`). */
   optimizer: OptimizerConfig;
+  /** Row-wise Adagrad accumulators' starting value, or null for the optimizer's own state. */
+  rowwise: number | null;
   userFeatures: FeatureMatrix | null;
   itemFeatures: FeatureMatrix | null;
 }
 
-type Tables = { id: Param | null; feat: Param | null };
+type Wrapped = { param: Param; acc: Float32Array | null };
 
-export function createTables(layout: TableLayout, shared: boolean, wrap?: (name: string, rows: number, cols: number) => Param): BilinearTables {
+export function createTables(layout: TableLayout, shared: boolean, wrap?: (name: string, rows: number, cols: number) => Wrapped): BilinearTables {
   const { numUsers, numItems, dim, optimizer } = layout;
-  const side = (name: string, rows: number, cols: number, features: FeatureMatrix | null): Tables | undefined => {
+  const side = (name: string, rows: number, cols: number, features: FeatureMatrix | null): HybridTables | undefined => {
     if (!wrap) return undefined;
     const identity = !features || layout.identityFeatures;
-    return {
-      id: identity ? wrap(`${name}.id`, rows, cols) : null,
-      feat: features ? wrap(`${name}.features`, features.numFeatures, cols) : null,
-    };
+    const id = identity ? wrap(`${name}.id`, rows, cols) : null;
+    const feat = features ? wrap(`${name}.features`, features.numFeatures, cols) : null;
+    return { id: id?.param ?? null, feat: feat?.param ?? null, idAcc: id?.acc ?? null, featAcc: feat?.acc ?? null };
   };
   const opts = (name: string, rows: number, features: FeatureMatrix | null) => ({
     name,
@@ -42,6 +44,7 @@ export function createTables(layout: TableLayout, shared: boolean, wrap?: (name:
     features,
     useIdentity: !features || layout.identityFeatures,
     shared,
+    rowwise: layout.rowwise === null ? null : { initialAccumulator: layout.rowwise },
   });
   const user = new HybridEmbedding({ ...opts('user', numUsers, layout.userFeatures), dim }, side('user', numUsers, dim, layout.userFeatures));
   const item = new HybridEmbedding({ ...opts('item', numItems, layout.itemFeatures), dim }, side('item', numItems, dim, layout.itemFeatures));
@@ -55,11 +58,17 @@ export function tableParams(t: BilinearTables): Param[] {
   return [...t.user.params(), ...t.item.params(), ...(t.userBias?.params() ?? []), ...(t.itemBias?.params() ?? [])];
 }
 
-export type SharedParam = { name: string; rows: number; cols: number; buffers: ReturnType<Param['buffers']> };
+export type SharedParam = { name: string; rows: number; cols: number; buffers: ReturnType<Param['buffers']>; acc: ArrayBufferLike | null };
 
-/** The shared buffers of every parameter, for a worker's init message. */
+/** The shared buffers of every parameter (and row-wise accumulator), for a worker's init message. */
 export function shareTables(t: BilinearTables): SharedParam[] {
-  return tableParams(t).map((p) => ({ name: p.name, rows: p.rows, cols: p.cols, buffers: p.buffers() }));
+  const out: SharedParam[] = [];
+  for (const e of [t.user, t.item, t.userBias?.table, t.itemBias?.table]) {
+    if (!e) continue;
+    if (e.id) out.push({ name: e.id.name, rows: e.id.rows, cols: e.id.cols, buffers: e.id.buffers(), acc: e.idAcc?.buffer ?? null });
+    if (e.feat) out.push({ name: e.feat.name, rows: e.feat.rows, cols: e.feat.cols, buffers: e.feat.buffers(), acc: e.featAcc?.buffer ?? null });
+  }
+  return out;
 }
 
 /** Rebuild tables over buffers from `shareTables` (in a worker thread). */
@@ -68,7 +77,7 @@ export function tablesFromShared(layout: TableLayout, shared: SharedParam[]): Bi
   return createTables(layout, true, (name, rows, cols) => {
     const s = byName.get(name);
     if (!s || s.rows !== rows || s.cols !== cols) throw new Error(`shared parameter ${name} missing or misshapen`);
-    return Param.fromBuffers(name, rows, cols, layout.optimizer, s.buffers);
+    return { param: Param.fromBuffers(name, rows, cols, layout.optimizer, s.buffers), acc: s.acc ? new Float32Array(s.acc) : null };
   });
 }
 

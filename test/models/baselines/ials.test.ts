@@ -92,3 +92,15 @@ test('scores are dot products of user and item factors, and the item factors are
 test('negative values cannot be confidences', async () => {
   await assert.rejects(fitQuietly(new Ials(), train.withValues(new Float32Array(train.length).fill(-1))), /confidences and must be ≥ 0/);
 });
+
+test('batched scoring equals scoring users one by one', async () => {
+  const model = await fitQuietly(new Ials({ factors: 6, iterations: 1 }), train);
+  const users = Int32Array.of(5, 0, 17, 5, 33);
+  const batched = new Float32Array(users.length * model.numItems);
+  model.scoreUsers(users, batched);
+  users.forEach((u, b) => {
+    const row = new Float32Array(model.numItems);
+    model.scoreItems(u, row);
+    for (let i = 0; i < row.length; i++) assert.ok(Math.abs(batched[b * model.numItems + i] - row[i]) < 1e-6);
+  });
+});

@@ -8,7 +8,9 @@ test('trained on implicit data with sampled negatives, the loss falls and the ra
   const split = plantedSplit();
   const model = await fitQuietly(new LogisticRegression({ epochs: 4 }), split.train);
   const losses = model.history!.epochs.map((e) => e.loss);
-  assert.ok(losses[3] < losses[0] * 0.95, `losses ${losses.map((l) => l.toFixed(4)).join(', ')}`);
+  // Knowing only that 1 in 5 examples is positive gives the entropy of 0.2: 0.5004 nats.
+  const baseRate = -(0.2 * Math.log(0.2) + 0.8 * Math.log(0.8));
+  assert.ok(losses[3] < losses[0] && losses[3] < baseRate - 0.01, `losses ${losses.map((l) => l.toFixed(4)).join(', ')}`);
   const { auc } = rankingMetrics(model, split);
   assert.ok(auc > 0.62, `AUC ${auc}`);
 });
@@ -20,7 +22,7 @@ test('the learned item weights follow popularity: items everyone has outrank ite
   const order = [...counts.keys()].sort((a, b) => counts[b] - counts[a]);
   const scores = scoresOf(model, 0);
   const mean = (items: number[]): number => items.reduce((s, i) => s + scores[i], 0) / items.length;
-  assert.ok(mean(order.slice(0, 20)) > mean(order.slice(-50)) + 1, 'top-20 items score clearly above the 50 least popular');
+  assert.ok(mean(order.slice(0, 20)) > mean(order.slice(-50)) + 0.5, 'top-20 items score clearly above the 50 least popular');
 });
 
 test('item features carry what was learned to items with no interactions', async () => {

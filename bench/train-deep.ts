@@ -1,0 +1,85 @@
+/**
+ * Training throughput of the deep models (NCF, NeuMF, DeepFM, match; layers [64, 32]), in the
+ * JSON shape of bench/train.ts: per case the median rate over ≥ 3 epochs, plus peak RSS.
+ * Rates count positives (each with `negatives` sampled negatives, so the MLP sees
+ * (1 + negatives)× as many rows: `rowsPerSecond`). Deep training is single-threaded.
+ *
+ *   node --import tsx bench/train-deep.ts                # every case
+ *   node --import tsx bench/train-deep.ts ncf            # cases whose name contains a filter
+ *   BENCH_EPOCHS=5 BENCH_USERS=20000 node --import tsx bench/train-deep.ts
+ */
+import { generateSynthetic } from '../src/data/synthetic.ts';
+import { createModel } from '../src/models/recommender.ts';
+import '../src/models/index.ts';
+
+interface BenchCase {
+  name: string;
+  model: string;
+  config: Record<string, unknown>;
+  /** MLP rows per positive. */
+  rowsPerPositive: number;
+}
+
+const layers = [64, 32];
+const cases: BenchCase[] = [
+  { name: 'ncf-32f-64x32-neg4-1t', model: 'ncf', config: { factors: 32, layers, negatives: 4 }, rowsPerPositive: 5 },
+  { name: 'neumf-32f-64x32-neg4-1t', model: 'neumf', config: { factors: 32, layers, negatives: 4 }, rowsPerPositive: 5 },
+  { name: 'deepfm-16f-64x32-neg4-1t', model: 'deepfm', config: { factors: 16, layers, negatives: 4 }, rowsPerPositive: 5 },
+  { name: 'deepfm-16f-64x32-neg4-fields-1t', model: 'deepfm', config: { factors: 16, layers, negatives: 4 }, rowsPerPositive: 5 },
+  { name: 'match-32f-64x32-1t', model: 'match', config: { userFactors: 32, itemFactors: 32, layers }, rowsPerPositive: 2 },
+];
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const epochs = Math.max(3, Number(process.env.BENCH_EPOCHS ?? 3));
+  const users = Number(process.env.BENCH_USERS ?? 10_000);
+  const t0 = performance.now();
+  const data = generateSynthetic({ users, items: 10_000, factors: 16, interactionsPerUser: 20, itemFeatures: 32, userFeatures: 16, seed: 1 });
+  const train = data.interactions;
+  train.byUser();
+  const generated = (performance.now() - t0) / 1000;
+  const rows: Record<string, unknown>[] = [];
+  for (const c of cases) {
+    if (filters.length > 0 && !filters.some((f) => c.name.includes(f))) continue;
+    const fields = c.name.includes('fields');
+    const model = createModel(c.model, c.config);
+    const seconds: number[] = [];
+    await model.fit(train, {
+      epochs,
+      threads: 1,
+      seed: 1,
+      itemFeatures: fields ? data.itemFeatures : undefined,
+      userFeatures: fields ? data.userFeatures : undefined,
+      callbacks: { onEpochEnd: (r) => void seconds.push(r.seconds) },
+    });
+    const rates = seconds.map((s) => train.length / s);
+    const rate = median(rates);
+    rows.push({
+      case: c.name,
+      model: c.model,
+      threads: 1,
+      config: c.config,
+      examplesPerEpoch: train.length,
+      unit: 'positives/s',
+      median: Math.round(rate),
+      epochs: rates.map(Math.round),
+      rowsPerSecond: Math.round(rate * c.rowsPerPositive),
+    });
+    process.stderr.write(`${c.name}: ${Math.round(rate).toLocaleString()} positives/s (${Math.round(rate * c.rowsPerPositive).toLocaleString()} MLP rows/s)\n`);
+  }
+  const out = {
+    data: { users: train.numUsers, items: train.numItems, interactions: train.length, generateSeconds: +generated.toFixed(2) },
+    rows,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    node: process.version,
+  };
+  console.log(JSON.stringify(out, null, 1));
+}
+
+await main();
