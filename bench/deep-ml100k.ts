@@ -42,8 +42,8 @@ const cases: Case[] = [
 ];
 
 const ratingCases: Case[] = [
-  { name: 'neural-rating-concat', model: 'neural-rating', config: { factors: 32, layers: [64, 32], dropout: 0.2, l2: 0.01, learningRate: 0.001, epochs: 10 }, features: {} },
-  { name: 'neural-rating-dot-skip', model: 'neural-rating', config: { factors: 32, layers: [64, 32], combine: 'dot', skip: 'dot', dropout: 0.2, l2: 0.01, learningRate: 0.001, epochs: 10 }, features: {} },
+  { name: 'neural-rating-concat', model: 'neural-rating', config: { factors: 32, layers: [64, 32], dropout: 0.3, l2: 0.02, learningRate: 0.001, epochs: 10 }, features: {} },
+  { name: 'neural-rating-dot-skip', model: 'neural-rating', config: { factors: 32, layers: [64, 32], combine: 'dot', skip: 'dot', dropout: 0.2, l2: 0.01, learningRate: 0.002, epochs: 10 }, features: {} },
 ];
 
 async function main(): Promise<void> {

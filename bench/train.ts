@@ -10,6 +10,7 @@
  * config, the threads to use and how many examples one epoch processes).
  */
 import { generateSynthetic } from '../src/data/synthetic.ts';
+import { Rng } from '../src/core/rng.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { createModel } from '../src/models/recommender.ts';
 import '../src/models/index.ts';
@@ -44,13 +45,15 @@ for (const threads of [1, 2]) cases.push({ name: `warp-64f-${threads}t`, model: 
 
 /**
  * The DESIGN.md yardstick: the plainest possible one-thread BPR-SGD loop (uniform negatives, no
- * biases, no sampler object), run on the same data in the same process, so a loaded machine
- * shows up in both numbers and the kernel's overhead is the ratio.
+ * biases, no sampler object) over the positives in a shuffled order (shuffled outside the
+ * timing), run on the same data in the same process, so a loaded machine shows up in both
+ * numbers and the kernel's overhead is the ratio.
  */
-function plainBprEpoch(users: Int32Array, items: Int32Array, numItems: number, P: Float32Array, Q: Float32Array, dim: number, seed: number): void {
+function plainBprEpoch(users: Int32Array, items: Int32Array, order: Int32Array, numItems: number, P: Float32Array, Q: Float32Array, dim: number, seed: number): void {
   let x = seed | 1;
   const lr = 0.05;
-  for (let k = 0; k < users.length; k++) {
+  for (let t = 0; t < order.length; t++) {
+    const k = order[t];
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
@@ -77,8 +80,9 @@ function plainRates(train: Interactions, dim: number, epochs: number): number[] 
   const Q = new Float32Array(train.numItems * dim).fill(0.01);
   const rates: number[] = [];
   for (let e = 0; e < epochs; e++) {
+    const order = new Rng(e + 1).permutation(train.length);
     const t = performance.now();
-    plainBprEpoch(train.users, train.items, train.numItems, P, Q, dim, e + 1);
+    plainBprEpoch(train.users, train.items, order, train.numItems, P, Q, dim, e + 1);
     rates.push(train.length / ((performance.now() - t) / 1000));
   }
   return rates;

@@ -18,8 +18,16 @@ import { WasmGemm } from './wasm-gemm.ts';
 
 export type Mat = Float32Array;
 
-/** Products smaller than this many multiply-adds stay in JavaScript (copying would dominate). */
+/**
+ * Products smaller than this many multiply-adds, with fewer than 8 output columns (the SIMD
+ * tile's width, so most of it would be padding) or a shared dimension under 8 (copying the
+ * operands would cost more than the arithmetic), stay in JavaScript.
+ */
 const WASM_MIN_WORK = 8192;
+
+function useSimd(n: number, k: number, m: number): WasmGemm | null {
+  return m >= 8 && k >= 8 && n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+}
 
 // The compiled kernel and its scratch memory: created on first use, one per thread.
 let simd: WasmGemm | null | undefined;
@@ -38,21 +46,21 @@ export function simdKernel(): WasmGemm | null {
  * `wOffset` reads W from a row block of a larger matrix (e.g. one input's rows of a layer).
  */
 export function matmul(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: number, m: number, accumulate = false, wOffset = 0): void {
-  const kernel = n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+  const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmul(x, w, bias, y, n, k, m, accumulate, wOffset);
   else matmulJs(x, w, bias, y, n, k, m, accumulate, wOffset);
 }
 
 /** C (n × m) = A (n × k) · Bᵀ with B stored m × k [+ C]: dX = dY·Wᵀ. */
 export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
-  const kernel = n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+  const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmulTransB(a, b, c, n, k, m, accumulate);
   else matmulTransBJs(a, b, c, n, k, m, accumulate);
 }
 
 /** C (k × m) = Aᵀ · B with A stored n × k, B stored n × m [+ C]: dW = Xᵀ·dY. */
 export function matmulTransA(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
-  const kernel = n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
+  const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmulTransA(a, b, c, n, k, m, accumulate);
   else matmulTransAJs(a, b, c, n, k, m, accumulate);
 }

@@ -1,5 +1,6 @@
 /** Experiments: one file describes protocol, baselines, models and search; one call runs it. */
-export { runExperiment, type RunExperimentOptions } from './runner.ts';
+export { checkExperiment, runExperiment, type RunExperimentOptions } from './runner.ts';
+export { runDemo, type DemoOptions } from './demo.ts';
 export { loadExperimentConfig, parseExperimentConfig, validateExperimentConfig, REFERENCE_BASELINE } from './config.ts';
 export type { ExperimentConfig, RunSpec, ParamSpace, SearchSettings, FitSettings, ProtocolSettings } from './config.ts';
 export { searchPoints, searchRun, type TrialRecord, type SearchOutcome } from './search.ts';

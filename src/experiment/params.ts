@@ -4,7 +4,7 @@
  * own defaults once its type is known (unknown names, wrong kinds, list-valued parameters).
  */
 import type { ParamSpace, RunSpec } from './config.ts';
-import { describe, suggest } from './config.ts';
+import { describe, suggest } from './config-sections.ts';
 
 type Check = (value: unknown) => boolean;
 

@@ -83,8 +83,8 @@ export interface ExperimentResults {
     reportMetrics: string[];
     lowerIsBetter: boolean;
     seed: number | null;
-    sizes: Record<string, unknown>;
-    labelRule: unknown;
+    sizes: Record<string, number>;
+    labelRule: string;
     notes: string[];
   };
   seed: number;

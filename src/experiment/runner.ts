@@ -54,7 +54,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   await import('../models/index.ts');
 
   // Everything that can be checked without data is checked before any data is read.
-  const runs = orderRuns(preflight(cfg));
+  const runs = orderRuns(checkExperiment(cfg));
   const protocol = options.protocol ?? (await lookupProtocol(cfg.protocol.name, cfg.source));
   const outDir = join(options.outDir ?? 'runs', cfg.name);
   await mkdir(outDir, { recursive: true });
@@ -102,6 +102,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   }
 
   const referenceRun = results.find((r) => r.reference)!;
+  const commonNotes = sharedNotes(results);
   const experiment: ExperimentResults = {
     name: cfg.name,
     description: cfg.description,
@@ -118,7 +119,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
       seed: prepared.seed,
       sizes: prepared.sizes,
       labelRule: prepared.labelRule,
-      notes: referenceResult?.notes ?? [],
+      notes: commonNotes,
     },
     seed: cfg.seed,
     threads,
@@ -164,7 +165,6 @@ async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prep
     record.history = outcome.history;
     record.selectionHistory = outcome.selectionHistory;
     record.validation = outcome.selectionHistory ? { metric: outcome.metric, value: outcome.validation } : null;
-    if (!outcome.selectionHistory) record.notes.push('One configuration of a one-pass model: fit once on all training data; there was nothing to select on validation.');
     record.search = { strategy: ctx.search.strategy, keys: searchedKeys(run.params), trials: outcome.trials, bestTrial: outcome.bestTrial, metric: outcome.metric, lowerIsBetter: outcome.lowerIsBetter, refit: outcome.refit };
     record.seconds.search = outcome.seconds;
     const failed = outcome.trials.filter((t) => t.error).length;
@@ -174,6 +174,7 @@ async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prep
     const result = await protocol.evaluate(outcome.model, prepared);
     record.seconds.evaluate = (performance.now() - t0) / 1000;
     record.metrics = result.metrics;
+    record.notes.push(...result.notes);
     if (save) {
       const dir = join(outDir, 'models', run.name);
       outcome.model.metrics = { protocol: protocol.name, ...result.metrics };
@@ -188,8 +189,21 @@ async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prep
   }
 }
 
-/** Resolves every run's params against its model's defaults and builds every trial's model once. */
-function preflight(cfg: ExperimentConfig): RunSpec[] {
+/** The protocol's notes every run shares go to the protocol; each run keeps only its own. */
+function sharedNotes(runs: RunResult[]): string[] {
+  const evaluated = runs.filter((r) => !r.error && Object.keys(r.metrics).length > 0);
+  if (evaluated.length === 0) return [];
+  const common = evaluated[0].notes.filter((n) => evaluated.every((r) => r.notes.includes(n)));
+  for (const r of evaluated) r.notes = r.notes.filter((n) => !common.includes(n));
+  return common;
+}
+
+/**
+ * What can be checked without data: every run's type is registered, its params resolve against
+ * the model's defaults, and every trial's model can be built. Returns the runs with resolved
+ * params; throws one ConfigError listing every problem. (Import src/models/index.ts first.)
+ */
+export function checkExperiment(cfg: ExperimentConfig): RunSpec[] {
   const problems: string[] = [];
   const resolved: RunSpec[] = [];
   for (const run of [...cfg.baselines, ...cfg.models]) {

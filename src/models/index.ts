@@ -12,3 +12,4 @@ import './ncf.ts';
 import './match.ts';
 import './deepfm.ts';
 import './neural-rating.ts';
+import './blend.ts';

@@ -56,7 +56,9 @@ export class NeuralRating extends Recommender {
   constructor(config: Record<string, unknown> = {}) {
     super();
     const loss = (config.loss as string | undefined) ?? 'mse';
-    const c = deepConfig<NeuralRatingConfig>('neural-rating', config, { combine: 'concat', skip: 'none', loss: 'mse', biases: true, task: loss === 'bce' ? 'ranking' : 'rating' });
+    // u ∘ v of two small embeddings starts near 0 and learns slowly: 'dot' starts them larger.
+    const initStd = config.combine === 'dot' ? 0.1 : 0.05;
+    const c = deepConfig<NeuralRatingConfig>('neural-rating', config, { combine: 'concat', skip: 'none', loss: 'mse', biases: true, initStd, task: loss === 'bce' ? 'ranking' : 'rating' });
     checkLoss('neural-rating', c.loss, ['mse', 'mae', 'bce']);
     if (!['dot', 'concat'].includes(c.combine)) throw new ConfigError(`neural-rating: combine must be "dot" or "concat", got "${c.combine}"`);
     if (!['none', 'dot', 'embeddings'].includes(c.skip)) throw new ConfigError(`neural-rating: skip must be "none", "dot" or "embeddings", got "${c.skip}"`);

@@ -215,6 +215,7 @@ export abstract class Recommender implements Scorer {
 export type ModelFactory = (config: Record<string, unknown>) => Recommender;
 
 const registry = new Map<string, { factory: ModelFactory; description: string }>();
+const FIT_KEYS = ['epochs', 'threads', 'seed'];
 
 export function registerModel(type: string, description: string, factory: ModelFactory): void {
   registry.set(type, { factory, description });
@@ -223,13 +224,15 @@ export function registerModel(type: string, description: string, factory: ModelF
 export function createModel(type: string, config: Record<string, unknown> = {}): Recommender {
   const entry = registry.get(type);
   if (!entry) throw new ConfigError(`unknown model "${type}"; known models: ${[...registry.keys()].sort().join(', ')}`);
-  const model = entry.factory(config);
-  // A misspelt hyperparameter must not be silently ignored.
-  const unknown = Object.keys(config).filter((key) => !(key in model.config));
+  // A misspelt hyperparameter must not be silently ignored: every key must be one the model
+  // has with its defaults (a model that copies its input into its config would hide typos).
+  // The fit loop's own keys (epochs, threads, seed) are accepted by every model.
+  const known = [...new Set([...Object.keys(entry.factory({}).config), ...FIT_KEYS])].sort();
+  const unknown = Object.keys(config).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
-    throw new ConfigError(`model "${type}" has no hyperparameter ${unknown.map((k) => `"${k}"`).join(', ')}; it has: ${Object.keys(model.config).sort().join(', ')}`);
+    throw new ConfigError(`${type}: unknown hyperparameter ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
   }
-  return model;
+  return entry.factory(config);
 }
 
 export function listModels(): { type: string; description: string }[] {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { consoleSummary, metricColumns } from '../../src/eval/report/common.ts';
+import { consoleSummary, metricColumns, trivialReferenceText } from '../../src/eval/report/common.ts';
 import { htmlReport } from '../../src/eval/report/html.ts';
 import { markdownReport } from '../../src/eval/report/markdown.ts';
 import { WARNING_COLOR, barChart, escapeXml, formatValue, lineChart, logTicks, niceTicks, scatterChart } from '../../src/eval/report/svg.ts';
@@ -82,4 +82,17 @@ test('the console summary marks popularity and flags the losers', () => {
   assert.match(text, /◆ popularity +popularity +0\.1800/);
   assert.match(text, /✗ deepfm +deepfm +0\.1200 .*does not beat popularity/);
   assert.match(lines[lines.length - 1], /✗ = does not beat it on precision@10: deepfm$/);
+});
+
+test('under an F1 protocol the reports say which runs do not beat calling everything positive', () => {
+  const results = sampleResults();
+  results.runs[0].metrics = { ...results.runs[0].metrics, f1: 0.7, f1_all_positive: 0.8 };
+  results.runs[1].metrics = { ...results.runs[1].metrics, f1: 0.85, f1_all_positive: 0.8 };
+  results.runs[2].metrics = { ...results.runs[2].metrics, f1: 0.8, f1_all_positive: 0.8 };
+  const line = 'F1 of predicting "positive" for every pair: 0.8000; not beaten by popularity, deepfm.';
+  assert.equal(trivialReferenceText(results), line);
+  assert.ok(markdownReport(results).includes(line));
+  assert.ok(htmlReport(results).includes(`<p class="key warn-text">${line.replace(/"/g, '&quot;')}</p>`));
+  assert.ok(consoleSummary(results).endsWith(line));
+  assert.equal(trivialReferenceText(sampleResults()), null);
 });

@@ -67,7 +67,7 @@ test('every problem is reported at once, unknown fields with a suggestion', () =
   const raw = rawExperiment({ name: 'has space', seeed: 1, search: { strategy: 'bayes', validation: 2 } });
   const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
   assert.deepEqual(lines, [
-    'e.yaml: seeed: unknown field; expected one of name, description, protocol, dataset, seed, threads, baselines, search, models (did you mean "seed"?)',
+    'e.yaml: seeed: unknown field; expected one of name, description, protocol, dataset, data, seed, threads, baselines, search, models (did you mean "seed"?)',
     `e.yaml: name: expected a name of letters, digits, '.', '_' or '-' (it names the output folder), got "has space"`,
     'e.yaml: search.strategy: expected grid or random, got "bayes"',
     'e.yaml: search.validation: expected a fraction between 0 and 1 (e.g. 0.1), got 2',
@@ -129,4 +129,28 @@ test('against the model defaults: unknown names are caught, and a flat list for 
   ]);
   const grid = validateExperimentConfig(rawExperiment({ models: [{ type: 'ncf', params: { layers: [[64, 32], [128, 64]] } }] }));
   assert.deepEqual(resolveRunParams(grid.models[0], defaults).params.layers, { kind: 'choice', values: [[64, 32], [128, 64]] });
+});
+
+test('a data file section and per-run fit settings (features, binarize) are checked', () => {
+  const cfg = validateExperimentConfig(
+    rawExperiment({
+      data: { file: 'book-crossing/ratings.dat', columns: { user: 'user', item: 'item', rating: 2 }, encoding: 'latin1' },
+      models: [{ type: 'bpr', fit: { features: 'items', binarize: 8 } }],
+    }),
+  );
+  assert.deepEqual(cfg.data, { file: 'book-crossing/ratings.dat', name: null, columns: { user: 'user', item: 'item', rating: 2 }, encoding: 'latin1' });
+  assert.deepEqual(cfg.models[0].fit, { features: 'items', binarize: 8 });
+  const raw = rawExperiment({
+    dataset: 'ml-100k',
+    data: { file: 'x.csv', columns: { user: 'u', item: -1 }, encoding: 'ascii' },
+    models: [{ type: 'bpr', fit: { features: 'all', binarize: 'yes' } }],
+  });
+  const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
+  assert.deepEqual(lines, [
+    'e.yaml: data.columns.item: expected a column name or 0-based position, got -1',
+    'e.yaml: data.encoding: expected utf8 or latin1, got "ascii"',
+    'e.yaml: data: give either dataset (a built-in dataset) or data (a file), not both',
+    'e.yaml: models[0].fit.features: expected one of both, users, items, none, got "all"',
+    `e.yaml: models[0].fit.binarize: expected true (the protocol's label threshold) or a threshold number, got "yes"`,
+  ]);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/data/errors.ts';
@@ -105,4 +105,42 @@ test('problems found without data (unknown model, bad params) stop the run befor
     return true;
   });
   assert.equal(prepared, false);
+});
+
+test('data: a ratings file read from the data folder, and fit.binarize training a label model on rating ≥ threshold', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tastebud-data-'));
+  const rows = ['user;item;stars'];
+  for (let u = 0; u < 40; u++) for (let k = 0; k < 12; k++) rows.push(`u${u};i${(u * 5 + k * 7) % 30};${1 + ((u + k * 3) % 5)}`);
+  await writeFile(join(dataDir, 'ratings.csv'), rows.join('\n') + '\n');
+  const cfg = validateExperimentConfig(
+    {
+      name: 'labels',
+      protocol: { name: 'pointwise', threshold: 4 },
+      data: { file: 'ratings.csv', name: 'toy ratings', columns: { user: 'user', item: 'item', rating: 'stars' }, separator: ';' },
+      seed: 5,
+      baselines: ['popularity'],
+      models: [
+        { name: 'on-labels', type: 'test-labels-only', fit: { binarize: true } },
+        { name: 'on-ratings', type: 'test-labels-only' },
+      ],
+    },
+    { file: 'labels.yaml' },
+  );
+  const results = await runExperiment(cfg, { dataDir, outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} });
+  assert.equal(results.protocol.dataset, 'toy ratings');
+  assert.equal(results.protocol.sizes.train + results.protocol.sizes.validation + results.protocol.sizes.test, 480);
+  assert.deepEqual(results.validation, { source: 'protocol', ratio: null, interactions: results.protocol.sizes.validation, metric: 'pointwise_auc' });
+  const [, labels, ratings] = results.runs;
+  assert.equal(labels.error, undefined);
+  assert.ok(Number.isFinite(labels.metrics.f1) && Number.isFinite(labels.metrics.auc));
+  assert.match(ratings.error!, /training value [2-5] is not a 0\/1 label/);
+});
+
+test('data: a missing file names every place it looked', async () => {
+  const cfg = validateExperimentConfig({ ...rawExperiment(), data: { file: 'nope.csv' } }, { file: 'x.yaml' });
+  await assert.rejects(runExperiment(cfg, { protocol: syntheticProtocol(), dataDir: '/no/data', outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /^x\.yaml: data\.file: "nope\.csv" not found; looked in \/no\/data\/nope\.csv, nope\.csv, /);
+    return true;
+  });
 });

@@ -100,6 +100,35 @@ export class FavourModel extends Recommender {
   setState(): void {}
 }
 
+/** Refuses training values outside {0, 1}: shows whether a run trained on labels or raw ratings. */
+export class LabelsOnly extends Recommender {
+  readonly type = 'test-labels-only';
+  readonly config = { task: 'ranking', epochs: 1 };
+  private rates = new Float32Array(0);
+  prepare(train: Interactions): void {
+    const sums = new Float32Array(train.numItems);
+    const counts = new Float32Array(train.numItems);
+    for (let p = 0; p < train.length; p++) {
+      const v = train.values[p];
+      if (v !== 0 && v !== 1) throw new RangeError(`test-labels-only: training value ${v} is not a 0/1 label`);
+      sums[train.items[p]] += v;
+      counts[train.items[p]]++;
+    }
+    // Logit of the item's smoothed positive rate.
+    this.rates = sums.map((s, i) => Math.log((s + 0.5) / (counts[i] - s + 0.5)));
+  }
+  trainEpoch(): number {
+    return 0;
+  }
+  scoreItems(_user: number, out: Float32Array): void {
+    out.set(this.rates);
+  }
+  getState(): ModelState {
+    return { tensors: { rates: { shape: [this.rates.length], data: this.rates } } };
+  }
+  setState(): void {}
+}
+
 /** Item counts as scores: the real `popularity` baseline's behaviour, for when it is not registered. */
 class CountPopularity extends Recommender {
   readonly type = 'popularity';
@@ -127,6 +156,7 @@ export async function registerTestModels(): Promise<void> {
   await import('../../src/models/index.ts');
   registerModel('test-tiny-mf', 'BPR matrix factorisation for experiment tests', (c) => new TinyMf(c));
   registerModel('test-favour', 'prefers even (A) or odd (B) items, for experiment tests', (c) => new FavourModel(c));
+  registerModel('test-labels-only', 'item positive rate from 0/1 labels only, for experiment tests', () => new LabelsOnly());
   if (!listModels().some((m) => m.type === 'popularity')) registerModel('popularity', 'item counts (test stand-in)', () => new CountPopularity());
 }
 

@@ -16,7 +16,7 @@ export class ToyModel extends Recommender {
 
   constructor(config: Record<string, unknown> = {}) {
     super();
-    this.config = { epochs: 3, task: 'ranking', ...config };
+    this.config = { epochs: 3, task: 'ranking', script: [], losses: [], ...config };
     this.script = (config.script as number[][]) ?? [];
   }
 
@@ -27,7 +27,7 @@ export class ToyModel extends Recommender {
   trainEpoch(ctx: EpochContext): number {
     const next = this.script[ctx.epoch - 1];
     if (next) this.scores.set(next);
-    return (this.config.losses as number[] | undefined)?.[ctx.epoch - 1] ?? 1 / ctx.epoch;
+    return (this.config.losses as number[])[ctx.epoch - 1] ?? 1 / ctx.epoch;
   }
 
   scoreItems(_user: number, out: Float32Array): void {

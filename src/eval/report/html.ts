@@ -21,7 +21,7 @@ table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{padding:5px 10px;border-bottom:1px solid #eceef1;text-align:right;white-space:nowrap}
 th{background:#fafbfc;font-weight:600;color:#444}
 td.l,th.l{text-align:left}
-td.note{white-space:normal;min-width:240px}
+td.note{white-space:normal;min-width:170px}
 tr.reference td{background:#f1f2f4}
 tr.below td{color:${WARNING_COLOR}}
 tr.failed td{color:#a00;font-style:italic}
@@ -93,9 +93,11 @@ function resultsTable(results: ExperimentResults): string {
   const key = below.length
     ? `<p class="key warn-text">${esc(below.join(', '))} ${below.length === 1 ? 'does' : 'do'} not beat the popularity baseline on ${esc(results.protocol.mainMetric)}.</p>`
     : `<p class="key">Every run beats the popularity baseline on ${esc(results.protocol.mainMetric)}.</p>`;
+  const noted = results.runs.filter((r) => r.notes.length > 0);
+  const notes = noted.length ? `<ul class="notes">${noted.map((r) => `<li><b>${esc(r.name)}</b>: ${esc(r.notes.join(' '))}</li>`).join('')}</ul>` : '';
   const trivial = trivialReferenceText(results);
   const trivialKey = trivial ? `<p class="key${/not beaten|no run/.test(trivial) ? ' warn-text' : ''}">${esc(trivial)}</p>` : '';
-  return `<section class="card"><table>${head}${rows.join('')}</table>${key}${trivialKey}</section>`;
+  return `<section class="card"><table>${head}${rows.join('')}</table>${key}${trivialKey}${notes}</section>`;
 }
 
 function metricCharts(results: ExperimentResults, colors: Map<string, string>): string {
@@ -169,6 +171,8 @@ function searchSection(run: RunResult, color: string): string {
         title: key,
         xLabel: `${key}${logX ? ' (log scale)' : ''}`,
         yLabel: `validation ${s.metric}`,
+        width: 340,
+        height: 270,
         logX,
         color,
         points: ok.map((t) => ({ x: t.params[key] as number, y: t.validation!, highlight: t.trial === s.bestTrial, title: trialTitle(t, s.keys, s.metric) })),
@@ -180,7 +184,7 @@ function searchSection(run: RunResult, color: string): string {
   const head = `<tr><th class="l">trial</th>${s.keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>validation ${esc(s.metric)}</th><th>best epoch</th><th>epochs</th><th>seconds</th></tr>`;
   const rows = s.trials.map((t) => `<tr class="${t.trial === s.bestTrial ? 'best' : t.error ? 'failed' : ''}"><td class="l">${t.trial}${t.trial === s.bestTrial ? ' ★' : ''}</td>${s.keys.map((k) => `<td>${esc(paramText(t.params[k]))}</td>`).join('')}<td>${t.error ? esc('failed: ' + t.error) : formatValue(t.validation)}</td><td>${t.bestEpoch}</td><td>${t.epochs}</td><td>${t.seconds.toFixed(1)}</td></tr>`);
   return `<section class="card"><h3>${esc(run.name)} <span class="badge ref">${s.strategy}, ${s.trials.length} trials, chosen on validation ${esc(s.metric)}</span></h3>
-<div class="charts">${pieces.join('')}</div><p class="key">Large ringed point / ★ = chosen trial.</p><table>${head}${rows.join('')}</table></section>`;
+<div class="charts">${pieces.join('')}</div><p class="key">${pieces.some((p) => p.startsWith('<svg')) ? 'Large ringed point / ' : ''}★ = chosen trial.</p><table>${head}${rows.join('')}</table></section>`;
 }
 
 function categoricalTable(key: string, trials: TrialRecord[], bestTrial: number, metric: string, lowerIsBetter: boolean): string {

@@ -60,6 +60,7 @@ function runSection(run: RunResult): string[] {
   }
   if (run.validation) out.push(`Validation ${run.validation.metric} of the chosen parameters: ${formatValue(run.validation.value)}${run.selectionHistory ? ` (best epoch ${run.selectionHistory.bestEpoch})` : ''}.`);
   if (run.search?.refit) out.push('The chosen parameters were retrained on all training data for that many epochs.');
+  if (run.search && !run.selectionHistory) out.push('One configuration of a one-pass model: fit once on all training data, nothing to select on validation.');
   for (const w of [...(run.selectionHistory?.warnings ?? []), ...(run.history?.warnings ?? [])]) out.push(`- warning: ${w}`);
   for (const n of run.notes) out.push(`- ${n}`);
   out.push('');

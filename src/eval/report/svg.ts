@@ -183,7 +183,7 @@ export function barChart(options: BarChartOptions): string {
   if (bars.length === 0) return emptyChart(options.title, 'no finite values', frame.width);
   const values = bars.map((b) => b.value).concat(options.reference ? [options.reference.value] : []);
   const lo = Math.min(0, ...values);
-  const ticks = niceTicks(lo, Math.max(...values) * 1.02 || 1);
+  const ticks = niceTicks(lo, Math.max(...values) || 1);
   const x = scale(ticks[0], ticks[ticks.length - 1], frame.left, frame.width - frame.right);
   let s = open(frame, options.title, 'bar') + xAxis(frame, ticks, x, options.xLabel);
   for (const t of ticks) s += `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${frame.top - 6}" y2="${frame.height - frame.bottom}" stroke="${GRID}"/>`;

@@ -1,0 +1,304 @@
+/**
+ * The sections of an experiment file (protocol, data, search, runs with their params and fit
+ * settings), each parsed into its normalised form with every problem passed to `fail` as
+ * (path, message), and the small helpers those messages need.
+ */
+import type { DataFileSettings, EarlyStoppingSettings, FeatureUse, FitSettings, ParamSpace, ProtocolSettings, RunSpec, SearchSettings } from './config.ts';
+import { checkParamValue } from './params.ts';
+
+export type Fail = (path: (string | number)[], message: string) => void;
+
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const RUN_KEYS = ['name', 'type', 'params', 'fit'];
+const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize'];
+const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'refit'];
+const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
+
+export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null {
+  if (typeof raw === 'string' && raw) return { name: raw, seed: null, options: {} };
+  if (isObject(raw)) {
+    const at = ['protocol'];
+    unknownKeys(raw, ['name', 'seed', 'k', 'threshold', 'testRatio', 'split'], at, fail);
+    const name = typeof raw.name === 'string' && raw.name ? raw.name : (fail([...at, 'name'], `expected a protocol name, got ${describe(raw.name)}`), '');
+    const seed = raw.seed === undefined ? null : isWhole(raw.seed, 0) ? raw.seed : (fail([...at, 'seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), null);
+    const options: ProtocolSettings['options'] = {};
+    if (raw.k !== undefined) {
+      const ks = Array.isArray(raw.k) ? raw.k : [raw.k];
+      if (ks.length > 0 && ks.every((k) => isWhole(k, 1))) options.k = ks as number[];
+      else fail([...at, 'k'], `expected a positive whole number or a list of them, got ${describe(raw.k)}`);
+    }
+    if (raw.threshold !== undefined) {
+      if (typeof raw.threshold === 'number' && Number.isFinite(raw.threshold)) options.threshold = raw.threshold;
+      else fail([...at, 'threshold'], `expected a number, got ${describe(raw.threshold)}`);
+    }
+    if (raw.testRatio !== undefined) {
+      if (typeof raw.testRatio === 'number' && raw.testRatio > 0 && raw.testRatio < 1) options.testRatio = raw.testRatio;
+      else fail([...at, 'testRatio'], `expected a fraction between 0 and 1, got ${describe(raw.testRatio)}`);
+    }
+    if (raw.split !== undefined) {
+      if (typeof raw.split === 'string' && raw.split) options.split = raw.split;
+      else fail([...at, 'split'], `expected the name of a predefined split (e.g. ua), got ${describe(raw.split)}`);
+    }
+    return { name, seed, options };
+  }
+  fail(['protocol'], `expected a protocol name (lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1) or { name, seed, ... }, got ${describe(raw)}`);
+  return null;
+}
+
+export function parseData(raw: unknown, fail: Fail): DataFileSettings | null {
+  const at = ['data'];
+  if (!isObject(raw)) {
+    fail(at, `expected a mapping { file, columns, separator, header, encoding }, got ${describe(raw)}`);
+    return null;
+  }
+  unknownKeys(raw, ['file', 'name', 'columns', 'separator', 'header', 'encoding', 'duplicates'], at, fail);
+  const file = typeof raw.file === 'string' && raw.file ? raw.file : (fail([...at, 'file'], `expected a file path, got ${describe(raw.file)}`), '');
+  const name = raw.name === undefined ? null : typeof raw.name === 'string' ? raw.name : (fail([...at, 'name'], `expected text, got ${describe(raw.name)}`), null);
+  const columns: DataFileSettings['columns'] = { user: 0, item: 1, rating: 2 };
+  if (raw.columns !== undefined) {
+    const cols = raw.columns;
+    if (!isObject(cols)) fail([...at, 'columns'], `expected { user, item, rating?, time? } (names or 0-based positions), got ${describe(cols)}`);
+    else {
+      unknownKeys(cols, ['user', 'item', 'rating', 'time'], [...at, 'columns'], fail);
+      const column = (key: string): string | number | undefined => {
+        const v = cols[key];
+        if (v === undefined) return undefined;
+        if ((typeof v === 'string' && v) || isWhole(v, 0)) return v as string | number;
+        fail([...at, 'columns', key], `expected a column name or 0-based position, got ${describe(v)}`);
+        return undefined;
+      };
+      if (cols.user === undefined || cols.item === undefined) fail([...at, 'columns'], 'needs at least user and item');
+      columns.user = column('user') ?? 0;
+      columns.item = column('item') ?? 1;
+      columns.rating = column('rating');
+      columns.time = column('time');
+      if (columns.rating === undefined) delete columns.rating;
+      if (columns.time === undefined) delete columns.time;
+    }
+  }
+  const out: DataFileSettings = { file, name, columns };
+  if (raw.separator !== undefined) {
+    if (typeof raw.separator === 'string' && raw.separator) out.separator = raw.separator;
+    else fail([...at, 'separator'], `expected a separator such as "\\t", ",", ";" or "::", got ${describe(raw.separator)}`);
+  }
+  if (raw.header !== undefined) {
+    if (typeof raw.header === 'boolean') out.header = raw.header;
+    else fail([...at, 'header'], `expected true or false, got ${describe(raw.header)}`);
+  }
+  if (raw.encoding !== undefined) {
+    if (raw.encoding === 'utf8' || raw.encoding === 'latin1') out.encoding = raw.encoding;
+    else fail([...at, 'encoding'], `expected utf8 or latin1, got ${describe(raw.encoding)}`);
+  }
+  if (raw.duplicates !== undefined) {
+    const policies = ['keep', 'last', 'max', 'sum', 'error'];
+    if (policies.includes(raw.duplicates as string)) out.duplicates = raw.duplicates as DataFileSettings['duplicates'];
+    else fail([...at, 'duplicates'], `expected one of ${policies.join(', ')}, got ${describe(raw.duplicates)}`);
+  }
+  return file ? out : null;
+}
+
+export function parseSearch(raw: unknown, fail: Fail): SearchSettings {
+  const out: SearchSettings = { strategy: 'grid', trials: null, metric: null, validation: 0.1, refit: null };
+  if (raw === undefined) return out;
+  if (!isObject(raw)) {
+    fail(['search'], `expected a mapping { strategy, trials, metric, validation }, got ${describe(raw)}`);
+    return out;
+  }
+  unknownKeys(raw, SEARCH_KEYS, ['search'], fail);
+  if (raw.strategy !== undefined) {
+    if (raw.strategy === 'grid' || raw.strategy === 'random') out.strategy = raw.strategy;
+    else fail(['search', 'strategy'], `expected grid or random, got ${describe(raw.strategy)}`);
+  }
+  if (raw.trials !== undefined) {
+    if (isWhole(raw.trials, 1)) out.trials = raw.trials;
+    else fail(['search', 'trials'], `expected a whole number ≥ 1, got ${describe(raw.trials)}`);
+  }
+  if (raw.metric !== undefined) {
+    if (typeof raw.metric === 'string' && raw.metric) out.metric = raw.metric;
+    else fail(['search', 'metric'], `expected a metric name such as auc, precision@10 or rmse, got ${describe(raw.metric)}`);
+  }
+  if (raw.validation !== undefined) {
+    if (typeof raw.validation === 'number' && raw.validation > 0 && raw.validation < 1) out.validation = raw.validation;
+    else fail(['search', 'validation'], `expected a fraction between 0 and 1 (e.g. 0.1), got ${describe(raw.validation)}`);
+  }
+  if (raw.refit !== undefined) {
+    if (typeof raw.refit === 'boolean') out.refit = raw.refit;
+    else fail(['search', 'refit'], `expected true or false, got ${describe(raw.refit)}`);
+  }
+  return out;
+}
+
+export function parseRun(raw: unknown, path: (string | number)[], baseline: boolean, fail: Fail): RunSpec | null {
+  if (!isObject(raw)) {
+    fail(path, `expected ${baseline ? 'a baseline name or ' : ''}a mapping { name, type, params, fit }, got ${describe(raw)}`);
+    return null;
+  }
+  unknownKeys(raw, RUN_KEYS, path, fail);
+  const type = typeof raw.type === 'string' && raw.type ? raw.type : null;
+  if (type === null) fail([...path, 'type'], `expected a model type (e.g. bpr, warp, deepfm, popularity), got ${describe(raw.type)}`);
+  let name = type ?? '';
+  if (raw.name !== undefined) {
+    if (typeof raw.name === 'string' && NAME.test(raw.name)) name = raw.name;
+    else fail([...path, 'name'], `expected a name of letters, digits, '.', '_' or '-', got ${describe(raw.name)}`);
+  }
+  const params: Record<string, ParamSpace> = {};
+  if (raw.params !== undefined) {
+    if (!isObject(raw.params)) fail([...path, 'params'], `expected a mapping of hyperparameters, got ${describe(raw.params)}`);
+    else for (const [key, value] of Object.entries(raw.params)) {
+      const space = parseParam(key, value, [...path, 'params', key], fail);
+      if (space) params[key] = space;
+    }
+  }
+  const fit = parseFit(raw.fit, [...path, 'fit'], fail);
+  return type === null ? null : { name, type, baseline, params, fit, path: pathText(path) };
+}
+
+/**
+ * A list is a search space (one value per trial); `{ min, max, log?, integer? }` is a range for
+ * random search; `{ value: x }` fixes a value that is itself a list or mapping; anything else is
+ * a fixed value. (A flat list for a list-valued hyperparameter such as `layers` is turned back
+ * into one fixed value once the model's defaults are known: see `resolveRunParams`.)
+ */
+function parseParam(key: string, value: unknown, path: (string | number)[], fail: Fail): ParamSpace | null {
+  const check = (v: unknown, where: (string | number)[], inList: boolean): boolean => {
+    const problem = checkParamValue(key, v);
+    if (problem) fail(where, `${problem}${inList ? '' : ' or a list'}, got ${describe(v)}`);
+    return !problem;
+  };
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      fail(path, 'an empty list leaves nothing to try; give at least one value');
+      return null;
+    }
+    let ok = true;
+    value.forEach((v, i) => (ok = check(v, [...path, i], true) && ok));
+    return ok ? { kind: 'choice', values: value } : null;
+  }
+  if (isObject(value) && 'value' in value) {
+    unknownKeys(value, ['value'], path, fail);
+    return { kind: 'fixed', value: value.value };
+  }
+  if (isObject(value) && ('min' in value || 'max' in value)) {
+    unknownKeys(value, ['min', 'max', 'log', 'integer'], path, fail);
+    const { min, max } = value;
+    const log = value.log === undefined ? false : value.log;
+    if (typeof min !== 'number' || !Number.isFinite(min)) fail([...path, 'min'], `expected a number, got ${describe(min)}`);
+    if (typeof max !== 'number' || !Number.isFinite(max)) fail([...path, 'max'], `expected a number, got ${describe(max)}`);
+    if (typeof log !== 'boolean') fail([...path, 'log'], `expected true or false, got ${describe(log)}`);
+    if (typeof min !== 'number' || typeof max !== 'number' || typeof log !== 'boolean') return null;
+    if (!(min < max)) fail(path, `min (${min}) must be less than max (${max})`);
+    else if (log && min <= 0) fail([...path, 'min'], `a log-scale range needs min > 0, got ${min}`);
+    else if (check(min, [...path, 'min'], true) && check(max, [...path, 'max'], true)) {
+      const integer = value.integer === undefined ? Number.isInteger(min) && Number.isInteger(max) && checkParamValue(key, 0.5) !== null : value.integer === true;
+      return { kind: 'range', min, max, log, integer };
+    }
+    return null;
+  }
+  return check(value, path, false) ? { kind: 'fixed', value } : null;
+}
+
+function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSettings {
+  const fit: FitSettings = {};
+  if (raw === undefined) return fit;
+  if (!isObject(raw)) {
+    fail(path, `expected a mapping { threads, earlyStopping, metric, features, binarize }, got ${describe(raw)}`);
+    return fit;
+  }
+  unknownKeys(raw, FIT_KEYS, path, fail);
+  if (raw.threads !== undefined) {
+    if (isWhole(raw.threads, 1)) fit.threads = raw.threads;
+    else fail([...path, 'threads'], `expected a whole number ≥ 1, got ${describe(raw.threads)}`);
+  }
+  if (raw.metric !== undefined) {
+    if (typeof raw.metric === 'string' && raw.metric) fit.metric = raw.metric;
+    else fail([...path, 'metric'], `expected a metric name, got ${describe(raw.metric)}`);
+  }
+  if (raw.features !== undefined) {
+    if (FEATURE_USES.includes(raw.features as FeatureUse)) fit.features = raw.features as FeatureUse;
+    else fail([...path, 'features'], `expected one of ${FEATURE_USES.join(', ')}, got ${describe(raw.features)}`);
+  }
+  if (raw.binarize !== undefined && raw.binarize !== false) {
+    if (raw.binarize === true || (typeof raw.binarize === 'number' && Number.isFinite(raw.binarize))) fit.binarize = raw.binarize;
+    else fail([...path, 'binarize'], `expected true (the protocol's label threshold) or a threshold number, got ${describe(raw.binarize)}`);
+  }
+  const es = raw.earlyStopping;
+  if (es === false) fit.earlyStopping = false;
+  else if (es !== undefined) {
+    const at = [...path, 'earlyStopping'];
+    if (!isObject(es)) fail(at, `expected { patience, minDelta, restoreBest } or false, got ${describe(es)}`);
+    else {
+      unknownKeys(es, ['patience', 'minDelta', 'restoreBest'], at, fail);
+      const settings: EarlyStoppingSettings = { patience: 3 };
+      if (es.patience !== undefined) {
+        if (isWhole(es.patience, 1)) settings.patience = es.patience;
+        else fail([...at, 'patience'], `expected a whole number ≥ 1, got ${describe(es.patience)}`);
+      }
+      if (es.minDelta !== undefined) {
+        if (typeof es.minDelta === 'number' && es.minDelta >= 0) settings.minDelta = es.minDelta;
+        else fail([...at, 'minDelta'], `expected a number ≥ 0, got ${describe(es.minDelta)}`);
+      }
+      if (es.restoreBest !== undefined) {
+        if (typeof es.restoreBest === 'boolean') settings.restoreBest = es.restoreBest;
+        else fail([...at, 'restoreBest'], `expected true or false, got ${describe(es.restoreBest)}`);
+      }
+      fit.earlyStopping = settings;
+    }
+  }
+  return fit;
+}
+
+
+export function unknownKeys(obj: Record<string, unknown>, allowed: string[], path: (string | number)[], fail: Fail): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) fail([...path, key], `unknown field; expected one of ${allowed.join(', ')}${suggest(key, allowed)}`);
+  }
+}
+
+/** ` (did you mean "x"?)` for a near miss, else nothing. */
+export function suggest(key: string, allowed: string[]): string {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const a of allowed) {
+    const d = editDistance(key.toLowerCase(), a.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [a, d];
+  }
+  return best !== null && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** `models[1].params.factors` from ['models', 1, 'params', 'factors']. */
+export function pathText(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** Path segments of a run's recorded path plus more keys (for messages after parsing). */
+export function pathOf(runPath: string, ...more: string[]): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const m of runPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segments.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return [...segments, ...more];
+}
+
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (isObject(value)) return 'a mapping';
+  return String(value);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isWhole(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+}
