@@ -16,11 +16,10 @@ export interface DemoOptions {
   print?: (text: string) => void;
 }
 
-/** The models the demo trains beside the baselines: strong, fast, and one deep model. */
+/** The models the demo trains beside the baselines: a strong bilinear model and a deep hybrid one (DeepFM with movie metadata as fields). */
 const DEMO_MODELS = [
-  { name: 'warp', type: 'warp', params: { factors: 64, epochs: 30 } },
-  { name: 'bpr', type: 'bpr', params: { factors: 64, epochs: 30 } },
-  { name: 'ncf', type: 'ncf', params: { epochs: 10 } },
+  { name: 'warp', type: 'warp', params: { factors: 64 } },
+  { name: 'deepfm', type: 'deepfm', params: { epochs: 8 } },
 ];
 const DEMO_BASELINES = ['popularity', 'item-knn', 'ease'];
 

@@ -1,5 +1,7 @@
 import type { Csr, Interactions } from '../data/interactions.ts';
 import { alignToModel } from './align.ts';
+import { availableParallelism } from 'node:os';
+import { WorkerPool } from '../core/pool.ts';
 import type { Recommender } from '../models/recommender.ts';
 import { topK } from '../core/topk.ts';
 
@@ -13,6 +15,8 @@ export interface BatchRecommendOptions {
   users?: Int32Array;
   /** Users scored per batch (deep models score a batch through the network at once). */
   batchSize?: number;
+  /** Leave out these (already aligned) pairs too: CSR rows = the model's users. */
+  excludeCsrs?: Pick<Csr, 'rows' | 'indptr' | 'indices'>[];
 }
 
 /**
@@ -28,9 +32,11 @@ export function recommendBatch(
   const n = model.numItems;
   const users = options.users ?? Int32Array.from({ length: model.numUsers }, (_, u) => u);
   const batch = Math.max(1, options.batchSize ?? 256);
-  const excluded = [...(options.excludeSeen ?? true ? [model.seen] : []), ...(options.exclude ?? []).map((e) => alignToModel(model, e).interactions.byUser())].filter(
-    (c): c is Csr => c !== null,
-  );
+  const excluded = [
+    ...(options.excludeSeen ?? true ? [model.seen] : []),
+    ...(options.exclude ?? []).map((e) => alignToModel(model, e).interactions.byUser()),
+    ...(options.excludeCsrs ?? []),
+  ].filter((c): c is Pick<Csr, 'rows' | 'indptr' | 'indices'> => c !== null);
   const scores = new Float32Array(batch * n);
   for (let start = 0; start < users.length; start += batch) {
     const chunk = users.subarray(start, Math.min(users.length, start + batch));
@@ -50,4 +56,77 @@ export function recommendBatch(
       emit(u, best, Float32Array.from(best, (i) => row[i]));
     }
   }
+}
+
+/** The `user<TAB>item,item,...` lines (external ids, best first) of users [start, end). */
+export function formatRecommendationLines(
+  model: Recommender,
+  options: Omit<BatchRecommendOptions, 'users'> & { start: number; end: number },
+): string {
+  const users = Int32Array.from({ length: options.end - options.start }, (_, k) => options.start + k);
+  let text = '';
+  recommendBatch(model, { ...options, users }, (u, items) => {
+    text += `${model.userIds.id(u)}\t${Array.from(items, (i) => model.itemIds.id(i)).join(',')}\n`;
+  });
+  return text;
+}
+
+export interface BatchWorkerInit {
+  dir: string;
+  k: number;
+  excludeSeen: boolean;
+  exclude: Pick<Csr, 'rows' | 'indptr' | 'indices'>[];
+}
+
+/**
+ * Every user's top-k of the model saved in `dir`, written through `write` in user order: the
+ * users are cut into chunks that `threads` worker threads (each with its own copy of the model)
+ * score in parallel. With `threads: 1` it runs on this thread.
+ */
+export async function recommendAllUsers(
+  model: Recommender,
+  dir: string,
+  options: { k: number; excludeSeen?: boolean; exclude?: Interactions[]; threads?: number },
+  write: (text: string) => void | Promise<void>,
+): Promise<number> {
+  const excludeSeen = options.excludeSeen ?? true;
+  const exclude = (options.exclude ?? []).map((e) => {
+    const { indptr, indices, rows } = alignToModel(model, e).interactions.byUser();
+    return { indptr, indices, rows };
+  });
+  const n = model.numUsers;
+  const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), Math.ceil(n / 256)));
+  const chunk = Math.max(256, Math.ceil(n / (threads * 8)));
+  const ranges: { start: number; end: number }[] = [];
+  for (let start = 0; start < n; start += chunk) ranges.push({ start, end: Math.min(n, start + chunk) });
+  if (threads === 1) {
+    for (const r of ranges) await write(formatRecommendationLines(model, { k: options.k, excludeSeen, excludeCsrs: exclude, ...r }));
+    return n;
+  }
+  const init: BatchWorkerInit = { dir, k: options.k, excludeSeen, exclude };
+  const pool = await WorkerPool.start(new URL('./batch-worker.ts', import.meta.url), threads, init);
+  try {
+    // Keep every worker busy with one chunk while writing finished chunks in order.
+    const results: Promise<string>[] = [];
+    const free: number[] = Array.from({ length: threads }, (_, w) => w);
+    const waiting: (() => void)[] = [];
+    const acquire = async (): Promise<number> => {
+      while (free.length === 0) await new Promise<void>((resolve) => waiting.push(resolve));
+      return free.pop()!;
+    };
+    const dispatch = async (r: { start: number; end: number }): Promise<string> => {
+      const w = await acquire();
+      try {
+        return await pool.send<string>(w, r);
+      } finally {
+        free.push(w);
+        waiting.shift()?.();
+      }
+    };
+    for (const r of ranges) results.push(dispatch(r));
+    for (const result of results) await write(await result);
+  } finally {
+    await pool.close();
+  }
+  return n;
 }

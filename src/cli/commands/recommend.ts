@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { ConfigError } from '../../data/errors.ts';
 import { loadModel } from '../../serve/model-file.ts';
-import { recommendBatch } from '../../serve/batch.ts';
+import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { collect, parseColumns, parseNumber, parseSeparator } from '../options.ts';
 
@@ -20,6 +20,7 @@ export function registerRecommend(program: Command): void {
     .option('--sep <sep>', 'separator of --exclude files')
     .option('--header', '--exclude files have a header line')
     .option('--out <file>', 'with --all-users: write `user<TAB>item,item,...` lines here (default stdout)')
+    .option('--threads <n>', 'with --all-users: worker threads (default: all cores)')
     .option('--json', 'JSON output')
     .action(async (dir: string, o) => {
       const model = await loadModel(dir);
@@ -30,17 +31,11 @@ export function registerRecommend(program: Command): void {
           exclude.push((await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header })).interactions);
         }
         const out = o.out ? createWriteStream(o.out) : process.stdout;
-        let lines = 0;
-        let pending = '';
-        recommendBatch(model, { k, excludeSeen: !o.includeSeen, exclude }, (u, items) => {
-          pending += `${model.userIds.id(u)}\t${Array.from(items, (i) => model.itemIds.id(i)).join(',')}\n`;
-          lines++;
-          if (pending.length > 1 << 16) {
-            out.write(pending);
-            pending = '';
-          }
-        });
-        out.write(pending);
+        const threads = o.threads !== undefined ? parseNumber('--threads', o.threads, { integer: true, min: 1 }) : undefined;
+        const write = async (text: string): Promise<void> => {
+          if (!out.write(text)) await once(out, 'drain');
+        };
+        const lines = await recommendAllUsers(model, dir, { k, excludeSeen: !o.includeSeen, exclude, threads }, write);
         if (out !== process.stdout) {
           (out as ReturnType<typeof createWriteStream>).end();
           await once(out, 'finish');
