@@ -17,8 +17,8 @@ const root = resolve(import.meta.dirname, '../..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? resolve(root, '../shared/data');
 const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
 
-test('the six ready examples are there', () => {
-  assert.deepEqual(files, ['bookcrossing-rating.yaml', 'bpr-features.yaml', 'deepfm-implicit.yaml', 'foodcom-ncf-grid.yaml', 'ml100k-best.yaml', 'triplet-vs-match.yaml']);
+test('the seven ready examples are there', () => {
+  assert.deepEqual(files, ['bookcrossing-rating.yaml', 'bpr-features.yaml', 'deepfm-implicit.yaml', 'foodcom-ncf-grid.yaml', 'ml100k-best.yaml', 'msr-stratified.yaml', 'triplet-vs-match.yaml']);
 });
 
 for (const file of files) {
