@@ -10,19 +10,19 @@
  */
 import { Mlp } from '../core/mlp.ts';
 import { Param } from '../core/params.ts';
-import { Rng } from '../core/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import { ConfigError } from '../data/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import type { FeatureMatrix } from '../data/types.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../sampling/negatives.ts';
 import type { FitOptions } from '../train/types.ts';
+import { PointwiseDeepModel } from './deep/base.ts';
 import { checkNegatives, deepConfig, optimizerOf, type DeepConfig } from './deep/config.ts';
 import { FieldLayout } from './deep/fields.ts';
 import { checkBinaryLabels, pointwiseLoss, PointwiseBatches } from './deep/pointwise.ts';
 import { RowGradients } from './deep/row-gradients.ts';
 import { addParts, itemPartOf, SCORE_CHUNK, userPartOf } from './deep/scoring.ts';
-import { loadParams, paramTensors } from './deep/state.ts';
-import { Recommender, registerModel, type EpochContext, type ModelState } from './recommender.ts';
+import { registerModel } from './recommender.ts';
 
 export type DeepFmConfig = DeepConfig & {
   /** Sampled negatives per positive; 0 = train on the values as labels (must be in [0, 1]). */
@@ -42,7 +42,10 @@ interface Side {
   slots: number;
 }
 
-export class DeepFM extends Recommender {
+/** Per item: the deep first layer's item half, the item fields' sum and the item-only terms. */
+type DeepFmCache = { part: Float32Array; sums: Float32Array; consts: Float32Array };
+
+export class DeepFM extends PointwiseDeepModel<DeepFmCache> {
   readonly type = 'deepfm';
   readonly config: DeepFmConfig;
   private layout: FieldLayout | null = null;
@@ -52,7 +55,6 @@ export class DeepFM extends Recommender {
   private linear: Param | null = null;
   private bias: Param | null = null;
   private mlp: Mlp | null = null;
-  private batches: PointwiseBatches | null = null;
   private embGrads: RowGradients | null = null;
   private linGrads: RowGradients | null = null;
   private x = new Float32Array(0);
@@ -61,7 +63,6 @@ export class DeepFM extends Recommender {
   private z = new Float32Array(0);
   private dz = new Float32Array(0);
   private readonly one = new Float32Array(1);
-  private cache: { part: Float32Array; sums: Float32Array; consts: Float32Array } | null = null;
 
   constructor(config: Record<string, unknown> = {}) {
     super();
@@ -80,7 +81,7 @@ export class DeepFM extends Recommender {
     this.batches = new PointwiseBatches(train, c.batchSize, c.negatives, sampler);
   }
 
-  private build(rng: Rng): void {
+  protected build(rng: Rng): void {
     const c = this.config;
     const opt = optimizerOf(c);
     const L = new FieldLayout(this.numUsers, this.numItems, c.useFeatures ? this.userFeatures : null, c.useFeatures ? this.itemFeatures : null);
@@ -95,7 +96,6 @@ export class DeepFM extends Recommender {
     this.linGrads = new RowGradients(L.numFeatures, 1);
     this.cache = null;
   }
-
 
   private ensure(n: number): void {
     const k = this.config.factors;
@@ -161,7 +161,7 @@ export class DeepFM extends Recommender {
   }
 
   /** Fills rows (x, field sums, first-order) for (users[r], items[r]). */
-  private fillRows(users: Int32Array, items: Int32Array, n: number): void {
+  protected fillRows(users: Int32Array, items: Int32Array, n: number): void {
     this.ensure(n);
     const width = this.layout!.fields * this.config.factors;
     for (let r = 0; r < n; r++) {
@@ -170,32 +170,17 @@ export class DeepFM extends Recommender {
   }
 
   /** Logits of the filled rows: first order + FM pairwise + deep. Leaves field sums in `sums`. */
-  private forwardRows(n: number, rng: Rng | null): Float32Array {
+  protected forwardRows(n: number, rng: Rng | null): Float32Array {
     const k = this.config.factors;
     const F = this.layout!.fields;
     const width = F * k;
     const { x, sums, z } = this;
     const deep = this.mlp!.forwardBatch(x, n, rng);
-    for (let r = 0; r < n; r++) {
-      const xo = r * width;
-      let fm = 0;
-      for (let d = 0; d < k; d++) {
-        let s = 0;
-        let sq = 0;
-        for (let f = 0; f < F; f++) {
-          const v = x[xo + f * k + d];
-          s += v;
-          sq += v * v;
-        }
-        sums[r * k + d] = s;
-        fm += s * s - sq;
-      }
-      z[r] = this.first[r] + 0.5 * fm + deep[r];
-    }
+    for (let r = 0; r < n; r++) z[r] = this.first[r] + selfInteraction(x, r * width, F, k, sums, r * k) + deep[r];
     return z;
   }
 
-  private step(users: Int32Array, items: Int32Array, labels: Float32Array, n: number, rng: Rng): number {
+  protected step(users: Int32Array, items: Int32Array, labels: Float32Array, n: number, rng: Rng): number {
     const c = this.config;
     const k = c.factors;
     const width = this.layout!.fields * k;
@@ -226,25 +211,7 @@ export class DeepFM extends Recommender {
     return loss;
   }
 
-  trainEpoch(ctx: EpochContext): number {
-    const b = this.batches;
-    if (!b) throw new ConfigError('deepfm: prepare() must run before trainEpoch()');
-    this.cache = null;
-    b.start(ctx.rng);
-    let total = 0;
-    let rows = 0;
-    let steps = 0;
-    for (let n = b.next(); n > 0; n = b.next()) {
-      total += this.step(b.users, b.items, b.labels, n, ctx.rng);
-      rows += n;
-      if (++steps % 64 === 0) ctx.progress(b.done);
-    }
-    ctx.progress(1);
-    return rows > 0 ? total / rows : 0;
-  }
-
-  /** Per item: the deep first layer's item half, the item fields' sum and the item-only terms. */
-  private itemCache(): { part: Float32Array; sums: Float32Array; consts: Float32Array } {
+  private itemCache(): DeepFmCache {
     if (this.cache) return this.cache;
     const k = this.config.factors;
     const L = this.layout!;
@@ -257,10 +224,6 @@ export class DeepFM extends Recommender {
     for (let i = 0; i < ni; i++) consts[i] = this.embedSide(side, i, all, i * w) + selfInteraction(all, i * w, L.itemFields, k, sums, i * k);
     const part = itemPartOf(this.mlp!.hidden[0], all, ni, w, L.userFields * k);
     return (this.cache = { part, sums, consts });
-  }
-
-  scoreItems(user: number, out: Float32Array): void {
-    this.scoreUsers(Int32Array.of(user), out);
   }
 
   /** users × all items: user-only terms once per user, item-only terms cached, cross term s_u·s_i. */
@@ -295,41 +258,20 @@ export class DeepFM extends Recommender {
     }
   }
 
-  score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
-    this.requireBuilt();
-    const out = new Float32Array(users.length);
-    for (let s = 0; s < users.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, users.length - s);
-      this.fillRows(users.subarray(s, s + n), items.subarray(s, s + n), n);
-      out.set(this.forwardRows(n, null).subarray(0, n), s);
-    }
-    return out;
-  }
-
-  /**
-   * Cold start: logits of a new item (no id embedding) from its item-feature indices and
-   * weights, for `users` (default all).
-   */
-  scoreNewItem(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null = null, users?: Int32Array): Float32Array {
-    this.requireBuilt();
+  /** Cold start: fills the rows (user, new item without an id embedding) from item-feature indices and weights. */
+  protected coldItemRows(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null): (users: Int32Array, n: number) => void {
     const f = this.layout!.itemFeatures;
-    if (!f) throw new ConfigError('deepfm: this model was trained without item features, so it cannot score a new item');
+    if (!f) throw this.noItemFeatures();
     for (let j = 0; j < featureIndices.length; j++) {
       if (!(featureIndices[j] >= 0 && featureIndices[j] < f.numFeatures)) throw new RangeError(`item feature index ${featureIndices[j]} is out of range (0..${f.numFeatures - 1})`);
     }
-    const us = users ?? Int32Array.from({ length: this.numUsers }, (_, u) => u);
     const width = this.layout!.fields * this.config.factors;
-    const out = new Float32Array(us.length);
-    for (let s = 0; s < us.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, us.length - s);
+    return (users, n) => {
       this.ensure(n);
       for (let r = 0; r < n; r++) {
-        this.first[r] = this.bias!.data[0] + this.embedSide(this.users!, us[s + r], this.x, r * width) + this.embedSide(this.items!, -1, this.x, r * width, featureIndices, featureWeights);
+        this.first[r] = this.bias!.data[0] + this.embedSide(this.users!, users[r], this.x, r * width) + this.embedSide(this.items!, -1, this.x, r * width, featureIndices, featureWeights);
       }
-      out.set(this.forwardRows(n, null).subarray(0, n), s);
-    }
-    return out;
+    };
   }
 
   /** Each item's summed field embeddings (what the FM part dots with a user's sum), for similarItems. */
@@ -343,29 +285,19 @@ export class DeepFM extends Recommender {
     return this.layout!.names.slice();
   }
 
-  private params(): Param[] {
+  protected params(): Param[] {
     return [this.emb!, this.linear!, this.bias!, ...this.mlp!.params()];
   }
 
-  getState(): ModelState {
-    this.requireBuilt();
-    return { tensors: paramTensors(this.params()) };
-  }
-
-  setState(state: ModelState): void {
-    if (!this.mlp) this.build(new Rng(this.config.seed));
-    loadParams(state, this.params());
-    this.cache = null;
-  }
-
-  private requireBuilt(): void {
-    if (!this.mlp) throw new ConfigError('deepfm: the model has not been trained or loaded');
+  protected isBuilt(): boolean {
+    return this.mlp !== null;
   }
 }
 
 /**
  * Field sums s (k) of `fields` consecutive field vectors at x[xo ..], written to sums[so ..];
- * returns their within-group FM interactions ½ Σ_d (s_d² − Σ_f v_fd²).
+ * returns their FM pairwise interactions ½ Σ_d (s_d² − Σ_f v_fd²) (all fields of a row, or
+ * one side's fields for the scoring cache).
  */
 function selfInteraction(x: Float32Array, xo: number, fields: number, k: number, sums: Float32Array, so: number): number {
   let fm = 0;

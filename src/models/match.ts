@@ -5,16 +5,17 @@
  * triplets with a margin (hinge) or BPR loss on s⁺ − s⁻.
  */
 import { bpr, bprGrad, hinge, hingeGrad } from '../core/losses.ts';
-import { Rng } from '../core/rng.ts';
+import type { Param } from '../core/params.ts';
+import type { Rng } from '../core/rng.ts';
 import { ConfigError } from '../data/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../sampling/negatives.ts';
 import type { FitOptions } from '../train/types.ts';
+import { DeepRecommender } from './deep/base.ts';
 import { ConcatTower } from './deep/concat-tower.ts';
 import { deepConfig, optimizerOf, type DeepConfig } from './deep/config.ts';
 import { checkLoss } from './deep/pointwise.ts';
-import { loadParams, paramTensors } from './deep/state.ts';
-import { Recommender, registerModel, type EpochContext, type ModelState } from './recommender.ts';
+import { registerModel, type EpochContext } from './recommender.ts';
 
 export type MatchConfig = DeepConfig & {
   userFactors: number;
@@ -26,7 +27,7 @@ export type MatchConfig = DeepConfig & {
   task: 'ranking';
 };
 
-export class MatchModel extends Recommender {
+export class MatchModel extends DeepRecommender {
   readonly type = 'match';
   readonly config: MatchConfig;
   private tower: ConcatTower | null = null;
@@ -59,7 +60,7 @@ export class MatchModel extends Recommender {
     this.dz = new Float32Array(2 * b);
   }
 
-  private build(rng: Rng): void {
+  protected build(rng: Rng): void {
     const c = this.config;
     this.tower = new ConcatTower(rng, {
       numUsers: this.numUsers,
@@ -119,41 +120,39 @@ export class MatchModel extends Recommender {
     return total / Math.max(1, order.length);
   }
 
-  scoreItems(user: number, out: Float32Array): void {
-    this.scoreUsers(Int32Array.of(user), out);
-  }
-
   scoreUsers(users: Int32Array, out: Float32Array): void {
     this.requireTower().scoreAll(users, this.numItems, out);
   }
 
   score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    this.checkPairs(users, items);
     return this.requireTower().scorePairs(users, items);
   }
 
   /** Cold start: scores of a new item from its item-feature indices, for `users` (default all). */
   scoreNewItem(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null = null, users?: Int32Array): Float32Array {
-    return this.requireTower().scoreNewItem(featureIndices, featureWeights, users ?? Int32Array.from({ length: this.numUsers }, (_, u) => u));
+    return this.requireTower().scoreNewItem(featureIndices, featureWeights, users ?? this.allUsers());
   }
 
   itemVectors(): { data: Float32Array; dim: number } | null {
     return this.tower ? { data: this.tower.items.materialize(), dim: this.config.itemFactors } : null;
   }
 
-  getState(): ModelState {
-    return { tensors: paramTensors(this.requireTower().params()) };
+  protected params(): Param[] {
+    return this.tower!.params();
   }
 
-  setState(state: ModelState): void {
-    if (!this.tower) this.build(new Rng(this.config.seed));
-    loadParams(state, this.tower!.params());
+  protected isBuilt(): boolean {
+    return this.tower !== null;
+  }
+
+  protected invalidate(): void {
     this.tower!.invalidate();
   }
 
   private requireTower(): ConcatTower {
-    if (!this.tower) throw new ConfigError('match: the model has not been trained or loaded');
-    return this.tower;
+    this.requireBuilt();
+    return this.tower!;
   }
 }
 

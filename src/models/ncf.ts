@@ -9,17 +9,18 @@
  */
 import { Dense } from '../core/dense.ts';
 import { Mlp } from '../core/mlp.ts';
-import { Rng } from '../core/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import { ConfigError } from '../data/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
+import type { Param } from '../core/params.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../sampling/negatives.ts';
 import type { FitOptions } from '../train/types.ts';
-import { checkNegatives, deepConfig, optimizerOf, type DeepConfig } from './deep/config.ts';
+import { checkNegatives, deepConfig, type DeepConfig } from './deep/config.ts';
 import { EmbeddingInput } from './deep/embedding-input.ts';
+import { EmbeddingMlpModel } from './deep/embedding-mlp-model.ts';
 import { checkLoss, pointwiseLoss, PointwiseBatches } from './deep/pointwise.ts';
 import { addParts, itemPartOf, SCORE_CHUNK, userPartOf } from './deep/scoring.ts';
-import { loadParams, paramTensors } from './deep/state.ts';
-import { Recommender, registerModel, type EpochContext, type ModelState } from './recommender.ts';
+import { registerModel } from './recommender.ts';
 
 export type NcfConfig = DeepConfig & {
   loss: 'bce' | 'mse';
@@ -31,18 +32,16 @@ export type NcfConfig = DeepConfig & {
   task: 'ranking';
 };
 
-export class NCF extends Recommender {
+type NcfCache = { itemPart: Float32Array; gmf: Float32Array | null };
+
+export class NCF extends EmbeddingMlpModel<NcfCache> {
   readonly type: string;
   readonly config: NcfConfig;
   private readonly neumf: boolean;
-  private users: EmbeddingInput | null = null;
-  private items: EmbeddingInput | null = null;
   private gmfUsers: EmbeddingInput | null = null;
   private gmfItems: EmbeddingInput | null = null;
-  private mlp: Mlp | null = null;
   /** NeuMF's output layer over [GMF vector, MLP output]. */
   private fuse: Dense | null = null;
-  private batches: PointwiseBatches | null = null;
   // Batch buffers, grown on demand.
   private x = new Float32Array(0);
   private gu = new Float32Array(0);
@@ -51,7 +50,6 @@ export class NCF extends Recommender {
   private dz = new Float32Array(0);
   private dh = new Float32Array(0);
   private capacity = 0;
-  private cache: { itemPart: Float32Array; gmf: Float32Array | null } | null = null;
 
   constructor(config: Record<string, unknown> = {}, variant: 'ncf' | 'neumf' = 'ncf') {
     super();
@@ -76,13 +74,9 @@ export class NCF extends Recommender {
     }
   }
 
-  private build(rng: Rng): void {
+  protected build(rng: Rng): void {
     const c = this.config;
-    const opt = optimizerOf(c);
-    const uf = c.useFeatures ? this.userFeatures : null;
-    const itf = c.useFeatures ? this.itemFeatures : null;
-    this.users = new EmbeddingInput('user', this.numUsers, c.factors, uf, opt, rng, c.initStd);
-    this.items = new EmbeddingInput('item', this.numItems, c.factors, itf, opt, rng, c.initStd);
+    const { opt, userFeatures: uf, itemFeatures: itf } = this.buildEmbeddings(rng);
     this.mlp = new Mlp(rng, { inputDim: 2 * c.factors, layers: c.layers, outputDim: this.neumf ? 0 : 1, activation: c.activation, dropout: c.dropout, optimizer: opt });
     if (this.neumf) {
       this.gmfUsers = new EmbeddingInput('gmf.user', this.numUsers, c.gmfFactors, uf, opt, rng, c.initStd);
@@ -108,7 +102,7 @@ export class NCF extends Recommender {
   }
 
   /** Gathers the batch's user and item representations into the input buffers. */
-  private fillInputs(users: Int32Array, items: Int32Array | null, n: number): void {
+  protected fillRows(users: Int32Array, items: Int32Array | null, n: number): void {
     const f = this.config.factors;
     this.ensure(n);
     this.users!.gather(users, n, this.x, 2 * f, 0);
@@ -121,7 +115,7 @@ export class NCF extends Recommender {
   }
 
   /** Logits of the n filled rows (training when rng is given). */
-  private forwardRows(n: number, rng: Rng | null): Float32Array {
+  protected forwardRows(n: number, rng: Rng | null): Float32Array {
     const out = this.mlp!.forwardBatch(this.x, n, rng);
     if (!this.neumf) return out;
     const g = this.config.gmfFactors;
@@ -136,10 +130,10 @@ export class NCF extends Recommender {
   }
 
   /** One mini-batch step; returns the summed loss. */
-  private step(users: Int32Array, items: Int32Array, labels: Float32Array, n: number, rng: Rng): number {
+  protected step(users: Int32Array, items: Int32Array, labels: Float32Array, n: number, rng: Rng): number {
     const c = this.config;
     const f = c.factors;
-    this.fillInputs(users, items, n);
+    this.fillRows(users, items, n);
     const z = this.forwardRows(n, rng);
     const loss = pointwiseLoss(c.loss, z, labels, n, this.dz);
     let dx: Float32Array;
@@ -176,34 +170,13 @@ export class NCF extends Recommender {
     return loss;
   }
 
-  trainEpoch(ctx: EpochContext): number {
-    const b = this.batches;
-    if (!b) throw new ConfigError(`${this.type}: prepare() must run before trainEpoch()`);
-    this.cache = null;
-    b.start(ctx.rng);
-    let total = 0;
-    let rows = 0;
-    let steps = 0;
-    for (let n = b.next(); n > 0; n = b.next()) {
-      total += this.step(b.users, b.items, b.labels, n, ctx.rng);
-      rows += n;
-      if (++steps % 64 === 0) ctx.progress(b.done);
-    }
-    ctx.progress(1);
-    return rows > 0 ? total / rows : 0;
-  }
-
-  private itemCache(): { itemPart: Float32Array; gmf: Float32Array | null } {
+  private itemCache(): NcfCache {
     if (!this.cache) {
       const f = this.config.factors;
       const all = this.items!.materialize();
       this.cache = { itemPart: itemPartOf(this.mlp!.hidden[0], all, this.numItems, f, f), gmf: this.neumf ? this.gmfItems!.materialize() : null };
     }
     return this.cache;
-  }
-
-  scoreItems(user: number, out: Float32Array): void {
-    this.scoreUsers(Int32Array.of(user), out);
   }
 
   /** users × all items, through the MLP in chunks of items with the first layer precomputed per item. */
@@ -250,69 +223,26 @@ export class NCF extends Recommender {
     }
   }
 
-  /** Logits of (user, item) pairs. */
-  score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
-    this.requireBuilt();
-    const out = new Float32Array(users.length);
-    for (let s = 0; s < users.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, users.length - s);
-      this.fillInputs(users.subarray(s, s + n), items.subarray(s, s + n), n);
-      out.set(this.forwardRows(n, null).subarray(0, n), s);
-    }
-    return out;
-  }
-
-  /**
-   * Cold start: logits of a new item described only by item-feature indices (and weights) for
-   * each of `users` (default every user). Needs a model trained with item features.
-   */
-  scoreNewItem(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null = null, users?: Int32Array): Float32Array {
-    this.requireBuilt();
-    if (!this.items!.hasFeatures) throw new ConfigError(`${this.type}: this model was trained without item features, so it cannot score a new item`);
-    const us = users ?? Int32Array.from({ length: this.numUsers }, (_, u) => u);
+  /** Cold start: fills the rows (user, new item) from item-feature indices (and weights). */
+  protected coldItemRows(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null): (users: Int32Array, n: number) => void {
+    const q = this.coldItemVector(featureIndices, featureWeights);
     const c = this.config;
     const f = c.factors;
-    const q = new Float32Array(f);
-    this.items!.fromFeatures(featureIndices, featureWeights, q);
     const qg = new Float32Array(c.gmfFactors);
     if (this.neumf) this.gmfItems!.fromFeatures(featureIndices, featureWeights, qg);
-    const out = new Float32Array(us.length);
-    for (let s = 0; s < us.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, us.length - s);
-      this.fillInputs(us.subarray(s, s + n), null, n);
+    return (users, n) => {
+      this.fillRows(users, null, n);
       for (let r = 0; r < n; r++) {
         this.x.set(q, r * 2 * f + f);
         if (this.neumf) this.gi.set(qg, r * c.gmfFactors);
       }
-      out.set(this.forwardRows(n, null).subarray(0, n), s);
-    }
-    return out;
+    };
   }
 
-  itemVectors(): { data: Float32Array; dim: number } | null {
-    return this.items ? { data: this.items.materialize(), dim: this.config.factors } : null;
-  }
-
-  private params() {
+  protected params(): Param[] {
     const ps = [...this.users!.params(), ...this.items!.params(), ...this.mlp!.params()];
     if (this.neumf) ps.push(...this.gmfUsers!.params(), ...this.gmfItems!.params(), ...this.fuse!.params());
     return ps;
-  }
-
-  getState(): ModelState {
-    this.requireBuilt();
-    return { tensors: paramTensors(this.params()) };
-  }
-
-  setState(state: ModelState): void {
-    if (!this.mlp) this.build(new Rng(this.config.seed));
-    loadParams(state, this.params());
-    this.cache = null;
-  }
-
-  private requireBuilt(): void {
-    if (!this.mlp) throw new ConfigError(`${this.type}: the model has not been trained or loaded`);
   }
 }
 

@@ -12,16 +12,17 @@
 import { Dense } from '../core/dense.ts';
 import { Mlp } from '../core/mlp.ts';
 import { matmul } from '../core/matmul.ts';
-import { Rng } from '../core/rng.ts';
+import type { Param } from '../core/params.ts';
+import type { Rng } from '../core/rng.ts';
 import { ConfigError } from '../data/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import type { FitOptions } from '../train/types.ts';
-import { deepConfig, optimizerOf, type DeepConfig } from './deep/config.ts';
+import { deepConfig, type DeepConfig } from './deep/config.ts';
 import { EmbeddingInput } from './deep/embedding-input.ts';
+import { EmbeddingMlpModel } from './deep/embedding-mlp-model.ts';
 import { checkBinaryLabels, checkLoss, pointwiseLoss, PointwiseBatches } from './deep/pointwise.ts';
 import { addParts, itemPartOf, SCORE_CHUNK, userPartOf } from './deep/scoring.ts';
-import { loadParams, paramTensors } from './deep/state.ts';
-import { Recommender, registerModel, type EpochContext, type ModelState } from './recommender.ts';
+import { registerModel } from './recommender.ts';
 
 export type NeuralRatingConfig = DeepConfig & {
   combine: 'dot' | 'concat';
@@ -33,16 +34,14 @@ export type NeuralRatingConfig = DeepConfig & {
   task: 'rating' | 'ranking';
 };
 
-export class NeuralRating extends Recommender {
+type NeuralRatingCache = { vectors: Float32Array; part: Float32Array | null };
+
+export class NeuralRating extends EmbeddingMlpModel<NeuralRatingCache> {
   readonly type = 'neural-rating';
   readonly config: NeuralRatingConfig;
-  private users: EmbeddingInput | null = null;
-  private items: EmbeddingInput | null = null;
   private userBias: EmbeddingInput | null = null;
   private itemBias: EmbeddingInput | null = null;
-  private mlp: Mlp | null = null;
   private skipLayer: Dense | null = null;
-  private batches: PointwiseBatches | null = null;
   private u = new Float32Array(0);
   private v = new Float32Array(0);
   private x = new Float32Array(0);
@@ -51,7 +50,6 @@ export class NeuralRating extends Recommender {
   private dz = new Float32Array(0);
   private bu = new Float32Array(0);
   private bi = new Float32Array(0);
-  private cache: { vectors: Float32Array; part: Float32Array | null } | null = null;
 
   constructor(config: Record<string, unknown> = {}) {
     super();
@@ -83,13 +81,9 @@ export class NeuralRating extends Recommender {
     this.mlp!.output!.bias.data[0] = mean;
   }
 
-  private build(rng: Rng): void {
+  protected build(rng: Rng): void {
     const c = this.config;
-    const opt = optimizerOf(c);
-    const uf = c.useFeatures ? this.userFeatures : null;
-    const itf = c.useFeatures ? this.itemFeatures : null;
-    this.users = new EmbeddingInput('user', this.numUsers, c.factors, uf, opt, rng, c.initStd);
-    this.items = new EmbeddingInput('item', this.numItems, c.factors, itf, opt, rng, c.initStd);
+    const { opt, userFeatures: uf, itemFeatures: itf } = this.buildEmbeddings(rng);
     this.mlp = new Mlp(rng, { inputDim: this.inputDim, layers: c.layers, outputDim: 1, activation: c.activation, dropout: c.dropout, optimizer: opt });
     this.skipLayer = c.skip === 'embeddings' ? new Dense(this.inputDim, 1, rng, { optimizer: opt, init: { kind: 'glorot' }, name: 'skip' }) : null;
     if (c.biases) {
@@ -113,7 +107,7 @@ export class NeuralRating extends Recommender {
   }
 
   /** Gathers u, v (and biases) for the rows; items null = the caller fills v and bi. */
-  private fill(users: Int32Array, items: Int32Array | null, n: number): void {
+  protected fillRows(users: Int32Array, items: Int32Array | null, n: number): void {
     const f = this.config.factors;
     this.ensure(n);
     this.users!.gather(users, n, this.u, f, 0);
@@ -125,7 +119,7 @@ export class NeuralRating extends Recommender {
   }
 
   /** Predictions of the filled rows (training when rng is given). */
-  private forwardRows(n: number, rng: Rng | null): Float32Array {
+  protected forwardRows(n: number, rng: Rng | null): Float32Array {
     const c = this.config;
     const f = c.factors;
     const { u, v, x, z } = this;
@@ -152,11 +146,11 @@ export class NeuralRating extends Recommender {
     return z;
   }
 
-  private step(users: Int32Array, items: Int32Array, labels: Float32Array, n: number, rng: Rng): number {
+  protected step(users: Int32Array, items: Int32Array, labels: Float32Array, n: number, rng: Rng): number {
     const c = this.config;
     const f = c.factors;
     const w = this.inputDim;
-    this.fill(users, items, n);
+    this.fillRows(users, items, n);
     const z = this.forwardRows(n, rng);
     const loss = pointwiseLoss(c.loss, z, labels, n, this.g);
     this.dz.set(this.g.subarray(0, n));
@@ -194,27 +188,6 @@ export class NeuralRating extends Recommender {
     this.users!.apply(c.l2);
     this.items!.apply(c.l2);
     return loss;
-  }
-
-  trainEpoch(ctx: EpochContext): number {
-    const b = this.batches;
-    if (!b) throw new ConfigError('neural-rating: prepare() must run before trainEpoch()');
-    this.cache = null;
-    b.start(ctx.rng);
-    let total = 0;
-    let rows = 0;
-    let steps = 0;
-    for (let n = b.next(); n > 0; n = b.next()) {
-      total += this.step(b.users, b.items, b.labels, n, ctx.rng);
-      rows += n;
-      if (++steps % 64 === 0) ctx.progress(b.done);
-    }
-    ctx.progress(1);
-    return rows > 0 ? total / rows : 0;
-  }
-
-  scoreItems(user: number, out: Float32Array): void {
-    this.scoreUsers(Int32Array.of(user), out);
   }
 
   /**
@@ -299,66 +272,26 @@ export class NeuralRating extends Recommender {
     }
   }
 
-  /** Predictions for (user, item) pairs: ratings for mse/mae, logits for bce. */
-  score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
-    this.requireBuilt();
-    const out = new Float32Array(users.length);
-    for (let s = 0; s < users.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, users.length - s);
-      this.fill(users.subarray(s, s + n), items.subarray(s, s + n), n);
-      out.set(this.forwardRows(n, null).subarray(0, n), s);
-    }
-    return out;
-  }
-
-  /** Cold start: predictions for a new item given only its item-feature indices, for `users` (default all). */
-  scoreNewItem(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null = null, users?: Int32Array): Float32Array {
-    this.requireBuilt();
-    if (!this.items!.hasFeatures) throw new ConfigError('neural-rating: this model was trained without item features, so it cannot score a new item');
-    const us = users ?? Int32Array.from({ length: this.numUsers }, (_, u) => u);
+  /** Cold start: fills the rows (user, new item) from item-feature indices (and weights). */
+  protected coldItemRows(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null): (users: Int32Array, n: number) => void {
+    const q = this.coldItemVector(featureIndices, featureWeights);
     const f = this.config.factors;
-    const q = new Float32Array(f);
-    this.items!.fromFeatures(featureIndices, featureWeights, q);
     const qb = new Float32Array(1);
     if (this.itemBias) this.itemBias.fromFeatures(featureIndices, featureWeights, qb);
-    const out = new Float32Array(us.length);
-    for (let s = 0; s < us.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, us.length - s);
-      this.fill(us.subarray(s, s + n), null, n);
+    return (users, n) => {
+      this.fillRows(users, null, n);
       for (let r = 0; r < n; r++) {
         this.v.set(q, r * f);
         this.bi[r] = qb[0];
       }
-      out.set(this.forwardRows(n, null).subarray(0, n), s);
-    }
-    return out;
+    };
   }
 
-  itemVectors(): { data: Float32Array; dim: number } | null {
-    return this.items ? { data: this.items.materialize(), dim: this.config.factors } : null;
-  }
-
-  private params() {
+  protected params(): Param[] {
     const ps = [...this.users!.params(), ...this.items!.params(), ...this.mlp!.params()];
     if (this.skipLayer) ps.push(...this.skipLayer.params());
     if (this.userBias) ps.push(...this.userBias.params(), ...this.itemBias!.params());
     return ps;
-  }
-
-  getState(): ModelState {
-    this.requireBuilt();
-    return { tensors: paramTensors(this.params()) };
-  }
-
-  setState(state: ModelState): void {
-    if (!this.mlp) this.build(new Rng(this.config.seed));
-    loadParams(state, this.params());
-    this.cache = null;
-  }
-
-  private requireBuilt(): void {
-    if (!this.mlp) throw new ConfigError('neural-rating: the model has not been trained or loaded');
   }
 }
 

@@ -4,6 +4,7 @@
  * gradient. Activations are stored as float32, so eps is large-ish and tolerances relative.
  */
 import assert from 'node:assert/strict';
+import { bceWithLogits } from '../../src/core/losses.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
@@ -99,4 +100,9 @@ export async function checkModelGradient(
     assertGradClose(analytic, numeric[p], `${name}[${index}]`, 2e-2, 1e-5);
   });
   for (const [name, index] of zero) assert.equal(after.tensors[name].data[index], before.tensors[name].data[index], `${name}[${index}] should not move`);
+}
+
+/** The BCE loss of one (user, item) pair with `label`, from the model's current parameters. */
+export function pairBceLoss(model: Recommender, user: number, item: number, label: number): () => number {
+  return () => bceWithLogits(model.score(Int32Array.of(user), Int32Array.of(item))[0], label);
 }

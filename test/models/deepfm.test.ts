@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bceWithLogits } from '../../src/core/losses.ts';
 import { featureIndex, featureMatrixFromRows } from '../../src/data/features.ts';
 import { ConfigError } from '../../src/data/errors.ts';
 import { DeepFM } from '../../src/models/deepfm.ts';
-import { loadModel } from '../../src/serve/model-file.ts';
-import { checkModelGradient, tinyInteractions } from '../helpers/deep-gradcheck.ts';
-import { plantedSplit, popularity, ranking, withTempDir } from '../helpers/deep-data.ts';
+import { checkModelGradient, pairBceLoss, tinyInteractions } from '../helpers/deep-gradcheck.ts';
+import { plantedSplit, popularity, ranking } from '../helpers/deep-data.ts';
+import { assertPairsMatchBatch, assertReloadScoresEqual } from '../helpers/deep-scoring.ts';
 
 test('deepfm: the per-example gradient (FM part, first order, deep part, multi-valued fields) matches finite differences', async () => {
   const train = tinyInteractions(3, 4, [[1, 2, 0.8]]);
@@ -26,12 +25,11 @@ test('deepfm: the per-example gradient (FM part, first order, deep part, multi-v
   const ageRow = 7 + featureIndex(userFeatures, 'age=young');
   const genreB = 7 + userFeatures.numFeatures + featureIndex(itemFeatures, 'genre=b');
   const year = 7 + userFeatures.numFeatures + featureIndex(itemFeatures, 'year=1990');
-  const loss = () => bceWithLogits(model.score(Int32Array.of(1), Int32Array.of(2))[0], 0.8);
   await checkModelGradient(
     model,
     train,
     0.1,
-    loss,
+    pairBceLoss(model, 1, 2, 0.8),
     [
       ['embeddings', userRow * k], ['embeddings', itemRow * k + 2], ['embeddings', ageRow * k + 1], ['embeddings', genreB * k], ['embeddings', year * k + 2],
       ['linear', userRow], ['linear', genreB], ['bias', 0],
@@ -61,22 +59,12 @@ test('deepfm: batched full-catalogue scores equal pairwise scores; save → load
   const model = new DeepFM({ factors: 8, layers: [16, 8], epochs: 2 });
   await model.fit(train, { threads: 1, itemFeatures: data.itemFeatures });
   const users = Int32Array.of(1, 30, 79);
-  const all = new Float32Array(users.length * model.numItems);
-  model.scoreUsers(users, all);
-  const items = Int32Array.of(0, 50, 199);
-  const pairs = model.score(users, items);
-  for (let q = 0; q < 3; q++) assert.ok(Math.abs(pairs[q] - all[q * model.numItems + items[q]]) < 1e-4, `pair ${q}: ${pairs[q]} vs ${all[q * model.numItems + items[q]]}`);
+  const all = assertPairsMatchBatch(model, users, Int32Array.of(0, 50, 199), 1e-4);
   const f = data.itemFeatures!;
   const cold = model.scoreNewItem(f.indices.slice(f.indptr[0], f.indptr[1]), null, users);
   assert.ok(cold.every(Number.isFinite));
   assert.throws(() => model.scoreNewItem([f.numFeatures]), RangeError);
-  await withTempDir(async (dir) => {
-    await model.save(dir);
-    const loaded = await loadModel(dir);
-    const got = new Float32Array(all.length);
-    loaded.scoreUsers(users, got);
-    assert.deepEqual(got, all);
-  });
+  await assertReloadScoresEqual(model, users, all);
 });
 
 test('deepfm rejects labels outside [0, 1] when trained on the values, and bad settings', async () => {

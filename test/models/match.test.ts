@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { bpr } from '../../src/core/losses.ts';
 import { ConfigError } from '../../src/data/errors.ts';
 import { MatchModel } from '../../src/models/match.ts';
-import { loadModel } from '../../src/serve/model-file.ts';
 import { checkModelGradient, tinyInteractions } from '../helpers/deep-gradcheck.ts';
-import { plantedSplit, popularity, ranking, withTempDir } from '../helpers/deep-data.ts';
+import { plantedSplit, popularity, ranking } from '../helpers/deep-data.ts';
+import { assertPairsMatchBatch, assertReloadScoresEqual } from '../helpers/deep-scoring.ts';
 
 test('match: the per-triplet BPR gradient (user, positive and negative rows, MLP) matches finite differences', async () => {
   // Two items: the one negative the sampler can draw for user 1 is item 1.
@@ -42,20 +42,11 @@ test('match save → load gives identical scores; batched scores agree with pair
   const model = new MatchModel({ userFactors: 8, itemFactors: 4, layers: [16], epochs: 2 });
   await model.fit(train, { threads: 1, itemFeatures: data.itemFeatures });
   const users = Int32Array.of(2, 9);
-  const all = new Float32Array(2 * model.numItems);
-  model.scoreUsers(users, all);
-  const pairs = model.score(Int32Array.of(2, 9), Int32Array.of(7, 11));
-  assert.ok(Math.abs(pairs[0] - all[7]) < 1e-5 && Math.abs(pairs[1] - all[model.numItems + 11]) < 1e-5);
+  const all = assertPairsMatchBatch(model, users, Int32Array.of(7, 11), 1e-5);
   const f = data.itemFeatures!;
   const cold = model.scoreNewItem(f.indices.slice(f.indptr[3], f.indptr[4]), null, users);
   assert.ok(cold.every(Number.isFinite));
-  await withTempDir(async (dir) => {
-    await model.save(dir);
-    const loaded = await loadModel(dir);
-    const got = new Float32Array(all.length);
-    loaded.scoreUsers(users, got);
-    assert.deepEqual(got, all);
-  });
+  await assertReloadScoresEqual(model, users, all);
 });
 
 test('bad match configurations are ConfigErrors', () => {

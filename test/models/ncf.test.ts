@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bceWithLogits } from '../../src/core/losses.ts';
 import { featureMatrixFromRows } from '../../src/data/features.ts';
 import { ConfigError } from '../../src/data/errors.ts';
 import { NCF } from '../../src/models/ncf.ts';
 import { createModel } from '../../src/models/recommender.ts';
-import { loadModel } from '../../src/serve/model-file.ts';
-import { checkModelGradient, tinyInteractions } from '../helpers/deep-gradcheck.ts';
-import { plantedSplit, popularity, ranking, withTempDir } from '../helpers/deep-data.ts';
+import { checkModelGradient, pairBceLoss, tinyInteractions } from '../helpers/deep-gradcheck.ts';
+import { plantedSplit, popularity, ranking } from '../helpers/deep-data.ts';
+import { assertReloadScoresEqual } from '../helpers/deep-scoring.ts';
 
 const GRAD_CONFIG = { factors: 4, layers: [6, 3], activation: 'tanh', optimizer: 'sgd', learningRate: 0.1, negatives: 0, batchSize: 1, initStd: 0.3 };
 
@@ -23,12 +22,11 @@ function oneExample() {
 test('ncf: the per-example BCE gradient of embeddings and dense weights matches finite differences', async () => {
   const { train } = oneExample();
   const model = new NCF(GRAD_CONFIG);
-  const loss = () => bceWithLogits(model.score(Int32Array.of(1), Int32Array.of(2))[0], 1);
   await checkModelGradient(
     model,
     train,
     0.1,
-    loss,
+    pairBceLoss(model, 1, 2, 1),
     [['user.id', 4], ['user.id', 7], ['item.id', 9], ['item.id', 11], ['mlp.0.weight', 0], ['mlp.0.weight', 29], ['mlp.0.bias', 2], ['mlp.1.weight', 4], ['mlp.out.weight', 1], ['mlp.out.bias', 0]],
     [['user.id', 0], ['item.id', 0]],
   );
@@ -38,12 +36,11 @@ test('neumf: gradients through the GMF branch, the MLP branch and the fusion lay
   const { train, itemFeatures } = oneExample();
   const model = new NCF({ ...GRAD_CONFIG, gmfFactors: 3 }, 'neumf');
   model.itemFeatures = itemFeatures;
-  const loss = () => bceWithLogits(model.score(Int32Array.of(1), Int32Array.of(2))[0], 1);
   await checkModelGradient(
     model,
     train,
     0.1,
-    loss,
+    pairBceLoss(model, 1, 2, 1),
     [['gmf.user.id', 3], ['gmf.item.id', 7], ['user.id', 5], ['item.id', 8], ['item.features', 1], ['item.features', 6], ['gmf.item.features', 2], ['fuse.weight', 0], ['fuse.weight', 4], ['fuse.bias', 0], ['mlp.0.weight', 3], ['mlp.1.bias', 1]],
     [['gmf.user.id', 0], ['item.id', 4]],
   );
@@ -85,17 +82,11 @@ test('neumf save → load gives identical scores, full-catalogue and pairwise', 
   const users = Int32Array.of(0, 5, 17);
   const expected = new Float32Array(users.length * model.numItems);
   model.scoreUsers(users, expected);
-  await withTempDir(async (dir) => {
-    await model.save(dir);
-    const loaded = await loadModel(dir);
-    assert.equal(loaded.type, 'neumf');
-    const got = new Float32Array(expected.length);
-    loaded.scoreUsers(users, got);
-    assert.deepEqual(got, expected);
-    const pairs = loaded.score(Int32Array.of(5, 17), Int32Array.of(3, 40));
-    assert.ok(Math.abs(pairs[0] - expected[model.numItems + 3]) < 1e-5);
-    assert.ok(Math.abs(pairs[1] - expected[2 * model.numItems + 40]) < 1e-5);
-  });
+  const loaded = await assertReloadScoresEqual(model, users, expected);
+  assert.equal(loaded.type, 'neumf');
+  const pairs = loaded.score(Int32Array.of(5, 17), Int32Array.of(3, 40));
+  assert.ok(Math.abs(pairs[0] - expected[model.numItems + 3]) < 1e-5);
+  assert.ok(Math.abs(pairs[1] - expected[2 * model.numItems + 40]) < 1e-5);
 });
 
 test('bad ncf configurations are ConfigErrors that say what to change', () => {

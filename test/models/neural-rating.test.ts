@@ -6,9 +6,9 @@ import { featureMatrixFromRows } from '../../src/data/features.ts';
 import { ConfigError } from '../../src/data/errors.ts';
 import { evaluatePointwise } from '../../src/eval/pointwise.ts';
 import { NeuralRating } from '../../src/models/neural-rating.ts';
-import { loadModel } from '../../src/serve/model-file.ts';
 import { checkModelGradient, tinyInteractions } from '../helpers/deep-gradcheck.ts';
-import { plantedSplit, withTempDir } from '../helpers/deep-data.ts';
+import { plantedSplit } from '../helpers/deep-data.ts';
+import { assertPairsMatchBatch, assertReloadScoresEqual } from '../helpers/deep-scoring.ts';
 
 const GRAD_CONFIG = { factors: 4, layers: [5, 3], activation: 'tanh', optimizer: 'sgd', learningRate: 0.1, batchSize: 2, initStd: 0.3 };
 
@@ -72,19 +72,10 @@ test('neural-rating: batched scores equal pairwise scores, save → load is iden
     const model = new NeuralRating({ factors: 8, layers: [8], combine, skip, epochs: 2 });
     await model.fit(train, { threads: 1, itemFeatures: data.itemFeatures });
     const users = Int32Array.of(3, 40);
-    const all = new Float32Array(2 * model.numItems);
-    model.scoreUsers(users, all);
-    const pairs = model.score(users, Int32Array.of(5, 150));
-    assert.ok(Math.abs(pairs[0] - all[5]) < 1e-4 && Math.abs(pairs[1] - all[model.numItems + 150]) < 1e-4, `${combine}: ${pairs} vs ${all[5]}, ${all[model.numItems + 150]}`);
+    const all = assertPairsMatchBatch(model, users, Int32Array.of(5, 150), 1e-4, `${combine}: `);
     const f = data.itemFeatures!;
     assert.ok(model.scoreNewItem(f.indices.slice(f.indptr[1], f.indptr[2]), null, users).every(Number.isFinite));
-    await withTempDir(async (dir) => {
-      await model.save(dir);
-      const loaded = await loadModel(dir);
-      const got = new Float32Array(all.length);
-      loaded.scoreUsers(users, got);
-      assert.deepEqual(got, all);
-    });
+    await assertReloadScoresEqual(model, users, all);
   }
 });
 
