@@ -37,6 +37,8 @@ export interface BilinearConfig {
   userL2: number;
   itemL2: number;
   biasL2: number;
+  /** Shorthand that sets userL2 and itemL2 together (either given on its own wins); null = unused. */
+  l2: number | null;
   /** User and item biases (hybrid: id bias + feature biases). */
   biases: boolean;
   margin: number;
@@ -68,6 +70,7 @@ const COMMON: Omit<BilinearConfig, 'loss' | 'initScale' | 'margin'> = {
   userL2: 0,
   itemL2: 0,
   biasL2: 0,
+  l2: null,
   biases: true,
   negatives: 5,
   maxSampled: 10,
@@ -131,6 +134,10 @@ export class BilinearModel extends Recommender {
     // Cosine lives in [−1, 1], so a margin of 1 would be half its range.
     merged.margin = (config.margin as number | undefined) ?? (merged.similarity === 'cosine' ? 0.5 : 1);
     merged.initScale = (config.initScale as number | undefined) ?? 0.5 / merged.factors;
+    if (typeof merged.l2 === 'number') {
+      merged.userL2 = (config.userL2 as number | undefined) ?? merged.l2;
+      merged.itemL2 = (config.itemL2 as number | undefined) ?? merged.l2;
+    }
     this.config = merged;
     validate(this.config);
   }
@@ -318,6 +325,7 @@ function validate(c: BilinearConfig): void {
   if (!(c.learningRate > 0)) throw new ConfigError(`learningRate must be > 0, got ${c.learningRate}`);
   if (!Number.isInteger(c.negatives) || c.negatives < 1) throw new ConfigError(`negatives must be a whole number ≥ 1, got ${c.negatives}`);
   if (!Number.isInteger(c.maxSampled) || c.maxSampled < 1) throw new ConfigError(`maxSampled must be a whole number ≥ 1, got ${c.maxSampled}`);
+  if (c.l2 !== null && !(c.l2 >= 0)) throw new ConfigError(`l2 must be ≥ 0, got ${c.l2}`);
   for (const k of ['userL2', 'itemL2', 'biasL2', 'margin', 'initScale'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must be ≥ 0, got ${c[k]}`);
   }

@@ -66,6 +66,14 @@ test('bad hyperparameters fail with a ConfigError naming the option', () => {
   assert.throws(() => new BilinearModel('bpr').scoreItems(0, new Float32Array(1)), /not trained/);
 });
 
+test('l2 is shorthand for userL2 and itemL2, and either given on its own wins', () => {
+  const both = createModel('bpr', { l2: 0.01 }).config;
+  assert.deepEqual([both.userL2, both.itemL2], [0.01, 0.01]);
+  const mixed = createModel('bpr', { l2: 0.01, itemL2: 0.5 }).config;
+  assert.deepEqual([mixed.userL2, mixed.itemL2], [0.01, 0.5]);
+  assert.throws(() => createModel('warp', { l2: -1 }), /l2 must be ≥ 0/);
+});
+
 test('with threads: 1 a seed reproduces training bit for bit; another seed does not', async () => {
   const fit = async (seed: number) => {
     const m = createModel('warp', { factors: 8, epochs: 3 });
