@@ -12,6 +12,7 @@ import { createModel } from '../src/models/recommender.ts';
 import { loadModel } from '../src/serve/model-file.ts';
 import { recommendAllUsers } from '../src/serve/batch.ts';
 import '../src/models/index.ts';
+import { median } from './common.ts';
 
 const data = generateSynthetic({ users: 6040, items: 3706, factors: 16, interactionsPerUser: 165, seed: 1 });
 const model = createModel('warp', { factors: 64, epochs: 2 });
@@ -33,8 +34,8 @@ for (const threads of [1, 2]) {
     seconds.push((performance.now() - t0) / 1000);
     if (run === 0) outputs.push(text);
   }
-  seconds.sort((a, b) => a - b);
-  rows.push({ threads, medianSeconds: seconds[1], usersPerSecond: Math.round(loaded.numUsers / seconds[1]), runs: seconds });
+  const mid = median(seconds);
+  rows.push({ threads, medianSeconds: mid, usersPerSecond: Math.round(loaded.numUsers / mid), runs: seconds });
 }
 await rm(dir, { recursive: true, force: true });
 console.log(

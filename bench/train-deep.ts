@@ -8,7 +8,7 @@
  *   node --import tsx bench/train-deep.ts ncf            # cases whose name contains a filter
  *   BENCH_EPOCHS=5 BENCH_USERS=20000 node --import tsx bench/train-deep.ts
  */
-import { generateSynthetic } from '../src/data/synthetic.ts';
+import { benchData, benchEpochs, caseFilter, median, printReport } from './common.ts';
 import { createModel } from '../src/models/recommender.ts';
 import '../src/models/index.ts';
 
@@ -29,24 +29,13 @@ const cases: BenchCase[] = [
   { name: 'match-32f-64x32-1t', model: 'match', config: { userFactors: 32, itemFactors: 32, layers }, rowsPerPositive: 2 },
 ];
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
-  const epochs = Math.max(3, Number(process.env.BENCH_EPOCHS ?? 3));
-  const users = Number(process.env.BENCH_USERS ?? 10_000);
-  const t0 = performance.now();
-  const data = generateSynthetic({ users, items: 10_000, factors: 16, interactionsPerUser: 20, itemFeatures: 32, userFeatures: 16, seed: 1 });
-  const train = data.interactions;
-  train.byUser();
-  const generated = (performance.now() - t0) / 1000;
+  const selected = caseFilter();
+  const epochs = benchEpochs();
+  const { data, train, generated } = benchData(10_000, { itemFeatures: 32, userFeatures: 16 });
   const rows: Record<string, unknown>[] = [];
   for (const c of cases) {
-    if (filters.length > 0 && !filters.some((f) => c.name.includes(f))) continue;
+    if (!selected(c.name)) continue;
     const fields = c.name.includes('fields');
     const model = createModel(c.model, c.config);
     const seconds: number[] = [];
@@ -73,13 +62,7 @@ async function main(): Promise<void> {
     });
     process.stderr.write(`${c.name}: ${Math.round(rate).toLocaleString()} positives/s (${Math.round(rate * c.rowsPerPositive).toLocaleString()} MLP rows/s)\n`);
   }
-  const out = {
-    data: { users: train.numUsers, items: train.numItems, interactions: train.length, generateSeconds: +generated.toFixed(2) },
-    rows,
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    node: process.version,
-  };
-  console.log(JSON.stringify(out, null, 1));
+  printReport(train, generated, rows);
 }
 
 await main();

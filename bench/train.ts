@@ -9,7 +9,7 @@
  * Each case is one row: add rows for other models by appending to `cases` (a model type, its
  * config, the threads to use and how many examples one epoch processes).
  */
-import { generateSynthetic } from '../src/data/synthetic.ts';
+import { benchData, benchEpochs, caseFilter, median, printReport } from './common.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { createModel } from '../src/models/recommender.ts';
@@ -88,25 +88,14 @@ function plainRates(train: Interactions, dim: number, epochs: number): number[] 
   return rates;
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
-  const epochs = Math.max(3, Number(process.env.BENCH_EPOCHS ?? 3));
-  const users = Number(process.env.BENCH_USERS ?? 50_000);
-  const t0 = performance.now();
-  const data = generateSynthetic({ users, items: 10_000, factors: 16, interactionsPerUser: 20, seed: 1 });
-  const train = data.interactions;
-  train.byUser();
-  const generated = (performance.now() - t0) / 1000;
+  const selected = caseFilter();
+  const epochs = benchEpochs();
+  const { train, generated } = benchData(50_000);
   const rows: Record<string, unknown>[] = [];
   for (const dim of [10, 64]) {
     const name = `plain-loop-${dim}f-1t`;
-    if (filters.length > 0 && !filters.some((f) => name.includes(f))) continue;
+    if (!selected(name)) continue;
     const cpu0 = process.cpuUsage();
     const t = performance.now();
     const rates = plainRates(train, dim, epochs);
@@ -116,7 +105,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${name}: ${Math.round(median(rates)).toLocaleString()} triplets/s (${coresUsed.toFixed(2)} cores)\n`);
   }
   for (const c of cases) {
-    if (filters.length > 0 && !filters.some((f) => c.name.includes(f))) continue;
+    if (!selected(c.name)) continue;
     const model = createModel(c.model, { ...c.config, minParallelPositives: 0 });
     // Time each epoch on the wall clock and in CPU seconds of the whole process (all threads):
     // on a shared machine, cores = cpu / wall shows how much of the asked-for parallelism we got.
@@ -150,13 +139,7 @@ async function main(): Promise<void> {
     });
     process.stderr.write(`${c.name}: ${Math.round(median(rates)).toLocaleString()} ${c.unit} (${median(cores).toFixed(2)} cores)\n`);
   }
-  const out = {
-    data: { users: train.numUsers, items: train.numItems, interactions: train.length, generateSeconds: +generated.toFixed(2) },
-    rows,
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    node: process.version,
-  };
-  console.log(JSON.stringify(out, null, 1));
+  printReport(train, generated, rows);
 }
 
 await main();

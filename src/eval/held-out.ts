@@ -10,7 +10,7 @@ import { evaluatePointwise } from './pointwise.ts';
  */
 export function evaluateHeldOut(model: Recommender, test: Interactions, options: { k?: number; relevanceThreshold?: number } = {}): Record<string, number> {
   if (model.config.task === 'rating') {
-    const { metrics } = evaluatePointwise(model, test, { scoreKind: 'rating' });
+    const { metrics } = evaluatePointwise(model, test);
     return { rmse: metrics.rmse, mae: metrics.mae };
   }
   const k = options.k ?? 10;

@@ -4,7 +4,8 @@ import { evaluateRanking } from '../eval/ranking.ts';
 import { evaluatePointwise } from '../eval/pointwise.ts';
 import { ConfigError } from '../data/errors.ts';
 
-const POINTWISE = new Set(['rmse', 'mae', 'logloss', 'accuracy', 'precision', 'recall', 'f1', 'pr_auc', 'pointwise_auc']);
+// Precision and recall are ranking metrics here (`precision@k`); pointwise ones come from evaluatePointwise.
+const POINTWISE = new Set(['rmse', 'mae', 'logloss', 'accuracy', 'f1', 'pr_auc', 'pointwise_auc']);
 const RANKING = new Set(['auc', 'precision', 'recall', 'map', 'ndcg', 'mrr', 'hit']);
 const LOWER_IS_BETTER = new Set(['rmse', 'mae', 'logloss', 'loss']);
 
@@ -27,12 +28,9 @@ export function parseMetric(metric: string): { name: string; k: number | null } 
 /** One validation number for the fit loop: ranking metrics exclude the training items. */
 export function validationScore(model: Recommender, validation: Interactions, metric: string, threshold?: number): number {
   const { name, k } = parseMetric(metric);
-  if (POINTWISE.has(name) && !(name === 'precision' || name === 'recall') ) {
-    const key = name === 'pointwise_auc' ? 'auc' : name;
-    return evaluatePointwise(model, validation, { threshold, scoreKind: model.config.task === 'rating' ? 'rating' : 'logit' }).metrics[key];
-  }
-  if ((name === 'precision' || name === 'recall') && k === null) {
-    return evaluatePointwise(model, validation, { threshold, scoreKind: model.config.task === 'rating' ? 'rating' : 'logit' }).metrics[name];
+  if (POINTWISE.has(name)) {
+    // The model's config says whether its scores are ratings or logits.
+    return evaluatePointwise(model, validation, { threshold }).metrics[name === 'pointwise_auc' ? 'auc' : name];
   }
   const result = evaluateRanking(model, validation, { k: [k ?? 10], exclude: model.seen, relevanceThreshold: threshold });
   return result.metrics[name === 'auc' ? 'auc' : `${name}@${k}`];

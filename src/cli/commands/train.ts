@@ -1,31 +1,31 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../data/errors.ts';
-import { createModel, listModels } from '../../models/recommender.ts';
+import { createModel } from '../../models/recommender.ts';
 import { loadTrainingData, type DataSpec } from '../../train/sources.ts';
 import { evaluateHeldOut } from '../../eval/held-out.ts';
 import { getProtocol } from '../../eval/protocols.ts';
 import { collectParam, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
 import { printMetrics } from '../output.ts';
 
-/** Flags that set a model hyperparameter, and the config key each sets. */
-const HYPERPARAMETER_FLAGS: [flag: string, key: string, help: string][] = [
-  ['--factors <n>', 'factors', 'embedding size'],
-  ['--user-factors <n>', 'userFactors', 'user embedding size (match model)'],
-  ['--item-factors <n>', 'itemFactors', 'item embedding size (match model)'],
-  ['--layers <sizes>', 'layers', 'hidden layer sizes, e.g. 64,32'],
-  ['--loss <name>', 'loss', 'loss: bpr, warp, logistic, margin, adaptive-hinge, mse, mae, bce'],
-  ['--similarity <name>', 'similarity', 'dot or cosine (triplet model)'],
-  ['--margin <m>', 'margin', 'hinge margin'],
-  ['--lr <rate>', 'learningRate', 'learning rate'],
-  ['--optimizer <name>', 'optimizer', 'sgd, adagrad or adam'],
-  ['--l2 <lambda>', 'l2', 'L2 regularisation'],
-  ['--dropout <p>', 'dropout', 'dropout rate of dense layers'],
-  ['--negatives <n>', 'negatives', 'sampled negatives per positive'],
-  ['--max-sampled <n>', 'maxSampled', 'WARP: negatives tried per positive'],
-  ['--batch-size <n>', 'batchSize', 'mini-batch size (deep models)'],
-  ['--neighbors <k>', 'neighbors', 'kNN neighbourhood size'],
-  ['--lambda <l>', 'lambda', 'EASE regularisation'],
-  ['--alpha <a>', 'alpha', 'iALS confidence scale'],
+/** Flags that set a model hyperparameter: the config key each sets and how its value reads. */
+const HYPERPARAMETER_FLAGS: [flag: string, key: string, kind: 'number' | 'text' | 'sizes', help: string][] = [
+  ['--factors <n>', 'factors', 'number', 'embedding size'],
+  ['--user-factors <n>', 'userFactors', 'number', 'user embedding size (match model)'],
+  ['--item-factors <n>', 'itemFactors', 'number', 'item embedding size (match model)'],
+  ['--layers <sizes>', 'layers', 'sizes', 'hidden layer sizes, e.g. 64,32'],
+  ['--loss <name>', 'loss', 'text', 'loss: bpr, warp, logistic, margin, adaptive-hinge, mse, mae, bce'],
+  ['--similarity <name>', 'similarity', 'text', 'dot or cosine (triplet model)'],
+  ['--margin <m>', 'margin', 'number', 'hinge margin'],
+  ['--lr <rate>', 'learningRate', 'number', 'learning rate'],
+  ['--optimizer <name>', 'optimizer', 'text', 'sgd, adagrad or adam'],
+  ['--l2 <lambda>', 'l2', 'number', 'L2 regularisation'],
+  ['--dropout <p>', 'dropout', 'number', 'dropout rate of dense layers'],
+  ['--negatives <n>', 'negatives', 'number', 'sampled negatives per positive'],
+  ['--max-sampled <n>', 'maxSampled', 'number', 'WARP: negatives tried per positive'],
+  ['--batch-size <n>', 'batchSize', 'number', 'mini-batch size (deep models)'],
+  ['--neighbors <k>', 'neighbors', 'number', 'kNN neighbourhood size'],
+  ['--lambda <l>', 'lambda', 'number', 'EASE regularisation'],
+  ['--alpha <a>', 'alpha', 'number', 'iALS confidence scale'],
 ];
 
 export function registerTrain(program: Command): void {
@@ -55,18 +55,20 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'where to save the model (default runs/<model>)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output');
-  for (const [flag, , help] of HYPERPARAMETER_FLAGS) cmd.option(flag, help);
+  for (const [flag, , , help] of HYPERPARAMETER_FLAGS) cmd.option(flag, help);
   cmd.action(async (opts) => {
     const fileConfig = opts.config ? await readConfigFile(opts.config) : {};
     const o = { ...fileConfig, ...definedOnly(opts) } as Record<string, any>;
     const modelType = String(o.model ?? 'bpr');
-    if (!listModels().some((m) => m.type === modelType)) createModel(modelType); // throws the list of known models
     const params: Record<string, unknown> = { ...(fileConfig.params as Record<string, unknown> | undefined) };
-    for (const [flag, key] of HYPERPARAMETER_FLAGS) {
-      const name = camel(flag.split(' ')[0].slice(2));
-      if (o[name] !== undefined) params[key] = key === 'layers' || key === 'loss' || key === 'similarity' || key === 'optimizer' ? parseListOrText(key, String(o[name])) : parseNumber(flag.split(' ')[0], String(o[name]));
+    for (const [flag, key, kind] of HYPERPARAMETER_FLAGS) {
+      const name = flag.split(' ')[0];
+      const value = o[camel(name.slice(2))];
+      if (value !== undefined) params[key] = parseFlagValue(name, String(value), kind);
     }
     Object.assign(params, o.param);
+    // Built before any data is read, so an unknown model or hyperparameter fails at once.
+    const model = createModel(modelType, params);
     const seed = parseNumber('--seed', String(o.seed ?? 42), { integer: true });
     const threads = o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined;
     const epochs = o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined;
@@ -98,7 +100,6 @@ export function registerTrain(program: Command): void {
       data = await loadTrainingData(spec);
     }
     log(`data: ${data.description}`);
-    const model = createModel(modelType, params);
     const patience = o.patience !== undefined ? parseNumber('--patience', String(o.patience), { integer: true, min: 1 }) : undefined;
     const history = await model.fit(data.train, {
       epochs,
@@ -135,9 +136,10 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function parseListOrText(key: string, text: string): unknown {
-  if (key !== 'layers') return text;
+function parseFlagValue(flag: string, text: string, kind: 'number' | 'text' | 'sizes'): unknown {
+  if (kind === 'number') return parseNumber(flag, text);
+  if (kind === 'text') return text;
   const sizes = text.split(',').map((t) => Number(t.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`--layers takes positive whole numbers separated by commas, e.g. 64,32 (got "${text}")`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`${flag} takes positive whole numbers separated by commas, e.g. 64,32 (got "${text}")`);
   return sizes;
 }

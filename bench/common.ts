@@ -1,0 +1,39 @@
+/** What the training benchmarks share: arguments, synthetic data, the median, the JSON report. */
+import { generateSynthetic, type SyntheticDataset } from '../src/data/synthetic.ts';
+import type { Interactions } from '../src/data/interactions.ts';
+
+export function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Command-line filters: a case runs when there are none or its name contains one. */
+export function caseFilter(): (name: string) => boolean {
+  const filters = process.argv.slice(2);
+  return (name) => filters.length === 0 || filters.some((f) => name.includes(f));
+}
+
+/** Epochs per case (BENCH_EPOCHS, at least 3, so a median means something). */
+export function benchEpochs(): number {
+  return Math.max(3, Number(process.env.BENCH_EPOCHS ?? 3));
+}
+
+/** Synthetic training data of BENCH_USERS users (default `users`) × 10,000 items, ~20 per user. */
+export function benchData(users: number, features: { itemFeatures?: number; userFeatures?: number } = {}): { data: SyntheticDataset; train: Interactions; generated: number } {
+  const t0 = performance.now();
+  const data = generateSynthetic({ users: Number(process.env.BENCH_USERS ?? users), items: 10_000, factors: 16, interactionsPerUser: 20, ...features, seed: 1 });
+  data.interactions.byUser();
+  return { data, train: data.interactions, generated: (performance.now() - t0) / 1000 };
+}
+
+/** The JSON every training benchmark prints: the data, one row per case, peak RSS. */
+export function printReport(train: Interactions, generated: number, rows: Record<string, unknown>[]): void {
+  const out = {
+    data: { users: train.numUsers, items: train.numItems, interactions: train.length, generateSeconds: +generated.toFixed(2) },
+    rows,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    node: process.version,
+  };
+  console.log(JSON.stringify(out, null, 1));
+}
