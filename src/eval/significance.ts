@@ -36,21 +36,31 @@ export interface WilcoxonResult {
   method: 'exact' | 'permutation' | 'normal';
 }
 
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / xs.length;
+}
+
+/** Sample standard deviation (divides by n − 1; NaN for fewer than 2 values). */
+export function sampleStandardDeviation(xs: ArrayLike<number>): number {
+  const m = mean(xs);
+  let ss = 0;
+  for (let i = 0; i < xs.length; i++) ss += (xs[i] - m) ** 2;
+  return Math.sqrt(ss / (xs.length - 1));
+}
+
 /** Paired t-test of a − b. p = 1 when all differences are 0; p = 0 when they are equal and non-zero. */
 export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): TTestResult {
   const d = differences(a, b);
   const n = d.length;
   if (n < 2) throw new ConfigError(`a paired t-test needs at least 2 pairs, got ${n}`);
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += d[i];
-  mean /= n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (d[i] - mean) ** 2;
-  const sd = Math.sqrt(ss / (n - 1));
+  const m = mean(d);
+  const sd = sampleStandardDeviation(d);
   const df = n - 1;
-  if (sd === 0) return { n, meanDifference: mean, t: mean === 0 ? 0 : Math.sign(mean) * Infinity, df, pValue: mean === 0 ? 1 : 0 };
-  const t = mean / (sd / Math.sqrt(n));
-  return { n, meanDifference: mean, t, df, pValue: studentTwoSided(t, df) };
+  if (sd === 0) return { n, meanDifference: m, t: m === 0 ? 0 : Math.sign(m) * Infinity, df, pValue: m === 0 ? 1 : 0 };
+  const t = m / (sd / Math.sqrt(n));
+  return { n, meanDifference: m, t, df, pValue: studentTwoSided(t, df) };
 }
 
 /** Wilcoxon signed-rank test of a − b (two-sided). */

@@ -11,7 +11,7 @@ export type Fail = (path: (string | number)[], message: string) => void;
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RUN_KEYS = ['name', 'type', 'params', 'fit'];
 const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize'];
-const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'refit'];
+const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'repeats', 'refit'];
 const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null {
@@ -98,10 +98,10 @@ export function parseData(raw: unknown, fail: Fail): DataFileSettings | null {
 }
 
 export function parseSearch(raw: unknown, fail: Fail): SearchSettings {
-  const out: SearchSettings = { strategy: 'grid', trials: null, metric: null, validation: 0.1, refit: null };
+  const out: SearchSettings = { strategy: 'grid', trials: null, metric: null, validation: 0.1, repeats: 1, refit: null };
   if (raw === undefined) return out;
   if (!isObject(raw)) {
-    fail(['search'], `expected a mapping { strategy, trials, metric, validation }, got ${describe(raw)}`);
+    fail(['search'], `expected a mapping { strategy, trials, metric, validation, repeats, refit }, got ${describe(raw)}`);
     return out;
   }
   unknownKeys(raw, SEARCH_KEYS, ['search'], fail);
@@ -120,6 +120,10 @@ export function parseSearch(raw: unknown, fail: Fail): SearchSettings {
   if (raw.validation !== undefined) {
     if (typeof raw.validation === 'number' && raw.validation > 0 && raw.validation < 1) out.validation = raw.validation;
     else fail(['search', 'validation'], `expected a fraction between 0 and 1 (e.g. 0.1), got ${describe(raw.validation)}`);
+  }
+  if (raw.repeats !== undefined) {
+    if (isWhole(raw.repeats, 1)) out.repeats = raw.repeats;
+    else fail(['search', 'repeats'], `expected a whole number ≥ 1 (validation parts to average over), got ${describe(raw.repeats)}`);
   }
   if (raw.refit !== undefined) {
     if (typeof raw.refit === 'boolean') out.refit = raw.refit;

@@ -75,6 +75,11 @@ export interface SearchSettings {
   metric: string | null;
   /** Fraction of each user's training interactions held out for validation when the protocol has none. */
   validation: number;
+  /**
+   * Repeated hold-out: how many different validation parts to carve (seeds seed, seed + 1, …);
+   * every trial is fit on each and the mean validation value picks the winner (default 1).
+   */
+  repeats: number;
   /** Retrain the chosen parameters on the whole training set (default: only when validation was carved out of train). */
   refit: boolean | null;
 }

@@ -89,7 +89,14 @@ export interface ExperimentResults {
   };
   seed: number;
   threads: number;
-  validation: { source: 'protocol' | 'carved'; ratio: number | null; interactions: number; metric: string };
+  validation: {
+    source: 'protocol' | 'carved';
+    ratio: number | null;
+    /** How many validation parts were carved (repeated hold-out); absent in older results = 1. */
+    repeats?: number;
+    interactions: number;
+    metric: string;
+  };
   runs: RunResult[];
   /** Name of the reference (popularity) run. */
   reference: string;

@@ -24,7 +24,7 @@ import { REFERENCE_BASELINE, loadExperimentConfig, type ExperimentConfig, type R
 import { loadDataFile } from './data.ts';
 import { resolveRunParams } from './params.ts';
 import type { EnvironmentInfo, ExperimentResults, ReferenceComparison, RunResult } from './results.ts';
-import { runSeed, searchPoints, searchRun, searchedKeys, type SearchContext } from './search.ts';
+import { runSeed, searchPoints, searchRun, searchedKeys, type HoldOut, type SearchContext } from './search.ts';
 
 export interface RunExperimentOptions {
   /** Folder of the built-in datasets (default: $TASTEBUD_DATA_DIR, else the datasets module's default). */
@@ -71,7 +71,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   });
   log(`  train ${prepared.train.length}, test ${prepared.test.length}${prepared.validation ? `, validation ${prepared.validation.length}` : ''} interactions`);
 
-  const { train, validation, refitOn, source } = validationSplit(prepared, cfg);
+  const { train, validation, refitOn, source, moreHoldOuts } = validationSplit(prepared, cfg, protocol.name);
   const metric = validationMetricFor(cfg.search.metric ?? defaultValidationMetric(protocol), protocol);
   const threshold = thresholdFor(prepared, source, train);
   const mainMetric = protocol.mainMetric;
@@ -80,6 +80,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
     train,
     validation,
     refitOn,
+    moreHoldOuts,
     metric,
     validationThreshold: threshold,
     seed: cfg.seed,
@@ -123,7 +124,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
     },
     seed: cfg.seed,
     threads,
-    validation: { source, ratio: source === 'carved' ? cfg.search.validation : null, interactions: validation.length, metric },
+    validation: { source, ratio: source === 'carved' ? cfg.search.validation : null, repeats: 1 + moreHoldOuts.length, interactions: validation.length, metric },
     runs: results,
     reference: referenceRun.name,
     environment: await environment(),
@@ -254,14 +255,27 @@ async function lookupProtocol(name: string, source: string | null): Promise<Prot
 /**
  * The protocol's validation part when it has one; otherwise a per-user share of train, held out
  * with the experiment seed, with the chosen params retrained on all of train (unless refit: false).
+ * `search.repeats` > 1 carves that many different validation parts (seeds seed, seed + 1, …).
  */
-function validationSplit(prepared: PreparedProtocol, cfg: ExperimentConfig): { train: Interactions; validation: Interactions; refitOn: Interactions | null; source: 'protocol' | 'carved' } {
+function validationSplit(
+  prepared: PreparedProtocol,
+  cfg: ExperimentConfig,
+  protocolName: string,
+): { train: Interactions; validation: Interactions; refitOn: Interactions | null; source: 'protocol' | 'carved'; moreHoldOuts: HoldOut[] } {
   if (prepared.validation && prepared.validation.length > 0) {
+    if (cfg.search.repeats > 1) {
+      throw new ConfigError(`${cfg.source ?? 'experiment'}: search.repeats: protocol ${protocolName} has its own validation split, so there is nothing to repeat; remove repeats`);
+    }
     const refitOn = cfg.search.refit === true ? concat(prepared.train, prepared.validation) : null;
-    return { train: prepared.train, validation: prepared.validation, refitOn, source: 'protocol' };
+    return { train: prepared.train, validation: prepared.validation, refitOn, source: 'protocol', moreHoldOuts: [] };
   }
-  const split = perUserSplit(prepared.train, { testRatio: cfg.search.validation, seed: cfg.seed });
-  return { train: split.train, validation: split.test, refitOn: cfg.search.refit === false ? null : prepared.train, source: 'carved' };
+  const carve = (seed: number): HoldOut => {
+    const split = perUserSplit(prepared.train, { testRatio: cfg.search.validation, seed });
+    return { train: split.train, validation: split.test };
+  };
+  const first = carve(cfg.seed);
+  const moreHoldOuts = Array.from({ length: cfg.search.repeats - 1 }, (_, r) => carve(cfg.seed + r + 1));
+  return { ...first, refitOn: cfg.search.refit === false ? null : prepared.train, source: 'carved', moreHoldOuts };
 }
 
 function concat(a: Interactions, b: Interactions): Interactions {
@@ -279,7 +293,12 @@ function labelled(run: RunSpec, ctx: SearchContext, prepared: PreparedProtocol, 
   if (run.fit.binarize === undefined) return ctx;
   const threshold = run.fit.binarize === true ? (prepared.labelThreshold ?? prepared.relevanceThreshold) : run.fit.binarize;
   if (threshold === undefined) throw new ConfigError(`${source ?? 'experiment'}: ${run.path}.fit.binarize: the protocol has no label threshold; give a number`);
-  return { ...ctx, train: binarize(ctx.train, threshold), refitOn: ctx.refitOn && binarize(ctx.refitOn, threshold) };
+  return {
+    ...ctx,
+    train: binarize(ctx.train, threshold),
+    refitOn: ctx.refitOn && binarize(ctx.refitOn, threshold),
+    moreHoldOuts: ctx.moreHoldOuts?.map((h) => ({ ...h, train: binarize(h.train, threshold) })),
+  };
 }
 
 /** Under a pointwise protocol "auc" means the AUC over all test pairs, not the per-user ranking AUC. */

@@ -10,6 +10,7 @@ import type { FeatureMatrix } from '../data/types.ts';
 import { createModel, type Recommender } from '../models/recommender.ts';
 import type { TrainingHistory, FitOptions } from '../train/types.ts';
 import { isLowerBetter, validationScore } from '../train/validation.ts';
+import { mean, sampleStandardDeviation } from '../eval/significance.ts';
 import type { FitSettings, ParamSpace, RunSpec } from './config.ts';
 
 export type Point = Record<string, unknown>;
@@ -99,8 +100,14 @@ export interface TrialRecord {
   /** 1-based. */
   trial: number;
   params: Point;
-  /** Validation metric of the parameters the trial ended with (its best epoch); null when it failed. */
+  /**
+   * Validation metric of the parameters the trial ended with (its best epoch); with repeated
+   * hold-outs, the mean over them. Null when it failed.
+   */
   validation: number | null;
+  /** With repeated hold-outs (`search.repeats` > 1): each hold-out's value, in order. */
+  repeats?: number[];
+  /** Best epoch (with repeated hold-outs: the mean over them, rounded). */
   bestEpoch: number;
   epochs: number;
   stoppedEarly: boolean;
@@ -109,10 +116,21 @@ export interface TrialRecord {
   error?: string;
 }
 
+/** One hold-out: what a trial trains on and what it is validated on. */
+export interface HoldOut {
+  train: Interactions;
+  validation: Interactions;
+}
+
 export interface SearchContext {
   /** What trials train on. */
   train: Interactions;
   validation: Interactions;
+  /**
+   * Further hold-outs (repeated hold-out validation, `search.repeats` > 1): every trial is also
+   * fit on each, and the mean validation value over all of them picks the winner.
+   */
+  moreHoldOuts?: HoldOut[];
   /** When set (validation was carved out of it), the chosen params are retrained here. */
   refitOn: Interactions | null;
   metric: string;
@@ -155,20 +173,23 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
   const trials: TrialRecord[] = [];
   let best: { model: Recommender; record: TrialRecord } | null = null;
 
+  const holdOuts: HoldOut[] = [{ train: ctx.train, validation: ctx.validation }, ...(ctx.moreHoldOuts ?? [])];
   for (let t = 0; t < points.length; t++) {
     const point = points[t];
     const t0 = performance.now();
     const record: TrialRecord = { trial: t + 1, params: point, validation: null, bestEpoch: 0, epochs: 0, stoppedEarly: false, seconds: 0, history: null };
     try {
-      const model = createModel(run.type, point);
-      const history = await model.fit(ctx.train, fitOptions(run.fit, point, ctx, { validation: ctx.validation, metric }));
-      record.history = history;
-      record.bestEpoch = history.bestEpoch;
-      record.epochs = history.epochs.length;
-      record.stoppedEarly = history.stoppedEarly;
-      record.validation = history.epochs[history.bestEpoch - 1]?.validation ?? validationScore(model, ctx.validation, metric, ctx.validationThreshold);
+      const fits: { model: Recommender; history: TrainingHistory; value: number }[] = [];
+      for (const holdOut of holdOuts) fits.push(await fitTrial(run, point, holdOut, metric, ctx));
+      const first = fits[0];
+      record.history = first.history;
+      record.epochs = first.history.epochs.length;
+      record.stoppedEarly = first.history.stoppedEarly;
+      record.bestEpoch = Math.round(mean(fits.map((f) => f.history.bestEpoch)));
+      record.validation = mean(fits.map((f) => f.value));
+      if (fits.length > 1) record.repeats = fits.map((f) => f.value);
       if (Number.isNaN(record.validation)) record.validation = null;
-      if (record.validation !== null && (!best || best.record.validation === null || better(record.validation, best.record.validation, lowerIsBetter))) best = { model, record };
+      if (record.validation !== null && (!best || best.record.validation === null || better(record.validation, best.record.validation, lowerIsBetter))) best = { model: first.model, record };
     } catch (err) {
       if (points.length === 1 || err instanceof ConfigError) throw err;
       record.error = (err as Error).message;
@@ -176,7 +197,8 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
     record.seconds = (performance.now() - t0) / 1000;
     trials.push(record);
     const shown = varying.length ? ' ' + varying.map((k) => `${k}=${JSON.stringify(point[k])}`).join(' ') : '';
-    const outcome = record.error ? `failed: ${record.error}` : `${metric} ${fmt(record.validation)} (epoch ${record.bestEpoch}/${record.epochs})`;
+    const spread = record.repeats ? ` ±${fmt(sampleStandardDeviation(record.repeats))} over ${record.repeats.length} hold-outs` : '';
+    const outcome = record.error ? `failed: ${record.error}` : `${metric} ${fmt(record.validation)}${spread} (epoch ${record.bestEpoch}/${record.epochs})`;
     ctx.log(`  ${run.name} trial ${t + 1}/${points.length}${shown} → ${outcome}, ${record.seconds.toFixed(1)} s`);
   }
   if (!best) throw new Error(`${run.name}: every trial failed or gave no validation value (${trials.map((t) => t.error ?? 'NaN').join('; ')})`);
@@ -204,6 +226,14 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
     refit,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** One fit of one trial on one hold-out, with its validation value (that of its best epoch). */
+async function fitTrial(run: RunSpec, point: Point, holdOut: HoldOut, metric: string, ctx: SearchContext): Promise<{ model: Recommender; history: TrainingHistory; value: number }> {
+  const model = createModel(run.type, point);
+  const history = await model.fit(holdOut.train, fitOptions(run.fit, point, ctx, { validation: holdOut.validation, metric }));
+  const value = history.epochs[history.bestEpoch - 1]?.validation ?? validationScore(model, holdOut.validation, metric, ctx.validationThreshold);
+  return { model, history, value };
 }
 
 /** A closed-form model (one pass) with nothing to choose: validation would only cost a second fit. */

@@ -37,7 +37,7 @@ test('a YAML experiment becomes a normalised config: popularity added, lists and
   assert.equal(cfg.seed, 42);
   assert.equal(cfg.threads, 1);
   assert.deepEqual(cfg.baselines.map((b) => b.type), ['popularity', 'ease']);
-  assert.deepEqual(cfg.search, { strategy: 'random', trials: 4, metric: 'auc', validation: 0.1, refit: null });
+  assert.deepEqual(cfg.search, { strategy: 'random', trials: 4, metric: 'auc', validation: 0.1, repeats: 1, refit: null });
   const [warp] = cfg.models;
   assert.equal(warp.name, 'warp-64');
   assert.deepEqual(warp.params.factors, { kind: 'choice', values: [32, 64] });
@@ -64,13 +64,14 @@ test('a bad value inside a search list points at its position', () => {
 });
 
 test('every problem is reported at once, unknown fields with a suggestion', () => {
-  const raw = rawExperiment({ name: 'has space', seeed: 1, search: { strategy: 'bayes', validation: 2 } });
+  const raw = rawExperiment({ name: 'has space', seeed: 1, search: { strategy: 'bayes', validation: 2, repeats: 0 } });
   const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
   assert.deepEqual(lines, [
     'e.yaml: seeed: unknown field; expected one of name, description, protocol, dataset, data, seed, threads, baselines, search, models (did you mean "seed"?)',
     `e.yaml: name: expected a name of letters, digits, '.', '_' or '-' (it names the output folder), got "has space"`,
     'e.yaml: search.strategy: expected grid or random, got "bayes"',
     'e.yaml: search.validation: expected a fraction between 0 and 1 (e.g. 0.1), got 2',
+    'e.yaml: search.repeats: expected a whole number ≥ 1 (validation parts to average over), got 0',
   ]);
 });
 

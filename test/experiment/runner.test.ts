@@ -8,7 +8,7 @@ import { validateExperimentConfig } from '../../src/experiment/config.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
 import type { ExperimentResults } from '../../src/experiment/results.ts';
 import type { Protocol } from '../../src/eval/protocols/types.ts';
-import { rawExperiment, registerTestModels, syntheticProtocol } from '../helpers/experiment.ts';
+import { disagreeingProtocol, rawExperiment, registerTestModels, syntheticProtocol } from '../helpers/experiment.ts';
 
 await registerTestModels();
 
@@ -39,7 +39,7 @@ test('an experiment writes results.json, report.md, report.html and one model fo
   assert.equal(saved.protocol.mainMetric, 'precision@10');
   assert.ok((saved.protocol.sizes.train as number) > 0 && (saved.protocol.sizes.test as number) > 0);
   assert.equal(saved.seed, 3);
-  assert.deepEqual(saved.validation, { source: 'carved', ratio: 0.2, interactions: saved.validation.interactions, metric: 'auc' });
+  assert.deepEqual(saved.validation, { source: 'carved', ratio: 0.2, repeats: 1, interactions: saved.validation.interactions, metric: 'auc' });
   assert.ok(saved.validation.interactions > 0);
   assert.deepEqual(saved.runs.map((r) => r.name), ['popularity', 'mf', 'favour-even']);
   assert.ok(saved.environment.node.startsWith('v') && saved.environment.cpus >= 1 && !Number.isNaN(Date.parse(saved.environment.date)));
@@ -92,6 +92,30 @@ test('the same seed reproduces the same numbers', async () => {
   assert.deepEqual(numbers(second.results), numbers(first.results));
 });
 
+test('search.repeats carves that many validation parts and reports the mean of each trial over them', async () => {
+  const repeated = validateExperimentConfig(rawExperiment({ search: { strategy: 'grid', metric: 'auc', validation: 0.2, repeats: 3 } }));
+  const outDir = await mkdtemp(join(tmpdir(), 'tastebud-experiment-'));
+  const { runs, validation } = await runExperiment(repeated, { protocol: syntheticProtocol(), outDir, log: () => {} });
+  assert.equal(validation.repeats, 3);
+  const trials = runs.find((r) => r.name === 'mf')!.search!.trials;
+  for (const t of trials) assert.equal(t.repeats!.length, 3);
+  // Different carves: the hold-outs do not all give the same value.
+  assert.ok(trials.some((t) => new Set(t.repeats).size > 1), JSON.stringify(trials.map((t) => t.repeats)));
+  // The first hold-out is the one a single carve uses.
+  assert.equal(trials[0].repeats![0], first.results.runs.find((r) => r.name === 'mf')!.search!.trials[0].validation);
+  const md = await readFile(join(outDir, 'tiny', 'report.md'), 'utf8');
+  assert.match(md, /held out 3 times/);
+  assert.match(md, /0\.\d{4} ± 0\.\d{4}/);
+});
+
+test('search.repeats with a protocol that brings its own validation split is refused', async () => {
+  const repeated = validateExperimentConfig(rawExperiment({ protocol: 'disagreeing', search: { strategy: 'grid', metric: 'auc', repeats: 2 } }), { file: 'r.yaml' });
+  await assert.rejects(
+    runExperiment(repeated, { protocol: disagreeingProtocol(), outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }),
+    /^ConfigError: r\.yaml: search\.repeats: protocol disagreeing has its own validation split/,
+  );
+});
+
 test('problems found without data (unknown model, bad params) stop the run before the protocol loads', async () => {
   let prepared = false;
   const protocol: Protocol = { ...syntheticProtocol(), prepare: async () => ((prepared = true), syntheticProtocol().prepare()) };
@@ -129,7 +153,7 @@ test('data: a ratings file read from the data folder, and fit.binarize training 
   const results = await runExperiment(cfg, { dataDir, outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} });
   assert.equal(results.protocol.dataset, 'toy ratings');
   assert.equal(results.protocol.sizes.train + results.protocol.sizes.validation + results.protocol.sizes.test, 480);
-  assert.deepEqual(results.validation, { source: 'protocol', ratio: null, interactions: results.protocol.sizes.validation, metric: 'pointwise_auc' });
+  assert.deepEqual(results.validation, { source: 'protocol', ratio: null, repeats: 1, interactions: results.protocol.sizes.validation, metric: 'pointwise_auc' });
   const [, labels, ratings] = results.runs;
   assert.equal(labels.error, undefined);
   assert.ok(Number.isFinite(labels.metrics.f1) && Number.isFinite(labels.metrics.auc));

@@ -114,3 +114,27 @@ test('a model type error surfaces as-is; a failing trial among several is record
   assert.deepEqual(outcome.params, { factors: 2 });
   await assert.rejects(searchRun({ ...bad, type: 'no-such-model' }, ctx), /unknown model "no-such-model"/);
 });
+
+test('repeated hold-outs: every trial is fit on each, and the mean over them picks the winner', async () => {
+  const protocol = disagreeingProtocol();
+  const prepared = await protocol.prepare();
+  const run: RunSpec = { name: 'favour', type: 'test-favour', baseline: false, params: { favour: { kind: 'choice', values: ['A', 'B'] } }, fit: {}, path: 'models[0]' };
+  const lines: string[] = [];
+  // The first hold-out favours A, the two others (test items as validation) favour B: one
+  // hold-out alone would pick A, the mean over three picks B.
+  const testHoldOut = { train: prepared.train, validation: prepared.test };
+  const ctx: SearchContext = { train: prepared.train, validation: prepared.validation!, moreHoldOuts: [testHoldOut, testHoldOut], refitOn: null, metric: 'auc', seed: 1, threads: 1, search: { strategy: 'grid', trials: null }, log: (l) => lines.push(l) };
+  const outcome = await searchRun(run, ctx);
+  assert.deepEqual(outcome.params, { favour: 'B' });
+  for (const t of outcome.trials) {
+    assert.equal(t.repeats!.length, 3);
+    assert.ok(Math.abs(t.validation! - (t.repeats![0] + t.repeats![1] + t.repeats![2]) / 3) < 1e-12);
+    assert.equal(t.repeats![1], t.repeats![2]);
+  }
+  const [a, b] = outcome.trials;
+  assert.ok(a.repeats![0] > b.repeats![0], 'the first hold-out alone favours A');
+  assert.match(lines.find((l) => l.includes('trial 1/2'))!, /^ {2}favour trial 1\/2 favour="A" → auc 0\.\d{4} ±0\.\d{4} over 3 hold-outs/);
+  const single = await searchRun(run, { ...ctx, moreHoldOuts: [] });
+  assert.deepEqual(single.params, { favour: 'A' });
+  assert.equal(single.trials[0].repeats, undefined);
+});

@@ -2,6 +2,7 @@
 import type { ExperimentResults, RunResult } from '../../experiment/results.ts';
 import { comparisonText, markdownTable, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
 import { formatValue } from './svg.ts';
+import { sampleStandardDeviation } from '../significance.ts';
 
 export function markdownReport(results: ExperimentResults): string {
   const out: string[] = [];
@@ -72,7 +73,7 @@ function runSection(run: RunResult): string[] {
     const rows = s.trials.map((t) => [
       `${t.trial}${t.trial === s.bestTrial ? ' ★' : ''}`,
       ...s.keys.map((k) => paramText(t.params[k])),
-      t.error ? `failed: ${t.error}` : formatValue(t.validation),
+      t.error ? `failed: ${t.error}` : formatValue(t.validation) + (t.repeats ? ` ± ${formatValue(sampleStandardDeviation(t.repeats))}` : ''),
       String(t.bestEpoch),
       String(t.epochs),
       t.seconds.toFixed(1),
@@ -84,7 +85,13 @@ function runSection(run: RunResult): string[] {
 
 export function validationText(results: ExperimentResults): string {
   const v = results.validation;
-  const where = v.source === 'protocol' ? "the protocol's validation split" : `${Math.round((v.ratio ?? 0) * 100)} % of each user's training interactions, held out with the experiment seed`;
+  const repeats = v.repeats ?? 1;
+  const where =
+    v.source === 'protocol'
+      ? "the protocol's validation split"
+      : repeats > 1
+        ? `${Math.round((v.ratio ?? 0) * 100)} % of each user's training interactions, held out ${repeats} times (seeds seed … seed + ${repeats - 1}; each trial scored by its mean over them)`
+        : `${Math.round((v.ratio ?? 0) * 100)} % of each user's training interactions, held out with the experiment seed`;
   return `${where} (${v.interactions} interactions), metric ${v.metric}; test data is used once, for the chosen model.`;
 }
 
