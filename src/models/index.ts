@@ -6,6 +6,7 @@ import './baselines/item-knn.ts';
 import './baselines/logistic-regression.ts';
 import './baselines/ials.ts';
 import './baselines/ease.ts';
+import './baselines/rp3beta.ts';
 import './bilinear.ts';
 import './mf.ts';
 import './ncf.ts';

@@ -1,0 +1,227 @@
+import { ConfigError } from '../../data/errors.ts';
+import type { Csr, Interactions } from '../../data/interactions.ts';
+import { registerModel, type EpochContext, type ModelState, type Recommendation } from '../recommender.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { FitOptions } from '../../train/types.ts';
+import { ClosedFormRecommender } from './closed-form.ts';
+import { selectTopK, type NeighborTable } from './neighbors.ts';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
+import { readSparse, sparseTensors } from './state.ts';
+
+export type Rp3betaConfig = {
+  /** Exponent on every transition probability (default 1; α = 1, β = 0 is plain P3). */
+  alpha: number;
+  /** Popularity penalty: column j of W is divided by deg(j)^β (default 0.6, as in Dacrema et al.). */
+  beta: number;
+  /** Largest weights kept per item row of W (default 100, as in Dacrema et al.). */
+  neighbors: number;
+  /** L1-normalise each row of W after pruning (default true, as in Dacrema et al.). */
+  normalize: boolean;
+  /**
+   * true (default): every interaction counts 1, so P_ui = 1/deg(u). false: the user → item step
+   * follows the interaction values, P_ui = x_ui / Σ_j x_uj (they must be positive). The item →
+   * user step and the degrees in the penalty always count interactions.
+   */
+  implicit: boolean;
+  task: 'ranking';
+  epochs: number;
+};
+
+const DEFAULTS: Rp3betaConfig = { alpha: 1, beta: 0.6, neighbors: 100, normalize: true, implicit: true, task: 'ranking', epochs: 1 };
+
+/**
+ * RP3beta (Paudel, Christoffel, Newell & Bernstein 2017, "Updatable, accurate, diverse, and
+ * scalable recommendations for interactive applications"; the configuration benchmarked by
+ * Dacrema, Cremonesi & Jannach 2019): a three-step random walk user → item → user → item on the
+ * bipartite interaction graph, with transition probabilities raised to α and the landing item's
+ * popularity divided out. The item–item table is
+ *
+ *   W_ij = deg(j)^−β · Σ_u P_iu^α · P_uj^α,   P_iu = 1/deg(i),   P_uj = x_uj / Σ_k x_uk,
+ *
+ * over users u who have both i and j; the diagonal is 0, each row keeps its `neighbors` largest
+ * weights and is then (optionally) scaled to sum to 1. score(u, j) = Σ_{i ∈ I_u} W_ij, each of the
+ * user's items counted once whatever its value (the model file keeps which items a user saw, not
+ * the values). In W, repeated (user, item) pairs count once (implicit) or add their values
+ * (otherwise), as in a sparse matrix. Each row of W is one sparse-times-dense accumulation over the users of i and their
+ * items: O(Σ_u deg(u)²) time in all, O(items) scratch, and the pruned table is the whole state.
+ */
+export class Rp3beta extends ClosedFormRecommender {
+  readonly type = 'rp3beta';
+  readonly config: Rp3betaConfig;
+  private table: NeighborTable | null = null;
+
+  constructor(config: Partial<Rp3betaConfig> = {}) {
+    super();
+    const c = withDefaults('rp3beta', DEFAULTS, config);
+    checkNumber('rp3beta', 'alpha', c.alpha, 0);
+    checkNumber('rp3beta', 'beta', c.beta, 0);
+    checkInt('rp3beta', 'neighbors', c.neighbors, 1);
+    checkBoolean('rp3beta', 'normalize', c.normalize);
+    checkBoolean('rp3beta', 'implicit', c.implicit);
+    checkOneOf('rp3beta', 'task', c.task, ['ranking']);
+    checkInt('rp3beta', 'epochs', c.epochs, 0);
+    this.config = c;
+  }
+
+  protected fitData(train: Interactions, _rng: Rng, _options: FitOptions, ctx: EpochContext): void {
+    const { alpha, beta, neighbors, normalize, implicit } = this.config;
+    const users = distinctRows(train.byUser(), implicit);
+    const items = train.numItems;
+    // Item degrees (distinct users) and the item → users index over the deduplicated rows.
+    const degree = new Int32Array(items);
+    for (let p = 0; p < users.indices.length; p++) degree[users.indices[p]]++;
+    const itemPtr = new Int32Array(items + 1);
+    for (let i = 0; i < items; i++) itemPtr[i + 1] = itemPtr[i] + degree[i];
+    const itemUsers = new Int32Array(users.indices.length);
+    const fill = itemPtr.slice(0, items);
+    for (let u = 0; u < users.rows; u++) {
+      for (let p = users.indptr[u]; p < users.indptr[u + 1]; p++) itemUsers[fill[users.indices[p]]++] = u;
+    }
+    // P_uj^α, aligned with the user rows (only stored entries: 0^α never enters, even for α = 0).
+    const step = new Float64Array(users.indices.length);
+    for (let u = 0; u < users.rows; u++) {
+      let total = 0;
+      for (let p = users.indptr[u]; p < users.indptr[u + 1]; p++) total += users.values[p];
+      for (let p = users.indptr[u]; p < users.indptr[u + 1]; p++) step[p] = Math.pow(users.values[p] / total, alpha);
+    }
+    const penalty = new Float64Array(items);
+    for (let j = 0; j < items; j++) penalty[j] = degree[j] > 0 ? Math.pow(degree[j], -beta) : 0;
+
+    const acc = new Float64Array(items);
+    const mark = new Uint8Array(items);
+    const touched = new Int32Array(items);
+    const keys = new Float64Array(items);
+    const ids = new Int32Array(items);
+    const width = Math.min(neighbors, Math.max(items - 1, 0));
+    const indptr = new Int32Array(items + 1);
+    let indices = new Int32Array(items * width);
+    let values = new Float32Array(items * width);
+    let at = 0;
+    const order = new Int32Array(width);
+    for (let i = 0; i < items; i++) {
+      let count = 0;
+      for (let q = itemPtr[i]; q < itemPtr[i + 1]; q++) {
+        const u = itemUsers[q];
+        for (let p = users.indptr[u]; p < users.indptr[u + 1]; p++) {
+          const j = users.indices[p];
+          if (mark[j] === 0) {
+            mark[j] = 1;
+            touched[count++] = j;
+          }
+          acc[j] += step[p];
+        }
+      }
+      // P_iu^α = deg(i)^−α is the same for every user of i.
+      const first = degree[i] > 0 ? Math.pow(degree[i], -alpha) : 0;
+      let n = 0;
+      for (let t = 0; t < count; t++) {
+        const j = touched[t];
+        const w = first * acc[j] * penalty[j];
+        if (j !== i && w > 0) {
+          keys[n] = w;
+          ids[n++] = j;
+        }
+        acc[j] = 0;
+        mark[j] = 0;
+      }
+      const kept = selectTopK(keys, ids, n, neighbors);
+      let sum = 0;
+      for (let r = 0; r < kept; r++) {
+        order[r] = r;
+        sum += keys[r];
+      }
+      const sorted = order.subarray(0, kept).sort((a, b) => keys[b] - keys[a] || ids[a] - ids[b]);
+      const scale = normalize && sum > 0 ? 1 / sum : 1;
+      for (let r = 0; r < kept; r++) {
+        indices[at] = ids[sorted[r]];
+        values[at++] = keys[sorted[r]] * scale;
+      }
+      indptr[i + 1] = at;
+      if ((i & 255) === 255) ctx.progress(i / items);
+    }
+    indices = indices.slice(0, at);
+    values = values.slice(0, at);
+    this.table = { indptr, indices, values };
+  }
+
+  /** W_ij as kept in the table (0 when j is not among row i's kept entries). */
+  weight(i: number, j: number): number {
+    const t = this.requireTable();
+    for (let p = t.indptr[i]; p < t.indptr[i + 1]; p++) if (t.indices[p] === j) return t.values[p];
+    return 0;
+  }
+
+  /** The pruned table W: row i lists its kept items j, largest weight first. */
+  get weights(): NeighborTable {
+    return this.requireTable();
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    const t = this.requireTable();
+    out.fill(0);
+    const seen = this.seen;
+    if (!seen || user >= seen.rows) return;
+    const { indptr, indices } = seen;
+    const items = t.indptr.length - 1;
+    for (let p = indptr[user]; p < indptr[user + 1]; p++) {
+      const i = indices[p];
+      // Rows are sorted, so a repeated interaction is adjacent: count each item once.
+      if (i >= items || (p > indptr[user] && indices[p - 1] === i)) continue;
+      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) out[t.indices[q]] += t.values[q];
+    }
+  }
+
+  /** The items a walk from `item` most likely ends on, popularity-penalised: row `item` of W, largest first. */
+  similarItems(item: string | number, k = 10): Recommendation[] {
+    const t = this.requireTable();
+    const i = this.itemIndex(item);
+    const scores = new Float32Array(this.numItems).fill(-Infinity);
+    for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) scores[t.indices[q]] = t.values[q];
+    return this.rankScores(scores, -1, { k, excludeSeen: false });
+  }
+
+  private requireTable(): NeighborTable {
+    if (!this.table) throw new Error('rp3beta: the model is not fitted (call fit first)');
+    return this.table;
+  }
+
+  getState(): ModelState {
+    return { tensors: this.table ? sparseTensors('W', this.table) : {} };
+  }
+
+  setState(state: ModelState): void {
+    if (!state.tensors['W.indptr']) return;
+    this.table = readSparse(state, 'W', this.numItems, this.numItems);
+  }
+}
+
+/**
+ * The user rows with repeated items merged: value 1 (implicit) or the summed values, which must
+ * then be positive (they are transition weights).
+ */
+function distinctRows(byUser: Csr, implicit: boolean): { rows: number; indptr: Int32Array; indices: Int32Array; values: Float64Array } {
+  const { rows, indptr: ptr, indices: idx, values: val } = byUser;
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(idx.length);
+  const values = new Float64Array(idx.length);
+  let at = 0;
+  for (let u = 0; u < rows; u++) {
+    for (let p = ptr[u]; p < ptr[u + 1]; p++) {
+      if (p > ptr[u] && idx[p] === idx[p - 1]) {
+        if (!implicit) values[at - 1] += val[p];
+        continue;
+      }
+      indices[at] = idx[p];
+      values[at++] = implicit ? 1 : val[p];
+    }
+    if (!implicit) {
+      for (let p = indptr[u]; p < at; p++) {
+        if (!(values[p] > 0)) throw new ConfigError(`rp3beta: implicit: false needs positive interaction values, but user index ${u} has ${values[p]} for item index ${indices[p]}; use implicit: true or drop non-positive values`);
+      }
+    }
+    indptr[u + 1] = at;
+  }
+  return { rows, indptr, indices: indices.subarray(0, at), values: values.subarray(0, at) };
+}
+
+registerModel('rp3beta', 'RP3beta (Paudel et al. 2017): popularity-penalised 3-step random-walk item–item graph', (c) => new Rp3beta(c));
