@@ -10,6 +10,14 @@ export type IalsConfig = {
   factors: number;
   /** λ on ‖x_u‖² and ‖y_i‖² (added to YᵀY in every row's system). */
   regularization: number;
+  /**
+   * Frequency-scaled regularisation ν (Rendle, Krichene, Zhang & Koren 2022, "Revisiting the
+   * Performance of iALS on Item Recommendation Benchmarks"): row u's λ is multiplied by
+   * (Σ_i c_ui / n)^ν, its total confidence over the n columns relative to a row with no
+   * interactions, so heavy users and popular items are held closer to 0. 0 (default) is the
+   * constant λ of Hu et al.; the paper's setting is 1.
+   */
+  regularizationExponent: number;
   /** Confidence c_ui = 1 + α·r_ui for observed pairs (1 elsewhere). */
   alpha: number;
   /** Alternations (users, then items); each is one epoch of the fit loop. */
@@ -29,6 +37,7 @@ export type IalsConfig = {
 const DEFAULTS: Omit<IalsConfig, 'epochs'> = {
   factors: 64,
   regularization: 50,
+  regularizationExponent: 0,
   alpha: 10,
   iterations: 15,
   solver: 'cg',
@@ -65,6 +74,7 @@ export class Ials extends Recommender {
     const c = withDefaults('ials', { ...DEFAULTS, epochs: config.iterations ?? DEFAULTS.iterations } as IalsConfig, config);
     checkInt('ials', 'factors', c.factors, 1);
     checkNumber('ials', 'regularization', c.regularization, 0);
+    checkNumber('ials', 'regularizationExponent', c.regularizationExponent, 0);
     checkNumber('ials', 'alpha', c.alpha, 0);
     checkInt('ials', 'iterations', c.iterations, 0);
     checkOneOf('ials', 'solver', c.solver, ['cg', 'cholesky']);
@@ -108,19 +118,20 @@ export class Ials extends Recommender {
   /** Solve every row of `rows` (a factor table) against the fixed `cols` table, rows of `csr` giving each row's observed columns. */
   private solveSide(rows: Float32Array, cols: Float32Array, csr: Csr): void {
     const f = this.config.factors;
-    const { regularization: reg, alpha, solver, cgSteps } = this.config;
+    const { alpha, solver, cgSteps } = this.config;
     const base = this.gramBase;
     gramOf(cols, csr.cols, f, base);
-    for (let d = 0; d < f; d++) base[d * f + d] += reg;
     const { indptr, indices, values } = csr;
     const { x, r, p, ap, system } = this;
     for (let u = 0; u < csr.rows; u++) {
       const start = indptr[u];
       const end = indptr[u + 1];
       const ro = u * f;
+      const reg = this.rowRegularization(csr, u);
       if (solver === 'cholesky') {
-        // (YᵀY + λI + Σ (c−1) y yᵀ) x = Σ c·y  (p = 1 on observed pairs).
+        // (YᵀY + λ_u I + Σ (c−1) y yᵀ) x = Σ c·y  (p = 1 on observed pairs).
         system.set(base);
+        for (let d = 0; d < f; d++) system[d * f + d] += reg;
         r.fill(0);
         for (let q = start; q < end; q++) {
           const c = 1 + alpha * values[q];
@@ -139,7 +150,7 @@ export class Ials extends Recommender {
       // Conjugate gradient on the same system, warm-started from the current row.
       for (let a = 0; a < f; a++) x[a] = rows[ro + a];
       symv(base, f, x, r);
-      for (let a = 0; a < f; a++) r[a] = -r[a];
+      for (let a = 0; a < f; a++) r[a] = -r[a] - reg * x[a];
       for (let q = start; q < end; q++) {
         const c = 1 + alpha * values[q];
         const yo = indices[q] * f;
@@ -151,6 +162,7 @@ export class Ials extends Recommender {
       p.set(r);
       for (let it = 0; it < cgSteps; it++) {
         symv(base, f, p, ap);
+        for (let a = 0; a < f; a++) ap[a] += reg * p[a];
         for (let q = start; q < end; q++) {
           const yo = indices[q] * f;
           const coef = alpha * values[q] * rowDot(cols, yo, p, f);
@@ -171,13 +183,22 @@ export class Ials extends Recommender {
     }
   }
 
+  /** λ for row `row` of `csr`: constant, or scaled by the row's total confidence (regularizationExponent). */
+  private rowRegularization(csr: Csr, row: number): number {
+    const { regularization, regularizationExponent: nu, alpha } = this.config;
+    if (nu === 0) return regularization;
+    let mass = csr.cols;
+    for (let q = csr.indptr[row]; q < csr.indptr[row + 1]; q++) mass += alpha * csr.values[q];
+    return regularization * (mass / csr.cols) ** nu;
+  }
+
   /**
    * The full objective without visiting unobserved pairs: Σ_all (x_u·y_i)² = ⟨XᵀX, YᵀY⟩, then
    * each observed pair swaps its s² term for c(1 − s)², plus λ(‖X‖² + ‖Y‖²).
    */
   private loss(): number {
     const f = this.config.factors;
-    const { alpha, regularization: reg } = this.config;
+    const { alpha } = this.config;
     const xtx = new Float64Array(f * f);
     const yty = this.gramBase;
     gramOf(this.userFactors, this.numUsers, f, xtx);
@@ -191,9 +212,15 @@ export class Ials extends Recommender {
         total += (1 + alpha * values[q]) * (1 - s) * (1 - s) - s * s;
       }
     }
-    let norms = 0;
-    for (let d = 0; d < f; d++) norms += xtx[d * f + d] + yty[d * f + d];
-    return total + reg * norms;
+    return total + this.penalty(this.userFactors, this.byUser!) + this.penalty(this.itemFactors, this.byItem!);
+  }
+
+  /** Σ_rows λ_row ‖row‖² of one factor table. */
+  private penalty(table: Float32Array, csr: Csr): number {
+    const f = this.config.factors;
+    let total = 0;
+    for (let row = 0; row < csr.rows; row++) total += this.rowRegularization(csr, row) * factorDot(table, row * f, table, row * f, f);
+    return total;
   }
 
   scoreItems(user: number, out: Float32Array): void {

@@ -104,3 +104,39 @@ test('batched scoring equals scoring users one by one', async () => {
     for (let i = 0; i < row.length; i++) assert.ok(Math.abs(batched[b * model.numItems + i] - row[i]) < 1e-6);
   });
 });
+
+test('frequency-scaled regularisation (ν): loss, exact row solutions and CG all use λ·(Σ_i c_ui / n)^ν per row', async () => {
+  const nu = 1;
+  const byUser = train.byUser();
+  const byItem = train.byItem();
+  const lambdaOf = (csr: typeof byUser, row: number) => reg * ((csr.cols + alpha * (csr.indptr[row + 1] - csr.indptr[row])) / csr.cols) ** nu;
+  const exact = await fitQuietly(new Ials({ factors: f, regularization: reg, regularizationExponent: nu, alpha, iterations: 2, solver: 'cholesky' }), train);
+  const { x, y } = factors(exact);
+  // Loss: the weighted squared errors of the plain objective with λ swapped for the row's own.
+  let brute = bruteForceLoss(exact, train) * train.length;
+  for (let u = 0; u < train.numUsers; u++) brute += (lambdaOf(byUser, u) - reg) * dot(x, u * f, x, u * f);
+  for (let i = 0; i < train.numItems; i++) brute += (lambdaOf(byItem, i) - reg) * dot(y, i * f, y, i * f);
+  const reported = exact.history!.epochs.at(-1)!.loss;
+  assert.ok(Math.abs(reported - brute / train.length) / reported < 1e-4, `reported ${reported}, brute force ${brute / train.length}`);
+  // Zero gradient for item rows after the exact epoch, with the item's own λ.
+  for (const i of [0, 17, 120]) {
+    const grad = new Float64Array(f);
+    for (let u = 0; u < train.numUsers; u++) {
+      const observed = byItem.indices.subarray(byItem.indptr[i], byItem.indptr[i + 1]).includes(u);
+      const e = dot(x, u * f, y, i * f) - (observed ? 1 : 0);
+      for (let d = 0; d < f; d++) grad[d] += (observed ? 1 + alpha : 1) * e * x[u * f + d];
+    }
+    for (let d = 0; d < f; d++) assert.ok(Math.abs(grad[d] + lambdaOf(byItem, i) * y[i * f + d]) < 1e-4, `item ${i}: gradient ${grad[d] + lambdaOf(byItem, i) * y[i * f + d]}`);
+  }
+  // Popular items get a larger λ than rare ones, so ν = 1 differs from ν = 0.
+  const plain = await fitQuietly(new Ials({ factors: f, regularization: reg, alpha, iterations: 2, solver: 'cholesky' }), train);
+  assert.notDeepEqual(factors(plain).y, y);
+  const cg = await fitQuietly(new Ials({ factors: f, regularization: reg, regularizationExponent: nu, alpha, iterations: 2, solver: 'cg', cgSteps: f }), train);
+  let worst = 0;
+  for (let k = 0; k < y.length; k++) worst = Math.max(worst, Math.abs(factors(cg).y[k] - y[k]));
+  assert.ok(worst < 1e-3, `CG vs exact: largest difference ${worst}`);
+});
+
+test('a negative regularizationExponent is refused', () => {
+  assert.throws(() => new Ials({ regularizationExponent: -1 }), /regularizationExponent/);
+});
