@@ -14,3 +14,4 @@ import './match.ts';
 import './deepfm.ts';
 import './neural-rating.ts';
 import './blend.ts';
+import './multvae.ts';

@@ -1,0 +1,350 @@
+/**
+ * The Mult-VAE / Mult-DAE network (Liang et al. 2018, "Variational Autoencoders for
+ * Collaborative Filtering") with its hand-derived backward pass.
+ *
+ *   input      x̃_u = dropout(x_u / ‖x_u‖₂)                  (x_u: the user's binary training row)
+ *   encoder    h₁ = x̃_u·W₁ + b₁ (sparse: Σ of the kept items' rows of W₁), tanh, more tanh
+ *              layers, then a linear layer to [μ, log σ²] (VAE, 2·latent) or to the code (DAE)
+ *   latent     VAE: z = μ + ε ⊙ exp(½ log σ²) with ε ~ N(0, I) in training, z = μ when scoring;
+ *              DAE: z = tanh(code)
+ *   decoder    z → mirrored tanh layers → logits over all items (linear)
+ *   loss       per user −Σ_i x_ui log softmax(logits)_i + β · ½ Σ_d (−log σ² + σ² + μ² − 1),
+ *              averaged over the batch (the KL term only for the VAE)
+ *
+ * The first layer never multiplies a dense users × items matrix: its forward pass sums the rows
+ * of the kept items and its gradient is accumulated only into those rows, which then get lazy
+ * row-sparse optimizer steps (Param.updateRow; per-row Adam step counts). Every later layer is a
+ * `Dense` inside an `Mlp` (batched matmul kernels, WebAssembly SIMD where available).
+ */
+import { Mlp } from '../../core/mlp.ts';
+import { Param, type OptimizerConfig } from '../../core/params.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { Csr } from '../../data/interactions.ts';
+
+export interface MultVaeShape {
+  numItems: number;
+  /** Encoder hidden sizes (the decoder mirrors them); may be empty. */
+  layers: number[];
+  latent: number;
+  /** true: Mult-VAE; false: Mult-DAE (no sampling, no KL, tanh on the code). */
+  variational: boolean;
+}
+
+/** A parameter with the gradient buffer the last `backward` filled (laid out like its data). */
+export interface ParamGradient {
+  param: Param;
+  grad: Float32Array;
+}
+
+export class MultVaeNet {
+  readonly numItems: number;
+  readonly latent: number;
+  readonly variational: boolean;
+  /** First layer, items × h₀ (`encoder.input.weight`), and its bias. */
+  readonly inputWeight: Param;
+  readonly inputBias: Param;
+  /** Gradients of the first layer (only the rows in `touched` are non-zero). */
+  readonly inputWeightGrad: Float32Array;
+  readonly inputBiasGrad: Float32Array;
+  /** h₀ → … → encoder output (μ and log σ², or the code), or null when there are no hidden layers. */
+  readonly encoder: Mlp | null;
+  readonly decoder: Mlp;
+  private readonly h0: number;
+  private readonly encOut: number;
+
+  // Rows of W₁ with a gradient since the last clear, and a mark per item.
+  private touched: Int32Array;
+  private touchedCount = 0;
+  private readonly mark: Uint8Array;
+
+  // The batch: kept input items with their values, per user row (CSR), and the target rows.
+  private inPtr = new Int32Array(1);
+  private inItems = new Int32Array(0);
+  private inValues = new Float32Array(0);
+  private targets: Csr | null = null;
+  private users: Int32Array = new Int32Array(0);
+
+  // Activations of the last forward pass (capacity ≥ batch × width).
+  private h1: Float32Array = new Float32Array(0);
+  private z = new Float32Array(0);
+  private noise: Float32Array | null = null;
+  private std = new Float32Array(0);
+  private enc: Float32Array = new Float32Array(0);
+  private logits: Float32Array = new Float32Array(0);
+  private dEnc: Float32Array = new Float32Array(0);
+  private capacity = 0;
+
+  constructor(shape: MultVaeShape, optimizer: OptimizerConfig, rng: Rng) {
+    const { numItems, layers, latent, variational } = shape;
+    this.numItems = numItems;
+    this.latent = latent;
+    this.variational = variational;
+    this.encOut = variational ? 2 * latent : latent;
+    this.h0 = layers.length > 0 ? layers[0] : this.encOut;
+    this.inputWeight = new Param('encoder.input.weight', numItems, this.h0, optimizer).init({ kind: 'glorot' }, rng);
+    this.inputBias = new Param('encoder.input.bias', 1, this.h0, optimizer);
+    this.inputWeightGrad = new Float32Array(numItems * this.h0);
+    this.inputBiasGrad = new Float32Array(this.h0);
+    this.touched = new Int32Array(Math.min(numItems, 1024));
+    this.mark = new Uint8Array(numItems);
+    this.encoder = layers.length > 0
+      ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' })
+      : null;
+    this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: numItems, activation: 'tanh', optimizer, name: 'decoder' });
+  }
+
+  /** Every trainable Param, in the order a model file stores them. */
+  params(): Param[] {
+    return [this.inputWeight, this.inputBias, ...(this.encoder?.params() ?? []), ...this.decoder.params()];
+  }
+
+  /** Each Param with its gradient from the last `backward` (for tests and diagnostics). */
+  gradients(): ParamGradient[] {
+    const out: ParamGradient[] = [
+      { param: this.inputWeight, grad: this.inputWeightGrad },
+      { param: this.inputBias, grad: this.inputBiasGrad },
+    ];
+    for (const mlp of [this.encoder, this.decoder]) {
+      for (const layer of mlp?.layers() ?? []) out.push({ param: layer.weight, grad: layer.gradWeight }, { param: layer.bias, grad: layer.gradBias });
+    }
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.capacity) return;
+    this.capacity = n;
+    this.h1 = new Float32Array(n * this.h0);
+    this.z = new Float32Array(n * this.latent);
+    this.std = new Float32Array(n * this.latent);
+    this.dEnc = new Float32Array(n * this.encOut);
+    this.inPtr = new Int32Array(n + 1);
+  }
+
+  /**
+   * The batch's input rows: each user's training row of `rows` (binary; a user beyond its rows
+   * or without items has an empty row), L2-normalised, then with `rng` inverted dropout at
+   * `dropout` (each item kept with probability 1 − dropout and scaled by 1/(1 − dropout)).
+   */
+  setBatch(rows: Csr, users: Int32Array, n: number, dropout: number, rng: Rng | null): void {
+    this.ensure(n);
+    this.targets = rows;
+    this.users = users;
+    const { indptr, indices } = rows;
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const u = users[r];
+      if (u < rows.rows) total += indptr[u + 1] - indptr[u];
+    }
+    if (this.inItems.length < total) {
+      this.inItems = new Int32Array(total);
+      this.inValues = new Float32Array(total);
+    }
+    const drop = rng !== null && dropout > 0;
+    const keepScale = drop ? 1 / (1 - dropout) : 1;
+    let p = 0;
+    this.inPtr[0] = 0;
+    for (let r = 0; r < n; r++) {
+      const u = users[r];
+      const start = u < rows.rows ? indptr[u] : 0;
+      const end = u < rows.rows ? indptr[u + 1] : 0;
+      const value = end > start ? keepScale / Math.sqrt(end - start) : 0;
+      for (let q = start; q < end; q++) {
+        if (drop && rng!.next() < dropout) continue;
+        this.inItems[p] = indices[q];
+        this.inValues[p++] = value;
+      }
+      this.inPtr[r + 1] = p;
+    }
+  }
+
+  /**
+   * Logits (n × items) of the batch set by `setBatch`. `noise` (n × latent standard normals)
+   * makes it a training pass of the VAE, z = μ + ε·σ; without it z = μ (scoring). The returned
+   * buffer belongs to the decoder and is overwritten by the next pass (and by `loss` with grad).
+   */
+  forward(n: number, noise: Float32Array | null = null): Float32Array {
+    const h0 = this.h0;
+    const L = this.latent;
+    const h1 = this.h1;
+    const w = this.inputWeight.data;
+    const b = this.inputBias.data;
+    for (let r = 0; r < n; r++) {
+      const o = r * h0;
+      for (let j = 0; j < h0; j++) h1[o + j] = b[j];
+      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
+        const v = this.inValues[p];
+        const row = this.inItems[p] * h0;
+        for (let j = 0; j < h0; j++) h1[o + j] += v * w[row + j];
+      }
+    }
+    let enc = h1;
+    if (this.encoder) {
+      for (let k = 0; k < n * h0; k++) h1[k] = Math.tanh(h1[k]);
+      enc = this.encoder.forwardBatch(h1, n);
+    }
+    this.enc = enc;
+    const z = this.z;
+    const E = this.encOut;
+    this.noise = this.variational ? noise : null;
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < L; d++) {
+        const e = enc[r * E + d];
+        if (!this.variational) z[r * L + d] = Math.tanh(e);
+        else if (noise === null) z[r * L + d] = e;
+        else {
+          const s = Math.exp(0.5 * enc[r * E + L + d]);
+          this.std[r * L + d] = s;
+          z[r * L + d] = e + noise[r * L + d] * s;
+        }
+      }
+    }
+    this.logits = this.decoder.forwardBatch(z, n);
+    return this.logits;
+  }
+
+  /**
+   * The batch's mean loss after `forward`: multinomial negative log-likelihood of each user's
+   * training row plus β·KL (VAE). With `grad`, the logits buffer is overwritten by dLoss/dlogits.
+   */
+  loss(n: number, beta: number, grad = false): number {
+    const N = this.numItems;
+    const rows = this.targets!;
+    const { indptr, indices } = rows;
+    const logits = this.logits;
+    let nll = 0;
+    for (let r = 0; r < n; r++) {
+      const u = this.users[r];
+      const start = u < rows.rows ? indptr[u] : 0;
+      const end = u < rows.rows ? indptr[u + 1] : 0;
+      const count = end - start;
+      const o = r * N;
+      let max = -Infinity;
+      for (let i = 0; i < N; i++) if (logits[o + i] > max) max = logits[o + i];
+      let sum = 0;
+      for (let i = 0; i < N; i++) sum += Math.exp(logits[o + i] - max);
+      const lse = max + Math.log(sum);
+      let hit = 0;
+      for (let q = start; q < end; q++) hit += logits[o + indices[q]];
+      nll += count * lse - hit;
+      if (grad) this.outputGradient(logits, o, lse, count, indices, start, end, 1 / n);
+    }
+    return (nll + (this.variational ? beta * this.kl(n) : 0)) / n;
+  }
+
+  /** dlogits of one user's row, in place: (count · softmax − x) · scale. */
+  protected outputGradient(logits: Float32Array, o: number, lse: number, count: number, items: Int32Array, start: number, end: number, scale: number): void {
+    const N = this.numItems;
+    for (let i = 0; i < N; i++) logits[o + i] = count * Math.exp(logits[o + i] - lse) * scale;
+    for (let q = start; q < end; q++) logits[o + items[q]] -= scale;
+  }
+
+  /** Σ over the batch of KL(q(z|x) ‖ N(0, I)) = ½ Σ_d (−log σ² + σ² + μ² − 1). */
+  private kl(n: number): number {
+    const L = this.latent;
+    const E = this.encOut;
+    const enc = this.enc;
+    let kl = 0;
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < L; d++) {
+        const mu = enc[r * E + d];
+        const lv = enc[r * E + L + d];
+        kl += 0.5 * (-lv + Math.exp(lv) + mu * mu - 1);
+      }
+    }
+    return kl;
+  }
+
+  /**
+   * Backward through the last `forward` after `loss(n, beta, true)`: sets every gradient (the
+   * first layer's only in the rows of the batch's input items).
+   */
+  backward(n: number, beta: number): void {
+    const dz = this.decoder.backwardBatch(this.logits, n, true)!;
+    const dEnc = this.dEnc;
+    this.latentBackward(dz, n, beta, dEnc);
+    const h0 = this.h0;
+    let dh1 = dEnc;
+    if (this.encoder) {
+      dh1 = this.encoder.backwardBatch(dEnc, n, true)!;
+      const a = this.h1;
+      for (let k = 0; k < n * h0; k++) dh1[k] *= 1 - a[k] * a[k];
+    }
+    this.clearInputGradient();
+    const gw = this.inputWeightGrad;
+    const gb = this.inputBiasGrad;
+    gb.fill(0);
+    for (let r = 0; r < n; r++) {
+      const o = r * h0;
+      for (let j = 0; j < h0; j++) gb[j] += dh1[o + j];
+      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
+        const i = this.inItems[p];
+        const v = this.inValues[p];
+        if (this.mark[i] === 0) this.touch(i);
+        const row = i * h0;
+        for (let j = 0; j < h0; j++) gw[row + j] += v * dh1[o + j];
+      }
+    }
+  }
+
+  /**
+   * dLoss/d(encoder output) from dLoss/dz. VAE: dμ = dz + β·μ/n, d log σ² = dz·ε·σ/2 + β(σ² − 1)/(2n)
+   * (the KL's share of the batch mean); DAE: dz·(1 − z²) through the tanh on the code.
+   */
+  protected latentBackward(dz: Float32Array, n: number, beta: number, dEnc: Float32Array): void {
+    const L = this.latent;
+    const E = this.encOut;
+    if (!this.variational) {
+      const z = this.z;
+      for (let k = 0; k < n * L; k++) dEnc[k] = dz[k] * (1 - z[k] * z[k]);
+      return;
+    }
+    const enc = this.enc;
+    const noise = this.noise;
+    const kl = beta / n;
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < L; d++) {
+        const mu = enc[r * E + d];
+        const lv = enc[r * E + L + d];
+        const g = dz[r * L + d];
+        dEnc[r * E + d] = g + kl * mu;
+        const reparam = noise === null ? 0 : 0.5 * g * noise[r * L + d] * this.std[r * L + d];
+        dEnc[r * E + L + d] = reparam + 0.5 * kl * (Math.exp(lv) - 1);
+      }
+    }
+  }
+
+  private touch(i: number): void {
+    if (this.touchedCount === this.touched.length) {
+      const t = new Int32Array(Math.min(this.numItems, this.touched.length * 2));
+      t.set(this.touched);
+      this.touched = t;
+    }
+    this.mark[i] = 1;
+    this.touched[this.touchedCount++] = i;
+  }
+
+  private clearInputGradient(): void {
+    const h0 = this.h0;
+    for (let k = 0; k < this.touchedCount; k++) {
+      const i = this.touched[k];
+      this.mark[i] = 0;
+      this.inputWeightGrad.fill(0, i * h0, (i + 1) * h0);
+    }
+    this.touchedCount = 0;
+  }
+
+  /**
+   * One optimizer step with the last gradients: lazy (row-sparse) on the first layer's touched
+   * rows, dense on the rest; `l2` adds l2·w to the weights' gradients (not the biases').
+   */
+  update(l2: number): void {
+    const h0 = this.h0;
+    for (let k = 0; k < this.touchedCount; k++) {
+      const i = this.touched[k];
+      this.inputWeight.updateRow(i, this.inputWeightGrad, i * h0, l2);
+    }
+    this.inputBias.updateAll(this.inputBiasGrad, 0);
+    this.encoder?.updateAll(l2);
+    this.decoder.updateAll(l2);
+  }
+}
