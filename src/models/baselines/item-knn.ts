@@ -1,9 +1,8 @@
 import type { Interactions } from '../../data/interactions.ts';
-import { registerModel, type ModelState, type Recommendation } from '../recommender.ts';
-import { ClosedFormRecommender } from './closed-form.ts';
-import { itemCosineNeighbors, type NeighborTable } from './neighbors.ts';
+import { registerModel } from '../recommender.ts';
+import { ItemTableRecommender } from './item-table.ts';
+import { itemCosineNeighbors } from './neighbors.ts';
 import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
-import { readSparse, sparseTensors } from './state.ts';
 
 export type ItemKnnConfig = {
   /** Most similar items kept per item (default 50). */
@@ -23,10 +22,10 @@ const DEFAULTS: ItemKnnConfig = { neighbors: 50, shrinkage: 0, task: 'ranking', 
  * items (the model's `seen` rows, which the model file keeps). The similarity table is the
  * model's whole state.
  */
-export class ItemKnn extends ClosedFormRecommender {
+export class ItemKnn extends ItemTableRecommender {
   readonly type = 'item-knn';
   readonly config: ItemKnnConfig;
-  private table: NeighborTable | null = null;
+  protected readonly tableName = 'similarity';
 
   constructor(config: Partial<ItemKnnConfig> = {}) {
     super();
@@ -44,47 +43,7 @@ export class ItemKnn extends ClosedFormRecommender {
 
   /** s(i, j) as kept in the table (0 when j is not among i's neighbours). */
   similarity(i: number, j: number): number {
-    const t = this.requireTable();
-    for (let p = t.indptr[i]; p < t.indptr[i + 1]; p++) if (t.indices[p] === j) return t.values[p];
-    return 0;
-  }
-
-  scoreItems(user: number, out: Float32Array): void {
-    const t = this.requireTable();
-    out.fill(0);
-    const seen = this.seen;
-    if (!seen || user >= seen.rows) return;
-    const { indptr, indices } = seen;
-    const items = t.indptr.length - 1;
-    for (let p = indptr[user]; p < indptr[user + 1]; p++) {
-      const i = indices[p];
-      if (i >= items) continue;
-      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) out[t.indices[q]] += t.values[q];
-    }
-  }
-
-  /** The items most similar to `item` by the table (its kept neighbours, most similar first). */
-  similarItems(item: string | number, k = 10): Recommendation[] {
-    const t = this.requireTable();
-    const i = this.itemIndex(item);
-    const scores = new Float32Array(this.numItems).fill(-Infinity);
-    for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) scores[t.indices[q]] = t.values[q];
-    return this.rankScores(scores, -1, { k, excludeSeen: false });
-  }
-
-  private requireTable(): NeighborTable {
-    if (!this.table) throw new Error('item-knn: the model is not fitted (call fit first)');
-    return this.table;
-  }
-
-  getState(): ModelState {
-    return { tensors: this.table ? sparseTensors('similarity', this.table) : {} };
-  }
-
-  setState(state: ModelState): void {
-    if (!state.tensors['similarity.indptr']) return;
-    const rows = state.tensors['similarity.indptr'].shape[0] - 1;
-    this.table = readSparse(state, 'similarity', rows, this.numItems);
+    return this.entry(i, j);
   }
 }
 

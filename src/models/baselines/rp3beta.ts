@@ -1,12 +1,11 @@
 import { ConfigError } from '../../data/errors.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import { registerModel, type EpochContext, type ModelState, type Recommendation } from '../recommender.ts';
+import { registerModel, type EpochContext } from '../recommender.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
-import { ClosedFormRecommender } from './closed-form.ts';
+import { ItemTableRecommender } from './item-table.ts';
 import { selectTopK, type NeighborTable } from './neighbors.ts';
 import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
-import { readSparse, sparseTensors } from './state.ts';
 
 export type Rp3betaConfig = {
   /** Exponent on every transition probability (default 1; α = 1, β = 0 is plain P3). */
@@ -45,10 +44,10 @@ const DEFAULTS: Rp3betaConfig = { alpha: 1, beta: 0.6, neighbors: 100, normalize
  * (otherwise), as in a sparse matrix. Each row of W is one sparse-times-dense accumulation over the users of i and their
  * items: O(Σ_u deg(u)²) time in all, O(items) scratch, and the pruned table is the whole state.
  */
-export class Rp3beta extends ClosedFormRecommender {
+export class Rp3beta extends ItemTableRecommender {
   readonly type = 'rp3beta';
   readonly config: Rp3betaConfig;
-  private table: NeighborTable | null = null;
+  protected readonly tableName = 'W';
 
   constructor(config: Partial<Rp3betaConfig> = {}) {
     super();
@@ -146,52 +145,12 @@ export class Rp3beta extends ClosedFormRecommender {
 
   /** W_ij as kept in the table (0 when j is not among row i's kept entries). */
   weight(i: number, j: number): number {
-    const t = this.requireTable();
-    for (let p = t.indptr[i]; p < t.indptr[i + 1]; p++) if (t.indices[p] === j) return t.values[p];
-    return 0;
+    return this.entry(i, j);
   }
 
   /** The pruned table W: row i lists its kept items j, largest weight first. */
   get weights(): NeighborTable {
     return this.requireTable();
-  }
-
-  scoreItems(user: number, out: Float32Array): void {
-    const t = this.requireTable();
-    out.fill(0);
-    const seen = this.seen;
-    if (!seen || user >= seen.rows) return;
-    const { indptr, indices } = seen;
-    const items = t.indptr.length - 1;
-    for (let p = indptr[user]; p < indptr[user + 1]; p++) {
-      const i = indices[p];
-      // Rows are sorted, so a repeated interaction is adjacent: count each item once.
-      if (i >= items || (p > indptr[user] && indices[p - 1] === i)) continue;
-      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) out[t.indices[q]] += t.values[q];
-    }
-  }
-
-  /** The items a walk from `item` most likely ends on, popularity-penalised: row `item` of W, largest first. */
-  similarItems(item: string | number, k = 10): Recommendation[] {
-    const t = this.requireTable();
-    const i = this.itemIndex(item);
-    const scores = new Float32Array(this.numItems).fill(-Infinity);
-    for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) scores[t.indices[q]] = t.values[q];
-    return this.rankScores(scores, -1, { k, excludeSeen: false });
-  }
-
-  private requireTable(): NeighborTable {
-    if (!this.table) throw new Error('rp3beta: the model is not fitted (call fit first)');
-    return this.table;
-  }
-
-  getState(): ModelState {
-    return { tensors: this.table ? sparseTensors('W', this.table) : {} };
-  }
-
-  setState(state: ModelState): void {
-    if (!state.tensors['W.indptr']) return;
-    this.table = readSparse(state, 'W', this.numItems, this.numItems);
   }
 }
 

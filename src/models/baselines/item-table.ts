@@ -1,0 +1,60 @@
+import type { ModelState, Recommendation } from '../recommender.ts';
+import { ClosedFormRecommender } from './closed-form.ts';
+import type { NeighborTable } from './neighbors.ts';
+import { readSparse, sparseTensors } from './state.ts';
+
+/**
+ * A model whose whole state is a sparse item × item table T (item-kNN similarities, RP3beta's
+ * walk weights): score(u, j) = Σ_{i ∈ I_u} T_ij over the user's training items (the `seen` rows
+ * the model file keeps, each item counted once), and an item's similar items are its row of T.
+ */
+export abstract class ItemTableRecommender extends ClosedFormRecommender {
+  protected table: NeighborTable | null = null;
+  /** The tensor-name prefix in the model file. */
+  protected abstract readonly tableName: string;
+
+  /** T_ij as kept in the table (0 when j is not among row i's kept entries). */
+  protected entry(i: number, j: number): number {
+    const t = this.requireTable();
+    for (let p = t.indptr[i]; p < t.indptr[i + 1]; p++) if (t.indices[p] === j) return t.values[p];
+    return 0;
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    const t = this.requireTable();
+    out.fill(0);
+    const seen = this.seen;
+    if (!seen || user >= seen.rows) return;
+    const { indptr, indices } = seen;
+    const items = t.indptr.length - 1;
+    for (let p = indptr[user]; p < indptr[user + 1]; p++) {
+      const i = indices[p];
+      // Rows are sorted, so a repeated interaction is adjacent: count each item once.
+      if (i >= items || (p > indptr[user] && indices[p - 1] === i)) continue;
+      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) out[t.indices[q]] += t.values[q];
+    }
+  }
+
+  /** Row `item` of the table, largest first. */
+  similarItems(item: string | number, k = 10): Recommendation[] {
+    const t = this.requireTable();
+    const i = this.itemIndex(item);
+    const scores = new Float32Array(this.numItems).fill(-Infinity);
+    for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) scores[t.indices[q]] = t.values[q];
+    return this.rankScores(scores, -1, { k, excludeSeen: false });
+  }
+
+  protected requireTable(): NeighborTable {
+    if (!this.table) throw new Error(`${this.type}: the model is not fitted (call fit first)`);
+    return this.table;
+  }
+
+  getState(): ModelState {
+    return { tensors: this.table ? sparseTensors(this.tableName, this.table) : {} };
+  }
+
+  setState(state: ModelState): void {
+    if (!state.tensors[`${this.tableName}.indptr`]) return;
+    this.table = readSparse(state, this.tableName, this.numItems, this.numItems);
+  }
+}
