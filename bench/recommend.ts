@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { createModel } from '../src/models/recommender.ts';
-import { loadModel } from '../src/serve/model-file.ts';
+import { loadModel } from '../src/models/load.ts';
 import { recommendAllUsers } from '../src/serve/batch.ts';
 import '../src/models/index.ts';
 import { median } from './common.ts';

@@ -3,26 +3,20 @@ export * from './data/index.ts';
 export { Rng } from './core/rng.ts';
 export { Param, type OptimizerConfig, type OptimizerName, type InitScheme } from './core/params.ts';
 export { topK } from './core/topk.ts';
-export {
-  Recommender,
-  createModel,
-  listModels,
-  registerModel,
-  type RecommendOptions,
-  type Recommendation,
-  type Scorer,
-  type ModelState,
-  type EpochContext,
-} from './models/recommender.ts';
-export type { FitOptions, TrainingHistory, EpochRecord, EarlyStopping } from './train/types.ts';
+export { Recommender, registerModel } from './models/recommender.ts';
+export { createModel, listModels } from './models/registry.ts';
+export { type EpochContext } from './train/types.ts';
+export { type RecommendOptions, type Recommendation, type Scorer, type ModelState } from './contracts/types.ts';
+export type { FitOptions } from './train/types.ts';
+export type { TrainingHistory, EpochRecord, EarlyStopping } from './contracts/types.ts';
 export { loadTrainingData, type DataSpec, type TrainingData } from './train/sources.ts';
 export { evaluateRanking } from './eval/ranking.ts';
 export { evaluatePointwise } from './eval/pointwise.ts';
 export { evaluateHeldOut } from './eval/held-out.ts';
 export { getProtocol, listProtocols } from './eval/protocols.ts';
-export { saveModel, loadModel, MODEL_FORMAT_VERSION } from './serve/model-file.ts';
+export { saveModel, loadModel } from './models/load.ts';
+export { MODEL_FORMAT_VERSION, readModelFile, writeModelFile, type Manifest, type ModelFile } from './modelfile/model-file.ts';
 export { recommendBatch } from './serve/batch.ts';
 export { alignToModel } from './serve/align.ts';
-export { readSafetensors, writeSafetensors } from './serve/safetensors.ts';
+export { readSafetensors, writeSafetensors } from './modelfile/safetensors.ts';
 export { runExperiment } from './experiment/index.ts';
-import './models/index.ts';

@@ -5,7 +5,6 @@ import { registerRecommend } from './commands/recommend.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerModels } from './commands/models.ts';
 import { registerExperiment } from './commands/experiment.ts';
-import '../models/index.ts';
 
 /** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
 export function buildProgram(): Command {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
 
 /** `user,item,rating[,time]` (header names) or `0,1,2[,3]` (positions) → a column mapping. */

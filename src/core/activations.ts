@@ -3,7 +3,7 @@
  * activation's output y (relu' = [y > 0], σ' = y(1 − y), tanh' = 1 − y²), so a layer keeps only
  * its outputs for the backward pass.
  */
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'identity';
 

@@ -3,7 +3,7 @@
  * 1 − rate and scaled by 1/(1 − rate), so at inference the layer is the identity and nothing
  * needs rescaling. The mask (0 or the scale, per unit) is kept for the backward pass.
  */
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Rng } from './rng.ts';
 
 export class Dropout {

@@ -1,5 +1,5 @@
-import { ConfigError } from '../data/errors.ts';
-import type { FeatureMatrix } from '../data/types.ts';
+import { ConfigError } from '../contracts/errors.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
 import { Param, allocFloat32, type InitScheme, type OptimizerConfig } from './params.ts';
 import type { Rng } from './rng.ts';
 

@@ -9,7 +9,7 @@ import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import type { OptimizerConfig, Param } from './params.ts';
 import type { Rng } from './rng.ts';
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 
 export interface MlpOptions {
   inputDim: number;

@@ -1,4 +1,4 @@
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Rng } from './rng.ts';
 
 export type OptimizerName = 'sgd' | 'adagrad' | 'adam';

@@ -1,4 +1,4 @@
-import { DataFormatError } from './errors.ts';
+import { DataFormatError } from '../contracts/errors.ts';
 import { IdMap } from './idmap.ts';
 import { Interactions } from './interactions.ts';
 

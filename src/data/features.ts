@@ -7,9 +7,9 @@
  * enabled, so that every row can still be represented). Metadata rows for ids the map does not
  * know are skipped and counted, unless `addUnknownIds` grows the map.
  */
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { IdMap } from './idmap.ts';
-import type { FeatureMatrix } from './types.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
 
 /** How to cut a numeric field into named buckets. */
 export type BucketSpec =

@@ -2,7 +2,7 @@
  * Filters that shrink a dataset to where there is signal. The id maps are kept (indices stay
  * valid across a dataset's parts); `compactIds` re-indexes when the empty rows should go.
  */
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import { IdMap } from './idmap.ts';
 import { Interactions } from './interactions.ts';
 

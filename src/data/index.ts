@@ -1,8 +1,9 @@
 /** The data layer's public API: interactions, readers, built-in datasets, splits, labels, features. */
 export { Interactions, buildCsr, csrHas, type Csr, type InteractionsInit } from './interactions.ts';
 export { IdMap } from './idmap.ts';
-export type { Dataset, FeatureMatrix, LoadReport, Split } from './types.ts';
-export { ConfigError, DataFormatError, DatasetNotFoundError, type DataErrorLocation } from './errors.ts';
+export type { Dataset, LoadReport, Split } from './types.ts';
+export type { FeatureMatrix } from '../contracts/types.ts';
+export { ConfigError, DataFormatError, DatasetNotFoundError, type DataErrorLocation } from '../contracts/errors.ts';
 
 export * from './readers/index.ts';
 export { writeInteractionsTsv } from './writer.ts';

@@ -2,7 +2,7 @@
  * Label transforms: turn explicit ratings into the labels a loss wants. Each returns new
  * Interactions sharing the id maps (and, where rows are kept, the user/item arrays).
  */
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from './interactions.ts';
 
 /** value ≥ threshold → 1, else 0; keeps every row (for pointwise BCE on explicit data). */

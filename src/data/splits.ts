@@ -9,7 +9,7 @@
  * least one training pair; `splitSizes` counts cold test users/items so a report can say so.
  */
 import { Rng } from '../core/rng.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import { csrHas, type Interactions } from './interactions.ts';
 import type { Dataset, Split } from './types.ts';
 

@@ -16,11 +16,12 @@
  * and the columns stream into typed arrays sized up front, so 20 M interactions fit.
  */
 import { Rng } from '../core/rng.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import { FeatureBuilder } from './features.ts';
 import { IdMap } from './idmap.ts';
 import { Interactions } from './interactions.ts';
-import type { Dataset, FeatureMatrix } from './types.ts';
+import type { Dataset } from './types.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
 
 export interface SyntheticOptions {
   users: number;

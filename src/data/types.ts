@@ -1,24 +1,5 @@
 import type { Interactions } from './interactions.ts';
-
-/**
- * Sparse, weighted metadata features for users or items: row r (a user or item index, aligned
- * with the dataset's id map) has features `indices[indptr[r]..indptr[r+1])` with `weights`.
- * Each feature belongs to a field ("genre", "age", ...), which DeepFM uses as its fields and
- * hybrid models ignore.
- */
-export interface FeatureMatrix {
-  readonly rows: number;
-  readonly numFeatures: number;
-  readonly indptr: Int32Array;
-  readonly indices: Int32Array;
-  readonly weights: Float32Array;
-  /** Name of each feature, `field=value` (e.g. `genre=Comedy`, `age=25-34`). */
-  readonly vocabulary: string[];
-  /** Field index of each feature. */
-  readonly fieldOf: Int32Array;
-  /** Field names. */
-  readonly fields: string[];
-}
+import type { FeatureMatrix } from '../contracts/types.ts';
 
 /** A train/test (and optional validation) split of one dataset: all parts share its id maps. */
 export interface Split {

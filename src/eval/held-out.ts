@@ -1,14 +1,20 @@
-import type { Interactions } from '../data/interactions.ts';
-import type { Recommender } from '../models/recommender.ts';
+import type { Scorer } from '../contracts/types.ts';
+import type { Csr, Interactions } from '../data/interactions.ts';
 import { evaluateRanking } from './ranking.ts';
-import { evaluatePointwise } from './pointwise.ts';
+import { evaluatePointwise, type PairScorer } from './pointwise.ts';
+
+/** What a held-out evaluation needs of a trained model. */
+export interface TrainedScorer extends Scorer, PairScorer {
+  readonly config: Record<string, unknown>;
+  readonly seen: Csr | null;
+}
 
 /**
  * The default measurement of a trained model on a held-out part when no protocol is named:
  * rating models get RMSE/MAE; ranking models get full-ranking precision/recall/NDCG@10 and
  * per-user AUC, with the model's training items excluded from each user's ranking.
  */
-export function evaluateHeldOut(model: Recommender, test: Interactions, options: { k?: number; relevanceThreshold?: number } = {}): Record<string, number> {
+export function evaluateHeldOut(model: TrainedScorer, test: Interactions, options: { k?: number; relevanceThreshold?: number } = {}): Record<string, number> {
   if (model.config.task === 'rating') {
     const { metrics } = evaluatePointwise(model, test);
     return { rmse: metrics.rmse, mae: metrics.mae };

@@ -10,7 +10,7 @@
  * which must then be 0/1 (ratings without a threshold get RMSE/MAE only). "Predicted positive"
  * is score ≥ decisionThreshold. AUC and PR-AUC (average precision) use the raw scores.
  */
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import {
   accuracyFromCounts,

@@ -9,9 +9,9 @@
  *   const result = protocol.evaluate(model, prepared);
  *   const reference = protocol.evaluate(referenceScorer(protocol, prepared).model, prepared);
  */
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
-import type { Scorer } from '../models/recommender.ts';
+import type { Scorer } from '../contracts/types.ts';
 import type { PairScorer } from './pointwise.ts';
 import { bookcrossingF1, pointwise } from './protocols/pointwise.ts';
 import { fullRanking, lightfmUa, msrStratified, recboleMl1m } from './protocols/ranking.ts';

@@ -14,9 +14,9 @@
  *   tie between a relevant and a non-relevant item as 1/2, so it does not depend on that order.
  * - NaN scores (a diverged model) rank last and are counted in `nanScores`.
  */
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
-import type { Scorer } from '../models/recommender.ts';
+import type { Scorer } from '../contracts/types.ts';
 import {
   averagePrecisionAtK,
   finiteMean,

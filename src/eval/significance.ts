@@ -11,7 +11,7 @@
  * no ties or zeros; all 2^n sign flips for ≤ 13 pairs with ties or zeros; otherwise the normal
  * approximation with the tie correction.
  */
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { RankingResult } from './ranking.ts';
 
 export interface TTestResult {

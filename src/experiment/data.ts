@@ -1,7 +1,7 @@
 /** The `data:` section of an experiment: one interactions file, read into a Dataset for the protocol. */
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import { readInteractionsFile } from '../data/readers/index.ts';
 import type { Dataset } from '../data/types.ts';
 import type { DataFileSettings } from './config.ts';

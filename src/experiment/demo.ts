@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { DatasetNotFoundError } from '../data/errors.ts';
+import { DatasetNotFoundError } from '../contracts/errors.ts';
 import { generateSynthetic } from '../data/synthetic.ts';
 import type { Dataset } from '../data/types.ts';
-import { loadModel } from '../serve/model-file.ts';
+import { loadModel } from '../models/load.ts';
 import { datasets } from '../data/datasets/index.ts';
 import { validateExperimentConfig } from './config.ts';
 import { runExperiment } from './runner.ts';

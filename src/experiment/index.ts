@@ -5,5 +5,5 @@ export { loadExperimentConfig, parseExperimentConfig, validateExperimentConfig, 
 export type { ExperimentConfig, RunSpec, ParamSpace, SearchSettings, FitSettings, ProtocolSettings } from './config.ts';
 export { searchPoints, searchRun, type TrialRecord, type SearchOutcome } from './search.ts';
 export type { ExperimentResults, RunResult, EnvironmentInfo } from './results.ts';
-export { markdownReport } from '../eval/report/markdown.ts';
-export { htmlReport } from '../eval/report/html.ts';
+export { markdownReport } from './report/markdown.ts';
+export { htmlReport } from './report/html.ts';

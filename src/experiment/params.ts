@@ -4,7 +4,8 @@
  * own defaults once its type is known (unknown names, wrong kinds, list-valued parameters).
  */
 import type { ParamSpace, RunSpec } from './config.ts';
-import { describe, suggest } from './config-sections.ts';
+import { describe } from './config-sections.ts';
+import { suggest } from '../contracts/suggest.ts';
 
 type Check = (value: unknown) => boolean;
 

@@ -2,7 +2,7 @@
  * What an experiment produces (written as results.json, read by the report writers). Plain
  * JSON-able data: a report can be rebuilt from results.json alone.
  */
-import type { TrainingHistory } from '../train/types.ts';
+import type { TrainingHistory } from '../contracts/types.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { TrialRecord } from './search.ts';
 

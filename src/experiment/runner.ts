@@ -8,17 +8,18 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { Rng } from '../core/rng.ts';
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Dataset } from '../data/types.ts';
 import { Interactions } from '../data/interactions.ts';
 import { binarize } from '../data/labels.ts';
 import { perUserSplit } from '../data/splits.ts';
 import type { Protocol, PreparedProtocol, ProtocolResult } from '../eval/protocols/types.ts';
 import { compareModels } from '../eval/significance.ts';
-import { consoleSummary } from '../eval/report/common.ts';
-import { htmlReport } from '../eval/report/html.ts';
-import { markdownReport } from '../eval/report/markdown.ts';
-import { createModel } from '../models/recommender.ts';
+import { getProtocol } from '../eval/protocols.ts';
+import { consoleSummary } from './report/common.ts';
+import { htmlReport } from './report/html.ts';
+import { markdownReport } from './report/markdown.ts';
+import { createModel } from '../models/registry.ts';
 import { isLowerBetter, parseMetric } from '../train/validation.ts';
 import { REFERENCE_BASELINE, loadExperimentConfig, type ExperimentConfig, type RunSpec } from './config.ts';
 import { loadDataFile } from './data.ts';
@@ -51,7 +52,6 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const cfg = typeof config === 'string' ? await loadExperimentConfig(config) : config;
   const threads = options.threads ?? cfg.threads;
-  await import('../models/index.ts');
 
   // Everything that can be checked without data is checked before any data is read.
   const runs = orderRuns(checkExperiment(cfg));
@@ -244,7 +244,6 @@ function orderRuns(runs: RunSpec[]): RunSpec[] {
 }
 
 async function lookupProtocol(name: string, source: string | null): Promise<Protocol> {
-  const { getProtocol } = await import('../eval/protocols.ts');
   try {
     return getProtocol(name);
   } catch (err) {

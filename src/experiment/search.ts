@@ -4,11 +4,13 @@
  * test set is never seen here; the runner evaluates the chosen model on it once.
  */
 import { Rng } from '../core/rng.ts';
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
-import type { FeatureMatrix } from '../data/types.ts';
-import { createModel, type Recommender } from '../models/recommender.ts';
-import type { TrainingHistory, FitOptions } from '../train/types.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
+import { createModel } from '../models/registry.ts';
+import type { Recommender } from '../models/recommender.ts';
+import type { FitOptions } from '../train/types.ts';
+import type { TrainingHistory } from '../contracts/types.ts';
 import { isLowerBetter, validationScore } from '../train/validation.ts';
 import { mean, sampleStandardDeviation } from '../eval/significance.ts';
 import type { FitSettings, ParamSpace, RunSpec } from './config.ts';

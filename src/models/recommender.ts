@@ -1,52 +1,16 @@
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import { IdMap } from '../data/idmap.ts';
 import { csrHas, type Csr, type Interactions } from '../data/interactions.ts';
-import type { FeatureMatrix } from '../data/types.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
 import { Rng } from '../core/rng.ts';
-import type { Tensor } from '../serve/safetensors.ts';
+import type { Tensor } from '../contracts/types.ts';
 import { topK } from '../core/topk.ts';
-import type { FitOptions, TrainingHistory } from '../train/types.ts';
-
-export interface RecommendOptions {
-  /** How many items (default 10). */
-  k?: number;
-  /** Leave out items the user interacted with in training (default true). */
-  excludeSeen?: boolean;
-  /** Keep only items for which this returns true (by item index). */
-  filter?: (item: number) => boolean;
-}
-
-export interface Recommendation {
-  /** External item id. */
-  item: string;
-  /** Dense item index. */
-  index: number;
-  score: number;
-}
-
-/** What evaluation needs of a model: scores for every item, for one user or a batch of users. */
-export interface Scorer {
-  readonly numItems: number;
-  scoreItems(user: number, out: Float32Array): void;
-  scoreUsers?(users: Int32Array, out: Float32Array): void;
-}
-
-/** Everything a model file needs to rebuild a model. */
-export interface ModelState {
-  tensors: Record<string, Tensor>;
-  /** Small JSON-able extra state (e.g. a global mean). */
-  extra?: Record<string, unknown>;
-}
-
-/** Per-epoch work handed to a model by the fit loop (src/train/fit.ts). */
-export interface EpochContext {
-  epoch: number;
-  rng: Rng;
-  threads: number;
-  options: FitOptions;
-  /** Called by a model as work progresses, fraction in [0, 1]. */
-  progress(fraction: number): void;
-}
+import type { EpochContext, FitOptions, Trainable } from '../train/types.ts';
+import { fitModel } from '../train/fit.ts';
+import { writeModelFile } from '../modelfile/model-file.ts';
+import { toModelFile } from './persist.ts';
+import type { TrainingHistory } from '../contracts/types.ts';
+import type { ModelState, Recommendation, RecommendOptions, Scorer } from '../contracts/types.ts';
 
 /**
  * The one interface every model and baseline implements (after implicit's RecommenderBase):
@@ -55,7 +19,7 @@ export interface EpochContext {
  * `setState`; the rest (id translation, seen-item filtering, the fit loop with validation and
  * early stopping, the model file) lives here once.
  */
-export abstract class Recommender implements Scorer {
+export abstract class Recommender implements Scorer, Trainable {
   /** Registry name, e.g. `bpr`, `deepfm`; stored in the model file. */
   abstract readonly type: string;
   /** Hyperparameters, JSON-able, complete (defaults filled in): a model file stores them. */
@@ -123,7 +87,6 @@ export abstract class Recommender implements Scorer {
 
   /** Train on `train`; see FitOptions for epochs, validation, early stopping, threads, seed. */
   async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
-    const { fitModel } = await import('../train/fit.ts');
     return fitModel(this, train, options);
   }
 
@@ -206,8 +169,7 @@ export abstract class Recommender implements Scorer {
 
   /** Write the model file (manifest.json + weights.safetensors) into directory `dir`. */
   async save(dir: string): Promise<void> {
-    const { saveModel } = await import('../serve/model-file.ts');
-    await saveModel(this, dir);
+    await writeModelFile(dir, toModelFile(this));
   }
 }
 

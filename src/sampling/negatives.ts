@@ -1,4 +1,4 @@
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import { csrHas, type Csr, type Interactions } from '../data/interactions.ts';
 import type { Rng } from '../core/rng.ts';
 

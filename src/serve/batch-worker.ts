@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { serveWorker } from '../core/pool.ts';
-import { loadModel } from './model-file.ts';
+import { loadModel } from '../models/load.ts';
 import { formatRecommendationLines, type BatchWorkerInit } from './batch.ts';
 
 const init = (workerData as { init: BatchWorkerInit }).init;

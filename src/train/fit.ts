@@ -1,18 +1,20 @@
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { Rng } from '../core/rng.ts';
 import { availableParallelism } from 'node:os';
-import type { Recommender, ModelState } from '../models/recommender.ts';
+import type { Trainable } from './types.ts';
+import type { ModelState } from '../contracts/types.ts';
 import { validationScore, isLowerBetter } from './validation.ts';
 import { Progress } from './progress.ts';
-import type { EpochRecord, FitOptions, TrainingHistory } from './types.ts';
+import type { FitOptions } from './types.ts';
+import type { EpochRecord, TrainingHistory } from '../contracts/types.ts';
 
 /**
  * The fit loop shared by every model: epochs, validation after each, early stopping that puts
  * back the best epoch's parameters, a history, callbacks, progress, and loud warnings when
  * training diverges or validation AUC sits at chance (the "DeepFM stuck at 0.45" failure).
  */
-export async function fitModel(model: Recommender, train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
+export async function fitModel(model: Trainable, train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
   if (train.length === 0) throw new ConfigError('cannot fit on an empty training set');
   const epochs = options.epochs ?? (model.config.epochs as number | undefined) ?? 10;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be a whole number ≥ 0, got ${epochs}`);
@@ -96,7 +98,7 @@ export async function fitModel(model: Recommender, train: Interactions, options:
 }
 
 /** Ranking models validate on AUC, rating models (config `task: 'rating'`) on RMSE. */
-function defaultMetric(model: Recommender): string {
+function defaultMetric(model: Trainable): string {
   return model.config.task === 'rating' ? 'rmse' : 'auc';
 }
 

@@ -1,4 +1,4 @@
-import type { EpochRecord, TrainingHistory } from './types.ts';
+import type { EpochRecord, TrainingHistory } from '../contracts/types.ts';
 
 /** A one-line progress bar on a TTY; one plain line per epoch otherwise (logs, CI). */
 export class Progress {

@@ -1,6 +1,7 @@
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
-import type { Dataset, FeatureMatrix } from '../data/types.ts';
+import type { Dataset } from '../data/types.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
 import { readInteractionsFile } from '../data/readers/index.ts';
 import { datasets } from '../data/datasets/index.ts';
 import { positivesOnly } from '../data/labels.ts';

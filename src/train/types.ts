@@ -1,39 +1,9 @@
 import type { Interactions } from '../data/interactions.ts';
-import type { FeatureMatrix } from '../data/types.ts';
-
-export interface EarlyStopping {
-  /** Epochs without improvement before stopping. */
-  patience: number;
-  /** Smallest change that counts as an improvement (default 0). */
-  minDelta?: number;
-  /** Put back the parameters of the best epoch when training ends (default true). */
-  restoreBest?: boolean;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  seconds: number;
-  /** Validation metric value, when a validation split was given. */
-  validation?: number;
-}
-
-export interface TrainingHistory {
-  epochs: EpochRecord[];
-  /** Name of the validation metric (e.g. `auc`, `precision@10`, `rmse`), if any. */
-  metric: string | null;
-  /** Epoch (1-based) whose parameters the model holds at the end. */
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  warnings: string[];
-  seconds: number;
-}
-
-export interface TrainingCallbacks {
-  /** Return `false` to stop training after this epoch. */
-  onEpochEnd?(record: EpochRecord): void | boolean;
-  onWarning?(message: string): void;
-}
+import type { FeatureMatrix } from '../contracts/types.ts';
+import type { Csr } from '../data/interactions.ts';
+import type { IdMap } from '../data/idmap.ts';
+import type { Rng } from '../core/rng.ts';
+import type { EarlyStopping, ModelState, Scorer, TrainingCallbacks, TrainingHistory } from '../contracts/types.ts';
 
 export interface FitOptions {
   /** Passes over the data (default: the model's `epochs` hyperparameter). */
@@ -56,4 +26,34 @@ export interface FitOptions {
   log?: (line: string) => void;
   userFeatures?: FeatureMatrix;
   itemFeatures?: FeatureMatrix;
+}
+
+/** Per-epoch work handed to a model by the fit loop (src/train/fit.ts). */
+export interface EpochContext {
+  epoch: number;
+  rng: Rng;
+  threads: number;
+  options: FitOptions;
+  /** Called by a model as work progresses, fraction in [0, 1]. */
+  progress(fraction: number): void;
+}
+
+/**
+ * What the fit loop needs of a model. `Recommender` (src/models) implements it; the loop
+ * knows nothing else of models, so training sits below them in the layers.
+ */
+export interface Trainable extends Scorer {
+  readonly type: string;
+  readonly config: Record<string, unknown>;
+  userIds: IdMap;
+  itemIds: IdMap;
+  seen: Csr | null;
+  userFeatures: FeatureMatrix | null;
+  itemFeatures: FeatureMatrix | null;
+  history: TrainingHistory | null;
+  prepare(train: Interactions, rng: Rng, options: FitOptions): void | Promise<void>;
+  trainEpoch(ctx: EpochContext): number | Promise<number>;
+  getState(): ModelState;
+  setState(state: ModelState): void;
+  score(users: Int32Array, items: Int32Array): Float32Array;
 }

@@ -1,8 +1,8 @@
 import type { Interactions } from '../data/interactions.ts';
-import type { Recommender } from '../models/recommender.ts';
+import type { Trainable } from './types.ts';
 import { evaluateRanking } from '../eval/ranking.ts';
 import { evaluatePointwise } from '../eval/pointwise.ts';
-import { ConfigError } from '../data/errors.ts';
+import { ConfigError } from '../contracts/errors.ts';
 
 // Precision and recall are ranking metrics here (`precision@k`); pointwise ones come from evaluatePointwise.
 const POINTWISE = new Set(['rmse', 'mae', 'logloss', 'accuracy', 'f1', 'pr_auc', 'pointwise_auc']);
@@ -26,7 +26,7 @@ export function parseMetric(metric: string): { name: string; k: number | null } 
 }
 
 /** One validation number for the fit loop: ranking metrics exclude the training items. */
-export function validationScore(model: Recommender, validation: Interactions, metric: string, threshold?: number): number {
+export function validationScore(model: Trainable, validation: Interactions, metric: string, threshold?: number): number {
   const { name, k } = parseMetric(metric);
   if (POINTWISE.has(name)) {
     // The model's config says whether its scores are ratings or logits.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACTIVATIONS, activate, activateBackward, activateScalar, checkActivation } from '../../src/core/activations.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { assertGradClose } from '../helpers/deep-gradcheck.ts';
 
 const POINTS = [-3, -0.7, -0.1, 0.2, 0.9, 2.5];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dropout } from '../../src/core/dropout.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { assertGradClose, numericGradient, randomArray } from '../helpers/deep-gradcheck.ts';
 
 test('inverted dropout zeroes about `rate` of the units and scales the rest by 1/(1 − rate)', () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HybridBias, HybridEmbedding } from '../../src/core/hybrid.ts';
 import { Rng } from '../../src/core/rng.ts';
-import type { FeatureMatrix } from '../../src/data/types.ts';
+import type { FeatureMatrix } from '../../src/contracts/types.ts';
 import { assertGradClose } from '../helpers/bilinear-gradcheck.ts';
 
 // 3 rows over 4 features: row 0 = {f0: 1, f2: 0.5}, row 1 = {}, row 2 = {f1: 2, f3: -1}.

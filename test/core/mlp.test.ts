@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Mlp } from '../../src/core/mlp.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { matmul } from '../../src/core/matmul.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { checkEntries, randomArray } from '../helpers/deep-gradcheck.ts';
 
 const ADAM = { name: 'adam' as const, learningRate: 0.01 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Param, type OptimizerName } from '../../src/core/params.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 
 // Minimise f(w) = ½‖w − target‖² row by row: every optimizer must get close.
 for (const name of ['sgd', 'adagrad', 'adam'] as OptimizerName[]) {

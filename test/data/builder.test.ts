@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InteractionsBuilder, type DuplicatePolicy } from '../../src/data/builder.ts';
-import { DataFormatError } from '../../src/data/errors.ts';
+import { DataFormatError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 
 /** (user id, item id, value) triples of the built interactions, in order. */

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { ConfigError, DataFormatError, DatasetNotFoundError } from '../../src/data/errors.ts';
+import { ConfigError, DataFormatError, DatasetNotFoundError } from '../../src/contracts/errors.ts';
 import { datasets, dataRoot, downloadInto, ZipArchive, type DatasetSource } from '../../src/data/datasets/index.ts';
 import { pythonList } from '../../src/data/datasets/foodcom.ts';
 import { featuresOf, rowFeatures } from '../../src/data/features.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSeparator, readDelimitedRows, readInteractions, type ReadInteractionsOptions } from '../../src/data/readers/delimited.ts';
-import { ConfigError, DataFormatError } from '../../src/data/errors.ts';
+import { ConfigError, DataFormatError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import type { Interactions } from '../../src/data/interactions.ts';
 

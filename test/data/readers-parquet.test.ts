@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { readParquetInteractions } from '../../src/data/readers/parquet.ts';
 import { readInteractionsFile } from '../../src/data/readers/index.ts';
-import { DataFormatError } from '../../src/data/errors.ts';
+import { DataFormatError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-parquet-'));

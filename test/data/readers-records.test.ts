@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fieldsOf, RecordSplitter } from '../../src/data/readers/records.ts';
-import { DataFormatError } from '../../src/data/errors.ts';
+import { DataFormatError } from '../../src/contracts/errors.ts';
 
 type Rec = [number, string[]];
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { rowFeatures } from '../../src/data/features.ts';
 import { csrHas } from '../../src/data/interactions.ts';
 import { leaveKOut } from '../../src/data/splits.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { evaluatePointwise, evaluatePredictions } from '../../src/eval/pointwise.ts';
 import { rowsToInteractions } from '../helpers/eval.ts';
 

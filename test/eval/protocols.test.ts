@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { readInteractions } from '../../src/data/readers/delimited.ts';
 import { csrHas } from '../../src/data/interactions.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.ts';
 import { topK } from '../../src/core/topk.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { evaluateRanking, userAuc } from '../../src/eval/ranking.ts';
 import { rocAuc } from '../../src/eval/metrics.ts';
 import { excludeMatrix, matrixScorer, rowsToInteractions } from '../helpers/eval.ts';

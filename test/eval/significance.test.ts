@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { compareModels, normalTwoSided, pairedTTest, studentTwoSided, wilcoxonSignedRank } from '../../src/eval/significance.ts';
 import type { RankingResult } from '../../src/eval/ranking.ts';
 

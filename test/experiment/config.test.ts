@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { loadExperimentConfig, parseExperimentConfig, validateExperimentConfig } from '../../src/experiment/config.ts';
 import { resolveRunParams } from '../../src/experiment/params.ts';
 import { rawExperiment } from '../helpers/experiment.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import { validateExperimentConfig } from '../../src/experiment/config.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
 import type { ExperimentResults } from '../../src/experiment/results.ts';

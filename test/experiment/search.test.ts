@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 import type { ParamSpace, RunSpec } from '../../src/experiment/config.ts';
 import { runSeed, searchPoints, searchRun, searchedKeys, type SearchContext } from '../../src/experiment/search.ts';
 import { disagreeingProtocol, registerTestModels } from '../helpers/experiment.ts';

@@ -1,6 +1,6 @@
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
-import type { FeatureMatrix } from '../../src/data/types.ts';
+import type { FeatureMatrix } from '../../src/contracts/types.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 /**

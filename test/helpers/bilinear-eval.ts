@@ -1,5 +1,5 @@
 import type { Interactions } from '../../src/data/interactions.ts';
-import type { Scorer } from '../../src/models/recommender.ts';
+import type { Scorer } from '../../src/contracts/types.ts';
 import { evaluateRanking } from '../../src/eval/ranking.ts';
 
 /** Per-user AUC and precision@10 under full ranking with the user's train items excluded. */

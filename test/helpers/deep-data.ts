@@ -10,7 +10,7 @@ import { generateSynthetic, type SyntheticDataset } from '../../src/data/synthet
 import { perUserSplit } from '../../src/data/splits.ts';
 import type { Interactions } from '../../src/data/interactions.ts';
 import { evaluateRanking } from '../../src/eval/ranking.ts';
-import type { Scorer } from '../../src/models/recommender.ts';
+import type { Scorer } from '../../src/contracts/types.ts';
 
 export interface PlantedSplit {
   data: SyntheticDataset;

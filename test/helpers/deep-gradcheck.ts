@@ -8,7 +8,8 @@ import { bceWithLogits } from '../../src/core/losses.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
-import type { ModelState, Recommender } from '../../src/models/recommender.ts';
+import type { Recommender } from '../../src/models/recommender.ts';
+import type { ModelState } from '../../src/contracts/types.ts';
 
 /** Central difference of `loss()` w.r.t. arr[index]. */
 export function numericGradient(loss: () => number, arr: Float32Array, index: number, eps = 1e-2): number {

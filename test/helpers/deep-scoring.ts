@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { loadModel } from '../../src/serve/model-file.ts';
+import { loadModel } from '../../src/models/load.ts';
 import { withTempDir } from './deep-data.ts';
 
 /** Asserts score(users, items)[q] ≈ scoreUsers(users)[q][items[q]] within `tol`; returns the batched scores. */

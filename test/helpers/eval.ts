@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { IdMap } from '../../src/data/idmap.ts';
 import { buildCsr, Interactions, type Csr } from '../../src/data/interactions.ts';
-import type { Scorer } from '../../src/models/recommender.ts';
+import type { Scorer } from '../../src/contracts/types.ts';
 
 /** Id maps u0..u{n-1} and i0..i{m-1}, so dense index = the number in the id. */
 export function idMaps(numUsers: number, numItems: number): { userIds: IdMap; itemIds: IdMap } {

@@ -8,7 +8,9 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import type { Interactions } from '../../src/data/interactions.ts';
 import { rankingResult, sizesOf } from '../../src/eval/protocols/common.ts';
 import type { PreparedProtocol, Protocol } from '../../src/eval/protocols/types.ts';
-import { Recommender, listModels, registerModel, requireTensor, type EpochContext, type ModelState } from '../../src/models/recommender.ts';
+import { Recommender, listModels, registerModel, requireTensor } from '../../src/models/recommender.ts';
+import { type EpochContext } from '../../src/train/types.ts';
+import { type ModelState } from '../../src/contracts/types.ts';
 import { interactionsFrom } from './toy-model.ts';
 
 /** A small BPR matrix factorisation: real training curves, deterministic for a seed. */

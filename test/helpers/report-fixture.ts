@@ -3,7 +3,7 @@
  * random search over a numeric and a categorical parameter, refit), and one that does not.
  */
 import type { ExperimentResults, RunResult } from '../../src/experiment/results.ts';
-import type { TrainingHistory } from '../../src/train/types.ts';
+import type { TrainingHistory } from '../../src/contracts/types.ts';
 import type { TrialRecord } from '../../src/experiment/search.ts';
 
 function history(epochs: number, start: number, slope: number, validation: ((e: number) => number) | null, bestEpoch = epochs): TrainingHistory {

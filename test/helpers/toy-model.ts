@@ -1,7 +1,9 @@
 import type { Interactions } from '../../src/data/interactions.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions as InteractionsClass } from '../../src/data/interactions.ts';
-import { Recommender, registerModel, requireTensor, type EpochContext, type ModelState } from '../../src/models/recommender.ts';
+import { Recommender, registerModel, requireTensor } from '../../src/models/recommender.ts';
+import { type EpochContext } from '../../src/train/types.ts';
+import { type ModelState } from '../../src/contracts/types.ts';
 import type { Rng } from '../../src/core/rng.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ToyModel, interactionsFrom } from '../helpers/toy-model.ts';
-import { ConfigError } from '../../src/data/errors.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
 
 // Two users, four items; user 0 saw item 0, user 1 saw item 1; held out: user 0 → item 2, user 1 → item 2.
 const train = interactionsFrom([[0, 0], [1, 1]], 2, 4);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { datasets } from '../../data/datasets/index.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { describe } from '../../data/stats.ts';

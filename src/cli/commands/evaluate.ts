@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { getProtocol, listProtocols } from '../../eval/protocols.ts';
-import { loadModel } from '../../serve/model-file.ts';
+import { loadModel } from '../../models/load.ts';
 import { alignToModel } from '../../serve/align.ts';
 import { parseNumber } from '../options.ts';
 import { printMetrics } from '../output.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createModel, listModels } from '../../models/recommender.ts';
+import { createModel, listModels } from '../../models/registry.ts';
 
 export function registerModels(program: Command): void {
   program

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { ConfigError } from '../../data/errors.ts';
-import { loadModel } from '../../serve/model-file.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { loadModel } from '../../models/load.ts';
 import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { collect, parseColumns, parseNumber, parseSeparator } from '../options.ts';

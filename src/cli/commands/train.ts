@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../data/errors.ts';
-import { createModel } from '../../models/recommender.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { createModel } from '../../models/registry.ts';
 import { loadTrainingData, type DataSpec } from '../../train/sources.ts';
 import { evaluateHeldOut } from '../../eval/held-out.ts';
 import { getProtocol } from '../../eval/protocols.ts';

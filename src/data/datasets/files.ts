@@ -11,7 +11,7 @@ import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataFormatError, DatasetNotFoundError } from '../errors.ts';
+import { DataFormatError, DatasetNotFoundError } from '../../contracts/errors.ts';
 import { ZipArchive } from './zip.ts';
 
 const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;

@@ -8,7 +8,8 @@
 import { FeatureBuilder } from '../features.ts';
 import type { IdMap } from '../idmap.ts';
 import { readDelimitedRows, readInteractions } from '../readers/index.ts';
-import type { Dataset, FeatureMatrix } from '../types.ts';
+import type { Dataset } from '../types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import { fileSplits, namesByIndex, optionalFile, type DatasetDefinition } from './common.ts';
 import { locateFile, type DatasetFile } from './files.ts';
 

@@ -3,7 +3,7 @@
  * `<dataDir>/<name>/` (dataDir: the option, else TASTEBUD_DATA_DIR, else ~/.cache/tastebud),
  * downloaded there from its official source when missing and allowed.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Dataset } from '../types.ts';
 import { bookCrossing } from './bookcrossing.ts';
 import type { DatasetDefinition, LoadDatasetOptions } from './common.ts';

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { FeatureBuilder } from '../features.ts';
 import type { IdMap } from '../idmap.ts';
 import { readDelimitedRows, readInteractions } from '../readers/index.ts';
-import type { Dataset, FeatureMatrix } from '../types.ts';
+import type { Dataset } from '../types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import { AGE_EDGES, fileSplits, namesByIndex, optionalFile, yearIn, type DatasetDefinition } from './common.ts';
 
 /** ML-100K's genre flags in u.item column order (u.genre gives the same list; it wins when present). */

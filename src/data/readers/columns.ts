@@ -1,4 +1,4 @@
-import { ConfigError, DataFormatError } from '../errors.ts';
+import { ConfigError, DataFormatError } from '../../contracts/errors.ts';
 import type { LoadReport } from '../types.ts';
 import type { DuplicatePolicy } from '../builder.ts';
 import type { IdMap } from '../idmap.ts';

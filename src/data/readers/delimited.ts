@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { InteractionsBuilder } from '../builder.ts';
-import { ConfigError, DataFormatError } from '../errors.ts';
+import { ConfigError, DataFormatError } from '../../contracts/errors.ts';
 import type { Interactions } from '../interactions.ts';
 import type { LoadReport } from '../types.ts';
 import { resolveColumns, RowErrors, usesNames, type InteractionReadOptions } from './columns.ts';

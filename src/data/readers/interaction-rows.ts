@@ -1,5 +1,5 @@
 import type { InteractionsBuilder } from '../builder.ts';
-import { DataFormatError } from '../errors.ts';
+import { DataFormatError } from '../../contracts/errors.ts';
 import type { ResolvedColumns, RowErrors } from './columns.ts';
 import { fieldsOf } from './records.ts';
 import { parseNumber, type TimeParser } from './values.ts';

@@ -1,6 +1,6 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData, type FileMetaData } from 'hyparquet';
 import { InteractionsBuilder } from '../builder.ts';
-import { DataFormatError } from '../errors.ts';
+import { DataFormatError } from '../../contracts/errors.ts';
 import { resolveColumns, RowErrors, ROLES, type ColumnRole, type InteractionReadOptions } from './columns.ts';
 import type { ReadResult } from './delimited.ts';
 import { parseNumber, TimeParser } from './values.ts';

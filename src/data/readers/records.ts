@@ -1,4 +1,4 @@
-import { DataFormatError } from '../errors.ts';
+import { DataFormatError } from '../../contracts/errors.ts';
 
 /** Receives each record's fields (a reused array: copy what you keep) and its first line (1-based). */
 export type RecordHandler = (fields: string[], line: number) => void;

@@ -1,10 +1,10 @@
 /** What the named protocols share: loading a dataset, the exclusion matrix, split sizes, notes. */
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { buildCsr, type Csr, type Interactions } from '../../data/interactions.ts';
 import { datasets } from '../../data/datasets/index.ts';
 import { splitSizes } from '../../data/splits.ts';
 import type { Dataset, Split } from '../../data/types.ts';
-import type { Scorer } from '../../models/recommender.ts';
+import type { Scorer } from '../../contracts/types.ts';
 import { evaluateRanking, type RankingResult } from '../ranking.ts';
 import type { EvaluableModel, EvaluateOptions, PreparedProtocol, PrepareOptions, ProtocolResult } from './types.ts';
 

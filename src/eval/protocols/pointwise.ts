@@ -2,7 +2,7 @@
  * Pointwise protocols: predict a label (or rating) per test pair. The Book-Crossing F1 setup:
  * drop 0-ratings (implicit), label = rating ≥ 8, shuffled 10% test / 10% validation / 80% train.
  */
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { dropZeros } from '../../data/labels.ts';
 import { randomSplit } from '../../data/splits.ts';
 import { allPositiveF1 } from '../metrics.ts';

@@ -1,5 +1,5 @@
 /** The ranking protocols of DESIGN.md: lightfm-ua, full-ranking, msr-stratified, recbole-ml1m. */
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { positivesOnly } from '../../data/labels.ts';
 import { perUserSplit, predefinedSplit } from '../../data/splits.ts';
 import type { Split } from '../../data/types.ts';

@@ -1,7 +1,8 @@
 /** The shape of a named evaluation protocol (see src/eval/protocols.ts for the registry). */
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import type { Dataset, FeatureMatrix, Split } from '../../data/types.ts';
-import type { Scorer } from '../../models/recommender.ts';
+import type { Dataset, Split } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
+import type { Scorer } from '../../contracts/types.ts';
 import type { PairScorer, ScoreKind } from '../pointwise.ts';
 import type { RankingResult } from '../ranking.ts';
 

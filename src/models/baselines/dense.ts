@@ -10,7 +10,7 @@
  * multiply-adds, against 2 loads per multiply-add in a textbook loop. Matrices are padded to a
  * multiple of 4 with an identity block, which leaves the inverse's leading block unchanged.
  */
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr } from '../../data/interactions.ts';
 
 /** Smallest pivot, relative to the diagonal entry it started from, that counts as positive. */

@@ -1,9 +1,10 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import type { EpochContext } from '../recommender.ts';
-import { registerModel, requireTensor, type ModelState } from '../recommender.ts';
+import type { EpochContext } from '../../train/types.ts';
+import { registerModel, requireTensor } from '../recommender.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { gram, invertSpd } from './dense.ts';
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 import type { FitOptions } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';

@@ -1,7 +1,9 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
-import { ConfigError } from '../../data/errors.ts';
-import { Recommender, registerModel, requireTensor, type EpochContext, type ModelState } from '../recommender.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransB } from '../../core/matmul.ts';
 import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';

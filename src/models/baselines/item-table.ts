@@ -1,4 +1,4 @@
-import type { ModelState, Recommendation } from '../recommender.ts';
+import type { ModelState, Recommendation } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import type { NeighborTable } from './neighbors.ts';
 import { readSparse, sparseTensors } from './state.ts';

@@ -1,11 +1,13 @@
 import type { Interactions } from '../../data/interactions.ts';
-import type { FeatureMatrix } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import { Param, type OptimizerName } from '../../core/params.ts';
 import { bceWithLogits, bceWithLogitsGrad } from '../../core/losses.ts';
 import { NegativeSampler } from '../../sampling/negatives.ts';
-import { ConfigError } from '../../data/errors.ts';
-import { Recommender, registerModel, requireTensor, type EpochContext, type ModelState } from '../recommender.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type LogisticRegressionConfig = {

@@ -3,7 +3,7 @@
  * such as `lamda` must not silently train with the default) and impossible values, each with a
  * ConfigError naming the model, the hyperparameter and what it accepts.
  */
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 
 export type Task = 'ranking' | 'rating';
 

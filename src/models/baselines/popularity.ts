@@ -1,5 +1,6 @@
 import type { Interactions } from '../../data/interactions.ts';
-import { registerModel, requireTensor, type ModelState } from '../recommender.ts';
+import { registerModel, requireTensor } from '../recommender.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { checkInt, checkNumber, checkOneOf, meanOf, withDefaults, type Task } from './options.ts';
 

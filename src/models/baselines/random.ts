@@ -1,6 +1,7 @@
 import type { Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
-import { registerModel, type ModelState } from '../recommender.ts';
+import { registerModel } from '../recommender.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { checkInt, checkOneOf, withDefaults, type Task } from './options.ts';
 

@@ -1,6 +1,7 @@
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import { registerModel, type EpochContext } from '../recommender.ts';
+import { registerModel } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { ItemTableRecommender } from './item-table.ts';

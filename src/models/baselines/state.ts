@@ -1,8 +1,9 @@
 /** Saving sparse row tables (training matrices, similarity tables) as model-file tensors. */
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { buildCsr, type Csr } from '../../data/interactions.ts';
-import { requireTensor, type ModelState } from '../recommender.ts';
-import type { Tensor } from '../../serve/safetensors.ts';
+import { requireTensor } from '../recommender.ts';
+import { type ModelState } from '../../contracts/types.ts';
+import type { Tensor } from '../../contracts/types.ts';
 
 export interface SparseRows {
   indptr: Int32Array;

@@ -1,5 +1,6 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import { registerModel, type ModelState } from '../recommender.ts';
+import { registerModel } from '../recommender.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { selectTopK, UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
 import { checkBoolean, checkInt, checkOneOf, withDefaults, type Task } from './options.ts';

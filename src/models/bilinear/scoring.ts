@@ -1,4 +1,4 @@
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { SimilarityKind } from './kernel.ts';
 import type { BilinearTables } from './tables.ts';
 

@@ -1,6 +1,6 @@
 import { HybridBias, HybridEmbedding, type HybridTables } from '../../core/hybrid.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
-import type { FeatureMatrix } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 
 /** The trainable parts of a bilinear model: user and item representations and biases. */
 export interface BilinearTables {

@@ -1,6 +1,6 @@
 import { serveWorker } from '../../core/pool.ts';
 import { Rng } from '../../core/rng.ts';
-import type { FeatureMatrix } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { BilinearKernel, type KernelSpec } from './kernel.ts';
 import { tablesFromShared, type SharedParam, type TableLayout } from './tables.ts';

@@ -6,8 +6,10 @@
  */
 import type { Param } from '../../core/params.ts';
 import { Rng } from '../../core/rng.ts';
-import { ConfigError } from '../../data/errors.ts';
-import { Recommender, type EpochContext, type ModelState } from '../recommender.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { Recommender } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
+import { type ModelState } from '../../contracts/types.ts';
 import type { DeepConfig } from './config.ts';
 import type { PointwiseBatches } from './pointwise.ts';
 import { SCORE_CHUNK } from './scoring.ts';

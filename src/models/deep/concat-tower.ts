@@ -8,8 +8,8 @@ import { Mlp } from '../../core/mlp.ts';
 import type { Activation } from '../../core/activations.ts';
 import type { OptimizerConfig, Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
-import { ConfigError } from '../../data/errors.ts';
-import type { FeatureMatrix } from '../../data/types.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import { EmbeddingInput } from './embedding-input.ts';
 import { addParts, itemPartOf, SCORE_CHUNK, userPartOf } from './scoring.ts';
 

@@ -1,7 +1,7 @@
 /** Hyperparameters shared by the deep models, with defaults and checks in one place. */
 import { checkActivation, type Activation } from '../../core/activations.ts';
 import type { OptimizerConfig, OptimizerName } from '../../core/params.ts';
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 
 export type DeepConfig = {
   /** Embedding size. */

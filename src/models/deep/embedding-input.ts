@@ -6,7 +6,7 @@
 import { HybridEmbedding } from '../../core/hybrid.ts';
 import type { OptimizerConfig, Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
-import type { FeatureMatrix } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import { RowGradients } from './row-gradients.ts';
 
 export class EmbeddingInput {

@@ -5,7 +5,7 @@
 import type { Mlp } from '../../core/mlp.ts';
 import type { OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
-import type { FeatureMatrix } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import { PointwiseDeepModel } from './base.ts';
 import { optimizerOf } from './config.ts';
 import { EmbeddingInput } from './embedding-input.ts';

@@ -4,7 +4,7 @@
  * full-catalogue scoring precompute the item half). All features share one index space:
  * [0, U) user ids, [U, U+I) item ids, then user features, then item features.
  */
-import type { FeatureMatrix } from '../../data/types.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 
 export class FieldLayout {
   readonly numUsers: number;

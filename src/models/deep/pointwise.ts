@@ -5,7 +5,7 @@
  */
 import { bceWithLogits, bceWithLogitsGrad, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
 import type { Rng } from '../../core/rng.ts';
-import { ConfigError } from '../../data/errors.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { NegativeSampler } from '../../sampling/negatives.ts';
 

@@ -1,7 +1,8 @@
 /** getState / setState for models that are lists of named Params. */
 import type { Param } from '../../core/params.ts';
-import type { Tensor } from '../../serve/safetensors.ts';
-import { requireTensor, type ModelState } from '../recommender.ts';
+import type { Tensor } from '../../contracts/types.ts';
+import { requireTensor } from '../recommender.ts';
+import { type ModelState } from '../../contracts/types.ts';
 
 export function paramTensors(params: Param[]): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../../src/data/errors.ts';
+import { ConfigError } from '../../../src/contracts/errors.ts';
 import { createModel, listModels } from '../../../src/models/recommender.ts';
 import '../../../src/models/index.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/core/rng.ts';
-import { ConfigError } from '../../../src/data/errors.ts';
+import { ConfigError } from '../../../src/contracts/errors.ts';
 import { buildCsr } from '../../../src/data/interactions.ts';
 import { choleskySolve, gram, invertSpd } from '../../../src/models/baselines/dense.ts';
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../../../src/data/errors.ts';
+import { ConfigError } from '../../../src/contracts/errors.ts';
 import { generateSynthetic } from '../../../src/data/synthetic.ts';
 import { Rp3beta } from '../../../src/models/baselines/rp3beta.ts';
 import { createModel } from '../../../src/models/recommender.ts';
-import { loadModel } from '../../../src/serve/model-file.ts';
+import { loadModel } from '../../../src/models/load.ts';
 import { fitQuietly, fromMatrix, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
 
 const close = (a: number, b: number, eps = 1e-6): boolean => Math.abs(a - b) < eps;

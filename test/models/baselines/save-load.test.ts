@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createModel } from '../../../src/models/recommender.ts';
-import { loadModel } from '../../../src/serve/model-file.ts';
+import { loadModel } from '../../../src/models/load.ts';
 import { generateSynthetic } from '../../../src/data/synthetic.ts';
 import { fitQuietly, scoresOf } from '../../helpers/baselines.ts';
 

@@ -1,0 +1,100 @@
+/**
+ * The types every layer shares. This module is a leaf: it imports nothing, so any layer may
+ * use it (the layer test in test/architecture.test.ts keeps it that way).
+ */
+
+/** A tensor as stored in a model file: row-major data and its shape. */
+export type TensorData = Float32Array | Float64Array | Int32Array;
+
+export interface Tensor {
+  shape: number[];
+  data: TensorData;
+}
+
+/** Everything a model file needs to rebuild a model. */
+export interface ModelState {
+  tensors: Record<string, Tensor>;
+  /** Small JSON-able extra state (e.g. a global mean). */
+  extra?: Record<string, unknown>;
+}
+
+/** What evaluation needs of a model: scores for every item, for one user or a batch of users. */
+export interface Scorer {
+  readonly numItems: number;
+  scoreItems(user: number, out: Float32Array): void;
+  scoreUsers?(users: Int32Array, out: Float32Array): void;
+}
+
+export interface RecommendOptions {
+  /** How many items (default 10). */
+  k?: number;
+  /** Leave out items the user interacted with in training (default true). */
+  excludeSeen?: boolean;
+  /** Keep only items for which this returns true (by item index). */
+  filter?: (item: number) => boolean;
+}
+
+export interface Recommendation {
+  /** External item id. */
+  item: string;
+  /** Dense item index. */
+  index: number;
+  score: number;
+}
+
+/** Whether a model predicts ratings (pointwise) or ranks items (implicit feedback). */
+export type Task = 'rating' | 'ranking';
+
+/**
+ * Sparse, weighted metadata features for users or items: row r (a user or item index, aligned
+ * with the dataset's id map) has features `indices[indptr[r]..indptr[r+1])` with `weights`.
+ * Each feature belongs to a field ("genre", "age", ...), which DeepFM uses as its fields and
+ * hybrid models ignore.
+ */
+export interface FeatureMatrix {
+  readonly rows: number;
+  readonly numFeatures: number;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly weights: Float32Array;
+  /** Name of each feature, `field=value` (e.g. `genre=Comedy`, `age=25-34`). */
+  readonly vocabulary: string[];
+  /** Field index of each feature. */
+  readonly fieldOf: Int32Array;
+  /** Field names. */
+  readonly fields: string[];
+}
+
+export interface EarlyStopping {
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** Put back the parameters of the best epoch when training ends (default true). */
+  restoreBest?: boolean;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  seconds: number;
+  /** Validation metric value, when a validation split was given. */
+  validation?: number;
+}
+
+export interface TrainingHistory {
+  epochs: EpochRecord[];
+  /** Name of the validation metric (e.g. `auc`, `precision@10`, `rmse`), if any. */
+  metric: string | null;
+  /** Epoch (1-based) whose parameters the model holds at the end. */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  warnings: string[];
+  seconds: number;
+}
+
+export interface TrainingCallbacks {
+  /** Return `false` to stop training after this epoch. */
+  onEpochEnd?(record: EpochRecord): void | boolean;
+  onWarning?(message: string): void;
+}

@@ -1,0 +1,214 @@
+/**
+ * A weighted blend of other registered models: each member is trained on the same data, and an
+ * item's score is Σ_m w_m · z_m(item), where z_m is member m's score standardised per user over
+ * the catalogue (mean 0, std 1), so members on different scales (EASE's item–item sums, iALS's
+ * dot products) combine as the weights say. The classic way to add up complementary
+ * recommenders (e.g. the Netflix-prize blends); here a cheap one with a fixed linear mix.
+ */
+import { ConfigError } from '../../contracts/errors.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { FitOptions } from '../../train/types.ts';
+import { Recommender, createModel, registerModel } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
+import { type ModelState } from '../../contracts/types.ts';
+import { checkInt, checkNumber, checkOneOf, withDefaults } from '../baselines/options.ts';
+
+export interface BlendMember {
+  /** A registered model type (`tastebud models`). */
+  type: string;
+  /** Its hyperparameters; the blend's config holds them complete (defaults filled in). */
+  params: Record<string, unknown>;
+  /** Non-negative weight (default 1); overridden by the blend's `weights` or `mix`. */
+  weight: number;
+}
+
+export type BlendConfig = {
+  members: BlendMember[];
+  /** One weight per member, overriding the members' own (default []: use them). A list-valued hyperparameter, so experiment grids search `weights: [[0.8, 0.2], [0.5, 0.5]]`. */
+  weights: number[];
+  /** Two members only: weights [1 − mix, mix] (default null: unused). A scalar for grids: `mix: [0.2, 0.35, 0.5]`. */
+  mix: number | null;
+  /** 'zscore' (default): standardise each member's scores per user first; 'none': add raw scores. */
+  normalize: 'zscore' | 'none';
+  task: 'ranking';
+  epochs: number;
+};
+
+const DEFAULTS: BlendConfig = { members: [], weights: [], mix: null, normalize: 'zscore', task: 'ranking', epochs: 1 };
+const MEMBER_KEYS = ['type', 'params', 'weight'];
+/** Fit options that belong to the blend's own fit, not to its members' (they train to completion). */
+const BLEND_ONLY: (keyof FitOptions)[] = ['epochs', 'validation', 'validationMetric', 'validationThreshold', 'earlyStopping', 'callbacks', 'progress'];
+
+export class Blend extends Recommender {
+  readonly type = 'blend';
+  readonly config: BlendConfig;
+  /** The weights in use (members', or `weights`, or from `mix`). */
+  readonly weights: Float64Array;
+  private members: Recommender[];
+  private pending: { train: Interactions; options: FitOptions } | null = null;
+  private scratch = new Float32Array(0);
+  private one = new Int32Array(1);
+
+  /**
+   * `members` may be left out (so the registry can list the blend's hyperparameters), but then
+   * fitting fails; an explicit empty list is an error straight away.
+   */
+  constructor(config: Partial<BlendConfig> = {}) {
+    super();
+    const c = withDefaults('blend', DEFAULTS, config);
+    if (!Array.isArray(c.members)) throw new ConfigError(`blend: members must be a list of { type, params, weight }, got ${JSON.stringify(c.members)}`);
+    if (config.members !== undefined && c.members.length === 0) throw new ConfigError('blend: members is empty; give at least one { type, params, weight }');
+    checkOneOf('blend', 'normalize', c.normalize, ['zscore', 'none']);
+    checkOneOf('blend', 'task', c.task, ['ranking']);
+    checkInt('blend', 'epochs', c.epochs, 0);
+    const specs = c.members.map((m, i) => memberSpec(m, i));
+    this.members = specs.map((m, i) => buildMember(m, i));
+    // Store every member's complete configuration, as every model's config is complete.
+    c.members = specs.map((m, i) => ({ type: m.type, params: { ...this.members[i].config }, weight: m.weight }));
+    this.weights = effectiveWeights(c, specs);
+    this.config = c;
+  }
+
+  /** The trained members, in order (read-only use: scoring, inspection). */
+  get models(): readonly Recommender[] {
+    return this.members;
+  }
+
+  prepare(train: Interactions, _rng: Rng, options: FitOptions): void {
+    if (this.members.length === 0) throw new ConfigError('blend: no members to fit; give members: [{ type, params, weight }, ...]');
+    this.members = this.config.members.map((m, i) => buildMember(m, i));
+    this.pending = { train, options };
+  }
+
+  /** The first epoch trains every member to completion (their own epochs); the loss is 0. */
+  async trainEpoch(ctx: EpochContext): Promise<number> {
+    if (!this.pending) return 0;
+    const { train, options } = this.pending;
+    this.pending = null;
+    const base: FitOptions = { ...options, userFeatures: this.userFeatures ?? undefined, itemFeatures: this.itemFeatures ?? undefined };
+    for (const key of BLEND_ONLY) delete base[key];
+    const n = this.members.length;
+    for (let m = 0; m < n; m++) {
+      const member = this.members[m];
+      const epochs = Number(member.config.epochs) || 1;
+      await member.fit(train, { ...base, callbacks: { onEpochEnd: (r) => ctx.progress((m + Math.min(1, r.epoch / epochs)) / n) } });
+      ctx.progress((m + 1) / n);
+    }
+    return 0;
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    this.one[0] = user;
+    this.scoreUsers(this.one, out);
+  }
+
+  /** Members score the whole batch, then each row is standardised and added with its weight. */
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    const n = this.numItems;
+    const size = users.length * n;
+    if (this.scratch.length < size) this.scratch = new Float32Array(size);
+    const scratch = this.scratch.subarray(0, size);
+    const target = out.subarray(0, size);
+    target.fill(0);
+    const zscore = this.config.normalize === 'zscore';
+    for (let m = 0; m < this.members.length; m++) {
+      const w = this.weights[m];
+      if (w === 0) continue; // A zero weight must not turn a member's -Infinity into NaN.
+      this.members[m].scoreUsers(users, scratch);
+      for (let u = 0; u < users.length; u++) addRow(scratch, target, u * n, n, w, zscore);
+    }
+  }
+
+  getState(): ModelState {
+    const tensors: ModelState['tensors'] = {};
+    const extras: (Record<string, unknown> | null)[] = [];
+    this.members.forEach((member, m) => {
+      const state = member.getState();
+      for (const [name, t] of Object.entries(state.tensors)) tensors[`m${m}.${name}`] = t;
+      extras.push(state.extra ?? null);
+    });
+    return { tensors, extra: { members: extras } };
+  }
+
+  setState(state: ModelState): void {
+    const extras = Array.isArray(state.extra?.members) ? (state.extra.members as (Record<string, unknown> | null)[]) : [];
+    this.members.forEach((member, m) => {
+      // Members share the blend's id maps and seen items (a loaded blend has only its own).
+      member.userIds = this.userIds;
+      member.itemIds = this.itemIds;
+      member.seen = this.seen;
+      member.userFeatures = this.userFeatures;
+      member.itemFeatures = this.itemFeatures;
+      const prefix = `m${m}.`;
+      const tensors: ModelState['tensors'] = {};
+      for (const [name, t] of Object.entries(state.tensors)) if (name.startsWith(prefix)) tensors[name.slice(prefix.length)] = t;
+      member.setState({ tensors, extra: extras[m] ?? undefined });
+    });
+  }
+}
+
+/**
+ * target[o..o+n) += w · z(row), z standardising over the finite scores (a constant row gives 0);
+ * non-finite scores (an excluded item's −∞) pass through. With `zscore` false, w · raw score.
+ */
+function addRow(scores: Float32Array, target: Float32Array, o: number, n: number, w: number, zscore: boolean): void {
+  let mean = 0;
+  let scale = 1;
+  if (zscore) {
+    let count = 0;
+    let sum = 0;
+    for (let i = o; i < o + n; i++) if (Number.isFinite(scores[i])) (sum += scores[i]), count++;
+    mean = count > 0 ? sum / count : 0;
+    let ss = 0;
+    for (let i = o; i < o + n; i++) if (Number.isFinite(scores[i])) ss += (scores[i] - mean) ** 2;
+    const std = count > 0 ? Math.sqrt(ss / count) : 0;
+    scale = std > 0 ? 1 / std : 1;
+  }
+  const k = w * scale;
+  for (let i = o; i < o + n; i++) target[i] += k * (scores[i] - mean);
+}
+
+function memberSpec(raw: unknown, i: number): BlendMember {
+  const at = `blend: members[${i}]`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${at} must be a mapping { type, params, weight }, got ${JSON.stringify(raw)}`);
+  const m = raw as Record<string, unknown>;
+  for (const key of Object.keys(m)) if (!MEMBER_KEYS.includes(key)) throw new ConfigError(`${at} has unknown field "${key}" (known: ${MEMBER_KEYS.join(', ')})`);
+  if (typeof m.type !== 'string' || !m.type) throw new ConfigError(`${at}.type must be a model type such as ease or ials, got ${JSON.stringify(m.type)}`);
+  const params = m.params ?? {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new ConfigError(`${at}.params must be a mapping of hyperparameters, got ${JSON.stringify(params)}`);
+  const weight = m.weight ?? 1;
+  checkNumber(`${at}`, 'weight', weight, 0);
+  return { type: m.type, params: params as Record<string, unknown>, weight: weight as number };
+}
+
+function buildMember(spec: BlendMember, i: number): Recommender {
+  try {
+    return createModel(spec.type, spec.params);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`blend: members[${i}] (${spec.type}): ${err.message}`);
+    throw err;
+  }
+}
+
+function effectiveWeights(c: BlendConfig, specs: BlendMember[]): Float64Array {
+  const n = specs.length;
+  let weights = specs.map((m) => m.weight);
+  if (!Array.isArray(c.weights)) throw new ConfigError(`blend: weights must be a list of numbers, got ${JSON.stringify(c.weights)}`);
+  if (c.weights.length > 0) {
+    if (c.mix !== null) throw new ConfigError('blend: give weights or mix, not both');
+    if (c.weights.length !== n) throw new ConfigError(`blend: weights has ${c.weights.length} entries for ${n} members`);
+    c.weights.forEach((w, i) => checkNumber('blend', `weights[${i}]`, w, 0));
+    weights = c.weights.slice();
+  }
+  if (c.mix !== null) {
+    checkNumber('blend', 'mix', c.mix, 0);
+    if (c.mix > 1) throw new ConfigError(`blend: mix must be in [0, 1], got ${c.mix}`);
+    if (n !== 2) throw new ConfigError(`blend: mix sets the weights of exactly two members as [1 − mix, mix]; there are ${n} (use weights)`);
+    weights = [1 - c.mix, c.mix];
+  }
+  if (n > 0 && weights.every((w) => w === 0)) throw new ConfigError('blend: every member weight is 0; at least one must be positive');
+  return Float64Array.from(weights);
+}
+
+registerModel('blend', 'Weighted blend of other models, scores standardised per user (e.g. EASE + iALS)', (c) => new Blend(c));

@@ -1,0 +1,206 @@
+import { ConfigError } from '../../contracts/errors.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import { mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
+import { Param, type OptimizerConfig, type OptimizerName } from '../../core/params.ts';
+import type { Rng } from '../../core/rng.ts';
+import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
+import { type ModelState } from '../../contracts/types.ts';
+
+/**
+ * Hyperparameters of biased matrix factorization. Our per-example loss is the squared error (not
+ * half of it), so lr 0.005 and l2 0.04 here step like Surprise's SVD with lr 0.01 and reg 0.02.
+ * Defaults chosen on ML-100K `ua` (test RMSE 0.945 vs 1.122 for the global mean).
+ */
+export interface MfConfig {
+  factors: number;
+  epochs: number;
+  loss: 'mse' | 'mae';
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** L2 on the factor rows and the biases each step touches. */
+  l2: number;
+  /** Factors start normal(0, initStd); biases at zero. */
+  initStd: number;
+  /** `score()` clips predictions to the training ratings' range (scoreItems never clips, for ranking). */
+  clip: boolean;
+  task: 'rating';
+}
+
+const DEFAULTS: MfConfig = {
+  factors: 32,
+  epochs: 15,
+  loss: 'mse',
+  optimizer: 'sgd',
+  learningRate: 0.005,
+  l2: 0.04,
+  initStd: 0.1,
+  clip: true,
+  task: 'rating',
+};
+
+/**
+ * Biased matrix factorization for explicit ratings (Koren, Bell & Volinsky 2009, "Matrix
+ * factorization techniques for recommender systems"): r̂(u, i) = μ + b_u + b_i + p_u · q_i,
+ * fitted by per-rating stochastic updates on squared or absolute error with L2.
+ */
+export class MatrixFactorization extends Recommender {
+  readonly type = 'mf';
+  readonly config: MfConfig & Record<string, unknown>;
+  globalMean = 0;
+  ratingRange: [number, number] = [-Infinity, Infinity];
+  P: Param | null = null;
+  Q: Param | null = null;
+  userBias: Param | null = null;
+  itemBias: Param | null = null;
+  private train: Interactions | null = null;
+  private readonly g = new Float32Array(1);
+  private gp = new Float32Array(0);
+  private gq = new Float32Array(0);
+
+  constructor(config: Record<string, unknown> = {}) {
+    super();
+    this.config = { ...DEFAULTS, ...config } as MfConfig & Record<string, unknown>;
+    const c = this.config;
+    if (c.loss !== 'mse' && c.loss !== 'mae') throw new ConfigError(`mf loss must be "mse" or "mae", got "${c.loss}"`);
+    if (!Number.isInteger(c.factors) || c.factors < 1) throw new ConfigError(`factors must be a whole number ≥ 1, got ${c.factors}`);
+    if (!(c.l2 >= 0)) throw new ConfigError(`l2 must be ≥ 0, got ${c.l2}`);
+  }
+
+  prepare(train: Interactions, rng: Rng): void {
+    this.train = train;
+    let sum = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of train.values) {
+      sum += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    this.globalMean = sum / train.length;
+    this.ratingRange = [lo, hi];
+    this.allocate();
+    this.P!.init({ kind: 'normal', std: this.config.initStd }, rng);
+    this.Q!.init({ kind: 'normal', std: this.config.initStd }, rng);
+  }
+
+  trainEpoch(ctx: EpochContext): number {
+    const train = this.train;
+    if (!train || !this.P) throw new ConfigError('trainEpoch before prepare');
+    const P = this.P;
+    const Q = this.Q!;
+    const bu = this.userBias!;
+    const bi = this.itemBias!;
+    const dim = this.config.factors;
+    const l2 = this.config.l2;
+    const useMae = this.config.loss === 'mae';
+    const { gp, gq, g } = this;
+    const pw = P.data;
+    const qw = Q.data;
+    const order = ctx.rng.permutation(train.length);
+    let loss = 0;
+    for (let t = 0; t < order.length; t++) {
+      const k = order[t];
+      const u = train.users[k];
+      const i = train.items[k];
+      const ub = u * dim;
+      const ib = i * dim;
+      let pred = this.globalMean + bu.data[u] + bi.data[i];
+      for (let d = 0; d < dim; d++) pred += pw[ub + d] * qw[ib + d];
+      const r = train.values[k];
+      const dL = useMae ? maeGrad(pred, r) : mseGrad(pred, r);
+      loss += useMae ? mae(pred, r) : mse(pred, r);
+      // Both gradients from the old values, then the row-sparse optimizer steps.
+      for (let d = 0; d < dim; d++) {
+        gp[d] = dL * qw[ib + d];
+        gq[d] = dL * pw[ub + d];
+      }
+      P.updateRow(u, gp, 0, l2);
+      Q.updateRow(i, gq, 0, l2);
+      g[0] = dL;
+      bu.updateRow(u, g, 0, l2);
+      bi.updateRow(i, g, 0, l2);
+      if ((t & 0xffff) === 0xffff) ctx.progress(t / order.length);
+    }
+    return loss / order.length;
+  }
+
+  /** Raw predicted ratings of every item (unclipped, so the ranking keeps its order). */
+  scoreItems(user: number, out: Float32Array): void {
+    const P = this.requireP();
+    const dim = this.config.factors;
+    const pw = P.data;
+    const qw = this.Q!.data;
+    const bi = this.itemBias!.data;
+    const base = this.globalMean + this.userBias!.data[user];
+    const ub = user * dim;
+    for (let i = 0; i < this.Q!.rows; i++) {
+      let s = base + bi[i];
+      const ib = i * dim;
+      for (let d = 0; d < dim; d++) s += pw[ub + d] * qw[ib + d];
+      out[i] = s;
+    }
+  }
+
+  /** Predicted ratings of (user, item) pairs, clipped to the training range when `clip`. */
+  override score(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    const P = this.requireP();
+    const dim = this.config.factors;
+    const [lo, hi] = this.config.clip ? this.ratingRange : [-Infinity, Infinity];
+    const out = new Float32Array(users.length);
+    for (let k = 0; k < users.length; k++) {
+      const u = users[k];
+      const i = items[k];
+      let s = this.globalMean + this.userBias!.data[u] + this.itemBias!.data[i];
+      for (let d = 0; d < dim; d++) s += P.data[u * dim + d] * this.Q!.data[i * dim + d];
+      out[k] = Math.min(hi, Math.max(lo, s));
+    }
+    return out;
+  }
+
+  override itemVectors(): { data: Float32Array; dim: number } | null {
+    this.requireP();
+    return { data: this.Q!.data, dim: this.config.factors };
+  }
+
+  getState(): ModelState {
+    const P = this.requireP();
+    const t = (p: Param) => ({ shape: [p.rows, p.cols], data: p.data.slice() });
+    return {
+      tensors: { P: t(P), Q: t(this.Q!), userBias: t(this.userBias!), itemBias: t(this.itemBias!) },
+      extra: { globalMean: this.globalMean, ratingRange: this.ratingRange },
+    };
+  }
+
+  setState(state: ModelState): void {
+    if (!this.P) this.allocate();
+    for (const [name, p] of [['P', this.P!], ['Q', this.Q!], ['userBias', this.userBias!], ['itemBias', this.itemBias!]] as const) {
+      p.data.set(requireTensor(state, name, [p.rows, p.cols]));
+    }
+    const extra = state.extra ?? {};
+    if (typeof extra.globalMean !== 'number') throw new ConfigError('mf model file lacks its global mean');
+    this.globalMean = extra.globalMean;
+    const range = extra.ratingRange as [number | null, number | null] | undefined;
+    // JSON turns ±Infinity into null.
+    this.ratingRange = [range?.[0] ?? -Infinity, range?.[1] ?? Infinity];
+  }
+
+  private allocate(): void {
+    const c = this.config;
+    const opt: OptimizerConfig = { name: c.optimizer, learningRate: c.learningRate };
+    this.P = new Param('P', this.numUsers, c.factors, opt);
+    this.Q = new Param('Q', this.numItems, c.factors, opt);
+    this.userBias = new Param('userBias', this.numUsers, 1, opt);
+    this.itemBias = new Param('itemBias', this.numItems, 1, opt);
+    this.gp = new Float32Array(c.factors);
+    this.gq = new Float32Array(c.factors);
+  }
+
+  private requireP(): Param {
+    if (!this.P) throw new ConfigError('mf model is not trained yet: call fit() or load a model file');
+    return this.P;
+  }
+}
+
+registerModel('mf', 'biased matrix factorization for explicit ratings (μ + b_u + b_i + p_u·q_i), MSE or MAE', (config) => new MatrixFactorization(config));

@@ -1,0 +1,81 @@
+import type { FeatureMatrix, ModelState, Tensor } from '../contracts/types.ts';
+import { IdMap } from '../data/idmap.ts';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureMeta, type ModelFile } from '../modelfile/model-file.ts';
+import type { Recommender } from './recommender.ts';
+
+/**
+ * A model ↔ its model file. Beside the model's own state, the file keeps the training
+ * interactions by user (`_seen.*`, for excludeSeen) and the feature matrices (`_userFeatures.*`,
+ * `_itemFeatures.*`, for hybrid and cold-start scoring); names starting with `_` are ours.
+ */
+export function toModelFile(model: Recommender): ModelFile {
+  const state = model.getState();
+  const tensors: Record<string, Tensor> = { ...state.tensors };
+  if (model.seen) {
+    tensors['_seen.indptr'] = { shape: [model.seen.indptr.length], data: model.seen.indptr };
+    tensors['_seen.indices'] = { shape: [model.seen.indices.length], data: model.seen.indices };
+  }
+  addFeatureTensors(tensors, '_userFeatures', model.userFeatures);
+  addFeatureTensors(tensors, '_itemFeatures', model.itemFeatures);
+  return {
+    tensors,
+    manifest: {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      type: model.type,
+      config: model.config,
+      createdAt: new Date().toISOString(),
+      userIds: model.userIds.toArray(),
+      itemIds: model.itemIds.toArray(),
+      userFeatures: model.userFeatures ? { vocabulary: model.userFeatures.vocabulary, fields: model.userFeatures.fields } : null,
+      itemFeatures: model.itemFeatures ? { vocabulary: model.itemFeatures.vocabulary, fields: model.itemFeatures.fields } : null,
+      tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape])),
+      extra: state.extra,
+      history: model.history,
+      metrics: model.metrics,
+    },
+  };
+}
+
+/** Rebuilds a model from its file; `create` makes an untrained model of the manifest's type and config. */
+export function fromModelFile({ manifest, tensors }: ModelFile, create: (type: string, config: Record<string, unknown>) => Recommender): Recommender {
+  const model = create(manifest.type, manifest.config);
+  model.userIds = IdMap.fromJSON(manifest.userIds);
+  model.itemIds = IdMap.fromJSON(manifest.itemIds);
+  if (tensors['_seen.indptr']) {
+    const indptr = tensors['_seen.indptr'].data as Int32Array;
+    const indices = tensors['_seen.indices'].data as Int32Array;
+    model.seen = { rows: indptr.length - 1, cols: model.itemIds.size, indptr, indices, values: new Float32Array(indices.length).fill(1), order: new Int32Array(0) };
+  }
+  model.userFeatures = readFeatureTensors(tensors, '_userFeatures', manifest.userFeatures, model.userIds.size);
+  model.itemFeatures = readFeatureTensors(tensors, '_itemFeatures', manifest.itemFeatures, model.itemIds.size);
+  const state: ModelState = { tensors: {}, extra: manifest.extra };
+  for (const [name, t] of Object.entries(tensors)) if (!name.startsWith('_')) state.tensors[name] = t;
+  model.setState(state);
+  model.history = manifest.history as Recommender['history'];
+  model.metrics = manifest.metrics ?? {};
+  return model;
+}
+
+function addFeatureTensors(tensors: Record<string, Tensor>, prefix: string, f: FeatureMatrix | null): void {
+  if (!f) return;
+  tensors[`${prefix}.indptr`] = { shape: [f.indptr.length], data: f.indptr };
+  tensors[`${prefix}.indices`] = { shape: [f.indices.length], data: f.indices };
+  tensors[`${prefix}.weights`] = { shape: [f.weights.length], data: f.weights };
+  tensors[`${prefix}.fieldOf`] = { shape: [f.fieldOf.length], data: f.fieldOf };
+}
+
+function readFeatureTensors(tensors: Record<string, Tensor>, prefix: string, meta: FeatureMeta | null, rows: number): FeatureMatrix | null {
+  if (!meta || !tensors[`${prefix}.indptr`]) return null;
+  const indptr = tensors[`${prefix}.indptr`].data as Int32Array;
+  return {
+    rows: indptr.length - 1 || rows,
+    numFeatures: meta.vocabulary.length,
+    indptr,
+    indices: tensors[`${prefix}.indices`].data as Int32Array,
+    weights: tensors[`${prefix}.weights`].data as Float32Array,
+    vocabulary: meta.vocabulary,
+    fieldOf: tensors[`${prefix}.fieldOf`].data as Int32Array,
+    fields: meta.fields,
+  };
+}

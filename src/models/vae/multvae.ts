@@ -1,0 +1,241 @@
+/**
+ * Mult-VAE and Mult-DAE (Liang, Krishnan, Hoffman & Jebara 2018, "Variational Autoencoders for
+ * Collaborative Filtering"): an autoencoder of each user's whole binary interaction row with a
+ * multinomial likelihood over items. The network and its backward pass are in
+ * src/models/multvae/network.ts.
+ *
+ * Training follows the paper's reference code: users shuffled each epoch into batches of
+ * `batchSize`; the input row L2-normalised then dropped out (`dropout`, default 0.5); loss the
+ * batch mean of −Σ_i x_ui log softmax_i + β·KL; Adam at 1e-3. β grows linearly from 0 to
+ * `annealCap` over `annealSteps` **gradient steps (mini-batches)**, β = min(cap, step/annealSteps)
+ * with step counted from 0 at the start of a fit across all epochs, which is exactly the
+ * reference code's `update_count` (the paper's 200,000 steps on ML-20M with 500-user batches is
+ * about 860 epochs, so β reaches the 0.2 cap after ~170 of its 200 epochs). On a small dataset
+ * there are only a few steps per epoch (ML-100K: 2 at batch 500), so set annealSteps to the
+ * steps over which the KL weight should ramp up (0 = β = annealCap from the start).
+ * `variational: false` is Mult-DAE: no sampling, no KL, tanh on the code, everything else equal.
+ *
+ * Scoring runs the user's training row (`seen`) through the encoder, takes z = μ and returns the
+ * decoder's logits, so any row of items can be scored (`foldIn`) without retraining.
+ * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ */
+import { Rng } from '../../core/rng.ts';
+import type { Param } from '../../core/params.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import type { Csr, Interactions } from '../../data/interactions.ts';
+import type { FitOptions } from '../../train/types.ts';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from '../baselines/options.ts';
+import { loadParams, paramTensors } from '../deep/state.ts';
+import { MultVaeNet } from './network.ts';
+import { Recommender, registerModel } from '../recommender.ts';
+import { type EpochContext } from '../../train/types.ts';
+import { type ModelState } from '../../contracts/types.ts';
+
+export type MultVaeConfig = {
+  /** Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). */
+  layers: number[];
+  /** Latent size (paper: 200). */
+  latent: number;
+  /** true: Mult-VAE; false: Mult-DAE. */
+  variational: boolean;
+  /** Input dropout rate while training (paper: 0.5). */
+  dropout: number;
+  /** Largest KL weight β (paper's Mult-VAE^PR: 0.2). */
+  annealCap: number;
+  /** Gradient steps (mini-batches) over which β rises linearly from 0 to annealCap; 0 = β = annealCap throughout. */
+  annealSteps: number;
+  /** Users per mini-batch (paper: 500). */
+  batchSize: number;
+  optimizer: 'adam' | 'sgd' | 'adagrad';
+  learningRate: number;
+  /**
+   * Weight decay: adds l2·w to every weight's gradient of the batch-mean loss, i.e. (l2/2)‖W‖²
+   * in the loss (the reference code's `lam` is l2 = 2·lam). The first layer's rows decay when a
+   * batch touches them (lazily); biases never.
+   */
+  l2: number;
+  epochs: number;
+  seed: number;
+  /** Accepted for the fit loop; training runs on one thread. */
+  threads: number;
+  task: 'ranking';
+};
+
+const DEFAULTS: MultVaeConfig = {
+  layers: [600],
+  latent: 200,
+  variational: true,
+  dropout: 0.5,
+  annealCap: 0.2,
+  annealSteps: 200000,
+  batchSize: 500,
+  optimizer: 'adam',
+  learningRate: 0.001,
+  l2: 0,
+  epochs: 200,
+  seed: 42,
+  threads: 1,
+  task: 'ranking',
+};
+
+/** Users per scoring chunk (bounds the users × items logits buffer). */
+const SCORE_CHUNK = 256;
+
+export class MultVae extends Recommender {
+  readonly type = 'multvae';
+  readonly config: MultVaeConfig;
+  private net: MultVaeNet | null = null;
+  /** Users with at least one training interaction (the ones trained on). */
+  private order = new Int32Array(0);
+  private batch = new Int32Array(0);
+  private noise = new Float32Array(0);
+  /** Gradient steps taken in this fit (drives the β schedule). */
+  private steps = 0;
+
+  constructor(config: Record<string, unknown> = {}) {
+    super();
+    const c = withDefaults('multvae', DEFAULTS, config);
+    const name = 'multvae';
+    if (!Array.isArray(c.layers)) throw new ConfigError(`${name}: layers must be a list of hidden sizes, e.g. [600], got ${JSON.stringify(c.layers)}`);
+    c.layers.forEach((s) => checkInt(name, 'every layer size', s, 1));
+    c.layers = c.layers.slice();
+    checkInt(name, 'latent', c.latent, 1);
+    checkBoolean(name, 'variational', c.variational);
+    checkNumber(name, 'dropout', c.dropout, 0);
+    if (c.dropout >= 1) throw new ConfigError(`${name}: dropout must be in [0, 1), got ${c.dropout}`);
+    checkNumber(name, 'annealCap', c.annealCap, 0);
+    checkInt(name, 'annealSteps', c.annealSteps, 0);
+    checkInt(name, 'batchSize', c.batchSize, 1);
+    checkOneOf(name, 'optimizer', c.optimizer, ['adam', 'sgd', 'adagrad']);
+    checkNumber(name, 'learningRate', c.learningRate, 0, true);
+    checkNumber(name, 'l2', c.l2, 0);
+    checkInt(name, 'epochs', c.epochs, 0);
+    checkInt(name, 'seed', c.seed, 0);
+    checkInt(name, 'threads', c.threads, 1);
+    checkOneOf(name, 'task', c.task, ['ranking']);
+    this.config = c;
+  }
+
+  /** The network (null before fit / load), for tests and diagnostics. */
+  get network(): MultVaeNet | null {
+    return this.net;
+  }
+
+  /** The KL weight β at gradient step `step` (0-based): min(annealCap, step / annealSteps). */
+  beta(step = this.steps): number {
+    const { annealCap, annealSteps } = this.config;
+    return annealSteps === 0 ? annealCap : Math.min(annealCap, step / annealSteps);
+  }
+
+  private build(rng: Rng): MultVaeNet {
+    const c = this.config;
+    if (this.numItems === 0) throw new ConfigError('multvae: no items to model');
+    this.net = new MultVaeNet(
+      { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational },
+      { name: c.optimizer, learningRate: c.learningRate },
+      rng,
+    );
+    return this.net;
+  }
+
+  prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
+    this.build(rng);
+    const rows = train.byUser();
+    const active: number[] = [];
+    for (let u = 0; u < rows.rows; u++) if (rows.indptr[u + 1] > rows.indptr[u]) active.push(u);
+    this.order = Int32Array.from(active);
+    this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, active.length)));
+    this.noise = new Float32Array(this.batch.length * this.config.latent);
+    this.steps = 0;
+  }
+
+  trainEpoch(ctx: EpochContext): number {
+    const net = this.net;
+    const rows = this.seen;
+    if (!net || !rows) throw new ConfigError('multvae: prepare() must run before trainEpoch()');
+    const c = this.config;
+    const order = this.order;
+    ctx.rng.shuffle(order);
+    let total = 0;
+    for (let s = 0; s < order.length; s += c.batchSize) {
+      const n = Math.min(c.batchSize, order.length - s);
+      const users = this.batch;
+      users.set(order.subarray(s, s + n));
+      net.setBatch(rows, users, n, c.dropout, ctx.rng);
+      let noise: Float32Array | null = null;
+      if (c.variational) {
+        noise = this.noise;
+        for (let k = 0; k < n * c.latent; k++) noise[k] = ctx.rng.normal();
+      }
+      const beta = this.beta();
+      net.forward(n, noise);
+      total += net.loss(n, beta, true) * n;
+      net.backward(n, beta);
+      net.update(c.l2);
+      this.steps++;
+      ctx.progress(Math.min(1, (s + n) / order.length));
+    }
+    return order.length > 0 ? total / order.length : 0;
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    this.scoreUsers(Int32Array.of(user), out);
+  }
+
+  /** Logits of every item for each user (users × items), from their training rows; z = μ. */
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    const net = this.requireNet();
+    const rows = this.seen ?? emptyRows(this.numItems);
+    this.scoreRows(net, rows, users, out);
+  }
+
+  /**
+   * Fold-in: scores of every item (written into `out`) for a user who interacted with `items`
+   * (item indices), whether or not that user was in training.
+   */
+  foldIn(items: ArrayLike<number>, out: Float32Array): void {
+    const net = this.requireNet();
+    for (const i of Array.from(items)) if (!(Number.isInteger(i) && i >= 0 && i < this.numItems)) throw new ConfigError(`multvae: item index ${i} is out of range (0..${this.numItems - 1})`);
+    const indices = Int32Array.from(new Set(Array.from(items))).sort();
+    const row: Csr = { rows: 1, cols: this.numItems, indptr: Int32Array.of(0, indices.length), indices, values: new Float32Array(indices.length).fill(1), order: new Int32Array(0) };
+    this.scoreRows(net, row, Int32Array.of(0), out);
+  }
+
+  private scoreRows(net: MultVaeNet, rows: Csr, users: Int32Array, out: Float32Array): void {
+    const N = this.numItems;
+    for (let s = 0; s < users.length; s += SCORE_CHUNK) {
+      const n = Math.min(SCORE_CHUNK, users.length - s);
+      net.setBatch(rows, users.subarray(s, s + n), n, 0, null);
+      const logits = net.forward(n, null);
+      out.set(logits.subarray(0, n * N), s * N);
+    }
+  }
+
+  private requireNet(): MultVaeNet {
+    if (!this.net) throw new ConfigError('multvae: the model has not been trained or loaded');
+    return this.net;
+  }
+
+  private params(): Param[] {
+    return this.requireNet().params();
+  }
+
+  getState(): ModelState {
+    return { tensors: paramTensors(this.params()) };
+  }
+
+  setState(state: ModelState): void {
+    if (!this.net) this.build(new Rng(this.config.seed));
+    loadParams(state, this.params());
+  }
+}
+
+function emptyRows(items: number): Csr {
+  return { rows: 0, cols: items, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0), order: new Int32Array(0) };
+}
+
+registerModel(
+  'multvae',
+  'Mult-VAE (Liang et al. 2018): variational autoencoder of the user\'s item row, multinomial likelihood, KL annealing; variational: false = Mult-DAE',
+  (c) => new MultVae(c),
+);
