@@ -18,7 +18,7 @@ import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { mean, sampleStandardDeviation } from '../src/eval/significance.ts';
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

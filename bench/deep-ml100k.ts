@@ -19,7 +19,7 @@ import { predefinedSplit } from '../src/data/splits.ts';
 import { evaluatePointwise } from '../src/eval/pointwise.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { lightfmUa } from '../src/eval/protocols/ranking.ts';
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
 import { caseFilter } from './common.ts';
 

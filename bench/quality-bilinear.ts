@@ -8,7 +8,7 @@
  *   node --import tsx bench/quality-bilinear.ts warp bpr      # only these cases
  *   VARIANTS='[["bpr",{"learningRate":0.1}]]' node --import tsx bench/quality-bilinear.ts
  */
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
 import { hasMl100k, loadMl100kUa, ml100kDir } from '../test/helpers/bilinear-ml100k.ts';
 import { popularityScorer, rankingMetrics } from '../test/helpers/bilinear-eval.ts';

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../src/data/synthetic.ts';
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import { loadModel } from '../src/models/load.ts';
 import { recommendAllUsers } from '../src/serve/batch.ts';
 import '../src/models/index.ts';

@@ -9,7 +9,7 @@
  *   BENCH_EPOCHS=5 BENCH_USERS=20000 node --import tsx bench/train-deep.ts
  */
 import { benchData, benchEpochs, caseFilter, median, printReport } from './common.ts';
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
 
 interface BenchCase {

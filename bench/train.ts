@@ -12,7 +12,7 @@
 import { benchData, benchEpochs, caseFilter, median, printReport } from './common.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { Interactions } from '../src/data/interactions.ts';
-import { createModel } from '../src/models/recommender.ts';
+import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
 
 interface BenchCase {

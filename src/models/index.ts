@@ -1,6 +1,5 @@
 // Importing this module registers every model and baseline with the registry in recommender.ts.
 import './baselines/random.ts';
-import './baselines/popularity.ts';
 import './baselines/user-knn.ts';
 import './baselines/item-knn.ts';
 import './baselines/logistic-regression.ts';

@@ -1,3 +1,72 @@
-// Interim: importing ./index.ts fills the registry in recommender.ts (replaced by model specs).
+/**
+ * Every model type by name, gathered from the families' spec lists: the registry is an
+ * ordinary module with static imports, so nothing registers itself on import.
+ */
+import { ConfigError } from '../contracts/errors.ts';
+import { suggest } from '../contracts/suggest.ts';
+import type { Task } from '../contracts/types.ts';
+import { baselinesSpecs } from './baselines/specs.ts';
+import { bilinearSpecs } from './bilinear/specs.ts';
+import { deepSpecs } from './deep/specs.ts';
+import { ensembleSpecs } from './ensemble/specs.ts';
+import { mfSpecs } from './mf/specs.ts';
+import { vaeSpecs } from './vae/specs.ts';
+import { legacyDescription, legacyFactory, legacyTypes } from './recommender.ts';
 import './index.ts';
-export { createModel, listModels } from './recommender.ts';
+import type { Recommender } from './recommender.ts';
+import { fullSchema, resolveConfig, type ModelSpec, type ParamSchema } from './spec.ts';
+
+const SPECS = { ...baselinesSpecs, ...bilinearSpecs, ...deepSpecs, ...ensembleSpecs, ...mfSpecs, ...vaeSpecs } as const;
+
+type Specs = typeof SPECS;
+/** The registered model type names. */
+export type ModelType = keyof Specs;
+/** The hyperparameters of model type `T`. */
+export type ModelConfig<T extends ModelType> = Specs[T] extends ModelSpec<infer C, Recommender> ? C : never;
+/** The class `createModel(T)` returns. */
+export type ModelOf<T extends ModelType> = Specs[T] extends ModelSpec<object, infer M> ? M : never;
+/** What `createModel` accepts for type `T`: its hyperparameters and the fit loop's keys. */
+export type ModelOptions<T extends ModelType> = Partial<ModelConfig<T>> & { epochs?: number; threads?: number; seed?: number };
+
+const specs = new Map<string, ModelSpec<object>>(Object.entries(SPECS) as [string, ModelSpec<object>][]);
+
+/** The spec of a model type, or a ConfigError listing the known types (with a did-you-mean). */
+export function getModelSpec(type: string): ModelSpec<object> {
+  const spec = specs.get(type);
+  if (!spec) {
+    const known = [...specs.keys(), ...legacyTypes()].sort();
+    throw new ConfigError(`unknown model "${type}"${suggest(type, known)}; known models: ${known.join(', ')}`);
+  }
+  return spec;
+}
+
+/**
+ * A new, untrained model. With a literal type name the config is type-checked against that
+ * model's hyperparameters; at run time unknown keys and wrong kinds are ConfigErrors.
+ */
+export function createModel<T extends ModelType>(type: T, config?: ModelOptions<T>): ModelOf<T>;
+export function createModel<T extends string>(type: T extends ModelType ? never : T, config?: Record<string, unknown>): Recommender;
+export function createModel(type: string, config: Record<string, unknown> = {}): Recommender {
+  if (!specs.has(type) && legacyTypes().includes(type)) return legacyFactory(type, config);
+  const spec = getModelSpec(type);
+  return spec.create(resolveConfig(spec, config) as never, { createModel: (t, c) => createModel(t as string, c) });
+}
+
+export interface ModelInfo {
+  type: string;
+  description: string;
+  task: Task | 'both';
+  defaults: Record<string, unknown>;
+  schema: Record<string, ParamSchema>;
+}
+
+/** Every model type with its description, task, defaults and hyperparameter schema, by name. */
+export function listModels(): ModelInfo[] {
+  const rows: ModelInfo[] = [...specs.values()].map((s) => ({ type: s.type, description: s.description, task: s.task, defaults: { ...s.defaults }, schema: fullSchema(s) }));
+  for (const type of legacyTypes()) {
+    if (specs.has(type)) continue;
+    const model = legacyFactory(type, {});
+    rows.push({ type, description: legacyDescription(type), task: model.config.task === 'rating' ? 'rating' : 'ranking', defaults: model.config, schema: {} });
+  }
+  return rows.sort((a, b) => a.type.localeCompare(b.type));
+}

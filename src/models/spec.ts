@@ -67,10 +67,10 @@ export function fullSchema(spec: ModelSpec<object>): Record<string, ParamSchema>
  * of the wrong kind are ConfigErrors naming the model, the key, what it accepts and, for a
  * near miss, the key that was probably meant.
  */
-export function resolveConfig<C extends object>(spec: ModelSpec<C>, given: Record<string, unknown> = {}): C {
+export function resolveConfig<C extends object>(spec: ModelSpec<C, Recommender>, given: Record<string, unknown> = {}): C {
   const schema = fullSchema(spec as ModelSpec<object>);
   const known = Object.keys(schema).sort();
-  const out: Record<string, unknown> = { ...spec.defaults };
+  const out: Record<string, unknown> = { ...(spec.defaults as Record<string, unknown>) };
   for (const [key, value] of Object.entries(given)) {
     if (!(key in schema)) {
       throw new ConfigError(`${spec.type}: unknown hyperparameter "${key}"${suggest(key, known)} (known: ${known.join(', ')})`);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { loadExperimentConfig } from '../../src/experiment/config.ts';
 import { resolveDataFile } from '../../src/experiment/data.ts';
 import { checkExperiment } from '../../src/experiment/runner.ts';
-import { listModels } from '../../src/models/recommender.ts';
+import { listModels } from '../../src/models/registry.ts';
 
 await import('../../src/models/index.ts');
 const root = resolve(import.meta.dirname, '../..');

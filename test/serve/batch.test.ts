@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
-import { createModel } from '../../src/models/recommender.ts';
+import { createModel } from '../../src/models/registry.ts';
 import { recommendAllUsers, recommendBatch } from '../../src/serve/batch.ts';
 import { interactionsFrom } from '../helpers/toy-model.ts';
 import '../../src/models/index.ts';

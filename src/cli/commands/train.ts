@@ -6,27 +6,7 @@ import { evaluateHeldOut } from '../../eval/held-out.ts';
 import { getProtocol } from '../../eval/protocols.ts';
 import { collectParam, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
 import { printMetrics } from '../output.ts';
-
-/** Flags that set a model hyperparameter: the config key each sets and how its value reads. */
-const HYPERPARAMETER_FLAGS: [flag: string, key: string, kind: 'number' | 'text' | 'sizes', help: string][] = [
-  ['--factors <n>', 'factors', 'number', 'embedding size'],
-  ['--user-factors <n>', 'userFactors', 'number', 'user embedding size (match model)'],
-  ['--item-factors <n>', 'itemFactors', 'number', 'item embedding size (match model)'],
-  ['--layers <sizes>', 'layers', 'sizes', 'hidden layer sizes, e.g. 64,32'],
-  ['--loss <name>', 'loss', 'text', 'loss: bpr, warp, logistic, margin, adaptive-hinge, mse, mae, bce'],
-  ['--similarity <name>', 'similarity', 'text', 'dot or cosine (triplet model)'],
-  ['--margin <m>', 'margin', 'number', 'hinge margin'],
-  ['--lr <rate>', 'learningRate', 'number', 'learning rate'],
-  ['--optimizer <name>', 'optimizer', 'text', 'sgd, adagrad or adam'],
-  ['--l2 <lambda>', 'l2', 'number', 'L2 regularisation'],
-  ['--dropout <p>', 'dropout', 'number', 'dropout rate of dense layers'],
-  ['--negatives <n>', 'negatives', 'number', 'sampled negatives per positive'],
-  ['--max-sampled <n>', 'maxSampled', 'number', 'WARP: negatives tried per positive'],
-  ['--batch-size <n>', 'batchSize', 'number', 'mini-batch size (deep models)'],
-  ['--neighbors <k>', 'neighbors', 'number', 'kNN neighbourhood size'],
-  ['--lambda <l>', 'lambda', 'number', 'EASE regularisation'],
-  ['--alpha <a>', 'alpha', 'number', 'iALS confidence scale'],
-];
+import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 
 export function registerTrain(program: Command): void {
   const cmd = program
@@ -55,17 +35,13 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'where to save the model (default runs/<model>)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output');
-  for (const [flag, , , help] of HYPERPARAMETER_FLAGS) cmd.option(flag, help);
+  addHyperparameterFlags(cmd);
   cmd.action(async (opts) => {
     const fileConfig = opts.config ? await readConfigFile(opts.config) : {};
     const o = { ...fileConfig, ...definedOnly(opts) } as Record<string, any>;
     const modelType = String(o.model ?? 'bpr');
     const params: Record<string, unknown> = { ...(fileConfig.params as Record<string, unknown> | undefined) };
-    for (const [flag, key, kind] of HYPERPARAMETER_FLAGS) {
-      const name = flag.split(' ')[0];
-      const value = o[camel(name.slice(2))];
-      if (value !== undefined) params[key] = parseFlagValue(name, String(value), kind);
-    }
+    Object.assign(params, readHyperparameterFlags(o));
     Object.assign(params, o.param);
     // Built before any data is read, so an unknown model or hyperparameter fails at once.
     const model = createModel(modelType, params);
@@ -130,16 +106,4 @@ export function registerTrain(program: Command): void {
 
 function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function parseFlagValue(flag: string, text: string, kind: 'number' | 'text' | 'sizes'): unknown {
-  if (kind === 'number') return parseNumber(flag, text);
-  if (kind === 'text') return text;
-  const sizes = text.split(',').map((t) => Number(t.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`${flag} takes positive whole numbers separated by commas, e.g. 64,32 (got "${text}")`);
-  return sizes;
 }

@@ -1,8 +1,9 @@
 import type { Interactions } from '../../data/interactions.ts';
-import { registerModel, requireTensor } from '../recommender.ts';
+import { requireTensor } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
-import { checkInt, checkNumber, checkOneOf, meanOf, withDefaults, type Task } from './options.ts';
+import { meanOf, type Task } from './options.ts';
 
 export type PopularityConfig = {
   /** 'ranking': an item's number of training interactions; 'rating': its shrunk mean rating. */
@@ -25,11 +26,7 @@ export class PopularityRecommender extends ClosedFormRecommender {
 
   constructor(config: Partial<PopularityConfig> = {}) {
     super();
-    const c = withDefaults('popularity', { task: 'ranking', shrinkage: 10, epochs: 1 } as PopularityConfig, config);
-    checkOneOf('popularity', 'task', c.task, ['ranking', 'rating']);
-    checkNumber('popularity', 'shrinkage', c.shrinkage, 0);
-    checkInt('popularity', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(popularitySpec, config);
   }
 
   protected fitData(train: Interactions): void {
@@ -78,4 +75,15 @@ export class PopularityRecommender extends ClosedFormRecommender {
   }
 }
 
-registerModel('popularity', 'item popularity (train count), or shrunk item mean rating for rating tasks', (c) => new PopularityRecommender(c));
+export const popularitySpec = defineModel({
+  type: 'popularity',
+  description: 'item popularity (train count), or shrunk item mean rating for rating tasks',
+  task: 'both',
+  defaults: { task: 'ranking', shrinkage: 10, epochs: 1 } as PopularityConfig,
+  schema: {
+    task: { kind: 'enum', values: ['ranking', 'rating'], help: 'rank by train count, or predict shrunk mean ratings' },
+    shrinkage: { kind: 'number', min: 0, help: 'rating task: pseudo-ratings at the global mean added to each item' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new PopularityRecommender(config),
+});

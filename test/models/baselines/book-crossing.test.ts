@@ -9,7 +9,7 @@ import path from 'node:path';
 import { readInteractions } from '../../../src/data/readers/delimited.ts';
 import { randomSplit } from '../../../src/data/splits.ts';
 import { evaluatePointwise } from '../../../src/eval/pointwise.ts';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { dataDir, fitQuietly, missingData } from '../../helpers/baselines.ts';
 
 const FILE = 'book-crossing/caserec-processed/book_ratings.dat';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../../src/contracts/errors.ts';
-import { createModel, listModels } from '../../../src/models/recommender.ts';
+import { createModel, listModels } from '../../../src/models/registry.ts';
 import '../../../src/models/index.ts';
 
 const BASELINES = ['random', 'popularity', 'user-knn', 'item-knn', 'logistic-regression', 'ials', 'ease'];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { fitQuietly, plantedSplit, rankingMetrics } from '../../helpers/baselines.ts';
 
 // Planted taste clusters with Zipf popularity: a personalised model must find the clusters to

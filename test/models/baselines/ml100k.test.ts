@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lightfmUa } from '../../../src/eval/protocols/ranking.ts';
 import type { PreparedProtocol } from '../../../src/eval/protocols/types.ts';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { dataDir, fitQuietly, missingData } from '../../helpers/baselines.ts';
 
 const skip = missingData('ml-100k/ua.base', 'ml-100k/ua.test', 'ml-100k/u.data', 'ml-100k/u.item');

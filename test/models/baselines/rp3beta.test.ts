@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { generateSynthetic } from '../../../src/data/synthetic.ts';
 import { Rp3beta } from '../../../src/models/baselines/rp3beta.ts';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { fitQuietly, fromMatrix, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { generateSynthetic } from '../../../src/data/synthetic.ts';
 import { fitQuietly, scoresOf } from '../../helpers/baselines.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BilinearModel } from '../../../src/models/bilinear/model.ts';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import '../../../src/models/bilinear/model.ts';
 import { hasMl100k, loadMl100kUa, ml100kDir } from '../../helpers/bilinear-ml100k.ts';
 import { popularityScorer, rankingMetrics } from '../../helpers/bilinear-eval.ts';

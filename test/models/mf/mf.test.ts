@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MatrixFactorization } from '../../../src/models/mf/mf.ts';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { evaluatePointwise } from '../../../src/eval/pointwise.ts';
 import { Rng } from '../../../src/core/rng.ts';

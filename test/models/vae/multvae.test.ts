@@ -9,7 +9,7 @@ import type { Csr } from '../../../src/data/interactions.ts';
 import { perUserSplit } from '../../../src/data/splits.ts';
 import { MultVae } from '../../../src/models/vae/multvae.ts';
 import { MultVaeNet, type MultVaeShape } from '../../../src/models/vae/network.ts';
-import { createModel } from '../../../src/models/recommender.ts';
+import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { validationScore } from '../../../src/train/validation.ts';
 import { fitQuietly, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';

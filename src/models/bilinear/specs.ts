@@ -1,0 +1,2 @@
+// The bilinear family's model specs, by registry name (src/models/registry.ts gathers every family).
+export const bilinearSpecs = {} as const;

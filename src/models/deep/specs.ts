@@ -1,0 +1,2 @@
+// The deep family's model specs, by registry name (src/models/registry.ts gathers every family).
+export const deepSpecs = {} as const;

@@ -1,0 +1,2 @@
+// The ensemble family's model specs, by registry name (src/models/registry.ts gathers every family).
+export const ensembleSpecs = {} as const;
