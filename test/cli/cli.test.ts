@@ -92,7 +92,7 @@ test('unknown models, misspelt hyperparameters and unknown users get clear error
   const file = await plantedFile();
   const unknown = await tastebud('train', '--train', file, '--header', '--model', 'deepestfm');
   assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /unknown model "deepestfm"; known models: .*bpr/);
+  assert.match(unknown.stderr, /unknown model "deepestfm" \(did you mean "deepfm"\?\); known models: .*bpr/);
   const typo = await tastebud('train', '--train', file, '--header', '--model', 'bpr', '--param', 'factorz=8');
   assert.match(typo.stderr, /factorz/);
   const bad = await tastebud('train', '--train', file, '--header', '--model', 'bpr', '--factors', 'many');
