@@ -1,0 +1,6 @@
+// The deep family's public classes and hyperparameter types.
+export { type DeepConfig } from './config.ts';
+export { DeepFM, type DeepFmConfig } from './deepfm.ts';
+export { MatchModel, type MatchConfig } from './match.ts';
+export { NCF, type NcfConfig } from './ncf.ts';
+export { NeuralRating, type NeuralRatingConfig } from './neural-rating.ts';

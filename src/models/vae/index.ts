@@ -1,0 +1,2 @@
+// The VAE family's public classes and hyperparameter types.
+export { MultVae, type MultVaeConfig } from './multvae.ts';
