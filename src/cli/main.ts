@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { TastebudError } from '../contracts/errors.ts';
 import { registerData } from './commands/data.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerRecommend } from './commands/recommend.ts';
@@ -22,8 +23,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-const USER_ERRORS = new Set(['DataFormatError', 'ConfigError', 'DatasetNotFoundError']);
-
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
@@ -33,10 +32,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    const e = error as Error;
     // Errors about the user's input are stated plainly; anything else is a bug and keeps its stack.
-    if (USER_ERRORS.has(e.name)) process.stderr.write(`tastebud: ${e.message}\n`);
-    else process.stderr.write(`tastebud: unexpected error: ${e.stack ?? e}\n`);
+    if (error instanceof TastebudError) process.stderr.write(`tastebud: ${error.message}\n`);
+    else process.stderr.write(`tastebud: unexpected error: ${(error as Error).stack ?? error}\n`);
     process.exitCode = 1;
   }
 }
