@@ -179,7 +179,7 @@ async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prep
     if (save) {
       const dir = join(outDir, 'models', run.name);
       outcome.model.metrics = { protocol: protocol.name, ...result.metrics };
-      await outcome.model.save(dir);
+      await outcome.model.save(dir, { overwrite: true }); // the experiment owns its output folder
       record.modelDir = relative(outDir, dir);
     }
     return { run: record, protocolResult: result };

@@ -57,22 +57,31 @@ export function decodeSafetensors(buf: Buffer, file = 'weights.safetensors'): { 
   } catch (e) {
     throw new DataFormatError(`header is not valid JSON (${(e as Error).message})`, { file });
   }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new DataFormatError('header is not a JSON object', { file });
   const base = 8 + headerLength;
   const tensors: Record<string, Tensor> = {};
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    const bad = (what: string): never => {
+      throw new DataFormatError(`tensor ${name}: ${what}`, { file });
+    };
+    if (info === null || typeof info !== 'object') bad('header entry is not an object');
     const dtype = info.dtype as Dtype;
-    if (!(dtype in BYTES)) throw new DataFormatError(`tensor ${name}: unsupported dtype ${info.dtype}`, { file });
-    const [begin, end] = info.data_offsets as [number, number];
-    if (base + end > buf.length || begin > end) throw new DataFormatError(`tensor ${name}: data offsets [${begin}, ${end}] outside the file`, { file });
+    if (typeof dtype !== 'string' || !(dtype in BYTES)) bad(`unsupported dtype ${JSON.stringify(info.dtype)}`);
+    const offsets = info.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) bad('data_offsets must be two byte offsets');
+    const [begin, end] = offsets as [number, number];
+    if (base + end > buf.length || begin > end) bad(`data offsets [${begin}, ${end}] outside the file`);
+    if ((end - begin) % BYTES[dtype] !== 0) bad(`${end - begin} bytes is not a whole number of ${dtype} values`);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) bad('shape must be a list of sizes');
     // Copy into a fresh, aligned buffer: the file's offsets need not be aligned for the type.
     const bytes = new Uint8Array(end - begin);
     bytes.set(buf.subarray(base + begin, base + end));
     const data = dtype === 'F32' ? new Float32Array(bytes.buffer) : dtype === 'F64' ? new Float64Array(bytes.buffer) : new Int32Array(bytes.buffer);
-    const shape = info.shape as number[];
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new DataFormatError(`tensor ${name}: shape [${shape}] does not match ${data.length} values`, { file });
-    tensors[name] = { shape, data };
+    const count = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (count !== data.length) bad(`shape [${shape}] does not match ${data.length} values`);
+    tensors[name] = { shape: shape as number[], data };
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };
 }

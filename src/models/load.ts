@@ -1,4 +1,4 @@
-import { readModelFile } from '../modelfile/model-file.ts';
+import { readModelFile, type WriteOptions } from '../modelfile/model-file.ts';
 import { fromModelFile } from './persist.ts';
 import type { Recommender } from './recommender.ts';
 import { createModel } from './registry.ts';
@@ -9,6 +9,6 @@ export async function loadModel(dir: string): Promise<Recommender> {
 }
 
 /** Writes `model` into directory `dir` (manifest.json + weights.safetensors). */
-export async function saveModel(model: Recommender, dir: string): Promise<void> {
-  await model.save(dir);
+export async function saveModel(model: Recommender, dir: string, options: WriteOptions = {}): Promise<void> {
+  await model.save(dir, options);
 }

@@ -1,6 +1,8 @@
 import type { FeatureMatrix, ModelState, Tensor } from '../contracts/types.ts';
 import { IdMap } from '../data/idmap.ts';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureMeta, type ModelFile } from '../modelfile/model-file.ts';
+import type { ModelStatus } from '../modelfile/manifest.ts';
+import type { TrainingHistory } from '../contracts/types.ts';
 import type { Recommender } from './recommender.ts';
 
 /**
@@ -25,10 +27,12 @@ export function toModelFile(model: Recommender): ModelFile {
       type: model.type,
       config: model.config,
       createdAt: new Date().toISOString(),
+      status: statusOf(model.history),
       userIds: model.userIds.toArray(),
       itemIds: model.itemIds.toArray(),
       userFeatures: model.userFeatures ? { vocabulary: model.userFeatures.vocabulary, fields: model.userFeatures.fields } : null,
       itemFeatures: model.itemFeatures ? { vocabulary: model.itemFeatures.vocabulary, fields: model.itemFeatures.fields } : null,
+      trainingData: model.trainingData,
       tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape])),
       extra: state.extra,
       history: model.history,
@@ -54,7 +58,14 @@ export function fromModelFile({ manifest, tensors }: ModelFile, create: (type: s
   model.setState(state);
   model.history = manifest.history as Recommender['history'];
   model.metrics = manifest.metrics ?? {};
+  model.trainingData = manifest.trainingData ?? null;
   return model;
+}
+
+/** How training ended, from its history: no epoch ran, a loss went non-finite, or it trained. */
+export function statusOf(history: TrainingHistory | null): ModelStatus {
+  if (!history || history.epochs.length === 0) return 'untrained';
+  return history.epochs.some((e) => !Number.isFinite(e.loss)) ? 'diverged' : 'trained';
 }
 
 function addFeatureTensors(tensors: Record<string, Tensor>, prefix: string, f: FeatureMatrix | null): void {

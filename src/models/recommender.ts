@@ -7,7 +7,8 @@ import type { Tensor } from '../contracts/types.ts';
 import { topK } from '../core/topk.ts';
 import type { EpochContext, FitOptions, Trainable } from '../train/types.ts';
 import { fitModel } from '../train/fit.ts';
-import { writeModelFile } from '../modelfile/model-file.ts';
+import { writeModelFile, type WriteOptions } from '../modelfile/model-file.ts';
+import type { TrainingData } from '../modelfile/manifest.ts';
 import { toModelFile } from './persist.ts';
 import type { TrainingHistory } from '../contracts/types.ts';
 import type { ModelState, Recommendation, RecommendOptions, Scorer } from '../contracts/types.ts';
@@ -32,6 +33,8 @@ export abstract class Recommender implements Scorer, Trainable {
   userFeatures: FeatureMatrix | null = null;
   itemFeatures: FeatureMatrix | null = null;
   history: TrainingHistory | null = null;
+  /** What the model was trained on (source, split, counts, a hash of the pairs); null before fit. */
+  trainingData: TrainingData | null = null;
   /** Final metrics, kept in the model file. */
   metrics: Record<string, unknown> = {};
 
@@ -168,8 +171,8 @@ export abstract class Recommender implements Scorer, Trainable {
   }
 
   /** Write the model file (manifest.json + weights.safetensors) into directory `dir`. */
-  async save(dir: string): Promise<void> {
-    await writeModelFile(dir, toModelFile(this));
+  async save(dir: string, options: WriteOptions = {}): Promise<void> {
+    await writeModelFile(dir, toModelFile(this), options);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { Rng } from '../core/rng.ts';
+import { fingerprintInteractions } from '../data/fingerprint.ts';
 import { availableParallelism } from 'node:os';
 import type { Trainable } from './types.ts';
 import type { ModelState } from '../contracts/types.ts';
@@ -27,6 +28,12 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   model.userIds = train.userIds;
   model.itemIds = train.itemIds;
   model.seen = train.byUser();
+  model.trainingData = {
+    source: options.provenance?.source ?? null,
+    split: options.provenance?.split ?? null,
+    positiveThreshold: options.provenance?.positiveThreshold ?? null,
+    ...fingerprintInteractions(train),
+  };
   model.userFeatures = options.userFeatures ?? model.userFeatures;
   model.itemFeatures = options.itemFeatures ?? model.itemFeatures;
   const rng = new Rng(seed);

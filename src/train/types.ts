@@ -3,6 +3,7 @@ import type { FeatureMatrix } from '../contracts/types.ts';
 import type { Csr } from '../data/interactions.ts';
 import type { IdMap } from '../data/idmap.ts';
 import type { Rng } from '../core/rng.ts';
+import type { TrainingData } from '../modelfile/manifest.ts';
 import type { EarlyStopping, ModelState, Scorer, TrainingCallbacks, TrainingHistory } from '../contracts/types.ts';
 
 export interface FitOptions {
@@ -26,6 +27,8 @@ export interface FitOptions {
   log?: (line: string) => void;
   userFeatures?: FeatureMatrix;
   itemFeatures?: FeatureMatrix;
+  /** Where the training data came from, recorded in the model file beside its fingerprint. */
+  provenance?: { source?: string | null; split?: string | null; positiveThreshold?: number | null };
 }
 
 /** Per-epoch work handed to a model by the fit loop (src/train/fit.ts). */
@@ -51,6 +54,7 @@ export interface Trainable extends Scorer {
   userFeatures: FeatureMatrix | null;
   itemFeatures: FeatureMatrix | null;
   history: TrainingHistory | null;
+  trainingData: TrainingData | null;
   prepare(train: Interactions, rng: Rng, options: FitOptions): void | Promise<void>;
   trainEpoch(ctx: EpochContext): number | Promise<number>;
   getState(): ModelState;

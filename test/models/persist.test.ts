@@ -43,9 +43,9 @@ test('a newer format version, a missing tensor or a wrong shape is refused with 
   await assert.rejects(loadModel(dir), /format version 99 is newer/);
   await writeFile(path, JSON.stringify({ ...manifest, tensors: { ...manifest.tensors, extra: [3] } }));
   await assert.rejects(loadModel(dir), /lacks tensor "extra"/);
-  await writeFile(path, JSON.stringify({ ...manifest, itemIds: ['a', 'b'], tensors: { scores: [4] } }));
+  await writeFile(path, JSON.stringify({ ...manifest, itemIds: ['a', 'b'], tensors: { ...manifest.tensors, scores: [4] } }));
   await assert.rejects(loadModel(dir), /tensor "scores" has shape \[4\], expected \[2\]/);
-  await assert.rejects(loadModel(join(dir, 'nope')), /not a tastebud model directory/);
+  await assert.rejects(loadModel(join(dir, 'nope')), /no such model directory/);
 });
 
 test('unknown users and items get clear errors', async () => {
