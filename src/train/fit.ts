@@ -19,8 +19,10 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   if (train.length === 0) throw new ConfigError('cannot fit on an empty training set');
   const epochs = options.epochs ?? (model.config.epochs as number | undefined) ?? 10;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`epochs must be a whole number ≥ 0, got ${epochs}`);
-  const threads = options.threads ?? (model.config.threads as number | undefined) ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError(`threads must be a whole number ≥ 1, got ${threads}`);
+  const requested = options.threads ?? (model.config.threads as number | undefined) ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) throw new ConfigError(`threads must be a whole number ≥ 1, got ${requested}`);
+  // More threads than cores only adds contention and a copy of each worker's buffers.
+  const threads = Math.min(requested, availableParallelism());
   const seed = options.seed ?? (model.config.seed as number | undefined) ?? 42;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const started = performance.now();
@@ -52,6 +54,7 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
     options.callbacks?.onWarning?.(message);
     log(`warning: ${message}`);
   };
+  if (threads < requested) warn(`threads ${requested} is more than the ${threads} cores of this machine: using ${threads}`);
   const progress = options.progress ? new Progress(model.type, epochs, log) : null;
 
   let best = lowerBetter ? Infinity : -Infinity;

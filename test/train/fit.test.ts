@@ -57,3 +57,28 @@ test('impossible fit options are refused clearly', async () => {
   await assert.rejects(new ToyModel().fit(train.subset([])), /empty training set/);
   await assert.rejects(new ToyModel().fit(train, { validation, validationMetric: 'precision' }), /needs a cut-off/);
 });
+
+test('more threads than cores are capped at the core count, with a warning', async () => {
+  const { availableParallelism } = await import('node:os');
+  const cores = availableParallelism();
+  const seen: number[] = [];
+  const model = new ToyModel({ script: [good] });
+  const trainEpoch = model.trainEpoch.bind(model);
+  model.trainEpoch = (ctx) => (seen.push(ctx.threads), trainEpoch(ctx));
+  const history = await model.fit(train, { epochs: 1, threads: cores + 62, log: () => {} });
+  assert.deepEqual(seen, [cores]);
+  assert.ok(history.warnings.some((w) => w.includes(`threads ${cores + 62} is more than the ${cores} cores`)), history.warnings.join('\n'));
+});
+
+test('fit records a fingerprint of the training data that ignores row order', async () => {
+  const a = new ToyModel({ script: [good] });
+  await a.fit(train, { epochs: 1, log: () => {}, provenance: { source: 'toy', split: 'all', positiveThreshold: null } });
+  const b = new ToyModel({ script: [good] });
+  await b.fit(interactionsFrom([[1, 1], [0, 0]], 2, 4), { epochs: 1, log: () => {} });
+  const c = new ToyModel({ script: [good] });
+  await c.fit(interactionsFrom([[1, 1], [0, 1]], 2, 4), { epochs: 1, log: () => {} });
+  assert.equal(a.trainingData?.source, 'toy');
+  assert.equal(a.trainingData?.interactions, 2);
+  assert.equal(a.trainingData?.pairsHash, b.trainingData?.pairsHash);
+  assert.notEqual(a.trainingData?.pairsHash, c.trainingData?.pairsHash);
+});
