@@ -15,7 +15,7 @@ import { compareModels } from '../eval/significance.ts';
 import { loadModel } from '../models/load.ts';
 import type { Recommender } from '../models/recommender.ts';
 import { createModel } from '../models/registry.ts';
-import { alignToModel } from '../serve/align.ts';
+import { alignPrepared, alignToModel } from '../serve/align.ts';
 import { loadTrainingData, type DataSpec, type TrainingData } from '../train/sources.ts';
 import { isLowerBetter } from '../train/validation.ts';
 import type { ReferenceComparison } from './results.ts';
@@ -86,8 +86,10 @@ export interface PipelineEvaluation {
   baseline: BaselineResult | null;
   /** The model against popularity on `mainMetric`, with a paired test over users where per-user values exist. */
   vsBaseline: ReferenceComparison | null;
-  /** What a reader of the numbers must know (protocol conventions, dropped pairs). */
+  /** What a reader of the numbers must know (protocol conventions, and the warnings). */
   notes: string[];
+  /** The pipeline's own notes, for printing: test pairs dropped, a baseline that could not be fitted. */
+  warnings: string[];
 }
 
 export interface TrainAndEvaluateResult extends PipelineEvaluation {
@@ -188,12 +190,10 @@ export async function evaluateSaved(model: Recommender | string, target: string 
     const protocol = lookupProtocol(target);
     const prepared = await prepareProtocol(protocol, { ...options.protocolOptions, dataDir: options.dataDir ?? process.env.TASTEBUD_DATA_DIR, seed: options.seed }, () => {});
     // The protocol builds its own id maps; the model scores by the ones it was trained with.
-    const train = alignToModel(m, prepared.train);
-    const test = alignToModel(m, prepared.test);
-    const aligned: PreparedProtocol = { ...prepared, train: train.interactions, test: test.interactions, exclude: train.interactions.byUser() };
+    const { prepared: aligned, dropped } = alignPrepared(m, prepared);
     const evaluation = await withBaseline(protocolTarget(aligned, protocol), m, aligned.train, `the protocol's train part (${aligned.train.length} interactions)`);
-    if (test.dropped > 0) evaluation.notes.push(`${test.dropped} test interactions name users or items the model never saw and were left out`);
-    return { ...evaluation, model: m, type: m.type, dropped: test.dropped };
+    if (dropped > 0) warn(evaluation, `${dropped} test interactions name users or items the model never saw and were left out`);
+    return { ...evaluation, model: m, type: m.type, dropped };
   }
   const data: HeldOutData = target instanceof Interactions ? { test: target } : target;
   const test = alignToModel(m, data.test);
@@ -204,8 +204,8 @@ export async function evaluateSaved(model: Recommender | string, target: string 
   const fittedOn = given ? `the given training data (${given.length} interactions)` : `the model's own training interactions (${train?.length ?? 0}, from its file)`;
   const heldOut = heldOutTarget({ train: train ?? seenInteractions(m), test: test.interactions, description: data.description ?? `held-out data: ${data.test.length} test interactions` }, null);
   const evaluation = train ? await withBaseline(heldOut, m, train, fittedOn) : { ...emptyEvaluation(heldOut), metrics: heldOut.measure(m).metrics, mainMetric: heldOut.mainMetric(m.config) };
-  if (!train) evaluation.notes.push('no training data to fit the popularity baseline on (a rating model keeps no ratings in its file): pass data.train');
-  if (test.dropped > 0) evaluation.notes.push(`${test.dropped} test interactions name users or items the model never saw and were left out`);
+  if (!train) warn(evaluation, 'no training data to fit the popularity baseline on (a rating model keeps no ratings in its file): pass data.train');
+  if (test.dropped > 0) warn(evaluation, `${test.dropped} test interactions name users or items the model never saw and were left out`);
   return { ...evaluation, model: m, type: m.type, dropped: test.dropped };
 }
 
@@ -331,7 +331,13 @@ async function withBaseline(target: Target, model: Recommender, train: Interacti
     baseline: { name: BASELINE, config: popularity.config, fittedOn, metrics: reference.metrics },
     vsBaseline: compareWithReference(result, reference, mainMetric, lowerIsBetter),
     notes: [...result.notes],
+    warnings: [],
   };
+}
+
+function warn(evaluation: PipelineEvaluation, text: string): void {
+  evaluation.notes.push(text);
+  evaluation.warnings.push(text);
 }
 
 function emptyEvaluation(target: Target): PipelineEvaluation {
@@ -346,6 +352,7 @@ function emptyEvaluation(target: Target): PipelineEvaluation {
     baseline: null,
     vsBaseline: null,
     notes: target.canEvaluate ? [] : ['no test part: nothing was evaluated'],
+    warnings: [],
   };
 }
 
