@@ -145,9 +145,14 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
   if (spec.protocol && spec.data) throw new ConfigError('give either a protocol or data, not both');
   const seed = spec.seed ?? 42;
   const dataDir = spec.dataDir ?? process.env.TASTEBUD_DATA_DIR;
-  const target = spec.protocol
-    ? protocolTarget(await prepareProtocol(lookupProtocol(spec.protocol), { ...spec.protocolOptions, dataDir, seed }, log))
-    : heldOutTarget(await trainingData(spec.data, { dataDir, seed }), seed);
+  let target: Target;
+  if (spec.protocol) {
+    const protocol = lookupProtocol(spec.protocol);
+    log(`preparing protocol ${protocol.name}`);
+    target = protocolTarget(await prepareProtocol(protocol, { ...spec.protocolOptions, dataDir, seed }, log), protocol);
+  } else {
+    target = heldOutTarget(await trainingData(spec.data, { dataDir, seed }), seed);
+  }
   log(`data: ${target.data}`);
 
   const history = await model.fit(target.train, {
