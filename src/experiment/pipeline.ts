@@ -208,7 +208,7 @@ export async function evaluateSaved(model: Recommender | string, target: string 
   const train = given ?? (m.config.task !== 'rating' && m.seen ? seenInteractions(m) : null);
   const fittedOn = given ? `the given training data (${given.length} interactions)` : `the model's own training interactions (${train?.length ?? 0}, from its file)`;
   const heldOut = heldOutTarget({ train: train ?? seenInteractions(m), test: test.interactions, description: data.description ?? `held-out data: ${data.test.length} test interactions` }, null);
-  const evaluation = train ? await withBaseline(heldOut, m, train, fittedOn) : { ...emptyEvaluation(heldOut), metrics: heldOut.measure(m).metrics, mainMetric: heldOut.mainMetric(m.config) };
+  const evaluation = train ? await withBaseline(heldOut, m, train, fittedOn) : { ...emptyEvaluation(heldOut), metrics: heldOut.measure(m).metrics, mainMetric: heldOut.mainMetric(m.config), lowerIsBetter: lowerIsBetterFor(heldOut.mainMetric(m.config)) };
   if (!train) warn(evaluation, 'no training data to fit the popularity baseline on (a rating model keeps no ratings in its file): pass data.train');
   if (test.dropped > 0) warn(evaluation, `${test.dropped} test interactions name users or items the model never saw and were left out`);
   return { ...evaluation, model: m, type: m.type, dropped: test.dropped };
