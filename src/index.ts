@@ -28,3 +28,5 @@ export { recommendBatch } from './serve/batch.ts';
 export { alignToModel } from './serve/align.ts';
 export { readSafetensors, writeSafetensors } from './modelfile/safetensors.ts';
 export { runExperiment } from './experiment/index.ts';
+export { trainAndEvaluate, evaluateSaved } from './experiment/index.ts';
+export type { TrainSpec, TrainAndEvaluateResult, EvaluateSavedOptions, EvaluateSavedResult, HeldOutData, PipelineEvaluation, BaselineResult, ReferenceComparison } from './experiment/index.ts';

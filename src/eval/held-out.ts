@@ -1,6 +1,6 @@
 import type { Scorer } from '../contracts/types.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
-import { evaluateRanking } from './ranking.ts';
+import { evaluateRanking, type RankingResult } from './ranking.ts';
 import { evaluatePointwise, type PairScorer } from './pointwise.ts';
 
 /** What a held-out evaluation needs of a trained model. */
@@ -15,12 +15,21 @@ export interface TrainedScorer extends Scorer, PairScorer {
  * per-user AUC, with the model's training items excluded from each user's ranking.
  */
 export function evaluateHeldOut(model: TrainedScorer, test: Interactions, options: { k?: number; relevanceThreshold?: number } = {}): Record<string, number> {
+  return evaluateHeldOutPerUser(model, test, options).metrics;
+}
+
+/** `evaluateHeldOut` with the per-user values of the ranking metrics (for paired tests; none for rating models). */
+export function evaluateHeldOutPerUser(
+  model: TrainedScorer,
+  test: Interactions,
+  options: { k?: number; relevanceThreshold?: number } = {},
+): { metrics: Record<string, number>; perUser?: RankingResult['perUser'] } {
   if (model.config.task === 'rating') {
     const { metrics } = evaluatePointwise(model, test);
-    return { rmse: metrics.rmse, mae: metrics.mae };
+    return { metrics: { rmse: metrics.rmse, mae: metrics.mae } };
   }
   const k = options.k ?? 10;
-  const { metrics, usersEvaluated } = evaluateRanking(model, test, { k: [k], exclude: model.seen, relevanceThreshold: options.relevanceThreshold });
+  const { metrics, usersEvaluated, perUser } = evaluateRanking(model, test, { k: [k], exclude: model.seen, relevanceThreshold: options.relevanceThreshold });
   const pick = [`precision@${k}`, `recall@${k}`, `ndcg@${k}`, `map@${k}`, 'auc'];
-  return { ...Object.fromEntries(pick.filter((m) => m in metrics).map((m) => [m, metrics[m]])), users: usersEvaluated };
+  return { metrics: { ...Object.fromEntries(pick.filter((m) => m in metrics).map((m) => [m, metrics[m]])), users: usersEvaluated }, perUser };
 }

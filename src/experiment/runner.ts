@@ -14,17 +14,17 @@ import { Interactions } from '../data/interactions.ts';
 import { binarize } from '../data/labels.ts';
 import { perUserSplit } from '../data/splits.ts';
 import type { Protocol, PreparedProtocol, ProtocolResult } from '../eval/protocols/types.ts';
-import { compareModels } from '../eval/significance.ts';
 import { getProtocol } from '../eval/protocols.ts';
 import { consoleSummary } from './report/common.ts';
 import { htmlReport } from './report/html.ts';
 import { markdownReport } from './report/markdown.ts';
 import { createModel } from '../models/registry.ts';
-import { isLowerBetter, parseMetric } from '../train/validation.ts';
+import { parseMetric } from '../train/validation.ts';
 import { REFERENCE_BASELINE, loadExperimentConfig, type ExperimentConfig, type RunSpec } from './config.ts';
 import { loadDataFile } from './data.ts';
+import { compareWithReference, lowerIsBetterFor, prepareProtocol, saveEvaluated } from './pipeline.ts';
 import { resolveRunParams } from './params.ts';
-import type { EnvironmentInfo, ExperimentResults, ReferenceComparison, RunResult } from './results.ts';
+import type { EnvironmentInfo, ExperimentResults, RunResult } from './results.ts';
 import { runSeed, searchPoints, searchRun, searchedKeys, type HoldOut, type SearchContext } from './search.ts';
 
 export interface RunExperimentOptions {
@@ -62,20 +62,23 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   const dataDir = options.dataDir ?? process.env.TASTEBUD_DATA_DIR;
   const data = options.data ?? (cfg.data ? await loadDataFile(cfg.data, dataDir, cfg.source) : undefined);
   log(`${cfg.name}: preparing protocol ${protocol.name}${data ? ` on ${data.name}` : cfg.dataset ? ` on ${cfg.dataset}` : ''}`);
-  const prepared = await protocol.prepare({
-    dataDir,
-    seed: cfg.protocol.seed ?? undefined,
-    data,
-    ...(cfg.dataset ? { dataset: cfg.dataset } : {}),
-    ...cfg.protocol.options,
-  });
-  log(`  train ${prepared.train.length}, test ${prepared.test.length}${prepared.validation ? `, validation ${prepared.validation.length}` : ''} interactions`);
+  const prepared = await prepareProtocol(
+    protocol,
+    {
+      dataDir,
+      seed: cfg.protocol.seed ?? undefined,
+      data,
+      ...(cfg.dataset ? { dataset: cfg.dataset } : {}),
+      ...cfg.protocol.options,
+    },
+    log,
+  );
 
   const { train, validation, refitOn, source, moreHoldOuts } = validationSplit(prepared, cfg, protocol.name);
   const metric = validationMetricFor(cfg.search.metric ?? defaultValidationMetric(protocol), protocol);
   const threshold = thresholdFor(prepared, source, train);
   const mainMetric = protocol.mainMetric;
-  const lowerIsBetter = isLowerBetter(mainMetric.split('@')[0]);
+  const lowerIsBetter = lowerIsBetterFor(mainMetric);
   const ctxBase: Omit<SearchContext, 'search'> = {
     train,
     validation,
@@ -97,7 +100,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
     const ctx = labelled(run, { ...ctxBase, search: { strategy: cfg.search.strategy, trials: cfg.search.trials } }, prepared, cfg.source);
     const result = await runOne(run, ctx, protocol, prepared, outDir, options.saveModels ?? true);
     if (result.run.reference) referenceResult = result.protocolResult;
-    else if (referenceResult && result.protocolResult) result.run.vsReference = compare(result.protocolResult, referenceResult, mainMetric, lowerIsBetter);
+    else if (referenceResult && result.protocolResult) result.run.vsReference = compareWithReference(result.protocolResult, referenceResult, mainMetric, lowerIsBetter);
     results.push(result.run);
     log(result.run.error ? `  failed: ${result.run.error}` : `  test ${mainMetric} ${fmt(result.run.metrics[mainMetric])}`);
   }
@@ -178,8 +181,7 @@ async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prep
     record.notes.push(...result.notes);
     if (save) {
       const dir = join(outDir, 'models', run.name);
-      outcome.model.metrics = { protocol: protocol.name, ...result.metrics };
-      await outcome.model.save(dir, { overwrite: true }); // the experiment owns its output folder
+      await saveEvaluated(outcome.model, dir, protocol.name, result.metrics, { overwrite: true }); // the experiment owns its output folder
       record.modelDir = relative(outDir, dir);
     }
     return { run: record, protocolResult: result };
@@ -324,25 +326,6 @@ function thresholdFor(prepared: PreparedProtocol, source: 'protocol' | 'carved',
   if (threshold === undefined || source === 'protocol') return threshold;
   for (let p = 0; p < train.values.length; p++) if (train.values[p] >= threshold) return threshold;
   return undefined;
-}
-
-function compare(result: ProtocolResult, reference: ProtocolResult, metric: string, lowerIsBetter: boolean): ReferenceComparison | null {
-  const v = result.metrics[metric];
-  const r = reference.metrics[metric];
-  if (v === undefined || r === undefined) return null;
-  const beats = Number.isFinite(v) && (Number.isNaN(r) || (lowerIsBetter ? v < r : v > r));
-  let pValue: number | null = null;
-  let test: string | null = null;
-  if (result.perUser && reference.perUser && result.perUser.values[metric] && reference.perUser.values[metric]) {
-    try {
-      const c = compareModels({ perUser: result.perUser } as never, { perUser: reference.perUser } as never, metric, { lowerIsBetter });
-      pValue = c.wilcoxon.pValue;
-      test = `Wilcoxon signed-rank over ${c.n} users`;
-    } catch {
-      // Too few shared users to test: the comparison stands on the means alone.
-    }
-  }
-  return { metric, delta: v - r, beats, pValue, test };
 }
 
 async function environment(): Promise<EnvironmentInfo> {

@@ -117,3 +117,78 @@ test('data info ml-100k prints the MovieLens numbers', { skip: existsSync(join(d
   const info = JSON.parse((await tastebud('data', 'info', 'ml-100k', '--json')).stdout);
   assert.deepEqual([info.interactions, info.users, info.items], [100000, 943, 1682]);
 });
+
+/** plantedFile split per user into train.tsv and test.tsv (with a header). */
+async function plantedSplit(): Promise<{ train: string; test: string }> {
+  const file = await plantedFile();
+  const out = await mkdtemp(join(tmpdir(), 'tastebud-cli-split-'));
+  const split = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--method', 'per-user', '--test-ratio', '0.25', '--seed', '2', '--out', out);
+  assert.equal(split.code, 0, split.stderr);
+  return { train: join(out, 'train.tsv'), test: join(out, 'test.tsv') };
+}
+
+test('train prints the popularity baseline beside the model, in text and in --json', async () => {
+  const { train, test: testFile } = await plantedSplit();
+  const common = ['train', '--train', train, '--test', testFile, '--header', '--columns', 'user,item,rating', '--model', 'bpr', '--factors', '8', '--epochs', '20', '--threads', '1', '--seed', '1', '--quiet'];
+  const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
+  const text = await tastebud(...common, '--out', out);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /held-out test part of .*train\.tsv.*seed 1/);
+  assert.match(text.stdout, /sizes: train 360, test 120/);
+  assert.match(text.stdout, /popularity fitted on the same training data as the model \(360 interactions\)/);
+  assert.match(text.stdout, /test metrics\s+bpr\s+popularity\n/);
+  assert.match(text.stdout, /ndcg@10\s+\d\.\d{4}\s+\d\.\d{4} \*/);
+  assert.match(text.stdout, /bpr (beats|does not beat) popularity on ndcg@10/);
+  assert.match(text.stdout, new RegExp(`saved bpr to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+
+  const json = JSON.parse((await tastebud(...common, '--out', out, '--json')).stdout);
+  for (const key of ['model', 'config', 'data', 'history', 'metrics', 'saved', 'protocol', 'sizes', 'seed', 'baseline', 'vsBaseline']) assert.ok(key in json, `--json has ${key}`);
+  assert.equal(json.model, 'bpr');
+  assert.equal(json.protocol, null);
+  assert.equal(json.seed, 1);
+  assert.equal(json.baseline.name, 'popularity');
+  assert.deepEqual(Object.keys(json.baseline.metrics), Object.keys(json.metrics));
+  assert.equal(json.vsBaseline.metric, 'ndcg@10');
+  assert.equal(typeof json.vsBaseline.beats, 'boolean');
+});
+
+test('evaluate on a test file prints popularity beside the saved model', async () => {
+  const { train, test: testFile } = await plantedSplit();
+  const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
+  const trained = JSON.parse((await tastebud('train', '--train', train, '--test', testFile, '--header', '--model', 'bpr', '--factors', '8', '--epochs', '20', '--threads', '1', '--seed', '1', '--quiet', '--out', out, '--json')).stdout);
+  const evaluated = await tastebud('evaluate', out, '--test', testFile, '--train', train, '--header');
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, /test metrics\s+bpr\s+popularity\n/);
+  assert.match(evaluated.stdout, /popularity fitted on the given training data \(360 interactions\)/);
+  const json = JSON.parse((await tastebud('evaluate', out, '--test', testFile, '--header', '--json')).stdout);
+  assert.equal(json.type, 'bpr');
+  assert.match(json.baseline.fittedOn, /model's own training interactions/);
+  for (const [m, v] of Object.entries(trained.metrics as Record<string, number>)) assert.ok(Math.abs(json.metrics[m] - v) < 1e-9, `${m} as when trained`);
+  for (const [m, v] of Object.entries(trained.baseline.metrics as Record<string, number>)) assert.ok(Math.abs(json.baseline.metrics[m] - v) < 1e-9, `popularity ${m} as when trained`);
+  const neither = await tastebud('evaluate', out);
+  assert.equal(neither.code, 1);
+  assert.match(neither.stderr, /--protocol .* or a test file/);
+});
+
+test('train --protocol and evaluate --protocol print popularity under the protocol', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {
+  const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
+  const trained = await tastebud('train', '--protocol', 'lightfm-ua', '--model', 'item-knn', '--threads', '1', '--quiet', '--out', out);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /protocol lightfm-ua on ml-100k, seed 42/);
+  assert.match(trained.stdout, /sizes: train \d+, test \d+/);
+  assert.match(trained.stdout, /test metrics\s+item-knn\s+popularity\n/);
+  assert.match(trained.stdout, /precision@10\s+\d\.\d{4}\s+0\.0668 \*/);
+  const evaluated = await tastebud('evaluate', out, '--protocol', 'lightfm-ua');
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, /popularity fitted on the protocol's train part/);
+  assert.match(evaluated.stdout, /precision@10\s+\d\.\d{4}\s+0\.0668 \*/);
+  const precision = (s: string) => /precision@10\s+(\d\.\d{4})/.exec(s)![1];
+  assert.equal(precision(evaluated.stdout), precision(trained.stdout), 'the saved model measures the same under the same protocol');
+  const json = JSON.parse((await tastebud('evaluate', out, '--protocol', 'lightfm-ua', '--json')).stdout);
+  assert.equal(json.protocol, 'lightfm-ua');
+  assert.equal(json.seed, 42);
+  assert.ok(json.sizes.train > 0 && json.sizes.test > 0);
+  assert.equal(json.baseline.name, 'popularity');
+  assert.ok(Math.abs(json.baseline.metrics['precision@10'] - 0.0668) < 5e-5);
+  assert.match(json.vsBaseline.test, /Wilcoxon/);
+});

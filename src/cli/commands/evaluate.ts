@@ -1,33 +1,38 @@
 import type { Command } from 'commander';
-import { getProtocol, listProtocols } from '../../eval/protocols.ts';
-import { loadModel } from '../../models/load.ts';
-import { alignToModel } from '../../serve/align.ts';
-import { parseNumber } from '../options.ts';
-import { printMetrics } from '../output.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { readInteractionsFile } from '../../data/readers/index.ts';
+import { listProtocols } from '../../eval/protocols.ts';
+import { evaluateSaved } from '../../experiment/pipeline.ts';
+import { parseColumns, parseNumber, parseSeparator } from '../options.ts';
+import { formatEvaluation } from '../output.ts';
 
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate <model>')
-    .description('measure a saved model under a named protocol (see `tastebud protocols`)')
-    .requiredOption('--protocol <name>', 'lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1')
+    .description('measure a saved model under a named protocol (see `tastebud protocols`) or on a test file, beside the popularity baseline')
+    .option('--protocol <name>', 'lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1')
     .option('--seed <n>', 'seed of the protocol split, where it has one')
+    .option('--test <file>', 'instead of a protocol: held-out interactions (CSV, TSV, Parquet)')
+    .option('--train <file>', 'with --test: the training interactions, to fit the popularity baseline on (default: the training pairs kept in the model file)')
+    .option('--columns <cols>', 'columns of --test/--train: user,item[,rating[,time]] by header name or 0-based position', 'user,item,rating')
+    .option('--sep <sep>', "field separator of --test/--train (default: tab for .tsv/.data, else ',')")
+    .option('--header', '--test/--train have a header line')
+    .option('--encoding <enc>', 'utf8 or latin1', 'utf8')
     .option('--json', 'print JSON')
     .action(async (dir: string, o) => {
-      const model = await loadModel(dir);
-      const protocol = getProtocol(o.protocol);
+      if (!o.protocol && !o.test) throw new ConfigError('give a protocol (--protocol lightfm-ua) or a test file (--test test.tsv)');
+      if (o.protocol && o.test) throw new ConfigError('give either --protocol or --test, not both');
       const seed = o.seed !== undefined ? parseNumber('--seed', o.seed, { integer: true }) : undefined;
-      const prepared = await protocol.prepare({ dataDir: process.env.TASTEBUD_DATA_DIR, seed });
-      // The protocol builds its own id maps; the model scores by the ones it was trained with.
-      const train = alignToModel(model, prepared.train);
-      const test = alignToModel(model, prepared.test);
-      const aligned = { ...prepared, train: train.interactions, test: test.interactions, exclude: train.interactions.byUser() };
-      const result = protocol.evaluate(model, aligned);
-      const notes = test.dropped > 0 ? [`${test.dropped} test interactions name users or items the model never saw and were left out`] : [];
+      const read = async (file: string) =>
+        (await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header, encoding: o.encoding })).interactions;
+      const target = o.protocol ? String(o.protocol) : { test: await read(o.test), train: o.train ? await read(o.train) : undefined, description: o.test };
+      const result = await evaluateSaved(dir, target, { seed, dataDir: process.env.TASTEBUD_DATA_DIR });
       if (o.json) {
-        process.stdout.write(JSON.stringify({ model: dir, type: model.type, protocol: protocol.name, metrics: result.metrics, sizes: result.sizes, seed: result.seed, notes: [...(result.notes ?? []), ...notes] }, null, 2) + '\n');
+        const { model: _loaded, type, ...evaluation } = result;
+        process.stdout.write(JSON.stringify({ model: dir, type, ...evaluation }, null, 2) + '\n');
       } else {
-        printMetrics(result.metrics, `${model.type} under ${protocol.name}`);
-        for (const n of notes) process.stdout.write(`note: ${n}\n`);
+        process.stdout.write(formatEvaluation(result, result.type));
+        for (const n of result.warnings) process.stdout.write(`note: ${n}\n`);
       }
     });
 

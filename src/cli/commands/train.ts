@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../contracts/errors.ts';
 import { createModel } from '../../models/registry.ts';
-import { loadTrainingData, type DataSpec } from '../../train/sources.ts';
-import { evaluateHeldOut } from '../../eval/held-out.ts';
-import { getProtocol } from '../../eval/protocols.ts';
+import { trainAndEvaluate } from '../../experiment/pipeline.ts';
 import { collectParam, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
-import { printMetrics } from '../output.ts';
+import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 
 export function registerTrain(program: Command): void {
@@ -33,6 +30,7 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'early stopping: epochs without improvement before stopping (restores the best epoch)')
     .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
     .option('--out <dir>', 'where to save the model (default runs/<model>)')
+    .option('--force', 'replace a model already saved at --out')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output');
   addHyperparameterFlags(cmd);
@@ -46,19 +44,11 @@ export function registerTrain(program: Command): void {
     // Built before any data is read, so an unknown model or hyperparameter fails at once.
     const model = createModel(modelType, params);
     const seed = parseNumber('--seed', String(o.seed ?? 42), { integer: true });
-    const threads = o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined;
-    const epochs = o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined;
-    const log = o.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n');
-
-    let data;
-    let protocol = null;
-    let prepared = null;
-    if (o.protocol) {
-      protocol = getProtocol(String(o.protocol));
-      prepared = await protocol.prepare({ dataDir: process.env.TASTEBUD_DATA_DIR, seed });
-      data = { train: prepared.train, validation: prepared.validation, test: prepared.test, userFeatures: prepared.userFeatures, itemFeatures: prepared.itemFeatures, description: `protocol ${protocol.name}` };
-    } else {
-      const spec: DataSpec = {
+    const out = String(o.out ?? `runs/${modelType}`);
+    const result = await trainAndEvaluate({
+      model,
+      protocol: o.protocol ? String(o.protocol) : undefined,
+      data: o.protocol ? undefined : {
         dataset: o.dataset,
         split: o.split,
         testRatio: o.testRatio !== undefined ? parseNumber('--test-ratio', String(o.testRatio)) : undefined,
@@ -70,35 +60,25 @@ export function registerTrain(program: Command): void {
         header: o.header,
         encoding: o.encoding,
         positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
-        dataDir: process.env.TASTEBUD_DATA_DIR,
-        seed,
-      };
-      data = await loadTrainingData(spec);
-    }
-    log(`data: ${data.description}`);
-    const patience = o.patience !== undefined ? parseNumber('--patience', String(o.patience), { integer: true, min: 1 }) : undefined;
-    const history = await model.fit(data.train, {
-      epochs,
-      threads,
+      },
       seed,
-      validation: data.validation,
+      threads: o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined,
+      epochs: o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined,
       validationMetric: o.validationMetric,
-      earlyStopping: patience ? { patience } : false,
-      userFeatures: data.userFeatures,
-      itemFeatures: data.itemFeatures,
+      patience: o.patience !== undefined ? parseNumber('--patience', String(o.patience), { integer: true, min: 1 }) : undefined,
+      dataDir: process.env.TASTEBUD_DATA_DIR,
+      out,
+      overwrite: Boolean(o.force),
       progress: !o.quiet,
-      log,
+      log: o.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n'),
     });
-    let metrics: Record<string, number> = {};
-    if (protocol && prepared) metrics = protocol.evaluate(model, prepared).metrics;
-    else if (data.test) metrics = evaluateHeldOut(model, data.test);
-    model.metrics = metrics;
-    const out = String(o.out ?? `runs/${modelType}`);
-    await model.save(out);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ model: modelType, config: model.config, data: data.description, history, metrics, saved: out }, null, 2) + '\n');
+      const { model: _trained, type, data, ...evaluation } = result;
+      process.stdout.write(JSON.stringify({ model: type, data, ...evaluation }, null, 2) + '\n');
     } else {
-      if (Object.keys(metrics).length > 0) printMetrics(metrics, protocol ? `test metrics (${protocol.name})` : 'test metrics');
+      if (Object.keys(result.metrics).length > 0) process.stdout.write(formatEvaluation(result, modelType));
+      else process.stdout.write(`no test part in ${result.data}: nothing was evaluated\n`);
+      for (const n of result.warnings) process.stdout.write(`note: ${n}\n`);
       process.stdout.write(`saved ${modelType} to ${out}\n`);
     }
   });
