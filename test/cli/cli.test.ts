@@ -141,7 +141,7 @@ test('train prints the popularity baseline beside the model, in text and in --js
   assert.match(text.stdout, /bpr (beats|does not beat) popularity on ndcg@10/);
   assert.match(text.stdout, new RegExp(`saved bpr to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
-  const json = JSON.parse((await tastebud(...common, '--out', out, '--json')).stdout);
+  const json = JSON.parse((await tastebud(...common, '--out', out, '--force', '--json')).stdout);
   for (const key of ['model', 'config', 'data', 'history', 'metrics', 'saved', 'protocol', 'sizes', 'seed', 'baseline', 'vsBaseline']) assert.ok(key in json, `--json has ${key}`);
   assert.equal(json.model, 'bpr');
   assert.equal(json.protocol, null);
@@ -191,4 +191,21 @@ test('train --protocol and evaluate --protocol print popularity under the protoc
   assert.equal(json.baseline.name, 'popularity');
   assert.ok(Math.abs(json.baseline.metrics['precision@10'] - 0.0668) < 5e-5);
   assert.match(json.vsBaseline.test, /Wilcoxon/);
+});
+
+test('train refuses to replace a saved model without --force, before it trains', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-force-'));
+  const file = join(dir, 'r.csv');
+  await writeFile(file, 'user,item,rating\nu1,a,5\nu1,b,4\nu2,a,3\nu2,c,5\nu3,b,4\nu3,c,2\n');
+  const out = join(dir, 'model');
+  const args = ['train', '--train', file, '--header', '--model', 'popularity', '--quiet', '--out', out];
+  assert.equal((await tastebud(...args)).code, 0);
+  const again = await tastebud(...args);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already holds a model; pass --force/);
+  assert.doesNotMatch(again.stderr, /\n\s+at /);
+  assert.equal((await tastebud(...args, '--force')).code, 0);
+  await writeFile(join(dir, 'afile'), 'x');
+  const intoFile = await tastebud('train', '--train', file, '--header', '--model', 'popularity', '--quiet', '--out', join(dir, 'afile'));
+  assert.match(intoFile.stderr, /is a file, not a directory/);
 });
