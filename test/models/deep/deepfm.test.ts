@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { featureIndex, featureMatrixFromRows } from '../../../src/data/features.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { DeepFM } from '../../../src/models/deep/deepfm.ts';
-import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
+import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/gradcheck.ts';
 import { plantedSplit, popularity, ranking } from '../../helpers/deep-data.ts';
 import { assertPairsMatchBatch, assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { bpr } from '../../../src/core/losses.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { MatchModel } from '../../../src/models/deep/match.ts';
-import { checkModelGradient, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
+import { checkModelGradient, tinyInteractions } from '../../helpers/gradcheck.ts';
 import { plantedSplit, popularity, ranking } from '../../helpers/deep-data.ts';
 import { assertPairsMatchBatch, assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 

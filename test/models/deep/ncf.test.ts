@@ -4,7 +4,7 @@ import { featureMatrixFromRows } from '../../../src/data/features.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { NCF } from '../../../src/models/deep/ncf.ts';
 import { createModel } from '../../../src/models/registry.ts';
-import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
+import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/gradcheck.ts';
 import { plantedSplit, popularity, ranking } from '../../helpers/deep-data.ts';
 import { assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 
