@@ -10,7 +10,7 @@
  */
 import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
-import { hasMl100k, loadMl100kUa, ml100kDir } from '../test/helpers/bilinear-ml100k.ts';
+import { loadMl100kUa, skipUnlessMl100kUa } from '../test/helpers/ml100k.ts';
 import { popularityScorer, rankingMetrics } from '../test/helpers/bilinear-eval.ts';
 
 const defaults: [string, Record<string, unknown>][] = [
@@ -23,8 +23,9 @@ const defaults: [string, Record<string, unknown>][] = [
 ];
 
 async function main(): Promise<void> {
-  if (!hasMl100k) {
-    console.error(`ML-100K not found in ${ml100kDir}: set TASTEBUD_DATA_DIR`);
+  const missing = skipUnlessMl100kUa();
+  if (missing) {
+    console.error(missing);
     process.exit(2);
   }
   const { train, test, itemFeatures } = loadMl100kUa(4);

@@ -1,7 +1,4 @@
 /** Fixtures for the baseline tests: literal interactions, planted-structure splits, quiet fits. */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
@@ -11,17 +8,6 @@ import { evaluateRanking } from '../../src/eval/ranking.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import type { FitOptions } from '../../src/train/types.ts';
 import '../../src/models/index.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** The shared real-data folder (TASTEBUD_DATA_DIR, else ../shared/data beside the repo). */
-export const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
-
-/** Why a real-data test must skip (files missing), or null when they are all present. */
-export function missingData(...files: string[]): string | null {
-  const missing = files.filter((f) => !existsSync(path.join(dataDir, f)));
-  return missing.length ? `real data not found: ${missing.join(', ')} under ${dataDir} (set TASTEBUD_DATA_DIR)` : null;
-}
 
 /** Interactions from [user, item, value] rows; ids u0.. and i0.. so index = the number. */
 export function interactions(rows: [number, number, number][], numUsers: number, numItems: number): Interactions {
