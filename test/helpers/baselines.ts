@@ -4,7 +4,6 @@ import { Interactions } from '../../src/data/interactions.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { perUserSplit } from '../../src/data/splits.ts';
 import type { Split } from '../../src/data/types.ts';
-import { evaluateRanking } from '../../src/eval/ranking.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import type { FitOptions } from '../../src/train/types.ts';
 import '../../src/models/index.ts';
@@ -47,9 +46,4 @@ export function scoresOf(model: Recommender, user: number): Float32Array {
 export function plantedSplit(seed = 3): Split {
   const data = generateSynthetic({ users: 400, items: 300, factors: 8, interactionsPerUser: 30, popularitySkew: 0.8, noise: 0.1, seed });
   return perUserSplit(data.interactions, { testRatio: 0.2, seed });
-}
-
-/** Full-ranking metrics on the split's test part, training items excluded. */
-export function rankingMetrics(model: Recommender, split: Split): Record<string, number> {
-  return evaluateRanking(model, split.test, { k: [10], exclude: split.train.byUser() }).metrics;
 }

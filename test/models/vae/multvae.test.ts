@@ -12,7 +12,8 @@ import { MultVaeNet, type MultVaeShape } from '../../../src/models/vae/network.t
 import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { validationScore } from '../../../src/train/validation.ts';
-import { fitQuietly, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
+import { fitQuietly, interactions, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
+import { rankingMetrics } from '../../helpers/metrics.ts';
 import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradient, randomArray } from '../../helpers/gradcheck.ts';
 
 // A tiny catalogue: 5 users × 7 items (user 4 has one item, item 6 none).
