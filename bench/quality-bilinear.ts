@@ -10,8 +10,8 @@
  */
 import { createModel } from '../src/models/registry.ts';
 import '../src/models/index.ts';
-import { hasMl100k, loadMl100kUa, ml100kDir } from '../test/helpers/bilinear-ml100k.ts';
-import { popularityScorer, rankingMetrics } from '../test/helpers/bilinear-eval.ts';
+import { loadMl100kUa, skipUnlessMl100kUa } from '../test/helpers/ml100k.ts';
+import { popularity, ranking } from '../test/helpers/metrics.ts';
 
 const defaults: [string, Record<string, unknown>][] = [
   ['warp', {}],
@@ -23,14 +23,15 @@ const defaults: [string, Record<string, unknown>][] = [
 ];
 
 async function main(): Promise<void> {
-  if (!hasMl100k) {
-    console.error(`ML-100K not found in ${ml100kDir}: set TASTEBUD_DATA_DIR`);
+  const missing = skipUnlessMl100kUa();
+  if (missing) {
+    console.error(missing);
     process.exit(2);
   }
   const { train, test, itemFeatures } = loadMl100kUa(4);
   const filters = process.argv.slice(2);
   const variants = process.env.VARIANTS ? (JSON.parse(process.env.VARIANTS) as [string, Record<string, unknown>][]) : defaults;
-  const pop = rankingMetrics(popularityScorer(train), train, test);
+  const pop = ranking(popularity(train), train, test);
   const rows: Record<string, unknown>[] = [{ model: 'popularity', auc: +pop.auc.toFixed(4), 'precision@10': +pop.p10.toFixed(4) }];
   for (const [type, raw] of variants) {
     const { _name, ...config } = raw;
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await model.fit(train, { threads: 1, seed: 42, itemFeatures: name.includes('genres') ? itemFeatures : undefined });
     const seconds = (performance.now() - t0) / 1000;
-    const m = rankingMetrics(model, train, test);
+    const m = ranking(model, train, test);
     rows.push({ model: name, config: model.config, auc: +m.auc.toFixed(4), 'precision@10': +m.p10.toFixed(4), trainSeconds: +seconds.toFixed(1) });
     process.stderr.write(`${name}: AUC ${m.auc.toFixed(4)}  P@10 ${m.p10.toFixed(4)}  (${seconds.toFixed(1)} s)\n`);
   }

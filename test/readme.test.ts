@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { dataDir, repoRoot as root, skipUnlessData } from './helpers/data-dir.ts';
 
-const root = resolve(import.meta.dirname, '..');
-const dataDir = process.env.TASTEBUD_DATA_DIR ?? resolve(root, '../shared/data');
 
-test('the README library example runs as written', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {
+test('the README library example runs as written', { skip: skipUnlessData('ml-100k/u.data') }, async () => {
   const readme = await readFile(join(root, 'README.md'), 'utf8');
   const start = readme.indexOf('```ts\n') + 6;
   const code = readme.slice(start, readme.indexOf('```', start));

@@ -4,13 +4,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Rng } from '../../src/core/rng.ts';
+import { dataDir, repoRoot as root, skipUnlessData } from '../helpers/data-dir.ts';
 
 const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const dataDir = process.env.TASTEBUD_DATA_DIR ?? resolve(root, '../shared/data');
 
 /** Runs the real command; resolves with stdout/stderr and the exit code (never throws on exit ≠ 0). */
 async function tastebud(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -113,7 +112,7 @@ test('data split writes train and test files that partition the data', async () 
   assert.equal(testLines, 120, '25 % of each user’s 8 interactions');
 });
 
-test('data info ml-100k prints the MovieLens numbers', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {
+test('data info ml-100k prints the MovieLens numbers', { skip: skipUnlessData('ml-100k/u.data') }, async () => {
   const info = JSON.parse((await tastebud('data', 'info', 'ml-100k', '--json')).stdout);
   assert.deepEqual([info.interactions, info.users, info.items], [100000, 943, 1682]);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Dense } from '../../src/core/dense.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { checkEntries, randomArray } from '../helpers/deep-gradcheck.ts';
+import { checkEntries, randomArray } from '../helpers/gradcheck.ts';
 
 const SGD = { name: 'sgd' as const, learningRate: 0.1 };
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Dropout } from '../../src/core/dropout.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { ConfigError } from '../../src/contracts/errors.ts';
-import { assertGradClose, numericGradient, randomArray } from '../helpers/deep-gradcheck.ts';
+import { assertGradClose, numericGradient, randomArray } from '../helpers/gradcheck.ts';
 
 test('inverted dropout zeroes about `rate` of the units and scales the rest by 1/(1 − rate)', () => {
   const drop = new Dropout(0.25);

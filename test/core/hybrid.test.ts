@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HybridBias, HybridEmbedding } from '../../src/core/hybrid.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { FeatureMatrix } from '../../src/contracts/types.ts';
-import { assertGradClose } from '../helpers/bilinear-gradcheck.ts';
+import { assertGradClose, FLOAT32_GRAD_TOLERANCE, FLOAT32_STEP, numericGradients } from '../helpers/gradcheck.ts';
 
 // 3 rows over 4 features: row 0 = {f0: 1, f2: 0.5}, row 1 = {}, row 2 = {f1: 2, f3: -1}.
 const features: FeatureMatrix = {
@@ -61,19 +61,7 @@ test('backward applies the chain-rule gradient to the id row and each touched fe
       return s;
     };
     // Numeric gradient of every parameter, before the update.
-    const numeric = e.params().map((p) =>
-      Array.from(p.data, (_, i) => {
-        const keep = p.data[i];
-        p.data[i] = keep + 1e-2;
-        const up = loss();
-        const hi = p.data[i];
-        p.data[i] = keep - 1e-2;
-        const down = loss();
-        const lo = p.data[i];
-        p.data[i] = keep;
-        return (up - down) / (hi - lo);
-      }),
-    );
+    const numeric = numericGradients(loss, e.params().map((p) => p.data), FLOAT32_STEP);
     const before = e.params().map((p) => Float64Array.from(p.data));
     e.forward(row, rep);
     const grad = Float32Array.from(rep, (r, d) => r - target[d]);
@@ -81,7 +69,7 @@ test('backward applies the chain-rule gradient to the id row and each touched fe
     e.params().forEach((p, k) => {
       for (let i = 0; i < p.data.length; i++) {
         const analytic = -(p.data[i] - before[k][i]) / sgd.learningRate;
-        assertGradClose(analytic, numeric[k][i], `${p.name}[${i}] row ${row}`, 2e-3, 2e-4);
+        assertGradClose(analytic, numeric[k][i], `${p.name}[${i}] row ${row}`, FLOAT32_GRAD_TOLERANCE);
       }
     });
   }

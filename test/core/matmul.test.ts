@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addColumnSums, matmul, matmulJs, matmulNaive, matmulTransA, matmulTransAJs, matmulTransB, matmulTransBJs, simdKernel, type Mat } from '../../src/core/matmul.ts';
 import { WasmGemm } from '../../src/core/wasm-gemm.ts';
-import { randomArray } from '../helpers/deep-gradcheck.ts';
+import { randomArray } from '../helpers/gradcheck.ts';
 
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   const t = new Float32Array(rows * cols);

@@ -4,7 +4,7 @@ import { Mlp } from '../../src/core/mlp.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { matmul } from '../../src/core/matmul.ts';
 import { ConfigError } from '../../src/contracts/errors.ts';
-import { checkEntries, randomArray } from '../helpers/deep-gradcheck.ts';
+import { checkEntries, randomArray } from '../helpers/gradcheck.ts';
 
 const ADAM = { name: 'adam' as const, learningRate: 0.01 };
 

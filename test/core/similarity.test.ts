@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cosineSimilarity, cosineSimilarityGrad, dotSimilarity, dotSimilarityGrad } from '../../src/core/similarity.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { checkVectorGradient } from '../helpers/bilinear-gradcheck.ts';
+import { checkVectorGradient } from '../helpers/gradcheck.ts';
 
 const n = 7;
 function vectors(seed: number): { a: Float64Array; b: Float64Array } {
@@ -36,8 +36,8 @@ for (const [name, value, grad] of [
       const gb = new Float64Array(n + 5);
       grad(a, 3, b, 5, n, up, ga, 3, gb, 5);
       const loss = (): number => up * value(a, 3, b, 5, n);
-      checkVectorGradient(a.subarray(3), ga.subarray(3), loss, `${name} d/da`, 1e-6, 1e-5, 1e-8);
-      checkVectorGradient(b.subarray(5), gb.subarray(5), loss, `${name} d/db`, 1e-6, 1e-5, 1e-8);
+      checkVectorGradient(a.subarray(3), ga.subarray(3), loss, `${name} d/da`, 1e-6);
+      checkVectorGradient(b.subarray(5), gb.subarray(5), loss, `${name} d/db`, 1e-6);
       assert.deepEqual(Array.from(ga.subarray(0, 3)), [0, 0, 0], 'writes only inside its range');
     }
   });

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,13 +10,13 @@ import { pythonList } from '../../src/data/datasets/foodcom.ts';
 import { featuresOf, rowFeatures } from '../../src/data/features.ts';
 import { overlappingPairs } from '../../src/data/splits.ts';
 import type { Dataset } from '../../src/data/types.ts';
+import { dataDir as shared, dataPath, skipUnlessData } from '../helpers/data-dir.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const shared = process.env.TASTEBUD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
-const hasMl100k = existsSync(path.join(shared, 'ml-100k/u.data'));
-const bxSlice = path.join(shared, 'book-crossing/raw-slice/BX-Book-Ratings.slice_users_43842-55178.csv');
-const foodSubset = path.join(shared, 'food-com/RAW_interactions.subset_13247.csv');
-const noMl100k = hasMl100k ? false : `MovieLens 100K not found in ${shared} (set TASTEBUD_DATA_DIR)`;
+const BX_SLICE = 'book-crossing/raw-slice/BX-Book-Ratings.slice_users_43842-55178.csv';
+const FOOD_SUBSET = 'food-com/RAW_interactions.subset_13247.csv';
+const bxSlice = dataPath(BX_SLICE);
+const foodSubset = dataPath(FOOD_SUBSET);
+const noMl100k = skipUnlessData('ml-100k/u.data');
 // Loaded once for the tests that only read it.
 let ml100kLoad: Promise<Dataset> | null = null;
 const loadMl100k = (): Promise<Dataset> => (ml100kLoad ??= datasets.load('ml-100k', { dataDir: shared, download: false }));
@@ -160,7 +159,7 @@ test('ml-1m reads ::-separated latin-1 files with genres, age groups and occupat
   assert.deepEqual(featuresOf(data.userFeatures!, users, '2')!.map((f) => f.name).sort(), ['age=56+', 'gender=M', 'occupation=self-employed', 'zip=7']);
 });
 
-test('book-crossing reads the original ratings slice (no header), keeping implicit 0 apart from 1–10', { skip: existsSync(bxSlice) ? false : `no ${bxSlice}` }, async (t) => {
+test('book-crossing reads the original ratings slice (no header), keeping implicit 0 apart from 1–10', { skip: skipUnlessData(BX_SLICE) }, async (t) => {
   const dir = await tempDir(t);
   await mkdir(path.join(dir, 'book-crossing'));
   await symlink(bxSlice, path.join(dir, 'book-crossing/BX-Book-Ratings.csv'));
@@ -202,7 +201,7 @@ test('book-crossing with the header and the optional users and books files', asy
   assert.equal(data.itemFeatures!.vocabulary.includes('author=Nobody'), false);
 });
 
-test('food-com reads RAW_interactions with quoted multi-line reviews and dates as times', { skip: existsSync(foodSubset) ? false : `no ${foodSubset}` }, async (t) => {
+test('food-com reads RAW_interactions with quoted multi-line reviews and dates as times', { skip: skipUnlessData(FOOD_SUBSET) }, async (t) => {
   const dir = await tempDir(t);
   await mkdir(path.join(dir, 'food-com'));
   await symlink(foodSubset, path.join(dir, 'food-com/RAW_interactions.csv'));
@@ -314,8 +313,9 @@ test('downloadInto checks the archive md5 and writes the needed files (with a st
 });
 
 test('subsets kept under other names load as their dataset (the shared test copies)', async (t) => {
-  const root = process.env.TASTEBUD_DATA_DIR ?? new URL('../../../shared/data', import.meta.url).pathname;
-  if (!existsSync(`${root}/book-crossing/raw-slice`) || !existsSync(`${root}/food-com`)) return t.skip(`no shared data in ${root}`);
+  const root = shared;
+  const missing = skipUnlessData('book-crossing/raw-slice', 'food-com');
+  if (missing) return t.skip(missing);
   const bx = await datasets.load('book-crossing', { dataDir: root, download: false });
   assert.equal(bx.interactions.length, 39268);
   const food = await datasets.load('food-com', { dataDir: root, download: false });

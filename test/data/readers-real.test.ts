@@ -2,22 +2,15 @@
 // Expected numbers were computed independently with Python's csv module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readInteractions, readDelimitedRows } from '../../src/data/readers/delimited.ts';
 import { detectFormat } from '../../src/data/readers/detect.ts';
 import { readInteractionsFile } from '../../src/data/readers/index.ts';
+import { dataPath, skipUnlessData } from '../helpers/data-dir.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dataDir = process.env.TASTEBUD_DATA_DIR ?? resolve(repoRoot, '../shared/data');
-
-const ML100K = join(dataDir, 'ml-100k/u.data');
-const BX = join(dataDir, 'book-crossing/raw-slice/BX-Book-Ratings.slice_users_43842-55178.csv');
-const FOOD = join(dataDir, 'food-com/RAW_interactions.subset_13247.csv');
-const FOOD_TEST = join(dataDir, 'food-com/interactions_test.no_date.csv');
-
-const absent = (path: string): string | false => (existsSync(path) ? false : `${path} is absent (set TASTEBUD_DATA_DIR to the shared data folder)`);
+const ML100K = dataPath('ml-100k/u.data');
+const BX = dataPath('book-crossing/raw-slice/BX-Book-Ratings.slice_users_43842-55178.csv');
+const FOOD = dataPath('food-com/RAW_interactions.subset_13247.csv');
+const FOOD_TEST = dataPath('food-com/interactions_test.no_date.csv');
 
 function sum(values: Float32Array): number {
   let s = 0;
@@ -25,7 +18,7 @@ function sum(values: Float32Array): number {
   return s;
 }
 
-test('ml-100k u.data: 100,000 ratings, 943 users, 1,682 items', { skip: absent(ML100K) }, async () => {
+test('ml-100k u.data: 100,000 ratings, 943 users, 1,682 items', { skip: skipUnlessData(ML100K) }, async () => {
   const { interactions: x, report } = await readInteractions(ML100K, { columns: { user: 0, item: 1, rating: 2, time: 3 } });
   assert.equal(x.length, 100_000);
   assert.equal(x.numUsers, 943);
@@ -37,7 +30,7 @@ test('ml-100k u.data: 100,000 ratings, 943 users, 1,682 items', { skip: absent(M
   assert.deepEqual([x.userIds.id(x.users[0]), x.itemIds.id(x.items[0]), x.values[0], x.times![0]], ['196', '242', 3, 881250949]);
 });
 
-test('book-crossing raw slice: ";"-separated, quoted, CRLF, latin-1, no header', { skip: absent(BX) }, async () => {
+test('book-crossing raw slice: ";"-separated, quoted, CRLF, latin-1, no header', { skip: skipUnlessData(BX) }, async () => {
   const { interactions: x, report } = await readInteractions(BX, { separator: ';', encoding: 'latin1', columns: { user: 0, item: 1, rating: 2 } });
   assert.equal(x.length, 39_268);
   assert.equal(report.rowsRead, 39_268);
@@ -55,7 +48,7 @@ test('book-crossing raw slice: ";"-separated, quoted, CRLF, latin-1, no header',
   assert.ok(x.itemIds.has('\\8804501367\\""'));
 });
 
-test('food.com reviews with quoted commas and line breaks: 13,247 records, as a CSV parser counts them', { skip: absent(FOOD) }, async () => {
+test('food.com reviews with quoted commas and line breaks: 13,247 records, as a CSV parser counts them', { skip: skipUnlessData(FOOD) }, async () => {
   const { interactions: x, report } = await readInteractions(FOOD, { columns: { user: 'user_id', item: 'recipe_id', rating: 'rating', time: 'date' } });
   assert.equal(report.rowsRead, 13_247); // the file has 13,528 physical lines
   assert.equal(x.length, 13_247);
@@ -71,12 +64,12 @@ test('food.com reviews with quoted commas and line breaks: 13,247 records, as a 
   assert.equal(multiLine, 113);
 });
 
-test('food.com test split (header names with spaces): 12,455 rows', { skip: absent(FOOD_TEST) }, async () => {
+test('food.com test split (header names with spaces): 12,455 rows', { skip: skipUnlessData(FOOD_TEST) }, async () => {
   const { interactions: x } = await readInteractions(FOOD_TEST, { columns: { user: 'user_id INT', item: 'recipe_id INT', rating: 'rating INT' } });
   assert.equal(x.length, 12_455);
 });
 
-test('detectFormat guesses separator, header and encoding of the real files', { skip: absent(BX) || absent(ML100K) || absent(FOOD) }, async () => {
+test('detectFormat guesses separator, header and encoding of the real files', { skip: skipUnlessData(BX) || skipUnlessData(ML100K) || skipUnlessData(FOOD) }, async () => {
   assert.deepEqual(await detectFormat(ML100K), { separator: '\t', quote: '"', header: false, encoding: 'utf8' });
   // The slice's only non-ASCII byte lies past the first 64 KiB, so look at the whole file.
   assert.deepEqual(await detectFormat(BX, 1 << 22), { separator: ';', quote: '"', header: false, encoding: 'latin1' });
@@ -84,7 +77,7 @@ test('detectFormat guesses separator, header and encoding of the real files', { 
   assert.deepEqual(await detectFormat(FOOD), { separator: ',', quote: '"', header: true, encoding: 'utf8' });
 });
 
-test('readInteractionsFile reads a text file by extension', { skip: absent(ML100K) }, async () => {
+test('readInteractionsFile reads a text file by extension', { skip: skipUnlessData(ML100K) }, async () => {
   const { interactions } = await readInteractionsFile(ML100K, { columns: { user: 0, item: 1, rating: 2 } });
   assert.equal(interactions.length, 100_000);
 });

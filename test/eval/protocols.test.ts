@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { readInteractions } from '../../src/data/readers/delimited.ts';
@@ -9,11 +7,11 @@ import { csrHas } from '../../src/data/interactions.ts';
 import { overlappingPairs } from '../../src/data/splits.ts';
 import type { Dataset } from '../../src/data/types.ts';
 import { getProtocol, listProtocols, popularityScorer, referenceScorer } from '../../src/eval/protocols.ts';
-import { dataDir, ml100kMissing } from '../helpers/eval.ts';
+import { dataDir, dataPath, skipUnlessData } from '../helpers/data-dir.ts';
 
 const close = (actual: number, expected: number, tol: number): void => assert.ok(Math.abs(actual - expected) <= tol, `${actual} ≠ ${expected}`);
-const missing = ml100kMissing();
-const load = { dataDir: dataDir(), download: false };
+const missing = skipUnlessData('ml-100k/u.data', 'ml-100k/ua.base', 'ml-100k/ua.test');
+const load = { dataDir, download: false };
 
 test('protocols are listed and looked up by name; an unknown name lists the known ones', () => {
   assert.deepEqual(listProtocols().map((p) => p.name), ['lightfm-ua', 'full-ranking', 'msr-stratified', 'recbole-ml1m', 'pointwise', 'bookcrossing-f1']);
@@ -110,13 +108,14 @@ test('full-ranking: default per-user 80/20, a caller split, extra cut-offs with 
   await assert.rejects(protocol.prepare({ data, split: 'ua' }), /has no split "ua"/);
 });
 
-const bxSlice = path.join(dataDir(), 'book-crossing/raw-slice/BX-Book-Ratings.slice_users_43842-55178.csv');
+const BX_SLICE = 'book-crossing/raw-slice/BX-Book-Ratings.slice_users_43842-55178.csv';
+const bxSlice = dataPath(BX_SLICE);
 
 /*
  * Python over the raw slice: 39,268 rows, 15,111 non-zero ratings (all distinct pairs), 8,603 of
  * them ≥ 8; the shuffled split puts round(15,111 · 0.1) = 1,511 pairs in test and in validation.
  */
-test('bookcrossing-f1 on the Book-Crossing slice: sizes, labels, the all-positive F1 beside the model', { skip: existsSync(bxSlice) ? false : `Book-Crossing slice not found: ${bxSlice}` }, async () => {
+test('bookcrossing-f1 on the Book-Crossing slice: sizes, labels, the all-positive F1 beside the model', { skip: skipUnlessData(BX_SLICE) }, async () => {
   const { interactions, report } = await readInteractions(bxSlice, { separator: ';', encoding: 'latin1', columns: { user: 0, item: 1, rating: 2 } });
   const data: Dataset = { name: 'book-crossing-slice', interactions, report };
   const protocol = getProtocol('bookcrossing-f1');

@@ -6,15 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadExperimentConfig } from '../../src/experiment/config.ts';
 import { resolveDataFile } from '../../src/experiment/data.ts';
 import { checkExperiment } from '../../src/experiment/runner.ts';
 import { listModels } from '../../src/models/registry.ts';
+import { dataDir, repoRoot as root } from '../helpers/data-dir.ts';
 
 await import('../../src/models/index.ts');
-const root = resolve(import.meta.dirname, '../..');
-const dataDir = process.env.TASTEBUD_DATA_DIR ?? resolve(root, '../shared/data');
 const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
 
 test('the seven ready examples are there', () => {

@@ -1,27 +1,12 @@
 /** Fixtures for the baseline tests: literal interactions, planted-structure splits, quiet fits. */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { perUserSplit } from '../../src/data/splits.ts';
 import type { Split } from '../../src/data/types.ts';
-import { evaluateRanking } from '../../src/eval/ranking.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import type { FitOptions } from '../../src/train/types.ts';
 import '../../src/models/index.ts';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** The shared real-data folder (TASTEBUD_DATA_DIR, else ../shared/data beside the repo). */
-export const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
-
-/** Why a real-data test must skip (files missing), or null when they are all present. */
-export function missingData(...files: string[]): string | null {
-  const missing = files.filter((f) => !existsSync(path.join(dataDir, f)));
-  return missing.length ? `real data not found: ${missing.join(', ')} under ${dataDir} (set TASTEBUD_DATA_DIR)` : null;
-}
 
 /** Interactions from [user, item, value] rows; ids u0.. and i0.. so index = the number. */
 export function interactions(rows: [number, number, number][], numUsers: number, numItems: number): Interactions {
@@ -61,9 +46,4 @@ export function scoresOf(model: Recommender, user: number): Float32Array {
 export function plantedSplit(seed = 3): Split {
   const data = generateSynthetic({ users: 400, items: 300, factors: 8, interactionsPerUser: 30, popularitySkew: 0.8, noise: 0.1, seed });
   return perUserSplit(data.interactions, { testRatio: 0.2, seed });
-}
-
-/** Full-ranking metrics on the split's test part, training items excluded. */
-export function rankingMetrics(model: Recommender, split: Split): Record<string, number> {
-  return evaluateRanking(model, split.test, { k: [10], exclude: split.train.byUser() }).metrics;
 }

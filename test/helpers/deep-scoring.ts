@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Recommender } from '../../src/models/recommender.ts';
 import { loadModel } from '../../src/models/load.ts';
-import { withTempDir } from './deep-data.ts';
+import { withTempDir } from './temp-dir.ts';
 
 /** Asserts score(users, items)[q] ≈ scoreUsers(users)[q][items[q]] within `tol`; returns the batched scores. */
 export function assertPairsMatchBatch(model: Recommender, users: Int32Array, items: Int32Array, tol: number, what = ''): Float32Array {

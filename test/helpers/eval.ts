@@ -1,7 +1,4 @@
 /** Small fixtures for the evaluation tests: interactions from literal rows, and matrix scorers. */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { IdMap } from '../../src/data/idmap.ts';
 import { buildCsr, Interactions, type Csr } from '../../src/data/interactions.ts';
 import type { Scorer } from '../../src/contracts/types.ts';
@@ -50,17 +47,4 @@ export function matrixScorer(matrix: number[][], options: { batched?: boolean } 
     };
   }
   return scorer;
-}
-
-/** The shared real-data folder (TASTEBUD_DATA_DIR or ../shared/data beside the repo). */
-export function dataDir(): string {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  return process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
-}
-
-/** Why an ML-100K test must skip, or false when the files are there. */
-export function ml100kMissing(): string | false {
-  const dir = path.join(dataDir(), 'ml-100k');
-  for (const f of ['u.data', 'ua.base', 'ua.test']) if (!existsSync(path.join(dir, f))) return `ML-100K not found: ${path.join(dir, f)} is missing (set TASTEBUD_DATA_DIR)`;
-  return false;
 }

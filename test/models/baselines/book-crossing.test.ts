@@ -5,18 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { readInteractions } from '../../../src/data/readers/delimited.ts';
 import { randomSplit } from '../../../src/data/splits.ts';
 import { evaluatePointwise } from '../../../src/eval/pointwise.ts';
 import { createModel } from '../../../src/models/registry.ts';
-import { dataDir, fitQuietly, missingData } from '../../helpers/baselines.ts';
+import { fitQuietly } from '../../helpers/baselines.ts';
+import { dataPath, skipUnlessData } from '../../helpers/data-dir.ts';
 
 const FILE = 'book-crossing/caserec-processed/book_ratings.dat';
-const skip = missingData(FILE);
+const skip = skipUnlessData(FILE);
 
-test('user-knn rating RMSE on Book-Crossing explicit ratings beats the global and item means', { skip: skip ?? false }, async (t) => {
-  const { interactions } = await readInteractions(path.join(dataDir, FILE), { separator: '\t', columns: { user: 'user', item: 'item', rating: 'rating' } });
+test('user-knn rating RMSE on Book-Crossing explicit ratings beats the global and item means', { skip }, async (t) => {
+  const { interactions } = await readInteractions(dataPath(FILE), { separator: '\t', columns: { user: 'user', item: 'item', rating: 'rating' } });
   const split = randomSplit(interactions, { testRatio: 0.1, seed: 42 });
   t.diagnostic(`${interactions.length} ratings, ${interactions.numUsers} users, ${interactions.numItems} books; ${split.train.length} train / ${split.test.length} test`);
   const rmse = async (type: string, config: Record<string, unknown>): Promise<number> => {

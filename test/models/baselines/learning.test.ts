@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createModel } from '../../../src/models/registry.ts';
-import { fitQuietly, plantedSplit, rankingMetrics } from '../../helpers/baselines.ts';
+import { fitQuietly, plantedSplit } from '../../helpers/baselines.ts';
+import { rankingMetrics } from '../../helpers/metrics.ts';
 
 // Planted taste clusters with Zipf popularity: a personalised model must find the clusters to
 // beat ranking everyone by popularity.

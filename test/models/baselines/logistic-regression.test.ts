@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogisticRegression } from '../../../src/models/baselines/logistic-regression.ts';
 import { featureMatrixFromRows } from '../../../src/data/features.ts';
-import { fitQuietly, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
+import { fitQuietly, interactions, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
+import { rankingMetrics } from '../../helpers/metrics.ts';
 
 test('trained on implicit data with sampled negatives, the loss falls and the ranking beats chance', async () => {
   const split = plantedSplit();

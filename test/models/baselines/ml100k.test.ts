@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { lightfmUa } from '../../../src/eval/protocols/ranking.ts';
 import type { PreparedProtocol } from '../../../src/eval/protocols/types.ts';
 import { createModel } from '../../../src/models/registry.ts';
-import { dataDir, fitQuietly, missingData } from '../../helpers/baselines.ts';
+import { fitQuietly } from '../../helpers/baselines.ts';
+import { dataDir, skipUnlessData } from '../../helpers/data-dir.ts';
 
-const skip = missingData('ml-100k/ua.base', 'ml-100k/ua.test', 'ml-100k/u.data', 'ml-100k/u.item');
+const skip = skipUnlessData('ml-100k/ua.base', 'ml-100k/ua.test', 'ml-100k/u.data', 'ml-100k/u.item');
 let prepared: Promise<PreparedProtocol> | null = null;
 const protocol = (): Promise<PreparedProtocol> => (prepared ??= lightfmUa.prepare({ dataDir, download: false }));
 
@@ -32,7 +33,7 @@ const REFERENCE: [number, { p: number; r: number; auc: number }][] = [
 ];
 
 for (const [lambda, ref] of REFERENCE) {
-  test(`EASE λ=${lambda} reproduces the numpy reference on ML-100K lightfm-ua`, { skip: skip ?? false }, async (t) => {
+  test(`EASE λ=${lambda} reproduces the numpy reference on ML-100K lightfm-ua`, { skip }, async (t) => {
     const m = await run('ease', { lambda });
     t.diagnostic(line(`ease λ=${lambda}`, m));
     assert.ok(Math.abs(m['precision@10'] - ref.p) < 0.001, `P@10 ${m['precision@10']} vs ${ref.p}`);
@@ -41,7 +42,7 @@ for (const [lambda, ref] of REFERENCE) {
   });
 }
 
-test('every baseline on ML-100K lightfm-ua: the personalised ones beat popularity, popularity beats random', { skip: skip ?? false }, async (t) => {
+test('every baseline on ML-100K lightfm-ua: the personalised ones beat popularity, popularity beats random', { skip }, async (t) => {
   const p = await protocol();
   t.diagnostic(`lightfm-ua: ${p.sizes.train} train positives, ${p.sizes.test} test positives, ${p.sizes.items} items`);
   const random = await run('random', {});

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RandomRecommender } from '../../../src/models/baselines/random.ts';
-import { fitQuietly, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
+import { fitQuietly, interactions, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
+import { rankingMetrics } from '../../helpers/metrics.ts';
 
 const train = interactions([[0, 0, 1], [1, 1, 1], [2, 2, 4], [3, 3, 2]], 4, 50);
 

@@ -8,7 +8,8 @@ import { generateSynthetic } from '../../../src/data/synthetic.ts';
 import { Rp3beta } from '../../../src/models/baselines/rp3beta.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
-import { fitQuietly, fromMatrix, interactions, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
+import { fitQuietly, fromMatrix, interactions, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
+import { rankingMetrics } from '../../helpers/metrics.ts';
 
 const close = (a: number, b: number, eps = 1e-6): boolean => Math.abs(a - b) < eps;
 

@@ -9,10 +9,10 @@ import { loadModel } from '../../../src/models/load.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { plantedImplicit } from '../../helpers/bilinear-data.ts';
-import { popularityScorer, rankingMetrics } from '../../helpers/bilinear-eval.ts';
+import { popularity, ranking } from '../../helpers/metrics.ts';
 
 const data = plantedImplicit({ users: 300, items: 200, perUser: 24, seed: 7 });
-const baseline = rankingMetrics(popularityScorer(data.train), data.train, data.test);
+const baseline = ranking(popularity(data.train), data.train, data.test);
 
 const learners: [string, Record<string, unknown>][] = [
   ['warp', {}],
@@ -31,7 +31,7 @@ for (const [type, config] of learners) {
   test(`${type} ${JSON.stringify(config)} learns the planted tastes: beats popularity's per-user AUC and precision@10`, async () => {
     const model = createModel(type, { factors: 16, epochs: 20, ...config });
     await model.fit(data.train, { threads: 1, seed: 3 });
-    const m = rankingMetrics(model, data.train, data.test);
+    const m = ranking(model, data.train, data.test);
     // Popularity scores about AUC 0.63, P@10 0.09 here; the planted structure allows ~0.88 / 0.27.
     assert.ok(m.auc >= baseline.auc + 0.15, `AUC ${m.auc.toFixed(4)} vs popularity ${baseline.auc.toFixed(4)}`);
     assert.ok(m.p10 >= baseline.p10 + 0.08, `P@10 ${m.p10.toFixed(4)} vs popularity ${baseline.p10.toFixed(4)}`);
@@ -111,7 +111,7 @@ test('save → load gives identical scores', async () => {
 test('Hogwild training over worker threads learns as well and leaves no worker behind', async () => {
   const model = createModel('bpr', { factors: 16, epochs: 20, minParallelPositives: 0 });
   await model.fit(data.train, { threads: 2, seed: 3 });
-  const m = rankingMetrics(model, data.train, data.test);
+  const m = ranking(model, data.train, data.test);
   assert.ok(m.auc >= baseline.auc + 0.15, `AUC ${m.auc.toFixed(4)} vs popularity ${baseline.auc.toFixed(4)}`);
   assert.equal((model as unknown as { pool: unknown }).pool, null, 'the pool is closed after fit');
 });

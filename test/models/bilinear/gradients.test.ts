@@ -6,7 +6,7 @@ import { Rng } from '../../../src/core/rng.ts';
 import { IdMap } from '../../../src/data/idmap.ts';
 import { Interactions } from '../../../src/data/interactions.ts';
 import type { FeatureMatrix } from '../../../src/contracts/types.ts';
-import { assertGradClose } from '../../helpers/bilinear-gradcheck.ts';
+import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradients } from '../../helpers/gradcheck.ts';
 
 // 4 users × 6 items; user features: 3 (users 0,1 share f0), item features: 4 (weighted, overlapping).
 const userIds = new IdMap(['a', 'b', 'c', 'd']);
@@ -57,19 +57,7 @@ for (const v of variants) {
     const kernel = model.trainingKernel!;
     const [u, i, j] = [1, 2, 5];
     // Numeric gradient of the triplet loss for every parameter entry.
-    const numeric = params.map((p) =>
-      Array.from(p.data, (_, k) => {
-        const keep = p.data[k];
-        p.data[k] = keep + 1e-3;
-        const hi = p.data[k];
-        const up = kernel.tripletLoss(u, i, j);
-        p.data[k] = keep - 1e-3;
-        const lo = p.data[k];
-        const down = kernel.tripletLoss(u, i, j);
-        p.data[k] = keep;
-        return (up - down) / (hi - lo);
-      }),
-    );
+    const numeric = numericGradients(() => kernel.tripletLoss(u, i, j), params.map((p) => p.data), 1e-3);
     const loss = kernel.tripletLoss(u, i, j);
     assert.ok(loss > 0, `the triplet must be inside the margin / have a gradient (loss ${loss})`);
     const before = params.map((p) => Float64Array.from(p.data));
@@ -85,14 +73,14 @@ for (const v of variants) {
           let ms = 0;
           for (let c = 0; c < p.cols; c++) ms += numeric[k][row * p.cols + c] ** 2;
           const expected = (-lr * numeric[k][e]) / (Math.sqrt(0.5 + ms / p.cols) + 1e-7);
-          assertGradClose(delta / lr, expected / lr, `${p.name}[${e}] row-wise adagrad step`, 5e-3, 5e-4);
+          assertGradClose(delta / lr, expected / lr, `${p.name}[${e}] row-wise adagrad step`, FLOAT32_GRAD_TOLERANCE);
         } else if (v.config.optimizer === 'adagrad') {
           // Adagrad from accumulator a₀: Δ = −lr·g / (√(a₀ + g²) + ε), per coordinate.
           const g = numeric[k][e];
           const expected = (-lr * g) / (Math.sqrt(0.5 + g * g) + 1e-7);
-          assertGradClose(delta / lr, expected / lr, `${p.name}[${e}] adagrad step`, 5e-3, 5e-4);
+          assertGradClose(delta / lr, expected / lr, `${p.name}[${e}] adagrad step`, FLOAT32_GRAD_TOLERANCE);
         } else {
-          assertGradClose(-delta / lr, numeric[k][e], `${p.name}[${e}]`, 5e-3, 5e-4);
+          assertGradClose(-delta / lr, numeric[k][e], `${p.name}[${e}]`, FLOAT32_GRAD_TOLERANCE);
         }
       }
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { BilinearModel } from '../../../src/models/bilinear/model.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { plantedImplicit } from '../../helpers/bilinear-data.ts';
-import { aucWithin } from '../../helpers/bilinear-eval.ts';
+import { aucWithin } from '../../helpers/metrics.ts';
 
 // The last 40 items never appear in train; their genre feature is all a model can know of them.
 const data = plantedImplicit({ users: 300, items: 200, perUser: 24, coldItems: 40, seed: 9 });

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateRanking } from '../../../src/eval/ranking.ts';
 import { DeepFM } from '../../../src/models/deep/deepfm.ts';
-import { lightfmUaData, ml100kMissing } from '../../helpers/deep-ml100k.ts';
+import { lightfmUaData, skipUnlessMl100kUa } from '../../helpers/ml100k.ts';
 
 // Popularity on this protocol: P@10 0.067, AUC 0.872. A DeepFM stuck at AUC ≈ 0.5 fails loudly.
-test('deepfm with genre and decade fields on ML-100K (lightfm-ua) learns well past popularity', { skip: ml100kMissing() ?? false }, async () => {
+test('deepfm with genre and decade fields on ML-100K (lightfm-ua) learns well past popularity', { skip: skipUnlessMl100kUa() }, async () => {
   const { train, test: held, exclude, itemFeatures } = await lightfmUaData();
   assert.ok(itemFeatures, 'the ml-100k loader provides item features');
   const model = new DeepFM({ factors: 16, layers: [64, 32], learningRate: 0.002, negatives: 4, epochs: 6 });

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { featureIndex, featureMatrixFromRows } from '../../../src/data/features.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { DeepFM } from '../../../src/models/deep/deepfm.ts';
-import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
-import { plantedSplit, popularity, ranking } from '../../helpers/deep-data.ts';
+import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/gradcheck.ts';
+import { plantedSplit } from '../../helpers/deep-data.ts';
+import { popularity, ranking } from '../../helpers/metrics.ts';
 import { assertPairsMatchBatch, assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 
 test('deepfm: the per-example gradient (FM part, first order, deep part, multi-valued fields) matches finite differences', async () => {

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { bpr } from '../../../src/core/losses.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { MatchModel } from '../../../src/models/deep/match.ts';
-import { checkModelGradient, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
-import { plantedSplit, popularity, ranking } from '../../helpers/deep-data.ts';
+import { checkModelGradient, tinyInteractions } from '../../helpers/gradcheck.ts';
+import { plantedSplit } from '../../helpers/deep-data.ts';
+import { popularity, ranking } from '../../helpers/metrics.ts';
 import { assertPairsMatchBatch, assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 
 test('match: the per-triplet BPR gradient (user, positive and negative rows, MLP) matches finite differences', async () => {

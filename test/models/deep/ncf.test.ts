@@ -4,8 +4,9 @@ import { featureMatrixFromRows } from '../../../src/data/features.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { NCF } from '../../../src/models/deep/ncf.ts';
 import { createModel } from '../../../src/models/registry.ts';
-import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
-import { plantedSplit, popularity, ranking } from '../../helpers/deep-data.ts';
+import { checkModelGradient, pairBceLoss, tinyInteractions } from '../../helpers/gradcheck.ts';
+import { plantedSplit } from '../../helpers/deep-data.ts';
+import { popularity, ranking } from '../../helpers/metrics.ts';
 import { assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 
 const GRAD_CONFIG = { factors: 4, layers: [6, 3], activation: 'tanh', optimizer: 'sgd', learningRate: 0.1, negatives: 0, batchSize: 1, initStd: 0.3 };

@@ -6,7 +6,7 @@ import { featureMatrixFromRows } from '../../../src/data/features.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { evaluatePointwise } from '../../../src/eval/pointwise.ts';
 import { NeuralRating } from '../../../src/models/deep/neural-rating.ts';
-import { checkModelGradient, tinyInteractions } from '../../helpers/deep-gradcheck.ts';
+import { checkModelGradient, tinyInteractions } from '../../helpers/gradcheck.ts';
 import { plantedSplit } from '../../helpers/deep-data.ts';
 import { assertPairsMatchBatch, assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 

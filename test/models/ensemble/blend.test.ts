@@ -12,7 +12,8 @@ import { parseExperimentConfig } from '../../../src/experiment/config.ts';
 import { checkExperiment } from '../../../src/experiment/runner.ts';
 import { searchPoints } from '../../../src/experiment/search.ts';
 import { Rng } from '../../../src/core/rng.ts';
-import { fitQuietly, fromMatrix, plantedSplit, rankingMetrics, scoresOf } from '../../helpers/baselines.ts';
+import { fitQuietly, fromMatrix, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
+import { rankingMetrics } from '../../helpers/metrics.ts';
 
 const X = [
   [1, 1, 0, 0, 0, 1],

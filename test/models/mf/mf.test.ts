@@ -12,7 +12,7 @@ import { IdMap } from '../../../src/data/idmap.ts';
 import { Interactions } from '../../../src/data/interactions.ts';
 import { mae, mse } from '../../../src/core/losses.ts';
 import { plantedRatings } from '../../helpers/bilinear-data.ts';
-import { assertGradClose } from '../../helpers/bilinear-gradcheck.ts';
+import { assertGradClose, FLOAT32_GRAD_TOLERANCE, FLOAT32_STEP, numericGradients } from '../../helpers/gradcheck.ts';
 
 const data = plantedRatings({ users: 200, items: 150, perUser: 40, seed: 11 });
 
@@ -44,23 +44,11 @@ for (const loss of ['mse', 'mae'] as const) {
       return s;
     };
     model.config.clip = false;
-    const numeric = params.map((p) =>
-      Array.from(p.data, (_, k) => {
-        const keep = p.data[k];
-        p.data[k] = keep + 1e-3;
-        const hi = p.data[k];
-        const up = lossOf();
-        p.data[k] = keep - 1e-3;
-        const lo = p.data[k];
-        const down = lossOf();
-        p.data[k] = keep;
-        return (up - down) / (hi - lo);
-      }),
-    );
+    const numeric = numericGradients(lossOf, params.map((p) => p.data), FLOAT32_STEP);
     const before = params.map((p) => Float64Array.from(p.data));
     model.trainEpoch({ epoch: 1, rng: new Rng(1), threads: 1, options: {}, progress() {} });
     params.forEach((p, k) => {
-      for (let e = 0; e < p.data.length; e++) assertGradClose(-(p.data[e] - before[k][e]) / lr, numeric[k][e], `${p.name}[${e}]`, 5e-3, 5e-4);
+      for (let e = 0; e < p.data.length; e++) assertGradClose(-(p.data[e] - before[k][e]) / lr, numeric[k][e], `${p.name}[${e}]`, FLOAT32_GRAD_TOLERANCE);
     });
   });
 }

@@ -1,21 +1,30 @@
+/**
+ * The ranking measurements the model tests share: per-user AUC and precision@10 of a model
+ * with the user's training items excluded, the full metric set on a split, the popularity
+ * baseline a model must beat, and AUC within a range of items (cold items).
+ */
 import type { Interactions } from '../../src/data/interactions.ts';
+import type { Split } from '../../src/data/types.ts';
 import type { Scorer } from '../../src/contracts/types.ts';
 import { evaluateRanking } from '../../src/eval/ranking.ts';
 
 /** Per-user AUC and precision@10 under full ranking with the user's train items excluded. */
-export function rankingMetrics(model: Scorer, train: Interactions, test: Interactions): { auc: number; p10: number } {
+export function ranking(model: Scorer, train: Interactions, test: Interactions): { auc: number; p10: number } {
   const m = evaluateRanking(model, test, { exclude: train.byUser(), k: [10], perUser: false }).metrics;
   return { auc: m.auc, p10: m['precision@10'] };
 }
 
-/** The popularity baseline scored inline: item train counts. */
-export function popularityScorer(train: Interactions): Scorer {
-  const counts = train.itemCounts();
+/** Every full-ranking metric at k = 10 on the split's test part, training items excluded. */
+export function rankingMetrics(model: Scorer, split: Split): Record<string, number> {
+  return evaluateRanking(model, split.test, { k: [10], exclude: split.train.byUser() }).metrics;
+}
+
+/** The popularity baseline as a Scorer: every user gets the item training counts. */
+export function popularity(train: Interactions): Scorer {
+  const counts = Float32Array.from(train.itemCounts());
   return {
     numItems: train.numItems,
-    scoreItems(_user: number, out: Float32Array): void {
-      for (let i = 0; i < out.length; i++) out[i] = counts[i];
-    },
+    scoreItems: (_user: number, out: Float32Array) => out.set(counts),
   };
 }
 

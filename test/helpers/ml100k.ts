@@ -1,16 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+/** ML-100K for the real-data tests: the `lightfm-ua` split read directly or through its protocol. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
 import type { FeatureMatrix } from '../../src/contracts/types.ts';
+import { lightfmUa } from '../../src/eval/protocols/ranking.ts';
+import { dataDir, dataPath, skipUnlessData } from './data-dir.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ml100kDir = dataPath('ml-100k');
 
-/** The shared real-data folder (TASTEBUD_DATA_DIR or ../shared/data beside the repo). */
-export const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
-export const ml100kDir = path.join(dataDir, 'ml-100k');
-export const hasMl100k = existsSync(path.join(ml100kDir, 'ua.base')) && existsSync(path.join(ml100kDir, 'ua.test'));
+/** For a test's `skip` option: the ua split (and the genre files loadMl100kUa reads) missing, or false. */
+export const skipUnlessMl100kUa = (): string | false => skipUnlessData('ml-100k/ua.base', 'ml-100k/ua.test', 'ml-100k/u.item', 'ml-100k/u.genre');
+
+/** The `lightfm-ua` protocol prepared from the data folder (no download). */
+export async function lightfmUaData() {
+  return lightfmUa.prepare({ dataDir, download: false });
+}
 
 /**
  * The `lightfm-ua` protocol's data, read directly (a small reader keeps these tests independent
