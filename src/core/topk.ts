@@ -121,24 +121,14 @@ export function selectTopK(keys: Float64Array, ids: Int32Array, n: number, k: nu
 }
 
 /**
- * The top k of a sparse candidate list (keys[r] scores ids[r], r < n), sorted in place so that
- * keys/ids[0 .. kept) run best first (ties: smaller id first); returns kept = min(k, n). One
- * row of a neighbour table.
+ * The top k of a sparse candidate list (keys[r] scores ids[r], r < n): returns kept = min(k, n),
+ * with keys/ids[0 .. kept) holding the kept candidates (in selection order) and order[0 .. kept)
+ * their positions best first (ties: smaller id first). One row of a neighbour table; `order`
+ * needs min(k, n) entries.
  */
-export function topKCandidates(keys: Float64Array, ids: Int32Array, n: number, k: number): number {
+export function topKCandidates(keys: Float64Array, ids: Int32Array, n: number, k: number, order: Int32Array): number {
   const kept = selectTopK(keys, ids, n, k);
-  // Insertion sort of the kept (key, id) pairs: rows are short (k neighbours).
-  for (let a = 1; a < kept; a++) {
-    const key = keys[a];
-    const id = ids[a];
-    let b = a - 1;
-    while (b >= 0 && (keys[b] < key || (keys[b] === key && ids[b] > id))) {
-      keys[b + 1] = keys[b];
-      ids[b + 1] = ids[b];
-      b--;
-    }
-    keys[b + 1] = key;
-    ids[b + 1] = id;
-  }
+  for (let r = 0; r < kept; r++) order[r] = r;
+  order.subarray(0, kept).sort((a, b) => keys[b] - keys[a] || ids[a] - ids[b]);
   return kept;
 }

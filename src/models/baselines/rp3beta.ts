@@ -5,7 +5,7 @@ import { type EpochContext } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { ItemTableRecommender } from './item-table.ts';
-import { selectTopK, type NeighborTable } from './neighbors.ts';
+import { buildNeighborTable, type NeighborTable } from './neighbors.ts';
 import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type Rp3betaConfig = {
@@ -86,62 +86,13 @@ export class Rp3beta extends ItemTableRecommender {
     }
     const penalty = new Float64Array(items);
     for (let j = 0; j < items; j++) penalty[j] = degree[j] > 0 ? Math.pow(degree[j], -beta) : 0;
-
-    const acc = new Float64Array(items);
-    const mark = new Uint8Array(items);
-    const touched = new Int32Array(items);
-    const keys = new Float64Array(items);
-    const ids = new Int32Array(items);
-    const width = Math.min(neighbors, Math.max(items - 1, 0));
-    const indptr = new Int32Array(items + 1);
-    let indices = new Int32Array(items * width);
-    let values = new Float32Array(items * width);
-    let at = 0;
-    const order = new Int32Array(width);
-    for (let i = 0; i < items; i++) {
-      let count = 0;
-      for (let q = itemPtr[i]; q < itemPtr[i + 1]; q++) {
-        const u = itemUsers[q];
-        for (let p = users.indptr[u]; p < users.indptr[u + 1]; p++) {
-          const j = users.indices[p];
-          if (mark[j] === 0) {
-            mark[j] = 1;
-            touched[count++] = j;
-          }
-          acc[j] += step[p];
-        }
-      }
-      // P_iu^α = deg(i)^−α is the same for every user of i.
-      const first = degree[i] > 0 ? Math.pow(degree[i], -alpha) : 0;
-      let n = 0;
-      for (let t = 0; t < count; t++) {
-        const j = touched[t];
-        const w = first * acc[j] * penalty[j];
-        if (j !== i && w > 0) {
-          keys[n] = w;
-          ids[n++] = j;
-        }
-        acc[j] = 0;
-        mark[j] = 0;
-      }
-      const kept = selectTopK(keys, ids, n, neighbors);
-      let sum = 0;
-      for (let r = 0; r < kept; r++) {
-        order[r] = r;
-        sum += keys[r];
-      }
-      const sorted = order.subarray(0, kept).sort((a, b) => keys[b] - keys[a] || ids[a] - ids[b]);
-      const scale = normalize && sum > 0 ? 1 / sum : 1;
-      for (let r = 0; r < kept; r++) {
-        indices[at] = ids[sorted[r]];
-        values[at++] = keys[sorted[r]] * scale;
-      }
-      indptr[i + 1] = at;
-      if ((i & 255) === 255) ctx.progress(i / items);
-    }
-    indices = indices.slice(0, at);
-    values = values.slice(0, at);
-    this.table = { indptr, indices, values };
+    // P_iu^α = deg(i)^−α is the same for every user of i, so it multiplies the row's sum.
+    const first = new Float64Array(items);
+    for (let i = 0; i < items; i++) first[i] = degree[i] > 0 ? Math.pow(degree[i], -alpha) : 0;
+    // Every item → user step weighs 1 here: its probability deg(i)^−α is applied through `first`.
+    const byItem = { indptr: itemPtr, indices: itemUsers, values: new Float64Array(itemUsers.length).fill(1) };
+    const byUser = { indptr: users.indptr, indices: users.indices, values: step };
+    this.table = buildNeighborTable(byItem, byUser, neighbors, (i, j, d) => first[i] * d * penalty[j], { normalize, progress: (f) => ctx.progress(f) });
   }
 
   /** W_ij as kept in the table (0 when j is not among row i's kept entries). */

@@ -2,7 +2,8 @@ import type { Csr, Interactions } from '../../data/interactions.ts';
 import { registerModel } from '../recommender.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
-import { selectTopK, UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
+import { selectTopK } from '../../core/topk.ts';
+import { UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
 import { checkBoolean, checkInt, checkOneOf, withDefaults, type Task } from './options.ts';
 import { asCsr, readSparse, sparseTensors, transposeCsr } from './state.ts';
 
