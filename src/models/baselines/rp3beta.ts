@@ -1,12 +1,11 @@
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import { registerModel } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { ItemTableRecommender } from './item-table.ts';
 import { buildNeighborTable, type NeighborTable } from './neighbors.ts';
-import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type Rp3betaConfig = {
   /** Exponent on every transition probability (default 1; α = 1, β = 0 is plain P3). */
@@ -26,8 +25,6 @@ export type Rp3betaConfig = {
   task: 'ranking';
   epochs: number;
 };
-
-const DEFAULTS: Rp3betaConfig = { alpha: 1, beta: 0.6, neighbors: 100, normalize: true, implicit: true, task: 'ranking', epochs: 1 };
 
 /**
  * RP3beta (Paudel, Christoffel, Newell & Bernstein 2017, "Updatable, accurate, diverse, and
@@ -52,15 +49,7 @@ export class Rp3beta extends ItemTableRecommender {
 
   constructor(config: Partial<Rp3betaConfig> = {}) {
     super();
-    const c = withDefaults('rp3beta', DEFAULTS, config);
-    checkNumber('rp3beta', 'alpha', c.alpha, 0);
-    checkNumber('rp3beta', 'beta', c.beta, 0);
-    checkInt('rp3beta', 'neighbors', c.neighbors, 1);
-    checkBoolean('rp3beta', 'normalize', c.normalize);
-    checkBoolean('rp3beta', 'implicit', c.implicit);
-    checkOneOf('rp3beta', 'task', c.task, ['ranking']);
-    checkInt('rp3beta', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(rp3betaSpec, config);
   }
 
   protected fitData(train: Interactions, _rng: Rng, _options: FitOptions, ctx: EpochContext): void {
@@ -135,4 +124,19 @@ function distinctRows(byUser: Csr, implicit: boolean): { rows: number; indptr: I
   return { rows, indptr, indices: indices.subarray(0, at), values: values.subarray(0, at) };
 }
 
-registerModel('rp3beta', 'RP3beta (Paudel et al. 2017): popularity-penalised 3-step random-walk item–item graph', (c) => new Rp3beta(c));
+export const rp3betaSpec = defineModel({
+  type: 'rp3beta',
+  description: 'RP3beta (Paudel et al. 2017): popularity-penalised 3-step random-walk item–item graph',
+  task: 'ranking',
+  defaults: { alpha: 1, beta: 0.6, neighbors: 100, normalize: true, implicit: true, task: 'ranking', epochs: 1 } as Rp3betaConfig,
+  schema: {
+    alpha: { kind: 'number', min: 0, help: 'exponent on every transition probability (α = 1, β = 0 is plain P3)' },
+    beta: { kind: 'number', min: 0, help: 'popularity penalty: weights into item j divided by deg(j)^β' },
+    neighbors: { kind: 'int', min: 1, help: 'largest weights kept per item row' },
+    normalize: { kind: 'boolean', help: 'scale each pruned row to sum to 1' },
+    implicit: { kind: 'boolean', help: 'every interaction counts 1; false: the user → item step follows the (positive) values' },
+    task: { kind: 'enum', values: ['ranking'], help: 'ranking only' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new Rp3beta(config),
+});
