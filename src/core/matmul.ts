@@ -14,6 +14,7 @@
  * Measured GFLOPS per core: bench/dense.ts. TASTEBUD_WASM=0 in the environment forces the
  * JavaScript kernels.
  */
+import type { Vec } from './kernels.ts';
 import { WasmGemm } from './wasm-gemm.ts';
 
 export type Mat = Float32Array;
@@ -120,34 +121,47 @@ function matmulEdge(x: Mat, w: Mat, bias: Mat | null, y: Mat, i0: number, i1: nu
 export function matmulTransBJs(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
   const n4 = n - (n % 4);
   const m4 = m - (m % 4);
+  const t = tile;
   for (let i = 0; i < n4; i += 4) {
-    const a0 = i * k;
-    const a1 = a0 + k;
-    const a2 = a1 + k;
-    const a3 = a2 + k;
     for (let j = 0; j < m4; j += 4) {
-      const b0 = j * k;
-      const b1 = b0 + k;
-      const b2 = b1 + k;
-      const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let p = 0; p < k; p++) {
-        const v0 = b[b0 + p], v1 = b[b1 + p], v2 = b[b2 + p], v3 = b[b3 + p];
-        let u = a[a0 + p];
-        c00 += u * v0; c01 += u * v1; c02 += u * v2; c03 += u * v3;
-        u = a[a1 + p];
-        c10 += u * v0; c11 += u * v1; c12 += u * v2; c13 += u * v3;
-        u = a[a2 + p];
-        c20 += u * v0; c21 += u * v1; c22 += u * v2; c23 += u * v3;
-        u = a[a3 + p];
-        c30 += u * v0; c31 += u * v1; c32 += u * v2; c33 += u * v3;
-      }
-      storeTile(c, i * m + j, m, accumulate, c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
+      dots4x4(a, i, b, j, k, 0, k, t);
+      storeTile(c, i * m + j, m, accumulate, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14], t[15]);
     }
   }
   if (m4 < m) transBEdge(a, b, c, 0, n4, m4, m, k, m, accumulate);
   if (n4 < n) transBEdge(a, b, c, n4, n, 0, m, k, m, accumulate);
+}
+
+// The 4 × 4 tile of matmulTransBJs (one per thread, like the module).
+const tile = new Float64Array(16);
+
+/**
+ * The register-tile micro-kernel: out[4r + c] = Σ_{k0 ≤ k < k1} a[(ar + r)·ld + k] · b[(br + c)·ld + k]
+ * for r, c < 4 — sixteen dot products of contiguous row segments held in locals, so one pass
+ * reads 8 values for 16 multiply-adds against 2 per multiply-add in a textbook loop. Shared by
+ * `matmulTransBJs` (float32 operands) and the float64 Cholesky/inverse of the closed-form
+ * baselines (src/models/baselines/dense.ts); it accumulates in float64 either way.
+ */
+export function dots4x4(a: Vec, ar: number, b: Vec, br: number, ld: number, k0: number, k1: number, out: Float64Array): void {
+  const a0 = ar * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
+  const b0 = br * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
+  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+  let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+  for (let k = k0; k < k1; k++) {
+    const y0 = b[b0 + k], y1 = b[b1 + k], y2 = b[b2 + k], y3 = b[b3 + k];
+    let x = a[a0 + k];
+    s00 += x * y0; s01 += x * y1; s02 += x * y2; s03 += x * y3;
+    x = a[a1 + k];
+    s10 += x * y0; s11 += x * y1; s12 += x * y2; s13 += x * y3;
+    x = a[a2 + k];
+    s20 += x * y0; s21 += x * y1; s22 += x * y2; s23 += x * y3;
+    x = a[a3 + k];
+    s30 += x * y0; s31 += x * y1; s32 += x * y2; s33 += x * y3;
+  }
+  out[0] = s00; out[1] = s01; out[2] = s02; out[3] = s03;
+  out[4] = s10; out[5] = s11; out[6] = s12; out[7] = s13;
+  out[8] = s20; out[9] = s21; out[10] = s22; out[11] = s23;
+  out[12] = s30; out[13] = s31; out[14] = s32; out[15] = s33;
 }
 
 function transBEdge(a: Mat, b: Mat, c: Mat, i0: number, i1: number, j0: number, j1: number, k: number, m: number, accumulate: boolean): void {

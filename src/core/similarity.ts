@@ -1,4 +1,4 @@
-import type { Vec } from './kernels.ts';
+import { dot, norm, type Vec } from './kernels.ts';
 
 /**
  * Similarities between two vectors with their gradients, for two-tower and triplet models.
@@ -26,7 +26,28 @@ export function dotSimilarityGrad(a: Vec, ao: number, b: Vec, bo: number, n: num
 /** Guards the division for zero vectors (then cosine is 0 and its gradient finite). */
 export const COSINE_EPS = 1e-8;
 
-/** (a·b) / (‖a‖‖b‖). */
+/**
+ * Cosine from its parts: a·b / (‖a‖‖b‖ + shrinkage), 0 when that denominator is 0 (a zero
+ * vector). The one definition of cosine: the dense functions here, the item vectors'
+ * `similarItems` and the sparse neighbour tables (which accumulate a·b pair by pair) all end here.
+ * `shrinkage` > 0 damps similarities that rest on little data (item-kNN's shrunk cosine).
+ */
+export function cosineFromDot(ab: number, normA: number, normB: number, shrinkage = 0): number {
+  const denominator = normA * normB + shrinkage;
+  return denominator > 0 ? ab / denominator : 0;
+}
+
+/**
+ * out[r] = cos(row q, row r) for every row r of a row-major `rows × dim` table, e.g. one item's
+ * vector against all items'. `norms` (length rows) receives ‖row r‖, computed once per row.
+ */
+export function cosineToRows(table: Vec, rows: number, dim: number, q: number, norms: Vec, out: Vec): void {
+  for (let r = 0; r < rows; r++) norms[r] = norm(table, r * dim, dim);
+  const qo = q * dim;
+  for (let r = 0; r < rows; r++) out[r] = cosineFromDot(dot(table, qo, table, r * dim, dim), norms[q], norms[r]);
+}
+
+/** (a·b) / (‖a‖‖b‖), each norm guarded by COSINE_EPS so zero vectors have a finite gradient. */
 export function cosineSimilarity(a: Vec, ao: number, b: Vec, bo: number, n: number): number {
   let ab = 0;
   let aa = 0;
@@ -38,9 +59,7 @@ export function cosineSimilarity(a: Vec, ao: number, b: Vec, bo: number, n: numb
     aa += x * x;
     bb += y * y;
   }
-  const na = Math.sqrt(aa) + COSINE_EPS;
-  const nb = Math.sqrt(bb) + COSINE_EPS;
-  return ab / (na * nb);
+  return cosineFromDot(ab, Math.sqrt(aa) + COSINE_EPS, Math.sqrt(bb) + COSINE_EPS);
 }
 
 /**

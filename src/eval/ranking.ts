@@ -17,6 +17,7 @@
 import { ConfigError } from '../contracts/errors.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
 import type { Scorer } from '../contracts/types.ts';
+import { topKInto } from '../core/topk.ts';
 import {
   averagePrecisionAtK,
   finiteMean,
@@ -150,7 +151,8 @@ export function evaluateRanking(model: Scorer, test: Interactions, options: Rank
       const won = negativePass(row, excludedStamp, relevantStamp, visit, relevantScores.subarray(0, numRelevant).sort(), tally);
       values.auc[count] = negatives > 0 ? won / (numRelevant * negatives) : NaN;
 
-      const listed = topCandidates(row, excludedStamp, visit, heap);
+      // The best non-excluded items, best first (ties: lower index first).
+      const listed = topKInto(row, kMax, heap, excludedStamp, visit);
       for (let j = 0; j < listed; j++) {
         const i = heap[j];
         hits[j] = relevantStamp[i] === visit ? 1 : 0;
@@ -228,62 +230,6 @@ function pairsWon(sortedRelevant: Float32Array, s: number): number {
   let hi = lo;
   while (hi < n && sortedRelevant[hi] === s) hi++;
   return n - hi + (hi - lo) / 2;
-}
-
-/**
- * The best min(k, candidates) non-excluded items of `row` into `heap`, best first: a bounded
- * min-heap (worst kept item at the root), then a small insertion sort. Ties: lower index first.
- */
-function topCandidates(row: Float32Array, excludedStamp: Int32Array, visit: number, heap: Int32Array): number {
-  const k = heap.length;
-  let size = 0;
-  for (let i = 0; i < row.length; i++) {
-    if (excludedStamp[i] === visit) continue;
-    const s = row[i];
-    if (size < k) {
-      // Sift up: every parent ranks below its children.
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!worse(row, i, heap[p])) break;
-        heap[c] = heap[p];
-        c = p;
-      }
-      heap[c] = i;
-    } else {
-      const w = heap[0];
-      // Replace the root only when i beats it (ties: the lower index wins, and i > w).
-      if (!(s > row[w])) continue;
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= k) break;
-        let m = l;
-        const rr = l + 1;
-        if (rr < k && worse(row, heap[rr], heap[l])) m = rr;
-        if (worse(row, heap[m], i)) {
-          heap[c] = heap[m];
-          c = m;
-        } else break;
-      }
-      heap[c] = i;
-    }
-  }
-  for (let a = 1; a < size; a++) {
-    const x = heap[a];
-    let b = a - 1;
-    while (b >= 0 && worse(row, heap[b], x)) {
-      heap[b + 1] = heap[b];
-      b--;
-    }
-    heap[b + 1] = x;
-  }
-  return size;
-}
-
-/** Whether item a ranks below item b: lower score, or equal score and higher index. */
-function worse(row: Float32Array, a: number, b: number): boolean {
-  return row[a] < row[b] || (row[a] === row[b] && a > b);
 }
 
 function lowerBound(sorted: Float32Array, x: number): number {

@@ -5,6 +5,7 @@ import type { FeatureMatrix } from '../contracts/types.ts';
 import { Rng } from '../core/rng.ts';
 import type { Tensor } from '../contracts/types.ts';
 import { topK } from '../core/topk.ts';
+import { cosineToRows } from '../core/similarity.ts';
 import type { EpochContext, FitOptions, Trainable } from '../train/types.ts';
 import { fitModel } from '../train/fit.ts';
 import { writeModelFile, type WriteOptions } from '../modelfile/model-file.ts';
@@ -152,20 +153,9 @@ export abstract class Recommender implements Scorer, Trainable {
     const vectors = this.itemVectors();
     if (!vectors) throw new ConfigError(`${this.type} has no item vectors, so it cannot find similar items`);
     const i = this.itemIndex(item);
-    const { data, dim } = vectors;
     const n = this.numItems;
-    const norms = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += data[j * dim + d] * data[j * dim + d];
-      norms[j] = Math.sqrt(s) || 1;
-    }
     const scores = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += data[i * dim + d] * data[j * dim + d];
-      scores[j] = s / (norms[i] * norms[j]);
-    }
+    cosineToRows(vectors.data, n, vectors.dim, i, new Float64Array(n), scores);
     scores[i] = -Infinity;
     return this.rankScores(scores, -1, { k, excludeSeen: false });
   }

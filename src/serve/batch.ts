@@ -3,7 +3,7 @@ import { alignToModel } from './align.ts';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../core/pool.ts';
 import type { Recommender } from '../models/recommender.ts';
-import { topK } from '../core/topk.ts';
+import { topKRows } from '../core/topk.ts';
 
 export interface BatchRecommendOptions {
   k: number;
@@ -37,23 +37,26 @@ export function recommendBatch(
     ...(options.exclude ?? []).map((e) => alignToModel(model, e).interactions.byUser()),
     ...(options.excludeCsrs ?? []),
   ].filter((c): c is Pick<Csr, 'rows' | 'indptr' | 'indices'> => c !== null);
+  const k = Math.max(0, Math.min(Math.floor(options.k), n));
   const scores = new Float32Array(batch * n);
+  const best = new Int32Array(batch * k);
+  const counts = new Int32Array(batch);
   for (let start = 0; start < users.length; start += batch) {
     const chunk = users.subarray(start, Math.min(users.length, start + batch));
     const out = scores.subarray(0, chunk.length * n);
     model.scoreUsers(chunk, out);
+    // Excluded pairs score −∞, which topKRows leaves out of the lists.
     for (let b = 0; b < chunk.length; b++) {
       const u = chunk[b];
-      const row = out.subarray(b * n, (b + 1) * n);
       for (const csr of excluded) {
         if (u >= csr.rows) continue;
-        for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) row[csr.indices[p]] = -Infinity;
+        for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) out[b * n + csr.indices[p]] = -Infinity;
       }
-      let best = topK(row, options.k);
-      let keep = best.length;
-      while (keep > 0 && row[best[keep - 1]] === -Infinity) keep--;
-      best = best.subarray(0, keep);
-      emit(u, best, Float32Array.from(best, (i) => row[i]));
+    }
+    topKRows(out, chunk.length, n, k, best, counts);
+    for (let b = 0; b < chunk.length; b++) {
+      const items = best.slice(b * k, b * k + counts[b]);
+      emit(chunk[b], items, Float32Array.from(items, (i) => out[b * n + i]));
     }
   }
 }

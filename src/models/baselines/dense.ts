@@ -6,12 +6,13 @@
  *
  * The inverse is G⁻¹ = V·Vᵀ with G = L·Lᵀ and V = (Lᵀ)⁻¹. All three O(n³) phases — Cholesky,
  * V, and V·Vᵀ — are written so their inner loops are dot products of two contiguous row
- * segments, computed 4 rows × 4 rows at a time with 16 accumulators in locals: 8 loads feed 16
- * multiply-adds, against 2 loads per multiply-add in a textbook loop. Matrices are padded to a
+ * segments, computed 4 rows × 4 rows at a time by the micro-kernel the dense layers' matmul
+ * uses (`dots4x4` in src/core/matmul.ts, accumulating in float64). Matrices are padded to a
  * multiple of 4 with an identity block, which leaves the inverse's leading block unchanged.
  */
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr } from '../../data/interactions.ts';
+import { dots4x4 } from '../../core/matmul.ts';
 
 /** Smallest pivot, relative to the diagonal entry it started from, that counts as positive. */
 const PIVOT_TOLERANCE = 1e-12;
@@ -140,32 +141,6 @@ function gramOfRows(v: Float64Array, m: number, out: Float64Array): void {
       }
     }
   }
-}
-
-/**
- * out[4r + c] = Σ_{k0 ≤ k < k1} a[(ar + r)·ld + k] · b[(br + c)·ld + k] for r, c < 4: sixteen
- * dot products of contiguous row segments, sharing every load four ways.
- */
-function dots4x4(a: Float64Array, ar: number, b: Float64Array, br: number, ld: number, k0: number, k1: number, out: Float64Array): void {
-  const a0 = ar * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
-  const b0 = br * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
-  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-  let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-  for (let k = k0; k < k1; k++) {
-    const y0 = b[b0 + k], y1 = b[b1 + k], y2 = b[b2 + k], y3 = b[b3 + k];
-    let x = a[a0 + k];
-    s00 += x * y0; s01 += x * y1; s02 += x * y2; s03 += x * y3;
-    x = a[a1 + k];
-    s10 += x * y0; s11 += x * y1; s12 += x * y2; s13 += x * y3;
-    x = a[a2 + k];
-    s20 += x * y0; s21 += x * y1; s22 += x * y2; s23 += x * y3;
-    x = a[a3 + k];
-    s30 += x * y0; s31 += x * y1; s32 += x * y2; s33 += x * y3;
-  }
-  out[0] = s00; out[1] = s01; out[2] = s02; out[3] = s03;
-  out[4] = s10; out[5] = s11; out[6] = s12; out[7] = s13;
-  out[8] = s20; out[9] = s21; out[10] = s22; out[11] = s23;
-  out[12] = s30; out[13] = s31; out[14] = s32; out[15] = s33;
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { EpochContext } from '../../train/types.ts';
-import { registerModel, requireTensor } from '../recommender.ts';
+import { requireTensor } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { gram, invertSpd } from './dense.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 import type { FitOptions } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 
@@ -22,8 +22,6 @@ export type EaseConfig = {
   epochs: number;
 };
 
-const DEFAULTS: EaseConfig = { lambda: 500, dropout: 0, task: 'ranking', epochs: 1 };
-
 /**
  * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): the item–item
  * weights B minimising ‖X − XB‖² + λ‖B‖² with diag(B) = 0 have the closed form
@@ -39,13 +37,7 @@ export class Ease extends ClosedFormRecommender {
 
   constructor(config: Partial<EaseConfig> = {}) {
     super();
-    const c = withDefaults('ease', DEFAULTS, config);
-    checkNumber('ease', 'lambda', c.lambda, 0);
-    checkNumber('ease', 'dropout', c.dropout, 0);
-    if (c.dropout >= 1) throw new ConfigError(`ease: dropout must be in [0, 1), got ${c.dropout}`);
-    checkOneOf('ease', 'task', c.task, ['ranking']);
-    checkInt('ease', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(easeSpec, config);
   }
 
   protected fitData(train: Interactions, _rng: Rng, _options: FitOptions, ctx: EpochContext): void {
@@ -119,4 +111,16 @@ function activeBinary(byUser: Csr, items: number): { active: Int32Array; x: Csr 
   return { active, x: { ...byUser, cols: m, indices, values } };
 }
 
-registerModel('ease', 'EASE (Steck 2019): closed-form item–item linear autoencoder', (c) => new Ease(c));
+export const easeSpec = defineModel({
+  type: 'ease',
+  description: 'EASE (Steck 2019): closed-form item–item linear autoencoder',
+  task: 'ranking',
+  defaults: { lambda: 500, dropout: 0, task: 'ranking', epochs: 1 } as EaseConfig,
+  schema: {
+    lambda: { kind: 'number', min: 0, help: 'L2 weight on B (200–1000 works across datasets)' },
+    dropout: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: 'EDLAE emphasised dropout p: extra per-item L2 of p/(1−p)·(XᵀX)_ii; 0 is plain EASE' },
+    task: { kind: 'enum', values: ['ranking'], help: 'ranking only' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new Ease(config),
+});

@@ -1,12 +1,12 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { Recommender, requireTensor } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransB } from '../../core/matmul.ts';
-import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type IalsConfig = {
   factors: number;
@@ -30,23 +30,12 @@ export type IalsConfig = {
   /** Std of the normal initialisation of both factor tables. */
   initStd: number;
   task: 'ranking';
-  /** Fit-loop epochs: the same as `iterations` unless given. */
-  epochs: number;
+  /** Fit-loop epochs: null (default) means the same as `iterations`. */
+  epochs: number | null;
 };
 
-// Tuned on ML-100K lightfm-ua (P@10 0.149–0.154 for regularization 40–75 at alpha 10); the
-// right regularization grows with the number of items and the confidence scale.
-const DEFAULTS: Omit<IalsConfig, 'epochs'> = {
-  factors: 64,
-  regularization: 50,
-  regularizationExponent: 0,
-  alpha: 10,
-  iterations: 15,
-  solver: 'cg',
-  cgSteps: 3,
-  initStd: 0.01,
-  task: 'ranking',
-};
+/** The config a built model holds: `epochs` resolved. */
+export type IalsResolvedConfig = Omit<IalsConfig, 'epochs'> & { epochs: number };
 
 /**
  * Implicit ALS (Hu, Koren & Volinsky 2008, "Collaborative Filtering for Implicit Feedback
@@ -58,7 +47,7 @@ const DEFAULTS: Omit<IalsConfig, 'epochs'> = {
  */
 export class Ials extends Recommender {
   readonly type = 'ials';
-  readonly config: IalsConfig;
+  readonly config: IalsResolvedConfig;
   private userFactors = new Float32Array(0);
   private itemFactors = new Float32Array(0);
   private byUser: Csr | null = null;
@@ -73,18 +62,8 @@ export class Ials extends Recommender {
 
   constructor(config: Partial<IalsConfig> = {}) {
     super();
-    const c = withDefaults('ials', { ...DEFAULTS, epochs: config.iterations ?? DEFAULTS.iterations } as IalsConfig, config);
-    checkInt('ials', 'factors', c.factors, 1);
-    checkNumber('ials', 'regularization', c.regularization, 0);
-    checkNumber('ials', 'regularizationExponent', c.regularizationExponent, 0);
-    checkNumber('ials', 'alpha', c.alpha, 0);
-    checkInt('ials', 'iterations', c.iterations, 0);
-    checkOneOf('ials', 'solver', c.solver, ['cg', 'cholesky']);
-    checkInt('ials', 'cgSteps', c.cgSteps, 1);
-    checkNumber('ials', 'initStd', c.initStd, 0);
-    checkOneOf('ials', 'task', c.task, ['ranking']);
-    checkInt('ials', 'epochs', c.epochs, 0);
-    this.config = c;
+    const c = resolveConfig(ialsSpec, config);
+    this.config = { ...c, epochs: c.epochs ?? c.iterations };
   }
 
   prepare(train: Interactions, rng: Rng): void {
@@ -333,4 +312,35 @@ function factorDot(a: Float32Array, ao: number, b: Float32Array, bo: number, f: 
   return s;
 }
 
-registerModel('ials', 'implicit ALS (Hu, Koren & Volinsky 2008) with conjugate-gradient or exact row solves', (c) => new Ials(c));
+export const ialsSpec = defineModel({
+  type: 'ials',
+  description: 'implicit ALS (Hu, Koren & Volinsky 2008) with conjugate-gradient or exact row solves',
+  task: 'ranking',
+  // Tuned on ML-100K lightfm-ua (P@10 0.149–0.154 for regularization 40–75 at alpha 10); the
+  // right regularization grows with the number of items and the confidence scale.
+  defaults: {
+    factors: 64,
+    regularization: 50,
+    regularizationExponent: 0,
+    alpha: 10,
+    iterations: 15,
+    solver: 'cg',
+    cgSteps: 3,
+    initStd: 0.01,
+    task: 'ranking',
+    epochs: null,
+  } as IalsConfig,
+  schema: {
+    factors: { kind: 'int', min: 1, help: 'latent dimensions' },
+    regularization: { kind: 'number', min: 0, help: 'λ on every row of both factor tables' },
+    regularizationExponent: { kind: 'number', min: 0, help: 'ν: scale a row\'s λ by its relative total confidence^ν (Rendle et al. 2022; 0 = constant λ)' },
+    alpha: { kind: 'number', min: 0, help: 'confidence c = 1 + α·value on observed pairs' },
+    iterations: { kind: 'int', min: 0, help: 'alternations (users, then items), one per epoch' },
+    solver: { kind: 'enum', values: ['cg', 'cholesky'], help: 'a few warm-started conjugate-gradient steps, or the exact row solve' },
+    cgSteps: { kind: 'int', min: 1, help: 'conjugate-gradient steps per row (solver cg)' },
+    initStd: { kind: 'number', min: 0, help: 'std of the normal initialisation of both factor tables' },
+    task: { kind: 'enum', values: ['ranking'], help: 'ranking only' },
+    epochs: { kind: 'int', min: 0, nullable: true, help: 'fit-loop epochs; null: the same as iterations' },
+  },
+  create: (config) => new Ials(config),
+});

@@ -1,8 +1,7 @@
 import type { Interactions } from '../../data/interactions.ts';
-import { registerModel } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { ItemTableRecommender } from './item-table.ts';
 import { itemCosineNeighbors } from './neighbors.ts';
-import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type ItemKnnConfig = {
   /** Most similar items kept per item (default 50). */
@@ -12,8 +11,6 @@ export type ItemKnnConfig = {
   task: 'ranking';
   epochs: number;
 };
-
-const DEFAULTS: ItemKnnConfig = { neighbors: 50, shrinkage: 0, task: 'ranking', epochs: 1 };
 
 /**
  * Item-based k-nearest neighbours (Sarwar et al. 2001; `implicit`'s CosineRecommender): cosine
@@ -29,12 +26,7 @@ export class ItemKnn extends ItemTableRecommender {
 
   constructor(config: Partial<ItemKnnConfig> = {}) {
     super();
-    const c = withDefaults('item-knn', DEFAULTS, config);
-    checkInt('item-knn', 'neighbors', c.neighbors, 1);
-    checkNumber('item-knn', 'shrinkage', c.shrinkage, 0);
-    checkOneOf('item-knn', 'task', c.task, ['ranking']);
-    checkInt('item-knn', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(itemKnnSpec, config);
   }
 
   protected fitData(train: Interactions): void {
@@ -47,4 +39,16 @@ export class ItemKnn extends ItemTableRecommender {
   }
 }
 
-registerModel('item-knn', 'item-based k-nearest neighbours (cosine, top-k per item)', (c) => new ItemKnn(c));
+export const itemKnnSpec = defineModel({
+  type: 'item-knn',
+  description: 'item-based k-nearest neighbours (cosine, top-k per item)',
+  task: 'ranking',
+  defaults: { neighbors: 50, shrinkage: 0, task: 'ranking', epochs: 1 } as ItemKnnConfig,
+  schema: {
+    neighbors: { kind: 'int', min: 1, help: 'most similar items kept per item' },
+    shrinkage: { kind: 'number', min: 0, help: 'added to the cosine denominator: damps similarities resting on few users' },
+    task: { kind: 'enum', values: ['ranking'], help: 'ranking only' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new ItemKnn(config),
+});

@@ -1,4 +1,6 @@
 import type { ModelState, Recommendation } from '../../contracts/types.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import { topKCandidates } from '../../core/topk.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import type { NeighborTable } from './neighbors.ts';
 import { readSparse, sparseTensors } from './state.ts';
@@ -35,13 +37,25 @@ export abstract class ItemTableRecommender extends ClosedFormRecommender {
     }
   }
 
-  /** Row `item` of the table, largest first. */
+  /** The k largest entries of row `item` of the table, largest first (ties: lower index). */
   similarItems(item: string | number, k = 10): Recommendation[] {
+    if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
     const t = this.requireTable();
     const i = this.itemIndex(item);
-    const scores = new Float32Array(this.numItems).fill(-Infinity);
-    for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) scores[t.indices[q]] = t.values[q];
-    return this.rankScores(scores, -1, { k, excludeSeen: false });
+    // Selected again rather than read off in stored order: a row from a model file is only
+    // checked for valid indices, not for its order.
+    const start = t.indptr[i];
+    const n = t.indptr[i + 1] - start;
+    const keys = Float64Array.from(t.values.subarray(start, start + n));
+    const ids = t.indices.slice(start, start + n);
+    const order = new Int32Array(Math.min(Math.floor(k), n));
+    const kept = topKCandidates(keys, ids, n, order.length, order);
+    const out: Recommendation[] = [];
+    for (let r = 0; r < kept; r++) {
+      const j = ids[order[r]];
+      out.push({ item: this.itemIds.id(j), index: j, score: Math.fround(keys[order[r]]) });
+    }
+    return out;
   }
 
   protected requireTable(): NeighborTable {

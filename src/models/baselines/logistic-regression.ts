@@ -5,10 +5,10 @@ import { Param, type OptimizerName } from '../../core/params.ts';
 import { bceWithLogits, bceWithLogitsGrad } from '../../core/losses.ts';
 import { NegativeSampler } from '../../sampling/negatives.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { Recommender, requireTensor } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
-import { checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
 
 export type LogisticRegressionConfig = {
   /** 'implicit': every interaction is a positive, with `negatives` sampled non-interactions each; 'explicit': the values are the labels, in [0, 1] (binarize ratings first). */
@@ -21,16 +21,6 @@ export type LogisticRegressionConfig = {
   l2: number;
   epochs: number;
   task: 'ranking';
-};
-
-const DEFAULTS: LogisticRegressionConfig = {
-  feedback: 'implicit',
-  negatives: 4,
-  optimizer: 'adagrad',
-  learningRate: 0.05,
-  l2: 1e-6,
-  epochs: 10,
-  task: 'ranking',
 };
 
 /**
@@ -55,14 +45,11 @@ export class LogisticRegression extends Recommender {
 
   constructor(config: Partial<LogisticRegressionConfig> = {}) {
     super();
-    const c = withDefaults('logistic-regression', DEFAULTS, config);
-    checkOneOf('logistic-regression', 'feedback', c.feedback, ['implicit', 'explicit']);
-    checkInt('logistic-regression', 'negatives', c.negatives, c.feedback === 'implicit' ? 1 : 0);
-    checkOneOf('logistic-regression', 'optimizer', c.optimizer, ['sgd', 'adagrad', 'adam']);
-    checkNumber('logistic-regression', 'learningRate', c.learningRate, 0, true);
-    checkNumber('logistic-regression', 'l2', c.l2, 0);
-    checkInt('logistic-regression', 'epochs', c.epochs, 0);
-    checkOneOf('logistic-regression', 'task', c.task, ['ranking']);
+    const c = resolveConfig(logisticRegressionSpec, config);
+    // Implicit feedback has no negative examples but the sampled ones.
+    if (c.feedback === 'implicit' && c.negatives < 1) {
+      throw new ConfigError(`logistic-regression: negatives must be a whole number ≥ 1 with feedback 'implicit' (0 is allowed only for 'explicit'), got ${c.negatives}`);
+    }
     this.config = c;
   }
 
@@ -190,4 +177,19 @@ function updateFeatures(param: Param, m: FeatureMatrix, r: number, g: number, gr
   grad[0] = g;
 }
 
-registerModel('logistic-regression', 'logistic regression on one-hot user and item ids plus metadata features', (c) => new LogisticRegression(c));
+export const logisticRegressionSpec = defineModel({
+  type: 'logistic-regression',
+  description: 'logistic regression on one-hot user and item ids plus metadata features',
+  task: 'ranking',
+  defaults: { feedback: 'implicit', negatives: 4, optimizer: 'adagrad', learningRate: 0.05, l2: 1e-6, epochs: 10, task: 'ranking' } as LogisticRegressionConfig,
+  schema: {
+    feedback: { kind: 'enum', values: ['implicit', 'explicit'], help: 'interactions are positives with sampled negatives, or values are labels in [0, 1]' },
+    negatives: { kind: 'int', min: 0, help: 'sampled negatives per positive (≥ 1 for implicit feedback)' },
+    optimizer: { kind: 'enum', values: ['sgd', 'adagrad', 'adam'], help: 'per-example update rule' },
+    learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
+    l2: { kind: 'number', min: 0, help: 'weight decay on every weight a step touches' },
+    epochs: { kind: 'int', min: 0, help: 'passes over the training data' },
+    task: { kind: 'enum', values: ['ranking'], help: 'ranking only' },
+  },
+  create: (config) => new LogisticRegression(config),
+});

@@ -1,8 +1,11 @@
 /**
  * Sparse neighbourhood computations for the k-nearest-neighbour baselines: one user's
  * similarity to every other user (through the item → users index, touching only users who
- * share an item), the item–item cosine top-k table, and a partial selection of the k best.
+ * share an item), and the item–item neighbour tables (cosine for item-kNN, the random-walk
+ * weights of RP3beta) built by one row-by-row builder.
  */
+import { cosineFromDot } from '../../core/similarity.ts';
+import { topKCandidates } from '../../core/topk.ts';
 import type { Csr } from '../../data/interactions.ts';
 
 export type UserSimilarityKind = 'jaccard' | 'cosine';
@@ -72,46 +75,11 @@ export class UserSimilarity {
       const v = touched[k];
       const shared = sims[v];
       if (jaccard) sims[v] = shared / (nu + norms[v] - shared);
-      else sims[v] = nu > 0 && norms[v] > 0 ? shared / (nu * norms[v]) : 0;
+      else sims[v] = cosineFromDot(shared, nu, norms[v]);
     }
     sims[u] = 0;
     return (this.count = count);
   }
-}
-
-/**
- * Reorders keys/ids[0 .. n) so that the first min(k, n) hold the largest keys (ties: smaller
- * id first), in no particular order. Quickselect with a middle pivot; no allocation.
- */
-export function selectTopK(keys: Float64Array, ids: Int32Array, n: number, k: number): number {
-  if (k >= n) return n;
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const pk = keys[mid];
-    const pi = ids[mid];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (keys[i] > pk || (keys[i] === pk && ids[i] < pi)) i++;
-      while (keys[j] < pk || (keys[j] === pk && ids[j] > pi)) j--;
-      if (i <= j) {
-        const tk = keys[i];
-        keys[i] = keys[j];
-        keys[j] = tk;
-        const ti = ids[i];
-        ids[i] = ids[j];
-        ids[j] = ti;
-        i++;
-        j--;
-      }
-    }
-    if (k - 1 <= j) hi = j;
-    else if (k - 1 >= i) lo = i;
-    else break;
-  }
-  return k;
 }
 
 /** A sparse similarity table: row r lists its neighbours, most similar first. */
@@ -121,10 +89,91 @@ export interface NeighborTable {
   values: Float32Array;
 }
 
+/** Sparse rows with weights: an item's users (a_iu) or a user's items (b_uj). */
+export interface WeightedRows {
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float32Array | Float64Array;
+}
+
+export interface NeighborTableOptions {
+  /** Scale each row's kept weights to sum to 1 (RP3beta). */
+  normalize?: boolean;
+  /** Called now and then with the fraction of rows done. */
+  progress?: (fraction: number) => void;
+}
+
+/**
+ * The item–item table of the neighbourhood baselines, built row by row from the two-step walk
+ * item → users → items: d_ij = Σ_u a_iu·b_uj over the users u of item i (`byItem`) and their
+ * items j (`byUser`), the weight w_ij = weight(i, j, d_ij), and the `k` largest positive w_ij,
+ * j ≠ i, kept largest first. Touches only co-occurring pairs: O(Σ_u deg(u)²) time, O(items)
+ * scratch.
+ */
+export function buildNeighborTable(
+  byItem: WeightedRows,
+  byUser: WeightedRows,
+  k: number,
+  weight: (i: number, j: number, d: number) => number,
+  options: NeighborTableOptions = {},
+): NeighborTable {
+  const items = byItem.indptr.length - 1;
+  const acc = new Float64Array(items);
+  const mark = new Uint8Array(items);
+  const touched = new Int32Array(items);
+  const keys = new Float64Array(items);
+  const ids = new Int32Array(items);
+  const width = Math.min(k, Math.max(items - 1, 0));
+  const order = new Int32Array(width);
+  const indptr = new Int32Array(items + 1);
+  let indices = new Int32Array(items * width);
+  let values = new Float32Array(items * width);
+  let at = 0;
+  for (let i = 0; i < items; i++) {
+    let count = 0;
+    for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
+      const u = byItem.indices[p];
+      const a = byItem.values[p];
+      for (let q = byUser.indptr[u]; q < byUser.indptr[u + 1]; q++) {
+        const j = byUser.indices[q];
+        if (mark[j] === 0) {
+          mark[j] = 1;
+          touched[count++] = j;
+        }
+        acc[j] += a * byUser.values[q];
+      }
+    }
+    let n = 0;
+    for (let t = 0; t < count; t++) {
+      const j = touched[t];
+      const w = weight(i, j, acc[j]);
+      if (j !== i && w > 0) {
+        keys[n] = w;
+        ids[n++] = j;
+      }
+      acc[j] = 0;
+      mark[j] = 0;
+    }
+    const kept = topKCandidates(keys, ids, n, k, order);
+    // Summed in selection order (before sorting), as the tables have always been built.
+    let sum = 0;
+    for (let r = 0; r < kept; r++) sum += keys[r];
+    const scale = options.normalize && sum > 0 ? 1 / sum : 1;
+    for (let r = 0; r < kept; r++) {
+      indices[at] = ids[order[r]];
+      values[at++] = keys[order[r]] * scale;
+    }
+    indptr[i + 1] = at;
+    if (options.progress && (i & 255) === 255) options.progress(i / items);
+  }
+  indices = indices.slice(0, at);
+  values = values.slice(0, at);
+  return { indptr, indices, values };
+}
+
 /**
  * Item–item cosine similarity, s(i, j) = x_i · x_j / (‖x_i‖‖x_j‖ + shrinkage) over the items'
  * user columns, keeping the `k` most similar items j ≠ i of each item (positive ones only).
- * Touches only co-occurring pairs: O(Σ_u |I_u|²) time, O(items) scratch.
  */
 export function itemCosineNeighbors(byItem: Csr, byUser: Csr, k: number, shrinkage: number): NeighborTable {
   const items = byItem.rows;
@@ -134,51 +183,5 @@ export function itemCosineNeighbors(byItem: Csr, byUser: Csr, k: number, shrinka
     for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) s += byItem.values[p] * byItem.values[p];
     norms[i] = Math.sqrt(s);
   }
-  const dots = new Float64Array(items);
-  const mark = new Uint8Array(items);
-  const touched = new Int32Array(items);
-  const keys = new Float64Array(items);
-  const ids = new Int32Array(items);
-  const width = Math.min(k, Math.max(items - 1, 0));
-  const indptr = new Int32Array(items + 1);
-  let indices = new Int32Array(items * width);
-  let values = new Float32Array(items * width);
-  let at = 0;
-  for (let i = 0; i < items; i++) {
-    let count = 0;
-    for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++) {
-      const u = byItem.indices[p];
-      const w = byItem.values[p];
-      for (let q = byUser.indptr[u]; q < byUser.indptr[u + 1]; q++) {
-        const j = byUser.indices[q];
-        if (mark[j] === 0) {
-          mark[j] = 1;
-          touched[count++] = j;
-        }
-        dots[j] += w * byUser.values[q];
-      }
-    }
-    let n = 0;
-    for (let t = 0; t < count; t++) {
-      const j = touched[t];
-      const denom = norms[i] * norms[j] + shrinkage;
-      const s = denom > 0 ? dots[j] / denom : 0;
-      if (j !== i && s > 0) {
-        keys[n] = s;
-        ids[n++] = j;
-      }
-      dots[j] = 0;
-      mark[j] = 0;
-    }
-    const kept = selectTopK(keys, ids, n, k);
-    const order = Int32Array.from({ length: kept }, (_, r) => r).sort((a, b) => keys[b] - keys[a] || ids[a] - ids[b]);
-    for (let r = 0; r < kept; r++) {
-      indices[at] = ids[order[r]];
-      values[at++] = keys[order[r]];
-    }
-    indptr[i + 1] = at;
-  }
-  indices = indices.slice(0, at);
-  values = values.slice(0, at);
-  return { indptr, indices, values };
+  return buildNeighborTable(byItem, byUser, k, (i, j, d) => cosineFromDot(d, norms[i], norms[j], shrinkage));
 }

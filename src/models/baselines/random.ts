@@ -1,9 +1,9 @@
 import type { Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
-import { registerModel } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
-import { checkInt, checkOneOf, withDefaults, type Task } from './options.ts';
+import { type Task } from './options.ts';
 
 export type RandomConfig = {
   /** 'ranking': scores in [0, 1); 'rating': uniform over the training values' range. */
@@ -25,10 +25,7 @@ export class RandomRecommender extends ClosedFormRecommender {
 
   constructor(config: Partial<RandomConfig> = {}) {
     super();
-    const c = withDefaults('random', { task: 'ranking', epochs: 1 } as RandomConfig, config);
-    checkOneOf('random', 'task', c.task, ['ranking', 'rating']);
-    checkInt('random', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(randomSpec, config);
   }
 
   protected fitData(train: Interactions, rng: Rng): void {
@@ -81,4 +78,14 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-registerModel('random', 'random scores (seeded): the floor every model must beat', (c) => new RandomRecommender(c));
+export const randomSpec = defineModel({
+  type: 'random',
+  description: 'random scores (seeded): the floor every model must beat',
+  task: 'both',
+  defaults: { task: 'ranking', epochs: 1 } as RandomConfig,
+  schema: {
+    task: { kind: 'enum', values: ['ranking', 'rating'], help: 'scores in [0, 1), or uniform over the training values\' range' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new RandomRecommender(config),
+});

@@ -1,12 +1,11 @@
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import { registerModel } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { ItemTableRecommender } from './item-table.ts';
-import { selectTopK, type NeighborTable } from './neighbors.ts';
-import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from './options.ts';
+import { buildNeighborTable, type NeighborTable } from './neighbors.ts';
 
 export type Rp3betaConfig = {
   /** Exponent on every transition probability (default 1; α = 1, β = 0 is plain P3). */
@@ -26,8 +25,6 @@ export type Rp3betaConfig = {
   task: 'ranking';
   epochs: number;
 };
-
-const DEFAULTS: Rp3betaConfig = { alpha: 1, beta: 0.6, neighbors: 100, normalize: true, implicit: true, task: 'ranking', epochs: 1 };
 
 /**
  * RP3beta (Paudel, Christoffel, Newell & Bernstein 2017, "Updatable, accurate, diverse, and
@@ -52,15 +49,7 @@ export class Rp3beta extends ItemTableRecommender {
 
   constructor(config: Partial<Rp3betaConfig> = {}) {
     super();
-    const c = withDefaults('rp3beta', DEFAULTS, config);
-    checkNumber('rp3beta', 'alpha', c.alpha, 0);
-    checkNumber('rp3beta', 'beta', c.beta, 0);
-    checkInt('rp3beta', 'neighbors', c.neighbors, 1);
-    checkBoolean('rp3beta', 'normalize', c.normalize);
-    checkBoolean('rp3beta', 'implicit', c.implicit);
-    checkOneOf('rp3beta', 'task', c.task, ['ranking']);
-    checkInt('rp3beta', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(rp3betaSpec, config);
   }
 
   protected fitData(train: Interactions, _rng: Rng, _options: FitOptions, ctx: EpochContext): void {
@@ -86,62 +75,13 @@ export class Rp3beta extends ItemTableRecommender {
     }
     const penalty = new Float64Array(items);
     for (let j = 0; j < items; j++) penalty[j] = degree[j] > 0 ? Math.pow(degree[j], -beta) : 0;
-
-    const acc = new Float64Array(items);
-    const mark = new Uint8Array(items);
-    const touched = new Int32Array(items);
-    const keys = new Float64Array(items);
-    const ids = new Int32Array(items);
-    const width = Math.min(neighbors, Math.max(items - 1, 0));
-    const indptr = new Int32Array(items + 1);
-    let indices = new Int32Array(items * width);
-    let values = new Float32Array(items * width);
-    let at = 0;
-    const order = new Int32Array(width);
-    for (let i = 0; i < items; i++) {
-      let count = 0;
-      for (let q = itemPtr[i]; q < itemPtr[i + 1]; q++) {
-        const u = itemUsers[q];
-        for (let p = users.indptr[u]; p < users.indptr[u + 1]; p++) {
-          const j = users.indices[p];
-          if (mark[j] === 0) {
-            mark[j] = 1;
-            touched[count++] = j;
-          }
-          acc[j] += step[p];
-        }
-      }
-      // P_iu^α = deg(i)^−α is the same for every user of i.
-      const first = degree[i] > 0 ? Math.pow(degree[i], -alpha) : 0;
-      let n = 0;
-      for (let t = 0; t < count; t++) {
-        const j = touched[t];
-        const w = first * acc[j] * penalty[j];
-        if (j !== i && w > 0) {
-          keys[n] = w;
-          ids[n++] = j;
-        }
-        acc[j] = 0;
-        mark[j] = 0;
-      }
-      const kept = selectTopK(keys, ids, n, neighbors);
-      let sum = 0;
-      for (let r = 0; r < kept; r++) {
-        order[r] = r;
-        sum += keys[r];
-      }
-      const sorted = order.subarray(0, kept).sort((a, b) => keys[b] - keys[a] || ids[a] - ids[b]);
-      const scale = normalize && sum > 0 ? 1 / sum : 1;
-      for (let r = 0; r < kept; r++) {
-        indices[at] = ids[sorted[r]];
-        values[at++] = keys[sorted[r]] * scale;
-      }
-      indptr[i + 1] = at;
-      if ((i & 255) === 255) ctx.progress(i / items);
-    }
-    indices = indices.slice(0, at);
-    values = values.slice(0, at);
-    this.table = { indptr, indices, values };
+    // P_iu^α = deg(i)^−α is the same for every user of i, so it multiplies the row's sum.
+    const first = new Float64Array(items);
+    for (let i = 0; i < items; i++) first[i] = degree[i] > 0 ? Math.pow(degree[i], -alpha) : 0;
+    // Every item → user step weighs 1 here: its probability deg(i)^−α is applied through `first`.
+    const byItem = { indptr: itemPtr, indices: itemUsers, values: new Float64Array(itemUsers.length).fill(1) };
+    const byUser = { indptr: users.indptr, indices: users.indices, values: step };
+    this.table = buildNeighborTable(byItem, byUser, neighbors, (i, j, d) => first[i] * d * penalty[j], { normalize, progress: (f) => ctx.progress(f) });
   }
 
   /** W_ij as kept in the table (0 when j is not among row i's kept entries). */
@@ -184,4 +124,19 @@ function distinctRows(byUser: Csr, implicit: boolean): { rows: number; indptr: I
   return { rows, indptr, indices: indices.subarray(0, at), values: values.subarray(0, at) };
 }
 
-registerModel('rp3beta', 'RP3beta (Paudel et al. 2017): popularity-penalised 3-step random-walk item–item graph', (c) => new Rp3beta(c));
+export const rp3betaSpec = defineModel({
+  type: 'rp3beta',
+  description: 'RP3beta (Paudel et al. 2017): popularity-penalised 3-step random-walk item–item graph',
+  task: 'ranking',
+  defaults: { alpha: 1, beta: 0.6, neighbors: 100, normalize: true, implicit: true, task: 'ranking', epochs: 1 } as Rp3betaConfig,
+  schema: {
+    alpha: { kind: 'number', min: 0, help: 'exponent on every transition probability (α = 1, β = 0 is plain P3)' },
+    beta: { kind: 'number', min: 0, help: 'popularity penalty: weights into item j divided by deg(j)^β' },
+    neighbors: { kind: 'int', min: 1, help: 'largest weights kept per item row' },
+    normalize: { kind: 'boolean', help: 'scale each pruned row to sum to 1' },
+    implicit: { kind: 'boolean', help: 'every interaction counts 1; false: the user → item step follows the (positive) values' },
+    task: { kind: 'enum', values: ['ranking'], help: 'ranking only' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new Rp3beta(config),
+});

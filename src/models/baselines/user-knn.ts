@@ -1,9 +1,10 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import { registerModel } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
-import { selectTopK, UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
-import { checkBoolean, checkInt, checkOneOf, withDefaults, type Task } from './options.ts';
+import { selectTopK } from '../../core/topk.ts';
+import { UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
+import { type Task } from './options.ts';
 import { asCsr, readSparse, sparseTensors, transposeCsr } from './state.ts';
 
 export type UserKnnConfig = {
@@ -17,8 +18,6 @@ export type UserKnnConfig = {
   centered: boolean;
   epochs: number;
 };
-
-const DEFAULTS: UserKnnConfig = { similarity: 'cosine', neighbors: 50, task: 'ranking', centered: true, epochs: 1 };
 
 /**
  * User-based k-nearest neighbours (memory-based collaborative filtering). Fitting keeps the
@@ -45,13 +44,7 @@ export class UserKnn extends ClosedFormRecommender {
 
   constructor(config: Partial<UserKnnConfig> = {}) {
     super();
-    const c = withDefaults('user-knn', DEFAULTS, config);
-    checkOneOf('user-knn', 'similarity', c.similarity, ['jaccard', 'cosine']);
-    checkInt('user-knn', 'neighbors', c.neighbors, 1);
-    checkOneOf('user-knn', 'task', c.task, ['ranking', 'rating']);
-    checkBoolean('user-knn', 'centered', c.centered);
-    checkInt('user-knn', 'epochs', c.epochs, 0);
-    this.config = c;
+    this.config = resolveConfig(userKnnSpec, config);
   }
 
   protected fitData(train: Interactions): void {
@@ -194,4 +187,17 @@ export class UserKnn extends ClosedFormRecommender {
   }
 }
 
-registerModel('user-knn', 'user-based k-nearest neighbours (jaccard or cosine; ranking or rating prediction)', (c) => new UserKnn(c));
+export const userKnnSpec = defineModel({
+  type: 'user-knn',
+  description: 'user-based k-nearest neighbours (jaccard or cosine; ranking or rating prediction)',
+  task: 'both',
+  defaults: { similarity: 'cosine', neighbors: 50, task: 'ranking', centered: true, epochs: 1 } as UserKnnConfig,
+  schema: {
+    similarity: { kind: 'enum', values: ['jaccard', 'cosine'], help: 'jaccard over item sets, or cosine over value vectors' },
+    neighbors: { kind: 'int', min: 1, help: 'most similar users that vote (k)' },
+    task: { kind: 'enum', values: ['ranking', 'rating'], help: 'sum of neighbour similarities, or similarity-weighted mean rating' },
+    centered: { kind: 'boolean', help: 'rating task: predict the user mean plus neighbours\' mean-centred ratings' },
+    epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
+  },
+  create: (config) => new UserKnn(config),
+});

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { createModel, listModels } from '../../../src/models/registry.ts';
 import '../../../src/models/index.ts';
+import { baselinesSpecs } from '../../../src/models/baselines/specs.ts';
+import { checkValue, type ParamSchema } from '../../../src/models/spec.ts';
 
 const BASELINES = ['random', 'popularity', 'user-knn', 'item-knn', 'logistic-regression', 'ials', 'ease'];
 
@@ -55,12 +57,31 @@ test('impossible hyperparameters are ConfigErrors naming the model and the value
 });
 
 test('a misspelt hyperparameter is rejected instead of silently using the default', () => {
-  assert.throws(() => createModel('ease', { lamda: 300 }), (e: unknown) => e instanceof ConfigError && /ease: unknown hyperparameter "lamda" \(known: .*lambda/.test(e.message));
-  assert.throws(() => createModel('user-knn', { k: 10 }), /unknown hyperparameter "k"/);
+  // Through a plain string the config is not type-checked, so the run-time check is what is tested.
+  assert.throws(() => createModel('ease' as string, { lamda: 300 }), (e: unknown) => e instanceof ConfigError && /ease: unknown hyperparameter "lamda" \(did you mean "lambda"\?\) \(known: .*lambda/.test(e.message));
+  assert.throws(() => createModel('user-knn' as string, { k: 10 }), /unknown hyperparameter "k"/);
   // The fit loop's own keys are accepted by every model.
-  assert.equal(createModel('ease', { seed: 3, threads: 1 }).config.seed, 3);
+  assert.equal((createModel('ease', { seed: 3, threads: 1 }).config as Record<string, unknown>).seed, 3);
 });
 
 test('logistic regression on explicit feedback allows zero negatives', () => {
   assert.equal(createModel('logistic-regression', { feedback: 'explicit', negatives: 0 }).config.negatives, 0);
+});
+
+test('every baseline spec documents each hyperparameter, and its defaults pass its own schema', () => {
+  const types = Object.keys(baselinesSpecs).sort();
+  assert.deepEqual(types, [...BASELINES, 'rp3beta'].sort());
+  for (const spec of Object.values(baselinesSpecs)) {
+    const schema = spec.schema as Record<string, ParamSchema>;
+    for (const [key, entry] of Object.entries(schema)) {
+      assert.ok(entry.help.length > 0, `${spec.type}.${key} has help`);
+      assert.equal(checkValue(entry, (spec.defaults as Record<string, unknown>)[key]), null, `${spec.type}.${key} default`);
+    }
+  }
+});
+
+test('cross-field rules: iALS epochs null means iterations; implicit logistic regression needs a negative', () => {
+  assert.equal(createModel('ials' as string, { iterations: 4, epochs: null }).config.epochs, 4);
+  assert.throws(() => createModel('logistic-regression', { feedback: 'implicit', negatives: 0 }), /negatives must be a whole number ≥ 1 with feedback 'implicit'/);
+  assert.throws(() => createModel('ease', { dropout: 1 }), /ease: dropout must be a number ≥ 0 and < 1, got 1/);
 });
