@@ -26,7 +26,9 @@ export type ModelConfig<T extends ModelType> = Specs[T] extends ModelSpec<infer 
 /** The class `createModel(T)` returns. */
 export type ModelOf<T extends ModelType> = Specs[T] extends ModelSpec<object, infer M> ? M : never;
 /** What `createModel` accepts for type `T`: its hyperparameters and the fit loop's keys. */
-export type ModelOptions<T extends ModelType> = Partial<ModelConfig<T>> & { epochs?: number; threads?: number; seed?: number };
+export type ModelOptions<T extends ModelType> = Partial<ModelConfig<T>> & Omit<FitKeys, keyof ModelConfig<T>>;
+
+type FitKeys = { epochs?: number; threads?: number; seed?: number };
 
 const specs = new Map<string, ModelSpec<object>>(Object.entries(SPECS) as [string, ModelSpec<object>][]);
 
