@@ -37,17 +37,18 @@ async function npmMissing(): Promise<string | false> {
   }
 }
 
-const CONSUMER_TS = `import { createModel, generateSynthetic, type Recommendation } from 'tastebud';
+const CONSUMER_TS = `import { createModel, generateSynthetic, type ModelOptions, type Recommendation } from 'tastebud';
 
 const data = generateSynthetic({ users: 60, items: 30, seed: 3 });
-const model = createModel('popularity');
+const options: ModelOptions<'popularity'> = { shrinkage: 5 };
+const model = createModel('popularity', options);
 await model.fit(data.interactions);
 const recs: Recommendation[] = model.recommend(data.interactions.userIds.id(0), { k: 3 });
 const first: string | undefined = recs[0]?.item;
 console.log(first);
 // The types are real, not \`any\`: a model's config is checked against its hyperparameters.
-// @ts-expect-error factors is a number
-createModel('bpr', { factors: 'many' });
+// @ts-expect-error shrinkage is a number
+createModel('popularity', { shrinkage: 'many' });
 `;
 
 const SMOKE_MJS = `import { createModel, generateSynthetic } from 'tastebud';
