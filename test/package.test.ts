@@ -68,7 +68,17 @@ test('npm pack → install the tarball in an empty project → CLI, import, work
     // 1. Pack (runs `prepare`, i.e. the build). The tarball holds the build, not the sources.
     const packed = JSON.parse((await run('npm', ['pack', '--json', '--pack-destination', tmp], root)).stdout) as { filename: string; files: { path: string }[] }[];
     const files = packed[0].files.map((f) => f.path);
-    for (const f of ['package.json', 'bin/tastebud.js', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/core/worker-entry.mjs', 'dist/models/bilinear/worker.js', 'dist/serve/batch-worker.js']) {
+    for (const f of [
+      'package.json',
+      'bin/tastebud.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/index.js.map',
+      'dist/cli/main.js',
+      'dist/core/worker-entry.mjs',
+      'dist/models/bilinear/worker.js',
+      'dist/serve/batch-worker.js',
+    ]) {
       assert.ok(files.includes(f), `the tarball has ${f}`);
     }
     const stray = files.filter((f) => !/^(dist\/|bin\/|package\.json$|README\.md$|CHANGELOG\.md$|LICEN[CS]E)/.test(f));
