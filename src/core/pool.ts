@@ -1,4 +1,5 @@
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 
 /**
@@ -33,9 +34,13 @@ export class WorkerPool {
     }
   }
 
-  /** Start `size` workers on `module` (a file URL or absolute path of a .ts module), each given `init`. */
+  /**
+   * Start `size` workers on `module` (a file URL or absolute path of a .ts module), each given `init`.
+   * Running from the build (this file is dist/core/pool.js) a `.ts` module whose compiled `.js`
+   * sibling exists is started as that `.js` file, so callers name their worker's source either way.
+   */
   static async start(module: string | URL, size: number, init: unknown): Promise<WorkerPool> {
-    const href = module instanceof URL ? module.href : pathToFileURL(module).href;
+    const href = builtSibling(module instanceof URL ? module.href : pathToFileURL(module).href);
     const entry = new URL('./worker-entry.mjs', import.meta.url);
     const workers: Worker[] = [];
     for (let k = 0; k < size; k++) workers.push(new Worker(entry, { workerData: { module: href, init, index: k } }));
@@ -102,4 +107,11 @@ export function serveWorker<I, P, R>(setup: (init: I, index: number) => (payload
       port.postMessage({ id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   });
+}
+
+/** The compiled `.js` sibling of a `.ts` module when this code runs from the build, else `href` unchanged. */
+function builtSibling(href: string): string {
+  if (!import.meta.url.endsWith('.js') || !href.endsWith('.ts')) return href;
+  const js = href.slice(0, -3) + '.js';
+  return existsSync(fileURLToPath(js)) ? js : href;
 }
