@@ -159,6 +159,10 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     target = heldOutTarget(await trainingData(spec.data, { dataDir, seed }), seed);
   }
   log(`data: ${target.data}`);
+  if ((spec.patience || spec.validationMetric) && !target.validation) {
+    const flag = spec.patience ? 'patience (early stopping)' : `validationMetric ${spec.validationMetric}`;
+    throw new ConfigError(`${flag} needs validation data, and ${target.data} has none: give a validation file (--valid), or use a protocol or split with a validation part`);
+  }
 
   const history = await model.fit(target.train, {
     epochs: spec.epochs,
@@ -176,6 +180,9 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
   const evaluation = target.canEvaluate
     ? await withBaseline(target, model, target.train, `the same training data as the model (${target.train.length} interactions)`)
     : emptyEvaluation(target);
+  for (const note of target.loadNotes ?? []) warn(evaluation, note);
+  if (history.epochs.length === 0) warn(evaluation, 'no epoch ran (epochs 0): the model is untrained, and its model file says so');
+  else if (history.epochs.some((e) => !Number.isFinite(e.loss))) warn(evaluation, 'training diverged (a non-finite loss): the model file says so; lower the learning rate or add L2');
   let saved: string | null = null;
   if (spec.out) {
     await saveEvaluated(model, spec.out, evaluation.protocol, evaluation.metrics, { overwrite: spec.overwrite });
@@ -278,6 +285,8 @@ interface Target {
   /** The main metric for a model with this config. */
   mainMetric(config: Record<string, unknown>): string;
   measure(model: Recommender): Pick<ProtocolResult, 'metrics' | 'perUser' | 'notes' | 'sizes'>;
+  /** What loading the data did that the user should hear about once. */
+  loadNotes?: string[];
 }
 
 function protocolTarget(prepared: PreparedProtocol, protocol?: Protocol): Target {
@@ -297,7 +306,7 @@ function protocolTarget(prepared: PreparedProtocol, protocol?: Protocol): Target
   };
 }
 
-function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' | 'userFeatures' | 'itemFeatures' | 'description'>, seed: number | null): Target {
+function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' | 'userFeatures' | 'itemFeatures' | 'description' | 'notes'>, seed: number | null): Target {
   const test = data.test;
   const sizes: Record<string, number> = { train: data.train.length };
   if (data.validation) sizes.validation = data.validation.length;
@@ -307,6 +316,7 @@ function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' 
   return {
     protocol: null,
     data: data.description,
+    loadNotes: data.notes,
     train: data.train,
     validation: data.validation,
     userFeatures: data.userFeatures,

@@ -26,6 +26,10 @@ export interface DataSpec {
   encoding?: 'utf8' | 'latin1';
   /** Keep interactions with value ≥ this as positives (value 1) — implicit feedback from ratings. */
   positiveThreshold?: number;
+  /** Repeated (user, item) rows in files: keep, last (default), max, sum or error. */
+  duplicates?: 'keep' | 'last' | 'max' | 'sum' | 'error';
+  /** Malformed rows in files: throw (default) or skip them, counting them. */
+  onError?: 'throw' | 'skip';
   dataDir?: string;
   seed?: number;
 }
@@ -39,7 +43,11 @@ export interface TrainingData {
   dataset?: Dataset;
   /** One line saying what was loaded, for logs and reports. */
   description: string;
+  /** What loading did beside the data, each said once: duplicates merged, rows skipped, labels as given. */
+  notes?: string[];
 }
+
+const SPLITS_OF_A_FILE = ['random', 'per-user'];
 
 /** Resolves a DataSpec to train/validation/test interactions sharing one set of id maps. */
 export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
@@ -49,6 +57,7 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
   let test: Interactions | undefined;
   let dataset: Dataset | undefined;
   let source: string;
+  const notes: string[] = [];
   if (spec.dataset && spec.train) throw new ConfigError('give either a dataset or a training file, not both');
   if (spec.dataset) {
     dataset = await datasets.load(spec.dataset, { dataDir: spec.dataDir });
@@ -70,15 +79,42 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
       source += ` (split ${split})`;
     }
   } else if (spec.train) {
-    const options = { columns: spec.columns ?? { user: 0, item: 1, rating: 2 }, separator: spec.separator, header: spec.header, encoding: spec.encoding };
-    const first = await readInteractionsFile(spec.train, options);
-    train = first.interactions;
-    const shared = { ...options, userIds: train.userIds, itemIds: train.itemIds };
-    if (spec.valid) validation = (await readInteractionsFile(spec.valid, shared)).interactions;
-    if (spec.test) test = (await readInteractionsFile(spec.test, shared)).interactions;
+    const options = {
+      columns: spec.columns ?? { user: 0, item: 1, rating: 2 },
+      separator: spec.separator,
+      header: spec.header,
+      encoding: spec.encoding,
+      duplicates: spec.duplicates,
+      onError: spec.onError,
+    };
+    const read = async (path: string, shared: object): Promise<Interactions> => {
+      const { interactions, report } = await readInteractionsFile(path, { ...options, ...shared });
+      if (report.duplicates > 0) notes.push(`${path}: ${report.duplicates} repeated (user, item) rows resolved by "${report.duplicatePolicy ?? spec.duplicates ?? 'last'}" (--duplicates keep|last|max|sum|error)`);
+      if (report.rowsSkipped > 0) notes.push(`${path}: ${report.rowsSkipped} malformed rows skipped, e.g. ${report.skippedExamples[0] ?? ''}`);
+      return interactions;
+    };
+    train = await read(spec.train, {});
+    const shared = { userIds: train.userIds, itemIds: train.itemIds };
+    if (spec.valid) validation = await read(spec.valid, shared);
+    if (spec.test) test = await read(spec.test, shared);
     source = spec.train;
+    if (spec.split !== undefined && spec.split !== 'none') {
+      if (!SPLITS_OF_A_FILE.includes(spec.split)) {
+        throw new ConfigError(`--split ${spec.split}: a file has no predefined splits; use ${SPLITS_OF_A_FILE.join(' or ')} (with --test-ratio), or give --test FILE`);
+      }
+      if (test) throw new ConfigError(`--split ${spec.split} splits the training file, but --test ${spec.test} is given too: use one or the other`);
+      const ratio = spec.testRatio ?? 0.2;
+      const parts = (spec.split === 'random' ? randomSplit : perUserSplit)(train, { testRatio: ratio, seed });
+      ({ train, test } = parts);
+      source += ` (${spec.split} split, test ratio ${ratio}, seed ${seed})`;
+    } else if (spec.testRatio !== undefined) {
+      throw new ConfigError(`--test-ratio needs --split random or --split per-user`);
+    }
   } else {
     throw new ConfigError('no training data: give a dataset (--dataset ml-100k) or a file (--train data.tsv)');
+  }
+  if (spec.positiveThreshold === undefined && hasGradedValues(train)) {
+    notes.push('no positive threshold: every interaction counts as a positive, whatever its rating (--positive-threshold 4 keeps ratings ≥ 4)');
   }
   if (spec.positiveThreshold !== undefined) {
     const t = spec.positiveThreshold;
@@ -88,5 +124,12 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
     source += `, positives = value ≥ ${t}`;
   }
   const description = `${source}: ${train.length} train` + (test ? `, ${test.length} test` : '') + (validation ? `, ${validation.length} validation` : '');
-  return { train, validation, test, userFeatures: dataset?.userFeatures, itemFeatures: dataset?.itemFeatures, dataset, description };
+  return { train, validation, test, userFeatures: dataset?.userFeatures, itemFeatures: dataset?.itemFeatures, dataset, description, notes };
+}
+
+/** Whether values are ratings rather than all-equal implicit feedback. */
+function hasGradedValues(data: Interactions): boolean {
+  const v = data.values;
+  for (let k = 1; k < v.length; k++) if (v[k] !== v[0]) return true;
+  return false;
 }

@@ -208,3 +208,38 @@ test('train refuses to replace a saved model without --force, before it trains',
   const intoFile = await tastebud('train', '--train', file, '--header', '--model', 'popularity', '--quiet', '--out', join(dir, 'afile'));
   assert.match(intoFile.stderr, /is a file, not a directory/);
 });
+
+test('train on a file applies --split or refuses it, and says what loading did', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-split-'));
+  const file = join(dir, 'r.csv');
+  const rows = ['user,item,rating'];
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 8; i++) rows.push(`u${u},i${(u * 3 + i * 5) % 23},${1 + ((u + i) % 5)}`);
+  rows.push('u0,i0,2', 'u0,i0,3'); // a repeated pair
+  await writeFile(file, rows.join('\n') + '\n');
+  const base = ['train', '--train', file, '--header', '--model', 'popularity', '--quiet', '--force'];
+
+  const nonsense = await tastebud(...base, '--split', 'nonsense', '--out', join(dir, 'a'));
+  assert.equal(nonsense.code, 1);
+  assert.match(nonsense.stderr, /--split nonsense: a file has no predefined splits; use random or per-user/);
+
+  const ratioAlone = await tastebud(...base, '--test-ratio', '0.3', '--out', join(dir, 'a'));
+  assert.match(ratioAlone.stderr, /--test-ratio needs --split random or --split per-user/);
+
+  const patience = await tastebud(...base, '--patience', '2', '--out', join(dir, 'a'));
+  assert.match(patience.stderr, /patience \(early stopping\) needs validation data/);
+
+  const split = await tastebud(...base, '--split', 'per-user', '--test-ratio', '0.25', '--out', join(dir, 'b'));
+  assert.equal(split.code, 0, split.stderr);
+  assert.match(split.stdout, /per-user split, test ratio 0.25/);
+  assert.match(split.stdout, /ndcg@10/);
+  assert.match(split.stdout, /1 repeated \(user, item\) rows resolved by "last"/);
+  assert.match(split.stdout, /no positive threshold: every interaction counts as a positive/);
+
+  const thresholded = await tastebud(...base, '--split', 'per-user', '--positive-threshold', '4', '--out', join(dir, 'c'));
+  assert.doesNotMatch(thresholded.stdout, /no positive threshold/);
+
+  const untrained = await tastebud('train', '--train', file, '--header', '--model', 'bpr', '--epochs', '0', '--quiet', '--out', join(dir, 'd'));
+  assert.equal(untrained.code, 0, untrained.stderr);
+  assert.match(untrained.stdout, /no epoch ran \(epochs 0\): the model is untrained/);
+  assert.equal(JSON.parse(await readFile(join(dir, 'd', 'manifest.json'), 'utf8')).status, 'untrained');
+});

@@ -13,7 +13,7 @@ export function registerTrain(program: Command): void {
     .option('--protocol <name>', 'a named evaluation protocol fixes dataset, split and labels (e.g. lightfm-ua)')
     .option('--dataset <name>', 'built-in dataset: ml-100k, ml-1m, book-crossing, food-com')
     .option('--split <name>', "the dataset's own split (ml-100k: ua, ub, u1..u5), or random / per-user")
-    .option('--test-ratio <r>', 'test share for random and per-user splits', '0.2')
+    .option('--test-ratio <r>', 'test share for random and per-user splits (default 0.2)')
     .option('--train <file>', 'training interactions (CSV, TSV, Parquet)')
     .option('--valid <file>', 'validation interactions, same format')
     .option('--test <file>', 'test interactions, same format')
@@ -21,6 +21,8 @@ export function registerTrain(program: Command): void {
     .option('--sep <sep>', "field separator (default: tab for .tsv/.data, else ','; '\\t' for tab)")
     .option('--header', 'the files have a header line')
     .option('--encoding <enc>', 'utf8 or latin1', 'utf8')
+    .option('--duplicates <policy>', 'repeated (user, item) rows in files: keep, last, max, sum or error (default last; the count is reported)')
+    .option('--on-error <mode>', 'malformed rows in files: throw (default) or skip, counting them')
     .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
     .option('--model <type>', 'model type (see `tastebud models`)', 'bpr')
     .option('--epochs <n>', 'passes over the data')
@@ -59,6 +61,8 @@ export function registerTrain(program: Command): void {
         separator: parseSeparator(o.sep),
         header: o.header,
         encoding: o.encoding,
+        duplicates: o.duplicates,
+        onError: o.onError,
         positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
       },
       seed,
