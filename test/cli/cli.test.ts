@@ -102,7 +102,7 @@ test('unknown models, misspelt hyperparameters and unknown users get clear error
 test('data split writes train and test files that partition the data', async () => {
   const file = await plantedFile();
   const out = await mkdtemp(join(tmpdir(), 'tastebud-split-'));
-  const { stdout, code } = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--method', 'per-user', '--test-ratio', '0.25', '--out', out);
+  const { stdout, code } = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--method', 'per-user', '--test-ratio', '0.25', '--out', out, '--json');
   assert.equal(code, 0);
   const { sizes } = JSON.parse(stdout);
   const train = (await readFile(join(out, 'train.tsv'), 'utf8')).trim().split('\n').length - 1;
