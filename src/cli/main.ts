@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TastebudError } from '../contracts/errors.ts';
+import { cliWording } from '../data/readers/hints.ts';
 import { registerData } from './commands/data.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerRecommend } from './commands/recommend.ts';
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // Errors about the user's input are stated plainly; anything else is a bug and keeps its stack.
-    if (error instanceof TastebudError) process.stderr.write(`tastebud: ${error.message}\n`);
+    if (error instanceof TastebudError) process.stderr.write(`tastebud: ${cliWording(error.message)}\n`);
     else process.stderr.write(`tastebud: unexpected error: ${(error as Error).stack ?? error}\n`);
     process.exitCode = 1;
   }

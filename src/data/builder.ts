@@ -1,4 +1,4 @@
-import { DataFormatError } from '../contracts/errors.ts';
+import { ConfigError, DataFormatError } from '../contracts/errors.ts';
 import { IdMap } from './idmap.ts';
 import { Interactions } from './interactions.ts';
 
@@ -27,7 +27,12 @@ export interface BuildResult {
   interactions: Interactions;
   /** Rows that repeated an earlier (user, item) pair (n − distinct pairs). */
   duplicates: number;
+  /** Rows added with a negative value (kept: some data uses negative feedback). */
+  negativeValues: number;
 }
+
+/** The largest magnitude a 32-bit float holds; values beyond it would become ±Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 const INITIAL_CAPACITY = 1024;
 // 1.5× growth keeps slack (and the copy during growth) small: ≤ 30 bytes per row at rest.
@@ -46,6 +51,7 @@ export class InteractionsBuilder {
   private readonly file?: string;
   private readonly unit: 'line' | 'row';
   private n = 0;
+  private negatives = 0;
   private users = new Int32Array(INITIAL_CAPACITY);
   private items = new Int32Array(INITIAL_CAPACITY);
   private values = new Float32Array(INITIAL_CAPACITY);
@@ -68,7 +74,7 @@ export class InteractionsBuilder {
     this.unit = options.positionUnit ?? 'line';
     this.lines = this.policy === 'error' ? new Int32Array(INITIAL_CAPACITY) : null;
     if (!['keep', 'last', 'max', 'sum', 'error'].includes(this.policy)) {
-      throw new RangeError(`unknown duplicates policy "${this.policy}" (keep, last, max, sum or error)`);
+      throw new ConfigError(`unknown duplicates policy "${this.policy}" (keep, last, max, sum or error)`);
     }
   }
 
@@ -95,6 +101,10 @@ export class InteractionsBuilder {
 
   /** Adds one interaction by dense indices already in the id maps (for columnar readers). */
   addIndex(user: number, item: number, value: number, time: number, line?: number): void {
+    if (!(value >= -FLOAT32_MAX && value <= FLOAT32_MAX)) {
+      throw this.error(`value ${value} is not a finite number a 32-bit float can hold (±3.4e38)`, line, 'rating');
+    }
+    if (value < 0) this.negatives++;
     if (this.n === this.users.length) this.grow();
     const k = this.n++;
     this.users[k] = user;
@@ -152,8 +162,9 @@ export class InteractionsBuilder {
       throw this.error(`duplicate interaction for user "${this.userIds.id(user)}" and item "${this.itemIds.id(item)}"${where}`, second || undefined);
     });
     const columns = keep ? compact(keep, users, items, values, times) : { users: users.slice(), items: items.slice(), values: values.slice(), times: times?.slice() };
+    const negativeValues = this.negatives;
     this.release();
-    return { interactions: new Interactions({ ...columns, userIds: this.userIds, itemIds: this.itemIds }), duplicates };
+    return { interactions: new Interactions({ ...columns, userIds: this.userIds, itemIds: this.itemIds }), duplicates, negativeValues };
   }
 
   private error(message: string, at: number | undefined, field?: string): DataFormatError {
@@ -172,6 +183,7 @@ export class InteractionsBuilder {
 
   private release(): void {
     this.n = 0;
+    this.negatives = 0;
     this.users = new Int32Array(0);
     this.items = new Int32Array(0);
     this.values = new Float32Array(0);

@@ -17,6 +17,8 @@ export interface LoadReport {
   skippedExamples: string[];
   duplicates: number;
   duplicatePolicy?: string;
+  /** Rows kept with a negative value (negative feedback, or a mistake worth a look). */
+  negativeValues?: number;
 }
 
 /** A loaded dataset: interactions, optional metadata features and the dataset's own splits. */

@@ -89,7 +89,14 @@ export interface BatchWorkerInit {
 export async function recommendAllUsers(
   model: Recommender,
   dir: string,
-  options: { k: number; excludeSeen?: boolean; exclude?: Interactions[]; threads?: number },
+  options: {
+    k: number;
+    excludeSeen?: boolean;
+    exclude?: Interactions[];
+    threads?: number;
+    /** Called after each chunk is written with the users done so far and the total. */
+    onProgress?: (done: number, total: number) => void;
+  },
   write: (text: string) => void | Promise<void>,
 ): Promise<number> {
   const excludeSeen = options.excludeSeen ?? true;
@@ -103,7 +110,10 @@ export async function recommendAllUsers(
   const ranges: { start: number; end: number }[] = [];
   for (let start = 0; start < n; start += chunk) ranges.push({ start, end: Math.min(n, start + chunk) });
   if (threads === 1) {
-    for (const r of ranges) await write(formatRecommendationLines(model, { k: options.k, excludeSeen, excludeCsrs: exclude, ...r }));
+    for (const r of ranges) {
+      await write(formatRecommendationLines(model, { k: options.k, excludeSeen, excludeCsrs: exclude, ...r }));
+      options.onProgress?.(r.end, n);
+    }
     return n;
   }
   const init: BatchWorkerInit = { dir, k: options.k, excludeSeen, exclude };
@@ -127,7 +137,10 @@ export async function recommendAllUsers(
       }
     };
     for (const r of ranges) results.push(dispatch(r));
-    for (const result of results) await write(await result);
+    for (let c = 0; c < results.length; c++) {
+      await write(await results[c]);
+      options.onProgress?.(ranges[c].end, n);
+    }
   } finally {
     await pool.close();
   }

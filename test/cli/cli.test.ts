@@ -8,19 +8,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Rng } from '../../src/core/rng.ts';
 import { dataDir, repoRoot as root, skipUnlessData } from '../helpers/data-dir.ts';
+import { SOURCE_ARGS, bin, tastebud } from '../helpers/cli.ts';
 
 const run = promisify(execFile);
 
 /** Runs the real command; resolves with stdout/stderr and the exit code (never throws on exit ≠ 0). */
-async function tastebud(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin/tastebud.js'), ...args], { env: { ...process.env, TASTEBUD_DATA_DIR: dataDir } });
-    return { stdout, stderr, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
-}
 
 /** A TSV of user, item, rating with two planted taste groups: even users like items 0–19, odd users 20–39. */
 async function plantedFile(): Promise<string> {
@@ -101,7 +93,7 @@ test('unknown models, misspelt hyperparameters and unknown users get clear error
 test('data split writes train and test files that partition the data', async () => {
   const file = await plantedFile();
   const out = await mkdtemp(join(tmpdir(), 'tastebud-split-'));
-  const { stdout, code } = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--method', 'per-user', '--test-ratio', '0.25', '--out', out);
+  const { stdout, code } = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--method', 'per-user', '--test-ratio', '0.25', '--out', out, '--json');
   assert.equal(code, 0);
   const { sizes } = JSON.parse(stdout);
   const train = (await readFile(join(out, 'train.tsv'), 'utf8')).trim().split('\n').length - 1;
@@ -232,7 +224,7 @@ test('train on a file applies --split or refuses it, and says what loading did',
   assert.equal(split.code, 0, split.stderr);
   assert.match(split.stdout, /per-user split, test ratio 0.25/);
   assert.match(split.stdout, /ndcg@10/);
-  assert.match(split.stdout, /1 repeated \(user, item\) rows resolved by "last"/);
+  assert.match(split.stdout, /2 repeated \(user, item\) rows resolved by "last"/);
   assert.match(split.stdout, /no positive threshold: every interaction counts as a positive/);
 
   const thresholded = await tastebud(...base, '--split', 'per-user', '--positive-threshold', '4', '--out', join(dir, 'c'));

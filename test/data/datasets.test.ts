@@ -136,7 +136,8 @@ test('datasets.list names each dataset with its source and files; unknown names 
   assert.deepEqual(ml.files, ['u.data']);
   assert.ok(ml.optionalFiles.includes('ua.test'));
   assert.equal(list[3].downloadable, false);
-  await assert.rejects(datasets.load('netflix'), (e: Error) => e instanceof ConfigError && /built in: ml-100k, ml-1m/.test(e.message));
+  await assert.rejects(datasets.load('netflix'), (e: Error) => e instanceof ConfigError && e.message === 'unknown dataset "netflix"; built-in datasets: ml-100k, ml-1m, book-crossing, food-com');
+  await assert.rejects(datasets.load('ml-10m'), (e: Error) => e instanceof ConfigError && e.message === 'unknown dataset "ml-10m" (did you mean "ml-1m"?); built-in datasets: ml-100k, ml-1m, book-crossing, food-com');
 });
 
 test('ml-1m reads ::-separated latin-1 files with genres, age groups and occupations', async (t) => {

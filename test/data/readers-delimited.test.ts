@@ -86,7 +86,7 @@ test('readInteractions maps columns by position, in file order', async () => {
   ]);
   assert.equal(interactions.numUsers, 2);
   assert.equal(interactions.numItems, 2);
-  assert.deepEqual({ ...report, file: undefined }, { file: undefined, rowsRead: 3, rowsSkipped: 0, skippedExamples: [], duplicates: 0, duplicatePolicy: 'last' });
+  assert.deepEqual({ ...report, file: undefined }, { file: undefined, rowsRead: 3, rowsSkipped: 0, skippedExamples: [], duplicates: 0, duplicatePolicy: 'last', negativeValues: 0 });
 });
 
 test('readInteractions maps columns by header name (header implied) in any order', async () => {

@@ -1,15 +1,20 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../../contracts/errors.ts';
-import { datasets } from '../../data/datasets/index.ts';
+import { ConfigError, DatasetNotFoundError } from '../../contracts/errors.ts';
+import { datasets, suggestDataset } from '../../data/datasets/index.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
-import { describe } from '../../data/stats.ts';
+import { describe, formatNumber, formatStats, loadNotes } from '../../data/stats.ts';
 import { leaveKOut, perUserSplit, randomSplit, splitSizes, temporalPerUserLastK, temporalSplit } from '../../data/splits.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { Dataset, LoadReport, Split } from '../../data/types.ts';
 import { writeInteractionsTsv } from '../../data/writer.ts';
 import { parseColumns, parseNumber, parseSeparator } from '../options.ts';
+import { formatTable, inCliWords, printNotes } from '../output.ts';
+
+/** The default of --columns, the same as `tastebud train`'s: header names. */
+export const DEFAULT_COLUMNS = 'user,item,rating';
 
 interface SourceOptions {
   columns: string;
@@ -18,13 +23,20 @@ interface SourceOptions {
   encoding: 'utf8' | 'latin1';
   onError?: 'throw' | 'skip';
   duplicates?: string;
+  keepIdWhitespace?: boolean;
 }
 
 /** A built-in dataset name or a path to a file. */
 async function loadSource(source: string, o: SourceOptions): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
-  if (datasets.list().some((d) => d.name === source)) {
+  const names = datasets.list().map((d) => d.name);
+  if (names.includes(source)) {
     const dataset = await datasets.load(source, { dataDir: process.env.TASTEBUD_DATA_DIR });
     return { interactions: dataset.interactions, report: dataset.report, dataset };
+  }
+  // A near miss of a dataset name, or a bare word that is no file, is most likely a dataset name.
+  const hint = suggestDataset(source);
+  if (!existsSync(source) && (hint || !/[./\\]/.test(source))) {
+    throw new DatasetNotFoundError(`"${source}" is neither a built-in dataset nor a file${hint}; built-in datasets: ${names.join(', ')}`);
   }
   return readInteractionsFile(source, {
     columns: parseColumns(o.columns),
@@ -33,17 +45,20 @@ async function loadSource(source: string, o: SourceOptions): Promise<{ interacti
     encoding: o.encoding,
     onError: o.onError,
     duplicates: o.duplicates as any,
+    keepIdWhitespace: o.keepIdWhitespace,
   });
 }
 
 function sourceOptions(cmd: Command): Command {
   return cmd
-    .option('--columns <cols>', 'for files: user,item[,rating[,time]] by header name or 0-based position', '0,1,2')
+    .option('--columns <cols>', 'for files: user,item[,rating[,time]] by header name (implies --header) or 0-based position, e.g. 0,1,2', DEFAULT_COLUMNS)
     .option('--sep <sep>', "for files: field separator (default: tab for .tsv/.data, else ',')")
     .option('--header', 'for files: the first line is a header')
     .option('--encoding <enc>', 'for files: utf8 or latin1', 'utf8')
     .option('--on-error <mode>', 'for files: throw (default) or skip malformed rows, counting them')
-    .option('--duplicates <policy>', 'for files: repeated (user, item) pairs: keep, last, max, sum or error', 'last');
+    .option('--duplicates <policy>', 'for files: repeated (user, item) pairs: keep, last, max, sum or error', 'last')
+    .option('--keep-id-whitespace', 'for files: keep spaces around ids (default: trim them, so "1, 10" and "1,10" name one item)')
+    .option('--json', 'print JSON (for machines) instead of text');
 }
 
 export function registerData(program: Command): void {
@@ -52,17 +67,20 @@ export function registerData(program: Command): void {
   sourceOptions(
     data
       .command('info <source>')
-      .description(`users, items, interactions, density, rating histogram, count quantiles; <source> is a built-in dataset or a file`)
-      .option('--json', 'print JSON'),
-  ).action(async (source: string, o) => {
-    const { interactions, report } = await loadSource(source, o);
-    const info = describe(interactions, report);
-    if (o.json) {
-      process.stdout.write(JSON.stringify({ source, ...info }, null, 2) + '\n');
-      return;
-    }
-    process.stdout.write(formatInfo(source, info as unknown as Record<string, unknown>));
-  });
+      .description(`users, items, interactions, density, rating histogram, count quantiles; <source> is a built-in dataset or a file`),
+  ).action((source: string, o) =>
+    inCliWords(async () => {
+      const { interactions, report } = await loadSource(source, o);
+      const info = describe(interactions, report);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ source, ...info, report }, null, 2) + '\n');
+        return;
+      }
+      const lines = formatStats(source, info);
+      for (const example of report.skippedExamples) lines.push(`  skipped: ${example}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    }),
+  );
 
   sourceOptions(
     data
@@ -75,7 +93,23 @@ export function registerData(program: Command): void {
       .option('--validation-ratio <r>', 'validation share (random, per-user)')
       .option('-k <n>', 'held-out interactions per user (leave-k-out, temporal-last-k)', '1')
       .option('--seed <n>', 'random seed', '42'),
-  ).action(async (source: string, o) => {
+  ).action((source: string, o) => inCliWords(() => split(source, o)));
+
+  data
+    .command('list')
+    .description('the built-in datasets')
+    .option('--json', 'print JSON (for machines) instead of text')
+    .action((o) => {
+      const list = datasets.list();
+      if (o.json) {
+        process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatTable(list.map((d) => [d.name, d.description]), [], '').join('\n') + '\n');
+    });
+}
+
+async function split(source: string, o: SourceOptions & Record<string, any>): Promise<void> {
     const loaded = await loadSource(source, o);
     const seed = parseNumber('--seed', o.seed, { integer: true });
     const testRatio = parseNumber('--test-ratio', o.testRatio);
@@ -111,21 +145,19 @@ export function registerData(program: Command): void {
     await writeInteractionsTsv(join(o.out, 'train.tsv'), split.train);
     await writeInteractionsTsv(join(o.out, 'test.tsv'), split.test);
     if (split.validation) await writeInteractionsTsv(join(o.out, 'validation.tsv'), split.validation);
-    process.stdout.write(JSON.stringify({ out: o.out, method: o.method, seed, sizes: splitSizes(split) }, null, 2) + '\n');
-  });
-
-  data
-    .command('list')
-    .description('the built-in datasets')
-    .action(() => {
-      for (const d of datasets.list()) process.stdout.write(`${d.name}\t${(d as { description?: string }).description ?? ''}\n`);
-    });
-}
-
-function formatInfo(source: string, info: Record<string, unknown>): string {
-  const lines = [`${source}`];
-  for (const [key, value] of Object.entries(info)) {
-    lines.push(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
-  }
-  return lines.join('\n') + '\n';
+    const sizes = splitSizes(split);
+    const files = { train: join(o.out, 'train.tsv'), test: join(o.out, 'test.tsv'), ...(split.validation ? { validation: join(o.out, 'validation.tsv') } : {}) };
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ out: o.out, method: o.method, seed, sizes, files, report: loaded.report }, null, 2) + '\n');
+      return;
+    }
+    printNotes(loadNotes(loaded.report));
+    const rows = [
+      ['train', formatNumber(sizes.train), 'interactions', formatNumber(sizes.trainUsers), 'users', files.train],
+      ...(sizes.validation !== undefined ? [['validation', formatNumber(sizes.validation), 'interactions', formatNumber(sizes.validationUsers ?? 0), 'users', files.validation!]] : []),
+      ['test', formatNumber(sizes.test), 'interactions', formatNumber(sizes.testUsers), 'users', files.test],
+    ];
+    const lines = [`${o.method} split of ${source} (seed ${seed})`, ...formatTable(rows, [false, true, false, true])];
+    lines.push(`  test users not in train: ${formatNumber(sizes.coldTestUsers)}, test items not in train: ${formatNumber(sizes.coldTestItems)}`);
+    process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../contracts/errors.ts';
 import { loadModel } from '../../models/load.ts';
 import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
-import { collect, parseColumns, parseNumber, parseSeparator } from '../options.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import { parseColumns, parseNumber, parseSeparator } from '../options.ts';
+import { inCliWords } from '../output.ts';
 
 export function registerRecommend(program: Command): void {
   program
@@ -15,42 +19,14 @@ export function registerRecommend(program: Command): void {
     .option('-k, --k <n>', 'how many items', '10')
     .option('--include-seen', "don't leave out the user's training items")
     .option('--all-users', 'recommend for every user the model knows (with --out)')
-    .option('--exclude <file>', 'leave out the (user, item) pairs in this file too (repeatable)', collect, [])
+    .option('--exclude <files...>', 'leave out the (user, item) pairs in these files too (several after one flag, or repeat the flag)')
     .option('--columns <cols>', 'columns of --exclude files: user,item by header name or position', '0,1')
     .option('--sep <sep>', 'separator of --exclude files')
     .option('--header', '--exclude files have a header line')
     .option('--out <file>', 'with --all-users: write `user<TAB>item,item,...` lines here (default stdout)')
     .option('--threads <n>', 'with --all-users: worker threads (default: all cores)')
     .option('--json', 'JSON output')
-    .action(async (dir: string, o) => {
-      const model = await loadModel(dir);
-      const k = parseNumber('-k', o.k, { integer: true, min: 1 });
-      if (o.allUsers) {
-        const exclude = [];
-        for (const file of o.exclude as string[]) {
-          exclude.push((await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header })).interactions);
-        }
-        const out = o.out ? createWriteStream(o.out) : process.stdout;
-        const threads = o.threads !== undefined ? parseNumber('--threads', o.threads, { integer: true, min: 1 }) : undefined;
-        const write = async (text: string): Promise<void> => {
-          if (!out.write(text)) await once(out, 'drain');
-        };
-        const lines = await recommendAllUsers(model, dir, { k, excludeSeen: !o.includeSeen, exclude, threads }, write);
-        if (out !== process.stdout) {
-          (out as ReturnType<typeof createWriteStream>).end();
-          await once(out, 'finish');
-          process.stderr.write(`wrote ${lines} users' top-${k} to ${o.out}\n`);
-        }
-        return;
-      }
-      if (o.user === undefined) throw new ConfigError('give --user <id> (or --all-users --out FILE)');
-      const recs = model.recommend(String(o.user), { k, excludeSeen: !o.includeSeen });
-      if (o.json) {
-        process.stdout.write(JSON.stringify({ user: String(o.user), model: model.type, recommendations: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
-      } else {
-        recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
-      }
-    });
+    .action((dir: string, o) => inCliWords(() => recommend(dir, o)));
 
   program
     .command('similar <model>')
@@ -58,10 +34,100 @@ export function registerRecommend(program: Command): void {
     .requiredOption('--item <id>', 'external item id')
     .option('-k, --k <n>', 'how many items', '10')
     .option('--json', 'JSON output')
-    .action(async (dir: string, o) => {
-      const model = await loadModel(dir);
-      const recs = model.similarItems(String(o.item), parseNumber('-k', o.k, { integer: true, min: 1 }));
-      if (o.json) process.stdout.write(JSON.stringify({ item: String(o.item), similar: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
-      else recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
-    });
+    .action((dir: string, o) =>
+      inCliWords(async () => {
+        const k = parseNumber('-k', o.k, { integer: true, min: 1 });
+        const model = await loadModel(dir);
+        const recs = model.similarItems(String(o.item), k);
+        if (o.json) process.stdout.write(JSON.stringify({ item: String(o.item), similar: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
+        else recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
+      }),
+    );
+}
+
+async function recommend(dir: string, o: Record<string, any>): Promise<void> {
+  // Flags are checked before the (possibly slow) model load.
+  const k = parseNumber('-k', o.k, { integer: true, min: 1 });
+  const threads = o.threads !== undefined ? parseNumber('--threads', o.threads, { integer: true, min: 1 }) : undefined;
+  if (!o.allUsers && o.user === undefined) throw new ConfigError('give --user <id> (or --all-users --out FILE)');
+  if (!o.allUsers && (o.exclude !== undefined || o.out !== undefined)) throw new ConfigError('--exclude and --out go with --all-users');
+  const model = await loadModel(dir);
+  if (o.allUsers) {
+    const exclude: Interactions[] = [];
+    for (const file of (o.exclude ?? []) as string[]) {
+      exclude.push((await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header })).interactions);
+    }
+    if (!o.out) {
+      await recommendAllUsers(model, dir, { k, excludeSeen: !o.includeSeen, exclude, threads }, (text) => writeTo(process.stdout, text));
+      return;
+    }
+    const lines = await writeAtomically(o.out, (write, onProgress) => recommendAllUsers(model, dir, { k, excludeSeen: !o.includeSeen, exclude, threads, onProgress }, write));
+    process.stderr.write(`wrote ${lines} users' top-${k} to ${o.out}\n`);
+    return;
+  }
+  const recs = model.recommend(String(o.user), { k, excludeSeen: !o.includeSeen });
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ user: String(o.user), model: model.type, recommendations: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
+  } else {
+    recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
+  }
+}
+
+async function writeTo(out: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
+
+/**
+ * Writes `path` through a temporary file beside it, renamed over it only when `body` finishes:
+ * an interrupted run (error, Ctrl-C, kill) leaves any earlier file as it was and no partial one.
+ * Progress goes to stderr when it is a terminal.
+ */
+async function writeAtomically<T>(
+  path: string,
+  body: (write: (text: string) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  const out: WriteStream = createWriteStream(temp);
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => {});
+  await Promise.race([once(out, 'open'), failed]).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(`cannot write ${path}: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`);
+  });
+  const cleanUp = (): void => {
+    out.destroy();
+    try {
+      // Synchronous: the process is about to exit.
+      rmSync(temp, { force: true });
+    } catch {}
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    cleanUp();
+    process.stderr.write(`\ntastebud: interrupted; ${path} was not written\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const tty = process.stderr.isTTY === true;
+  let shown = 0;
+  const onProgress = (done: number, total: number): void => {
+    if (!tty) return;
+    const now = Date.now();
+    if (done < total && now - shown < 200) return;
+    shown = now;
+    process.stderr.write(`\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} users (${Math.floor((100 * done) / Math.max(1, total))}%)${done === total ? '\n' : ''}`);
+  };
+  try {
+    const result = await Promise.race([body((text) => Promise.race([writeTo(out, text), failed]), onProgress), failed]);
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
+    await rename(temp, path);
+    return result;
+  } catch (error) {
+    out.destroy();
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -4,6 +4,7 @@
  * downloaded there from its official source when missing and allowed.
  */
 import { ConfigError } from '../../contracts/errors.ts';
+import { suggest } from '../../contracts/suggest.ts';
 import type { Dataset } from '../types.ts';
 import { bookCrossing } from './bookcrossing.ts';
 import type { DatasetDefinition, LoadDatasetOptions } from './common.ts';
@@ -30,8 +31,17 @@ export interface DatasetInfo {
 
 function definition(name: string): DatasetDefinition {
   const found = DEFINITIONS.find((d) => d.source.name === name);
-  if (!found) throw new ConfigError(`unknown dataset "${name}" (built in: ${DEFINITIONS.map((d) => d.source.name).join(', ')})`);
+  if (!found) throw new ConfigError(`unknown dataset "${name}"${suggestDataset(name)}; built-in datasets: ${datasetNames().join(', ')}`);
   return found;
+}
+
+function datasetNames(): string[] {
+  return DEFINITIONS.map((d) => d.source.name);
+}
+
+/** ` (did you mean "ml-1m"?)` when `name` is close to a built-in dataset's name, else ''. */
+export function suggestDataset(name: string): string {
+  return suggest(name, datasetNames());
 }
 
 export const datasets = {

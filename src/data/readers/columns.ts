@@ -3,6 +3,7 @@ import type { LoadReport } from '../types.ts';
 import type { DuplicatePolicy } from '../builder.ts';
 import type { IdMap } from '../idmap.ts';
 import type { TimeFormat } from './values.ts';
+import { isNumericText, likelySeparator, optionHint, separatedName, separatorHint, splitOutsideQuotes } from './hints.ts';
 
 /** Which column holds what: a header name, or a 0-based position. */
 export interface ColumnMapping {
@@ -25,6 +26,11 @@ export interface InteractionReadOptions {
   itemIds?: IdMap;
   addUnknownIds?: boolean;
   duplicates?: DuplicatePolicy;
+  /**
+   * Keep spaces around user and item ids as they are (default false: ids are trimmed, so
+   * `1, 10` and `1,10` name the same item).
+   */
+  keepIdWhitespace?: boolean;
 }
 
 export type ColumnRole = keyof ColumnMapping;
@@ -44,7 +50,7 @@ export function usesNames(columns: ColumnMapping): boolean {
 }
 
 /** Maps roles to positions, using `header` for names; names the missing column and lists the header. */
-export function resolveColumns(columns: ColumnMapping, header: string[] | null, file: string, where: 'header' | 'file' = 'header'): ResolvedColumns {
+export function resolveColumns(columns: ColumnMapping, header: string[] | null, file: string, where: 'header' | 'file' = 'header', separator?: string): ResolvedColumns {
   if (!columns || columns.user === undefined || columns.item === undefined) {
     throw new ConfigError('columns must name at least the user and item columns, e.g. { user: 0, item: 1 }');
   }
@@ -68,7 +74,8 @@ export function resolveColumns(columns: ColumnMapping, header: string[] | null, 
       if (at === -1) at = header.findIndex((h) => h.trim() === spec.trim());
       if (at === -1) {
         const line = where === 'header' ? 1 : undefined;
-        throw new DataFormatError(`the ${role} column "${spec}" is not in the ${where} (columns: ${header.join(', ')})`, { file, line, field: spec });
+        const advice = where === 'header' && separator !== undefined ? headerAdvice(columns, header, separator) : '';
+        throw new DataFormatError(`the ${role} column "${spec}" is not in the ${where} (columns: ${header.join(', ')})${advice}`, { file, line, field: spec });
       }
       name[role] = spec;
     }
@@ -76,6 +83,26 @@ export function resolveColumns(columns: ColumnMapping, header: string[] | null, 
     minFields = Math.max(minFields, at + 1);
   }
   return { index, name, minFields };
+}
+
+/**
+ * Why named columns are not in a header: the header splits on another separator (`; the header
+ * looks tab-separated: try …`), or it is data, not names (`; this file seems to have no header: use …`).
+ */
+function headerAdvice(columns: ColumnMapping, header: string[], separator: string): string {
+  const raw = header.join(separator);
+  const named = ROLES.map((r) => columns[r]).filter((c): c is string => typeof c === 'string').map((c) => c.trim());
+  const alt = likelySeparator(raw, separator, Math.max(2, header.length + 1));
+  const fields = alt ? splitOutsideQuotes(raw, alt) : header.map((h) => h.trim());
+  if (alt && named.every((n) => fields.includes(n))) return `; the header looks ${separatedName(alt)}: try ${separatorHint(alt)}`;
+  if (named.every((n) => !fields.includes(n)) && fields.some(isNumericText)) {
+    const roles = ROLES.filter((r) => columns[r] !== undefined);
+    const library = `columns: { ${roles.map((r, k) => `${r}: ${k}`).join(', ')} }`;
+    const cli = `--columns ${roles.map((_, k) => k).join(',')}`;
+    const sep = alt ? `; it also looks ${separatedName(alt)}: ${separatorHint(alt)}` : '';
+    return `; this file seems to have no header: use ${optionHint(library, cli)}${sep}`;
+  }
+  return '';
 }
 
 /**
@@ -100,7 +127,7 @@ export class RowErrors {
     if (this.examples.length < RowErrors.EXAMPLES) this.examples.push(error.message);
   }
 
-  toReport(file: string, rowsRead: number, duplicates: number, duplicatePolicy: string): LoadReport {
-    return { file, rowsRead, rowsSkipped: this.skipped, skippedExamples: this.examples, duplicates, duplicatePolicy };
+  toReport(file: string, rowsRead: number, duplicates: number, duplicatePolicy: string, negativeValues = 0): LoadReport {
+    return { file, rowsRead, rowsSkipped: this.skipped, skippedExamples: this.examples, duplicates, duplicatePolicy, negativeValues };
   }
 }

@@ -8,6 +8,8 @@ import { resolveColumns, RowErrors, usesNames, type InteractionReadOptions } fro
 import { InteractionRows } from './interaction-rows.ts';
 import { RecordSplitter, type RecordHandler, type SpanHandler } from './records.ts';
 import { TimeParser } from './values.ts';
+import { optionHint } from './hints.ts';
+import { checkInputFile, fileError } from './input-file.ts';
 
 export interface DelimitedOptions {
   /** Any string, e.g. ',', '\t', ';', '::'. Default by extension: .tsv/.data/.base/.test → tab, else ','. */
@@ -80,8 +82,14 @@ async function streamRecords(
   );
   if (!wantHeader) splitter.spans = onSpans;
   const decode = textDecoder(encoding, path, () => splitter.currentLine);
+  await checkInputFile(path);
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  for await (const chunk of stream as AsyncIterable<Buffer>) splitter.push(decode(chunk));
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) splitter.push(decode(chunk));
+  } catch (error) {
+    stream.destroy();
+    throw fileError(path, error);
+  }
   const rest = decode(null);
   if (rest) splitter.push(rest);
   splitter.end();
@@ -99,7 +107,7 @@ function textDecoder(encoding: 'utf8' | 'latin1', file: string, line: () => numb
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     } catch {
-      throw new DataFormatError(`the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass encoding: 'latin1'`, {
+      throw new DataFormatError(`the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass ${optionHint("encoding: 'latin1'", '--encoding latin1')}`, {
         file,
         line: line(),
       });
@@ -122,7 +130,7 @@ export async function readInteractions(path: string, options: ReadInteractionsOp
   const builder = new InteractionsBuilder({ ...options, file: path });
   const times = new TimeParser(options.timeFormat ?? 'auto');
   const parserFor = (h: string[] | null) =>
-    new InteractionRows(builder, errors, resolveColumns(options.columns, h, path), times, options.ratingDefault ?? 1, separator, path);
+    new InteractionRows(builder, errors, resolveColumns(options.columns, h, path, 'header', separator), times, options.ratingDefault ?? 1, separator, path, !options.keepIdWhitespace);
   // Without a header the columns are known now; with one, once it is read.
   let rowParser = header ? null : parserFor(null);
   const onHeader = (h: string[]): void => {
@@ -140,6 +148,6 @@ export async function readInteractions(path: string, options: ReadInteractionsOp
   if (errors.skipped === rows) {
     throw new DataFormatError(`all ${rows} rows were skipped; the first error: ${errors.examples[0]}`, { file: path });
   }
-  const { interactions, duplicates } = builder.build();
-  return { interactions, report: errors.toReport(path, rows, duplicates, options.duplicates ?? 'last') };
+  const { interactions, duplicates, negativeValues } = builder.build();
+  return { interactions, report: errors.toReport(path, rows, duplicates, options.duplicates ?? 'last', negativeValues) };
 }

@@ -1,5 +1,6 @@
 import { isUtf8 as validUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
+import { checkInputFile, fileError } from './input-file.ts';
 
 /** What a delimited text file looks like, guessed from its first bytes. */
 export interface DetectedFormat {
@@ -19,7 +20,10 @@ const SAMPLE_LINES = 50;
  * first line holds only names and the second some number, latin-1 when the sample is not UTF-8.
  */
 export async function detectFormat(path: string, sampleBytes = 64 * 1024): Promise<DetectedFormat> {
-  const handle = await open(path, 'r');
+  await checkInputFile(path);
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw fileError(path, error);
+  });
   try {
     const buffer = Buffer.alloc(sampleBytes);
     const { bytesRead } = await handle.read(buffer, 0, sampleBytes, 0);

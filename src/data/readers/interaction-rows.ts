@@ -1,8 +1,9 @@
-import type { InteractionsBuilder } from '../builder.ts';
+import { FLOAT32_MAX, type InteractionsBuilder } from '../builder.ts';
 import { DataFormatError } from '../../contracts/errors.ts';
 import type { ResolvedColumns, RowErrors } from './columns.ts';
 import { fieldsOf } from './records.ts';
-import { parseNumber, type TimeParser } from './values.ts';
+import { parseNumber, ratingProblem, type TimeParser } from './values.ts';
+import { likelySeparator, separatedName, separatorHint } from './hints.ts';
 
 /**
  * Turns delimited records into interactions. `row` takes fields as strings and is the one place
@@ -20,6 +21,8 @@ export class InteractionRows {
     private readonly ratingDefault: number,
     private readonly separator: string,
     private readonly file: string,
+    /** Trim spaces around ids (default); false keeps them as they are. */
+    private readonly trimIds = true,
   ) {}
 
   readonly row = (fields: string[], line: number): void => {
@@ -27,17 +30,23 @@ export class InteractionRows {
     if (fields.length < c.minFields) {
       const missing = (['user', 'item', 'rating', 'time'] as const).find((r) => c.index[r] >= fields.length)!;
       const sep = JSON.stringify(this.separator);
-      return this.fail(`expected at least ${c.minFields} fields separated by ${sep}, found ${fields.length}`, line, c.name[missing]);
+      const alt = fields.length === 1 ? likelySeparator(fields[0], this.separator, c.minFields) : null;
+      const advice = alt ? `; the line looks ${separatedName(alt)}: try ${separatorHint(alt)}` : '';
+      return this.fail(`expected at least ${c.minFields} fields separated by ${sep}, found ${fields.length}${advice}`, line, c.name[missing]);
     }
-    const user = fields[c.index.user];
-    const item = fields[c.index.item];
+    let user = fields[c.index.user];
+    let item = fields[c.index.item];
+    if (this.trimIds) {
+      user = user.trim();
+      item = item.trim();
+    }
     if (user === '') return this.fail('user id is empty', line, c.name.user);
     if (item === '') return this.fail('item id is empty', line, c.name.item);
     let value = this.ratingDefault;
     if (c.index.rating >= 0) {
       const text = fields[c.index.rating];
       value = parseNumber(text);
-      if (value !== value) return this.fail(`rating ${JSON.stringify(text)} is not a number`, line, c.name.rating);
+      if (value !== value || value > FLOAT32_MAX || value < -FLOAT32_MAX) return this.fail(ratingProblem(text), line, c.name.rating);
     }
     let time = NaN;
     if (c.index.time >= 0) {
@@ -61,10 +70,12 @@ export class InteractionRows {
     const u = 2 * c.index.user;
     const i = 2 * c.index.item;
     if (b[u] === b[u + 1] || b[i] === b[i + 1]) return this.row(fieldsOf(text, b, count, this.scratch), line);
+    // Ids with spaces at either end take the slow path, which trims them (or keeps them).
+    if (this.trimIds && (edgeSpace(text, b[u], b[u + 1]) || edgeSpace(text, b[i], b[i + 1]))) return this.row(fieldsOf(text, b, count, this.scratch), line);
     let value = this.ratingDefault;
     if (c.index.rating >= 0) {
       value = numberInSpan(text, b[2 * c.index.rating], b[2 * c.index.rating + 1]);
-      if (value !== value) return this.row(fieldsOf(text, b, count, this.scratch), line);
+      if (!(value >= -FLOAT32_MAX && value <= FLOAT32_MAX)) return this.row(fieldsOf(text, b, count, this.scratch), line);
     }
     let time = NaN;
     if (c.index.time >= 0) {
@@ -96,6 +107,16 @@ export class InteractionRows {
     if (!(e instanceof DataFormatError)) throw e;
     this.errors.report(e);
   }
+}
+
+/** Whether text[start, end) begins or ends with white space (as String.prototype.trim sees it). */
+function edgeSpace(text: string, start: number, end: number): boolean {
+  return isSpace(text.charCodeAt(start)) || isSpace(text.charCodeAt(end - 1));
+}
+
+function isSpace(c: number): boolean {
+  if (c > 32 && c < 127) return false;
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** The value of plain digits in text[start, end) (at most 15), or -1. */

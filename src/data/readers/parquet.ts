@@ -3,7 +3,9 @@ import { InteractionsBuilder } from '../builder.ts';
 import { DataFormatError } from '../../contracts/errors.ts';
 import { resolveColumns, RowErrors, ROLES, type ColumnRole, type InteractionReadOptions } from './columns.ts';
 import type { ReadResult } from './delimited.ts';
-import { parseNumber, TimeParser } from './values.ts';
+import { parseNumber, ratingProblem, TimeParser } from './values.ts';
+import { FLOAT32_MAX } from '../builder.ts';
+import { checkInputFile, fileError } from './input-file.ts';
 
 export type ReadParquetOptions = InteractionReadOptions;
 
@@ -21,7 +23,10 @@ const PARSERS = {
  * times may be timestamps, dates, unix seconds or date strings. Errors name the row (1-based).
  */
 export async function readParquetInteractions(path: string, options: ReadParquetOptions): Promise<ReadResult> {
-  const file = await asyncBufferFromFile(path);
+  await checkInputFile(path);
+  const file = await asyncBufferFromFile(path).catch((error: unknown) => {
+    throw fileError(path, error);
+  });
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(file);
@@ -38,6 +43,7 @@ export async function readParquetInteractions(path: string, options: ReadParquet
   const errors = new RowErrors(options.onError);
   const builder = new InteractionsBuilder({ ...options, file: path, positionUnit: 'row' });
   const ratingDefault = options.ratingDefault ?? 1;
+  const trim = !options.keepIdWhitespace;
   const times = new TimeParser(options.timeFormat ?? 'auto');
   const fail = (message: string, row: number, role: ColumnRole): void =>
     errors.report(new DataFormatError(`row ${row + 1}: ${message}`, { file: path, field: cols.name[role] }));
@@ -53,19 +59,19 @@ export async function readParquetInteractions(path: string, options: ReadParquet
     const stamps = column('time');
     for (let k = 0; k < groupEnd - groupStart; k++) {
       const row = groupStart + k;
-      const user = idText(users[k]);
+      const user = idText(users[k], trim);
       if (user === null) {
         fail('user id is missing', row, 'user');
         continue;
       }
-      const item = idText(items[k]);
+      const item = idText(items[k], trim);
       if (item === null) {
         fail('item id is missing', row, 'item');
         continue;
       }
       const value = ratings ? toNumber(ratings[k]) : ratingDefault;
-      if (value !== value) {
-        fail(`rating ${JSON.stringify(String(ratings![k]))} is not a number`, row, 'rating');
+      if (value !== value || value > FLOAT32_MAX || value < -FLOAT32_MAX) {
+        fail(ratingProblem(String(ratings![k])), row, 'rating');
         continue;
       }
       const time = stamps ? toTime(stamps[k], times) : NaN;
@@ -83,8 +89,8 @@ export async function readParquetInteractions(path: string, options: ReadParquet
     groupStart = groupEnd;
   }
   if (errors.skipped === total) throw new DataFormatError(`all ${total} rows were skipped; the first error: ${errors.examples[0]}`, { file: path });
-  const { interactions, duplicates } = builder.build();
-  return { interactions, report: errors.toReport(path, total, duplicates, options.duplicates ?? 'last') };
+  const { interactions, duplicates, negativeValues } = builder.build();
+  return { interactions, report: errors.toReport(path, total, duplicates, options.duplicates ?? 'last', negativeValues) };
 }
 
 /** The wanted columns of rows [start, end), each as an array indexed from `start`. */
@@ -106,11 +112,14 @@ async function readRowGroup(file: AsyncBuffer, metadata: FileMetaData, path: str
   });
 }
 
-function idText(v: unknown): string | null {
+function idText(v: unknown, trim: boolean): string | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v === '' ? null : v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  return String(v);
+  let text: string;
+  if (typeof v === 'string') text = v;
+  else if (v instanceof Uint8Array) text = Buffer.from(v).toString('utf8');
+  else text = String(v);
+  if (trim) text = text.trim();
+  return text === '' ? null : text;
 }
 
 function toNumber(v: unknown): number {

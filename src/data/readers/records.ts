@@ -1,4 +1,4 @@
-import { DataFormatError } from '../../contracts/errors.ts';
+import { ConfigError, DataFormatError } from '../../contracts/errors.ts';
 
 /** Receives each record's fields (a reused array: copy what you keep) and its first line (1-based). */
 export type RecordHandler = (fields: string[], line: number) => void;
@@ -36,10 +36,10 @@ export class RecordSplitter {
     private readonly file?: string,
   ) {
     if (separator === '' || separator.includes('\n') || separator.includes('\r')) {
-      throw new RangeError(`separator ${JSON.stringify(separator)} cannot be empty or hold a line break`);
+      throw new ConfigError(`separator ${JSON.stringify(separator)} cannot be empty or hold a line break`);
     }
     if (quote !== null && (quote === '' || separator.includes(quote) || quote.includes('\n'))) {
-      throw new RangeError(`quote ${JSON.stringify(quote)} cannot be empty, a line break, or part of the separator`);
+      throw new ConfigError(`quote ${JSON.stringify(quote)} cannot be empty, a line break, or part of the separator`);
     }
   }
 

@@ -1,4 +1,18 @@
+import { ConfigError } from '../../contracts/errors.ts';
 /** Parsing of rating and time fields, shared by the text and Parquet readers. */
+
+/** The largest magnitude a 32-bit float holds (values are stored as float32). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** What is wrong with a rating field that is not a usable number. */
+export function ratingProblem(text: string): string {
+  if (/^\s*[+-]?(nan|inf|infinity)\s*$/i.test(text)) return `rating ${JSON.stringify(text)} is not a finite number`;
+  const v = Number(text);
+  if (text.trim() !== '' && (v === Infinity || v === -Infinity || Math.abs(v) > FLOAT32_MAX)) {
+    return `rating ${text.trim()} is too large: values are 32-bit floats (at most ±3.4e38)`;
+  }
+  return `rating ${JSON.stringify(text)} is not a number`;
+}
 
 export type TimeFormat = 'auto' | 'unix' | 'iso';
 
@@ -48,7 +62,7 @@ export class TimeParser {
   private lastValue = NaN;
 
   constructor(readonly format: TimeFormat = 'auto') {
-    if (!['auto', 'unix', 'iso'].includes(format)) throw new RangeError(`unknown time format "${format}" (auto, unix or iso)`);
+    if (!['auto', 'unix', 'iso'].includes(format)) throw new ConfigError(`unknown time format "${format}" (auto, unix or iso)`);
   }
 
   parse(text: string): number {
