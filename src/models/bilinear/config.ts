@@ -152,7 +152,9 @@ const LOSS_DEFAULTS: Record<BilinearLoss, { epochs: number; negatives: number }>
 
 /** The spec defaults of a registered type (derived keys null). */
 export function bilinearDefaults(type: BilinearType): BilinearSettings {
-  return { ...COMMON, ...BILINEAR_TYPES[type].defaults };
+  const { loss, ...rest } = BILINEAR_TYPES[type].defaults;
+  // The loss first, as in the schema: it is what tells the types apart.
+  return { loss, ...COMMON, ...rest };
 }
 
 /** Checked settings → the complete configuration, each null derived from the keys it depends on. */
