@@ -37,7 +37,7 @@ export class BilinearModel extends Recommender {
   private order: Int32Array = new Int32Array(0);
   private readonly scorer = new BilinearScorer();
 
-  constructor(type: BilinearType = 'bilinear', config: Partial<BilinearSettings> & { epochs?: number | null; threads?: number; seed?: number } = {}) {
+  constructor(type: BilinearType = 'bilinear', config: Partial<BilinearSettings> & { threads?: number; seed?: number } = {}) {
     super();
     this.type = type;
     this.config = deriveBilinearConfig(resolveConfig(bilinearSpec(type), config));
