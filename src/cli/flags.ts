@@ -21,8 +21,9 @@ export interface HyperparameterFlag {
 }
 
 const ALIASES: Record<string, string> = { learningRate: '--lr' };
-// Keys the train command has flags of its own for.
-const OWN = new Set(['epochs', 'threads', 'seed']);
+// Keys the train command has flags of its own for (its --positive-threshold drops the data's
+// non-positives, which covers the bilinear models' positiveThreshold).
+const OWN = new Set(['epochs', 'threads', 'seed', 'positiveThreshold']);
 
 export function hyperparameterFlags(): HyperparameterFlag[] {
   const byKey = new Map<string, { schema: ParamSchema | null; example: unknown; models: string[] }>();

@@ -1,9 +1,5 @@
 // Importing this module registers every model and baseline with the registry in recommender.ts.
-import './bilinear/model.ts';
-import './mf/mf.ts';
 import './deep/ncf.ts';
 import './deep/match.ts';
 import './deep/deepfm.ts';
 import './deep/neural-rating.ts';
-import './ensemble/blend.ts';
-import './vae/multvae.ts';

@@ -1,2 +1,3 @@
 // The bilinear family's public classes and hyperparameter types.
-export { BilinearModel, type BilinearConfig } from './model.ts';
+export { BilinearModel } from './model.ts';
+export { type BilinearConfig, type BilinearSettings, type BilinearType } from './config.ts';

@@ -1,111 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
-import type { OptimizerConfig, OptimizerName } from '../../core/params.ts';
+import type { OptimizerConfig } from '../../core/params.ts';
 import { WorkerPool } from '../../core/pool.ts';
 import type { Rng } from '../../core/rng.ts';
-import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
+import { NegativeSampler } from '../../sampling/negatives.ts';
 import type { FitOptions } from '../../train/types.ts';
 import type { TrainingHistory } from '../../contracts/types.ts';
-import { BilinearKernel, type BilinearLoss, type KernelSpec, type SimilarityKind } from './kernel.ts';
+import { BilinearKernel, type KernelSpec } from './kernel.ts';
+import { BILINEAR_SCHEMA, BILINEAR_TYPES, bilinearDefaults, deriveBilinearConfig, type BilinearConfig, type BilinearSettings, type BilinearType } from './config.ts';
 import { BilinearScorer } from './scoring.ts';
 import { createTables, shareTables, stripFeatures, tableParams, type BilinearTables, type TableLayout } from './tables.ts';
 import type { BilinearShard, BilinearWorkerInit } from './worker.ts';
-import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { Recommender, requireTensor } from '../recommender.ts';
+import { defineModel, resolveConfig, type ModelSpec } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
-
-/**
- * Hyperparameters of the bilinear implicit-feedback model (defaults after LightFM where it has
- * them: 64 factors, Adagrad at 0.05 with accumulators starting at 1, WARP with maxSampled 10
- * and the loss clipped at 10, embeddings uniform in ±0.5/factors, biases at zero). The default
- * Adagrad is row-wise (one accumulator per row): on ML-100K it matches LightFM's per-entry
- * Adagrad (`optimizer: 'adagrad'`) in quality at about twice the speed.
- */
-export interface BilinearConfig {
-  loss: BilinearLoss;
-  /** Score = similarity(user, item) + biases; `cosine` suits the margin (triplet) loss. */
-  similarity: SimilarityKind;
-  factors: number;
-  epochs: number;
-  /**
-   * `adagrad-rowwise`: one Adagrad accumulator per embedding row instead of per entry, about
-   * twice as fast in the fused kernel at similar quality (see HybridEmbedding).
-   */
-  optimizer: OptimizerName | 'adagrad-rowwise';
-  learningRate: number;
-  /** Adagrad's starting accumulator (LightFM: 1). */
-  initialAccumulator: number;
-  /** L2 on user rows, item rows and biases, applied to the rows each step touches. */
-  userL2: number;
-  itemL2: number;
-  biasL2: number;
-  /** Shorthand that sets userL2 and itemL2 together (either given on its own wins); null = unused. */
-  l2: number | null;
-  /** User and item biases (hybrid: id bias + feature biases). */
-  biases: boolean;
-  margin: number;
-  /** Negatives per positive for `logistic` and `adaptive-hinge`. */
-  negatives: number;
-  maxSampled: number;
-  maxWarpWeight: number;
-  sampler: NegativeSamplerKind;
-  /** Popularity sampler exponent. */
-  samplerAlpha: number;
-  /** With metadata features: also give each user/item its own id vector (LightFM's identity features). */
-  identityFeatures: boolean;
-  /** Train interactions with value ≥ this are the positives (null: every interaction). */
-  positiveThreshold: number | null;
-  /** Embeddings start uniform in ±initScale (default 0.5/factors, LightFM's). */
-  initScale: number;
-  /** Below this many positives training stays on the main thread (worker start-up dominates). */
-  minParallelPositives: number;
-  task: 'ranking';
-}
-
-const COMMON: Omit<BilinearConfig, 'loss' | 'initScale' | 'margin'> = {
-  similarity: 'dot',
-  factors: 64,
-  epochs: 30,
-  optimizer: 'adagrad-rowwise',
-  learningRate: 0.05,
-  initialAccumulator: 1,
-  userL2: 0,
-  itemL2: 0,
-  biasL2: 0,
-  l2: null,
-  biases: true,
-  negatives: 5,
-  maxSampled: 10,
-  maxWarpWeight: 10,
-  sampler: 'exclude-positives',
-  samplerAlpha: 0.75,
-  identityFeatures: true,
-  positiveThreshold: null,
-  minParallelPositives: 20_000,
-  task: 'ranking',
-};
-
-/** Defaults per registered type: the same class, a different loss (and what suits it). */
-const TYPE_DEFAULTS: Record<string, Partial<BilinearConfig>> = {
-  bilinear: { loss: 'warp' },
-  warp: { loss: 'warp' },
-  bpr: { loss: 'bpr' },
-  logistic: { loss: 'logistic' },
-  triplet: { loss: 'margin', similarity: 'cosine', biases: false },
-};
-
-/**
- * Defaults per loss, tuned on ML-100K `lightfm-ua` with 64 factors (bench/quality-bilinear.ts):
- * WARP peaks early and then overfits; BPR and the margin loss converge slowly.
- */
-const LOSS_DEFAULTS: Record<BilinearLoss, Partial<BilinearConfig>> = {
-  warp: { epochs: 15 },
-  bpr: { epochs: 50 },
-  logistic: { epochs: 30, negatives: 4 },
-  margin: { epochs: 50 },
-  'adaptive-hinge': { epochs: 15, negatives: 5 },
-};
 
 const EPSILON = 1e-7;
 
@@ -117,8 +27,8 @@ const EPSILON = 1e-7;
  * With `threads > 1` epochs run Hogwild over worker threads sharing the parameter buffers.
  */
 export class BilinearModel extends Recommender {
-  readonly type: string;
-  readonly config: BilinearConfig & Record<string, unknown>;
+  readonly type: BilinearType;
+  readonly config: BilinearConfig;
   tables: BilinearTables | null = null;
   private kernel: BilinearKernel | null = null;
   private pool: WorkerPool | null = null;
@@ -127,22 +37,10 @@ export class BilinearModel extends Recommender {
   private order: Int32Array = new Int32Array(0);
   private readonly scorer = new BilinearScorer();
 
-  constructor(type = 'bilinear', config: Record<string, unknown> = {}) {
+  constructor(type: BilinearType = 'bilinear', config: Partial<BilinearSettings> & { threads?: number; seed?: number } = {}) {
     super();
     this.type = type;
-    const typeDefaults = TYPE_DEFAULTS[type] ?? TYPE_DEFAULTS.bilinear;
-    const loss = (config.loss as BilinearLoss | undefined) ?? typeDefaults.loss!;
-    const defaults = { ...COMMON, ...LOSS_DEFAULTS[loss], ...typeDefaults } as Omit<BilinearConfig, 'initScale'>;
-    const merged = { ...defaults, ...config } as BilinearConfig & Record<string, unknown>;
-    // Cosine lives in [−1, 1], so a margin of 1 would be half its range.
-    merged.margin = (config.margin as number | undefined) ?? (merged.similarity === 'cosine' ? 0.5 : 1);
-    merged.initScale = (config.initScale as number | undefined) ?? 0.5 / merged.factors;
-    if (typeof merged.l2 === 'number') {
-      merged.userL2 = (config.userL2 as number | undefined) ?? merged.l2;
-      merged.itemL2 = (config.itemL2 as number | undefined) ?? merged.l2;
-    }
-    this.config = merged;
-    validate(this.config);
+    this.config = deriveBilinearConfig(resolveConfig(bilinearSpec(type), config));
   }
 
   /** Fit, then stop any worker threads this fit started. */
@@ -157,7 +55,7 @@ export class BilinearModel extends Recommender {
   async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
     await this.closePool();
     const c = this.config;
-    const threads = options.threads ?? (c.threads as number | undefined) ?? availableParallelism();
+    const threads = options.threads ?? c.threads ?? availableParallelism();
     const { users, items } = positives(train, c.positiveThreshold);
     if (users.length === 0) throw new ConfigError(`no training positives (positiveThreshold ${c.positiveThreshold})`);
     const parallel = threads > 1 && users.length >= c.minParallelPositives;
@@ -318,28 +216,21 @@ function toShared(a: Int32Array): Int32Array {
   return s;
 }
 
-function validate(c: BilinearConfig): void {
-  const losses: BilinearLoss[] = ['logistic', 'bpr', 'warp', 'margin', 'adaptive-hinge'];
-  if (!losses.includes(c.loss)) throw new ConfigError(`unknown loss "${c.loss}" (expected ${losses.join(', ')})`);
-  if (c.similarity !== 'dot' && c.similarity !== 'cosine') throw new ConfigError(`similarity must be "dot" or "cosine", got "${c.similarity}"`);
-  if (!Number.isInteger(c.factors) || c.factors < 1) throw new ConfigError(`factors must be a whole number ≥ 1, got ${c.factors}`);
-  const optimizers = ['sgd', 'adagrad', 'adagrad-rowwise', 'adam'];
-  if (!optimizers.includes(c.optimizer)) throw new ConfigError(`unknown optimizer "${c.optimizer}" (expected ${optimizers.join(', ')})`);
-  if (!(c.learningRate > 0)) throw new ConfigError(`learningRate must be > 0, got ${c.learningRate}`);
-  if (!Number.isInteger(c.negatives) || c.negatives < 1) throw new ConfigError(`negatives must be a whole number ≥ 1, got ${c.negatives}`);
-  if (!Number.isInteger(c.maxSampled) || c.maxSampled < 1) throw new ConfigError(`maxSampled must be a whole number ≥ 1, got ${c.maxSampled}`);
-  if (c.l2 !== null && !(c.l2 >= 0)) throw new ConfigError(`l2 must be ≥ 0, got ${c.l2}`);
-  for (const k of ['userL2', 'itemL2', 'biasL2', 'margin', 'initScale'] as const) {
-    if (!(c[k] >= 0)) throw new ConfigError(`${k} must be ≥ 0, got ${c[k]}`);
-  }
-}
+const specs = new Map<BilinearType, ModelSpec<BilinearSettings, BilinearModel>>();
 
-for (const [type, what] of [
-  ['bilinear', 'bilinear (matrix factorization) model for implicit feedback; loss from config (logistic, bpr, warp, margin, adaptive-hinge), optional metadata features'],
-  ['warp', 'bilinear model with the WARP loss (LightFM-style), optional metadata features'],
-  ['bpr', 'bilinear model with the BPR loss (Rendle et al. 2009), optional metadata features'],
-  ['logistic', 'bilinear model with pointwise logistic loss on sampled negatives'],
-  ['triplet', 'bilinear triplet model: margin (hinge) loss on cosine similarity'],
-] as const) {
-  registerModel(type, what, (config) => new BilinearModel(type, config));
+/** The spec of one registered bilinear type (built once; src/models/bilinear/specs.ts lists them). */
+export function bilinearSpec(type: BilinearType): ModelSpec<BilinearSettings, BilinearModel> {
+  let spec = specs.get(type);
+  if (!spec) {
+    spec = defineModel({
+      type,
+      description: BILINEAR_TYPES[type].description,
+      task: 'ranking',
+      defaults: bilinearDefaults(type),
+      schema: BILINEAR_SCHEMA,
+      create: (config) => new BilinearModel(type, config),
+    });
+    specs.set(type, spec);
+  }
+  return spec;
 }

@@ -9,11 +9,14 @@ import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
-import { Recommender, registerModel } from '../recommender.ts';
-import { createModel } from '../registry.ts';
+import { Recommender } from '../recommender.ts';
+import { defineModel, resolveConfig, type CreateContext } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
-import { checkInt, checkNumber, checkOneOf, withDefaults } from '../baselines/options.ts';
+import { checkNumber } from '../baselines/options.ts';
+
+/** A member as given: a model type, optionally its hyperparameters and a weight. */
+export type BlendMemberInput = { type: string; params?: Record<string, unknown>; weight?: number };
 
 export interface BlendMember {
   /** A registered model type (`tastebud models`). */
@@ -24,8 +27,9 @@ export interface BlendMember {
   weight: number;
 }
 
-export type BlendConfig = {
-  members: BlendMember[];
+/** What a caller may set (the spec's config). */
+export type BlendSettings = {
+  members: BlendMemberInput[];
   /** One weight per member, overriding the members' own (default []: use them). A list-valued hyperparameter, so experiment grids search `weights: [[0.8, 0.2], [0.5, 0.5]]`. */
   weights: number[];
   /** Two members only: weights [1 − mix, mix] (default null: unused). A scalar for grids: `mix: [0.2, 0.35, 0.5]`. */
@@ -36,7 +40,15 @@ export type BlendConfig = {
   epochs: number;
 };
 
-const DEFAULTS: BlendConfig = { members: [], weights: [], mix: null, normalize: 'zscore', task: 'ranking', epochs: 1 };
+/** The blend's complete configuration: every member with its complete hyperparameters. */
+export type BlendConfig = Omit<BlendSettings, 'members'> & { members: BlendMember[]; threads?: number; seed?: number };
+
+/**
+ * The default `members`: left out, the blend can still be built (so the registry can list it
+ * and experiments can read its defaults) but not fitted. This exact array tells "left out" from
+ * an explicit `[]`, which is a mistake reported at once; resolveConfig keeps it by reference.
+ */
+const NO_MEMBERS: BlendMemberInput[] = [];
 const MEMBER_KEYS = ['type', 'params', 'weight'];
 /** Fit options that belong to the blend's own fit, not to its members' (they train to completion). */
 const BLEND_ONLY: (keyof FitOptions)[] = ['epochs', 'validation', 'validationMetric', 'validationThreshold', 'earlyStopping', 'callbacks', 'progress'];
@@ -51,24 +63,18 @@ export class Blend extends Recommender {
   private scratch = new Float32Array(0);
   private one = new Int32Array(1);
 
-  /**
-   * `members` may be left out (so the registry can list the blend's hyperparameters), but then
-   * fitting fails; an explicit empty list is an error straight away.
-   */
-  constructor(config: Partial<BlendConfig> = {}) {
+  /** `context` builds the members by type (the registry's createModel). */
+  constructor(config: Partial<BlendSettings> & { threads?: number; seed?: number }, private readonly context: CreateContext) {
     super();
-    const c = withDefaults('blend', DEFAULTS, config);
+    const c = resolveConfig(blendSpec, config);
     if (!Array.isArray(c.members)) throw new ConfigError(`blend: members must be a list of { type, params, weight }, got ${JSON.stringify(c.members)}`);
-    if (config.members !== undefined && c.members.length === 0) throw new ConfigError('blend: members is empty; give at least one { type, params, weight }');
-    checkOneOf('blend', 'normalize', c.normalize, ['zscore', 'none']);
-    checkOneOf('blend', 'task', c.task, ['ranking']);
-    checkInt('blend', 'epochs', c.epochs, 0);
+    if (c.members !== NO_MEMBERS && c.members.length === 0) throw new ConfigError('blend: members is empty; give at least one { type, params, weight }');
     const specs = c.members.map((m, i) => memberSpec(m, i));
-    this.members = specs.map((m, i) => buildMember(m, i));
+    this.members = specs.map((m, i) => this.buildMember(m, i));
     // Store every member's complete configuration, as every model's config is complete.
-    c.members = specs.map((m, i) => ({ type: m.type, params: { ...this.members[i].config }, weight: m.weight }));
+    const members = specs.map((m, i) => ({ type: m.type, params: { ...this.members[i].config }, weight: m.weight }));
     this.weights = effectiveWeights(c, specs);
-    this.config = c;
+    this.config = { ...c, members };
   }
 
   /** The trained members, in order (read-only use: scoring, inspection). */
@@ -78,7 +84,7 @@ export class Blend extends Recommender {
 
   prepare(train: Interactions, _rng: Rng, options: FitOptions): void {
     if (this.members.length === 0) throw new ConfigError('blend: no members to fit; give members: [{ type, params, weight }, ...]');
-    this.members = this.config.members.map((m, i) => buildMember(m, i));
+    this.members = this.config.members.map((m, i) => this.buildMember(m, i));
     this.pending = { train, options };
   }
 
@@ -118,6 +124,15 @@ export class Blend extends Recommender {
       if (w === 0) continue; // A zero weight must not turn a member's -Infinity into NaN.
       this.members[m].scoreUsers(users, scratch);
       for (let u = 0; u < users.length; u++) addRow(scratch, target, u * n, n, w, zscore);
+    }
+  }
+
+  private buildMember(spec: BlendMember, i: number): Recommender {
+    try {
+      return this.context.createModel(spec.type, spec.params);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(`blend: members[${i}] (${spec.type}): ${err.message}`);
+      throw err;
     }
   }
 
@@ -183,16 +198,7 @@ function memberSpec(raw: unknown, i: number): BlendMember {
   return { type: m.type, params: params as Record<string, unknown>, weight: weight as number };
 }
 
-function buildMember(spec: BlendMember, i: number): Recommender {
-  try {
-    return createModel(spec.type, spec.params);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`blend: members[${i}] (${spec.type}): ${err.message}`);
-    throw err;
-  }
-}
-
-function effectiveWeights(c: BlendConfig, specs: BlendMember[]): Float64Array {
+function effectiveWeights(c: BlendSettings, specs: BlendMember[]): Float64Array {
   const n = specs.length;
   let weights = specs.map((m) => m.weight);
   if (!Array.isArray(c.weights)) throw new ConfigError(`blend: weights must be a list of numbers, got ${JSON.stringify(c.weights)}`);
@@ -203,8 +209,6 @@ function effectiveWeights(c: BlendConfig, specs: BlendMember[]): Float64Array {
     weights = c.weights.slice();
   }
   if (c.mix !== null) {
-    checkNumber('blend', 'mix', c.mix, 0);
-    if (c.mix > 1) throw new ConfigError(`blend: mix must be in [0, 1], got ${c.mix}`);
     if (n !== 2) throw new ConfigError(`blend: mix sets the weights of exactly two members as [1 − mix, mix]; there are ${n} (use weights)`);
     weights = [1 - c.mix, c.mix];
   }
@@ -212,4 +216,18 @@ function effectiveWeights(c: BlendConfig, specs: BlendMember[]): Float64Array {
   return Float64Array.from(weights);
 }
 
-registerModel('blend', 'Weighted blend of other models, scores standardised per user (e.g. EASE + iALS)', (c) => new Blend(c));
+export const blendSpec = defineModel({
+  type: 'blend',
+  description: 'Weighted blend of other models, scores standardised per user (e.g. EASE + iALS)',
+  task: 'ranking',
+  defaults: { members: NO_MEMBERS, weights: [], mix: null, normalize: 'zscore', task: 'ranking', epochs: 1 } as BlendSettings,
+  schema: {
+    members: { kind: 'json', help: 'the models to blend: a list of { type, params, weight } (weight default 1)' },
+    weights: { kind: 'json', help: "one weight ≥ 0 per member, overriding the members' own; []: use them" },
+    mix: { kind: 'number', min: 0, max: 1, nullable: true, help: 'two members only: weights [1 − mix, mix]; null: unused' },
+    normalize: { kind: 'enum', values: ['zscore', 'none'], help: "zscore: standardise each member's scores per user first" },
+    task: { kind: 'enum', values: ['ranking'], help: 'blends rankings' },
+    epochs: { kind: 'int', min: 0, help: 'one epoch trains every member to completion' },
+  },
+  create: (config, context) => new Blend(config, context),
+});

@@ -1,2 +1,6 @@
 // The ensemble family's model specs, by registry name (src/models/registry.ts gathers every family).
-export const ensembleSpecs = {} as const;
+import { blendSpec } from './blend.ts';
+
+export const ensembleSpecs = {
+  blend: blendSpec,
+} as const;

@@ -3,7 +3,8 @@ import type { Interactions } from '../../data/interactions.ts';
 import { mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
 import { Param, type OptimizerConfig, type OptimizerName } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
-import { Recommender, registerModel, requireTensor } from '../recommender.ts';
+import { Recommender, requireTensor } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
 
@@ -12,7 +13,7 @@ import { type ModelState } from '../../contracts/types.ts';
  * half of it), so lr 0.005 and l2 0.04 here step like Surprise's SVD with lr 0.01 and reg 0.02.
  * Defaults chosen on ML-100K `ua` (test RMSE 0.945 vs 1.122 for the global mean).
  */
-export interface MfConfig {
+export type MfConfig = {
   factors: number;
   epochs: number;
   loss: 'mse' | 'mae';
@@ -25,19 +26,10 @@ export interface MfConfig {
   /** `score()` clips predictions to the training ratings' range (scoreItems never clips, for ranking). */
   clip: boolean;
   task: 'rating';
-}
-
-const DEFAULTS: MfConfig = {
-  factors: 32,
-  epochs: 15,
-  loss: 'mse',
-  optimizer: 'sgd',
-  learningRate: 0.005,
-  l2: 0.04,
-  initStd: 0.1,
-  clip: true,
-  task: 'rating',
 };
+
+/** Keys the fit loop reads from any config (src/models/spec.ts FIT_SCHEMA); kept when given. */
+type FitKeys = { threads?: number; seed?: number };
 
 /**
  * Biased matrix factorization for explicit ratings (Koren, Bell & Volinsky 2009, "Matrix
@@ -46,7 +38,7 @@ const DEFAULTS: MfConfig = {
  */
 export class MatrixFactorization extends Recommender {
   readonly type = 'mf';
-  readonly config: MfConfig & Record<string, unknown>;
+  readonly config: MfConfig & FitKeys;
   globalMean = 0;
   ratingRange: [number, number] = [-Infinity, Infinity];
   P: Param | null = null;
@@ -58,13 +50,9 @@ export class MatrixFactorization extends Recommender {
   private gp = new Float32Array(0);
   private gq = new Float32Array(0);
 
-  constructor(config: Record<string, unknown> = {}) {
+  constructor(config: Partial<MfConfig> & FitKeys = {}) {
     super();
-    this.config = { ...DEFAULTS, ...config } as MfConfig & Record<string, unknown>;
-    const c = this.config;
-    if (c.loss !== 'mse' && c.loss !== 'mae') throw new ConfigError(`mf loss must be "mse" or "mae", got "${c.loss}"`);
-    if (!Number.isInteger(c.factors) || c.factors < 1) throw new ConfigError(`factors must be a whole number ≥ 1, got ${c.factors}`);
-    if (!(c.l2 >= 0)) throw new ConfigError(`l2 must be ≥ 0, got ${c.l2}`);
+    this.config = resolveConfig(mfSpec, config);
   }
 
   prepare(train: Interactions, rng: Rng): void {
@@ -203,4 +191,21 @@ export class MatrixFactorization extends Recommender {
   }
 }
 
-registerModel('mf', 'biased matrix factorization for explicit ratings (μ + b_u + b_i + p_u·q_i), MSE or MAE', (config) => new MatrixFactorization(config));
+export const mfSpec = defineModel({
+  type: 'mf',
+  description: 'biased matrix factorization for explicit ratings (μ + b_u + b_i + p_u·q_i), MSE or MAE',
+  task: 'rating',
+  defaults: { factors: 32, epochs: 15, loss: 'mse', optimizer: 'sgd', learningRate: 0.005, l2: 0.04, initStd: 0.1, clip: true, task: 'rating' } as MfConfig,
+  schema: {
+    factors: { kind: 'int', min: 1, help: 'embedding size' },
+    epochs: { kind: 'int', min: 0, help: 'passes over the ratings' },
+    loss: { kind: 'enum', values: ['mse', 'mae'], help: 'squared or absolute error' },
+    optimizer: { kind: 'enum', values: ['sgd', 'adagrad', 'adam'], help: 'row-sparse optimizer' },
+    learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size (0.005 steps like Surprise SVD at 0.01)' },
+    l2: { kind: 'number', min: 0, help: 'L2 on the rows and biases each step touches' },
+    initStd: { kind: 'number', min: 0, help: 'factors start normal(0, initStd)' },
+    clip: { kind: 'boolean', help: 'score() clips predictions to the training rating range' },
+    task: { kind: 'enum', values: ['rating'], help: 'explicit ratings only' },
+  },
+  create: (config) => new MatrixFactorization(config),
+});

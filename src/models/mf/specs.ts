@@ -1,2 +1,6 @@
 // The mf family's model specs, by registry name (src/models/registry.ts gathers every family).
-export const mfSpecs = {} as const;
+import { mfSpec } from './mf.ts';
+
+export const mfSpecs = {
+  mf: mfSpec,
+} as const;

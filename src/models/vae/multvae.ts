@@ -24,10 +24,10 @@ import type { Param } from '../../core/params.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { FitOptions } from '../../train/types.ts';
-import { checkBoolean, checkInt, checkNumber, checkOneOf, withDefaults } from '../baselines/options.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { MultVaeNet } from './network.ts';
-import { Recommender, registerModel } from '../recommender.ts';
+import { Recommender } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
 
@@ -61,23 +61,6 @@ export type MultVaeConfig = {
   task: 'ranking';
 };
 
-const DEFAULTS: MultVaeConfig = {
-  layers: [600],
-  latent: 200,
-  variational: true,
-  dropout: 0.5,
-  annealCap: 0.2,
-  annealSteps: 200000,
-  batchSize: 500,
-  optimizer: 'adam',
-  learningRate: 0.001,
-  l2: 0,
-  epochs: 200,
-  seed: 42,
-  threads: 1,
-  task: 'ranking',
-};
-
 /** Users per scoring chunk (bounds the users × items logits buffer). */
 const SCORE_CHUNK = 256;
 
@@ -92,27 +75,11 @@ export class MultVae extends Recommender {
   /** Gradient steps taken in this fit (drives the β schedule). */
   private steps = 0;
 
-  constructor(config: Record<string, unknown> = {}) {
+  constructor(config: Partial<MultVaeConfig> = {}) {
     super();
-    const c = withDefaults('multvae', DEFAULTS, config);
-    const name = 'multvae';
-    if (!Array.isArray(c.layers)) throw new ConfigError(`${name}: layers must be a list of hidden sizes, e.g. [600], got ${JSON.stringify(c.layers)}`);
-    c.layers.forEach((s) => checkInt(name, 'every layer size', s, 1));
+    const c = resolveConfig(multVaeSpec, config);
+    // Our own copy: the caller's list must not change this model's shape later.
     c.layers = c.layers.slice();
-    checkInt(name, 'latent', c.latent, 1);
-    checkBoolean(name, 'variational', c.variational);
-    checkNumber(name, 'dropout', c.dropout, 0);
-    if (c.dropout >= 1) throw new ConfigError(`${name}: dropout must be in [0, 1), got ${c.dropout}`);
-    checkNumber(name, 'annealCap', c.annealCap, 0);
-    checkInt(name, 'annealSteps', c.annealSteps, 0);
-    checkInt(name, 'batchSize', c.batchSize, 1);
-    checkOneOf(name, 'optimizer', c.optimizer, ['adam', 'sgd', 'adagrad']);
-    checkNumber(name, 'learningRate', c.learningRate, 0, true);
-    checkNumber(name, 'l2', c.l2, 0);
-    checkInt(name, 'epochs', c.epochs, 0);
-    checkInt(name, 'seed', c.seed, 0);
-    checkInt(name, 'threads', c.threads, 1);
-    checkOneOf(name, 'task', c.task, ['ranking']);
     this.config = c;
   }
 
@@ -234,8 +201,41 @@ function emptyRows(items: number): Csr {
   return { rows: 0, cols: items, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0), order: new Int32Array(0) };
 }
 
-registerModel(
-  'multvae',
-  'Mult-VAE (Liang et al. 2018): variational autoencoder of the user\'s item row, multinomial likelihood, KL annealing; variational: false = Mult-DAE',
-  (c) => new MultVae(c),
-);
+export const multVaeSpec = defineModel({
+  type: 'multvae',
+  description: "Mult-VAE (Liang et al. 2018): variational autoencoder of the user's item row, multinomial likelihood, KL annealing; variational: false = Mult-DAE",
+  task: 'ranking',
+  defaults: {
+    layers: [600],
+    latent: 200,
+    variational: true,
+    dropout: 0.5,
+    annealCap: 0.2,
+    annealSteps: 200000,
+    batchSize: 500,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    l2: 0,
+    epochs: 200,
+    seed: 42,
+    threads: 1,
+    task: 'ranking',
+  } as MultVaeConfig,
+  schema: {
+    layers: { kind: 'sizes', help: 'encoder hidden sizes (tanh); the decoder mirrors them' },
+    latent: { kind: 'int', min: 1, help: 'latent size' },
+    variational: { kind: 'boolean', help: 'true: Mult-VAE; false: Mult-DAE' },
+    dropout: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: 'input dropout rate while training' },
+    annealCap: { kind: 'number', min: 0, help: 'largest KL weight β' },
+    annealSteps: { kind: 'int', min: 0, help: 'mini-batches over which β rises to annealCap; 0: annealCap throughout' },
+    batchSize: { kind: 'int', min: 1, help: 'users per mini-batch' },
+    optimizer: { kind: 'enum', values: ['adam', 'sgd', 'adagrad'], help: 'optimizer of every weight' },
+    learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
+    l2: { kind: 'number', min: 0, help: 'weight decay (the reference code\'s lam is l2/2)' },
+    epochs: { kind: 'int', min: 0, help: 'passes over the users' },
+    seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
+    threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },
+    task: { kind: 'enum', values: ['ranking'], help: 'implicit feedback: ranking only' },
+  },
+  create: (config) => new MultVae(config),
+});

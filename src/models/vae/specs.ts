@@ -1,2 +1,6 @@
 // The vae family's model specs, by registry name (src/models/registry.ts gathers every family).
-export const vaeSpecs = {} as const;
+import { multVaeSpec } from './multvae.ts';
+
+export const vaeSpecs = {
+  multvae: multVaeSpec,
+} as const;

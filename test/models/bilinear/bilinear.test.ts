@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BilinearModel } from '../../../src/models/bilinear/model.ts';
-import { createModel } from '../../../src/models/registry.ts';
+import { createModel, getModelSpec } from '../../../src/models/registry.ts';
+import { fullSchema } from '../../../src/models/spec.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { Rng } from '../../../src/core/rng.ts';
@@ -59,11 +60,39 @@ test('registered types are one class with different default losses', () => {
 });
 
 test('bad hyperparameters fail with a ConfigError naming the option', () => {
-  assert.throws(() => createModel('bilinear', { loss: 'softmax' }), (e: Error) => e instanceof ConfigError && /unknown loss "softmax"/.test(e.message));
-  assert.throws(() => createModel('bpr', { factors: 0 }), /factors/);
-  assert.throws(() => createModel('bpr', { similarity: 'l2' }), /similarity/);
-  assert.throws(() => createModel('warp', { maxSampled: 0 }), /maxSampled/);
+  // Typed as plain records: the typed createModel would reject these at compile time.
+  const build = (type: string, config: Record<string, unknown>) => createModel(type, config);
+  assert.throws(() => build('bilinear', { loss: 'softmax' }), (e: Error) => e instanceof ConfigError && /loss must be one of .*got "softmax"/.test(e.message));
+  assert.throws(() => build('bpr', { factors: 0 }), /factors/);
+  assert.throws(() => build('bpr', { similarity: 'l2' }), /similarity/);
+  assert.throws(() => build('warp', { maxSampled: 0 }), /maxSampled/);
   assert.throws(() => new BilinearModel('bpr').scoreItems(0, new Float32Array(1)), /not trained/);
+});
+
+test('createModel is typed by model type: a literal type name checks the config at compile time', () => {
+  const warp = createModel('warp', { factors: 8, loss: 'bpr', l2: 0.01 });
+  const factors: number = warp.config.factors; // BilinearModel's complete config, not unknown
+  assert.equal(factors, 8);
+  // @ts-expect-error: not a bilinear hyperparameter
+  assert.throws(() => createModel('warp', { factor: 8 }), /unknown hyperparameter "factor" \(did you mean "factors"\?\)/);
+  // @ts-expect-error: loss is one of the bilinear losses
+  assert.throws(() => createModel('warp', { loss: 'softmax' }), /loss must be one of/);
+});
+
+test('the spec defaults are the built config, with derived values documented as null', () => {
+  for (const type of ['bilinear', 'warp', 'bpr', 'logistic', 'triplet'] as const) {
+    const spec = getModelSpec(type);
+    const config = createModel(type).config as Record<string, unknown>;
+    assert.deepEqual(Object.keys(spec.defaults).sort(), Object.keys(config).sort());
+    for (const [key, value] of Object.entries(spec.defaults)) {
+      if (value === null && config[key] !== null) assert.match(fullSchema(spec)[key].help, /null: /, `${type}.${key} is derived, so its help says from what`);
+      else assert.deepEqual(config[key], value, `${type}.${key}`);
+    }
+  }
+  // Derived from the keys given: BPR given WARP's loss trains WARP's epochs.
+  assert.equal(createModel('bpr', { loss: 'warp' }).config.epochs, 15);
+  assert.equal(createModel('triplet', { similarity: 'dot' }).config.margin, 1);
+  assert.equal(createModel('warp', { factors: 10 }).config.initScale, 0.05);
 });
 
 test('l2 is shorthand for userL2 and itemL2, and either given on its own wins', () => {
@@ -71,7 +100,7 @@ test('l2 is shorthand for userL2 and itemL2, and either given on its own wins', 
   assert.deepEqual([both.userL2, both.itemL2], [0.01, 0.01]);
   const mixed = createModel('bpr', { l2: 0.01, itemL2: 0.5 }).config;
   assert.deepEqual([mixed.userL2, mixed.itemL2], [0.01, 0.5]);
-  assert.throws(() => createModel('warp', { l2: -1 }), /l2 must be ≥ 0/);
+  assert.throws(() => createModel('warp', { l2: -1 }), /l2 must be a number ≥ 0/);
 });
 
 test('with threads: 1 a seed reproduces training bit for bit; another seed does not', async () => {

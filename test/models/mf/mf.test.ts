@@ -53,7 +53,7 @@ for (const loss of ['mse', 'mae'] as const) {
   });
 }
 
-for (const config of [{}, { loss: 'mae', learningRate: 0.02 }, { optimizer: 'adam', learningRate: 0.005, factors: 16 }, { optimizer: 'adagrad', learningRate: 0.05, factors: 16 }]) {
+for (const config of [{}, { loss: 'mae', learningRate: 0.02 }, { optimizer: 'adam', learningRate: 0.005, factors: 16 }, { optimizer: 'adagrad', learningRate: 0.05, factors: 16 }] as const) {
   test(`mf ${JSON.stringify(config)} predicts held-out ratings far better than the global mean`, async () => {
     const model = createModel('mf', { epochs: 25, ...config });
     assert.equal(model.config.task, 'rating');

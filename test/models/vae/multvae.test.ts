@@ -192,9 +192,9 @@ test('multvae: a seeded single-thread fit is reproducible bit for bit', async ()
 test('multvae: bad hyperparameters give clear errors', () => {
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ latent: 0 }, /multvae: latent must be a whole number ≥ 1, got 0/],
-    [{ layers: 600 }, /multvae: layers must be a list of hidden sizes/],
-    [{ layers: [600, -1] }, /every layer size must be a whole number ≥ 1, got -1/],
-    [{ dropout: 1 }, /multvae: dropout must be in \[0, 1\), got 1/],
+    [{ layers: 600 }, /multvae: layers must be a list of positive whole numbers/],
+    [{ layers: [600, -1] }, /layers must be a list of positive whole numbers, .*got \[600,-1\]/],
+    [{ dropout: 1 }, /multvae: dropout must be a number ≥ 0 and < 1, got 1/],
     [{ annealCap: -0.1 }, /multvae: annealCap must be a number ≥ 0/],
     [{ annealSteps: 2.5 }, /multvae: annealSteps must be a whole number ≥ 0, got 2.5/],
     [{ batchSize: 0 }, /multvae: batchSize must be a whole number ≥ 1/],
