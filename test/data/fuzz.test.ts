@@ -214,13 +214,14 @@ function mutateManifest(text: string): string {
       m[key] = pick(odd);
       break;
     case 2: // a tensor shape
-      for (const t of Object.keys(m.tensors ?? {})) if (random() < 0.5) m.tensors[t] = pick([[0], [1], [2 ** 31], [3, 3], [], [1e9, 1e9]]);
+      if (m.tensors === null || typeof m.tensors !== 'object' || Array.isArray(m.tensors)) break; // an earlier mutation replaced it
+      for (const t of Object.keys(m.tensors)) if (random() < 0.5) m.tensors[t] = pick([[0], [1], [2 ** 31], [3, 3], [], [1e9, 1e9]]);
       break;
     case 3: // ids
       m[pick(['userIds', 'itemIds'])] = pick([[], ['a'], ['a', 'a', 'b'], Array.from({ length: 50 }, (_, k) => `i${k}`)]);
       break;
     case 4: // config
-      m.config = { ...m.config, [pick(Object.keys(m.config ?? { x: 1 }).concat('extra'))]: pick(odd) };
+      m.config = { ...(typeof m.config === 'object' ? m.config : {}), [pick(Object.keys(typeof m.config === 'object' && m.config !== null ? m.config : { x: 1 }).concat('extra'))]: pick(odd) };
       break;
     default:
       m.type = pick(['popularity', 'bpr', 'ease', 'nope', '', 'toString', '__proto__']);

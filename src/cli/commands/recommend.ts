@@ -87,14 +87,9 @@ async function writeAtomically<T>(
   body: (write: (text: string) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<T>,
 ): Promise<T> {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  const out: WriteStream = createWriteStream(temp);
-  const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  failed.catch(() => {});
-  await Promise.race([once(out, 'open'), failed]).catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError(`cannot write ${path}: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`);
-  });
+  let out: WriteStream | null = null;
   const cleanUp = (): void => {
-    out.destroy();
+    out?.destroy();
     try {
       // Synchronous: the process is about to exit.
       rmSync(temp, { force: true });
@@ -105,8 +100,18 @@ async function writeAtomically<T>(
     process.stderr.write(`\ntastebud: interrupted; ${path} was not written\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
+  // Listening before the temporary file exists: a signal can never find it unguarded.
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const stream: WriteStream = createWriteStream(temp);
+  out = stream;
+  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+  failed.catch(() => {});
+  await Promise.race([once(stream, 'open'), failed]).catch((error: NodeJS.ErrnoException) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw new ConfigError(`cannot write ${path}: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`);
+  });
   const tty = process.stderr.isTTY === true;
   let shown = 0;
   const onProgress = (done: number, total: number): void => {
@@ -117,13 +122,13 @@ async function writeAtomically<T>(
     process.stderr.write(`\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} users (${Math.floor((100 * done) / Math.max(1, total))}%)${done === total ? '\n' : ''}`);
   };
   try {
-    const result = await Promise.race([body((text) => Promise.race([writeTo(out, text), failed]), onProgress), failed]);
-    out.end();
-    await Promise.race([once(out, 'finish'), failed]);
+    const result = await Promise.race([body((text) => Promise.race([writeTo(stream, text), failed]), onProgress), failed]);
+    stream.end();
+    await Promise.race([once(stream, 'finish'), failed]);
     await rename(temp, path);
     return result;
   } catch (error) {
-    out.destroy();
+    stream.destroy();
     await rm(temp, { force: true });
     throw error;
   } finally {
