@@ -20,6 +20,7 @@ import { alignPrepared, alignToModel } from '../serve/align.ts';
 import { loadTrainingData, type DataSpec, type TrainingData } from '../train/sources.ts';
 import { isLowerBetter } from '../train/validation.ts';
 import type { ReferenceComparison } from './results.ts';
+import { checkEvaluationData, type DataCheck } from './data-check.ts';
 
 /** The baseline every pipeline report puts beside the model. */
 export const BASELINE = 'popularity';
@@ -121,6 +122,10 @@ export interface EvaluateSavedOptions {
   dataDir?: string;
   /** Extra protocol options. */
   protocolOptions?: Omit<PrepareOptions, 'seed' | 'dataDir'>;
+  /** Measure even when test interactions were in the model's training data (default: refuse). */
+  allowLeakage?: boolean;
+  /** Measure under a protocol whose training data the model was not trained on (default: refuse). */
+  allowOtherData?: boolean;
 }
 
 export interface EvaluateSavedResult extends PipelineEvaluation {
@@ -128,6 +133,8 @@ export interface EvaluateSavedResult extends PipelineEvaluation {
   type: string;
   /** Test interactions naming users or items the model never saw (left out). */
   dropped: number;
+  /** What was checked before measuring: known test pairs, leaked pairs, the share of the protocol's training data the model saw. */
+  dataCheck: DataCheck;
 }
 
 /**
@@ -209,12 +216,15 @@ export async function evaluateSaved(model: Recommender | string, target: string 
     const prepared = await prepareProtocol(protocol, { ...options.protocolOptions, dataDir: options.dataDir ?? process.env.TASTEBUD_DATA_DIR, seed: options.seed }, () => {});
     // The protocol builds its own id maps; the model scores by the ones it was trained with.
     const { prepared: aligned, dropped } = alignPrepared(m, prepared);
+    const dataCheck = checkEvaluationData(m, aligned.test, dropped, aligned.train, options);
     const evaluation = await withBaseline(protocolTarget(aligned, protocol), m, aligned.train, `the protocol's train part (${aligned.train.length} interactions)`);
     if (dropped > 0) warn(evaluation, `${dropped} test interactions name users or items the model never saw and were left out`);
-    return { ...evaluation, model: m, type: m.type, dropped };
+    if (dataCheck.leakedPairs > 0) warn(evaluation, `${dataCheck.leakedPairs} test interactions were in the model's training data (measured anyway, as asked)`);
+    return { ...evaluation, model: m, type: m.type, dropped, dataCheck };
   }
   const data: HeldOutData = target instanceof Interactions ? { test: target } : target;
   const test = alignToModel(m, data.test);
+  const dataCheck = checkEvaluationData(m, test.interactions, test.dropped, null, options);
   // Popularity is fitted on the given training data, else on the training pairs the model file keeps
   // (without values: fine for counts, not for a rating model's item means).
   const given = data.train ? alignToModel(m, data.train).interactions : null;
@@ -224,7 +234,8 @@ export async function evaluateSaved(model: Recommender | string, target: string 
   const evaluation = train ? await withBaseline(heldOut, m, train, fittedOn) : { ...emptyEvaluation(heldOut), metrics: heldOut.measure(m).metrics, mainMetric: heldOut.mainMetric(m.config), lowerIsBetter: lowerIsBetterFor(heldOut.mainMetric(m.config)) };
   if (!train) warn(evaluation, 'no training data to fit the popularity baseline on (a rating model keeps no ratings in its file): pass data.train');
   if (test.dropped > 0) warn(evaluation, `${test.dropped} test interactions name users or items the model never saw and were left out`);
-  return { ...evaluation, model: m, type: m.type, dropped: test.dropped };
+  if (dataCheck.leakedPairs > 0) warn(evaluation, `${dataCheck.leakedPairs} test interactions were in the model's training data (measured anyway, as asked)`);
+  return { ...evaluation, model: m, type: m.type, dropped: test.dropped, dataCheck };
 }
 
 /** Prepares a protocol once and logs its part sizes (shared with the experiment runner). */

@@ -235,3 +235,15 @@ test('train on a file applies --split or refuses it, and says what loading did',
   assert.match(untrained.stdout, /no epoch ran \(epochs 0\): the model is untrained/);
   assert.equal(JSON.parse(await readFile(join(dir, 'd', 'manifest.json'), 'utf8')).status, 'untrained');
 });
+
+test('evaluate refuses a model trained on the test interactions, and says how to proceed', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-leak-'));
+  const out = join(dir, 'pop-all');
+  assert.equal((await tastebud('train', '--dataset', 'ml-100k', '--model', 'popularity', '--quiet', '--out', out)).code, 0);
+  const refused = await tastebud('evaluate', out, '--protocol', 'full-ranking');
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /20000 of the 20000 test interactions \(100\.0%\) are in the model's training data.*--allow-leakage/);
+  const forced = await tastebud('evaluate', out, '--protocol', 'full-ranking', '--allow-leakage');
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /were in the model's training data \(measured anyway, as asked\)/);
+});

@@ -18,6 +18,8 @@ export function registerEvaluate(program: Command): void {
     .option('--sep <sep>', "field separator of --test/--train (default: tab for .tsv/.data, else ',')")
     .option('--header', '--test/--train have a header line')
     .option('--encoding <enc>', 'utf8 or latin1', 'utf8')
+    .option('--allow-leakage', 'measure even when test interactions were in the model\'s training data (the numbers will flatter the model)')
+    .option('--allow-other-data', 'measure under a protocol whose training data the model was not trained on')
     .option('--json', 'print JSON')
     .action(async (dir: string, o) => {
       if (!o.protocol && !o.test) throw new ConfigError('give a protocol (--protocol lightfm-ua) or a test file (--test test.tsv)');
@@ -26,7 +28,7 @@ export function registerEvaluate(program: Command): void {
       const read = async (file: string) =>
         (await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header, encoding: o.encoding })).interactions;
       const target = o.protocol ? String(o.protocol) : { test: await read(o.test), train: o.train ? await read(o.train) : undefined, description: o.test };
-      const result = await evaluateSaved(dir, target, { seed, dataDir: process.env.TASTEBUD_DATA_DIR });
+      const result = await evaluateSaved(dir, target, { seed, dataDir: process.env.TASTEBUD_DATA_DIR, allowLeakage: Boolean(o.allowLeakage), allowOtherData: Boolean(o.allowOtherData) });
       if (o.json) {
         const { model: _loaded, type, ...evaluation } = result;
         process.stdout.write(JSON.stringify({ model: dir, type, ...evaluation }, null, 2) + '\n');
