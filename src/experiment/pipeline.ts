@@ -188,6 +188,9 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     ? await withBaseline(target, model, target.train, `the same training data as the model (${target.train.length} interactions)`)
     : emptyEvaluation(target);
   for (const note of target.loadNotes ?? []) warn(evaluation, note);
+  if (target.graded && model.config.task !== 'rating') {
+    warn(evaluation, `no positive threshold: ${model.type} ranks items, so every interaction counts as a positive, whatever its rating (--positive-threshold 4 keeps ratings ≥ 4)`);
+  }
   if (history.epochs.length === 0) warn(evaluation, 'no epoch ran (epochs 0): the model is untrained, and its model file says so');
   else if (history.epochs.some((e) => !Number.isFinite(e.loss))) warn(evaluation, 'training diverged (a non-finite loss): the model file says so; lower the learning rate or add L2');
   let saved: string | null = null;
@@ -298,6 +301,8 @@ interface Target {
   measure(model: Recommender): Pick<ProtocolResult, 'metrics' | 'perUser' | 'notes' | 'sizes'>;
   /** What loading the data did that the user should hear about once. */
   loadNotes?: string[];
+  /** Training values are graded ratings with no positive threshold applied. */
+  graded?: boolean;
 }
 
 function protocolTarget(prepared: PreparedProtocol, protocol?: Protocol): Target {
@@ -317,7 +322,7 @@ function protocolTarget(prepared: PreparedProtocol, protocol?: Protocol): Target
   };
 }
 
-function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' | 'userFeatures' | 'itemFeatures' | 'description' | 'notes'>, seed: number | null): Target {
+function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' | 'userFeatures' | 'itemFeatures' | 'description' | 'notes' | 'graded'>, seed: number | null): Target {
   const test = data.test;
   const sizes: Record<string, number> = { train: data.train.length };
   if (data.validation) sizes.validation = data.validation.length;
@@ -328,6 +333,7 @@ function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' 
     protocol: null,
     data: data.description,
     loadNotes: data.notes,
+    graded: data.graded,
     train: data.train,
     validation: data.validation,
     userFeatures: data.userFeatures,

@@ -10,7 +10,8 @@ import type { EpochContext, FitOptions, Trainable } from '../train/types.ts';
 import { fitModel } from '../train/fit.ts';
 import { writeModelFile, type WriteOptions } from '../modelfile/model-file.ts';
 import type { TrainingData } from '../modelfile/manifest.ts';
-import { toModelFile } from './persist.ts';
+import { statusOf, toModelFile } from './persist.ts';
+import type { ModelStatus } from '../modelfile/manifest.ts';
 import type { TrainingHistory } from '../contracts/types.ts';
 import type { ModelState, Recommendation, RecommendOptions, Scorer } from '../contracts/types.ts';
 
@@ -38,6 +39,11 @@ export abstract class Recommender implements Scorer, Trainable {
   trainingData: TrainingData | null = null;
   /** Final metrics, kept in the model file. */
   metrics: Record<string, unknown> = {};
+
+  /** How training ended: `trained`, `untrained` (no epoch ran) or `diverged` (a non-finite loss). */
+  get status(): ModelStatus {
+    return statusOf(this.history);
+  }
 
   get numUsers(): number {
     return this.userIds.size;

@@ -45,6 +45,8 @@ export interface TrainingData {
   description: string;
   /** What loading did beside the data, each said once: duplicates merged, rows skipped, labels as given. */
   notes?: string[];
+  /** Whether the training values are graded ratings (not all equal) that no positive threshold turned into labels. */
+  graded?: boolean;
 }
 
 const SPLITS_OF_A_FILE = ['random', 'per-user'];
@@ -113,9 +115,6 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
   } else {
     throw new ConfigError('no training data: give a dataset (--dataset ml-100k) or a file (--train data.tsv)');
   }
-  if (spec.positiveThreshold === undefined && hasGradedValues(train)) {
-    notes.push('no positive threshold: every interaction counts as a positive, whatever its rating (--positive-threshold 4 keeps ratings ≥ 4)');
-  }
   if (spec.positiveThreshold !== undefined) {
     const t = spec.positiveThreshold;
     train = positivesOnly(train, t);
@@ -124,7 +123,8 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
     source += `, positives = value ≥ ${t}`;
   }
   const description = `${source}: ${train.length} train` + (test ? `, ${test.length} test` : '') + (validation ? `, ${validation.length} validation` : '');
-  return { train, validation, test, userFeatures: dataset?.userFeatures, itemFeatures: dataset?.itemFeatures, dataset, description, notes };
+  const graded = spec.positiveThreshold === undefined && hasGradedValues(train);
+  return { train, validation, test, userFeatures: dataset?.userFeatures, itemFeatures: dataset?.itemFeatures, dataset, description, notes, graded };
 }
 
 /** Whether values are ratings rather than all-equal implicit feedback. */

@@ -225,7 +225,7 @@ test('train on a file applies --split or refuses it, and says what loading did',
   assert.match(split.stdout, /per-user split, test ratio 0.25/);
   assert.match(split.stdout, /ndcg@10/);
   assert.match(split.stdout, /2 repeated \(user, item\) rows resolved by "last"/);
-  assert.match(split.stdout, /no positive threshold: every interaction counts as a positive/);
+  assert.match(split.stdout, /no positive threshold: popularity ranks items, so every interaction counts as a positive/);
 
   const thresholded = await tastebud(...base, '--split', 'per-user', '--positive-threshold', '4', '--out', join(dir, 'c'));
   assert.doesNotMatch(thresholded.stdout, /no positive threshold/);
@@ -234,6 +234,16 @@ test('train on a file applies --split or refuses it, and says what loading did',
   assert.equal(untrained.code, 0, untrained.stderr);
   assert.match(untrained.stdout, /no epoch ran \(epochs 0\): the model is untrained/);
   assert.equal(JSON.parse(await readFile(join(dir, 'd', 'manifest.json'), 'utf8')).status, 'untrained');
+  const asked = await tastebud('recommend', join(dir, 'd'), '--user', 'u1', '-k', '2');
+  assert.match(asked.stderr, /was saved untrained \(no epoch ran\)/);
+
+  const diverged = await tastebud('train', '--train', file, '--header', '--model', 'mf', '--lr', '1000', '--epochs', '5', '--quiet', '--out', join(dir, 'e'));
+  assert.equal(diverged.code, 0, diverged.stderr);
+  assert.match(diverged.stdout, /training diverged/);
+  assert.doesNotMatch(diverged.stdout, /no positive threshold/, 'a rating model learns the ratings themselves');
+  const fromDiverged = await tastebud('recommend', join(dir, 'e'), '--user', 'u1');
+  assert.equal(fromDiverged.code, 0, 'a diverged model still loads');
+  assert.match(fromDiverged.stderr, /diverged in training/);
 });
 
 test('evaluate refuses a model trained on the test interactions, and says how to proceed', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {

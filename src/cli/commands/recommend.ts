@@ -4,6 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../contracts/errors.ts';
+import type { Recommender } from '../../models/recommender.ts';
 import { loadModel } from '../../models/load.ts';
 import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
@@ -38,6 +39,7 @@ export function registerRecommend(program: Command): void {
       inCliWords(async () => {
         const k = parseNumber('-k', o.k, { integer: true, min: 1 });
         const model = await loadModel(dir);
+        warnIfNotTrained(model, dir);
         const recs = model.similarItems(String(o.item), k);
         if (o.json) process.stdout.write(JSON.stringify({ item: String(o.item), similar: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
         else recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
@@ -52,6 +54,7 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
   if (!o.allUsers && o.user === undefined) throw new ConfigError('give --user <id> (or --all-users --out FILE)');
   if (!o.allUsers && (o.exclude !== undefined || o.out !== undefined)) throw new ConfigError('--exclude and --out go with --all-users');
   const model = await loadModel(dir);
+  warnIfNotTrained(model, dir);
   if (o.allUsers) {
     const exclude: Interactions[] = [];
     for (const file of (o.exclude ?? []) as string[]) {
@@ -135,4 +138,10 @@ async function writeAtomically<T>(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A model whose file says it never trained or diverged still answers, but the user hears why its answers are poor. */
+function warnIfNotTrained(model: Recommender, dir: string): void {
+  if (model.status === 'untrained') process.stderr.write(`tastebud: warning: ${dir} was saved untrained (no epoch ran): its recommendations are its initial guesses\n`);
+  if (model.status === 'diverged') process.stderr.write(`tastebud: warning: ${dir} diverged in training (a non-finite loss): its scores are not numbers; retrain with a lower learning rate or more L2\n`);
 }
