@@ -26,23 +26,26 @@ const ALIASES: Record<string, string> = { learningRate: '--lr' };
 const OWN = new Set(['epochs', 'threads', 'seed', 'positiveThreshold']);
 
 export function hyperparameterFlags(): HyperparameterFlag[] {
-  const byKey = new Map<string, { schema: ParamSchema | null; example: unknown; models: string[] }>();
+  const byKey = new Map<string, { schema: ParamSchema | null; example: unknown; models: string[]; values: Set<string> }>();
   for (const m of listModels()) {
     for (const key of new Set([...Object.keys(m.defaults), ...Object.keys(m.schema)])) {
       if (OWN.has(key)) continue;
-      const entry = byKey.get(key) ?? { schema: m.schema[key] ?? null, example: m.defaults[key], models: [] };
+      const entry = byKey.get(key) ?? { schema: m.schema[key] ?? null, example: m.defaults[key], models: [], values: new Set<string>() };
       entry.models.push(m.type);
+      // The same key may take different values in different models (e.g. optimizer, loss): list them all.
+      const schema = m.schema[key];
+      if (schema?.kind === 'enum') for (const v of schema.values) entry.values.add(v);
       byKey.set(key, entry);
     }
   }
   const flags: HyperparameterFlag[] = [];
-  for (const [key, { schema, example, models }] of [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [key, { schema, example, models, values: allowed }] of [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const kind = kindOf(schema, example);
     if (kind === null) continue;
     const name = ALIASES[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    const values = schema?.kind === 'enum' ? ` (${schema.values.join(', ')})` : '';
-    const who = models.length <= 3 ? `; ${models.join(', ')}` : '';
-    flags.push({ flag: `${name} <${kind === 'sizes' ? 'sizes' : 'value'}>`, key, kind, help: `${schema?.help ?? key}${values}${who}` });
+    const values = allowed.size > 0 ? ` (${[...allowed].join(', ')})` : '';
+    const who = models.length <= 3 ? `; ${models.join(', ')}` : '; default: the model\'s own (tastebud models)';
+    flags.push({ flag: `${name} <${kind === 'sizes' ? 'sizes' : 'value'}>`, key, kind, help: `${shortHelp(schema?.help ?? key, key, allowed)}${values}${who}` });
   }
   return flags;
 }
@@ -95,4 +98,10 @@ function parseFlagValue(flag: string, text: string, kind: FlagKind): unknown {
   const sizes = text.split(',').map((t) => Number(t.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new ConfigError(`${flag} takes positive whole numbers separated by commas, e.g. 64,32 (got "${text}")`);
   return sizes;
+}
+
+/** The help text up to its first aside, so flag help stays short; the key itself when that says nothing. */
+function shortHelp(help: string, key: string, values: Set<string>): string {
+  const head = help.split(/ ?[(:;]|\. /)[0].trim();
+  return head && !values.has(head) ? head : key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
 }

@@ -25,7 +25,7 @@ export function registerTrain(program: Command): void {
     .option('--on-error <mode>', 'malformed rows in files: throw (default) or skip, counting them')
     .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
     .option('--model <type>', 'model type (see `tastebud models`)', 'bpr')
-    .option('--epochs <n>', 'passes over the data')
+    .option('--epochs <n>', "passes over the data (default: the model's own, see `tastebud models`)")
     .option('--threads <n>', 'worker threads (default: all cores)')
     .option('--seed <n>', 'random seed; with --threads 1 training is reproducible bit for bit', '42')
     .option('--validation-metric <m>', 'auc, precision@10, ndcg@10, rmse, ... (needs validation data)')
