@@ -65,3 +65,10 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
     throw new ConfigError(`${path}: ${(e as Error).message}`);
   }
 }
+
+/** A memory size such as `8G`, `512M`, `2.5GB` or a plain number of bytes. */
+export function parseBytes(name: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(text);
+  if (!m) throw new ConfigError(`${name} takes a size such as 8G, 512M or 2.5GB, got "${text}"`);
+  return Number(m[1]) * 1024 ** ' KMGT'.indexOf(m[2].toUpperCase() || ' ');
+}

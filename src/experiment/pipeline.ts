@@ -52,6 +52,8 @@ export interface TrainSpec {
   patience?: number;
   /** Save the trained model in this folder (default: not saved). */
   out?: string;
+  /** Bytes the fit may use (default: available memory); see FitOptions.memoryBudget. */
+  memoryBudget?: number;
   /** Replace a model already saved at `out` (default false: refuse before training starts). */
   overwrite?: boolean;
   /** Folder of the built-in datasets (default $TASTEBUD_DATA_DIR). */
@@ -177,6 +179,7 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     seed,
     validation: target.validation,
     validationMetric: spec.validationMetric,
+    memoryBudget: spec.memoryBudget,
     earlyStopping: spec.patience ? { patience: spec.patience } : false,
     userFeatures: target.userFeatures,
     itemFeatures: target.itemFeatures,

@@ -2,7 +2,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { Rng } from '../core/rng.ts';
 import { fingerprintInteractions } from '../data/fingerprint.ts';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import type { Trainable } from './types.ts';
 import type { ModelState } from '../contracts/types.ts';
 import { validationScore, isLowerBetter } from './validation.ts';
@@ -38,6 +38,7 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   };
   model.userFeatures = options.userFeatures ?? model.userFeatures;
   model.itemFeatures = options.itemFeatures ?? model.itemFeatures;
+  checkMemory(model, train, threads, options.memoryBudget);
   const rng = new Rng(seed);
   await model.prepare(train, rng, options);
 
@@ -105,6 +106,28 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   progress?.done(history);
   model.history = history;
   return history;
+}
+
+/** Refuses a fit whose estimated peak memory exceeds the budget, before any of it is allocated. */
+function checkMemory(model: Trainable, train: Interactions, threads: number, budget?: number): void {
+  const estimate = model.estimateMemory?.({ users: train.numUsers, items: train.numItems, interactions: train.length }, threads);
+  if (!estimate) return;
+  const limit = budget ?? freemem();
+  if (estimate.bytes <= limit) return;
+  throw new ConfigError(
+    `${model.type} needs about ${formatBytes(estimate.bytes)} for ${train.numUsers} users × ${train.numItems} items (${estimate.what}), more than the ${formatBytes(limit)} ${budget === undefined ? 'of memory available' : 'allowed by the memory budget'}: ${estimate.advice}; or raise the budget (--memory, library: memoryBudget) if you know better`,
+  );
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let u = 0;
+  while (value >= 1024 && u < units.length - 1) {
+    value /= 1024;
+    u++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[u]}`;
 }
 
 /** Ranking models validate on AUC, rating models (config `task: 'rating'`) on RMSE. */

@@ -27,6 +27,8 @@ export interface FitOptions {
   log?: (line: string) => void;
   userFeatures?: FeatureMatrix;
   itemFeatures?: FeatureMatrix;
+  /** Bytes the fit may use; a model whose estimate exceeds it is refused before it starts (default: the machine's available memory). */
+  memoryBudget?: number;
   /** Where the training data came from, recorded in the model file beside its fingerprint. */
   provenance?: { source?: string | null; split?: string | null; positiveThreshold?: number | null };
 }
@@ -56,8 +58,24 @@ export interface Trainable extends Scorer {
   history: TrainingHistory | null;
   trainingData: TrainingData | null;
   prepare(train: Interactions, rng: Rng, options: FitOptions): void | Promise<void>;
+  /** The peak memory a fit on data of this shape needs, in bytes, where the model can say (null: no estimate). */
+  estimateMemory?(shape: DataShape, threads: number): MemoryEstimate | null;
   trainEpoch(ctx: EpochContext): number | Promise<number>;
   getState(): ModelState;
   setState(state: ModelState): void;
   score(users: Int32Array, items: Int32Array): Float32Array;
+}
+
+export interface DataShape {
+  users: number;
+  items: number;
+  interactions: number;
+}
+
+export interface MemoryEstimate {
+  bytes: number;
+  /** What takes the memory, e.g. `an items × items float64 Gram matrix and its inverse`. */
+  what: string;
+  /** What to do when it does not fit. */
+  advice: string;
 }

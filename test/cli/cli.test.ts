@@ -257,3 +257,14 @@ test('evaluate refuses a model trained on the test interactions, and says how to
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /were in the model's training data \(measured anyway, as asked\)/);
 });
+
+test('train --memory refuses a model estimated to need more, before fitting', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-memory-'));
+  const file = join(dir, 'r.csv');
+  await writeFile(file, 'user,item,rating\nu1,a,5\nu1,b,4\nu2,a,3\nu2,c,5\n');
+  const refused = await tastebud('train', '--train', file, '--header', '--model', 'ease', '--memory', '100', '--quiet', '--out', join(dir, 'm'));
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /ease needs about 324 B for 2 users × 3 items .* more than the 100 B allowed by the memory budget/);
+  const bad = await tastebud('train', '--train', file, '--header', '--model', 'ease', '--memory', 'lots', '--quiet', '--out', join(dir, 'm'));
+  assert.match(bad.stderr, /--memory takes a size such as 8G/);
+});

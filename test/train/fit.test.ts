@@ -82,3 +82,15 @@ test('fit records a fingerprint of the training data that ignores row order', as
   assert.equal(a.trainingData?.pairsHash, b.trainingData?.pairsHash);
   assert.notEqual(a.trainingData?.pairsHash, c.trainingData?.pairsHash);
 });
+
+test('a fit whose memory estimate exceeds the budget is refused before anything is allocated, with the estimate and advice', async () => {
+  const { createModel } = await import('../../src/models/registry.ts');
+  const ease = createModel('ease');
+  await assert.rejects(
+    ease.fit(train, { memoryBudget: 100, log: () => {} }),
+    (e: Error) => e instanceof ConfigError && /^ease needs about 576 B for 2 users × 4 items \(items × items matrices.*more than the 100 B allowed by the memory budget: keep fewer items/.test(e.message),
+  );
+  await ease.fit(train, { memoryBudget: 1000, log: () => {} });
+  const knn = createModel('item-knn', { neighbors: 1 });
+  await assert.rejects(knn.fit(train, { memoryBudget: 10, log: () => {} }), /item-knn needs about .* neighbour table/);
+});

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createModel } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
-import { collectParam, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
+import { collectParam, parseBytes, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
 import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 
@@ -27,6 +27,7 @@ export function registerTrain(program: Command): void {
     .option('--model <type>', 'model type (see `tastebud models`)', 'bpr')
     .option('--epochs <n>', "passes over the data (default: the model's own, see `tastebud models`)")
     .option('--threads <n>', 'worker threads (default: all cores)')
+    .option('--memory <size>', 'memory the fit may use, e.g. 8G; a model estimated to need more is refused before it starts (default: available memory)')
     .option('--seed <n>', 'random seed; with --threads 1 training is reproducible bit for bit', '42')
     .option('--validation-metric <m>', 'auc, precision@10, ndcg@10, rmse, ... (needs validation data)')
     .option('--patience <n>', 'early stopping: epochs without improvement before stopping (restores the best epoch)')
@@ -68,6 +69,7 @@ export function registerTrain(program: Command): void {
       seed,
       threads: o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined,
       epochs: o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined,
+      memoryBudget: o.memory !== undefined ? parseBytes('--memory', String(o.memory)) : undefined,
       validationMetric: o.validationMetric,
       patience: o.patience !== undefined ? parseNumber('--patience', String(o.patience), { integer: true, min: 1 }) : undefined,
       dataDir: process.env.TASTEBUD_DATA_DIR,

@@ -6,7 +6,7 @@ import { type ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { gram, invertSpd } from './dense.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { FitOptions } from '../../train/types.ts';
+import type { DataShape, FitOptions, MemoryEstimate } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 
 export type EaseConfig = {
@@ -38,6 +38,15 @@ export class Ease extends ClosedFormRecommender {
   constructor(config: Partial<EaseConfig> = {}) {
     super();
     this.config = resolveConfig(easeSpec, config);
+  }
+
+  /** The Gram matrix, its Cholesky factor, the inverse's workspace and the inverse (float64), then B (float32). */
+  estimateMemory({ items }: DataShape): MemoryEstimate {
+    return {
+      bytes: 36 * items * items,
+      what: 'items × items matrices: the float64 Gram matrix, its factor and inverse, and the float32 weights',
+      advice: 'keep fewer items (drop rarely seen ones, e.g. with data filters), or use item-knn, rp3beta or ials, whose memory grows with items × neighbours or factors',
+    };
   }
 
   protected fitData(train: Interactions, _rng: Rng, _options: FitOptions, ctx: EpochContext): void {

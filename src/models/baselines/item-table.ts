@@ -1,6 +1,7 @@
 import type { ModelState, Recommendation } from '../../contracts/types.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { topKCandidates } from '../../core/topk.ts';
+import type { DataShape, MemoryEstimate } from '../../train/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import type { NeighborTable } from './neighbors.ts';
 import { readSparse, sparseTensors } from './state.ts';
@@ -14,6 +15,16 @@ export abstract class ItemTableRecommender extends ClosedFormRecommender {
   protected table: NeighborTable | null = null;
   /** The tensor-name prefix in the model file. */
   protected abstract readonly tableName: string;
+
+  /** The kept table (index + value per entry) and one dense row of co-occurrence sums while it is built. */
+  estimateMemory({ items }: DataShape): MemoryEstimate {
+    const neighbors = Math.min(items, Number((this.config as { neighbors?: number }).neighbors ?? items));
+    return {
+      bytes: items * neighbors * 8 + items * 16,
+      what: `an items × ${neighbors} neighbour table`,
+      advice: 'keep fewer neighbours per item (neighbors) or fewer items',
+    };
+  }
 
   /** T_ij as kept in the table (0 when j is not among row i's kept entries). */
   protected entry(i: number, j: number): number {
