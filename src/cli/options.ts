@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../contracts/errors.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
@@ -71,4 +72,51 @@ export function parseBytes(name: string, text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(text);
   if (!m) throw new ConfigError(`${name} takes a size such as 8G, 512M or 2.5GB, got "${text}"`);
   return Number(m[1]) * 1024 ** ' KMGT'.indexOf(m[2].toUpperCase() || ' ');
+}
+
+/** How the commands that read interaction files read them: one set of flags, one meaning. */
+export interface FileFlags {
+  columns: string;
+  sep?: string;
+  header?: boolean;
+  encoding: 'utf8' | 'latin1';
+  onError?: 'throw' | 'skip';
+  duplicates?: 'keep' | 'last' | 'max' | 'sum' | 'error';
+  keepIdWhitespace?: boolean;
+}
+
+/** The default of --columns everywhere: header names (a headerless file is told to use 0,1,2). */
+export const DEFAULT_COLUMNS = 'user,item,rating';
+
+/** Adds the file-reading flags to `cmd`; `files` names the files they apply to in the help. */
+export function addFileFlags(cmd: Command, files = 'files'): Command {
+  return cmd
+    .option('--columns <cols>', `${files}: user,item[,rating[,time]] by header name (implies --header) or 0-based position, e.g. 0,1,2`, DEFAULT_COLUMNS)
+    .option('--sep <sep>', `${files}: field separator (default: tab for .tsv/.data, else ','; '\\t' for tab)`)
+    .option('--header', `${files}: the first line is a header`)
+    .option('--encoding <enc>', `${files}: utf8 or latin1`, 'utf8')
+    .option('--on-error <mode>', `${files}: throw (default) or skip malformed rows, counting them`)
+    .option('--duplicates <policy>', `${files}: repeated (user, item) rows: keep, last (default), max, sum or error; the count is reported`)
+    .option('--keep-id-whitespace', `${files}: keep spaces around ids (default: trim them, so "1, 10" and "1,10" name one item)`);
+}
+
+/** The reader options the file flags set. */
+export function fileReadOptions(o: FileFlags): {
+  columns: ColumnMapping;
+  separator?: string;
+  header?: boolean;
+  encoding: 'utf8' | 'latin1';
+  onError?: 'throw' | 'skip';
+  duplicates?: FileFlags['duplicates'];
+  keepIdWhitespace?: boolean;
+} {
+  return {
+    columns: parseColumns(o.columns),
+    separator: parseSeparator(o.sep),
+    header: o.header,
+    encoding: o.encoding,
+    onError: o.onError,
+    duplicates: o.duplicates,
+    keepIdWhitespace: o.keepIdWhitespace,
+  };
 }

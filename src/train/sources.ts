@@ -30,6 +30,8 @@ export interface DataSpec {
   duplicates?: 'keep' | 'last' | 'max' | 'sum' | 'error';
   /** Malformed rows in files: throw (default) or skip them, counting them. */
   onError?: 'throw' | 'skip';
+  /** Keep spaces around ids in files (default: trim them). */
+  keepIdWhitespace?: boolean;
   dataDir?: string;
   seed?: number;
 }
@@ -88,6 +90,7 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
       encoding: spec.encoding,
       duplicates: spec.duplicates,
       onError: spec.onError,
+      keepIdWhitespace: spec.keepIdWhitespace,
     };
     const read = async (path: string, shared: object): Promise<Interactions> => {
       const { interactions, report } = await readInteractionsFile(path, { ...options, ...shared });

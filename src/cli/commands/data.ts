@@ -10,24 +10,12 @@ import { leaveKOut, perUserSplit, randomSplit, splitSizes, temporalPerUserLastK,
 import type { Interactions } from '../../data/interactions.ts';
 import type { Dataset, LoadReport, Split } from '../../data/types.ts';
 import { writeInteractionsTsv } from '../../data/writer.ts';
-import { parseColumns, parseNumber, parseSeparator } from '../options.ts';
+import { addFileFlags, fileReadOptions, parseNumber, type FileFlags } from '../options.ts';
 import { formatTable, inCliWords, printNotes } from '../output.ts';
 
-/** The default of --columns, the same as `tastebud train`'s: header names. */
-export const DEFAULT_COLUMNS = 'user,item,rating';
-
-interface SourceOptions {
-  columns: string;
-  sep?: string;
-  header?: boolean;
-  encoding: 'utf8' | 'latin1';
-  onError?: 'throw' | 'skip';
-  duplicates?: string;
-  keepIdWhitespace?: boolean;
-}
 
 /** A built-in dataset name or a path to a file. */
-async function loadSource(source: string, o: SourceOptions): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
+async function loadSource(source: string, o: FileFlags): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
   const names = datasets.list().map((d) => d.name);
   if (names.includes(source)) {
     const dataset = await datasets.load(source, { dataDir: process.env.TASTEBUD_DATA_DIR });
@@ -38,27 +26,11 @@ async function loadSource(source: string, o: SourceOptions): Promise<{ interacti
   if (!existsSync(source) && (hint || !/[./\\]/.test(source))) {
     throw new DatasetNotFoundError(`"${source}" is neither a built-in dataset nor a file${hint}; built-in datasets: ${names.join(', ')}`);
   }
-  return readInteractionsFile(source, {
-    columns: parseColumns(o.columns),
-    separator: parseSeparator(o.sep),
-    header: o.header,
-    encoding: o.encoding,
-    onError: o.onError,
-    duplicates: o.duplicates as any,
-    keepIdWhitespace: o.keepIdWhitespace,
-  });
+  return readInteractionsFile(source, fileReadOptions(o));
 }
 
 function sourceOptions(cmd: Command): Command {
-  return cmd
-    .option('--columns <cols>', 'for files: user,item[,rating[,time]] by header name (implies --header) or 0-based position, e.g. 0,1,2', DEFAULT_COLUMNS)
-    .option('--sep <sep>', "for files: field separator (default: tab for .tsv/.data, else ',')")
-    .option('--header', 'for files: the first line is a header')
-    .option('--encoding <enc>', 'for files: utf8 or latin1', 'utf8')
-    .option('--on-error <mode>', 'for files: throw (default) or skip malformed rows, counting them')
-    .option('--duplicates <policy>', 'for files: repeated (user, item) pairs: keep, last, max, sum or error', 'last')
-    .option('--keep-id-whitespace', 'for files: keep spaces around ids (default: trim them, so "1, 10" and "1,10" name one item)')
-    .option('--json', 'print JSON (for machines) instead of text');
+  return addFileFlags(cmd, 'for files').option('--json', 'print JSON (for machines) instead of text');
 }
 
 export function registerData(program: Command): void {
@@ -109,7 +81,7 @@ export function registerData(program: Command): void {
     });
 }
 
-async function split(source: string, o: SourceOptions & Record<string, any>): Promise<void> {
+async function split(source: string, o: FileFlags & Record<string, any>): Promise<void> {
     const loaded = await loadSource(source, o);
     const seed = parseNumber('--seed', o.seed, { integer: true });
     const testRatio = parseNumber('--test-ratio', o.testRatio);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createModel } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
-import { collectParam, parseBytes, parseColumns, parseNumber, parseSeparator, readConfigFile } from '../options.ts';
+import { addFileFlags, collectParam, DEFAULT_COLUMNS, fileReadOptions, parseBytes, parseNumber, readConfigFile, type FileFlags } from '../options.ts';
 import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 
@@ -17,12 +17,6 @@ export function registerTrain(program: Command): void {
     .option('--train <file>', 'training interactions (CSV, TSV, Parquet)')
     .option('--valid <file>', 'validation interactions, same format')
     .option('--test <file>', 'test interactions, same format')
-    .option('--columns <cols>', 'user,item[,rating[,time]] by header name or 0-based position', 'user,item,rating')
-    .option('--sep <sep>', "field separator (default: tab for .tsv/.data, else ','; '\\t' for tab)")
-    .option('--header', 'the files have a header line')
-    .option('--encoding <enc>', 'utf8 or latin1', 'utf8')
-    .option('--duplicates <policy>', 'repeated (user, item) rows in files: keep, last, max, sum or error (default last; the count is reported)')
-    .option('--on-error <mode>', 'malformed rows in files: throw (default) or skip, counting them')
     .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
     .option('--model <type>', 'model type (see `tastebud models`)', 'bpr')
     .option('--epochs <n>', "passes over the data (default: the model's own, see `tastebud models`)")
@@ -36,6 +30,7 @@ export function registerTrain(program: Command): void {
     .option('--force', 'replace a model already saved at --out')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output');
+  addFileFlags(cmd, 'files');
   addHyperparameterFlags(cmd);
   cmd.action(async (opts) => {
     const fileConfig = opts.config ? await readConfigFile(opts.config) : {};
@@ -58,12 +53,7 @@ export function registerTrain(program: Command): void {
         train: o.train,
         valid: o.valid,
         test: o.test,
-        columns: typeof o.columns === 'string' ? parseColumns(o.columns) : o.columns,
-        separator: parseSeparator(o.sep),
-        header: o.header,
-        encoding: o.encoding,
-        duplicates: o.duplicates,
-        onError: o.onError,
+        ...(typeof o.columns === 'string' ? fileReadOptions(o as FileFlags) : { ...fileReadOptions({ ...o, columns: DEFAULT_COLUMNS } as FileFlags), columns: o.columns }),
         positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
       },
       seed,
