@@ -14,7 +14,7 @@ import type { CatalogueScorer, Tower } from './tower.ts';
 export const SCORE_CHUNK = 2048;
 
 /** itemPart (rows × h) = items (rows × dim) · W[rowOffset .. rowOffset+dim) of a first layer. */
-export function itemPartOf(layer: Dense, items: Float32Array, rows: number, dim: number, rowOffset: number): Float32Array {
+function itemPartOf(layer: Dense, items: Float32Array, rows: number, dim: number, rowOffset: number): Float32Array {
   const h = layer.outDim;
   const out = new Float32Array(rows * h);
   matmul(items, layer.weight.data, null, out, rows, dim, h, false, rowOffset * h);
@@ -22,7 +22,7 @@ export function itemPartOf(layer: Dense, items: Float32Array, rows: number, dim:
 }
 
 /** userPart (h) = u (dim, at uOffset of `src`) · W[rowOffset ..) + b. */
-export function userPartOf(layer: Dense, src: Float32Array, uOffset: number, dim: number, rowOffset: number, out: Float32Array): void {
+function userPartOf(layer: Dense, src: Float32Array, uOffset: number, dim: number, rowOffset: number, out: Float32Array): void {
   const h = layer.outDim;
   const w = layer.weight.data;
   const b = layer.bias.data;
@@ -36,7 +36,7 @@ export function userPartOf(layer: Dense, src: Float32Array, uOffset: number, dim
 }
 
 /** z[r·h + j] = userPart[j] + itemPart[(i0 + r)·h + j] for r < n. */
-export function addParts(userPart: Float32Array, itemPart: Float32Array, i0: number, n: number, h: number, z: Float32Array): void {
+function addParts(userPart: Float32Array, itemPart: Float32Array, i0: number, n: number, h: number, z: Float32Array): void {
   for (let r = 0; r < n; r++) {
     const zo = r * h;
     const io = (i0 + r) * h;
