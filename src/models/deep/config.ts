@@ -1,7 +1,12 @@
-/** Hyperparameters shared by the deep models, with defaults and checks in one place. */
-import { checkActivation, type Activation } from '../../core/activations.ts';
+/**
+ * Hyperparameters shared by the deep models: their defaults and schema entries, which each
+ * model's spec spreads into its own, so a shared key is declared (and checked) once.
+ */
+import { ACTIVATIONS, type Activation } from '../../core/activations.ts';
 import type { OptimizerConfig, OptimizerName } from '../../core/params.ts';
 import { ConfigError } from '../../contracts/errors.ts';
+import type { NegativeSamplerKind } from '../../sampling/negatives.ts';
+import type { ConfigSchema, ParamSchema } from '../spec.ts';
 
 export type DeepConfig = {
   /** Embedding size. */
@@ -46,33 +51,34 @@ export const DEEP_DEFAULTS: DeepConfig = {
   useFeatures: true,
 };
 
-/** Fills defaults (`defaults` over DEEP_DEFAULTS, then `config`) and checks the shared fields. */
-export function deepConfig<T extends DeepConfig>(model: string, config: Record<string, unknown>, defaults: Omit<T, keyof DeepConfig> & Partial<DeepConfig>): T {
-  const c = { ...DEEP_DEFAULTS, ...defaults, ...config } as T;
-  const positiveInt = (key: string, v: unknown): void => {
-    if (!(Number.isInteger(v) && (v as number) > 0)) throw new ConfigError(`${model}: ${key} must be a positive whole number, got ${v}`);
-  };
-  positiveInt('factors', c.factors);
-  positiveInt('batchSize', c.batchSize);
-  positiveInt('threads', c.threads);
-  if (!(Number.isInteger(c.epochs) && c.epochs >= 0)) throw new ConfigError(`${model}: epochs must be a whole number ≥ 0, got ${c.epochs}`);
-  if (!Array.isArray(c.layers)) throw new ConfigError(`${model}: layers must be a list of sizes, e.g. [64, 32]`);
-  c.layers.forEach((s) => positiveInt('every layer size', s));
-  checkActivation(c.activation);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError(`${model}: dropout must be in [0, 1), got ${c.dropout}`);
-  if (!['sgd', 'adagrad', 'adam'].includes(c.optimizer)) throw new ConfigError(`${model}: optimizer must be sgd, adagrad or adam, got "${c.optimizer}"`);
-  if (!(c.learningRate > 0)) throw new ConfigError(`${model}: learningRate must be > 0, got ${c.learningRate}`);
-  if (!(c.l2 >= 0) || !(c.denseL2 >= 0)) throw new ConfigError(`${model}: l2 and denseL2 must be ≥ 0`);
-  if (!(c.initStd > 0)) throw new ConfigError(`${model}: initStd must be > 0, got ${c.initStd}`);
-  return c;
-}
+export const DEEP_SCHEMA: ConfigSchema<DeepConfig> = {
+  factors: { kind: 'int', min: 1, help: 'embedding size' },
+  layers: { kind: 'sizes', help: 'hidden layer sizes of the MLP, e.g. [64, 32]' },
+  activation: { kind: 'enum', values: ACTIVATIONS, help: 'hidden layer activation' },
+  dropout: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: 'dropout rate after each hidden layer while training' },
+  optimizer: { kind: 'enum', values: ['sgd', 'adagrad', 'adam'], help: 'optimizer of every parameter (embeddings get row-sparse updates)' },
+  learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'optimizer step size' },
+  l2: { kind: 'number', min: 0, help: 'L2 on the embedding rows a batch touches' },
+  denseL2: { kind: 'number', min: 0, help: 'L2 on dense weights' },
+  batchSize: { kind: 'int', min: 1, help: 'rows per mini-batch (positives and their sampled negatives together)' },
+  epochs: { kind: 'int', min: 0, help: 'passes over the training data' },
+  seed: { kind: 'int', help: 'random seed (training is single-threaded, so reproducible)' },
+  threads: { kind: 'int', min: 1, help: 'training is single-threaded; kept so model files record it' },
+  initStd: { kind: 'number', min: 0, exclusiveMin: true, help: 'standard deviation of the normal embedding init' },
+  useFeatures: { kind: 'boolean', help: 'use user/item metadata features when given (hybrid embeddings)' },
+};
+
+/** Sampled negatives per positive. */
+export const NEGATIVES_SCHEMA: ParamSchema = { kind: 'int', min: 0, help: 'sampled negatives per positive; 0 = train on the values as labels in [0, 1]' };
+export const SAMPLER_SCHEMA: ParamSchema = { kind: 'enum', values: ['uniform', 'exclude-positives', 'popularity'] satisfies NegativeSamplerKind[], help: 'how negatives are drawn' };
+/** The deep ranking models only rank; the key is kept so model files and experiments see the task. */
+export const RANKING_TASK_SCHEMA: ParamSchema = { kind: 'enum', values: ['ranking'], help: 'always ranking (validated by AUC)' };
 
 export function optimizerOf(c: DeepConfig): OptimizerConfig {
   return { name: c.optimizer, learningRate: c.learningRate };
 }
 
-/** Negatives per positive: a whole number ≥ 0. */
-export function checkNegatives(model: string, negatives: unknown): number {
-  if (!(Number.isInteger(negatives) && (negatives as number) >= 0)) throw new ConfigError(`${model}: negatives must be a whole number ≥ 0, got ${negatives}`);
-  return negatives as number;
+/** The MLP-based towers need a first hidden layer (full-catalogue scoring splits it). */
+export function requireHiddenLayer(model: string, layers: number[]): void {
+  if (layers.length === 0) throw new ConfigError(`${model}: the MLP needs at least one hidden layer (layers: [64, 32])`);
 }

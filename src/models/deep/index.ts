@@ -2,5 +2,5 @@
 export { type DeepConfig } from './config.ts';
 export { DeepFM, type DeepFmConfig } from './deepfm.ts';
 export { MatchModel, type MatchConfig } from './match.ts';
-export { NCF, type NcfConfig } from './ncf.ts';
+export { NCF, type NcfConfig, type NcfVariant } from './ncf.ts';
 export { NeuralRating, type NeuralRatingConfig } from './neural-rating.ts';

@@ -1,13 +1,16 @@
 /**
- * Pointwise training data for deep models: shuffled interactions in mini-batches, each positive
+ * Pointwise training of deep models: shuffled interactions in mini-batches, each positive
  * followed by `negatives` sampled items labelled 0 (He et al. 2017's NCF recipe), or, with no
- * sampler, the interactions' own values as labels (rating regression, BCE on given labels).
+ * sampler, the interactions' own values as labels (rating regression, BCE on given labels);
+ * each batch goes through the tower with BCE, MSE or MAE on its outputs.
  */
 import { bceWithLogits, bceWithLogitsGrad, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { NegativeSampler } from '../../sampling/negatives.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { Tower, Trainer } from './tower.ts';
 
 export type PointwiseLoss = 'bce' | 'mse' | 'mae';
 
@@ -110,6 +113,35 @@ export function checkBinaryLabels(model: string, train: Interactions): void {
   }
 }
 
-export function checkLoss(model: string, loss: unknown, allowed: readonly string[]): void {
-  if (!allowed.includes(loss as string)) throw new ConfigError(`${model}: loss must be one of ${allowed.join(', ')}, got "${loss}"`);
+/** The batch loop over PointwiseBatches: fill, forward, loss, backward, one optimizer step. */
+export class PointwiseTrainer implements Trainer {
+  private readonly batches: PointwiseBatches;
+  private readonly loss: PointwiseLoss;
+  /** dL/doutput of a batch (the tower may overwrite it during backward). */
+  private readonly dz: Float32Array;
+
+  constructor(batches: PointwiseBatches, loss: PointwiseLoss) {
+    this.batches = batches;
+    this.loss = loss;
+    this.dz = new Float32Array(batches.users.length);
+  }
+
+  epoch(tower: Tower, ctx: EpochContext): number {
+    const b = this.batches;
+    b.start(ctx.rng);
+    let total = 0;
+    let rows = 0;
+    let steps = 0;
+    for (let n = b.next(); n > 0; n = b.next()) {
+      tower.fill(b.users, b.items, n);
+      const z = tower.forward(n, ctx.rng);
+      total += pointwiseLoss(this.loss, z, b.labels, n, this.dz);
+      tower.backward(this.dz, n, b.users, b.items);
+      tower.update();
+      rows += n;
+      if (++steps % 64 === 0) ctx.progress(b.done);
+    }
+    ctx.progress(1);
+    return rows > 0 ? total / rows : 0;
+  }
 }

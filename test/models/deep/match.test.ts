@@ -51,7 +51,7 @@ test('match save → load gives identical scores; batched scores agree with pair
 });
 
 test('bad match configurations are ConfigErrors', () => {
-  assert.throws(() => new MatchModel({ loss: 'bce' }), /loss must be one of margin, bpr/);
+  assert.throws(() => new MatchModel({ loss: 'bce' }), /loss must be one of 'margin', 'bpr'/);
   assert.throws(() => new MatchModel({ userFactors: 0 }), ConfigError);
   assert.throws(() => new MatchModel({ margin: 0 }), ConfigError);
 });

@@ -91,7 +91,7 @@ test('neumf save → load gives identical scores, full-catalogue and pairwise', 
 });
 
 test('bad ncf configurations are ConfigErrors that say what to change', () => {
-  assert.throws(() => new NCF({ loss: 'hinge' }), /loss must be one of bce, mse/);
+  assert.throws(() => new NCF({ loss: 'hinge' }), /loss must be one of 'bce', 'mse'/);
   assert.throws(() => new NCF({ layers: [] }), /at least one hidden layer/);
   assert.throws(() => new NCF({ negatives: -1 }), ConfigError);
   assert.throws(() => new NCF({ dropout: 1 }), ConfigError);

@@ -1,0 +1,98 @@
+/**
+ * The one base of the deep models (ncf/neumf, deepfm, match, neural-rating): a Recommender
+ * that composes a Tower (the network) and a Trainer (the batch loop), and implements from them
+ * what every deep model does the same way: epochs, state as a list of Params, pairwise,
+ * full-catalogue and cold-start scoring. A model supplies its config, its tower and its trainer.
+ */
+import { Rng } from '../../core/rng.ts';
+import { ConfigError } from '../../contracts/errors.ts';
+import type { FeatureMatrix, ModelState } from '../../contracts/types.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import type { EpochContext, FitOptions } from '../../train/types.ts';
+import { Recommender } from '../recommender.ts';
+import type { DeepConfig } from './config.ts';
+import { scoreCatalogue, scoreRows } from './scoring.ts';
+import { loadParams, paramTensors } from './state.ts';
+import type { CatalogueScorer, Tower, Trainer } from './tower.ts';
+
+export abstract class DeepModel<T extends Tower> extends Recommender {
+  abstract readonly config: Pick<DeepConfig, 'seed' | 'useFeatures'> & Record<string, unknown>;
+  protected tower: T | null = null;
+  private trainer: Trainer | null = null;
+  /** The catalogue scorer's per-item precomputation, dropped whenever the parameters change. */
+  private scorer: CatalogueScorer | null = null;
+
+  /** The network for the current users, items and features (fresh, or to be overwritten by setState). */
+  protected abstract createTower(rng: Rng): T;
+  /** The batch loop for this training data; runs after the tower is built, checks the data. */
+  protected abstract createTrainer(train: Interactions, rng: Rng): Trainer;
+
+  prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
+    this.tower = this.createTower(rng);
+    this.scorer = null;
+    this.trainer = this.createTrainer(train, rng);
+  }
+
+  trainEpoch(ctx: EpochContext): number {
+    if (!this.tower || !this.trainer) throw new ConfigError(`${this.type}: prepare() must run before trainEpoch()`);
+    this.scorer = null;
+    const loss = this.trainer.epoch(this.tower, ctx);
+    this.scorer = null;
+    return loss;
+  }
+
+  /** users × all items, through the tower's catalogue scorer (item-side work done once). */
+  scoreUsers(users: Int32Array, out: Float32Array): void {
+    const tower = this.requireTower();
+    this.scorer ??= tower.catalogue(this.numItems);
+    scoreCatalogue(this.scorer, users, this.numItems, out);
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    this.scoreUsers(Int32Array.of(user), out);
+  }
+
+  /** Outputs for (user, item) pairs (logits, or ratings for a rating loss). */
+  score(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    const tower = this.requireTower();
+    return scoreRows(tower, users.length, (s, n) => tower.fill(users.subarray(s, s + n), items.subarray(s, s + n), n));
+  }
+
+  /**
+   * Cold start: scores of a new item described only by item-feature indices (and weights) for
+   * each of `users` (default every user). Needs a model trained with item features.
+   */
+  scoreNewItem(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null = null, users?: Int32Array): Float32Array {
+    const tower = this.requireTower();
+    const fill = tower.coldItem(featureIndices, featureWeights);
+    if (!fill) throw new ConfigError(`${this.type}: this model was trained without item features, so it cannot score a new item`);
+    const us = users ?? Int32Array.from({ length: this.numUsers }, (_, u) => u);
+    return scoreRows(tower, us.length, (s, n) => fill(us.subarray(s, s + n), n));
+  }
+
+  itemVectors(): { data: Float32Array; dim: number } | null {
+    return this.tower ? this.tower.itemVectors() : null;
+  }
+
+  getState(): ModelState {
+    return { tensors: paramTensors(this.requireTower().params()) };
+  }
+
+  setState(state: ModelState): void {
+    this.tower ??= this.createTower(new Rng(this.config.seed));
+    loadParams(state, this.tower.params());
+    this.scorer = null;
+  }
+
+  /** The metadata features the tower uses: none when `useFeatures` is off. */
+  protected features(): { user: FeatureMatrix | null; item: FeatureMatrix | null } {
+    const on = this.config.useFeatures;
+    return { user: on ? this.userFeatures : null, item: on ? this.itemFeatures : null };
+  }
+
+  protected requireTower(): T {
+    if (!this.tower) throw new ConfigError(`${this.type}: the model has not been trained or loaded`);
+    return this.tower;
+  }
+}
