@@ -19,7 +19,6 @@ import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { mean, sampleStandardDeviation } from '../src/eval/significance.ts';
 import { createModel } from '../src/models/registry.ts';
-import '../src/models/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');

@@ -20,7 +20,6 @@ import { evaluatePointwise } from '../src/eval/pointwise.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { lightfmUa } from '../src/eval/protocols/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
-import '../src/models/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');

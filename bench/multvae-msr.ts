@@ -18,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
-import '../src/models/index.ts';
 import { caseFilter } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -9,7 +9,6 @@
  *   VARIANTS='[["bpr",{"learningRate":0.1}]]' node --import tsx bench/quality-bilinear.ts
  */
 import { createModel } from '../src/models/registry.ts';
-import '../src/models/index.ts';
 import { loadMl100kUa, skipUnlessMl100kUa } from '../test/helpers/ml100k.ts';
 import { popularity, ranking } from '../test/helpers/metrics.ts';
 

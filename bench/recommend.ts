@@ -11,7 +11,6 @@ import { generateSynthetic } from '../src/data/synthetic.ts';
 import { createModel } from '../src/models/registry.ts';
 import { loadModel } from '../src/models/load.ts';
 import { recommendAllUsers } from '../src/serve/batch.ts';
-import '../src/models/index.ts';
 import { median } from './common.ts';
 
 const data = generateSynthetic({ users: 6040, items: 3706, factors: 16, interactionsPerUser: 165, seed: 1 });

@@ -10,7 +10,6 @@
  */
 import { benchData, benchEpochs, caseFilter, median, printReport } from './common.ts';
 import { createModel } from '../src/models/registry.ts';
-import '../src/models/index.ts';
 
 interface BenchCase {
   name: string;

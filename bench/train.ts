@@ -13,7 +13,6 @@ import { benchData, benchEpochs, caseFilter, median, printReport } from './commo
 import { Rng } from '../src/core/rng.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { createModel } from '../src/models/registry.ts';
-import '../src/models/index.ts';
 
 interface BenchCase {
   name: string;

@@ -204,7 +204,7 @@ function sharedNotes(runs: RunResult[]): string[] {
 /**
  * What can be checked without data: every run's type is registered, its params resolve against
  * the model's defaults, and every trial's model can be built. Returns the runs with resolved
- * params; throws one ConfigError listing every problem. (Import src/models/index.ts first.)
+ * params; throws one ConfigError listing every problem.
  */
 export function checkExperiment(cfg: ExperimentConfig): RunSpec[] {
   const problems: string[] = [];

@@ -172,34 +172,6 @@ export abstract class Recommender implements Scorer, Trainable {
   }
 }
 
-/** Interim registry for models not yet described by a spec (src/models/spec.ts); to be removed. */
-export type ModelFactory = (config: Record<string, unknown>) => Recommender;
-
-const legacy = new Map<string, { factory: ModelFactory; description: string }>();
-const FIT_KEYS = ['epochs', 'threads', 'seed'];
-
-export function registerModel(type: string, description: string, factory: ModelFactory): void {
-  legacy.set(type, { factory, description });
-}
-
-export function legacyTypes(): string[] {
-  return [...legacy.keys()];
-}
-
-export function legacyDescription(type: string): string {
-  return legacy.get(type)?.description ?? '';
-}
-
-export function legacyFactory(type: string, config: Record<string, unknown>): Recommender {
-  const entry = legacy.get(type)!;
-  const known = [...new Set([...Object.keys(entry.factory({}).config), ...FIT_KEYS])].sort();
-  const unknown = Object.keys(config).filter((key) => !known.includes(key));
-  if (unknown.length > 0) {
-    throw new ConfigError(`${type}: unknown hyperparameter ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`);
-  }
-  return entry.factory(config);
-}
-
 /** A tensor from a saved state, checked against the shape the model expects (clear error on mismatch). */
 export function requireTensor<T extends Tensor['data'] = Float32Array>(
   state: ModelState,

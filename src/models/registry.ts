@@ -11,8 +11,6 @@ import { deepSpecs } from './deep/specs.ts';
 import { ensembleSpecs } from './ensemble/specs.ts';
 import { mfSpecs } from './mf/specs.ts';
 import { vaeSpecs } from './vae/specs.ts';
-import { legacyDescription, legacyFactory, legacyTypes } from './recommender.ts';
-import './index.ts';
 import type { Recommender } from './recommender.ts';
 import { fullSchema, resolveConfig, type ModelSpec, type ParamSchema } from './spec.ts';
 
@@ -36,7 +34,7 @@ const specs = new Map<string, ModelSpec<object>>(Object.entries(SPECS) as [strin
 export function getModelSpec(type: string): ModelSpec<object> {
   const spec = specs.get(type);
   if (!spec) {
-    const known = [...specs.keys(), ...legacyTypes()].sort();
+    const known = [...specs.keys()].sort();
     throw new ConfigError(`unknown model "${type}"${suggest(type, known)}; known models: ${known.join(', ')}`);
   }
   return spec;
@@ -49,7 +47,6 @@ export function getModelSpec(type: string): ModelSpec<object> {
 export function createModel<T extends ModelType>(type: T, config?: ModelOptions<T>): ModelOf<T>;
 export function createModel<T extends string>(type: T extends ModelType ? never : T, config?: Record<string, unknown>): Recommender;
 export function createModel(type: string, config: Record<string, unknown> = {}): Recommender {
-  if (!specs.has(type) && legacyTypes().includes(type)) return legacyFactory(type, config);
   const spec = getModelSpec(type);
   return spec.create(resolveConfig(spec, config) as never, { createModel: (t, c) => createModel(t as string, c) });
 }
@@ -65,10 +62,15 @@ export interface ModelInfo {
 /** Every model type with its description, task, defaults and hyperparameter schema, by name. */
 export function listModels(): ModelInfo[] {
   const rows: ModelInfo[] = [...specs.values()].map((s) => ({ type: s.type, description: s.description, task: s.task, defaults: { ...s.defaults }, schema: fullSchema(s) }));
-  for (const type of legacyTypes()) {
-    if (specs.has(type)) continue;
-    const model = legacyFactory(type, {});
-    rows.push({ type, description: legacyDescription(type), task: model.config.task === 'rating' ? 'rating' : 'ranking', defaults: model.config, schema: {} });
-  }
   return rows.sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/**
+ * Adds a model type of your own, described by a `defineModel` spec, so that `createModel`,
+ * `loadModel`, experiments and the CLI know it. Nothing registers itself: call this once, before
+ * use. Registering a type again replaces it; a built-in type cannot be replaced.
+ */
+export function registerModel(spec: ModelSpec<object>): void {
+  if (spec.type in SPECS) throw new ConfigError(`"${spec.type}" is a built-in model type; give your model another name`);
+  specs.set(spec.type, spec);
 }

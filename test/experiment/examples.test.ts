@@ -13,7 +13,6 @@ import { checkExperiment } from '../../src/experiment/runner.ts';
 import { listModels } from '../../src/models/registry.ts';
 import { dataDir, repoRoot as root } from '../helpers/data-dir.ts';
 
-await import('../../src/models/index.ts');
 const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
 
 test('the seven ready examples are there', () => {

@@ -6,7 +6,6 @@ import { perUserSplit } from '../../src/data/splits.ts';
 import type { Split } from '../../src/data/types.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import type { FitOptions } from '../../src/train/types.ts';
-import '../../src/models/index.ts';
 
 /** Interactions from [user, item, value] rows; ids u0.. and i0.. so index = the number. */
 export function interactions(rows: [number, number, number][], numUsers: number, numItems: number): Interactions {

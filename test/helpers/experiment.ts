@@ -8,8 +8,8 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import type { Interactions } from '../../src/data/interactions.ts';
 import { rankingResult, sizesOf } from '../../src/eval/protocols/common.ts';
 import type { PreparedProtocol, Protocol } from '../../src/eval/protocols/types.ts';
-import { Recommender, registerModel, requireTensor } from '../../src/models/recommender.ts';
-import { listModels } from '../../src/models/registry.ts';
+import { Recommender, requireTensor } from '../../src/models/recommender.ts';
+import { registerTestModel } from './register.ts';
 import { type EpochContext } from '../../src/train/types.ts';
 import { type ModelState } from '../../src/contracts/types.ts';
 import { interactionsFrom } from './toy-model.ts';
@@ -132,35 +132,11 @@ export class LabelsOnly extends Recommender {
   setState(): void {}
 }
 
-/** Item counts as scores: the real `popularity` baseline's behaviour, for when it is not registered. */
-class CountPopularity extends Recommender {
-  readonly type = 'popularity';
-  readonly config = { task: 'ranking', epochs: 1 };
-  private counts = new Float32Array(0);
-  prepare(train: Interactions): void {
-    this.counts = Float32Array.from(train.itemCounts());
-  }
-  trainEpoch(): number {
-    return 0;
-  }
-  scoreItems(_user: number, out: Float32Array): void {
-    out.set(this.counts);
-  }
-  getState(): ModelState {
-    return { tensors: { counts: { shape: [this.counts.length], data: this.counts } } };
-  }
-  setState(state: ModelState): void {
-    this.counts = requireTensor(state, 'counts', [this.numItems]).slice();
-  }
-}
-
 /** Registers the test models (and popularity when the real one is absent). Idempotent. */
 export async function registerTestModels(): Promise<void> {
-  await import('../../src/models/index.ts');
-  registerModel('test-tiny-mf', 'BPR matrix factorisation for experiment tests', (c) => new TinyMf(c));
-  registerModel('test-favour', 'prefers even (A) or odd (B) items, for experiment tests', (c) => new FavourModel(c));
-  registerModel('test-labels-only', 'item positive rate from 0/1 labels only, for experiment tests', () => new LabelsOnly());
-  if (!listModels().some((m) => m.type === 'popularity')) registerModel('popularity', 'item counts (test stand-in)', () => new CountPopularity());
+  registerTestModel('test-tiny-mf', 'BPR matrix factorisation for experiment tests', new TinyMf().config, (c) => new TinyMf(c));
+  registerTestModel('test-favour', 'prefers even (A) or odd (B) items, for experiment tests', new FavourModel().config, (c) => new FavourModel(c));
+  registerTestModel('test-labels-only', 'item positive rate from 0/1 labels only, for experiment tests', new LabelsOnly().config, () => new LabelsOnly());
 }
 
 function protocolOver(name: string, build: () => PreparedProtocol, mainMetric = 'precision@10'): Protocol {

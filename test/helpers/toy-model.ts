@@ -1,7 +1,8 @@
 import type { Interactions } from '../../src/data/interactions.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions as InteractionsClass } from '../../src/data/interactions.ts';
-import { Recommender, registerModel, requireTensor } from '../../src/models/recommender.ts';
+import { Recommender, requireTensor } from '../../src/models/recommender.ts';
+import { registerTestModel } from './register.ts';
 import { type EpochContext } from '../../src/train/types.ts';
 import { type ModelState } from '../../src/contracts/types.ts';
 import type { Rng } from '../../src/core/rng.ts';
@@ -45,7 +46,7 @@ export class ToyModel extends Recommender {
   }
 }
 
-registerModel('toy', 'scripted scores, for tests', (config) => new ToyModel(config));
+registerTestModel('toy', 'scripted scores, for tests', { epochs: 3, task: 'ranking', script: [], losses: [] }, (config) => new ToyModel(config));
 
 /** Interactions from [user, item, value] triples with string ids `u<n>` / `i<n>`. */
 export function interactionsFrom(triples: [number, number, number?][], numUsers?: number, numItems?: number): Interactions {

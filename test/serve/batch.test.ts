@@ -7,7 +7,6 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { recommendAllUsers, recommendBatch } from '../../src/serve/batch.ts';
 import { interactionsFrom } from '../helpers/toy-model.ts';
-import '../../src/models/index.ts';
 
 test('batch recommendations on worker threads equal the single-thread ones, in user order', async () => {
   const data = generateSynthetic({ users: 700, items: 300, factors: 4, interactionsPerUser: 10, seed: 2 });

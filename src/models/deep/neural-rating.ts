@@ -85,7 +85,7 @@ export class NeuralRating extends DeepModel<NeuralRatingTower> {
 export const neuralRatingSpec = defineModel({
   type: 'neural-rating',
   description: 'Neural rating model: user/item embeddings combined by dot (elementwise product) or concat → dense layers with dropout → rating (mse/mae) or logit (bce), optional dot/embedding skip connection and biases',
-  task: 'both',
+  task: 'rating', // with loss 'bce' it ranks (its config's task says which)
   defaults: { ...DEEP_DEFAULTS, combine: 'concat', skip: 'none', loss: 'mse', biases: true, initStd: null, task: null } as NeuralRatingConfig,
   schema: {
     ...DEEP_SCHEMA,

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../../src/contracts/errors.ts';
 import { createModel, listModels } from '../../../src/models/registry.ts';
-import '../../../src/models/index.ts';
 import { baselinesSpecs } from '../../../src/models/baselines/specs.ts';
 import { checkValue, type ParamSchema } from '../../../src/models/spec.ts';
 

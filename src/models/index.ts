@@ -1,1 +1,0 @@
-// Interim: every model is now described by a spec; this file goes with the legacy registry.
