@@ -1,18 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Rng } from '../../src/core/rng.ts';
-import { dataDir, repoRoot as root, skipUnlessData } from '../helpers/data-dir.ts';
-import { SOURCE_ARGS, bin, tastebud } from '../helpers/cli.ts';
+import { dataDir, skipUnlessData } from '../helpers/data-dir.ts';
+import { tastebud } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-
-/** Runs the real command; resolves with stdout/stderr and the exit code (never throws on exit ≠ 0). */
 
 /** A TSV of user, item, rating with two planted taste groups: even users like items 0–19, odd users 20–39. */
 async function plantedFile(): Promise<string> {

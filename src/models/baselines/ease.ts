@@ -92,7 +92,7 @@ export class Ease extends ClosedFormRecommender {
   }
 
   /** Rows of B as item vectors: items that predict the same others are similar. */
-  itemVectors(): { data: Float32Array; dim: number } | null {
+  override itemVectors(): { data: Float32Array; dim: number } | null {
     return this.b.length > 0 ? { data: this.b, dim: this.numItems } : null;
   }
 

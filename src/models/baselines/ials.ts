@@ -216,7 +216,7 @@ export class Ials extends Recommender {
   }
 
   /** Batched scores: the users' factor rows times Yᵀ with the 4×4-tiled kernel. */
-  scoreUsers(users: Int32Array, out: Float32Array): void {
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
     const f = this.config.factors;
     const items = this.itemFactors.length / f;
     const inRange = users.every((u) => u * f < this.userFactors.length);
@@ -226,7 +226,7 @@ export class Ials extends Recommender {
     matmulTransB(rows, this.itemFactors, out, users.length, f, items);
   }
 
-  score(users: Int32Array, items: Int32Array): Float32Array {
+  override score(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
     const f = this.config.factors;
     const out = new Float32Array(users.length);
@@ -238,7 +238,7 @@ export class Ials extends Recommender {
     return out;
   }
 
-  itemVectors(): { data: Float32Array; dim: number } {
+  override itemVectors(): { data: Float32Array; dim: number } {
     return { data: this.itemFactors, dim: this.config.factors };
   }
 

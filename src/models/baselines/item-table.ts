@@ -49,7 +49,7 @@ export abstract class ItemTableRecommender extends ClosedFormRecommender {
   }
 
   /** The k largest entries of row `item` of the table, largest first (ties: lower index). */
-  similarItems(item: string | number, k = 10): Recommendation[] {
+  override similarItems(item: string | number, k = 10): Recommendation[] {
     if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
     const t = this.requireTable();
     const i = this.itemIndex(item);

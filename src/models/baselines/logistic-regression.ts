@@ -134,7 +134,7 @@ export class LogisticRegression extends Recommender {
     for (let i = 0; i < out.length; i++) out[i] = base + this.itemTerm(i);
   }
 
-  score(users: Int32Array, items: Int32Array): Float32Array {
+  override score(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
     if (!this.bias) throw new Error('logistic-regression: the model is not fitted (call fit first)');
     const out = new Float32Array(users.length);

@@ -57,7 +57,7 @@ export class PopularityRecommender extends ClosedFormRecommender {
     out.fill(this.config.task === 'rating' ? this.globalMean : 0, n);
   }
 
-  score(users: Int32Array, items: Int32Array): Float32Array {
+  override score(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
     const out = new Float32Array(items.length);
     const fallback = this.config.task === 'rating' ? this.globalMean : 0;

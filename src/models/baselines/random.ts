@@ -44,7 +44,7 @@ export class RandomRecommender extends ClosedFormRecommender {
     for (let i = 0; i < out.length; i++) out[i] = this.min + span * unitHash(this.salt, user, i);
   }
 
-  score(users: Int32Array, items: Int32Array): Float32Array {
+  override score(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
     const out = new Float32Array(users.length);
     const span = this.max - this.min;

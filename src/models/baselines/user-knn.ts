@@ -119,7 +119,7 @@ export class UserKnn extends ClosedFormRecommender {
   }
 
   /** Pairwise scores, grouping pairs by user so each user's similarities are computed once. */
-  score(users: Int32Array, items: Int32Array): Float32Array {
+  override score(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
     const sim = this.requireFitted();
     const out = new Float32Array(users.length);

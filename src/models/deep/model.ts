@@ -16,7 +16,7 @@ import { loadParams, paramTensors } from './state.ts';
 import type { CatalogueScorer, Tower, Trainer } from './tower.ts';
 
 export abstract class DeepModel<T extends Tower> extends Recommender {
-  abstract readonly config: Pick<DeepConfig, 'seed' | 'useFeatures'> & Record<string, unknown>;
+  abstract override readonly config: Pick<DeepConfig, 'seed' | 'useFeatures'> & Record<string, unknown>;
   protected tower: T | null = null;
   private trainer: Trainer | null = null;
   /** The catalogue scorer's per-item precomputation, dropped whenever the parameters change. */
@@ -42,7 +42,7 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   }
 
   /** users × all items, through the tower's catalogue scorer (item-side work done once). */
-  scoreUsers(users: Int32Array, out: Float32Array): void {
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
     const tower = this.requireTower();
     this.scorer ??= tower.catalogue(this.numItems);
     scoreCatalogue(this.scorer, users, this.numItems, out);
@@ -53,7 +53,7 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   }
 
   /** Outputs for (user, item) pairs (logits, or ratings for a rating loss). */
-  score(users: Int32Array, items: Int32Array): Float32Array {
+  override score(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
     const tower = this.requireTower();
     return scoreRows(tower, users.length, (s, n) => tower.fill(users.subarray(s, s + n), items.subarray(s, s + n), n));
@@ -71,7 +71,7 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     return scoreRows(tower, us.length, (s, n) => fill(us.subarray(s, s + n), n));
   }
 
-  itemVectors(): { data: Float32Array; dim: number } | null {
+  override itemVectors(): { data: Float32Array; dim: number } | null {
     return this.tower ? this.tower.itemVectors() : null;
   }
 

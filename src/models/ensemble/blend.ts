@@ -111,7 +111,7 @@ export class Blend extends Recommender {
   }
 
   /** Members score the whole batch, then each row is standardised and added with its weight. */
-  scoreUsers(users: Int32Array, out: Float32Array): void {
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
     const n = this.numItems;
     const size = users.length * n;
     if (this.scratch.length < size) this.scratch = new Float32Array(size);

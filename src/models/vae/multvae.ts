@@ -150,7 +150,7 @@ export class MultVae extends Recommender {
   }
 
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
-  scoreUsers(users: Int32Array, out: Float32Array): void {
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
     const net = this.requireNet();
     const rows = this.seen ?? emptyRows(this.numItems);
     this.scoreRows(net, rows, users, out);

@@ -70,7 +70,7 @@ test('multvae: the full loss gradient matches finite differences (VAE with two h
 test('multvae: the gradient check catches a broken backward pass', () => {
   // Forgets the ½ of d exp(½ log σ²) / d log σ² (reparameterisation and KL share it).
   class HalfMissing extends MultVaeNet {
-    protected latentBackward(dz: Float32Array, n: number, beta: number, dEnc: Float32Array): void {
+    protected override latentBackward(dz: Float32Array, n: number, beta: number, dEnc: Float32Array): void {
       super.latentBackward(dz, n, beta, dEnc);
       const L = this.latent;
       for (let r = 0; r < n; r++) for (let d = 0; d < L; d++) dEnc[r * 2 * L + L + d] *= 2;
@@ -78,7 +78,7 @@ test('multvae: the gradient check catches a broken backward pass', () => {
   }
   // Softmax gradient without the row's item count: −x + softmax instead of −x + |x|·softmax.
   class CountMissing extends MultVaeNet {
-    protected outputGradient(logits: Float32Array, o: number, lse: number, _count: number, items: Int32Array, start: number, end: number, scale: number): void {
+    protected override outputGradient(logits: Float32Array, o: number, lse: number, _count: number, items: Int32Array, start: number, end: number, scale: number): void {
       super.outputGradient(logits, o, lse, 1, items, start, end, scale);
     }
   }
