@@ -263,3 +263,16 @@ test('train --memory refuses a model estimated to need more, before fitting', as
   const bad = await tastebud('train', '--train', file, '--header', '--model', 'ease', '--memory', 'lots', '--quiet', '--out', join(dir, 'm'));
   assert.match(bad.stderr, /--memory takes a size such as 8G/);
 });
+
+test('tastebud models TYPE lists each hyperparameter with its default, what it accepts and what it means', async () => {
+  const { stdout, code } = await tastebud('models', 'warp');
+  assert.equal(code, 0);
+  assert.match(stdout, /^warp: /);
+  assert.match(stdout, /optimizer\s+"adagrad-rowwise"\s+sgd \| adagrad \| adagrad-rowwise \| adam\s+\S/);
+  assert.match(stdout, /margin\s+1\s+number ≥ 0 or null/);
+  const typo = await tastebud('models', 'warpp');
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /unknown model "warpp" \(did you mean "warp"\?\)/);
+  const json = JSON.parse((await tastebud('models', '--json')).stdout);
+  assert.ok(json.every((m: { schema: object; defaults: object }) => Object.keys(m.defaults).every((k) => k in m.schema)), 'every default has a schema entry');
+});
