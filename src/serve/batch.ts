@@ -94,6 +94,8 @@ export async function recommendAllUsers(
     excludeSeen?: boolean;
     exclude?: Interactions[];
     threads?: number;
+    /** Only users [start, end) (default every user), e.g. to time a slice of a large model. */
+    range?: { start: number; end: number };
     /** Called after each chunk is written with the users done so far and the total. */
     onProgress?: (done: number, total: number) => void;
   },
@@ -104,15 +106,17 @@ export async function recommendAllUsers(
     const { indptr, indices, rows } = alignToModel(model, e).interactions.byUser();
     return { indptr, indices, rows };
   });
-  const n = model.numUsers;
+  const first = Math.max(0, Math.min(model.numUsers, options.range?.start ?? 0));
+  const last = Math.max(first, Math.min(model.numUsers, options.range?.end ?? model.numUsers));
+  const n = last - first;
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), Math.ceil(n / 256)));
   const chunk = Math.max(256, Math.ceil(n / (threads * 8)));
   const ranges: { start: number; end: number }[] = [];
-  for (let start = 0; start < n; start += chunk) ranges.push({ start, end: Math.min(n, start + chunk) });
+  for (let start = first; start < last; start += chunk) ranges.push({ start, end: Math.min(last, start + chunk) });
   if (threads === 1) {
     for (const r of ranges) {
       await write(formatRecommendationLines(model, { k: options.k, excludeSeen, excludeCsrs: exclude, ...r }));
-      options.onProgress?.(r.end, n);
+      options.onProgress?.(r.end - first, n);
     }
     return n;
   }
@@ -139,7 +143,7 @@ export async function recommendAllUsers(
     for (const r of ranges) results.push(dispatch(r));
     for (let c = 0; c < results.length; c++) {
       await write(await results[c]);
-      options.onProgress?.(ranges[c].end, n);
+      options.onProgress?.(ranges[c].end - first, n);
     }
   } finally {
     await pool.close();
