@@ -2,15 +2,18 @@
  * Batch recommendations (`recommend --all-users`, src/serve/batch.ts) for a 64-factor WARP
  * model, with 1 and 2 worker threads. Prints JSON: per thread count the median seconds of
  * BENCH_RUNS runs and users/s, the time extrapolated to every user, and whether both thread
- * counts wrote identical output.
+ * counts wrote identical output; and `perUserPath`, the same recommendations on one thread
+ * scored one user at a time (`scoreItems` per user, the path every model had before blocked
+ * `scoreUsers`) over the first BENCH_BASELINE_USERS users (default 1,000), with the speed-up
+ * of the blocked path over it.
  *
  * Default: an ML-1M-sized catalogue (6,040 users × 3,706 items, 165 interactions per user,
  * 2 epochs), every user scored:
  *   node --import tsx bench/recommend.ts
  * The large case of the issue (200 K users × 50 K items; 20 interactions per user and 1 epoch
- * so data and fit take about a minute; only the first 4,000 users scored per run, users/s
- * extrapolated to all 200 K):
- *   BENCH_USERS=200000 BENCH_ITEMS=50000 BENCH_PER_USER=20 BENCH_EPOCHS=1 BENCH_SCORE_USERS=4000 node --import tsx bench/recommend.ts
+ * so data and fit take about 10 s; only the first 20,000 users scored per run, users/s
+ * extrapolated to all 200 K; worker start-up, ~1.5 s, is inside every run):
+ *   BENCH_USERS=200000 BENCH_ITEMS=50000 BENCH_PER_USER=20 BENCH_EPOCHS=1 BENCH_SCORE_USERS=20000 node --import tsx bench/recommend.ts
  * Other knobs: BENCH_MODEL (a bilinear type, default warp), BENCH_SIMILARITY (dot | cosine),
  * BENCH_RUNS (default 3), BENCH_K (default 10), BENCH_THREADS (default "1,2").
  */
@@ -20,7 +23,8 @@ import { join } from 'node:path';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { createModel } from '../src/models/registry.ts';
 import { loadModel } from '../src/models/load.ts';
-import { recommendAllUsers } from '../src/serve/batch.ts';
+import { recommendAllUsers, recommendBatch } from '../src/serve/batch.ts';
+import { Recommender } from '../src/models/recommender.ts';
 import { simdKernel } from '../src/core/matmul.ts';
 import { median } from './common.ts';
 
@@ -47,7 +51,7 @@ const dir = await mkdtemp(join(tmpdir(), 'tastebud-bench-recommend-'));
 await model.save(dir);
 const loaded = await loadModel(dir);
 
-const rows = [];
+const rows: { threads: number; medianSeconds: number; usersPerSecond: number; extrapolatedSecondsAllUsers: number; runs: number[] }[] = [];
 const outputs: string[] = [];
 for (const threads of threadCounts) {
   const seconds: number[] = [];
@@ -64,6 +68,22 @@ for (const threads of threadCounts) {
   const usersPerSecond = Math.round(scoreUsers / mid);
   rows.push({ threads, medianSeconds: +mid.toFixed(3), usersPerSecond, extrapolatedSecondsAllUsers: Math.round(loaded.numUsers / usersPerSecond), runs: seconds.map((s) => +s.toFixed(3)) });
 }
+// The per-user path: the same model with Recommender's default scoreUsers (scoreItems per user).
+const baselineUsers = Math.min(scoreUsers, env('BENCH_BASELINE_USERS', 1000));
+const oneByOne = Object.create(loaded) as Recommender;
+oneByOne.scoreUsers = Recommender.prototype.scoreUsers;
+const baselineSeconds: number[] = [];
+for (let run = 0; run < runs; run++) {
+  const start = performance.now();
+  recommendBatch(oneByOne, { k, users: Int32Array.from({ length: baselineUsers }, (_, u) => u) }, () => {});
+  baselineSeconds.push((performance.now() - start) / 1000);
+}
+const baselineRate = Math.round(baselineUsers / median(baselineSeconds));
+const speedup = (threads: number): number | null => {
+  const row = rows.find((r) => r.threads === threads);
+  return row ? +(row.usersPerSecond / baselineRate).toFixed(1) : null;
+};
+const perUserPath = { threads: 1, users: baselineUsers, medianSeconds: +median(baselineSeconds).toFixed(3), usersPerSecond: baselineRate, speedupOneThread: speedup(1), speedupTwoThreads: speedup(2) };
 await rm(dir, { recursive: true, force: true });
 console.log(
   JSON.stringify(
@@ -82,6 +102,7 @@ console.log(
       generateSeconds: +generateSeconds.toFixed(1),
       fitSeconds: +fitSeconds.toFixed(1),
       rows,
+      perUserPath,
       identicalOutput: outputs.every((o) => o === outputs[0]),
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       node: process.version,

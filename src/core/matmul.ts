@@ -4,6 +4,7 @@
  *   backward  dX = dY·Wᵀ        (n × m · (k × m)ᵀ)       `matmulTransB`
  *             dW = Xᵀ·dY        ((n × k)ᵀ · n × m)       `matmulTransA`
  *             db = Σ_rows dY                            `addColumnSums`
+ *   scoring   S  = U·Vᵀ, V packed once (m ≫ n)          `matmulTransBWide`, `packTransB`
  *
  * Two implementations behind one call: a WebAssembly SIMD kernel (src/core/wasm-gemm.ts, f32x4,
  * 4 × 8 tiles; used when the runtime has WebAssembly SIMD and the product is big enough to pay
