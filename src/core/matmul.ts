@@ -4,6 +4,7 @@
  *   backward  dX = dY·Wᵀ        (n × m · (k × m)ᵀ)       `matmulTransB`
  *             dW = Xᵀ·dY        ((n × k)ᵀ · n × m)       `matmulTransA`
  *             db = Σ_rows dY                            `addColumnSums`
+ *   scoring   S  = U·Vᵀ, V packed once (m ≫ n)          `matmulTransBWide`, `packTransB`
  *
  * Two implementations behind one call: a WebAssembly SIMD kernel (src/core/wasm-gemm.ts, f32x4,
  * 4 × 8 tiles; used when the runtime has WebAssembly SIMD and the product is big enough to pay
@@ -57,6 +58,69 @@ export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: nu
   const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmulTransB(a, b, c, n, k, m, accumulate);
   else matmulTransBJs(a, b, c, n, k, m, accumulate);
+}
+
+/**
+ * Bytes of one panel of a `PackedTransB`: a panel this size stays in a core's L2 cache while
+ * every row of A passes over it.
+ */
+const PANEL_BYTES = 128 * 1024;
+
+/**
+ * B (m × k, row-major) repacked for `matmulTransBWide`: Bᵀ cut into panels of `width`
+ * columns (the last may be narrower), each stored contiguously as k × width, so the kernel
+ * reads a panel as it is, with no transpose per call. The same size as B.
+ */
+export interface PackedTransB {
+  readonly data: Float32Array;
+  /** Rows of B (columns of the product). */
+  readonly rows: number;
+  /** The shared dimension. */
+  readonly k: number;
+  /** Columns per panel: a multiple of 8 (the SIMD tile's width). */
+  readonly width: number;
+}
+
+/** Packs B (m × k, row-major) for `matmulTransBWide`: O(m·k), once per B. */
+export function packTransB(b: Mat, m: number, k: number): PackedTransB {
+  const width = Math.max(8, Math.floor(PANEL_BYTES / (4 * Math.max(1, k)) / 8) * 8);
+  const data = new Float32Array(m * k);
+  for (let j0 = 0; j0 < m; j0 += width) {
+    const w = Math.min(width, m - j0);
+    const base = j0 * k;
+    for (let j = 0; j < w; j++) {
+      const row = (j0 + j) * k;
+      for (let p = 0; p < k; p++) data[base + p * w + j] = b[row + p];
+    }
+  }
+  return { data, rows: m, k, width };
+}
+
+// One panel's product in matmulTransBWide (one per thread, like the module).
+let panelScratch = new Float32Array(0);
+
+/**
+ * C (n × m) = A (n × k) · Bᵀ with B packed by `packTransB`, for products far wider than tall:
+ * a block of users' vectors against a whole item table (`scoreUsers`). B's panels (~128 KB)
+ * stay in cache while every row of A passes over them — `matmulTransB` over all of a 50 K × 64
+ * B streams it from memory once per 4 rows of A, and transposes it on every call, at about a
+ * third of the speed. Biases go in as extra columns rather than a pass over C: rows
+ * [u, 1, b_u] against rows [v, b_i, 1] give u·v + b_i + b_u. Uses the WebAssembly SIMD kernel
+ * when available (float32 accumulation), else `matmulJs`.
+ */
+export function matmulTransBWide(a: Mat, b: PackedTransB, c: Mat, n: number): void {
+  const { k, rows: m, width, data } = b;
+  if (m <= width) {
+    matmul(a, data, null, c, n, k, m);
+    return;
+  }
+  if (panelScratch.length < n * width) panelScratch = new Float32Array(n * width);
+  const t = panelScratch;
+  for (let j0 = 0; j0 < m; j0 += width) {
+    const w = Math.min(width, m - j0);
+    matmul(a, data, null, t, n, k, w, false, j0 * k);
+    for (let i = 0; i < n; i++) c.set(t.subarray(i * w, (i + 1) * w), i * m + j0);
+  }
 }
 
 /** C (k × m) = Aᵀ · B with A stored n × k, B stored n × m [+ C]: dW = Xᵀ·dY. */

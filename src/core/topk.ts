@@ -16,6 +16,9 @@ export function topKInto(scores: ArrayLike<number>, k: number, out: Int32Array, 
   const n = scores.length;
   const size = Math.min(Math.floor(k), n);
   let count = 0;
+  // The worst kept score once the heap is full: most entries fall below it and are dismissed
+  // with one comparison (ties still go through `worse`, which prefers the lower index).
+  let floor = -Infinity;
   for (let i = 0; i < n; i++) {
     if (skip !== null && skip[i] === mark) continue;
     if (count < size) {
@@ -28,8 +31,10 @@ export function topKInto(scores: ArrayLike<number>, k: number, out: Int32Array, 
         c = p;
       }
       out[c] = i;
-    } else if (size > 0 && worse(scores, out[0], i)) {
+      if (count === size) floor = scores[out[0]];
+    } else if (size > 0 && !(scores[i] < floor) && worse(scores, out[0], i)) {
       siftDown(scores, out, i, size);
+      floor = scores[out[0]];
     }
   }
   // Heap sort: move the worst kept entry to the end, restore the heap on the rest, repeat.

@@ -6,7 +6,7 @@ import { defineModel, resolveConfig } from '../spec.ts';
 import { type EpochContext } from '../../train/types.ts';
 import { type ModelState } from '../../contracts/types.ts';
 import { choleskySolve } from './dense.ts';
-import { matmulTransB } from '../../core/matmul.ts';
+import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
 
 export type IalsConfig = {
   factors: number;
@@ -59,6 +59,8 @@ export class Ials extends Recommender {
   private r = new Float64Array(0);
   private p = new Float64Array(0);
   private ap = new Float64Array(0);
+  // The user rows of a scoreUsers block.
+  private rows = new Float32Array(0);
 
   constructor(config: Partial<IalsConfig> = {}) {
     super();
@@ -215,15 +217,20 @@ export class Ials extends Recommender {
     out.fill(0, items);
   }
 
-  /** Batched scores: the users' factor rows times Yᵀ with the 4×4-tiled kernel. */
+  /**
+   * Batched scores: the users' factor rows times Yᵀ in one GEMM (src/core/matmul.ts
+   * `matmulTransBWide`). Y is packed per call (O(items · factors), small next to the product),
+   * so it is never stale after an epoch or setState.
+   */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
     const f = this.config.factors;
     const items = this.itemFactors.length / f;
-    const inRange = users.every((u) => u * f < this.userFactors.length);
+    const inRange = users.every((u) => u >= 0 && u * f < this.userFactors.length);
     if (items !== this.numItems || !inRange) return super.scoreUsers(users, out);
-    const rows = new Float32Array(users.length * f);
+    if (this.rows.length < users.length * f) this.rows = new Float32Array(users.length * f);
+    const rows = this.rows;
     for (let b = 0; b < users.length; b++) rows.set(this.userFactors.subarray(users[b] * f, (users[b] + 1) * f), b * f);
-    matmulTransB(rows, this.itemFactors, out, users.length, f, items);
+    matmulTransBWide(rows, packTransB(this.itemFactors, items, f), out, users.length);
   }
 
   override score(users: Int32Array, items: Int32Array): Float32Array {

@@ -122,6 +122,11 @@ export class BilinearModel extends Recommender {
     this.scorer.scoreItems(this.requireTables(), this.config.similarity, user, out);
   }
 
+  /** Scores for a block of users (users × items): one GEMM against the item table. */
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
+    this.scorer.scoreUsers(this.requireTables(), this.config.similarity, users, out);
+  }
+
   /** Scores of every item for a user known only by metadata features (cold-start user). */
   scoreItemsFromFeatures(featureIndices: ArrayLike<number>, weights: ArrayLike<number> | null, out: Float32Array): void {
     this.scorer.scoreItemsForFeatures(this.requireTables(), this.config.similarity, featureIndices, weights, out);

@@ -1,20 +1,59 @@
 import { ConfigError } from '../../contracts/errors.ts';
 import type { SimilarityKind } from './kernel.ts';
 import type { BilinearTables } from './tables.ts';
+import { matmulTransBWide, packTransB, type PackedTransB } from '../../core/matmul.ts';
 
 /**
  * Scoring for a trained bilinear model: item representations (hybrid sums, unit-normalised
  * for cosine) and item biases are materialised once and reused for every user until the
- * parameters change (`invalidate`), so scoring a user is one matrix–vector product.
+ * parameters change (`invalidate`), so scoring a user is one matrix–vector product, and
+ * scoring a block of users one matrix product (`scoreUsers`).
  */
 export class BilinearScorer {
   private items: Float32Array | null = null;
   private biases: Float32Array | null = null;
+  /** Items as [q_i, b_i, 1] rows (dim + 2 wide; dim wide without biases), packed for `scoreUsers`. */
+  private wide: PackedTransB | null = null;
   private query = new Float32Array(0);
+  private rows = new Float32Array(0);
 
   invalidate(): void {
     this.items = null;
     this.biases = null;
+    this.wide = null;
+  }
+
+  /**
+   * Scores of every item for each of `users`, row-major users × items into `out`: the users'
+   * representations (unit length for cosine) as [p_u, 1, b_u] rows times the [q_i, b_i, 1]
+   * item rows in one GEMM (src/core/matmul.ts `matmulTransBWide`), so the biases come out of
+   * the same product. Equal to `scoreItems` per user up to float rounding.
+   */
+  scoreUsers(t: BilinearTables, sim: SimilarityKind, users: Int32Array, out: Float32Array): void {
+    const dim = t.user.dim;
+    const n = t.item.rows;
+    if (out.length < users.length * n) throw new RangeError(`score buffer has ${out.length} slots for ${users.length} × ${n} scores`);
+    const items = this.wideItems(t, sim);
+    const w = wideColumns(t);
+    if (this.rows.length < users.length * w) this.rows = new Float32Array(users.length * w);
+    const rows = this.rows;
+    for (let b = 0; b < users.length; b++) {
+      const user = users[b];
+      if (!(user >= 0 && user < t.user.rows)) throw new ConfigError(`user index ${user} is out of range (0..${t.user.rows - 1})`);
+      const o = b * w;
+      t.user.forward(user, rows, o);
+      if (sim === 'cosine') {
+        let qq = 0;
+        for (let d = 0; d < dim; d++) qq += rows[o + d] * rows[o + d];
+        const scale = 1 / (Math.sqrt(qq) + 1e-8);
+        for (let d = 0; d < dim; d++) rows[o + d] *= scale;
+      }
+      if (w > dim) {
+        rows[o + dim] = 1;
+        rows[o + dim + 1] = t.userBias ? t.userBias.value(user) : 0;
+      }
+    }
+    matmulTransBWide(rows, items, out, users.length);
   }
 
   scoreItems(t: BilinearTables, sim: SimilarityKind, user: number, out: Float32Array): void {
@@ -90,8 +129,34 @@ export class BilinearScorer {
     return { items: this.items, biases: this.biases };
   }
 
+  /** The [q_i, b_i, 1] item rows (dim + 2 wide; the plain q_i rows when the model has no biases), packed. */
+  private wideItems(t: BilinearTables, sim: SimilarityKind): PackedTransB {
+    if (this.wide === null) {
+      const { items, biases } = this.materialize(t, sim);
+      const dim = t.item.dim;
+      const n = t.item.rows;
+      const w = wideColumns(t);
+      let rows = items;
+      if (w !== dim) {
+        rows = new Float32Array(n * w);
+        for (let i = 0; i < n; i++) {
+          rows.set(items.subarray(i * dim, (i + 1) * dim), i * w);
+          rows[i * w + dim] = biases === null ? 0 : biases[i];
+          rows[i * w + dim + 1] = 1;
+        }
+      }
+      this.wide = packTransB(rows, n, w);
+    }
+    return this.wide;
+  }
+
   private queryBuffer(dim: number): Float32Array {
     if (this.query.length !== dim) this.query = new Float32Array(dim);
     return this.query;
   }
+}
+
+/** Columns of the [q_i, b_i, 1] rows: dim + 2 with biases, dim without. */
+function wideColumns(t: BilinearTables): number {
+  return t.userBias || t.itemBias ? t.item.dim + 2 : t.item.dim;
 }
