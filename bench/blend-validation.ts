@@ -66,7 +66,10 @@ async function scoresOf(name: string, r: number): Promise<{ scores: Float32Array
   const model = createModel(type, params);
   await model.fit(holdOuts[r].train, { seed: 42, threads: 1, progress: false, log: () => {} });
   const scores = new Float32Array(users * items);
-  model.scoreUsers(Int32Array.from({ length: users }, (_, u) => u), scores);
+  model.scoreUsers(
+    Int32Array.from({ length: users }, (_, u) => u),
+    scores,
+  );
   standardise(scores);
   writeFileSync(file, Buffer.from(scores.buffer));
   return { scores, seconds: (performance.now() - t0) / 1000 };
@@ -79,7 +82,10 @@ for (const name of needed) {
   if (!CANDIDATES[name]) throw new Error(`BLEND_WEIGHTS names "${name}", which is not a candidate (${Object.keys(CANDIDATES).join(', ')})`);
   const fits = [];
   for (let r = 0; r < repeats; r++) fits.push(await scoresOf(name, r));
-  matrices.set(name, fits.map((f) => f.scores));
+  matrices.set(
+    name,
+    fits.map((f) => f.scores),
+  );
   fitSeconds[name] = +fits.reduce((s, f) => s + f.seconds, 0).toFixed(1);
   process.stderr.write(`${name}: ${fitSeconds[name]} s of fitting\n`);
 }
@@ -99,4 +105,6 @@ const rows = WEIGHTS.map((weights) => {
   return { weights, ndcg10: +mean(perHoldOut).toFixed(4), sd: +sampleStandardDeviation(perHoldOut).toFixed(4), perHoldOut: perHoldOut.map((v) => +v.toFixed(4)) };
 });
 
-console.log(JSON.stringify({ protocol: 'msr-stratified', validation: { ratio: 0.1, repeats, seeds: `42..${42 + repeats - 1}` }, candidates: CANDIDATES, fitSeconds, rows }, null, 1));
+console.log(
+  JSON.stringify({ protocol: 'msr-stratified', validation: { ratio: 0.1, repeats, seeds: `42..${42 + repeats - 1}` }, candidates: CANDIDATES, fitSeconds, rows }, null, 1),
+);

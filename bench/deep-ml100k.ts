@@ -42,7 +42,12 @@ const cases: Case[] = [
 
 const ratingCases: Case[] = [
   { name: 'neural-rating-concat', model: 'neural-rating', config: { factors: 32, layers: [64, 32], dropout: 0.3, l2: 0.02, learningRate: 0.001, epochs: 10 }, features: {} },
-  { name: 'neural-rating-dot-skip', model: 'neural-rating', config: { factors: 32, layers: [64, 32], combine: 'dot', skip: 'dot', dropout: 0.2, l2: 0.01, learningRate: 0.002, epochs: 10 }, features: {} },
+  {
+    name: 'neural-rating-dot-skip',
+    model: 'neural-rating',
+    config: { factors: 32, layers: [64, 32], combine: 'dot', skip: 'dot', dropout: 0.2, l2: 0.01, learningRate: 0.002, epochs: 10 },
+    features: {},
+  },
 ];
 
 async function main(): Promise<void> {
@@ -74,7 +79,15 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const metrics = measure(model);
-    const row = { case: c.name, model: c.model, config: c.config, features: c.features, ...metrics, trainSeconds: +seconds.toFixed(1), evalSeconds: +((performance.now() - t1) / 1000).toFixed(2) };
+    const row = {
+      case: c.name,
+      model: c.model,
+      config: c.config,
+      features: c.features,
+      ...metrics,
+      trainSeconds: +seconds.toFixed(1),
+      evalSeconds: +((performance.now() - t1) / 1000).toFixed(2),
+    };
     rows.push(row);
     process.stderr.write(`${c.name}: ${JSON.stringify(metrics)} in ${seconds.toFixed(0)} s\n`);
   }

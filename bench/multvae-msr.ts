@@ -60,12 +60,22 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const h = await model.fit(inner, { threads: 1, seed: 42, validation, validationMetric: 'ndcg@10', earlyStopping: { patience } });
     const best = h.epochs[h.bestEpoch - 1];
-    rows.push({ name: s.name, params: s.params, validationNdcg10: +best.validation!.toFixed(4), bestEpoch: h.bestEpoch, epochsRun: h.epochs.length, seconds: +((performance.now() - t0) / 1000).toFixed(1), secondsPerEpoch: +(h.seconds / h.epochs.length).toFixed(3) });
+    rows.push({
+      name: s.name,
+      params: s.params,
+      validationNdcg10: +best.validation!.toFixed(4),
+      bestEpoch: h.bestEpoch,
+      epochsRun: h.epochs.length,
+      seconds: +((performance.now() - t0) / 1000).toFixed(1),
+      secondsPerEpoch: +(h.seconds / h.epochs.length).toFixed(3),
+    });
     console.error(JSON.stringify(rows.at(-1)));
   }
   if (rows.length === 0) throw new Error('no setting matched the filters');
   if (process.env.MULTVAE_NO_TEST === '1') {
-    console.log(JSON.stringify({ protocol: 'msr-stratified', validation: { carved: 0.1, seed: 42, interactions: validation.length, metric: 'ndcg@10', patience }, settings: rows }, null, 1));
+    console.log(
+      JSON.stringify({ protocol: 'msr-stratified', validation: { carved: 0.1, seed: 42, interactions: validation.length, metric: 'ndcg@10', patience }, settings: rows }, null, 1),
+    );
     return;
   }
   const winner = rows.reduce((a, b) => ((b.validationNdcg10 as number) > (a.validationNdcg10 as number) ? b : a));
@@ -74,15 +84,21 @@ async function main(): Promise<void> {
   await model.fit(prepared.train, { threads: 1, seed: 42 });
   const fitSeconds = (performance.now() - t0) / 1000;
   const test = msrStratified.evaluate(model, prepared, { perUser: false }).metrics;
-  console.log(JSON.stringify({
-    protocol: 'msr-stratified',
-    sizes: prepared.sizes,
-    validation: { carved: 0.1, seed: 42, interactions: validation.length, metric: 'ndcg@10', patience },
-    settings: rows,
-    chosen: winner.name,
-    test: { epochs: winner.bestEpoch, fitSeconds: +fitSeconds.toFixed(1), ...Object.fromEntries(Object.entries(test).map(([k, v]) => [k, +v.toFixed(4)])) },
-    node: process.version,
-  }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        protocol: 'msr-stratified',
+        sizes: prepared.sizes,
+        validation: { carved: 0.1, seed: 42, interactions: validation.length, metric: 'ndcg@10', patience },
+        settings: rows,
+        chosen: winner.name,
+        test: { epochs: winner.bestEpoch, fitSeconds: +fitSeconds.toFixed(1), ...Object.fromEntries(Object.entries(test).map(([k, v]) => [k, +v.toFixed(4)])) },
+        node: process.version,
+      },
+      null,
+      1,
+    ),
+  );
 }
 
 main().catch((e) => {

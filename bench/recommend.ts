@@ -66,7 +66,13 @@ for (const threads of threadCounts) {
   }
   const mid = median(seconds);
   const usersPerSecond = Math.round(scoreUsers / mid);
-  rows.push({ threads, medianSeconds: +mid.toFixed(3), usersPerSecond, extrapolatedSecondsAllUsers: Math.round(loaded.numUsers / usersPerSecond), runs: seconds.map((s) => +s.toFixed(3)) });
+  rows.push({
+    threads,
+    medianSeconds: +mid.toFixed(3),
+    usersPerSecond,
+    extrapolatedSecondsAllUsers: Math.round(loaded.numUsers / usersPerSecond),
+    runs: seconds.map((s) => +s.toFixed(3)),
+  });
 }
 // The per-user path: the same model with Recommender's default scoreUsers (scoreItems per user).
 const baselineUsers = Math.min(scoreUsers, env('BENCH_BASELINE_USERS', 1000));
@@ -83,7 +89,14 @@ const speedup = (threads: number): number | null => {
   const row = rows.find((r) => r.threads === threads);
   return row ? +(row.usersPerSecond / baselineRate).toFixed(1) : null;
 };
-const perUserPath = { threads: 1, users: baselineUsers, medianSeconds: +median(baselineSeconds).toFixed(3), usersPerSecond: baselineRate, speedupOneThread: speedup(1), speedupTwoThreads: speedup(2) };
+const perUserPath = {
+  threads: 1,
+  users: baselineUsers,
+  medianSeconds: +median(baselineSeconds).toFixed(3),
+  usersPerSecond: baselineRate,
+  speedupOneThread: speedup(1),
+  speedupTwoThreads: speedup(2),
+};
 await rm(dir, { recursive: true, force: true });
 console.log(
   JSON.stringify(
@@ -97,7 +110,10 @@ console.log(
       epochs,
       k,
       scoredUsers: scoreUsers,
-      note: scoreUsers < loaded.numUsers ? `each run scores users [0, ${scoreUsers}) (worker start-up and model loading included); extrapolatedSecondsAllUsers = users / usersPerSecond` : 'each run scores every user',
+      note:
+        scoreUsers < loaded.numUsers
+          ? `each run scores users [0, ${scoreUsers}) (worker start-up and model loading included); extrapolatedSecondsAllUsers = users / usersPerSecond`
+          : 'each run scores every user',
       wasm: simdKernel() !== null,
       generateSeconds: +generateSeconds.toFixed(1),
       fitSeconds: +fitSeconds.toFixed(1),

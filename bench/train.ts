@@ -100,7 +100,17 @@ async function main(): Promise<void> {
     const rates = plainRates(train, dim, epochs);
     const cpu = process.cpuUsage(cpu0);
     const coresUsed = (cpu.user + cpu.system) / 1e6 / ((performance.now() - t) / 1000);
-    rows.push({ case: name, model: 'reference', threads: 1, examplesPerEpoch: train.length, unit: 'triplets/s', median: Math.round(median(rates)), epochs: rates.map(Math.round), coresUsed: +coresUsed.toFixed(2), perCoreSecond: Math.round(median(rates) / coresUsed) });
+    rows.push({
+      case: name,
+      model: 'reference',
+      threads: 1,
+      examplesPerEpoch: train.length,
+      unit: 'triplets/s',
+      median: Math.round(median(rates)),
+      epochs: rates.map(Math.round),
+      coresUsed: +coresUsed.toFixed(2),
+      perCoreSecond: Math.round(median(rates) / coresUsed),
+    });
     process.stderr.write(`${name}: ${Math.round(median(rates)).toLocaleString()} triplets/s (${coresUsed.toFixed(2)} cores)\n`);
   }
   for (const c of cases) {

@@ -13,8 +13,8 @@ export * from './models/deep/index.ts';
 export * from './models/mf/index.ts';
 export * from './models/vae/index.ts';
 export * from './models/ensemble/index.ts';
-export { type EpochContext } from './train/types.ts';
-export { type RecommendOptions, type Recommendation, type Scorer, type ModelState } from './contracts/types.ts';
+export type { EpochContext } from './train/types.ts';
+export type { RecommendOptions, Recommendation, Scorer, ModelState } from './contracts/types.ts';
 export type { FitOptions } from './train/types.ts';
 export type { TrainingHistory, EpochRecord, EarlyStopping } from './contracts/types.ts';
 export { loadTrainingData, type DataSpec, type TrainingData } from './train/sources.ts';
@@ -29,4 +29,13 @@ export { alignToModel } from './serve/align.ts';
 export { readSafetensors, writeSafetensors } from './modelfile/safetensors.ts';
 export { runExperiment } from './experiment/index.ts';
 export { trainAndEvaluate, evaluateSaved } from './experiment/index.ts';
-export type { TrainSpec, TrainAndEvaluateResult, EvaluateSavedOptions, EvaluateSavedResult, HeldOutData, PipelineEvaluation, BaselineResult, ReferenceComparison } from './experiment/index.ts';
+export type {
+  TrainSpec,
+  TrainAndEvaluateResult,
+  EvaluateSavedOptions,
+  EvaluateSavedResult,
+  HeldOutData,
+  PipelineEvaluation,
+  BaselineResult,
+  ReferenceComparison,
+} from './experiment/index.ts';

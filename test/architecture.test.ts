@@ -67,13 +67,21 @@ test('no module imports from a layer above its own', () => {
 test('contracts is a leaf: it imports nothing outside itself', () => {
   const outside = files
     .filter((f) => layerOf(f) === 0)
-    .flatMap((f) => importsOf(readFileSync(f, 'utf8')).filter((i) => !i.spec.startsWith('./')).map((i) => `${path.relative(src, f)}: ${i.spec}`));
+    .flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((i) => !i.spec.startsWith('./'))
+        .map((i) => `${path.relative(src, f)}: ${i.spec}`),
+    );
   assert.deepEqual(outside, []);
 });
 
 test('no dynamic import() in src/ except the worker entry', () => {
   const dynamic = files
     .filter((f) => !f.endsWith('worker-entry.mjs'))
-    .flatMap((f) => importsOf(readFileSync(f, 'utf8')).filter((i) => i.dynamic).map((i) => `${path.relative(src, f)}: import('${i.spec}')`));
+    .flatMap((f) =>
+      importsOf(readFileSync(f, 'utf8'))
+        .filter((i) => i.dynamic)
+        .map((i) => `${path.relative(src, f)}: import('${i.spec}')`),
+    );
   assert.deepEqual(dynamic, []);
 });

@@ -16,7 +16,10 @@ async function runExample(code: string, name: string): Promise<string> {
   const out = join(root, 'runs', `readme-${name}-${process.pid}`);
   await writeFile(script, code.replaceAll("'runs/warp'", `'${out}'`));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=tastebud-source', '--import', 'tsx', script], { cwd: root, env: { ...process.env, TASTEBUD_DATA_DIR: dataDir } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=tastebud-source', '--import', 'tsx', script], {
+      cwd: root,
+      env: { ...process.env, TASTEBUD_DATA_DIR: dataDir },
+    });
     return stdout;
   } finally {
     await rm(script, { force: true });

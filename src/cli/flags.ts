@@ -44,7 +44,7 @@ export function hyperparameterFlags(): HyperparameterFlag[] {
     if (kind === null) continue;
     const name = ALIASES[key] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     const values = allowed.size > 0 ? ` (${[...allowed].join(', ')})` : '';
-    const who = models.length <= 3 ? `; ${models.join(', ')}` : '; default: the model\'s own (tastebud models)';
+    const who = models.length <= 3 ? `; ${models.join(', ')}` : "; default: the model's own (tastebud models)";
     flags.push({ flag: `${name} <${kind === 'sizes' ? 'sizes' : 'value'}>`, key, kind, help: `${shortHelp(schema?.help ?? key, key, allowed)}${values}${who}` });
   }
   return flags;

@@ -10,11 +10,7 @@ import { registerExperiment } from './commands/experiment.ts';
 
 /** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
 export function buildProgram(): Command {
-  const program = new Command('tastebud')
-    .description('train, evaluate and serve recommenders')
-    .version('0.1.0')
-    .showHelpAfterError('(add --help for usage)')
-    .exitOverride();
+  const program = new Command('tastebud').description('train, evaluate and serve recommenders').version('0.1.0').showHelpAfterError('(add --help for usage)').exitOverride();
   registerData(program);
   registerTrain(program);
   registerRecommend(program);

@@ -28,8 +28,16 @@ interface EvaluationLike {
  */
 export function formatEvaluation(e: EvaluationLike, model: string): string {
   const lines: string[] = [];
-  lines.push(e.protocol ? `${e.data.startsWith(`protocol ${e.protocol}`) ? e.data : `protocol ${e.protocol}, ${e.data}`}, seed ${e.seed ?? '—'}` : `held-out test part of ${e.data}${e.seed !== null ? `, seed ${e.seed}` : ''}`);
-  lines.push(`sizes: ${Object.entries(e.sizes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    e.protocol
+      ? `${e.data.startsWith(`protocol ${e.protocol}`) ? e.data : `protocol ${e.protocol}, ${e.data}`}, seed ${e.seed ?? '—'}`
+      : `held-out test part of ${e.data}${e.seed !== null ? `, seed ${e.seed}` : ''}`,
+  );
+  lines.push(
+    `sizes: ${Object.entries(e.sizes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   if (e.baseline) lines.push(`${e.baseline.name} fitted on ${e.baseline.fittedOn}`);
   const names = Object.keys(e.metrics);
   const base = e.baseline;

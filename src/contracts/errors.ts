@@ -24,11 +24,7 @@ export class DataFormatError extends TastebudError {
   readonly field?: string;
 
   constructor(message: string, location: DataErrorLocation = {}) {
-    const where = [
-      location.file,
-      location.line !== undefined ? `line ${location.line}` : undefined,
-      location.field !== undefined ? `field "${location.field}"` : undefined,
-    ]
+    const where = [location.file, location.line !== undefined ? `line ${location.line}` : undefined, location.field !== undefined ? `field "${location.field}"` : undefined]
       .filter(Boolean)
       .join(', ');
     super(where ? `${where}: ${message}` : message);

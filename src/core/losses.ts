@@ -93,14 +93,7 @@ export function adaptiveHinge(pos: number, negs: ArrayLike<number>, offset = 0, 
  * Gradient of adaptiveHinge: d/d s⁺ is hingeGrad(...), and only the hardest negative gets
  * the opposite sign (`gradNegs[hardest] = −that`, others 0). Returns d/d s⁺.
  */
-export function adaptiveHingeGrad(
-  pos: number,
-  negs: ArrayLike<number>,
-  gradNegs: Float32Array | Float64Array,
-  offset = 0,
-  count = negs.length - offset,
-  margin = 1,
-): number {
+export function adaptiveHingeGrad(pos: number, negs: ArrayLike<number>, gradNegs: Float32Array | Float64Array, offset = 0, count = negs.length - offset, margin = 1): number {
   const h = hardestNegative(negs, offset, count);
   const g = hingeGrad(pos, negs[h], margin);
   for (let k = offset; k < offset + count; k++) gradNegs[k] = 0;

@@ -140,25 +140,69 @@ export function matmulJs(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k:
     const x2 = x1 + k;
     const x3 = x2 + k;
     for (let j = 0; j < m4; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let p = 0, wi = wOffset + j; p < k; p++, wi += m) {
-        const b0 = w[wi], b1 = w[wi + 1], b2 = w[wi + 2], b3 = w[wi + 3];
+        const b0 = w[wi],
+          b1 = w[wi + 1],
+          b2 = w[wi + 2],
+          b3 = w[wi + 3];
         let a = x[x0 + p];
-        c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
+        c00 += a * b0;
+        c01 += a * b1;
+        c02 += a * b2;
+        c03 += a * b3;
         a = x[x1 + p];
-        c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
+        c10 += a * b0;
+        c11 += a * b1;
+        c12 += a * b2;
+        c13 += a * b3;
         a = x[x2 + p];
-        c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
+        c20 += a * b0;
+        c21 += a * b1;
+        c22 += a * b2;
+        c23 += a * b3;
         a = x[x3 + p];
-        c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
+        c30 += a * b0;
+        c31 += a * b1;
+        c32 += a * b2;
+        c33 += a * b3;
       }
       if (bias !== null) {
-        const e0 = bias[j], e1 = bias[j + 1], e2 = bias[j + 2], e3 = bias[j + 3];
-        c00 += e0; c01 += e1; c02 += e2; c03 += e3;
-        c10 += e0; c11 += e1; c12 += e2; c13 += e3;
-        c20 += e0; c21 += e1; c22 += e2; c23 += e3;
-        c30 += e0; c31 += e1; c32 += e2; c33 += e3;
+        const e0 = bias[j],
+          e1 = bias[j + 1],
+          e2 = bias[j + 2],
+          e3 = bias[j + 3];
+        c00 += e0;
+        c01 += e1;
+        c02 += e2;
+        c03 += e3;
+        c10 += e0;
+        c11 += e1;
+        c12 += e2;
+        c13 += e3;
+        c20 += e0;
+        c21 += e1;
+        c22 += e2;
+        c23 += e3;
+        c30 += e0;
+        c31 += e1;
+        c32 += e2;
+        c33 += e3;
       }
       storeTile(y, i * m + j, m, accumulate, c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
     }
@@ -207,25 +251,72 @@ const tile = new Float64Array(16);
  * baselines (src/models/baselines/dense.ts); it accumulates in float64 either way.
  */
 export function dots4x4(a: Vec, ar: number, b: Vec, br: number, ld: number, k0: number, k1: number, out: Float64Array): void {
-  const a0 = ar * ld, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld;
-  const b0 = br * ld, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld;
-  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-  let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+  const a0 = ar * ld,
+    a1 = a0 + ld,
+    a2 = a1 + ld,
+    a3 = a2 + ld;
+  const b0 = br * ld,
+    b1 = b0 + ld,
+    b2 = b1 + ld,
+    b3 = b2 + ld;
+  let s00 = 0,
+    s01 = 0,
+    s02 = 0,
+    s03 = 0,
+    s10 = 0,
+    s11 = 0,
+    s12 = 0,
+    s13 = 0;
+  let s20 = 0,
+    s21 = 0,
+    s22 = 0,
+    s23 = 0,
+    s30 = 0,
+    s31 = 0,
+    s32 = 0,
+    s33 = 0;
   for (let k = k0; k < k1; k++) {
-    const y0 = b[b0 + k], y1 = b[b1 + k], y2 = b[b2 + k], y3 = b[b3 + k];
+    const y0 = b[b0 + k],
+      y1 = b[b1 + k],
+      y2 = b[b2 + k],
+      y3 = b[b3 + k];
     let x = a[a0 + k];
-    s00 += x * y0; s01 += x * y1; s02 += x * y2; s03 += x * y3;
+    s00 += x * y0;
+    s01 += x * y1;
+    s02 += x * y2;
+    s03 += x * y3;
     x = a[a1 + k];
-    s10 += x * y0; s11 += x * y1; s12 += x * y2; s13 += x * y3;
+    s10 += x * y0;
+    s11 += x * y1;
+    s12 += x * y2;
+    s13 += x * y3;
     x = a[a2 + k];
-    s20 += x * y0; s21 += x * y1; s22 += x * y2; s23 += x * y3;
+    s20 += x * y0;
+    s21 += x * y1;
+    s22 += x * y2;
+    s23 += x * y3;
     x = a[a3 + k];
-    s30 += x * y0; s31 += x * y1; s32 += x * y2; s33 += x * y3;
+    s30 += x * y0;
+    s31 += x * y1;
+    s32 += x * y2;
+    s33 += x * y3;
   }
-  out[0] = s00; out[1] = s01; out[2] = s02; out[3] = s03;
-  out[4] = s10; out[5] = s11; out[6] = s12; out[7] = s13;
-  out[8] = s20; out[9] = s21; out[10] = s22; out[11] = s23;
-  out[12] = s30; out[13] = s31; out[14] = s32; out[15] = s33;
+  out[0] = s00;
+  out[1] = s01;
+  out[2] = s02;
+  out[3] = s03;
+  out[4] = s10;
+  out[5] = s11;
+  out[6] = s12;
+  out[7] = s13;
+  out[8] = s20;
+  out[9] = s21;
+  out[10] = s22;
+  out[11] = s23;
+  out[12] = s30;
+  out[13] = s31;
+  out[14] = s32;
+  out[15] = s33;
 }
 
 function transBEdge(a: Mat, b: Mat, c: Mat, i0: number, i1: number, j0: number, j1: number, k: number, m: number, accumulate: boolean): void {
@@ -248,18 +339,47 @@ export function matmulTransAJs(a: Mat, b: Mat, c: Mat, n: number, k: number, m: 
   const m4 = m - (m % 4);
   for (let i = 0; i < k4; i += 4) {
     for (let j = 0; j < m4; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let r = 0, ai = i, bi = j; r < n; r++, ai += k, bi += m) {
-        const v0 = b[bi], v1 = b[bi + 1], v2 = b[bi + 2], v3 = b[bi + 3];
+        const v0 = b[bi],
+          v1 = b[bi + 1],
+          v2 = b[bi + 2],
+          v3 = b[bi + 3];
         let u = a[ai];
-        c00 += u * v0; c01 += u * v1; c02 += u * v2; c03 += u * v3;
+        c00 += u * v0;
+        c01 += u * v1;
+        c02 += u * v2;
+        c03 += u * v3;
         u = a[ai + 1];
-        c10 += u * v0; c11 += u * v1; c12 += u * v2; c13 += u * v3;
+        c10 += u * v0;
+        c11 += u * v1;
+        c12 += u * v2;
+        c13 += u * v3;
         u = a[ai + 2];
-        c20 += u * v0; c21 += u * v1; c22 += u * v2; c23 += u * v3;
+        c20 += u * v0;
+        c21 += u * v1;
+        c22 += u * v2;
+        c23 += u * v3;
         u = a[ai + 3];
-        c30 += u * v0; c31 += u * v1; c32 += u * v2; c33 += u * v3;
+        c30 += u * v0;
+        c31 += u * v1;
+        c32 += u * v2;
+        c33 += u * v3;
       }
       storeTile(c, i * m + j, m, accumulate, c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33);
     }
@@ -288,20 +408,67 @@ export function addColumnSums(a: Mat, n: number, m: number, out: Mat, accumulate
 }
 
 function storeTile(
-  y: Mat, o: number, m: number, accumulate: boolean,
-  c00: number, c01: number, c02: number, c03: number, c10: number, c11: number, c12: number, c13: number,
-  c20: number, c21: number, c22: number, c23: number, c30: number, c31: number, c32: number, c33: number,
+  y: Mat,
+  o: number,
+  m: number,
+  accumulate: boolean,
+  c00: number,
+  c01: number,
+  c02: number,
+  c03: number,
+  c10: number,
+  c11: number,
+  c12: number,
+  c13: number,
+  c20: number,
+  c21: number,
+  c22: number,
+  c23: number,
+  c30: number,
+  c31: number,
+  c32: number,
+  c33: number,
 ): void {
   if (accumulate) {
-    y[o] += c00; y[o + 1] += c01; y[o + 2] += c02; y[o + 3] += c03; o += m;
-    y[o] += c10; y[o + 1] += c11; y[o + 2] += c12; y[o + 3] += c13; o += m;
-    y[o] += c20; y[o + 1] += c21; y[o + 2] += c22; y[o + 3] += c23; o += m;
-    y[o] += c30; y[o + 1] += c31; y[o + 2] += c32; y[o + 3] += c33;
+    y[o] += c00;
+    y[o + 1] += c01;
+    y[o + 2] += c02;
+    y[o + 3] += c03;
+    o += m;
+    y[o] += c10;
+    y[o + 1] += c11;
+    y[o + 2] += c12;
+    y[o + 3] += c13;
+    o += m;
+    y[o] += c20;
+    y[o + 1] += c21;
+    y[o + 2] += c22;
+    y[o + 3] += c23;
+    o += m;
+    y[o] += c30;
+    y[o + 1] += c31;
+    y[o + 2] += c32;
+    y[o + 3] += c33;
   } else {
-    y[o] = c00; y[o + 1] = c01; y[o + 2] = c02; y[o + 3] = c03; o += m;
-    y[o] = c10; y[o + 1] = c11; y[o + 2] = c12; y[o + 3] = c13; o += m;
-    y[o] = c20; y[o + 1] = c21; y[o + 2] = c22; y[o + 3] = c23; o += m;
-    y[o] = c30; y[o + 1] = c31; y[o + 2] = c32; y[o + 3] = c33;
+    y[o] = c00;
+    y[o + 1] = c01;
+    y[o + 2] = c02;
+    y[o + 3] = c03;
+    o += m;
+    y[o] = c10;
+    y[o + 1] = c11;
+    y[o + 2] = c12;
+    y[o + 3] = c13;
+    o += m;
+    y[o] = c20;
+    y[o + 1] = c21;
+    y[o + 2] = c22;
+    y[o + 3] = c23;
+    o += m;
+    y[o] = c30;
+    y[o + 1] = c31;
+    y[o + 2] = c32;
+    y[o + 3] = c33;
   }
 }
 

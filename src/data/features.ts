@@ -232,8 +232,7 @@ function bucketEdges(spec: BucketSpec, values: number[]): number[] {
 function bucketLabels(spec: BucketSpec, edges: number[], values: number[]): string[] {
   // `25-34` only reads right when the values are whole numbers too; otherwise `[25,35)`.
   const whole = values.every(Number.isInteger);
-  const range = (lo: number, hi: number): string =>
-    whole && Number.isInteger(lo) && Number.isInteger(hi) ? (hi - lo === 1 ? `${lo}` : `${lo}-${hi - 1}`) : `[${lo},${hi})`;
+  const range = (lo: number, hi: number): string => (whole && Number.isInteger(lo) && Number.isInteger(hi) ? (hi - lo === 1 ? `${lo}` : `${lo}-${hi - 1}`) : `[${lo},${hi})`);
   if ('width' in spec) {
     const origin = spec.origin ?? 0;
     return values.map((x) => {

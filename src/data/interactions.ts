@@ -1,4 +1,4 @@
-import { IdMap } from './idmap.ts';
+import type { IdMap } from './idmap.ts';
 
 /** Compressed sparse rows: row r holds `indices[indptr[r]..indptr[r+1])` with `values` alongside. */
 export interface Csr {

@@ -58,11 +58,7 @@ export function adjustedSigmoid(x: number, options: AdjustedSigmoidOptions): num
 }
 
 /** Linearly maps values from [from.min, from.max] to [to.min, to.max] (default [0, 1]). */
-export function rescale(
-  data: Interactions,
-  from: { min: number; max: number },
-  to: { min: number; max: number } = { min: 0, max: 1 },
-): Interactions {
+export function rescale(data: Interactions, from: { min: number; max: number }, to: { min: number; max: number } = { min: 0, max: 1 }): Interactions {
   if (!(from.max > from.min)) throw new ConfigError(`rescale needs from.max > from.min, got [${from.min}, ${from.max}]`);
   const scale = (to.max - to.min) / (from.max - from.min);
   return transformValues(data, (v) => to.min + (v - from.min) * scale);

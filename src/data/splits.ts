@@ -181,11 +181,15 @@ export function temporalPerUserLastK(data: Interactions, options: TemporalLastKO
     }
   }
   const byTime = (a: number, b: number): number => last[a] - last[b] || lastPos[a] - lastPos[b];
-  forEachUserRuns(data, (runIds, count) => {
-    if (count <= k + kVal) return;
-    const sorted = runIds.subarray(0, count).sort(byTime);
-    for (let j = 0; j < k + kVal; j++) runs.assign(sorted[count - 1 - j], j < k ? TEST : VALIDATION, side);
-  }, runs);
+  forEachUserRuns(
+    data,
+    (runIds, count) => {
+      if (count <= k + kVal) return;
+      const sorted = runIds.subarray(0, count).sort(byTime);
+      for (let j = 0; j < k + kVal; j++) runs.assign(sorted[count - 1 - j], j < k ? TEST : VALIDATION, side);
+    },
+    runs,
+  );
   return fromSides(data, side, kVal > 0);
 }
 

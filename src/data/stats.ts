@@ -74,7 +74,8 @@ export function formatNumber(x: number): string {
 
 /** Lines of text for a terminal: the stats a user checks before training, labels and numbers aligned. */
 export function formatStats(name: string, s: DatasetStats): string[] {
-  const q = (x: Quantiles) => `min ${formatNumber(x.min)}, p25 ${formatNumber(x.p25)}, median ${formatNumber(x.median)}, p75 ${formatNumber(x.p75)}, p90 ${formatNumber(x.p90)}, max ${formatNumber(x.max)}`;
+  const q = (x: Quantiles) =>
+    `min ${formatNumber(x.min)}, p25 ${formatNumber(x.p25)}, median ${formatNumber(x.median)}, p75 ${formatNumber(x.p75)}, p90 ${formatNumber(x.p90)}, max ${formatNumber(x.max)}`;
   const rows: [string, string][] = [
     ['interactions', formatNumber(s.interactions)],
     ['users', formatNumber(s.users)],
@@ -116,7 +117,9 @@ export function loadNotes(report: LoadReport | undefined): string[] {
   }
   if (report.negativeValues) {
     const one = report.negativeValues === 1;
-    notes.push(`${formatNumber(report.negativeValues)} rating${one ? ' is' : 's are'} negative; ${one ? 'it is' : 'they are'} kept (some data uses negative feedback), filter them out if they are mistakes`);
+    notes.push(
+      `${formatNumber(report.negativeValues)} rating${one ? ' is' : 's are'} negative; ${one ? 'it is' : 'they are'} kept (some data uses negative feedback), filter them out if they are mistakes`,
+    );
   }
   return notes;
 }

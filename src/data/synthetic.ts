@@ -105,7 +105,10 @@ export function generateSynthetic(options: SyntheticOptions): SyntheticDataset {
   for (let i = 0; i < items; i++) clusterItems[fill[itemCluster[i]]++] = i;
   const clusterMass = new Float64Array(K);
   for (let i = 0; i < items; i++) clusterMass[itemCluster[i]] += popularity[i];
-  const clusterAlias = new AliasTables(Float64Array.from(clusterItems, (i) => popularity[i]), clusterStart);
+  const clusterAlias = new AliasTables(
+    Float64Array.from(clusterItems, (i) => popularity[i]),
+    clusterStart,
+  );
   // Centre-relative score of each item, so the within-cluster acceptance is one dot product.
   const offsets = new Float32Array(items * d);
   for (let i = 0; i < items; i++) for (let f = 0; f < d; f++) offsets[i * d + f] = itemFactors[i * d + f] - centres[itemCluster[i] * d + f];

@@ -12,19 +12,7 @@
  */
 import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
-import {
-  accuracyFromCounts,
-  averagePrecision,
-  confusion,
-  f1FromCounts,
-  logLoss,
-  logLossFromLogits,
-  mae,
-  precisionFromCounts,
-  recallFromCounts,
-  rmse,
-  rocAuc,
-} from './metrics.ts';
+import { accuracyFromCounts, averagePrecision, confusion, f1FromCounts, logLoss, logLossFromLogits, mae, precisionFromCounts, recallFromCounts, rmse, rocAuc } from './metrics.ts';
 
 export type ScoreKind = 'rating' | 'logit' | 'probability';
 

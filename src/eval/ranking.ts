@@ -18,15 +18,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
 import type { Scorer } from '../contracts/types.ts';
 import { topKInto } from '../core/topk.ts';
-import {
-  averagePrecisionAtK,
-  finiteMean,
-  hitAtK,
-  ndcgAtK,
-  precisionAtK,
-  recallAtK,
-  reciprocalRankAtK,
-} from './metrics.ts';
+import { averagePrecisionAtK, finiteMean, hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRankAtK } from './metrics.ts';
 
 export interface RankingOptions {
   /** Cut-offs for the @k metrics (default [10]). */

@@ -54,7 +54,11 @@ export function flagRows(rows: TableRow[], mainMetric: string, lowerBetter = low
 export function textTable(rows: TableRow[], options: TableOptions = {}): string {
   const { header, body, note } = cells(rows, options);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   const out = [...(options.title ? [options.title] : []), line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   if (note) out.push(note);
   return out.join('\n');

@@ -149,10 +149,11 @@ export function parseRun(raw: unknown, path: (string | number)[], baseline: bool
   const params: Record<string, ParamSpace> = {};
   if (raw.params !== undefined) {
     if (!isObject(raw.params)) fail([...path, 'params'], `expected a mapping of hyperparameters, got ${describe(raw.params)}`);
-    else for (const [key, value] of Object.entries(raw.params)) {
-      const space = parseParam(key, value, [...path, 'params', key], fail);
-      if (space) params[key] = space;
-    }
+    else
+      for (const [key, value] of Object.entries(raw.params)) {
+        const space = parseParam(key, value, [...path, 'params', key], fail);
+        if (space) params[key] = space;
+      }
   }
   const fit = parseFit(raw.fit, [...path, 'fit'], fail);
   return type === null ? null : { name, type, baseline, params, fit, path: pathText(path) };
@@ -251,7 +252,6 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
   }
   return fit;
 }
-
 
 export function unknownKeys(obj: Record<string, unknown>, allowed: string[], path: (string | number)[], fail: Fail): void {
   for (const key of Object.keys(obj)) {

@@ -10,10 +10,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import { NAME, describe, isObject, isWhole, parseData, parseProtocol, parseRun, parseSearch, pathOf, pathText, unknownKeys } from './config-sections.ts';
 
 /** One hyperparameter: a fixed value, a list of choices, or a numeric range (random search). */
-export type ParamSpace =
-  | { kind: 'fixed'; value: unknown }
-  | { kind: 'choice'; values: unknown[] }
-  | { kind: 'range'; min: number; max: number; log: boolean; integer: boolean };
+export type ParamSpace = { kind: 'fixed'; value: unknown } | { kind: 'choice'; values: unknown[] } | { kind: 'range'; min: number; max: number; log: boolean; integer: boolean };
 
 export interface EarlyStoppingSettings {
   patience: number;
@@ -173,9 +170,15 @@ export function validateExperimentConfig(raw: unknown, where: Where = { file: nu
 
   const name = typeof raw.name === 'string' && NAME.test(raw.name) ? raw.name : null;
   if (name === null) fail(['name'], `expected a name of letters, digits, '.', '_' or '-' (it names the output folder), got ${describe(raw.name)}`);
-  const description = raw.description === undefined ? null : typeof raw.description === 'string' ? raw.description : (fail(['description'], `expected text, got ${describe(raw.description)}`), null);
+  const description =
+    raw.description === undefined ? null : typeof raw.description === 'string' ? raw.description : (fail(['description'], `expected text, got ${describe(raw.description)}`), null);
   const protocol = parseProtocol(raw.protocol, fail);
-  const dataset = raw.dataset === undefined ? null : typeof raw.dataset === 'string' && raw.dataset ? raw.dataset : (fail(['dataset'], `expected a dataset name, got ${describe(raw.dataset)}`), null);
+  const dataset =
+    raw.dataset === undefined
+      ? null
+      : typeof raw.dataset === 'string' && raw.dataset
+        ? raw.dataset
+        : (fail(['dataset'], `expected a dataset name, got ${describe(raw.dataset)}`), null);
   const data = raw.data === undefined ? null : parseData(raw.data, fail);
   if (data && dataset) fail(['data'], 'give either dataset (a built-in dataset) or data (a file), not both');
   const seed = raw.seed === undefined ? 42 : isWhole(raw.seed, 0) ? raw.seed : (fail(['seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), 42);

@@ -80,5 +80,10 @@ function share(part: number, whole: number): string {
 }
 
 function sample(ids: string[]): string {
-  return ids.slice(0, 3).map((id) => `"${id}"`).join(', ') || 'none';
+  return (
+    ids
+      .slice(0, 3)
+      .map((id) => `"${id}"`)
+      .join(', ') || 'none'
+  );
 }

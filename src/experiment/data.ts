@@ -15,7 +15,10 @@ export function resolveDataFile(file: string, dataDir: string | undefined, sourc
   if (isAbsolute(file)) return file;
   const candidates = [dataDir ? join(dataDir, file) : null, source ? join(dirname(source), file) : null, resolve(file)].filter((c): c is string => c !== null);
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new ConfigError(`${source ?? 'experiment'}: data.file: "${file}" not found; looked in ${candidates.join(', ')}${dataDir ? '' : ' (set TASTEBUD_DATA_DIR to the data folder)'}`);
+  if (!found)
+    throw new ConfigError(
+      `${source ?? 'experiment'}: data.file: "${file}" not found; looked in ${candidates.join(', ')}${dataDir ? '' : ' (set TASTEBUD_DATA_DIR to the data folder)'}`,
+    );
   return found;
 }
 

@@ -57,9 +57,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<ExperimentResu
 async function sampleRecommendations(results: ExperimentResults, dataset: Dataset | null): Promise<string> {
   const main = results.protocol.mainMetric;
   const sign = results.protocol.lowerIsBetter ? -1 : 1;
-  const best = results.runs
-    .filter((r) => r.modelDir && !r.error && Number.isFinite(r.metrics[main]))
-    .sort((a, b) => sign * (b.metrics[main] - a.metrics[main]))[0];
+  const best = results.runs.filter((r) => r.modelDir && !r.error && Number.isFinite(r.metrics[main])).sort((a, b) => sign * (b.metrics[main] - a.metrics[main]))[0];
   if (!best) return 'no model finished, so there are no recommendations to show\n';
   const model = await loadModel(join(results.outDir, best.modelDir!));
   const lines = [`\nbest model by ${main}: ${best.name} (${best.metrics[main].toFixed(4)}); its top 5 for three users:`];

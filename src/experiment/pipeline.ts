@@ -195,7 +195,8 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     warn(evaluation, `no positive threshold: ${model.type} ranks items, so every interaction counts as a positive, whatever its rating (--positive-threshold 4 keeps ratings ≥ 4)`);
   }
   if (history.epochs.length === 0) warn(evaluation, 'no epoch ran (epochs 0): the model is untrained, and its model file says so');
-  else if (history.epochs.some((e) => !Number.isFinite(e.loss))) warn(evaluation, 'training diverged (a non-finite loss): the model file says so; lower the learning rate or add L2');
+  else if (history.epochs.some((e) => !Number.isFinite(e.loss)))
+    warn(evaluation, 'training diverged (a non-finite loss): the model file says so; lower the learning rate or add L2');
   let saved: string | null = null;
   if (spec.out) {
     await saveEvaluated(model, spec.out, evaluation.protocol, evaluation.metrics, { overwrite: spec.overwrite });
@@ -215,7 +216,11 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
  *   const r = await evaluateSaved('runs/warp', 'lightfm-ua');
  *   console.log(r.metrics, r.baseline?.metrics, r.vsBaseline);
  */
-export async function evaluateSaved(model: Recommender | string, target: string | Protocol | HeldOutData | Interactions, options: EvaluateSavedOptions = {}): Promise<EvaluateSavedResult> {
+export async function evaluateSaved(
+  model: Recommender | string,
+  target: string | Protocol | HeldOutData | Interactions,
+  options: EvaluateSavedOptions = {},
+): Promise<EvaluateSavedResult> {
   const m = typeof model === 'string' ? await loadModel(model) : model;
   if (typeof target === 'string' || isProtocol(target)) {
     const protocol = lookupProtocol(target);
@@ -236,8 +241,13 @@ export async function evaluateSaved(model: Recommender | string, target: string 
   const given = data.train ? alignToModel(m, data.train).interactions : null;
   const train = given ?? (m.config.task !== 'rating' && m.seen ? seenInteractions(m) : null);
   const fittedOn = given ? `the given training data (${given.length} interactions)` : `the model's own training interactions (${train?.length ?? 0}, from its file)`;
-  const heldOut = heldOutTarget({ train: train ?? seenInteractions(m), test: test.interactions, description: data.description ?? `held-out data: ${data.test.length} test interactions` }, null);
-  const evaluation = train ? await withBaseline(heldOut, m, train, fittedOn) : { ...emptyEvaluation(heldOut), metrics: heldOut.measure(m).metrics, mainMetric: heldOut.mainMetric(m.config), lowerIsBetter: lowerIsBetterFor(heldOut.mainMetric(m.config)) };
+  const heldOut = heldOutTarget(
+    { train: train ?? seenInteractions(m), test: test.interactions, description: data.description ?? `held-out data: ${data.test.length} test interactions` },
+    null,
+  );
+  const evaluation = train
+    ? await withBaseline(heldOut, m, train, fittedOn)
+    : { ...emptyEvaluation(heldOut), metrics: heldOut.measure(m).metrics, mainMetric: heldOut.mainMetric(m.config), lowerIsBetter: lowerIsBetterFor(heldOut.mainMetric(m.config)) };
   if (!train) warn(evaluation, 'no training data to fit the popularity baseline on (a rating model keeps no ratings in its file): pass data.train');
   if (test.dropped > 0) warn(evaluation, `${test.dropped} test interactions name users or items the model never saw and were left out`);
   if (dataCheck.leakedPairs > 0) warn(evaluation, `${dataCheck.leakedPairs} test interactions were in the model's training data (measured anyway, as asked)`);
@@ -325,7 +335,10 @@ function protocolTarget(prepared: PreparedProtocol, protocol?: Protocol): Target
   };
 }
 
-function heldOutTarget(data: Pick<TrainingData, 'train' | 'test' | 'validation' | 'userFeatures' | 'itemFeatures' | 'description' | 'notes' | 'graded'>, seed: number | null): Target {
+function heldOutTarget(
+  data: Pick<TrainingData, 'train' | 'test' | 'validation' | 'userFeatures' | 'itemFeatures' | 'description' | 'notes' | 'graded'>,
+  seed: number | null,
+): Target {
   const test = data.test;
   const sizes: Record<string, number> = { train: data.train.length };
   if (data.validation) sizes.validation = data.validation.length;

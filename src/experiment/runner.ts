@@ -144,7 +144,14 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   return experiment;
 }
 
-async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prepared: PreparedProtocol, outDir: string, save: boolean): Promise<{ run: RunResult; protocolResult: ProtocolResult | null }> {
+async function runOne(
+  run: RunSpec,
+  ctx: SearchContext,
+  protocol: Protocol,
+  prepared: PreparedProtocol,
+  outDir: string,
+  save: boolean,
+): Promise<{ run: RunResult; protocolResult: ProtocolResult | null }> {
   const record: RunResult = {
     name: run.name,
     type: run.type,
@@ -169,7 +176,15 @@ async function runOne(run: RunSpec, ctx: SearchContext, protocol: Protocol, prep
     record.history = outcome.history;
     record.selectionHistory = outcome.selectionHistory;
     record.validation = outcome.selectionHistory ? { metric: outcome.metric, value: outcome.validation } : null;
-    record.search = { strategy: ctx.search.strategy, keys: searchedKeys(run.params), trials: outcome.trials, bestTrial: outcome.bestTrial, metric: outcome.metric, lowerIsBetter: outcome.lowerIsBetter, refit: outcome.refit };
+    record.search = {
+      strategy: ctx.search.strategy,
+      keys: searchedKeys(run.params),
+      trials: outcome.trials,
+      bestTrial: outcome.bestTrial,
+      metric: outcome.metric,
+      lowerIsBetter: outcome.lowerIsBetter,
+      refit: outcome.refit,
+    };
     record.seconds.search = outcome.seconds;
     const failed = outcome.trials.filter((t) => t.error).length;
     if (failed) record.notes.push(`${failed} of ${outcome.trials.length} trials failed (see the search table).`);
@@ -286,7 +301,13 @@ function concat(a: Interactions, b: Interactions): Interactions {
     out.set(y, x.length);
     return out;
   };
-  return new Interactions({ users: cat(a.users, b.users, Int32Array), items: cat(a.items, b.items, Int32Array), values: cat(a.values, b.values, Float32Array), userIds: a.userIds, itemIds: a.itemIds });
+  return new Interactions({
+    users: cat(a.users, b.users, Int32Array),
+    items: cat(a.items, b.items, Int32Array),
+    values: cat(a.values, b.values, Float32Array),
+    userIds: a.userIds,
+    itemIds: a.itemIds,
+  });
 }
 
 /** With `fit.binarize`, the run trains on 0/1 labels (validation stays raw: its metric applies the threshold). */

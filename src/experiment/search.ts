@@ -191,7 +191,8 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
       record.validation = mean(fits.map((f) => f.value));
       if (fits.length > 1) record.repeats = fits.map((f) => f.value);
       if (Number.isNaN(record.validation)) record.validation = null;
-      if (record.validation !== null && (!best || best.record.validation === null || better(record.validation, best.record.validation, lowerIsBetter))) best = { model: first.model, record };
+      if (record.validation !== null && (!best || best.record.validation === null || better(record.validation, best.record.validation, lowerIsBetter)))
+        best = { model: first.model, record };
     } catch (err) {
       if (points.length === 1 || err instanceof ConfigError) throw err;
       record.error = (err as Error).message;
@@ -231,7 +232,13 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
 }
 
 /** One fit of one trial on one hold-out, with its validation value (that of its best epoch). */
-async function fitTrial(run: RunSpec, point: Point, holdOut: HoldOut, metric: string, ctx: SearchContext): Promise<{ model: Recommender; history: TrainingHistory; value: number }> {
+async function fitTrial(
+  run: RunSpec,
+  point: Point,
+  holdOut: HoldOut,
+  metric: string,
+  ctx: SearchContext,
+): Promise<{ model: Recommender; history: TrainingHistory; value: number }> {
   const model = createModel(run.type, point);
   const history = await model.fit(holdOut.train, fitOptions(run.fit, point, ctx, { validation: holdOut.validation, metric }));
   const value = history.epochs[history.bestEpoch - 1]?.validation ?? validationScore(model, holdOut.validation, metric, ctx.validationThreshold);
@@ -251,7 +258,19 @@ async function fitDirectly(run: RunSpec, point: Point, ctx: SearchContext, start
   const metric = run.fit.metric ?? ctx.metric;
   ctx.log(`  ${run.name}: one configuration, one pass: fit on all training data (${seconds.toFixed(1)} s)`);
   const trial: TrialRecord = { trial: 1, params: point, validation: null, bestEpoch: history.bestEpoch, epochs: history.epochs.length, stoppedEarly: false, seconds, history };
-  return { model, params: point, trials: [trial], bestTrial: 1, metric, lowerIsBetter: isLowerBetter(metric), validation: null, selectionHistory: null, history, refit: false, seconds };
+  return {
+    model,
+    params: point,
+    trials: [trial],
+    bestTrial: 1,
+    metric,
+    lowerIsBetter: isLowerBetter(metric),
+    validation: null,
+    selectionHistory: null,
+    history,
+    refit: false,
+    seconds,
+  };
 }
 
 function fitOptions(fit: FitSettings, point: Point, ctx: SearchContext, validation: { validation: Interactions; metric: string } | null): FitOptions {

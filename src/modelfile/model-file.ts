@@ -47,7 +47,9 @@ export async function checkModelDestination(dir: string, options: WriteOptions =
   const entries = (await readdir(dir)).filter((e) => !e.startsWith('.'));
   if (entries.length === 0) return;
   if (!entries.includes(MANIFEST)) {
-    throw new ModelFileError(`${dir} already exists and is not a tastebud model directory (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose an empty or new directory`);
+    throw new ModelFileError(
+      `${dir} already exists and is not a tastebud model directory (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); choose an empty or new directory`,
+    );
   }
   if (!options.overwrite) throw new ModelFileError(`${dir} already holds a model; pass --force (library: { overwrite: true }) to replace it`);
 }

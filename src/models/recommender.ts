@@ -2,7 +2,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import { IdMap } from '../data/idmap.ts';
 import { csrHas, type Csr, type Interactions } from '../data/interactions.ts';
 import type { FeatureMatrix } from '../contracts/types.ts';
-import { Rng } from '../core/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import type { Tensor } from '../contracts/types.ts';
 import { topK } from '../core/topk.ts';
 import { cosineToRows } from '../core/similarity.ts';
@@ -177,7 +177,9 @@ export function requireTensor<T extends Tensor['data'] = Float32Array>(
   state: ModelState,
   name: string,
   shape: number[],
-  kind: new (n: number) => T = Float32Array as unknown as new (n: number) => T,
+  kind: new (n: number) => T = Float32Array as unknown as new (
+    n: number,
+  ) => T,
 ): T {
   const t = state.tensors[name];
   if (!t) throw new ConfigError(`model file has no tensor "${name}" (has: ${Object.keys(state.tensors).join(', ')})`);

@@ -10,6 +10,8 @@ import { formatRecommendationLines, type BatchWorkerInit } from './batch.ts';
 const init = (workerData as { init: BatchWorkerInit }).init;
 const model = await loadModel(init.dir);
 
-serveWorker<BatchWorkerInit, { start: number; end: number }, string>(() => ({ start, end }) =>
-  formatRecommendationLines(model, { k: init.k, excludeSeen: init.excludeSeen, excludeCsrs: init.exclude, start, end }),
+serveWorker<BatchWorkerInit, { start: number; end: number }, string>(
+  () =>
+    ({ start, end }) =>
+      formatRecommendationLines(model, { k: init.k, excludeSeen: init.excludeSeen, excludeCsrs: init.exclude, start, end }),
 );

@@ -27,16 +27,12 @@ export interface BatchRecommendOptions {
  * with item indices best first. Pairs in `exclude` files are translated through the model's id
  * maps; ids the model never saw cannot be recommended anyway and are ignored.
  */
-export function recommendBatch(
-  model: Recommender,
-  options: BatchRecommendOptions,
-  emit: (user: number, items: Int32Array, scores: Float32Array) => void,
-): void {
+export function recommendBatch(model: Recommender, options: BatchRecommendOptions, emit: (user: number, items: Int32Array, scores: Float32Array) => void): void {
   const n = model.numItems;
   const users = options.users ?? Int32Array.from({ length: model.numUsers }, (_, u) => u);
   const batch = Math.max(1, Math.min(users.length, options.batchSize ?? blockUsers(n)));
   const excluded = [
-    ...(options.excludeSeen ?? true ? [model.seen] : []),
+    ...((options.excludeSeen ?? true) ? [model.seen] : []),
     ...(options.exclude ?? []).map((e) => alignToModel(model, e).interactions.byUser()),
     ...(options.excludeCsrs ?? []),
   ].filter((c): c is Pick<Csr, 'rows' | 'indptr' | 'indices'> => c !== null);
@@ -59,7 +55,11 @@ export function recommendBatch(
     topKRows(out, chunk.length, n, k, best, counts);
     for (let b = 0; b < chunk.length; b++) {
       const items = best.slice(b * k, b * k + counts[b]);
-      emit(chunk[b], items, Float32Array.from(items, (i) => out[b * n + i]));
+      emit(
+        chunk[b],
+        items,
+        Float32Array.from(items, (i) => out[b * n + i]),
+      );
     }
   }
 }
@@ -78,10 +78,7 @@ export function blockUsers(items: number): number {
 }
 
 /** The `user<TAB>item,item,...` lines (external ids, best first) of users [start, end). */
-export function formatRecommendationLines(
-  model: Recommender,
-  options: Omit<BatchRecommendOptions, 'users'> & { start: number; end: number },
-): string {
+export function formatRecommendationLines(model: Recommender, options: Omit<BatchRecommendOptions, 'users'> & { start: number; end: number }): string {
   const users = Int32Array.from({ length: options.end - options.start }, (_, k) => options.start + k);
   let text = '';
   recommendBatch(model, { ...options, users }, (u, items) => {

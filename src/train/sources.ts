@@ -94,7 +94,10 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
     };
     const read = async (path: string, shared: object): Promise<Interactions> => {
       const { interactions, report } = await readInteractionsFile(path, { ...options, ...shared });
-      if (report.duplicates > 0) notes.push(`${path}: ${report.duplicates} repeated (user, item) rows resolved by "${report.duplicatePolicy ?? spec.duplicates ?? 'last'}" (--duplicates keep|last|max|sum|error)`);
+      if (report.duplicates > 0)
+        notes.push(
+          `${path}: ${report.duplicates} repeated (user, item) rows resolved by "${report.duplicatePolicy ?? spec.duplicates ?? 'last'}" (--duplicates keep|last|max|sum|error)`,
+        );
       if (report.rowsSkipped > 0) notes.push(`${path}: ${report.rowsSkipped} malformed rows skipped, e.g. ${report.skippedExamples[0] ?? ''}`);
       return interactions;
     };

@@ -8,7 +8,6 @@ import { Rng } from '../../src/core/rng.ts';
 import { dataDir, skipUnlessData } from '../helpers/data-dir.ts';
 import { tastebud } from '../helpers/cli.ts';
 
-
 /** A TSV of user, item, rating with two planted taste groups: even users like items 0–19, odd users 20–39. */
 async function plantedFile(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-'));
@@ -54,7 +53,27 @@ test('a malformed file fails with file, line and field, and exit code 1', async 
 test('train → recommend → similar → batch recommendations on a file', async () => {
   const file = await plantedFile();
   const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
-  const trained = await tastebud('train', '--train', file, '--header', '--columns', 'user,item,rating', '--model', 'bpr', '--factors', '8', '--epochs', '30', '--threads', '1', '--seed', '1', '--out', out, '--quiet');
+  const trained = await tastebud(
+    'train',
+    '--train',
+    file,
+    '--header',
+    '--columns',
+    'user,item,rating',
+    '--model',
+    'bpr',
+    '--factors',
+    '8',
+    '--epochs',
+    '30',
+    '--threads',
+    '1',
+    '--seed',
+    '1',
+    '--out',
+    out,
+    '--quiet',
+  );
   assert.equal(trained.code, 0, trained.stderr);
   assert.ok(existsSync(join(out, 'manifest.json')) && existsSync(join(out, 'weights.safetensors')));
 
@@ -88,7 +107,21 @@ test('unknown models, misspelt hyperparameters and unknown users get clear error
 test('data split writes train and test files that partition the data', async () => {
   const file = await plantedFile();
   const out = await mkdtemp(join(tmpdir(), 'tastebud-split-'));
-  const { stdout, code } = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--method', 'per-user', '--test-ratio', '0.25', '--out', out, '--json');
+  const { stdout, code } = await tastebud(
+    'data',
+    'split',
+    file,
+    '--header',
+    '--columns',
+    'user,item,rating',
+    '--method',
+    'per-user',
+    '--test-ratio',
+    '0.25',
+    '--out',
+    out,
+    '--json',
+  );
   assert.equal(code, 0);
   const { sizes } = JSON.parse(stdout);
   const train = (await readFile(join(out, 'train.tsv'), 'utf8')).trim().split('\n').length - 1;
@@ -115,7 +148,27 @@ async function plantedSplit(): Promise<{ train: string; test: string }> {
 
 test('train prints the popularity baseline beside the model, in text and in --json', async () => {
   const { train, test: testFile } = await plantedSplit();
-  const common = ['train', '--train', train, '--test', testFile, '--header', '--columns', 'user,item,rating', '--model', 'bpr', '--factors', '8', '--epochs', '20', '--threads', '1', '--seed', '1', '--quiet'];
+  const common = [
+    'train',
+    '--train',
+    train,
+    '--test',
+    testFile,
+    '--header',
+    '--columns',
+    'user,item,rating',
+    '--model',
+    'bpr',
+    '--factors',
+    '8',
+    '--epochs',
+    '20',
+    '--threads',
+    '1',
+    '--seed',
+    '1',
+    '--quiet',
+  ];
   const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
   const text = await tastebud(...common, '--out', out);
   assert.equal(text.code, 0, text.stderr);
@@ -141,7 +194,32 @@ test('train prints the popularity baseline beside the model, in text and in --js
 test('evaluate on a test file prints popularity beside the saved model', async () => {
   const { train, test: testFile } = await plantedSplit();
   const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
-  const trained = JSON.parse((await tastebud('train', '--train', train, '--test', testFile, '--header', '--model', 'bpr', '--factors', '8', '--epochs', '20', '--threads', '1', '--seed', '1', '--quiet', '--out', out, '--json')).stdout);
+  const trained = JSON.parse(
+    (
+      await tastebud(
+        'train',
+        '--train',
+        train,
+        '--test',
+        testFile,
+        '--header',
+        '--model',
+        'bpr',
+        '--factors',
+        '8',
+        '--epochs',
+        '20',
+        '--threads',
+        '1',
+        '--seed',
+        '1',
+        '--quiet',
+        '--out',
+        out,
+        '--json',
+      )
+    ).stdout,
+  );
   const evaluated = await tastebud('evaluate', out, '--test', testFile, '--train', train, '--header');
   assert.equal(evaluated.code, 0, evaluated.stderr);
   assert.match(evaluated.stdout, /test metrics\s+bpr\s+popularity\n/);
@@ -150,13 +228,16 @@ test('evaluate on a test file prints popularity beside the saved model', async (
   assert.equal(json.type, 'bpr');
   assert.match(json.baseline.fittedOn, /model's own training interactions/);
   for (const [m, v] of Object.entries(trained.metrics as Record<string, number>)) assert.ok(Math.abs(json.metrics[m] - v) < 1e-9, `${m} as when trained`);
-  for (const [m, v] of Object.entries(trained.baseline.metrics as Record<string, number>)) assert.ok(Math.abs(json.baseline.metrics[m] - v) < 1e-9, `popularity ${m} as when trained`);
+  for (const [m, v] of Object.entries(trained.baseline.metrics as Record<string, number>))
+    assert.ok(Math.abs(json.baseline.metrics[m] - v) < 1e-9, `popularity ${m} as when trained`);
   const neither = await tastebud('evaluate', out);
   assert.equal(neither.code, 1);
   assert.match(neither.stderr, /--protocol .* or a test file/);
 });
 
-test('train --protocol and evaluate --protocol print popularity under the protocol', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {
+test('train --protocol and evaluate --protocol print popularity under the protocol', {
+  skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}`,
+}, async () => {
   const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
   const trained = await tastebud('train', '--protocol', 'lightfm-ua', '--model', 'item-knn', '--threads', '1', '--quiet', '--out', out);
   assert.equal(trained.code, 0, trained.stderr);
@@ -241,7 +322,9 @@ test('train on a file applies --split or refuses it, and says what loading did',
   assert.match(fromDiverged.stderr, /diverged in training/);
 });
 
-test('evaluate refuses a model trained on the test interactions, and says how to proceed', { skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}` }, async () => {
+test('evaluate refuses a model trained on the test interactions, and says how to proceed', {
+  skip: existsSync(join(dataDir, 'ml-100k/u.data')) ? false : `no ML-100K in ${dataDir}`,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-leak-'));
   const out = join(dir, 'pop-all');
   assert.equal((await tastebud('train', '--dataset', 'ml-100k', '--model', 'popularity', '--quiet', '--out', out)).code, 0);
@@ -274,5 +357,8 @@ test('tastebud models TYPE lists each hyperparameter with its default, what it a
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /unknown model "warpp" \(did you mean "warp"\?\)/);
   const json = JSON.parse((await tastebud('models', '--json')).stdout);
-  assert.ok(json.every((m: { schema: object; defaults: object }) => Object.keys(m.defaults).every((k) => k in m.schema)), 'every default has a schema entry');
+  assert.ok(
+    json.every((m: { schema: object; defaults: object }) => Object.keys(m.defaults).every((k) => k in m.schema)),
+    'every default has a schema entry',
+  );
 });

@@ -11,8 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOURCE_ARGS, tastebud } from '../helpers/cli.ts';
 
-
-
 let dir = '';
 let model = '';
 const f = (name: string) => join(dir, name);
@@ -31,7 +29,25 @@ before(async () => {
   await writeFile(f('binary.csv'), Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x80, 0x0a, 0x7f]));
   await writeFile(f('not-parquet.parquet'), 'user,item\n1,2\n');
   model = f('model');
-  const trained = await tastebud('train', '--train', f('ratings.tsv'), '--header', '--columns', 'user,item,rating', '--model', 'bpr', '--factors', '4', '--epochs', '1', '--threads', '1', '--out', model, '--quiet');
+  const trained = await tastebud(
+    'train',
+    '--train',
+    f('ratings.tsv'),
+    '--header',
+    '--columns',
+    'user,item,rating',
+    '--model',
+    'bpr',
+    '--factors',
+    '4',
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    model,
+    '--quiet',
+  );
   assert.equal(trained.code, 0, trained.stderr);
   const manifest = await readFile(join(model, 'manifest.json'), 'utf8');
   const weights = await readFile(join(model, 'weights.safetensors'));
@@ -54,8 +70,16 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
   ['data info: missing file', () => ['data', 'info', f('nope.csv')], () => `${f('nope.csv')}: no such file`],
   ['data split: missing file', () => ['data', 'split', f('nope.tsv'), '--out', f('out1')], () => `${f('nope.tsv')}: no such file`],
   ['data info: a directory', () => ['data', 'info', dir], () => `${dir}: is a directory, not a file`],
-  ['data info: mistyped dataset', () => ['data', 'info', 'ml-10m'], () => '"ml-10m" is neither a built-in dataset nor a file (did you mean "ml-1m"?); built-in datasets: ml-100k, ml-1m, book-crossing, food-com'],
-  ['data split: unknown dataset', () => ['data', 'split', 'netflix', '--out', f('out2')], () => '"netflix" is neither a built-in dataset nor a file; built-in datasets: ml-100k, ml-1m, book-crossing, food-com'],
+  [
+    'data info: mistyped dataset',
+    () => ['data', 'info', 'ml-10m'],
+    () => '"ml-10m" is neither a built-in dataset nor a file (did you mean "ml-1m"?); built-in datasets: ml-100k, ml-1m, book-crossing, food-com',
+  ],
+  [
+    'data split: unknown dataset',
+    () => ['data', 'split', 'netflix', '--out', f('out2')],
+    () => '"netflix" is neither a built-in dataset nor a file; built-in datasets: ml-100k, ml-1m, book-crossing, food-com',
+  ],
   [
     'data info: TSV read with --sep ,',
     () => ['data', 'info', f('ratings.tsv'), '--sep', ','],
@@ -64,38 +88,83 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
   [
     'data info: headerless file with the default --columns',
     () => ['data', 'info', f('headerless.tsv')],
-    () => `${f('headerless.tsv')}, line 1, field "user": the user column "user" is not in the header (columns: 196, 242, 3); this file seems to have no header: use --columns 0,1,2`,
+    () =>
+      `${f('headerless.tsv')}, line 1, field "user": the user column "user" is not in the header (columns: 196, 242, 3); this file seems to have no header: use --columns 0,1,2`,
   ],
-  ['data info: latin-1 file', () => ['data', 'info', f('latin1.csv')], () => `${f('latin1.csv')}, line 1: the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass --encoding latin1`],
-  ['data info: rating beyond float32', () => ['data', 'info', f('huge.csv')], () => `${f('huge.csv')}, line 3, field "rating": rating 1e308 is too large: values are 32-bit floats (at most ±3.4e38)`],
+  [
+    'data info: latin-1 file',
+    () => ['data', 'info', f('latin1.csv')],
+    () => `${f('latin1.csv')}, line 1: the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass --encoding latin1`,
+  ],
+  [
+    'data info: rating beyond float32',
+    () => ['data', 'info', f('huge.csv')],
+    () => `${f('huge.csv')}, line 3, field "rating": rating 1e308 is too large: values are 32-bit floats (at most ±3.4e38)`,
+  ],
   ['data info: NaN rating', () => ['data', 'info', f('nan.csv')], () => `${f('nan.csv')}, line 2, field "rating": rating "NaN" is not a finite number`],
   ['data info: unclosed quote', () => ['data', 'info', f('unclosed.csv')], () => `${f('unclosed.csv')}, line 2: quoted field is not closed before the end of the file`],
   ['data info: empty file', () => ['data', 'info', f('empty.csv'), '--columns', '0,1'], () => `${f('empty.csv')}: file is empty`],
   ['data info: binary file', () => ['data', 'info', f('binary.csv'), '--columns', '0,1'], /binary\.csv.*not valid UTF-8/],
   ['data info: not Parquet', () => ['data', 'info', f('not-parquet.parquet')], /not-parquet\.parquet: not a readable Parquet file/],
-  ['data info: bad --columns', () => ['data', 'info', f('ratings.tsv'), '--columns', 'user'], () => '--columns takes 2 to 4 comma-separated names or positions in the order user,item[,rating[,time]] (got "user")'],
+  [
+    'data info: bad --columns',
+    () => ['data', 'info', f('ratings.tsv'), '--columns', 'user'],
+    () => '--columns takes 2 to 4 comma-separated names or positions in the order user,item[,rating[,time]] (got "user")',
+  ],
   ['data info: bad --encoding', () => ['data', 'info', f('ratings.tsv'), '--encoding', 'utf16'], () => 'encoding must be "utf8" or "latin1" (got "utf16")'],
   ['data info: bad --on-error', () => ['data', 'info', f('ratings.tsv'), '--on-error', 'ignore'], () => 'onError must be "throw" or "skip" (got "ignore")'],
   ['data info: bad --duplicates', () => ['data', 'info', f('ratings.tsv'), '--duplicates', 'first'], () => 'unknown duplicates policy "first" (keep, last, max, sum or error)'],
   ['data info: empty --sep', () => ['data', 'info', f('ratings.tsv'), '--sep', ''], () => 'separator "" cannot be empty or hold a line break'],
-  ['data split: bad --method', () => ['data', 'split', f('ratings.tsv'), '--out', f('out3'), '--method', 'stratified'], () => 'unknown --method "stratified": use predefined, random, per-user, leave-k-out, temporal or temporal-last-k'],
+  [
+    'data split: bad --method',
+    () => ['data', 'split', f('ratings.tsv'), '--out', f('out3'), '--method', 'stratified'],
+    () => 'unknown --method "stratified": use predefined, random, per-user, leave-k-out, temporal or temporal-last-k',
+  ],
   ['data split: bad --test-ratio', () => ['data', 'split', f('ratings.tsv'), '--out', f('out4'), '--test-ratio', 'half'], () => '--test-ratio must be a number (got "half")'],
   ['data: unknown flag', () => ['data', 'info', f('ratings.tsv'), '--colums', '0,1'], /unknown option '--colums'/],
   ['recommend: missing model directory', () => ['recommend', f('nomodel'), '--user', 'u1'], () => `${f('nomodel')}: no such model directory`],
   ['similar: missing model directory', () => ['similar', f('nomodel'), '--item', 'm1'], () => `${f('nomodel')}: no such model directory`],
-  ['recommend: a file, not a model', () => ['recommend', f('a-file'), '--user', 'u1'], () => `${f('a-file')} is a file; a model is a directory with manifest.json and weights.safetensors`],
-  ['recommend: manifest not JSON', () => ['recommend', f('manifest-not-json'), '--user', 'u1'], /manifest-not-json\/manifest\.json is not valid JSON .*; the model file is damaged$/],
-  ['recommend: no weights', () => ['recommend', f('no-weights'), '--user', 'u1'], () => `${f('no-weights')}: weights.safetensors is missing (the manifest is there, the weights are not)`],
-  ['similar: no manifest', () => ['similar', f('no-manifest'), '--item', 'm1'], () => `${f('no-manifest')} is not a tastebud model directory: ${join(f('no-manifest'), 'manifest.json')} is missing`],
-  ['recommend: truncated weights', () => ['recommend', f('truncated-weights'), '--user', 'u1'], /truncated-weights: weights\.safetensors is damaged: .*outside the file|runs past the end/],
+  [
+    'recommend: a file, not a model',
+    () => ['recommend', f('a-file'), '--user', 'u1'],
+    () => `${f('a-file')} is a file; a model is a directory with manifest.json and weights.safetensors`,
+  ],
+  [
+    'recommend: manifest not JSON',
+    () => ['recommend', f('manifest-not-json'), '--user', 'u1'],
+    /manifest-not-json\/manifest\.json is not valid JSON .*; the model file is damaged$/,
+  ],
+  [
+    'recommend: no weights',
+    () => ['recommend', f('no-weights'), '--user', 'u1'],
+    () => `${f('no-weights')}: weights.safetensors is missing (the manifest is there, the weights are not)`,
+  ],
+  [
+    'similar: no manifest',
+    () => ['similar', f('no-manifest'), '--item', 'm1'],
+    () => `${f('no-manifest')} is not a tastebud model directory: ${join(f('no-manifest'), 'manifest.json')} is missing`,
+  ],
+  [
+    'recommend: truncated weights',
+    () => ['recommend', f('truncated-weights'), '--user', 'u1'],
+    /truncated-weights: weights\.safetensors is damaged: .*outside the file|runs past the end/,
+  ],
   ['recommend: garbage weights', () => ['recommend', f('garbage-weights'), '--user', 'u1'], /garbage-weights: weights\.safetensors is damaged/],
   ['recommend: manifest off the schema', () => ['recommend', f('wrong-schema'), '--user', 'u1'], /wrong-schema\/manifest\.json does not match the model file schema: /],
   ['recommend: unknown user', () => ['recommend', model, '--user', 'nobody'], () => 'unknown user "nobody": the model was trained on 40 users'],
   ['similar: unknown item', () => ['similar', model, '--item', 'nothing'], /unknown item "nothing"/],
   ['recommend: bad -k', () => ['recommend', model, '--user', 'u1', '-k', '0'], () => '-k must be a whole number ≥ 1 (got "0")'],
   ['recommend: neither --user nor --all-users', () => ['recommend', model], () => 'give --user <id> (or --all-users --out FILE)'],
-  ['recommend: missing --exclude file', () => ['recommend', model, '--all-users', '--exclude', f('ratings.tsv'), f('nope.tsv'), '--out', f('recs.tsv')], () => `${f('nope.tsv')}: no such file`],
-  ['recommend: --out into a missing folder', () => ['recommend', model, '--all-users', '--out', f('no/such/dir/recs.tsv')], () => `cannot write ${f('no/such/dir/recs.tsv')}: its folder does not exist`],
+  [
+    'recommend: missing --exclude file',
+    () => ['recommend', model, '--all-users', '--exclude', f('ratings.tsv'), f('nope.tsv'), '--out', f('recs.tsv')],
+    () => `${f('nope.tsv')}: no such file`,
+  ],
+  [
+    'recommend: --out into a missing folder',
+    () => ['recommend', model, '--all-users', '--out', f('no/such/dir/recs.tsv')],
+    () => `cannot write ${f('no/such/dir/recs.tsv')}: its folder does not exist`,
+  ],
 ];
 
 describe('mistakes end in one plain line and a non-zero exit', { concurrency: 6 }, () => {
@@ -126,12 +195,21 @@ test('the --exclude flag takes several files after it as well as repeated', asyn
   assert.equal(b.code, 0, b.stderr);
   const recs = await readFile(f('recs-a.tsv'), 'utf8');
   assert.equal(recs, await readFile(f('recs-b.tsv'), 'utf8'));
-  const byUser = new Map(recs.trim().split('\n').map((l) => l.split('\t') as [string, string]));
+  const byUser = new Map(
+    recs
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t') as [string, string]),
+  );
   assert.ok(!byUser.get('u0')!.split(',').includes('m0'));
   assert.ok(!byUser.get('u1')!.split(',').includes('m1'));
   assert.doesNotMatch(a.stderr, /\r/, 'no progress line when stderr is not a terminal');
   assert.equal(a.stderr, `wrote 40 users' top-30 to ${f('recs-a.tsv')}\n`);
-  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.tmp-')), [], 'no temporary file left');
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes('.tmp-')),
+    [],
+    'no temporary file left',
+  );
 });
 
 test('recommend --all-users interrupted leaves the earlier output as it was and no partial file', async () => {
@@ -145,7 +223,9 @@ test('recommend --all-users interrupted leaves the earlier output as it was and 
   assert.equal(trained.code, 0, trained.stderr);
   const target = f('recs-big.tsv');
   await writeFile(target, 'OLD\n');
-  const child = spawn(process.execPath, [...SOURCE_ARGS, 'recommend', bigModel, '--all-users', '-k', '50', '--threads', '1', '--out', target], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SOURCE_ARGS, 'recommend', bigModel, '--all-users', '-k', '50', '--threads', '1', '--out', target], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -39,6 +39,9 @@ test('sigmoid stays finite and saturates for large inputs', () => {
 });
 
 test('an unknown activation name is a ConfigError naming the choices', () => {
-  assert.throws(() => checkActivation('gelu'), (e: unknown) => e instanceof ConfigError && /relu, sigmoid, tanh, identity/.test(e.message));
+  assert.throws(
+    () => checkActivation('gelu'),
+    (e: unknown) => e instanceof ConfigError && /relu, sigmoid, tanh, identity/.test(e.message),
+  );
   assert.equal(checkActivation('tanh'), 'tanh');
 });

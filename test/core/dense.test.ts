@@ -30,7 +30,10 @@ test('Dense forward is X·W + b row by row', () => {
 });
 
 test('Dense gradients for weights, bias and inputs match finite differences', () => {
-  for (const [n, inDim, outDim] of [[5, 7, 3], [8, 4, 8]]) {
+  for (const [n, inDim, outDim] of [
+    [5, 7, 3],
+    [8, 4, 8],
+  ]) {
     const { layer, x, c, loss } = setup(n, inDim, outDim);
     loss();
     const dx = layer.backwardBatch(c.slice(), n)!.slice(0, n * inDim);

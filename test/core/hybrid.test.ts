@@ -61,7 +61,11 @@ test('backward applies the chain-rule gradient to the id row and each touched fe
       return s;
     };
     // Numeric gradient of every parameter, before the update.
-    const numeric = numericGradients(loss, e.params().map((p) => p.data), FLOAT32_STEP);
+    const numeric = numericGradients(
+      loss,
+      e.params().map((p) => p.data),
+      FLOAT32_STEP,
+    );
     const before = e.params().map((p) => Float64Array.from(p.data));
     e.forward(row, rep);
     const grad = Float32Array.from(rep, (r, d) => r - target[d]);

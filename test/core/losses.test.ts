@@ -34,18 +34,43 @@ test('bceWithLogits equals −[y log σ(z) + (1−y) log(1−σ(z))] and stays f
 
 test('each loss gradient matches a central finite difference', () => {
   for (const z of points) {
-    for (const y of [0, 1, 0.25]) assertGradClose(bceWithLogitsGrad(z, y), centralDifference((x) => bceWithLogits(x, y), z), `bce'(${z})`);
+    for (const y of [0, 1, 0.25])
+      assertGradClose(
+        bceWithLogitsGrad(z, y),
+        centralDifference((x) => bceWithLogits(x, y), z),
+        `bce'(${z})`,
+      );
     for (const t of [-1, 0.5, 4]) {
-      assertGradClose(mseGrad(z, t), centralDifference((x) => mse(x, t), z), `mse'(${z})`);
-      assertGradClose(maeGrad(z, t), centralDifference((x) => mae(x, t), z), `mae'(${z})`);
+      assertGradClose(
+        mseGrad(z, t),
+        centralDifference((x) => mse(x, t), z),
+        `mse'(${z})`,
+      );
+      assertGradClose(
+        maeGrad(z, t),
+        centralDifference((x) => mae(x, t), z),
+        `mae'(${z})`,
+      );
     }
     for (const neg of [-1.5, 0.2, 2.7]) {
       // Gradients are with respect to the difference s⁺ − s⁻: perturb s⁺ only.
-      assertGradClose(bprGrad(z, neg), centralDifference((x) => bpr(x, neg), z), `bpr'(${z}, ${neg})`);
-      assertGradClose(-bprGrad(z, neg), centralDifference((x) => bpr(z, x), neg), `bpr' wrt s⁻`);
+      assertGradClose(
+        bprGrad(z, neg),
+        centralDifference((x) => bpr(x, neg), z),
+        `bpr'(${z}, ${neg})`,
+      );
+      assertGradClose(
+        -bprGrad(z, neg),
+        centralDifference((x) => bpr(z, x), neg),
+        `bpr' wrt s⁻`,
+      );
       for (const m of [0.5, 1]) {
         if (Math.abs(m - z + neg) < 1e-3) continue; // the kink
-        assertGradClose(hingeGrad(z, neg, m), centralDifference((x) => hinge(x, neg, m), z), `hinge'(${z}, ${neg}, ${m})`);
+        assertGradClose(
+          hingeGrad(z, neg, m),
+          centralDifference((x) => hinge(x, neg, m), z),
+          `hinge'(${z}, ${neg}, ${m})`,
+        );
       }
     }
   }
@@ -79,7 +104,11 @@ test('adaptive hinge uses the highest-scoring negative and sends gradient only t
     };
     assertGradClose(g[k], centralDifference(f, negs[k]), `adaptive hinge d/ds⁻[${k}]`);
   }
-  assertGradClose(dPos, centralDifference((x) => adaptiveHinge(x, negs), 1), 'adaptive hinge d/ds⁺');
+  assertGradClose(
+    dPos,
+    centralDifference((x) => adaptiveHinge(x, negs), 1),
+    'adaptive hinge d/ds⁺',
+  );
 });
 
 test('warpWeight is the harmonic number of the estimated rank ⌊(N−1)/trials⌋', () => {

@@ -36,73 +36,102 @@ test('WebAssembly SIMD is available on the supported Node versions (else the Jav
 
 // Shapes cover whole 4×4 tiles, ragged edges in every dimension, and single rows/columns.
 // The last one outgrows the SIMD kernel's initial scratch memory (1 MiB), so it must grow.
-const SHAPES: [number, number, number][] = [[8, 8, 8], [7, 5, 6], [13, 17, 3], [1, 9, 1], [4, 1, 4], [33, 64, 32], [64, 70, 9], [5, 300, 12], [256, 512, 260]];
+const SHAPES: [number, number, number][] = [
+  [8, 8, 8],
+  [7, 5, 6],
+  [13, 17, 3],
+  [1, 9, 1],
+  [4, 1, 4],
+  [33, 64, 32],
+  [64, 70, 9],
+  [5, 300, 12],
+  [256, 512, 260],
+];
 
 test('matmul computes X·W + b like the textbook triple loop, for any shape, in every implementation', () => {
-  for (const [impl, K] of IMPLEMENTATIONS) for (const [n, k, m] of SHAPES) {
-    if (!K) continue;
-    const x = randomArray(n * k, 1);
-    const w = randomArray(k * m, 2);
-    const b = randomArray(m, 3);
-    const expected = new Float32Array(n * m);
-    matmulNaive(x, w, b, expected, n, k, m);
-    const y = new Float32Array(n * m);
-    K.matmul(x, w, b, y, n, k, m, false, 0);
-    assertClose(y, expected, `${impl} ${n}x${k}x${m}`);
-    matmulNaive(x, w, null, expected, n, k, m);
-    K.matmul(x, w, null, y, n, k, m, false, 0);
-    assertClose(y, expected, `${impl} ${n}x${k}x${m} without bias`);
-  }
+  for (const [impl, K] of IMPLEMENTATIONS)
+    for (const [n, k, m] of SHAPES) {
+      if (!K) continue;
+      const x = randomArray(n * k, 1);
+      const w = randomArray(k * m, 2);
+      const b = randomArray(m, 3);
+      const expected = new Float32Array(n * m);
+      matmulNaive(x, w, b, expected, n, k, m);
+      const y = new Float32Array(n * m);
+      K.matmul(x, w, b, y, n, k, m, false, 0);
+      assertClose(y, expected, `${impl} ${n}x${k}x${m}`);
+      matmulNaive(x, w, null, expected, n, k, m);
+      K.matmul(x, w, null, y, n, k, m, false, 0);
+      assertClose(y, expected, `${impl} ${n}x${k}x${m} without bias`);
+    }
 });
 
 test('matmul accumulates into Y (with or without bias) and reads a row block of a larger W', () => {
-  for (const [impl, K] of IMPLEMENTATIONS) for (const [n, k, m] of [[6, 3, 5], [40, 24, 16]]) {
-    if (!K) continue;
-    const x = randomArray(n * k, 4);
-    const big = randomArray((k + 2) * m, 5);
-    const block = big.slice(2 * m, (2 + k) * m);
-    const start = randomArray(n * m, 6);
-    const expected = new Float32Array(n * m);
-    matmulNaive(x, block, null, expected, n, k, m);
-    for (let i = 0; i < expected.length; i++) expected[i] += start[i];
-    const y = start.slice();
-    K.matmul(x, big, null, y, n, k, m, true, 2 * m);
-    assertClose(y, expected, `${impl} accumulated`);
-    const bias = randomArray(m, 9);
-    const withBias = start.slice();
-    K.matmul(x, big, bias, withBias, n, k, m, true, 2 * m);
-    assertClose(withBias, expected.map((v, i) => v + bias[i % m]), `${impl} accumulated with bias`);
-  }
+  for (const [impl, K] of IMPLEMENTATIONS)
+    for (const [n, k, m] of [
+      [6, 3, 5],
+      [40, 24, 16],
+    ]) {
+      if (!K) continue;
+      const x = randomArray(n * k, 4);
+      const big = randomArray((k + 2) * m, 5);
+      const block = big.slice(2 * m, (2 + k) * m);
+      const start = randomArray(n * m, 6);
+      const expected = new Float32Array(n * m);
+      matmulNaive(x, block, null, expected, n, k, m);
+      for (let i = 0; i < expected.length; i++) expected[i] += start[i];
+      const y = start.slice();
+      K.matmul(x, big, null, y, n, k, m, true, 2 * m);
+      assertClose(y, expected, `${impl} accumulated`);
+      const bias = randomArray(m, 9);
+      const withBias = start.slice();
+      K.matmul(x, big, bias, withBias, n, k, m, true, 2 * m);
+      assertClose(
+        withBias,
+        expected.map((v, i) => v + bias[i % m]),
+        `${impl} accumulated with bias`,
+      );
+    }
 });
 
 test('matmulTransB computes A·Bᵀ (the input gradient dY·Wᵀ) in every implementation', () => {
-  for (const [impl, K] of IMPLEMENTATIONS) for (const [n, k, m] of SHAPES) {
-    if (!K) continue;
-    const a = randomArray(n * k, 7);
-    const b = randomArray(m * k, 8);
-    const expected = new Float32Array(n * m);
-    matmulNaive(a, transpose(b, m, k), null, expected, n, k, m);
-    const c = new Float32Array(n * m);
-    K.matmulTransB(a, b, c, n, k, m, false);
-    assertClose(c, expected, `${impl} transB ${n}x${k}x${m}`);
-    K.matmulTransB(a, b, c, n, k, m, true);
-    assertClose(c, expected.map((v) => 2 * v), `${impl} transB accumulate ${n}x${k}x${m}`);
-  }
+  for (const [impl, K] of IMPLEMENTATIONS)
+    for (const [n, k, m] of SHAPES) {
+      if (!K) continue;
+      const a = randomArray(n * k, 7);
+      const b = randomArray(m * k, 8);
+      const expected = new Float32Array(n * m);
+      matmulNaive(a, transpose(b, m, k), null, expected, n, k, m);
+      const c = new Float32Array(n * m);
+      K.matmulTransB(a, b, c, n, k, m, false);
+      assertClose(c, expected, `${impl} transB ${n}x${k}x${m}`);
+      K.matmulTransB(a, b, c, n, k, m, true);
+      assertClose(
+        c,
+        expected.map((v) => 2 * v),
+        `${impl} transB accumulate ${n}x${k}x${m}`,
+      );
+    }
 });
 
 test('matmulTransA computes Aᵀ·B (the weight gradient Xᵀ·dY) in every implementation', () => {
-  for (const [impl, K] of IMPLEMENTATIONS) for (const [n, k, m] of SHAPES) {
-    if (!K) continue;
-    const a = randomArray(n * k, 9);
-    const b = randomArray(n * m, 10);
-    const expected = new Float32Array(k * m);
-    matmulNaive(transpose(a, n, k), b, null, expected, k, n, m);
-    const c = new Float32Array(k * m);
-    K.matmulTransA(a, b, c, n, k, m, false);
-    assertClose(c, expected, `${impl} transA ${n}x${k}x${m}`);
-    K.matmulTransA(a, b, c, n, k, m, true);
-    assertClose(c, expected.map((v) => 2 * v), `${impl} transA accumulate ${n}x${k}x${m}`);
-  }
+  for (const [impl, K] of IMPLEMENTATIONS)
+    for (const [n, k, m] of SHAPES) {
+      if (!K) continue;
+      const a = randomArray(n * k, 9);
+      const b = randomArray(n * m, 10);
+      const expected = new Float32Array(k * m);
+      matmulNaive(transpose(a, n, k), b, null, expected, k, n, m);
+      const c = new Float32Array(k * m);
+      K.matmulTransA(a, b, c, n, k, m, false);
+      assertClose(c, expected, `${impl} transA ${n}x${k}x${m}`);
+      K.matmulTransA(a, b, c, n, k, m, true);
+      assertClose(
+        c,
+        expected.map((v) => 2 * v),
+        `${impl} transA accumulate ${n}x${k}x${m}`,
+      );
+    }
 });
 
 test('addColumnSums sums each column over the rows (the bias gradient)', () => {

@@ -22,7 +22,10 @@ test('L2 shrinks only the rows a step touches (lazy)', () => {
   const p = new Param('w', 2, 2, { name: 'sgd', learningRate: 0.1 });
   p.data.set([1, 1, 1, 1]);
   p.updateRow(0, new Float32Array(2), 0, 0.5);
-  assert.deepEqual([...p.data].map((x) => Math.round(x * 1e6) / 1e6), [0.95, 0.95, 1, 1]);
+  assert.deepEqual(
+    [...p.data].map((x) => Math.round(x * 1e6) / 1e6),
+    [0.95, 0.95, 1, 1],
+  );
 });
 
 test('lazy Adam bias-corrects per row: a row first seen late takes a full-size first step', () => {

@@ -3,15 +3,26 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.ts';
 
 test('the same seed gives the same stream, another seed another', () => {
-  const a = new Rng(1), b = new Rng(1), c = new Rng(2);
+  const a = new Rng(1),
+    b = new Rng(1),
+    c = new Rng(2);
   const xs = Array.from({ length: 5 }, () => a.nextUint32());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b.nextUint32()));
-  assert.notDeepEqual(xs, Array.from({ length: 5 }, () => c.nextUint32()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b.nextUint32()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 5 }, () => c.nextUint32()),
+  );
 });
 
 test('uniform and normal draws have the right moments', () => {
   const rng = new Rng(3);
-  let s = 0, s2 = 0, n = 200_000, ints = new Int32Array(10);
+  let s = 0,
+    s2 = 0,
+    n = 200_000,
+    ints = new Int32Array(10);
   for (let i = 0; i < n; i++) {
     const z = rng.normal();
     s += z;
@@ -25,7 +36,10 @@ test('uniform and normal draws have the right moments', () => {
 
 test('permutation holds every index once', () => {
   const p = new Rng(5).permutation(100);
-  assert.deepEqual([...p].sort((a, b) => a - b), [...Array(100).keys()]);
+  assert.deepEqual(
+    [...p].sort((a, b) => a - b),
+    [...Array(100).keys()],
+  );
 });
 
 test('forked generators are reproducible and independent of their parent', () => {
@@ -34,8 +48,14 @@ test('forked generators are reproducible and independent of their parent', () =>
   const fa = a.fork();
   const fb = b.fork();
   const xs = Array.from({ length: 8 }, () => fa.nextUint32());
-  assert.deepEqual(xs, Array.from({ length: 8 }, () => fb.nextUint32()));
-  assert.notDeepEqual(xs, Array.from({ length: 8 }, () => a.nextUint32()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 8 }, () => fb.nextUint32()),
+  );
+  assert.notDeepEqual(
+    xs,
+    Array.from({ length: 8 }, () => a.nextUint32()),
+  );
 });
 
 test('int(n) stays in [0, n) and uniform stays in [lo, hi)', () => {

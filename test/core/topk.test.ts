@@ -50,6 +50,9 @@ test('topKCandidates keeps the k best of a sparse list, sorted, and agrees with 
   const order = new Int32Array(40);
   const kept = topKCandidates(keys, ids, n, 40, order);
   assert.equal(kept, 40);
-  assert.deepEqual(Array.from(order, (r) => ids[r]), [...topK(dense, 40)]);
+  assert.deepEqual(
+    Array.from(order, (r) => ids[r]),
+    [...topK(dense, 40)],
+  );
   for (let r = 1; r < kept; r++) assert.ok(keys[order[r - 1]] >= keys[order[r]]);
 });

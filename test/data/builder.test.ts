@@ -79,11 +79,14 @@ test('given id maps are extended in place and keep their indexing', () => {
 test('addUnknownIds: false rejects ids outside the mapping, naming them', () => {
   const b = new InteractionsBuilder({ userIds: new IdMap(['1']), itemIds: new IdMap(['10']), addUnknownIds: false, file: 'r.csv' });
   b.add('1', '10', 1, NaN, 1);
-  assert.throws(() => b.add('2', '10', 1, NaN, 7), (e: unknown) => {
-    assert.ok(e instanceof DataFormatError);
-    assert.equal(e.message, 'r.csv, line 7, field "user": user "2" is not in the id mapping');
-    return true;
-  });
+  assert.throws(
+    () => b.add('2', '10', 1, NaN, 7),
+    (e: unknown) => {
+      assert.ok(e instanceof DataFormatError);
+      assert.equal(e.message, 'r.csv, line 7, field "user": user "2" is not in the id mapping');
+      return true;
+    },
+  );
   assert.throws(() => b.add('1', '11', 1, NaN, 8), /item "11" is not in the id mapping/);
 });
 
@@ -124,12 +127,15 @@ test("duplicates 'sum' adds the values into the latest row", () => {
 });
 
 test("duplicates 'error' names the pair and both lines", () => {
-  assert.throws(() => withDuplicates('error').build(), (e: unknown) => {
-    assert.ok(e instanceof DataFormatError);
-    assert.match(e.message, /duplicate interaction for user "u1" and item "a" \(lines 1 and 3\)/);
-    assert.equal(e.line, 3);
-    return true;
-  });
+  assert.throws(
+    () => withDuplicates('error').build(),
+    (e: unknown) => {
+      assert.ok(e instanceof DataFormatError);
+      assert.match(e.message, /duplicate interaction for user "u1" and item "a" \(lines 1 and 3\)/);
+      assert.equal(e.line, 3);
+      return true;
+    },
+  );
 });
 
 test('unknown duplicates policy is refused', () => {

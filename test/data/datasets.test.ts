@@ -35,7 +35,10 @@ test('ml-100k: 100,000 ratings by 943 users on 1,682 movies, 1–5', { skip: noM
   assert.deepEqual(data.ratingScale, { min: 1, max: 5 });
   assert.equal(data.report.rowsSkipped, 0);
   assert.ok(data.interactions.values.every((v) => v >= 1 && v <= 5 && Number.isInteger(v)));
-  assert.ok(data.interactions.times!.every((t) => t > 8.7e8 && t < 8.95e8), 'timestamps from 1997–1998');
+  assert.ok(
+    data.interactions.times!.every((t) => t > 8.7e8 && t < 8.95e8),
+    'timestamps from 1997–1998',
+  );
   assert.equal(data.itemNames![data.interactions.itemIds.get('1')!], 'Toy Story (1995)');
 });
 
@@ -68,14 +71,22 @@ test('ml-100k features: every movie has a genre, every user age, gender and occu
   const users = data.userFeatures!;
   assert.equal(items.rows, 1682);
   assert.equal(users.rows, 943);
-  for (let i = 0; i < items.rows; i++) assert.ok(rowFeatures(items, i).some((f) => f.field === 'genre'), `item ${data.interactions.itemIds.id(i)}`);
+  for (let i = 0; i < items.rows; i++)
+    assert.ok(
+      rowFeatures(items, i).some((f) => f.field === 'genre'),
+      `item ${data.interactions.itemIds.id(i)}`,
+    );
   for (let u = 0; u < users.rows; u++) {
     const fields = new Set(rowFeatures(users, u).map((f) => f.field));
     for (const field of ['age', 'gender', 'occupation']) assert.ok(fields.has(field), `user ${data.interactions.userIds.id(u)} lacks ${field}`);
   }
-  const toyStory = featuresOf(items, data.interactions.itemIds, '1')!.map((f) => f.name).sort();
-  assert.deepEqual(toyStory, ['decade=1990-1999', "genre=Animation", "genre=Children's", 'genre=Comedy']);
-  const user1 = featuresOf(users, data.interactions.userIds, '1')!.map((f) => f.name).sort();
+  const toyStory = featuresOf(items, data.interactions.itemIds, '1')!
+    .map((f) => f.name)
+    .sort();
+  assert.deepEqual(toyStory, ['decade=1990-1999', 'genre=Animation', "genre=Children's", 'genre=Comedy']);
+  const user1 = featuresOf(users, data.interactions.userIds, '1')!
+    .map((f) => f.name)
+    .sort();
   assert.deepEqual(user1, ['age=18-24', 'gender=M', 'occupation=technician', 'zip=8']);
   assert.ok(items.vocabulary.includes('genre=Film-Noir'), 'genre names come from u.genre');
 });
@@ -131,13 +142,22 @@ test('the data folder: option, then TASTEBUD_DATA_DIR, then the user cache', () 
 
 test('datasets.list names each dataset with its source and files; unknown names are ConfigErrors', async () => {
   const list = datasets.list();
-  assert.deepEqual(list.map((d) => d.name), ['ml-100k', 'ml-1m', 'book-crossing', 'food-com']);
+  assert.deepEqual(
+    list.map((d) => d.name),
+    ['ml-100k', 'ml-1m', 'book-crossing', 'food-com'],
+  );
   const ml = list[0];
   assert.deepEqual(ml.files, ['u.data']);
   assert.ok(ml.optionalFiles.includes('ua.test'));
   assert.equal(list[3].downloadable, false);
-  await assert.rejects(datasets.load('netflix'), (e: Error) => e instanceof ConfigError && e.message === 'unknown dataset "netflix"; built-in datasets: ml-100k, ml-1m, book-crossing, food-com');
-  await assert.rejects(datasets.load('ml-10m'), (e: Error) => e instanceof ConfigError && e.message === 'unknown dataset "ml-10m" (did you mean "ml-1m"?); built-in datasets: ml-100k, ml-1m, book-crossing, food-com');
+  await assert.rejects(
+    datasets.load('netflix'),
+    (e: Error) => e instanceof ConfigError && e.message === 'unknown dataset "netflix"; built-in datasets: ml-100k, ml-1m, book-crossing, food-com',
+  );
+  await assert.rejects(
+    datasets.load('ml-10m'),
+    (e: Error) => e instanceof ConfigError && e.message === 'unknown dataset "ml-10m" (did you mean "ml-1m"?); built-in datasets: ml-100k, ml-1m, book-crossing, food-com',
+  );
 });
 
 test('ml-1m reads ::-separated latin-1 files with genres, age groups and occupations', async (t) => {
@@ -145,7 +165,10 @@ test('ml-1m reads ::-separated latin-1 files with genres, age groups and occupat
   await mkdir(path.join(dir, 'ml-1m'));
   const write = (name: string, text: string) => writeFile(path.join(dir, 'ml-1m', name), text, 'latin1');
   await write('ratings.dat', '1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n2::3408::1::978300000\n');
-  await write('movies.dat', "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children's|Musical\n3408::Amélie (2001)::Comedy|Romance\n9999::Never Rated (1950)::Drama\n");
+  await write(
+    'movies.dat',
+    "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children's|Musical\n3408::Amélie (2001)::Comedy|Romance\n9999::Never Rated (1950)::Drama\n",
+  );
   await write('users.dat', '1::F::1::10::48067\n2::M::56::16::70072\n');
   const data = await datasets.load('ml-1m', { dataDir: dir, download: false });
   assert.equal(data.interactions.length, 4);
@@ -154,10 +177,25 @@ test('ml-1m reads ::-separated latin-1 files with genres, age groups and occupat
   assert.equal(data.interactions.times![0], 978300760);
   const ids = data.interactions.itemIds;
   assert.equal(data.itemNames![ids.get('3408')!], 'Amélie (2001)');
-  assert.deepEqual(featuresOf(data.itemFeatures!, ids, '661')!.map((f) => f.name).sort(), ['decade=1990-1999', 'genre=Animation', "genre=Children's", 'genre=Musical']);
+  assert.deepEqual(
+    featuresOf(data.itemFeatures!, ids, '661')!
+      .map((f) => f.name)
+      .sort(),
+    ['decade=1990-1999', 'genre=Animation', "genre=Children's", 'genre=Musical'],
+  );
   const users = data.interactions.userIds;
-  assert.deepEqual(featuresOf(data.userFeatures!, users, '1')!.map((f) => f.name).sort(), ['age=<18', 'gender=F', 'occupation=K-12 student', 'zip=4']);
-  assert.deepEqual(featuresOf(data.userFeatures!, users, '2')!.map((f) => f.name).sort(), ['age=56+', 'gender=M', 'occupation=self-employed', 'zip=7']);
+  assert.deepEqual(
+    featuresOf(data.userFeatures!, users, '1')!
+      .map((f) => f.name)
+      .sort(),
+    ['age=<18', 'gender=F', 'occupation=K-12 student', 'zip=4'],
+  );
+  assert.deepEqual(
+    featuresOf(data.userFeatures!, users, '2')!
+      .map((f) => f.name)
+      .sort(),
+    ['age=56+', 'gender=M', 'occupation=self-employed', 'zip=7'],
+  );
 });
 
 test('book-crossing reads the original ratings slice (no header), keeping implicit 0 apart from 1–10', { skip: skipUnlessData(BX_SLICE) }, async (t) => {
@@ -181,7 +219,10 @@ test('book-crossing with the header and the optional users and books files', asy
   const bx = path.join(dir, 'book-crossing');
   await mkdir(bx);
   const write = (name: string, text: string) => writeFile(path.join(bx, name), text.replace(/\n/g, '\r\n'), 'latin1');
-  await write('BX-Book-Ratings.csv', '"User-ID";"ISBN";"Book-Rating"\n"276725";"034545104X";"0"\n"276726";"0155061224";"5"\n"276727";"0446520802";"0"\n"276726";"034545104X";"9"\n');
+  await write(
+    'BX-Book-Ratings.csv',
+    '"User-ID";"ISBN";"Book-Rating"\n"276725";"034545104X";"0"\n"276726";"0155061224";"5"\n"276727";"0446520802";"0"\n"276726";"034545104X";"9"\n',
+  );
   await write('BX-Users.csv', '"User-ID";"Location";"Age"\n"276725";"tyler, texas, usa";NULL\n"276726";"seafield, west lothian, united kingdom";"34"\n');
   await write(
     'BX-Books.csv',
@@ -194,9 +235,22 @@ test('book-crossing with the header and the optional users and books files', asy
   assert.equal(data.interactions.length, 4);
   assert.deepEqual(Array.from(data.interactions.values), [0, 5, 0, 9]);
   const { userIds, itemIds } = data.interactions;
-  assert.deepEqual(featuresOf(data.userFeatures!, userIds, '276725')!.map((f) => f.name), ['country=usa']);
-  assert.deepEqual(featuresOf(data.userFeatures!, userIds, '276726')!.map((f) => f.name).sort(), ['age=25-34', 'country=united kingdom']);
-  assert.deepEqual(featuresOf(data.itemFeatures!, itemIds, '034545104X')!.map((f) => f.name).sort(), ['author=M. J. Rose', 'decade=2000-2009', 'publisher=Ballantine Books']);
+  assert.deepEqual(
+    featuresOf(data.userFeatures!, userIds, '276725')!.map((f) => f.name),
+    ['country=usa'],
+  );
+  assert.deepEqual(
+    featuresOf(data.userFeatures!, userIds, '276726')!
+      .map((f) => f.name)
+      .sort(),
+    ['age=25-34', 'country=united kingdom'],
+  );
+  assert.deepEqual(
+    featuresOf(data.itemFeatures!, itemIds, '034545104X')!
+      .map((f) => f.name)
+      .sort(),
+    ['author=M. J. Rose', 'decade=2000-2009', 'publisher=Ballantine Books'],
+  );
   assert.deepEqual(featuresOf(data.itemFeatures!, itemIds, '0446520802'), [], 'a rated book missing from BX-Books has no features');
   assert.equal(data.itemNames![itemIds.get('0155061224')!], 'Rites of Passage');
   assert.equal(data.itemFeatures!.vocabulary.includes('author=Nobody'), false);
@@ -222,11 +276,17 @@ test('food-com: the official split and recipe tags when their files are present'
   const fc = path.join(dir, 'food-com');
   await mkdir(fc);
   const write = (name: string, text: string) => writeFile(path.join(fc, name), text);
-  await write('RAW_interactions.csv', 'user_id,recipe_id,date,rating,review\n1,10,2010-01-02,5,"Great,\nreally"\n1,11,2010-01-03,4,ok\n2,10,2011-05-06,0,no rating\n2,12,2011-05-07,3,meh\n');
+  await write(
+    'RAW_interactions.csv',
+    'user_id,recipe_id,date,rating,review\n1,10,2010-01-02,5,"Great,\nreally"\n1,11,2010-01-03,4,ok\n2,10,2011-05-06,0,no rating\n2,12,2011-05-07,3,meh\n',
+  );
   await write('interactions_train.csv', 'user_id,recipe_id,date,rating,u,i\n1,10,2010-01-02,5,0,0\n2,10,2011-05-06,0,1,0\n');
   await write('interactions_validation.csv', 'user_id,recipe_id,date,rating,u,i\n2,12,2011-05-07,3,1,2\n');
   await write('interactions_test.csv', 'user_id,recipe_id,date,rating,u,i\n1,11,2010-01-03,4,0,1\n');
-  await write('RAW_recipes.csv', `name,id,minutes,contributor_id,submitted,tags,nutrition,n_steps,steps,description,ingredients,n_ingredients\nquick soup,10,20,7,2005-01-01,"['soups', '30-minutes-or-less']","[1.0]",3,"['boil']",good,"['water']",4\n`);
+  await write(
+    'RAW_recipes.csv',
+    `name,id,minutes,contributor_id,submitted,tags,nutrition,n_steps,steps,description,ingredients,n_ingredients\nquick soup,10,20,7,2005-01-01,"['soups', '30-minutes-or-less']","[1.0]",3,"['boil']",good,"['water']",4\n`,
+  );
   const data = await datasets.load('food-com', { dataDir: dir, download: false });
   const official = await data.splits!.official();
   assert.equal(official.train.length, 2);
@@ -234,7 +294,9 @@ test('food-com: the official split and recipe tags when their files are present'
   assert.equal(official.test.length, 1);
   assert.equal(official.test.itemIds, data.interactions.itemIds);
   assert.equal(official.test.items[0], data.interactions.itemIds.get('11'));
-  const recipe = featuresOf(data.itemFeatures!, data.interactions.itemIds, '10')!.map((f) => f.name).sort();
+  const recipe = featuresOf(data.itemFeatures!, data.interactions.itemIds, '10')!
+    .map((f) => f.name)
+    .sort();
   assert.deepEqual(recipe, ['ingredients=<5', 'minutes=15-29', 'tag=30-minutes-or-less', 'tag=soups']);
   assert.equal(data.itemNames![data.interactions.itemIds.get('10')!], 'quick soup');
   assert.deepEqual(pythonList(`['a', "b's", 'c\\'d']`), ['a', "b's", "c'd"]);
@@ -285,7 +347,10 @@ function makeZip(files: Record<string, string>): Buffer {
 test('the zip reader finds entries inside a folder and inflates stored and deflated ones', () => {
   const text = 'x\ty\n'.repeat(1000);
   const zip = new ZipArchive(makeZip({ 'toy/a.txt': 'hello', 'toy/b.tsv': text }));
-  assert.deepEqual(zip.entries.map((e) => e.name), ['toy/a.txt', 'toy/b.tsv']);
+  assert.deepEqual(
+    zip.entries.map((e) => e.name),
+    ['toy/a.txt', 'toy/b.tsv'],
+  );
   assert.equal(zip.extract(zip.find('a.txt')!).toString(), 'hello');
   assert.equal(zip.extract(zip.find('b.tsv')!).toString(), text);
   assert.ok(zip.find('b.tsv')!.compressedSize < text.length);

@@ -2,14 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
-import {
-  FeatureBuilder,
-  featureIndex,
-  featureMatrixFromRows,
-  featuresOf,
-  identityFeatures,
-  rowFeatures,
-} from '../../src/data/features.ts';
+import { FeatureBuilder, featureIndex, featureMatrixFromRows, featuresOf, identityFeatures, rowFeatures } from '../../src/data/features.ts';
 
 const names = (features: Array<{ name: string }> | undefined) => features?.map((f) => f.name);
 
@@ -31,7 +24,10 @@ test('categorical, multi-valued and bucketed numeric fields become field=value f
   assert.deepEqual(m.fields, ['gender', 'likes', 'age']);
   for (let f = 0; f < m.numFeatures; f++) assert.ok(m.vocabulary[f].startsWith(`${m.fields[m.fieldOf[f]]}=`));
   // Numeric buckets are listed in ascending order.
-  assert.deepEqual(m.vocabulary.filter((v) => v.startsWith('age=')), ['age=<18', 'age=18-24', 'age=56+']);
+  assert.deepEqual(
+    m.vocabulary.filter((v) => v.startsWith('age=')),
+    ['age=<18', 'age=18-24', 'age=56+'],
+  );
 });
 
 test('rows missing from the metadata get no features; unknown metadata ids are skipped and counted', () => {
@@ -69,7 +65,10 @@ test('multi-valued weighting and l1 row normalization', () => {
   assert.deepEqual(w, { 'genre=Drama': 2, 'genre=War': 1, 'genre=Romance': 1 }, 'a repeated value adds up');
   const split = new FeatureBuilder(items);
   split.multi('m', 'genre', ['Drama', 'War'], { weighting: 'equal' });
-  assert.deepEqual(rowFeatures(split.build(), 0).map((f) => f.weight), [0.5, 0.5]);
+  assert.deepEqual(
+    rowFeatures(split.build(), 0).map((f) => f.weight),
+    [0.5, 0.5],
+  );
   const normalized = new FeatureBuilder(items, { identity: true, normalize: 'l1' });
   normalized.multi('m', 'genre', ['Drama', 'War', 'Romance']);
   const weights = rowFeatures(normalized.build(), 0).map((f) => f.weight);
@@ -107,7 +106,13 @@ test('featureMatrixFromRows reads named features with optional weights', () => {
     { id: 'q', features: ['genre=Comedy'] },
   ]);
   assert.deepEqual(rowFeatures(m, 0), []);
-  assert.deepEqual(rowFeatures(m, 1).map((f) => [f.name, f.field, f.weight]), [['genre=Drama', 'genre', 1], ['tag=noir', 'tag', 0.5]]);
+  assert.deepEqual(
+    rowFeatures(m, 1).map((f) => [f.name, f.field, f.weight]),
+    [
+      ['genre=Drama', 'genre', 1],
+      ['tag=noir', 'tag', 0.5],
+    ],
+  );
   assert.equal(featureIndex(m, 'genre=Comedy'), -1);
 });
 

@@ -39,7 +39,12 @@ test('kCore iterates to a fixed point where every user and item meets its minimu
 });
 
 test('kCore with nothing to remove returns the data unchanged in zero rounds', () => {
-  const data = fromPairs([[0, 0], [0, 1], [1, 0], [1, 1]]);
+  const data = fromPairs([
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]);
   const result = kCore(data, { minUserInteractions: 2, minItemInteractions: 2 });
   assert.equal(result.interactions, data);
   assert.equal(result.rounds, 0);
@@ -47,7 +52,10 @@ test('kCore with nothing to remove returns the data unchanged in zero rounds', (
 });
 
 test('kCore can empty a dataset and rejects bad minimums', () => {
-  const data = fromPairs([[0, 0], [1, 1]]);
+  const data = fromPairs([
+    [0, 0],
+    [1, 1],
+  ]);
   assert.equal(kCore(data, { minUserInteractions: 2 }).interactions.length, 0);
   assert.throws(() => kCore(data, { minUserInteractions: 1.5 }), ConfigError);
 });
@@ -62,7 +70,11 @@ test('kCore stops at maxRounds and says it did not converge', () => {
 });
 
 test('compactIds re-indexes to the ids that occur', () => {
-  const data = fromPairs([[0, 0], [5, 7], [0, 7]]);
+  const data = fromPairs([
+    [0, 0],
+    [5, 7],
+    [0, 7],
+  ]);
   const compact = compactIds(data);
   assert.equal(compact.numUsers, 2);
   assert.equal(compact.numItems, 2);

@@ -58,8 +58,52 @@ async function mustBehave(what: string, input: () => string, call: () => Promise
   }
 }
 
-const PIECES = ['1', '10', ' 10', '7 ', '007', 'u1', 'é', '"', '""', '"a,b"', '"x\ny"', ',', '\t', ';', '::', '|', '\r\n', '\n', '\n\n', '\r', '\uFEFF',
-  '1e308', '-1e39', '1e999', 'NaN', 'inf', '-Infinity', '-1', '0', '3.5', '.5', '5.', '1e-50', '', ' ', 'x', '2003-02-19', '2003/2/30', '881250949', '\u0000', 'user', 'item', 'rating', 'time'];
+const PIECES = [
+  '1',
+  '10',
+  ' 10',
+  '7 ',
+  '007',
+  'u1',
+  'é',
+  '"',
+  '""',
+  '"a,b"',
+  '"x\ny"',
+  ',',
+  '\t',
+  ';',
+  '::',
+  '|',
+  '\r\n',
+  '\n',
+  '\n\n',
+  '\r',
+  '\uFEFF',
+  '1e308',
+  '-1e39',
+  '1e999',
+  'NaN',
+  'inf',
+  '-Infinity',
+  '-1',
+  '0',
+  '3.5',
+  '.5',
+  '5.',
+  '1e-50',
+  '',
+  ' ',
+  'x',
+  '2003-02-19',
+  '2003/2/30',
+  '881250949',
+  '\u0000',
+  'user',
+  'item',
+  'rating',
+  'time',
+];
 
 function randomText(): string {
   const parts: string[] = [];
@@ -126,7 +170,13 @@ test('readers: random text and random bytes either load or fail with a TastebudE
 
 /** A valid model directory (popularity on a small interaction set) to mutate. */
 async function validModel(): Promise<{ manifest: string; weights: Buffer }> {
-  const pairs = [[0, 0], [0, 1], [1, 1], [2, 2], [1, 2]];
+  const pairs = [
+    [0, 0],
+    [0, 1],
+    [1, 1],
+    [2, 2],
+    [1, 2],
+  ];
   const train = new Interactions({
     users: Int32Array.from(pairs, (p) => p[0]),
     items: Int32Array.from(pairs, (p) => p[1]),
@@ -221,7 +271,10 @@ function mutateManifest(text: string): string {
       m[pick(['userIds', 'itemIds'])] = pick([[], ['a'], ['a', 'a', 'b'], Array.from({ length: 50 }, (_, k) => `i${k}`)]);
       break;
     case 4: // config
-      m.config = { ...(typeof m.config === 'object' ? m.config : {}), [pick(Object.keys(typeof m.config === 'object' && m.config !== null ? m.config : { x: 1 }).concat('extra'))]: pick(odd) };
+      m.config = {
+        ...(typeof m.config === 'object' ? m.config : {}),
+        [pick(Object.keys(typeof m.config === 'object' && m.config !== null ? m.config : { x: 1 }).concat('extra'))]: pick(odd),
+      };
       break;
     default:
       m.type = pick(['popularity', 'bpr', 'ease', 'nope', '', 'toString', '__proto__']);

@@ -22,7 +22,15 @@ test('repeated columns in a row keep input order (stable)', () => {
 });
 
 test('byUser and byItem views agree with the columns, and counts cover the whole id space', () => {
-  const data = interactionsFrom([[0, 1], [2, 0], [0, 0]], 4, 3);
+  const data = interactionsFrom(
+    [
+      [0, 1],
+      [2, 0],
+      [0, 0],
+    ],
+    4,
+    3,
+  );
   assert.deepEqual([...data.byItem().indptr], [0, 2, 3, 3]);
   assert.deepEqual([...data.userCounts()], [2, 0, 1, 0]);
   assert.deepEqual([...data.subset([2, 0]).items], [0, 1]);

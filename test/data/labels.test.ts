@@ -2,17 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
-import {
-  adjustedSigmoid,
-  binarize,
-  centerPerUser,
-  dropZeros,
-  keepValues,
-  positivesOnly,
-  rescale,
-  transformValues,
-  valueMoments,
-} from '../../src/data/labels.ts';
+import { adjustedSigmoid, binarize, centerPerUser, dropZeros, keepValues, positivesOnly, rescale, transformValues, valueMoments } from '../../src/data/labels.ts';
 
 // Book-Crossing-like: 0 = implicit, 1–10 explicit.
 const ratings = new Interactions({

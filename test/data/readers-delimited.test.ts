@@ -65,7 +65,11 @@ test('latin-1 files decode byte for byte; invalid UTF-8 is an error that suggest
   const fields: string[] = [];
   await readDelimitedRows(path, { separator: ';', encoding: 'latin1' }, (f) => fields.push(...f));
   assert.deepEqual(fields, ['1', '39ß704064', '0']);
-  await rejectsAt(readDelimitedRows(path, { separator: ';' }, () => {}), /not valid UTF-8.*encoding: 'latin1'/, 1);
+  await rejectsAt(
+    readDelimitedRows(path, { separator: ';' }, () => {}),
+    /not valid UTF-8.*encoding: 'latin1'/,
+    1,
+  );
 });
 
 test('a UTF-8 character split across read chunks decodes whole', async () => {
@@ -86,7 +90,10 @@ test('readInteractions maps columns by position, in file order', async () => {
   ]);
   assert.equal(interactions.numUsers, 2);
   assert.equal(interactions.numItems, 2);
-  assert.deepEqual({ ...report, file: undefined }, { file: undefined, rowsRead: 3, rowsSkipped: 0, skippedExamples: [], duplicates: 0, duplicatePolicy: 'last', negativeValues: 0 });
+  assert.deepEqual(
+    { ...report, file: undefined },
+    { file: undefined, rowsRead: 3, rowsSkipped: 0, skippedExamples: [], duplicates: 0, duplicatePolicy: 'last', negativeValues: 0 },
+  );
 });
 
 test('readInteractions maps columns by header name (header implied) in any order', async () => {
@@ -198,13 +205,22 @@ test('duplicate policies apply to files and are counted in the report', async ()
   const path = file('u,i,r\na,x,1\na,y,2\na,x,5\na,x,3\n');
   const cols = { user: 'u', item: 'i', rating: 'r' };
   const last = await readInteractions(path, { columns: cols });
-  assert.deepEqual(rowsOf(last.interactions).map((r) => r[2]), [2, 3]);
+  assert.deepEqual(
+    rowsOf(last.interactions).map((r) => r[2]),
+    [2, 3],
+  );
   assert.equal(last.report.duplicates, 2);
   const max = await readInteractions(path, { columns: cols, duplicates: 'max' });
-  assert.deepEqual(rowsOf(max.interactions).map((r) => r[2]), [2, 5]);
+  assert.deepEqual(
+    rowsOf(max.interactions).map((r) => r[2]),
+    [2, 5],
+  );
   assert.equal(max.report.duplicatePolicy, 'max');
   const sum = await readInteractions(path, { columns: cols, duplicates: 'sum' });
-  assert.deepEqual(rowsOf(sum.interactions).map((r) => r[2]), [2, 9]);
+  assert.deepEqual(
+    rowsOf(sum.interactions).map((r) => r[2]),
+    [2, 9],
+  );
   const keep = await readInteractions(path, { columns: cols, duplicates: 'keep' });
   assert.equal(keep.interactions.length, 4);
   assert.equal(keep.report.duplicates, 2);
@@ -215,7 +231,10 @@ test('ratings read exactly as Number() reads them, whatever their form', async (
   const texts = ['4', '0', '3.5', '7.000000', '0.1', '1.23', '2.675', '12345678901234.5', '-2', '1e3', ' 4', '+1.5', '.5', '5.'];
   const path = file(texts.map((t, k) => `u,${k},${t}`).join('\n'));
   const { interactions: x } = await readInteractions(path, { columns: { user: 0, item: 1, rating: 2 } });
-  assert.deepEqual([...x.values], texts.map((t) => Math.fround(Number(t))));
+  assert.deepEqual(
+    [...x.values],
+    texts.map((t) => Math.fround(Number(t))),
+  );
   // And the same through the quoted (string) path.
   const quoted = file(texts.map((t, k) => `u,${k},"${t}"`).join('\n'));
   const q = await readInteractions(quoted, { columns: { user: 0, item: 1, rating: 2 } });

@@ -62,10 +62,16 @@ test('negative ratings are kept and counted in the load report', async () => {
 test('ids are trimmed by default, so "1, 10" and "1,10" name one item; keepIdWhitespace keeps them', async () => {
   const path = file('1,10,5\n2, 10,4\n 3 ,"10 ",3\n');
   const trimmed = (await readInteractions(path, POS)).interactions;
-  assert.deepEqual(Array.from({ length: trimmed.itemIds.size }, (_, i) => trimmed.itemIds.id(i)), ['10']);
+  assert.deepEqual(
+    Array.from({ length: trimmed.itemIds.size }, (_, i) => trimmed.itemIds.id(i)),
+    ['10'],
+  );
   assert.equal(trimmed.userIds.id(2), '3');
   const kept = (await readInteractions(path, { ...POS, keepIdWhitespace: true })).interactions;
-  assert.deepEqual(Array.from({ length: kept.itemIds.size }, (_, i) => kept.itemIds.id(i)), ['10', ' 10', '10 ']);
+  assert.deepEqual(
+    Array.from({ length: kept.itemIds.size }, (_, i) => kept.itemIds.id(i)),
+    ['10', ' 10', '10 '],
+  );
   assert.equal(kept.userIds.id(2), ' 3 ');
   const blank = file('1,10,5\n2,  ,4\n');
   assert.equal(await message(readInteractions(blank, POS)), `${blank}, line 2, field "item (column 1)": item id is empty`);
@@ -90,7 +96,10 @@ test('rows that do not split into enough fields suggest the separator they seem 
 test('a headerless file read with named columns suggests positions', async () => {
   const path = file('196\t242\t3\n186\t302\t3\n', '.tsv');
   const error = await message(readInteractions(path, { columns: { user: 'user', item: 'item', rating: 'rating' } }));
-  assert.match(error, /the user column "user" is not in the header \(columns: 196, 242, 3\); this file seems to have no header: use `columns: \{ user: 0, item: 1, rating: 2 \}` \(CLI: `--columns 0,1,2`\)$/);
+  assert.match(
+    error,
+    /the user column "user" is not in the header \(columns: 196, 242, 3\); this file seems to have no header: use `columns: \{ user: 0, item: 1, rating: 2 \}` \(CLI: `--columns 0,1,2`\)$/,
+  );
   assert.match(cliWording(error), /this file seems to have no header: use --columns 0,1,2$/);
 });
 
@@ -103,7 +112,12 @@ test('the latin-1 hint names the library option, and the CLI wording names the f
 
 test('a missing file or a directory is one plain error', async () => {
   const missing = join(dir, 'nope.csv');
-  for (const read of [readInteractions(missing, POS), readInteractionsFile(missing, POS), readInteractionsFile(join(dir, 'nope.dat'), POS), readInteractionsFile(join(dir, 'nope.parquet'), POS)]) {
+  for (const read of [
+    readInteractions(missing, POS),
+    readInteractionsFile(missing, POS),
+    readInteractionsFile(join(dir, 'nope.dat'), POS),
+    readInteractionsFile(join(dir, 'nope.parquet'), POS),
+  ]) {
     await assert.rejects(read, (e: unknown) => e instanceof DatasetNotFoundError && /nope\.\w+: no such file$/.test(e.message));
   }
   await assert.rejects(readInteractions(dir, POS), (e: unknown) => e instanceof DataFormatError && e.message === `${dir}: is a directory, not a file`);

@@ -104,7 +104,10 @@ test("duplicates 'error' names the Parquet rows of the pair", async () => {
     { name: 'u', data: ['a', 'b', 'a'], type: 'STRING' },
     { name: 'i', data: ['x', 'x', 'x'], type: 'STRING' },
   ]);
-  await assert.rejects(readParquetInteractions(path, { columns: { user: 'u', item: 'i' }, duplicates: 'error' }), /row 3: duplicate interaction for user "a" and item "x" \(rows 1 and 3\)/);
+  await assert.rejects(
+    readParquetInteractions(path, { columns: { user: 'u', item: 'i' }, duplicates: 'error' }),
+    /row 3: duplicate interaction for user "a" and item "x" \(rows 1 and 3\)/,
+  );
 });
 
 test('a file that is not Parquet says so', async () => {

@@ -4,16 +4,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
-import {
-  leaveKOut,
-  overlappingPairs,
-  perUserSplit,
-  predefinedSplit,
-  randomSplit,
-  splitSizes,
-  temporalPerUserLastK,
-  temporalSplit,
-} from '../../src/data/splits.ts';
+import { leaveKOut, overlappingPairs, perUserSplit, predefinedSplit, randomSplit, splitSizes, temporalPerUserLastK, temporalSplit } from '../../src/data/splits.ts';
 import type { Split } from '../../src/data/types.ts';
 
 /** Random interactions: distinct pairs, user u has 3 + (u mod 7) of them, random times. */
@@ -177,7 +168,12 @@ test('impossible options are ConfigErrors', () => {
 
 test('predefinedSplit names the splits a dataset has', async () => {
   const data = makeData();
-  const dataset = { name: 'toy', interactions: data, report: { rowsRead: 0, rowsSkipped: 0, skippedExamples: [], duplicates: 0 }, splits: { a: async () => randomSplit(data, { testRatio: 0.1, seed: 1 }) } };
+  const dataset = {
+    name: 'toy',
+    interactions: data,
+    report: { rowsRead: 0, rowsSkipped: 0, skippedExamples: [], duplicates: 0 },
+    splits: { a: async () => randomSplit(data, { testRatio: 0.1, seed: 1 }) },
+  };
   assert.equal((await predefinedSplit(dataset, 'a')).test.length, Math.round(data.length * 0.1));
   await assert.rejects(predefinedSplit(dataset, 'b'), /has no split "b" \(it has: a\)/);
 });

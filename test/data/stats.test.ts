@@ -17,13 +17,28 @@ function make(pairs: Array<[number, number, number]>, times?: number[]): Interac
 
 test('describe counts active users and items, density over distinct pairs, and duplicates', () => {
   // User c rated x twice (a duplicate kept by the loader).
-  const data = make([[0, 0, 5], [0, 1, 3], [1, 0, 4], [2, 0, 4], [2, 0, 5], [2, 2, 1]], [0, 86400, 2 * 86400, 3 * 86400, 4 * 86400, 10 * 86400]);
+  const data = make(
+    [
+      [0, 0, 5],
+      [0, 1, 3],
+      [1, 0, 4],
+      [2, 0, 4],
+      [2, 0, 5],
+      [2, 2, 1],
+    ],
+    [0, 86400, 2 * 86400, 3 * 86400, 4 * 86400, 10 * 86400],
+  );
   const s = describe(data, { rowsRead: 8, rowsSkipped: 2, skippedExamples: [], duplicates: 1 });
   assert.equal(s.users, 3);
   assert.equal(s.items, 3);
   assert.equal(s.interactions, 6);
   assert.equal(s.density, 5 / 9);
-  assert.deepEqual(s.ratingHistogram, [{ value: 1, count: 1 }, { value: 3, count: 1 }, { value: 4, count: 2 }, { value: 5, count: 2 }]);
+  assert.deepEqual(s.ratingHistogram, [
+    { value: 1, count: 1 },
+    { value: 3, count: 1 },
+    { value: 4, count: 2 },
+    { value: 5, count: 2 },
+  ]);
   assert.equal(s.valueQuantiles, null);
   assert.equal(s.duplicates, 1);
   assert.equal(s.rowsSkipped, 2);
@@ -68,13 +83,25 @@ test('quantiles use the nearest rank', () => {
 });
 
 test('the histogram is in numeric order (0.5 before 5), numbers are rounded, negatives are counted once', () => {
-  const data = make([[0, 0, 5], [0, 1, 0.5], [1, 0, 4.5], [1, 1, -1], [2, 0, 10000]]);
+  const data = make([
+    [0, 0, 5],
+    [0, 1, 0.5],
+    [1, 0, 4.5],
+    [1, 1, -1],
+    [2, 0, 10000],
+  ]);
   const s = describe(data, { rowsRead: 5, rowsSkipped: 0, skippedExamples: [], duplicates: 0, negativeValues: 1 });
-  assert.deepEqual(s.ratingHistogram!.map((h) => h.value), [-1, 0.5, 4.5, 5, 10000]);
+  assert.deepEqual(
+    s.ratingHistogram!.map((h) => h.value),
+    [-1, 0.5, 4.5, 5, 10000],
+  );
   assert.equal(s.negativeValues, 1);
   const text = formatStats('mixed', s).join('\n');
-  assert.ok(text.endsWith(['  values:', '        -1  1   20.0%', '       0.5  1   20.0%', '       4.5  1   20.0%', '         5  1   20.0%', '    10,000  1   20.0%'].join('\n')), text);
-  assert.match(text, /negative values  1 \(kept: negative feedback, or a mistake to filter out\)/);
+  assert.ok(
+    text.endsWith(['  values:', '        -1  1   20.0%', '       0.5  1   20.0%', '       4.5  1   20.0%', '         5  1   20.0%', '    10,000  1   20.0%'].join('\n')),
+    text,
+  );
+  assert.match(text, /negative values {2}1 \(kept: negative feedback, or a mistake to filter out\)/);
   assert.deepEqual(loadNotes({ rowsRead: 5, rowsSkipped: 0, skippedExamples: [], duplicates: 0, negativeValues: 1 }), [
     '1 rating is negative; it is kept (some data uses negative feedback), filter them out if they are mistakes',
   ]);

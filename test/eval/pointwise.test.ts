@@ -17,8 +17,22 @@ function fixedScorer(scores: Map<string, number>, config?: Record<string, unknow
 }
 
 // Four labelled pairs: probabilities 0.9, 0.2, 0.6, 0.4 for labels 1, 0, 0, 1.
-const labelled = rowsToInteractions([[0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 1, 1]], 2, 2);
-const probabilities = new Map([['0,0', 0.9], ['0,1', 0.2], ['1,0', 0.6], ['1,1', 0.4]]);
+const labelled = rowsToInteractions(
+  [
+    [0, 0, 1],
+    [0, 1, 0],
+    [1, 0, 0],
+    [1, 1, 1],
+  ],
+  2,
+  2,
+);
+const probabilities = new Map([
+  ['0,0', 0.9],
+  ['0,1', 0.2],
+  ['1,0', 0.6],
+  ['1,1', 0.4],
+]);
 
 test('probability scores: log loss, thresholded rates at 0.5, AUC and average precision by hand', () => {
   const r = evaluatePointwise(fixedScorer(probabilities), labelled, { scoreKind: 'probability' });
@@ -48,8 +62,22 @@ test('logit scores: the decision is at 0 and the default kind follows the model 
 });
 
 test('rating scores: RMSE/MAE on raw values; label and decision at the threshold', () => {
-  const ratings = rowsToInteractions([[0, 0, 9], [0, 1, 3], [1, 0, 8], [1, 1, 6]], 2, 2);
-  const predicted = new Map([['0,0', 8], ['0,1', 4], ['1,0', 7], ['1,1', 8]]);
+  const ratings = rowsToInteractions(
+    [
+      [0, 0, 9],
+      [0, 1, 3],
+      [1, 0, 8],
+      [1, 1, 6],
+    ],
+    2,
+    2,
+  );
+  const predicted = new Map([
+    ['0,0', 8],
+    ['0,1', 4],
+    ['1,0', 7],
+    ['1,1', 8],
+  ]);
   const model = fixedScorer(predicted, { task: 'rating' });
   const r = evaluatePointwise(model, ratings, { threshold: 8 });
   // errors −1, 1, −1, 2 → RMSE √(7/4), MAE 5/4.

@@ -14,9 +14,15 @@ const missing = skipUnlessData('ml-100k/u.data', 'ml-100k/ua.base', 'ml-100k/ua.
 const load = { dataDir, download: false };
 
 test('protocols are listed and looked up by name; an unknown name lists the known ones', () => {
-  assert.deepEqual(listProtocols().map((p) => p.name), ['lightfm-ua', 'full-ranking', 'msr-stratified', 'recbole-ml1m', 'pointwise', 'bookcrossing-f1']);
+  assert.deepEqual(
+    listProtocols().map((p) => p.name),
+    ['lightfm-ua', 'full-ranking', 'msr-stratified', 'recbole-ml1m', 'pointwise', 'bookcrossing-f1'],
+  );
   assert.equal(getProtocol('msr-stratified').mainMetric, 'ndcg@10');
-  assert.throws(() => getProtocol('lightfm'), (e: unknown) => e instanceof ConfigError && /known protocols: lightfm-ua, full-ranking/.test(e.message));
+  assert.throws(
+    () => getProtocol('lightfm'),
+    (e: unknown) => e instanceof ConfigError && /known protocols: lightfm-ua, full-ranking/.test(e.message),
+  );
 });
 
 /*
@@ -99,7 +105,8 @@ test('full-ranking: default per-user 80/20, a caller split, extra cut-offs with 
   const prepared = await protocol.prepare({ data, k: [5, 20] });
   assert.deepEqual(prepared.k, [5, 10, 20]);
   const result = protocol.evaluate(popularityScorer(prepared.train), prepared);
-  for (const k of [5, 10, 20]) for (const m of ['precision', 'recall', 'map', 'ndcg', 'mrr', 'hit', 'coverage']) assert.ok(Number.isFinite(result.metrics[`${m}@${k}`]), `${m}@${k}`);
+  for (const k of [5, 10, 20])
+    for (const m of ['precision', 'recall', 'map', 'ndcg', 'mrr', 'hit', 'coverage']) assert.ok(Number.isFinite(result.metrics[`${m}@${k}`]), `${m}@${k}`);
   const given = await protocol.prepare({ data, split: { train: prepared.train, test: prepared.test }, threshold: 4 });
   assert.match(given.labelRule, /test value ≥ 4/);
   const thresholded = protocol.evaluate(popularityScorer(given.train), given);

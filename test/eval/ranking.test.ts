@@ -25,7 +25,18 @@ const matrix = [
   [0.1, 0.9, 0.8, 0.2, 0.3, 0.95],
   [0.6, 0.5, 0.4, 0.3, 0.2, 0.1],
 ];
-const testSet = rowsToInteractions([[0, 0, 5], [0, 3, 4], [1, 4, 5], [2, 2, 5], [2, 5, 5], [3, 1, 2]], 4, 6);
+const testSet = rowsToInteractions(
+  [
+    [0, 0, 5],
+    [0, 3, 4],
+    [1, 4, 5],
+    [2, 2, 5],
+    [2, 5, 5],
+    [3, 1, 2],
+  ],
+  4,
+  6,
+);
 const exclude = excludeMatrix([[], [], [1, 5], []], 6);
 
 test('hand-worked users: every @k metric, AUC, skipping and exclusion', () => {
@@ -81,7 +92,14 @@ test('k larger than the candidate list: precision divides by k, the rest see the
 
 test('a perfect ranking scores 1 on every metric; several cut-offs are reported', () => {
   const perfect = [[0.1, 0.2, 0.9, 0.8, 0.3, 0.4]];
-  const t = rowsToInteractions([[0, 2, 1], [0, 3, 1]], 1, 6);
+  const t = rowsToInteractions(
+    [
+      [0, 2, 1],
+      [0, 3, 1],
+    ],
+    1,
+    6,
+  );
   const r = evaluateRanking(matrixScorer(perfect), t, { k: [2, 1] });
   assert.deepEqual(r.k, [1, 2]);
   for (const name of ['auc', 'precision@1', 'precision@2', 'recall@2', 'map@2', 'ndcg@2', 'mrr@2', 'hit@1', 'ndcg@1']) assert.equal(r.metrics[name], 1, name);
@@ -137,7 +155,10 @@ test('per-user AUC equals the pairwise ROC AUC on random scores with many ties',
     const labels = Uint8Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
     const relevant = Float32Array.from(scores.filter((_, i) => labels[i] === 1));
     const expected = rocAuc(scores, labels);
-    const actual = userAuc(scores.filter((_, i) => labels[i] === 0), relevant);
+    const actual = userAuc(
+      scores.filter((_, i) => labels[i] === 0),
+      relevant,
+    );
     if (Number.isNaN(expected)) assert.ok(Number.isNaN(actual));
     else close(actual, expected, 1e-12);
   }

@@ -13,16 +13,25 @@ test('rows that do not strictly beat the baseline on the main metric are flagged
   const flags = flagRows(rows, 'precision@10').map((r) => r.flagged);
   assert.deepEqual(flags, [false, false, true, true]);
   // On AUC only "tied" loses.
-  assert.deepEqual(flagRows(rows, 'auc').map((r) => r.flagged), [false, false, false, true]);
+  assert.deepEqual(
+    flagRows(rows, 'auc').map((r) => r.flagged),
+    [false, false, false, true],
+  );
   // Lower is better for RMSE.
   const rating = [
     { name: 'mean', metrics: { rmse: 1.0 }, baseline: true },
     { name: 'mf', metrics: { rmse: 0.9 } },
     { name: 'bad', metrics: { rmse: 1.1 } },
   ];
-  assert.deepEqual(flagRows(rating, 'rmse').map((r) => r.flagged), [false, false, true]);
+  assert.deepEqual(
+    flagRows(rating, 'rmse').map((r) => r.flagged),
+    [false, false, true],
+  );
   // No baseline row: nothing is flagged.
-  assert.deepEqual(flagRows(rows.slice(1), 'auc').map((r) => r.flagged), [false, false, false]);
+  assert.deepEqual(
+    flagRows(rows.slice(1), 'auc').map((r) => r.flagged),
+    [false, false, false],
+  );
 });
 
 test('markdown: header, right-aligned numbers, baseline marked, flagged rows explained', () => {

@@ -36,7 +36,10 @@ test('a YAML experiment becomes a normalised config: popularity added, lists and
   assert.deepEqual(cfg.protocol, { name: 'lightfm-ua', seed: null, options: {} });
   assert.equal(cfg.seed, 42);
   assert.equal(cfg.threads, 1);
-  assert.deepEqual(cfg.baselines.map((b) => b.type), ['popularity', 'ease']);
+  assert.deepEqual(
+    cfg.baselines.map((b) => b.type),
+    ['popularity', 'ease'],
+  );
   assert.deepEqual(cfg.search, { strategy: 'random', trials: 4, metric: 'auc', validation: 0.1, repeats: 1, refit: null });
   const [warp] = cfg.models;
   assert.equal(warp.name, 'warp-64');
@@ -96,7 +99,10 @@ test('range checks: min < max, log scale needs min > 0, integer ranges are infer
     models: [{ type: 'warp', params: { learningRate: { min: 0, max: 0.1, log: true }, l2: { min: 1, max: 0.5 }, factors: { min: 8, max: 128, log: true } } }],
   });
   const lines = errorOf(() => validateExperimentConfig(raw, { file: 'e.yaml' })).split('\n');
-  assert.deepEqual(lines, ['e.yaml: models[0].params.learningRate.min: a log-scale range needs min > 0, got 0', 'e.yaml: models[0].params.l2: min (1) must be less than max (0.5)']);
+  assert.deepEqual(lines, [
+    'e.yaml: models[0].params.learningRate.min: a log-scale range needs min > 0, got 0',
+    'e.yaml: models[0].params.l2: min (1) must be less than max (0.5)',
+  ]);
   const ok = validateExperimentConfig(rawExperiment({ search: { strategy: 'random' }, models: [{ type: 'warp', params: { factors: { min: 8, max: 128, log: true } } }] }));
   assert.deepEqual(ok.models[0].params.factors, { kind: 'range', min: 8, max: 128, log: true, integer: true });
 });
@@ -107,7 +113,10 @@ test('YAML syntax errors give the file and line', () => {
 });
 
 test('a missing file is a ConfigError naming it', async () => {
-  await assert.rejects(loadExperimentConfig('/no/such/experiment.yaml'), (err: Error) => err instanceof ConfigError && err.message.startsWith('/no/such/experiment.yaml: cannot read'));
+  await assert.rejects(
+    loadExperimentConfig('/no/such/experiment.yaml'),
+    (err: Error) => err instanceof ConfigError && err.message.startsWith('/no/such/experiment.yaml: cannot read'),
+  );
 });
 
 test('loadExperimentConfig reads a file and remembers where it came from', async () => {
@@ -119,7 +128,9 @@ test('loadExperimentConfig reads a file and remembers where it came from', async
 });
 
 test('against the model defaults: unknown names are caught, and a flat list for a list-valued parameter is one value', () => {
-  const cfg = validateExperimentConfig(rawExperiment({ models: [{ name: 'n', type: 'ncf', params: { layers: [64, 32], embedding: [8, 16], factor: 3, loss: 1 } }] }), { file: 'e.yaml' });
+  const cfg = validateExperimentConfig(rawExperiment({ models: [{ name: 'n', type: 'ncf', params: { layers: [64, 32], embedding: [8, 16], factor: 3, loss: 1 } }] }), {
+    file: 'e.yaml',
+  });
   const defaults = { layers: [32, 16], embedding: 16, factors: 8, loss: 'bce' };
   const { params, problems } = resolveRunParams(cfg.models[0], defaults);
   assert.deepEqual(params.layers, { kind: 'fixed', value: [64, 32] });
@@ -128,8 +139,28 @@ test('against the model defaults: unknown names are caught, and a flat list for 
     'models[0].params.factor: ncf has no hyperparameter "factor" (did you mean "factors"?); it has layers, embedding, factors, loss',
     'models[0].params.loss: expected a string, got 1',
   ]);
-  const grid = validateExperimentConfig(rawExperiment({ models: [{ type: 'ncf', params: { layers: [[64, 32], [128, 64]] } }] }));
-  assert.deepEqual(resolveRunParams(grid.models[0], defaults).params.layers, { kind: 'choice', values: [[64, 32], [128, 64]] });
+  const grid = validateExperimentConfig(
+    rawExperiment({
+      models: [
+        {
+          type: 'ncf',
+          params: {
+            layers: [
+              [64, 32],
+              [128, 64],
+            ],
+          },
+        },
+      ],
+    }),
+  );
+  assert.deepEqual(resolveRunParams(grid.models[0], defaults).params.layers, {
+    kind: 'choice',
+    values: [
+      [64, 32],
+      [128, 64],
+    ],
+  });
 });
 
 test('a data file section and per-run fit settings (features, binarize) are checked', () => {

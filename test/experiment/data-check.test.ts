@@ -22,7 +22,8 @@ test('a model scored on its own training interactions is refused, unless leakage
   const onEverything = await popularityOn(data.interactions);
   await assert.rejects(
     evaluateSaved(onEverything, { test: split.test, train: split.train }),
-    (e: Error) => e instanceof ConfigError && new RegExp(`^${split.test.length} of the ${split.test.length} test interactions \\(100.0%\\) are in the model's training data`).test(e.message),
+    (e: Error) =>
+      e instanceof ConfigError && new RegExp(`^${split.test.length} of the ${split.test.length} test interactions \\(100.0%\\) are in the model's training data`).test(e.message),
   );
   const measured = await evaluateSaved(onEverything, { test: split.test, train: split.train }, { allowLeakage: true });
   assert.equal(measured.dataCheck.leakedPairs, split.test.length);

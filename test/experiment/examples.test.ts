@@ -13,10 +13,20 @@ import { checkExperiment } from '../../src/experiment/runner.ts';
 import { listModels } from '../../src/models/registry.ts';
 import { dataDir, repoRoot as root } from '../helpers/data-dir.ts';
 
-const files = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(join(root, 'examples'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 test('the seven ready examples are there', () => {
-  assert.deepEqual(files, ['bookcrossing-rating.yaml', 'bpr-features.yaml', 'deepfm-implicit.yaml', 'foodcom-ncf-grid.yaml', 'ml100k-best.yaml', 'msr-stratified.yaml', 'triplet-vs-match.yaml']);
+  assert.deepEqual(files, [
+    'bookcrossing-rating.yaml',
+    'bpr-features.yaml',
+    'deepfm-implicit.yaml',
+    'foodcom-ncf-grid.yaml',
+    'ml100k-best.yaml',
+    'msr-stratified.yaml',
+    'triplet-vs-match.yaml',
+  ]);
 });
 
 for (const file of files) {

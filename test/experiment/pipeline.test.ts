@@ -17,7 +17,16 @@ const protocolOptions = { data, testRatio: 0.25 };
 
 const outDir = await mkdtemp(join(tmpdir(), 'tastebud-pipeline-'));
 const onHeldOut = await trainAndEvaluate({ model: 'bpr', params: { factors: 8 }, epochs: 8, threads: 1, seed: 2, data: heldOut, out: join(outDir, 'held-out') });
-const underProtocol = await trainAndEvaluate({ model: 'bpr', params: { factors: 8 }, epochs: 8, threads: 1, seed: 2, protocol: 'full-ranking', protocolOptions, out: join(outDir, 'protocol') });
+const underProtocol = await trainAndEvaluate({
+  model: 'bpr',
+  params: { factors: 8 },
+  epochs: 8,
+  threads: 1,
+  seed: 2,
+  protocol: 'full-ranking',
+  protocolOptions,
+  out: join(outDir, 'protocol'),
+});
 
 test('trainAndEvaluate on held-out data returns the metrics, the popularity baseline beside them and the comparison', () => {
   const r = onHeldOut;
@@ -77,7 +86,13 @@ test('evaluateSaved on held-out test data: popularity from the given train, else
 
 test('a rating model is compared with the shrunk item-mean rating on RMSE (lower is better)', async () => {
   const parts = perUserSplit(rated.interactions, { testRatio: 0.2, seed: 3 });
-  const r = await trainAndEvaluate({ model: 'mf', params: { factors: 4 }, epochs: 5, threads: 1, data: { train: parts.train, test: parts.test, description: 'synthetic ratings' } });
+  const r = await trainAndEvaluate({
+    model: 'mf',
+    params: { factors: 4 },
+    epochs: 5,
+    threads: 1,
+    data: { train: parts.train, test: parts.test, description: 'synthetic ratings' },
+  });
   assert.equal(r.mainMetric, 'rmse');
   assert.equal(r.lowerIsBetter, true);
   assert.equal(r.baseline!.config.task, 'rating');

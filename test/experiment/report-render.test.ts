@@ -22,7 +22,18 @@ const HEIGHT = 2000;
 const run = promisify(execFile);
 
 function chromiumArgs(profile: string): string[] {
-  return ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--force-device-scale-factor=1', `--user-data-dir=${profile}`];
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--force-device-scale-factor=1',
+    `--user-data-dir=${profile}`,
+  ];
 }
 
 /** Measures every chart in the live page and leaves the numbers in a hidden <pre> for --dump-dom. */
@@ -66,7 +77,10 @@ function countColour(img: Image, box: { x: number; y: number; width: number; hei
   return n;
 }
 
-test('report.html renders in Chromium with every plot drawn', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium)`, timeout: 120_000 }, async () => {
+test('report.html renders in Chromium with every plot drawn', {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium)`,
+  timeout: 120_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tastebud-render-'));
   try {
     const html = htmlReport(sampleResults());
@@ -82,10 +96,19 @@ test('report.html renders in Chromium with every plot drawn', { skip: existsSync
     assert.equal(img.width, WIDTH);
     assert.equal(img.height, HEIGHT);
 
-    const { stdout } = await run(CHROMIUM, [...chromiumArgs(join(dir, 'profile-dom')), '--dump-dom', `--window-size=${WIDTH},${HEIGHT}`, `file://${measure}`], { timeout: 90_000, maxBuffer: 64 << 20 });
+    const { stdout } = await run(CHROMIUM, [...chromiumArgs(join(dir, 'profile-dom')), '--dump-dom', `--window-size=${WIDTH},${HEIGHT}`, `file://${measure}`], {
+      timeout: 90_000,
+      maxBuffer: 64 << 20,
+    });
     const text = /<pre id="measure"[^>]*>([^<]*)<\/pre>/.exec(stdout)?.[1];
     assert.ok(text, 'the measuring script did not run');
-    const charts = JSON.parse(text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')) as Measured[];
+    const charts = JSON.parse(
+      text
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    ) as Measured[];
 
     const byKind = (k: string) => charts.filter((c) => c.kind === k);
     assert.equal(byKind('bar').length, 4);
@@ -97,7 +120,10 @@ test('report.html renders in Chromium with every plot drawn', { skip: existsSync
 
     for (const c of byKind('bar')) {
       assert.equal(c.bars.length, 3);
-      assert.ok(c.bars.every((b) => b.width > 20), `bar widths ${c.bars.map((b) => b.width)}`);
+      assert.ok(
+        c.bars.every((b) => b.width > 20),
+        `bar widths ${c.bars.map((b) => b.width)}`,
+      );
       const pop = c.bars.find((b) => b.fill === REFERENCE_COLOR)!;
       assert.ok(Math.abs(pop.x + pop.width - c.reference!) < 0.5, 'the dashed popularity line sits at the end of the popularity bar');
       // Pixels: the grey, red and blue bars are visibly painted where the chart is.

@@ -18,9 +18,29 @@ test('axis ticks are round numbers that cover the data', () => {
 });
 
 test('a line chart maps data to the plot: first and last points sit on the axis ends', () => {
-  const svg = lineChart({ title: 'loss', xLabel: 'epoch', yLabel: 'loss', series: [{ name: 'm', color: '#123456', points: [[1, 0.2], [2, 0.6], [3, 1]] }], width: 640, height: 300 });
+  const svg = lineChart({
+    title: 'loss',
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    series: [
+      {
+        name: 'm',
+        color: '#123456',
+        points: [
+          [1, 0.2],
+          [2, 0.6],
+          [3, 1],
+        ],
+      },
+    ],
+    width: 640,
+    height: 300,
+  });
   const d = /<path class="series" d="([^"]+)"/.exec(svg)![1];
-  const pts = d.split(/[ML]/).filter(Boolean).map((p) => p.split(',').map(Number));
+  const pts = d
+    .split(/[ML]/)
+    .filter(Boolean)
+    .map((p) => p.split(',').map(Number));
   // x ticks 1..3 span left 58 → right 640 − 186; y ticks 0.2..1 span bottom 256 → top 34.
   assert.deepEqual(pts[0], [58, 256]);
   assert.deepEqual(pts[2], [454, 34]);
@@ -30,7 +50,15 @@ test('a line chart maps data to the plot: first and last points sit on the axis 
 });
 
 test('a bar chart draws the reference line exactly at the reference bar’s end', () => {
-  const svg = barChart({ title: 't', xLabel: 'auc', bars: [{ label: 'popularity', value: 0.5, color: '#777' }, { label: 'x', value: 0.8, color: WARNING_COLOR }], reference: { value: 0.5, label: 'popularity' } });
+  const svg = barChart({
+    title: 't',
+    xLabel: 'auc',
+    bars: [
+      { label: 'popularity', value: 0.5, color: '#777' },
+      { label: 'x', value: 0.8, color: WARNING_COLOR },
+    ],
+    reference: { value: 0.5, label: 'popularity' },
+  });
   const rect = /<rect class="bar" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/.exec(svg)!;
   const line = /<line class="reference" x1="([\d.]+)"/.exec(svg)!;
   assert.ok(Math.abs(Number(rect[1]) + Number(rect[2]) - Number(line[1])) < 0.11, `${rect[1]} + ${rect[2]} vs ${line[1]}`);
@@ -38,7 +66,16 @@ test('a bar chart draws the reference line exactly at the reference bar’s end'
 });
 
 test('a scatter plot rings the chosen point and can use a log axis', () => {
-  const svg = scatterChart({ title: 'lr', xLabel: 'learningRate', yLabel: 'auc', logX: true, points: [{ x: 0.001, y: 0.8 }, { x: 0.1, y: 0.9, highlight: true }] });
+  const svg = scatterChart({
+    title: 'lr',
+    xLabel: 'learningRate',
+    yLabel: 'auc',
+    logX: true,
+    points: [
+      { x: 0.001, y: 0.8 },
+      { x: 0.1, y: 0.9, highlight: true },
+    ],
+  });
   assert.equal((svg.match(/class="point"/g) ?? []).length, 1);
   assert.equal((svg.match(/class="point best"/g) ?? []).length, 1);
   assert.match(svg, />0\.001<\/text>/);

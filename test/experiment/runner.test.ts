@@ -41,7 +41,10 @@ test('an experiment writes results.json, report.md, report.html and one model fo
   assert.equal(saved.seed, 3);
   assert.deepEqual(saved.validation, { source: 'carved', ratio: 0.2, repeats: 1, interactions: saved.validation.interactions, metric: 'auc' });
   assert.ok(saved.validation.interactions > 0);
-  assert.deepEqual(saved.runs.map((r) => r.name), ['popularity', 'mf', 'favour-even']);
+  assert.deepEqual(
+    saved.runs.map((r) => r.name),
+    ['popularity', 'mf', 'favour-even'],
+  );
   assert.ok(saved.environment.node.startsWith('v') && saved.environment.cpus >= 1 && !Number.isNaN(Date.parse(saved.environment.date)));
   const mf = saved.runs[1];
   assert.equal(mf.search!.trials.length, 2);
@@ -88,7 +91,8 @@ test('the reports show the protocol, sizes, the flag, the search, and plots inli
 
 test('the same seed reproduces the same numbers', async () => {
   const second = await run();
-  const numbers = (r: ExperimentResults) => r.runs.map((x) => ({ name: x.name, metrics: x.metrics, trials: x.search?.trials.map((t) => t.validation), params: x.params, losses: x.history?.epochs.map((e) => e.loss) }));
+  const numbers = (r: ExperimentResults) =>
+    r.runs.map((x) => ({ name: x.name, metrics: x.metrics, trials: x.search?.trials.map((t) => t.validation), params: x.params, losses: x.history?.epochs.map((e) => e.loss) }));
   assert.deepEqual(numbers(second.results), numbers(first.results));
 });
 
@@ -100,7 +104,10 @@ test('search.repeats carves that many validation parts and reports the mean of e
   const trials = runs.find((r) => r.name === 'mf')!.search!.trials;
   for (const t of trials) assert.equal(t.repeats!.length, 3);
   // Different carves: the hold-outs do not all give the same value.
-  assert.ok(trials.some((t) => new Set(t.repeats).size > 1), JSON.stringify(trials.map((t) => t.repeats)));
+  assert.ok(
+    trials.some((t) => new Set(t.repeats).size > 1),
+    JSON.stringify(trials.map((t) => t.repeats)),
+  );
   // The first hold-out is the one a single carve uses.
   assert.equal(trials[0].repeats![0], first.results.runs.find((r) => r.name === 'mf')!.search!.trials[0].validation);
   const md = await readFile(join(outDir, 'tiny', 'report.md'), 'utf8');
@@ -119,7 +126,9 @@ test('search.repeats with a protocol that brings its own validation split is ref
 test('problems found without data (unknown model, bad params) stop the run before the protocol loads', async () => {
   let prepared = false;
   const protocol: Protocol = { ...syntheticProtocol(), prepare: async () => ((prepared = true), syntheticProtocol().prepare()) };
-  const bad = validateExperimentConfig(rawExperiment({ models: [{ type: 'no-such-model' }, { name: 'mf', type: 'test-tiny-mf', params: { factorz: 3, task: 5 } }] }), { file: 'bad.yaml' });
+  const bad = validateExperimentConfig(rawExperiment({ models: [{ type: 'no-such-model' }, { name: 'mf', type: 'test-tiny-mf', params: { factorz: 3, task: 5 } }] }), {
+    file: 'bad.yaml',
+  });
   await assert.rejects(runExperiment(bad, { protocol, outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }), (err: Error) => {
     assert.ok(err instanceof ConfigError);
     const lines = err.message.split('\n');
@@ -162,9 +171,12 @@ test('data: a ratings file read from the data folder, and fit.binarize training 
 
 test('data: a missing file names every place it looked', async () => {
   const cfg = validateExperimentConfig({ ...rawExperiment(), data: { file: 'nope.csv' } }, { file: 'x.yaml' });
-  await assert.rejects(runExperiment(cfg, { protocol: syntheticProtocol(), dataDir: '/no/data', outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }), (err: Error) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /^x\.yaml: data\.file: "nope\.csv" not found; looked in \/no\/data\/nope\.csv, nope\.csv, /);
-    return true;
-  });
+  await assert.rejects(
+    runExperiment(cfg, { protocol: syntheticProtocol(), dataDir: '/no/data', outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /^x\.yaml: data\.file: "nope\.csv" not found; looked in \/no\/data\/nope\.csv, nope\.csv, /);
+      return true;
+    },
+  );
 });

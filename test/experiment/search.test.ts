@@ -28,7 +28,10 @@ test('grid search enumerates every combination, the first parameter varying slow
 });
 
 test('a grid larger than search.trials is refused rather than silently cut', () => {
-  assert.throws(() => searchPoints(space, { strategy: 'grid', trials: 4 }, new Rng(1)), (e: Error) => e instanceof ConfigError && /6 combinations but search.trials is 4/.test(e.message));
+  assert.throws(
+    () => searchPoints(space, { strategy: 'grid', trials: 4 }, new Rng(1)),
+    (e: Error) => e instanceof ConfigError && /6 combinations but search.trials is 4/.test(e.message),
+  );
 });
 
 test('random search is deterministic by seed, draws inside the ranges, and does not repeat points', () => {
@@ -69,7 +72,16 @@ test('the search picks the trial best on validation, never on test', async () =>
   const protocol = disagreeingProtocol();
   const prepared = await protocol.prepare();
   const run: RunSpec = { name: 'favour', type: 'test-favour', baseline: false, params: { favour: { kind: 'choice', values: ['B', 'A'] } }, fit: {}, path: 'models[0]' };
-  const ctx: SearchContext = { train: prepared.train, validation: prepared.validation!, refitOn: null, metric: 'auc', seed: 1, threads: 1, search: { strategy: 'grid', trials: null }, log: () => {} };
+  const ctx: SearchContext = {
+    train: prepared.train,
+    validation: prepared.validation!,
+    refitOn: null,
+    metric: 'auc',
+    seed: 1,
+    threads: 1,
+    search: { strategy: 'grid', trials: null },
+    log: () => {},
+  };
   const outcome = await searchRun(run, ctx);
   assert.equal(outcome.trials.length, 2);
   assert.deepEqual(outcome.params, { favour: 'A' });
@@ -84,9 +96,25 @@ test('the search picks the trial best on validation, never on test', async () =>
 test('trials fit with validation and early stopping; a refit retrains the winner for its best epoch count', async () => {
   const protocol = disagreeingProtocol();
   const prepared = await protocol.prepare();
-  const run: RunSpec = { name: 'mf', type: 'test-tiny-mf', baseline: false, params: { factors: { kind: 'choice', values: [2, 4] }, epochs: { kind: 'fixed', value: 8 } }, fit: { earlyStopping: { patience: 2 } }, path: 'models[0]' };
+  const run: RunSpec = {
+    name: 'mf',
+    type: 'test-tiny-mf',
+    baseline: false,
+    params: { factors: { kind: 'choice', values: [2, 4] }, epochs: { kind: 'fixed', value: 8 } },
+    fit: { earlyStopping: { patience: 2 } },
+    path: 'models[0]',
+  };
   const lines: string[] = [];
-  const ctx: SearchContext = { train: prepared.train, validation: prepared.validation!, refitOn: prepared.train, metric: 'auc', seed: 1, threads: 1, search: { strategy: 'grid', trials: null }, log: (l) => lines.push(l) };
+  const ctx: SearchContext = {
+    train: prepared.train,
+    validation: prepared.validation!,
+    refitOn: prepared.train,
+    metric: 'auc',
+    seed: 1,
+    threads: 1,
+    search: { strategy: 'grid', trials: null },
+    log: (l) => lines.push(l),
+  };
   const outcome = await searchRun(run, ctx);
   for (const t of outcome.trials) {
     assert.equal(t.history!.metric, 'auc');
@@ -107,7 +135,16 @@ test('trials fit with validation and early stopping; a refit retrains the winner
 test('a model type error surfaces as-is; a failing trial among several is recorded and skipped', async () => {
   const protocol = disagreeingProtocol();
   const prepared = await protocol.prepare();
-  const ctx: SearchContext = { train: prepared.train, validation: prepared.validation!, refitOn: null, metric: 'auc', seed: 1, threads: 1, search: { strategy: 'grid', trials: null }, log: () => {} };
+  const ctx: SearchContext = {
+    train: prepared.train,
+    validation: prepared.validation!,
+    refitOn: null,
+    metric: 'auc',
+    seed: 1,
+    threads: 1,
+    search: { strategy: 'grid', trials: null },
+    log: () => {},
+  };
   const bad: RunSpec = { name: 'x', type: 'test-tiny-mf', baseline: false, params: { factors: { kind: 'choice', values: [0, 2] } }, fit: {}, path: 'models[0]' };
   const outcome = await searchRun(bad, ctx);
   assert.match(outcome.trials[0].error!, /factors must be a positive integer/);
@@ -123,7 +160,17 @@ test('repeated hold-outs: every trial is fit on each, and the mean over them pic
   // The first hold-out favours A, the two others (test items as validation) favour B: one
   // hold-out alone would pick A, the mean over three picks B.
   const testHoldOut = { train: prepared.train, validation: prepared.test };
-  const ctx: SearchContext = { train: prepared.train, validation: prepared.validation!, moreHoldOuts: [testHoldOut, testHoldOut], refitOn: null, metric: 'auc', seed: 1, threads: 1, search: { strategy: 'grid', trials: null }, log: (l) => lines.push(l) };
+  const ctx: SearchContext = {
+    train: prepared.train,
+    validation: prepared.validation!,
+    moreHoldOuts: [testHoldOut, testHoldOut],
+    refitOn: null,
+    metric: 'auc',
+    seed: 1,
+    threads: 1,
+    search: { strategy: 'grid', trials: null },
+    log: (l) => lines.push(l),
+  };
   const outcome = await searchRun(run, ctx);
   assert.deepEqual(outcome.params, { favour: 'B' });
   for (const t of outcome.trials) {

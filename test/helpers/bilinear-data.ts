@@ -103,7 +103,10 @@ export function clusterFeatures(clusterOf: Int32Array, clusters: number): Featur
 }
 
 /** Explicit ratings from planted biased factors: r = 3 + b_u + b_i + p_u·q_i + noise, clipped to 1..5. */
-export function plantedRatings(options: { users?: number; items?: number; factors?: number; perUser?: number; noise?: number; seed?: number } = {}): { train: Interactions; test: Interactions } {
+export function plantedRatings(options: { users?: number; items?: number; factors?: number; perUser?: number; noise?: number; seed?: number } = {}): {
+  train: Interactions;
+  test: Interactions;
+} {
   const users = options.users ?? 200;
   const items = options.items ?? 150;
   const k = options.factors ?? 3;

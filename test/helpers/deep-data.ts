@@ -28,4 +28,3 @@ export function plantedSplit(options: { users?: number; items?: number; ratings?
   const { train, test } = perUserSplit(data.interactions, { testRatio: 0.2, seed: 1 });
   return { data, train, test };
 }
-

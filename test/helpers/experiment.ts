@@ -2,7 +2,7 @@
  * Fixtures for experiment tests: two small models registered under test-only names, a popularity
  * stand-in when the real baseline is not registered yet, and protocols over synthetic data.
  */
-import { Rng } from '../../src/core/rng.ts';
+import type { Rng } from '../../src/core/rng.ts';
 import { perUserSplit } from '../../src/data/splits.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import type { Interactions } from '../../src/data/interactions.ts';
@@ -10,8 +10,8 @@ import { rankingResult, sizesOf } from '../../src/eval/protocols/common.ts';
 import type { PreparedProtocol, Protocol } from '../../src/eval/protocols/types.ts';
 import { Recommender, requireTensor } from '../../src/models/recommender.ts';
 import { registerTestModel } from './register.ts';
-import { type EpochContext } from '../../src/train/types.ts';
-import { type ModelState } from '../../src/contracts/types.ts';
+import type { EpochContext } from '../../src/train/types.ts';
+import type { ModelState } from '../../src/contracts/types.ts';
 import { interactionsFrom } from './toy-model.ts';
 
 /** A small BPR matrix factorisation: real training curves, deterministic for a seed. */
@@ -180,20 +180,39 @@ export function syntheticProtocol(seed = 7): Protocol {
  * picks A.
  */
 export function disagreeingProtocol(): Protocol {
-  return protocolOver('disagreeing', () => {
-    const triples: { train: [number, number][]; validation: [number, number][]; test: [number, number][] } = { train: [], validation: [], test: [] };
-    for (let u = 0; u < 12; u++) {
-      for (let k = 0; k < 4; k++) triples.train.push([u, (u * 7 + k * 5) % 40]);
-      triples.validation.push([u, 40 + ((u * 2) % 20)]);
-      triples.test.push([u, 41 + ((u * 2) % 20)]);
-    }
-    const all = interactionsFrom([...triples.train, ...triples.validation, ...triples.test].map(([u, i]) => [u, i, 1]), 12, 62);
-    const n = [triples.train.length, triples.validation.length, triples.test.length];
-    const train = all.subset(range(0, n[0]));
-    const validation = all.subset(range(n[0], n[0] + n[1]));
-    const test = all.subset(range(n[0] + n[1], all.length));
-    return { protocol: 'disagreeing', dataset: 'crafted', train, validation, test, exclude: train.byUser(), sizes: sizesOf({ train, validation, test }), seed: 1, labelRule: 'every test interaction is relevant', k: [10] };
-  }, 'auc');
+  return protocolOver(
+    'disagreeing',
+    () => {
+      const triples: { train: [number, number][]; validation: [number, number][]; test: [number, number][] } = { train: [], validation: [], test: [] };
+      for (let u = 0; u < 12; u++) {
+        for (let k = 0; k < 4; k++) triples.train.push([u, (u * 7 + k * 5) % 40]);
+        triples.validation.push([u, 40 + ((u * 2) % 20)]);
+        triples.test.push([u, 41 + ((u * 2) % 20)]);
+      }
+      const all = interactionsFrom(
+        [...triples.train, ...triples.validation, ...triples.test].map(([u, i]) => [u, i, 1]),
+        12,
+        62,
+      );
+      const n = [triples.train.length, triples.validation.length, triples.test.length];
+      const train = all.subset(range(0, n[0]));
+      const validation = all.subset(range(n[0], n[0] + n[1]));
+      const test = all.subset(range(n[0] + n[1], all.length));
+      return {
+        protocol: 'disagreeing',
+        dataset: 'crafted',
+        train,
+        validation,
+        test,
+        exclude: train.byUser(),
+        sizes: sizesOf({ train, validation, test }),
+        seed: 1,
+        labelRule: 'every test interaction is relevant',
+        k: [10],
+      };
+    },
+    'auc',
+  );
 }
 
 function range(a: number, b: number): number[] {

@@ -134,7 +134,7 @@ export function randomArray(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296 * 2 - 1) * scale;
+    a[i] = ((s / 4294967296) * 2 - 1) * scale;
   }
   return a;
 }

@@ -14,7 +14,13 @@ export function registerTestModel(type: string, description: string, defaults: R
   const schema: Record<string, ParamSchema> = {};
   for (const [key, value] of Object.entries(defaults)) {
     schema[key] =
-      typeof value === 'number' ? { kind: 'number', help: key } : typeof value === 'string' ? { kind: 'string', help: key } : typeof value === 'boolean' ? { kind: 'boolean', help: key } : { kind: 'json', help: key };
+      typeof value === 'number'
+        ? { kind: 'number', help: key }
+        : typeof value === 'string'
+          ? { kind: 'string', help: key }
+          : typeof value === 'boolean'
+            ? { kind: 'boolean', help: key }
+            : { kind: 'json', help: key };
   }
   registerModel(defineModel({ type, description, task: 'ranking', defaults, schema, create }));
 }

@@ -3,8 +3,8 @@ import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions as InteractionsClass } from '../../src/data/interactions.ts';
 import { Recommender, requireTensor } from '../../src/models/recommender.ts';
 import { registerTestModel } from './register.ts';
-import { type EpochContext } from '../../src/train/types.ts';
-import { type ModelState } from '../../src/contracts/types.ts';
+import type { EpochContext } from '../../src/train/types.ts';
+import type { ModelState } from '../../src/contracts/types.ts';
 import type { Rng } from '../../src/core/rng.ts';
 
 /**

@@ -12,8 +12,18 @@ import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../src/modelfile/manifest
 function file(version: number): ModelFile {
   return {
     manifest: {
-      format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, type: 'toy', config: { version }, createdAt: '2026-12-01T00:00:00Z',
-      userIds: ['u'], itemIds: ['a', 'b'], userFeatures: null, itemFeatures: null, tensors: { w: [2] }, history: null, metrics: {},
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      type: 'toy',
+      config: { version },
+      createdAt: '2026-12-01T00:00:00Z',
+      userIds: ['u'],
+      itemIds: ['a', 'b'],
+      userFeatures: null,
+      itemFeatures: null,
+      tensors: { w: [2] },
+      history: null,
+      metrics: {},
     },
     tensors: { w: { shape: [2], data: Float32Array.of(version, version) } },
   };

@@ -4,10 +4,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/modelfile/safete
 import { DataFormatError } from '../../src/contracts/errors.ts';
 
 test('tensors round-trip through the safetensors layout', () => {
-  const buf = encodeSafetensors(
-    { b: { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }, a: { shape: [3], data: Int32Array.of(7, 8, 9) } },
-    { note: 'hi' },
-  );
+  const buf = encodeSafetensors({ b: { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }, a: { shape: [3], data: Int32Array.of(7, 8, 9) } }, { note: 'hi' });
   const headerLength = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + headerLength).toString());
   // The layout Python's safetensors expects: sorted names, contiguous offsets, dtype names.
@@ -22,7 +19,10 @@ test('tensors round-trip through the safetensors layout', () => {
 
 test('a truncated or corrupt file gives a clear error', () => {
   const buf = encodeSafetensors({ x: { shape: [4], data: new Float32Array(4) } });
-  assert.throws(() => decodeSafetensors(buf.subarray(0, buf.length - 4), 'm.safetensors'), (e: Error) => e instanceof DataFormatError && /m\.safetensors.*outside the file/.test(e.message));
+  assert.throws(
+    () => decodeSafetensors(buf.subarray(0, buf.length - 4), 'm.safetensors'),
+    (e: Error) => e instanceof DataFormatError && /m\.safetensors.*outside the file/.test(e.message),
+  );
   assert.throws(() => decodeSafetensors(Buffer.alloc(4)), /too short/);
 });
 

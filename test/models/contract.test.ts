@@ -46,7 +46,12 @@ const CASES: Record<string, Case> = {
   bilinear: { config: SMALL_BILINEAR },
   blend: {
     // A blend is built from members, so it has no useful default.
-    config: { members: [{ type: 'ease', params: { lambda: 50 }, weight: 1 }, { type: 'item-knn', params: { neighbors: 20 }, weight: 0.5 }] },
+    config: {
+      members: [
+        { type: 'ease', params: { lambda: 50 }, weight: 1 },
+        { type: 'item-knn', params: { neighbors: 20 }, weight: 0.5 },
+      ],
+    },
   },
   bpr: { config: SMALL_BILINEAR },
   deepfm: { config: SMALL_DEEP },
@@ -71,7 +76,17 @@ const CASES: Record<string, Case> = {
 
 /** Planted low-rank data (src/data/synthetic.ts), split 80/20 per user; ratings for rating models. */
 function planted(task: Task): Split {
-  const data = generateSynthetic({ users: 150, items: 100, factors: 6, clusters: 6, interactionsPerUser: 16, popularitySkew: 0.8, noise: 0.05, ratings: task === 'rating', seed: 3 });
+  const data = generateSynthetic({
+    users: 150,
+    items: 100,
+    factors: 6,
+    clusters: 6,
+    interactionsPerUser: 16,
+    popularitySkew: 0.8,
+    noise: 0.05,
+    ratings: task === 'rating',
+    seed: 3,
+  });
   return perUserSplit(data.interactions, { testRatio: 0.2, seed: 1 });
 }
 
@@ -108,7 +123,9 @@ function contract(info: ModelInfo, spec: Case, task: Task, variant: boolean): vo
         model = createModel(type, config);
         await model.fit(train, { progress: false, log: () => {} });
       } catch (err) {
-        throw new Error(`${type} cannot be built and fitted with ${JSON.stringify(config)}; give it a CASES entry in test/models/contract.test.ts (${(err as Error).message})`, { cause: err });
+        throw new Error(`${type} cannot be built and fitted with ${JSON.stringify(config)}; give it a CASES entry in test/models/contract.test.ts (${(err as Error).message})`, {
+          cause: err,
+        });
       }
       all = new Float32Array(users.length * model.numItems);
       model.scoreUsers(users, all);
@@ -174,7 +191,10 @@ function contract(info: ModelInfo, spec: Case, task: Task, variant: boolean): vo
         assert.equal(recs.length, 8);
         for (const r of recs) assert.ok(keep(r.index), `user ${u}: item ${r.index} fails the filter`);
         const best = model.recommend(u, { k: 1, filter: (i) => i === 42 });
-        assert.deepEqual(best.map((r) => r.index), isSeen(train.byUser(), u, 42) ? [] : [42]);
+        assert.deepEqual(
+          best.map((r) => r.index),
+          isSeen(train.byUser(), u, 42) ? [] : [42],
+        );
       }
     });
 

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { ToyModel, interactionsFrom } from '../helpers/toy-model.ts';
 import { loadModel } from '../../src/models/load.ts';
 
-const train = interactionsFrom([[0, 0], [0, 1], [1, 2]], 2, 4);
+const train = interactionsFrom(
+  [
+    [0, 0],
+    [0, 1],
+    [1, 2],
+  ],
+  2,
+  4,
+);
 
 async function trainedToy(): Promise<{ model: ToyModel; dir: string }> {
   const model = new ToyModel({ script: [[0.1, 0.2, 0.3, 0.4]] });
@@ -23,7 +31,11 @@ test('save → load gives the same model: scores, ids, seen items, config, histo
   assert.deepEqual(loaded.config, model.config);
   assert.deepEqual(loaded.itemIds.toArray(), ['i0', 'i1', 'i2', 'i3']);
   assert.deepEqual(loaded.recommend('u0', { k: 5 }), model.recommend('u0', { k: 5 }));
-  assert.deepEqual(loaded.recommend('u0', { k: 5 }).map((r) => r.item), ['i3', 'i2'], 'u0 saw i0 and i1');
+  assert.deepEqual(
+    loaded.recommend('u0', { k: 5 }).map((r) => r.item),
+    ['i3', 'i2'],
+    'u0 saw i0 and i1',
+  );
   assert.equal(loaded.history?.epochs.length, 1);
 });
 

@@ -80,7 +80,13 @@ test('popularity sampling draws item i with probability ∝ count(i)^alpha', () 
 });
 
 test('popularity sampling can also exclude the user’s positives', () => {
-  const pairs: [number, number][] = [[0, 2], [1, 2], [2, 2], [0, 1], [1, 0]];
+  const pairs: [number, number][] = [
+    [0, 2],
+    [1, 2],
+    [2, 2],
+    [0, 1],
+    [1, 0],
+  ];
   const sampler = new NegativeSampler(interactions(pairs, 3, 4), { kind: 'popularity', alpha: 1, excludePositives: true, rng: new Rng(2) });
   for (let t = 0; t < 2000; t++) {
     const i = sampler.sample(0);

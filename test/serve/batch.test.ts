@@ -28,11 +28,22 @@ test('batch recommendations on worker threads equal the single-thread ones, in u
   assert.equal(lines.length, 700);
   assert.equal(lines[0].split('\t')[0], model.userIds.id(0));
   const [user, items] = lines[3].split('\t');
-  assert.deepEqual(items.split(','), model.recommend(user, { k: 5 }).map((r) => r.item));
+  assert.deepEqual(
+    items.split(','),
+    model.recommend(user, { k: 5 }).map((r) => r.item),
+  );
 });
 
 test('excluded pairs and seen items never appear, and a user with nothing left gets an empty list', async () => {
-  const train = interactionsFrom([[0, 0], [0, 1], [1, 0]], 2, 3);
+  const train = interactionsFrom(
+    [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ],
+    2,
+    3,
+  );
   const model = createModel('popularity');
   await model.fit(train, { log: () => {} });
   const got = new Map<number, number[]>();

@@ -15,7 +15,10 @@ const data = generateSynthetic({ users: 300, items: 1100, factors: 8, interactio
 function perUserLines(model: Recommender, k: number): string {
   let text = '';
   for (let u = 0; u < model.numUsers; u++) {
-    text += `${model.userIds.id(u)}\t${model.recommend(u, { k }).map((r) => r.item).join(',')}\n`;
+    text += `${model.userIds.id(u)}\t${model
+      .recommend(u, { k })
+      .map((r) => r.item)
+      .join(',')}\n`;
   }
   return text;
 }
@@ -69,8 +72,14 @@ test('blocked recommendations leave out seen and excluded items; a user range sc
     text += chunk;
   });
   assert.equal(n, 15);
-  const users = text.trim().split('\n').map((line) => line.split('\t')[0]);
-  assert.deepEqual(users, Array.from({ length: 15 }, (_, k) => model.userIds.id(10 + k)));
+  const users = text
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t')[0]);
+  assert.deepEqual(
+    users,
+    Array.from({ length: 15 }, (_, k) => model.userIds.id(10 + k)),
+  );
 });
 
 test('a scoring block keeps its users × items float32 scores within 64 MB', () => {

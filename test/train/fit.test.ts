@@ -4,8 +4,22 @@ import { ToyModel, interactionsFrom } from '../helpers/toy-model.ts';
 import { ConfigError } from '../../src/contracts/errors.ts';
 
 // Two users, four items; user 0 saw item 0, user 1 saw item 1; held out: user 0 → item 2, user 1 → item 2.
-const train = interactionsFrom([[0, 0], [1, 1]], 2, 4);
-const validation = interactionsFrom([[0, 2], [1, 2]], 2, 4);
+const train = interactionsFrom(
+  [
+    [0, 0],
+    [1, 1],
+  ],
+  2,
+  4,
+);
+const validation = interactionsFrom(
+  [
+    [0, 2],
+    [1, 2],
+  ],
+  2,
+  4,
+);
 const good = [0, 0, 1, 0.5]; // item 2 on top: AUC 1
 const bad = [0, 0, -1, 0.5]; // item 2 at the bottom: AUC 0
 
@@ -13,7 +27,10 @@ test('early stopping stops after `patience` epochs without improvement and resto
   const model = new ToyModel({ script: [bad, good, bad, bad, bad, good] });
   const history = await model.fit(train, { epochs: 6, validation, earlyStopping: { patience: 2 }, log: () => {} });
   assert.equal(history.metric, 'auc');
-  assert.deepEqual(history.epochs.map((e) => e.validation), [0, 1, 0, 0]);
+  assert.deepEqual(
+    history.epochs.map((e) => e.validation),
+    [0, 1, 0, 0],
+  );
   assert.equal(history.bestEpoch, 2);
   assert.equal(history.stoppedEarly, true);
   assert.deepEqual([...model.scores], good, 'the parameters of epoch 2 are back');
@@ -67,16 +84,39 @@ test('more threads than cores are capped at the core count, with a warning', asy
   model.trainEpoch = (ctx) => (seen.push(ctx.threads), trainEpoch(ctx));
   const history = await model.fit(train, { epochs: 1, threads: cores + 62, log: () => {} });
   assert.deepEqual(seen, [cores]);
-  assert.ok(history.warnings.some((w) => w.includes(`threads ${cores + 62} is more than the ${cores} cores`)), history.warnings.join('\n'));
+  assert.ok(
+    history.warnings.some((w) => w.includes(`threads ${cores + 62} is more than the ${cores} cores`)),
+    history.warnings.join('\n'),
+  );
 });
 
 test('fit records a fingerprint of the training data that ignores row order', async () => {
   const a = new ToyModel({ script: [good] });
   await a.fit(train, { epochs: 1, log: () => {}, provenance: { source: 'toy', split: 'all', positiveThreshold: null } });
   const b = new ToyModel({ script: [good] });
-  await b.fit(interactionsFrom([[1, 1], [0, 0]], 2, 4), { epochs: 1, log: () => {} });
+  await b.fit(
+    interactionsFrom(
+      [
+        [1, 1],
+        [0, 0],
+      ],
+      2,
+      4,
+    ),
+    { epochs: 1, log: () => {} },
+  );
   const c = new ToyModel({ script: [good] });
-  await c.fit(interactionsFrom([[1, 1], [0, 1]], 2, 4), { epochs: 1, log: () => {} });
+  await c.fit(
+    interactionsFrom(
+      [
+        [1, 1],
+        [0, 1],
+      ],
+      2,
+      4,
+    ),
+    { epochs: 1, log: () => {} },
+  );
   assert.equal(a.trainingData?.source, 'toy');
   assert.equal(a.trainingData?.interactions, 2);
   assert.equal(a.trainingData?.pairsHash, b.trainingData?.pairsHash);
@@ -88,7 +128,9 @@ test('a fit whose memory estimate exceeds the budget is refused before anything 
   const ease = createModel('ease');
   await assert.rejects(
     ease.fit(train, { memoryBudget: 100, log: () => {} }),
-    (e: Error) => e instanceof ConfigError && /^ease needs about 576 B for 2 users × 4 items \(items × items matrices.*more than the 100 B allowed by the memory budget: keep fewer items/.test(e.message),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /^ease needs about 576 B for 2 users × 4 items \(items × items matrices.*more than the 100 B allowed by the memory budget: keep fewer items/.test(e.message),
   );
   await ease.fit(train, { memoryBudget: 1000, log: () => {} });
   const knn = createModel('item-knn', { neighbors: 1 });

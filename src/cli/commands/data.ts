@@ -13,7 +13,6 @@ import { writeInteractionsTsv } from '../../data/writer.ts';
 import { addFileFlags, fileReadOptions, parseNumber, type FileFlags } from '../options.ts';
 import { formatTable, inCliWords, printNotes } from '../output.ts';
 
-
 /** A built-in dataset name or a path to a file. */
 async function loadSource(source: string, o: FileFlags): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
   const names = datasets.list().map((d) => d.name);
@@ -37,9 +36,7 @@ export function registerData(program: Command): void {
   const data = program.command('data').description('inspect and split datasets and interaction files');
 
   sourceOptions(
-    data
-      .command('info <source>')
-      .description(`users, items, interactions, density, rating histogram, count quantiles; <source> is a built-in dataset or a file`),
+    data.command('info <source>').description(`users, items, interactions, density, rating histogram, count quantiles; <source> is a built-in dataset or a file`),
   ).action((source: string, o) =>
     inCliWords(async () => {
       const { interactions, report } = await loadSource(source, o);
@@ -77,59 +74,67 @@ export function registerData(program: Command): void {
         process.stdout.write(JSON.stringify(list, null, 2) + '\n');
         return;
       }
-      process.stdout.write(formatTable(list.map((d) => [d.name, d.description]), [], '').join('\n') + '\n');
+      process.stdout.write(
+        formatTable(
+          list.map((d) => [d.name, d.description]),
+          [],
+          '',
+        ).join('\n') + '\n',
+      );
     });
 }
 
 async function split(source: string, o: FileFlags & Record<string, any>): Promise<void> {
-    const loaded = await loadSource(source, o);
-    const seed = parseNumber('--seed', o.seed, { integer: true });
-    const testRatio = parseNumber('--test-ratio', o.testRatio);
-    const validationRatio = o.validationRatio !== undefined ? parseNumber('--validation-ratio', o.validationRatio) : undefined;
-    const k = parseNumber('-k', o.k, { integer: true, min: 1 });
-    let split: Split;
-    switch (o.method) {
-      case 'predefined': {
-        const make = loaded.dataset?.splits?.[o.name];
-        if (!make) throw new ConfigError(`--method predefined needs --name with one of: ${Object.keys(loaded.dataset?.splits ?? {}).join(', ') || '(this source has none)'}`);
-        split = await make();
-        break;
-      }
-      case 'random':
-        split = randomSplit(loaded.interactions, { testRatio, validationRatio, seed });
-        break;
-      case 'per-user':
-        split = perUserSplit(loaded.interactions, { testRatio, validationRatio, seed });
-        break;
-      case 'leave-k-out':
-        split = leaveKOut(loaded.interactions, { k, seed });
-        break;
-      case 'temporal':
-        split = temporalSplit(loaded.interactions, { testRatio });
-        break;
-      case 'temporal-last-k':
-        split = temporalPerUserLastK(loaded.interactions, { k });
-        break;
-      default:
-        throw new ConfigError(`unknown --method "${o.method}": use predefined, random, per-user, leave-k-out, temporal or temporal-last-k`);
+  const loaded = await loadSource(source, o);
+  const seed = parseNumber('--seed', o.seed, { integer: true });
+  const testRatio = parseNumber('--test-ratio', o.testRatio);
+  const validationRatio = o.validationRatio !== undefined ? parseNumber('--validation-ratio', o.validationRatio) : undefined;
+  const k = parseNumber('-k', o.k, { integer: true, min: 1 });
+  let split: Split;
+  switch (o.method) {
+    case 'predefined': {
+      const make = loaded.dataset?.splits?.[o.name];
+      if (!make) throw new ConfigError(`--method predefined needs --name with one of: ${Object.keys(loaded.dataset?.splits ?? {}).join(', ') || '(this source has none)'}`);
+      split = await make();
+      break;
     }
-    await mkdir(o.out, { recursive: true });
-    await writeInteractionsTsv(join(o.out, 'train.tsv'), split.train);
-    await writeInteractionsTsv(join(o.out, 'test.tsv'), split.test);
-    if (split.validation) await writeInteractionsTsv(join(o.out, 'validation.tsv'), split.validation);
-    const sizes = splitSizes(split);
-    const files = { train: join(o.out, 'train.tsv'), test: join(o.out, 'test.tsv'), ...(split.validation ? { validation: join(o.out, 'validation.tsv') } : {}) };
-    if (o.json) {
-      process.stdout.write(JSON.stringify({ out: o.out, method: o.method, seed, sizes, files, report: loaded.report }, null, 2) + '\n');
-      return;
-    }
-    printNotes(loadNotes(loaded.report));
-    const rows = [
-      ['train', formatNumber(sizes.train), 'interactions', formatNumber(sizes.trainUsers), 'users', files.train],
-      ...(sizes.validation !== undefined ? [['validation', formatNumber(sizes.validation), 'interactions', formatNumber(sizes.validationUsers ?? 0), 'users', files.validation!]] : []),
-      ['test', formatNumber(sizes.test), 'interactions', formatNumber(sizes.testUsers), 'users', files.test],
-    ];
-    const lines = [`${o.method} split of ${source} (seed ${seed})`, ...formatTable(rows, [false, true, false, true])];
-    lines.push(`  test users not in train: ${formatNumber(sizes.coldTestUsers)}, test items not in train: ${formatNumber(sizes.coldTestItems)}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    case 'random':
+      split = randomSplit(loaded.interactions, { testRatio, validationRatio, seed });
+      break;
+    case 'per-user':
+      split = perUserSplit(loaded.interactions, { testRatio, validationRatio, seed });
+      break;
+    case 'leave-k-out':
+      split = leaveKOut(loaded.interactions, { k, seed });
+      break;
+    case 'temporal':
+      split = temporalSplit(loaded.interactions, { testRatio });
+      break;
+    case 'temporal-last-k':
+      split = temporalPerUserLastK(loaded.interactions, { k });
+      break;
+    default:
+      throw new ConfigError(`unknown --method "${o.method}": use predefined, random, per-user, leave-k-out, temporal or temporal-last-k`);
+  }
+  await mkdir(o.out, { recursive: true });
+  await writeInteractionsTsv(join(o.out, 'train.tsv'), split.train);
+  await writeInteractionsTsv(join(o.out, 'test.tsv'), split.test);
+  if (split.validation) await writeInteractionsTsv(join(o.out, 'validation.tsv'), split.validation);
+  const sizes = splitSizes(split);
+  const files = { train: join(o.out, 'train.tsv'), test: join(o.out, 'test.tsv'), ...(split.validation ? { validation: join(o.out, 'validation.tsv') } : {}) };
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ out: o.out, method: o.method, seed, sizes, files, report: loaded.report }, null, 2) + '\n');
+    return;
+  }
+  printNotes(loadNotes(loaded.report));
+  const rows = [
+    ['train', formatNumber(sizes.train), 'interactions', formatNumber(sizes.trainUsers), 'users', files.train],
+    ...(sizes.validation !== undefined
+      ? [['validation', formatNumber(sizes.validation), 'interactions', formatNumber(sizes.validationUsers ?? 0), 'users', files.validation!]]
+      : []),
+    ['test', formatNumber(sizes.test), 'interactions', formatNumber(sizes.testUsers), 'users', files.test],
+  ];
+  const lines = [`${o.method} split of ${source} (seed ${seed})`, ...formatTable(rows, [false, true, false, true])];
+  lines.push(`  test users not in train: ${formatNumber(sizes.coldTestUsers)}, test items not in train: ${formatNumber(sizes.coldTestItems)}`);
+  process.stdout.write(lines.join('\n') + '\n');
 }

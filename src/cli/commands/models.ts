@@ -26,7 +26,11 @@ export function registerModels(program: Command): void {
       }
       for (const r of rows) {
         process.stdout.write(`${r.type.padEnd(20)} ${r.description}\n`);
-        process.stdout.write(`${''.padEnd(20)} ${Object.entries(r.defaults).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}\n`);
+        process.stdout.write(
+          `${''.padEnd(20)} ${Object.entries(r.defaults)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(' ')}\n`,
+        );
       }
     });
 }

@@ -85,10 +85,7 @@ async function writeTo(out: NodeJS.WritableStream, text: string): Promise<void> 
  * an interrupted run (error, Ctrl-C, kill) leaves any earlier file as it was and no partial one.
  * Progress goes to stderr when it is a terminal.
  */
-async function writeAtomically<T>(
-  path: string,
-  body: (write: (text: string) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<T>,
-): Promise<T> {
+async function writeAtomically<T>(path: string, body: (write: (text: string) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   let out: WriteStream | null = null;
   const cleanUp = (): void => {
@@ -122,7 +119,9 @@ async function writeAtomically<T>(
     const now = Date.now();
     if (done < total && now - shown < 200) return;
     shown = now;
-    process.stderr.write(`\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} users (${Math.floor((100 * done) / Math.max(1, total))}%)${done === total ? '\n' : ''}`);
+    process.stderr.write(
+      `\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} users (${Math.floor((100 * done) / Math.max(1, total))}%)${done === total ? '\n' : ''}`,
+    );
   };
   try {
     const result = await Promise.race([body((text) => Promise.race([writeTo(stream, text), failed]), onProgress), failed]);
@@ -143,5 +142,6 @@ async function writeAtomically<T>(
 /** A model whose file says it never trained or diverged still answers, but the user hears why its answers are poor. */
 function warnIfNotTrained(model: Recommender, dir: string): void {
   if (model.status === 'untrained') process.stderr.write(`tastebud: warning: ${dir} was saved untrained (no epoch ran): its recommendations are its initial guesses\n`);
-  if (model.status === 'diverged') process.stderr.write(`tastebud: warning: ${dir} diverged in training (a non-finite loss): its scores are not numbers; retrain with a lower learning rate or more L2\n`);
+  if (model.status === 'diverged')
+    process.stderr.write(`tastebud: warning: ${dir} diverged in training (a non-finite loss): its scores are not numbers; retrain with a lower learning rate or more L2\n`);
 }

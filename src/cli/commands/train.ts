@@ -46,16 +46,18 @@ export function registerTrain(program: Command): void {
     const result = await trainAndEvaluate({
       model,
       protocol: o.protocol ? String(o.protocol) : undefined,
-      data: o.protocol ? undefined : {
-        dataset: o.dataset,
-        split: o.split,
-        testRatio: o.testRatio !== undefined ? parseNumber('--test-ratio', String(o.testRatio)) : undefined,
-        train: o.train,
-        valid: o.valid,
-        test: o.test,
-        ...(typeof o.columns === 'string' ? fileReadOptions(o as FileFlags) : { ...fileReadOptions({ ...o, columns: DEFAULT_COLUMNS } as FileFlags), columns: o.columns }),
-        positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
-      },
+      data: o.protocol
+        ? undefined
+        : {
+            dataset: o.dataset,
+            split: o.split,
+            testRatio: o.testRatio !== undefined ? parseNumber('--test-ratio', String(o.testRatio)) : undefined,
+            train: o.train,
+            valid: o.valid,
+            test: o.test,
+            ...(typeof o.columns === 'string' ? fileReadOptions(o as FileFlags) : { ...fileReadOptions({ ...o, columns: DEFAULT_COLUMNS } as FileFlags), columns: o.columns }),
+            positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
+          },
       seed,
       threads: o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined,
       epochs: o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined,

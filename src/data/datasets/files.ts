@@ -104,8 +104,17 @@ export function locateFile(dir: string, file: DatasetFile): string | null {
       continue;
     }
     if (!existsSync(folder)) continue;
-    const re = new RegExp('^' + base.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-    const match = readdirSync(folder).sort().find((entry) => re.test(entry));
+    const re = new RegExp(
+      '^' +
+        base
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*') +
+        '$',
+    );
+    const match = readdirSync(folder)
+      .sort()
+      .find((entry) => re.test(entry));
     if (match) return join(folder, match);
   }
   return null;
@@ -132,7 +141,12 @@ export async function extractInto(archive: Buffer, source: DatasetSource, dir: s
     const entry = zip.find(file.name);
     if (!entry) {
       if (file.optional) continue;
-      throw new Error(`the archive has no ${file.name} (it has ${zip.entries.slice(0, 8).map((e) => e.name).join(', ')}${zip.entries.length > 8 ? ', …' : ''})`);
+      throw new Error(
+        `the archive has no ${file.name} (it has ${zip.entries
+          .slice(0, 8)
+          .map((e) => e.name)
+          .join(', ')}${zip.entries.length > 8 ? ', …' : ''})`,
+      );
     }
     const path = join(dir, file.name);
     const partial = `${path}.part-${process.pid}`;

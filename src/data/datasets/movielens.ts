@@ -13,16 +13,50 @@ import { AGE_EDGES, fileSplits, namesByIndex, optionalFile, yearIn, type Dataset
 
 /** ML-100K's genre flags in u.item column order (u.genre gives the same list; it wins when present). */
 const ML100K_GENRES = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ];
 
 /** ML-1M's occupation codes (its README). */
 const ML1M_OCCUPATIONS = [
-  'other', 'academic/educator', 'artist', 'clerical/admin', 'college/grad student', 'customer service',
-  'doctor/health care', 'executive/managerial', 'farmer', 'homemaker', 'K-12 student', 'lawyer', 'programmer',
-  'retired', 'sales/marketing', 'scientist', 'self-employed', 'technician/engineer', 'tradesman/craftsman',
-  'unemployed', 'writer',
+  'other',
+  'academic/educator',
+  'artist',
+  'clerical/admin',
+  'college/grad student',
+  'customer service',
+  'doctor/health care',
+  'executive/managerial',
+  'farmer',
+  'homemaker',
+  'K-12 student',
+  'lawyer',
+  'programmer',
+  'retired',
+  'sales/marketing',
+  'scientist',
+  'self-employed',
+  'technician/engineer',
+  'tradesman/craftsman',
+  'unemployed',
+  'writer',
 ];
 
 const ML100K_SPLITS = ['ua', 'ub', 'u1', 'u2', 'u3', 'u4', 'u5'];
@@ -43,7 +77,10 @@ export const ml100k: DatasetDefinition = {
       { name: 'u.genre', optional: true },
       { name: 'ua.base', optional: true, sha256: '67b5bcdb380c29f85d56a012ecd88612ae020f30a6730d117a334ee8203b91f2' },
       { name: 'ua.test', optional: true, sha256: 'd0497e202417720f57a184ec8c66be2d1afa4ff41bb53787c57b28d6bf79bc42' },
-      ...ML100K_SPLITS.slice(1).flatMap((s) => [{ name: `${s}.base`, optional: true }, { name: `${s}.test`, optional: true }]),
+      ...ML100K_SPLITS.slice(1).flatMap((s) => [
+        { name: `${s}.base`, optional: true },
+        { name: `${s}.test`, optional: true },
+      ]),
     ],
   },
   async read(dir) {

@@ -65,7 +65,10 @@ export function resolveColumns(columns: ColumnMapping, header: string[] | null, 
       if (!Number.isInteger(spec) || spec < 0) throw new ConfigError(`column position for ${role} must be an integer ≥ 0 (got ${spec})`);
       at = spec;
       if (header && spec >= header.length) {
-        throw new DataFormatError(`the ${role} column position ${spec} is past the last of the ${where}'s ${header.length} columns (${header.join(', ')})`, { file, line: where === 'header' ? 1 : undefined });
+        throw new DataFormatError(`the ${role} column position ${spec} is past the last of the ${where}'s ${header.length} columns (${header.join(', ')})`, {
+          file,
+          line: where === 'header' ? 1 : undefined,
+        });
       }
       name[role] = header?.[spec] !== undefined ? header[spec] : `${role} (column ${spec})`;
     } else {
@@ -91,7 +94,9 @@ export function resolveColumns(columns: ColumnMapping, header: string[] | null, 
  */
 function headerAdvice(columns: ColumnMapping, header: string[], separator: string): string {
   const raw = header.join(separator);
-  const named = ROLES.map((r) => columns[r]).filter((c): c is string => typeof c === 'string').map((c) => c.trim());
+  const named = ROLES.map((r) => columns[r])
+    .filter((c): c is string => typeof c === 'string')
+    .map((c) => c.trim());
   const alt = likelySeparator(raw, separator, Math.max(2, header.length + 1));
   const fields = alt ? splitOutsideQuotes(raw, alt) : header.map((h) => h.trim());
   if (alt && named.every((n) => fields.includes(n))) return `; the header looks ${separatedName(alt)}: try ${separatorHint(alt)}`;

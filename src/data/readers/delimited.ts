@@ -55,12 +55,7 @@ export async function readDelimitedRows(
 }
 
 /** readDelimitedRows, optionally handing unquoted data rows to `onSpans` as offsets instead. */
-async function streamRecords(
-  path: string,
-  options: DelimitedOptions,
-  onRow: RecordHandler,
-  onSpans: SpanHandler | null,
-): Promise<{ rows: number; header: string[] | null }> {
+async function streamRecords(path: string, options: DelimitedOptions, onRow: RecordHandler, onSpans: SpanHandler | null): Promise<{ rows: number; header: string[] | null }> {
   const separator = options.separator ?? defaultSeparator(path);
   const quote = options.quote === undefined ? '"' : options.quote;
   const encoding = options.encoding ?? 'utf8';
@@ -130,7 +125,16 @@ export async function readInteractions(path: string, options: ReadInteractionsOp
   const builder = new InteractionsBuilder({ ...options, file: path });
   const times = new TimeParser(options.timeFormat ?? 'auto');
   const parserFor = (h: string[] | null) =>
-    new InteractionRows(builder, errors, resolveColumns(options.columns, h, path, 'header', separator), times, options.ratingDefault ?? 1, separator, path, !options.keepIdWhitespace);
+    new InteractionRows(
+      builder,
+      errors,
+      resolveColumns(options.columns, h, path, 'header', separator),
+      times,
+      options.ratingDefault ?? 1,
+      separator,
+      path,
+      !options.keepIdWhitespace,
+    );
   // Without a header the columns are known now; with one, once it is read.
   let rowParser = header ? null : parserFor(null);
   const onHeader = (h: string[]): void => {

@@ -39,7 +39,10 @@ export function sniffFormat(sample: Uint8Array, complete: boolean): DetectedForm
   const text = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength).toString(encoding === 'utf8' ? 'utf8' : 'latin1');
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   if (!complete && lines.length > 1) lines.pop(); // cut off mid-line
-  const sampled = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l !== '').slice(0, SAMPLE_LINES);
+  const sampled = lines
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    .filter((l) => l !== '')
+    .slice(0, SAMPLE_LINES);
   const separator = bestSeparator(sampled);
   const first = splitLoosely(sampled[0] ?? '', separator);
   const second = splitLoosely(sampled[1] ?? '', separator);

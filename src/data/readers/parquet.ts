@@ -45,8 +45,7 @@ export async function readParquetInteractions(path: string, options: ReadParquet
   const ratingDefault = options.ratingDefault ?? 1;
   const trim = !options.keepIdWhitespace;
   const times = new TimeParser(options.timeFormat ?? 'auto');
-  const fail = (message: string, row: number, role: ColumnRole): void =>
-    errors.report(new DataFormatError(`row ${row + 1}: ${message}`, { file: path, field: cols.name[role] }));
+  const fail = (message: string, row: number, role: ColumnRole): void => errors.report(new DataFormatError(`row ${row + 1}: ${message}`, { file: path, field: cols.name[role] }));
 
   let groupStart = 0;
   for (const group of metadata.row_groups) {

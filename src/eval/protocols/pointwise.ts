@@ -61,7 +61,8 @@ function evaluatePointwiseProtocol(protocol: string, model: EvaluableModel, prep
 
 export const pointwise: Protocol = {
   name: 'pointwise',
-  description: 'rating/label prediction on any explicit dataset: 0-ratings dropped, label = rating ≥ threshold (default 8), shuffled 80/10/10; RMSE, MAE, log loss, accuracy, precision, recall, F1, ROC AUC',
+  description:
+    'rating/label prediction on any explicit dataset: 0-ratings dropped, label = rating ≥ threshold (default 8), shuffled 80/10/10; RMSE, MAE, log loss, accuracy, precision, recall, F1, ROC AUC',
   dataset: 'book-crossing',
   task: 'classification',
   mainMetric: 'auc',
@@ -76,7 +77,8 @@ export const pointwise: Protocol = {
 
 export const bookcrossingF1: Protocol = {
   name: 'bookcrossing-f1',
-  description: 'Book-Crossing explicit ratings: 0-ratings dropped, label = rating ≥ 8, shuffled 10% test / 10% validation / 80% train; F1, precision, recall, accuracy, ROC AUC beside the all-positive F1',
+  description:
+    'Book-Crossing explicit ratings: 0-ratings dropped, label = rating ≥ 8, shuffled 10% test / 10% validation / 80% train; F1, precision, recall, accuracy, ROC AUC beside the all-positive F1',
   dataset: 'book-crossing',
   task: 'classification',
   mainMetric: 'f1',

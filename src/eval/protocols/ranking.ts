@@ -14,7 +14,8 @@ const RANKING_METRICS = (k: number): string[] => [`precision@${k}`, `recall@${k}
  */
 export const lightfmUa: Protocol = {
   name: 'lightfm-ua',
-  description: 'ML-100K ua.base/ua.test, positives = rating ≥ 4 on both sides, train positives excluded; precision@10, recall@10, per-user ROC AUC (LightFM / Keras triplet tutorials)',
+  description:
+    'ML-100K ua.base/ua.test, positives = rating ≥ 4 on both sides, train positives excluded; precision@10, recall@10, per-user ROC AUC (LightFM / Keras triplet tutorials)',
   dataset: 'ml-100k',
   task: 'ranking',
   mainMetric: 'precision@10',
@@ -49,7 +50,8 @@ export const lightfmUa: Protocol = {
  */
 export const fullRanking: Protocol = {
   name: 'full-ranking',
-  description: 'rank every item the user did not interact with in training; precision/recall/MAP/NDCG/MRR/hit @k, per-user ROC AUC, coverage (any dataset; split given or per-user 80/20)',
+  description:
+    'rank every item the user did not interact with in training; precision/recall/MAP/NDCG/MRR/hit @k, per-user ROC AUC, coverage (any dataset; split given or per-user 80/20)',
   dataset: 'ml-100k',
   task: 'ranking',
   mainMetric: 'ndcg@10',
@@ -95,7 +97,8 @@ export const fullRanking: Protocol = {
 /** The Microsoft Recommenders benchmark setup: all ML-100K ratings, per-user 75/25, seed 42, k = 10. */
 export const msrStratified: Protocol = {
   name: 'msr-stratified',
-  description: 'all ML-100K ratings, per-user stratified 75/25 split (seed 42), every test rating relevant, seen items removed; precision/recall/MAP/NDCG @10 (Microsoft Recommenders benchmark)',
+  description:
+    'all ML-100K ratings, per-user stratified 75/25 split (seed 42), every test rating relevant, seen items removed; precision/recall/MAP/NDCG @10 (Microsoft Recommenders benchmark)',
   dataset: 'ml-100k',
   task: 'ranking',
   mainMetric: 'ndcg@10',
@@ -128,7 +131,8 @@ export const msrStratified: Protocol = {
  */
 export const recboleMl1m: Protocol = {
   name: 'recbole-ml1m',
-  description: 'ratings ≥ 3 kept as positives, per-user random 80/10/10 split, full ranking with train+validation items masked; recall@10, ndcg@10 (RecBole ML-1M; any dataset by name)',
+  description:
+    'ratings ≥ 3 kept as positives, per-user random 80/10/10 split, full ranking with train+validation items masked; recall@10, ndcg@10 (RecBole ML-1M; any dataset by name)',
   dataset: 'ml-1m',
   task: 'ranking',
   mainMetric: 'ndcg@10',

@@ -49,7 +49,11 @@ export function htmlReport(results: ExperimentResults): string {
 <dt>Dataset / task</dt><dd>${esc(p.dataset)} · ${esc(p.task)}</dd>
 <dt>Main metric</dt><dd><b>${esc(p.mainMetric)}</b>${p.lowerIsBetter ? ' (lower is better)' : ''}</dd>
 <dt>Labels</dt><dd>${esc(labelText(p.labelRule))}</dd>
-<dt>Split sizes</dt><dd>${esc(flatten(p.sizes).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`).join(' · ') || 'not reported')}</dd>
+<dt>Split sizes</dt><dd>${esc(
+    flatten(p.sizes)
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}`)
+      .join(' · ') || 'not reported',
+  )}</dd>
 <dt>Validation</dt><dd>${esc(validationText(results))}</dd>
 <dt>Seed</dt><dd>${results.seed}${p.seed !== null ? ` (protocol seed ${p.seed})` : ''}, threads ${results.threads}</dd>
 <dt>Reproduce</dt><dd><code>${esc(results.command)}</code></dd>
@@ -62,7 +66,9 @@ export function htmlReport(results: ExperimentResults): string {
   if (searched.length) parts.push('<h2>Search space explored</h2>', ...searched.map((r) => searchSection(r, colors.get(r.name)!)));
 
   const e = results.environment;
-  parts.push(`<footer>Node ${esc(e.node)} · ${esc(e.platform)}/${esc(e.arch)} · ${e.cpus} cores (${esc(e.cpuModel)}) · ${e.memoryGB} GB · tastebud ${esc(e.tastebud)} · ${esc(e.date)} · ${results.seconds.toFixed(1)} s in total</footer>`);
+  parts.push(
+    `<footer>Node ${esc(e.node)} · ${esc(e.platform)}/${esc(e.arch)} · ${e.cpus} cores (${esc(e.cpuModel)}) · ${e.memoryGB} GB · tastebud ${esc(e.tastebud)} · ${esc(e.date)} · ${results.seconds.toFixed(1)} s in total</footer>`,
+  );
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(results.name)} — tastebud experiment</title><style>${CSS}</style></head>
@@ -85,7 +91,14 @@ function resultsTable(results: ExperimentResults): string {
   const head = `<tr><th class="l">run</th><th class="l">type</th>${metrics.map((m) => `<th>${esc(m)}${m === results.protocol.mainMetric ? ' ★' : ''}</th>`).join('')}<th class="l">vs popularity (${esc(results.protocol.mainMetric)})</th></tr>`;
   const rows = results.runs.map((run) => {
     const status = runStatus(run);
-    const badge = status === 'reference' ? '<span class="badge ref">baseline</span>' : status === 'below' ? '<span class="badge warn">below popularity</span>' : run.baseline ? '<span class="badge ref">baseline</span>' : '';
+    const badge =
+      status === 'reference'
+        ? '<span class="badge ref">baseline</span>'
+        : status === 'below'
+          ? '<span class="badge warn">below popularity</span>'
+          : run.baseline
+            ? '<span class="badge ref">baseline</span>'
+            : '';
     const cells = metrics.map((m) => `<td>${formatValue(run.metrics[m])}</td>`).join('');
     return `<tr class="${status}"><td class="l">${esc(run.name)}${badge}</td><td class="l">${esc(run.type)}</td>${cells}<td class="l note">${esc(comparisonText(run, results.reference))}</td></tr>`;
   });
@@ -109,7 +122,12 @@ function metricCharts(results: ExperimentResults, colors: Map<string, string>): 
       .filter((r) => !r.error && Number.isFinite(r.metrics[metric]))
       .map((r) => {
         const below = !r.reference && refValue !== undefined && (lowerIsBetter ? r.metrics[metric] >= refValue : r.metrics[metric] <= refValue);
-        return { label: r.name, value: r.metrics[metric], color: r.reference ? REFERENCE_COLOR : below ? WARNING_COLOR : colors.get(r.name)!, note: r.reference ? 'popularity' : below ? 'below' : undefined };
+        return {
+          label: r.name,
+          value: r.metrics[metric],
+          color: r.reference ? REFERENCE_COLOR : below ? WARNING_COLOR : colors.get(r.name)!,
+          note: r.reference ? 'popularity' : below ? 'below' : undefined,
+        };
       });
     return barChart({
       title: `Test ${metric}${metric === results.protocol.mainMetric ? ' (main metric)' : ''}`,
@@ -142,10 +160,21 @@ function trainingCurves(results: ExperimentResults, colors: Map<string, string>)
     const color = colors.get(r.name)!;
     const loss: LineSeries[] = [];
     if (r.search?.refit && r.selectionHistory) loss.push({ name: 'chosen trial', color, dashed: true, points: r.selectionHistory.epochs.map((e) => [e.epoch, e.loss]) });
-    if (r.history) loss.push({ name: r.search?.refit ? 'refit on all training' : 'training', color: r.search?.refit ? '#333' : color, points: r.history.epochs.map((e) => [e.epoch, e.loss]) });
+    if (r.history)
+      loss.push({ name: r.search?.refit ? 'refit on all training' : 'training', color: r.search?.refit ? '#333' : color, points: r.history.epochs.map((e) => [e.epoch, e.loss]) });
     const charts = [lineChart({ title: `${r.name}: training loss`, xLabel: 'epoch', yLabel: 'mean loss', series: loss, width: 500, height: 260 })];
     const val = validation.find((v) => v.name === r.name);
-    if (val) charts.push(lineChart({ title: `${r.name}: validation ${r.validation?.metric ?? metric}`, xLabel: 'epoch', yLabel: r.validation?.metric ?? metric, series: [{ ...val, name: 'chosen trial' }], width: 500, height: 260 }));
+    if (val)
+      charts.push(
+        lineChart({
+          title: `${r.name}: validation ${r.validation?.metric ?? metric}`,
+          xLabel: 'epoch',
+          yLabel: r.validation?.metric ?? metric,
+          series: [{ ...val, name: 'chosen trial' }],
+          width: 500,
+          height: 260,
+        }),
+      );
     const warnings = [...(r.selectionHistory?.warnings ?? []), ...(r.history?.warnings ?? [])];
     return `<section class="card"><h3>${esc(r.name)} <span class="badge ref">${esc(r.type)}</span></h3><div class="charts">${charts.join('')}</div>${warnings.length ? `<ul class="notes">${warnings.map((w) => `<li class="warn-text">${esc(w)}</li>`).join('')}</ul>` : ''}</section>`;
   });
@@ -167,22 +196,27 @@ function searchSection(run: RunResult, color: string): string {
     if (values.every((v) => typeof v === 'number')) {
       const xs = values as number[];
       const logX = Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 20;
-      pieces.push(scatterChart({
-        title: key,
-        xLabel: `${key}${logX ? ' (log scale)' : ''}`,
-        yLabel: `validation ${s.metric}`,
-        width: 340,
-        height: 270,
-        logX,
-        color,
-        points: ok.map((t) => ({ x: t.params[key] as number, y: t.validation!, highlight: t.trial === s.bestTrial, title: trialTitle(t, s.keys, s.metric) })),
-      }));
+      pieces.push(
+        scatterChart({
+          title: key,
+          xLabel: `${key}${logX ? ' (log scale)' : ''}`,
+          yLabel: `validation ${s.metric}`,
+          width: 340,
+          height: 270,
+          logX,
+          color,
+          points: ok.map((t) => ({ x: t.params[key] as number, y: t.validation!, highlight: t.trial === s.bestTrial, title: trialTitle(t, s.keys, s.metric) })),
+        }),
+      );
     } else {
       pieces.push(categoricalTable(key, ok, s.bestTrial, s.metric, s.lowerIsBetter));
     }
   }
   const head = `<tr><th class="l">trial</th>${s.keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>validation ${esc(s.metric)}</th><th>best epoch</th><th>epochs</th><th>seconds</th></tr>`;
-  const rows = s.trials.map((t) => `<tr class="${t.trial === s.bestTrial ? 'best' : t.error ? 'failed' : ''}"><td class="l">${t.trial}${t.trial === s.bestTrial ? ' ★' : ''}</td>${s.keys.map((k) => `<td>${esc(paramText(t.params[k]))}</td>`).join('')}<td>${t.error ? esc('failed: ' + t.error) : formatValue(t.validation)}</td><td>${t.bestEpoch}</td><td>${t.epochs}</td><td>${t.seconds.toFixed(1)}</td></tr>`);
+  const rows = s.trials.map(
+    (t) =>
+      `<tr class="${t.trial === s.bestTrial ? 'best' : t.error ? 'failed' : ''}"><td class="l">${t.trial}${t.trial === s.bestTrial ? ' ★' : ''}</td>${s.keys.map((k) => `<td>${esc(paramText(t.params[k]))}</td>`).join('')}<td>${t.error ? esc('failed: ' + t.error) : formatValue(t.validation)}</td><td>${t.bestEpoch}</td><td>${t.epochs}</td><td>${t.seconds.toFixed(1)}</td></tr>`,
+  );
   return `<section class="card"><h3>${esc(run.name)} <span class="badge ref">${s.strategy}, ${s.trials.length} trials, chosen on validation ${esc(s.metric)}</span></h3>
 <div class="charts">${pieces.join('')}</div><p class="key">${pieces.some((p) => p.startsWith('<svg')) ? 'Large ringed point / ' : ''}★ = chosen trial.</p><table>${head}${rows.join('')}</table></section>`;
 }

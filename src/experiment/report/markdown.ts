@@ -45,7 +45,12 @@ export function markdownReport(results: ExperimentResults): string {
   for (const run of results.runs) out.push(...runSection(run), '');
 
   const e = results.environment;
-  out.push('## Environment', '', `Node ${e.node} on ${e.platform}/${e.arch}, ${e.cpus} cores (${e.cpuModel}), ${e.memoryGB} GB; tastebud ${e.tastebud}; ${e.date}; total ${results.seconds.toFixed(1)} s.`, '');
+  out.push(
+    '## Environment',
+    '',
+    `Node ${e.node} on ${e.platform}/${e.arch}, ${e.cpus} cores (${e.cpuModel}), ${e.memoryGB} GB; tastebud ${e.tastebud}; ${e.date}; total ${results.seconds.toFixed(1)} s.`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -57,15 +62,26 @@ function runSection(run: RunResult): string[] {
   const h = run.history;
   if (h && h.epochs.length) {
     const last = h.epochs[h.epochs.length - 1];
-    out.push(`Training: ${h.epochs.length} epoch${h.epochs.length === 1 ? '' : 's'}, final loss ${formatValue(last.loss)}, ${h.seconds.toFixed(1)} s${h.stoppedEarly ? ', stopped early' : ''}.`);
+    out.push(
+      `Training: ${h.epochs.length} epoch${h.epochs.length === 1 ? '' : 's'}, final loss ${formatValue(last.loss)}, ${h.seconds.toFixed(1)} s${h.stoppedEarly ? ', stopped early' : ''}.`,
+    );
   }
-  if (run.validation) out.push(`Validation ${run.validation.metric} of the chosen parameters: ${formatValue(run.validation.value)}${run.selectionHistory ? ` (best epoch ${run.selectionHistory.bestEpoch})` : ''}.`);
+  if (run.validation)
+    out.push(
+      `Validation ${run.validation.metric} of the chosen parameters: ${formatValue(run.validation.value)}${run.selectionHistory ? ` (best epoch ${run.selectionHistory.bestEpoch})` : ''}.`,
+    );
   if (run.search?.refit) out.push('The chosen parameters were retrained on all training data for that many epochs.');
   if (run.search && !run.selectionHistory) out.push('One configuration of a one-pass model: fit once on all training data, nothing to select on validation.');
   for (const w of [...(run.selectionHistory?.warnings ?? []), ...(run.history?.warnings ?? [])]) out.push(`- warning: ${w}`);
   for (const n of run.notes) out.push(`- ${n}`);
   out.push('');
-  out.push(markdownTable(['test metric', 'value'], Object.entries(run.metrics).map(([k, v]) => [k, formatValue(v)]), ['l', 'r']));
+  out.push(
+    markdownTable(
+      ['test metric', 'value'],
+      Object.entries(run.metrics).map(([k, v]) => [k, formatValue(v)]),
+      ['l', 'r'],
+    ),
+  );
   const s = run.search;
   if (s && s.trials.length > 1) {
     out.push('', `Search (${s.strategy}, ${s.trials.length} trials, selected on validation ${s.metric}; ★ = chosen):`, '');

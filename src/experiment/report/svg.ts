@@ -150,9 +150,14 @@ export function lineChart(options: LineChartOptions): string {
     s += `<path class="series" d="${d}" fill="none" stroke="${line.color}" stroke-width="2" stroke-linejoin="round"${line.dashed ? ' stroke-dasharray="5 3"' : ''}/>`;
     if (pts.length === 1) s += `<circle cx="${x(pts[0][0]).toFixed(1)}" cy="${y(pts[0][1]).toFixed(1)}" r="3" fill="${line.color}"/>`;
     const marked = line.mark === undefined ? undefined : pts.find(([px]) => px === line.mark);
-    if (marked) s += `<circle cx="${x(marked[0]).toFixed(1)}" cy="${y(marked[1]).toFixed(1)}" r="5" fill="#fff" stroke="${line.color}" stroke-width="2"><title>${escapeXml(`${line.name}: best epoch ${marked[0]}, ${formatTick(marked[1])}`)}</title></circle>`;
+    if (marked)
+      s += `<circle cx="${x(marked[0]).toFixed(1)}" cy="${y(marked[1]).toFixed(1)}" r="5" fill="#fff" stroke="${line.color}" stroke-width="2"><title>${escapeXml(`${line.name}: best epoch ${marked[0]}, ${formatTick(marked[1])}`)}</title></circle>`;
   }
-  s += legend(series.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed })), frame.width - legendWidth, frame.top + 6);
+  s += legend(
+    series.map((l) => ({ name: l.name, color: l.color, dashed: l.dashed })),
+    frame.width - legendWidth,
+    frame.top + 6,
+  );
   return s + '</svg>';
 }
 

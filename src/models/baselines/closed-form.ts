@@ -2,7 +2,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
-import { type EpochContext } from '../../train/types.ts';
+import type { EpochContext } from '../../train/types.ts';
 
 /**
  * A model fitted in one pass with no training loss (counts, similarity tables, a matrix

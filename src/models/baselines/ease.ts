@@ -2,7 +2,7 @@ import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { EpochContext } from '../../train/types.ts';
 import { requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { gram, invertSpd } from './dense.ts';
 import { ConfigError } from '../../contracts/errors.ts';

@@ -3,8 +3,8 @@ import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
 
@@ -340,7 +340,7 @@ export const ialsSpec = defineModel({
   schema: {
     factors: { kind: 'int', min: 1, help: 'latent dimensions' },
     regularization: { kind: 'number', min: 0, help: 'λ on every row of both factor tables' },
-    regularizationExponent: { kind: 'number', min: 0, help: 'ν: scale a row\'s λ by its relative total confidence^ν (Rendle et al. 2022; 0 = constant λ)' },
+    regularizationExponent: { kind: 'number', min: 0, help: "ν: scale a row's λ by its relative total confidence^ν (Rendle et al. 2022; 0 = constant λ)" },
     alpha: { kind: 'number', min: 0, help: 'confidence c = 1 + α·value on observed pairs' },
     iterations: { kind: 'int', min: 0, help: 'alternations (users, then items), one per epoch' },
     solver: { kind: 'enum', values: ['cg', 'cholesky'], help: 'a few warm-started conjugate-gradient steps, or the exact row solve' },

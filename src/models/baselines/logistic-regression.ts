@@ -7,8 +7,8 @@ import { NegativeSampler } from '../../sampling/negatives.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 
 export type LogisticRegressionConfig = {
   /** 'implicit': every interaction is a positive, with `negatives` sampled non-interactions each; 'explicit': the values are the labels, in [0, 1] (binarize ratings first). */
@@ -57,7 +57,8 @@ export class LogisticRegression extends Recommender {
     if (this.config.feedback === 'explicit') {
       for (let k = 0; k < train.length; k++) {
         const v = train.values[k];
-        if (!(v >= 0 && v <= 1)) throw new ConfigError(`logistic-regression: explicit labels must be in [0, 1], found ${v} (binarize ratings first, e.g. labels.binarize(data, 4))`);
+        if (!(v >= 0 && v <= 1))
+          throw new ConfigError(`logistic-regression: explicit labels must be in [0, 1], found ${v} (binarize ratings first, e.g. labels.binarize(data, 4))`);
       }
     }
     this.allocate(train.numUsers, train.numItems);

@@ -1,7 +1,7 @@
 import type { Interactions } from '../../data/interactions.ts';
 import { requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { meanOf, type Task } from './options.ts';
 

@@ -1,9 +1,9 @@
 import type { Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
-import { type Task } from './options.ts';
+import type { Task } from './options.ts';
 
 export type RandomConfig = {
   /** 'ranking': scores in [0, 1); 'rating': uniform over the training values' range. */
@@ -84,7 +84,7 @@ export const randomSpec = defineModel({
   task: 'both',
   defaults: { task: 'ranking', epochs: 1 } as RandomConfig,
   schema: {
-    task: { kind: 'enum', values: ['ranking', 'rating'], help: 'scores in [0, 1), or uniform over the training values\' range' },
+    task: { kind: 'enum', values: ['ranking', 'rating'], help: "scores in [0, 1), or uniform over the training values' range" },
     epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
   },
   create: (config) => new RandomRecommender(config),

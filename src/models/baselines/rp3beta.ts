@@ -1,7 +1,7 @@
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
+import type { EpochContext } from '../../train/types.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { ItemTableRecommender } from './item-table.ts';
@@ -116,7 +116,10 @@ function distinctRows(byUser: Csr, implicit: boolean): { rows: number; indptr: I
     }
     if (!implicit) {
       for (let p = indptr[u]; p < at; p++) {
-        if (!(values[p] > 0)) throw new ConfigError(`rp3beta: implicit: false needs positive interaction values, but user index ${u} has ${values[p]} for item index ${indices[p]}; use implicit: true or drop non-positive values`);
+        if (!(values[p] > 0))
+          throw new ConfigError(
+            `rp3beta: implicit: false needs positive interaction values, but user index ${u} has ${values[p]} for item index ${indices[p]}; use implicit: true or drop non-positive values`,
+          );
       }
     }
     indptr[u + 1] = at;

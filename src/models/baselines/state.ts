@@ -2,7 +2,7 @@
 import { ConfigError } from '../../contracts/errors.ts';
 import { buildCsr, type Csr } from '../../data/interactions.ts';
 import { requireTensor } from '../recommender.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import type { Tensor } from '../../contracts/types.ts';
 
 export interface SparseRows {

@@ -1,10 +1,10 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { selectTopK } from '../../core/topk.ts';
 import { UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
-import { type Task } from './options.ts';
+import type { Task } from './options.ts';
 import { asCsr, readSparse, sparseTensors, transposeCsr } from './state.ts';
 
 export type UserKnnConfig = {
@@ -196,7 +196,7 @@ export const userKnnSpec = defineModel({
     similarity: { kind: 'enum', values: ['jaccard', 'cosine'], help: 'jaccard over item sets, or cosine over value vectors' },
     neighbors: { kind: 'int', min: 1, help: 'most similar users that vote (k)' },
     task: { kind: 'enum', values: ['ranking', 'rating'], help: 'sum of neighbour similarities, or similarity-weighted mean rating' },
-    centered: { kind: 'boolean', help: 'rating task: predict the user mean plus neighbours\' mean-centred ratings' },
+    centered: { kind: 'boolean', help: "rating task: predict the user mean plus neighbours' mean-centred ratings" },
     epochs: { kind: 'int', min: 0, help: 'closed form: one pass' },
   },
   create: (config) => new UserKnn(config),

@@ -1,3 +1,3 @@
 // The bilinear family's public classes and hyperparameter types.
 export { BilinearModel } from './model.ts';
-export { type BilinearConfig, type BilinearSettings, type BilinearType } from './config.ts';
+export type { BilinearConfig, BilinearSettings, BilinearType } from './config.ts';

@@ -14,8 +14,8 @@ import { createTables, shareTables, stripFeatures, tableParams, type BilinearTab
 import type { BilinearShard, BilinearWorkerInit } from './worker.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig, type ModelSpec } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 
 const EPSILON = 1e-7;
 

@@ -41,10 +41,7 @@ serveWorker((init: BilinearWorkerInit, index: number) => {
     order: new Int32Array(0),
   };
   const rng = new Rng(init.seeds[index]);
-  const sampler = new NegativeSampler(
-    { csr, numItems: layout.numItems, itemCounts: init.itemCounts ?? undefined },
-    { kind: init.sampler, alpha: init.samplerAlpha, rng },
-  );
+  const sampler = new NegativeSampler({ csr, numItems: layout.numItems, itemCounts: init.itemCounts ?? undefined }, { kind: init.sampler, alpha: init.samplerAlpha, rng });
   const kernel = new BilinearKernel(init.spec, tables, sampler, init.epsilon);
   return (shard: BilinearShard) => kernel.run(init.users, init.items, init.order, shard.start, shard.end);
 });

@@ -53,7 +53,14 @@ export class ConcatTower implements Tower {
     // Creation order (users, items, MLP) fixes what the seed draws for each.
     this.users = new EmbeddingInput('user', o.numUsers, o.userFactors, o.userFeatures, o.optimizer, rng, o.initStd);
     this.items = new EmbeddingInput('item', o.numItems, o.itemFactors, o.itemFeatures, o.optimizer, rng, o.initStd);
-    this.mlp = new Mlp(rng, { inputDim: o.userFactors + o.itemFactors, layers: o.layers, outputDim: o.outputDim ?? 1, activation: o.activation, dropout: o.dropout, optimizer: o.optimizer });
+    this.mlp = new Mlp(rng, {
+      inputDim: o.userFactors + o.itemFactors,
+      layers: o.layers,
+      outputDim: o.outputDim ?? 1,
+      activation: o.activation,
+      dropout: o.dropout,
+      optimizer: o.optimizer,
+    });
   }
 
   private get width(): number {

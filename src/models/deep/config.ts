@@ -70,7 +70,11 @@ export const DEEP_SCHEMA: ConfigSchema<DeepConfig> = {
 
 /** Sampled negatives per positive. */
 export const NEGATIVES_SCHEMA: ParamSchema = { kind: 'int', min: 0, help: 'sampled negatives per positive; 0 = train on the values as labels in [0, 1]' };
-export const SAMPLER_SCHEMA: ParamSchema = { kind: 'enum', values: ['uniform', 'exclude-positives', 'popularity'] satisfies NegativeSamplerKind[], help: 'how negatives are drawn' };
+export const SAMPLER_SCHEMA: ParamSchema = {
+  kind: 'enum',
+  values: ['uniform', 'exclude-positives', 'popularity'] satisfies NegativeSamplerKind[],
+  help: 'how negatives are drawn',
+};
 /** The deep ranking models only rank; the key is kept so model files and experiments see the task. */
 export const RANKING_TASK_SCHEMA: ParamSchema = { kind: 'enum', values: ['ranking'], help: 'always ranking (validated by AUC)' };
 

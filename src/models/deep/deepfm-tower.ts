@@ -9,7 +9,7 @@ import { Mlp } from '../../core/mlp.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
-import { FieldLayout } from './fields.ts';
+import type { FieldLayout } from './fields.ts';
 import { RowGradients } from './row-gradients.ts';
 import { SplitMlp } from './scoring.ts';
 import type { CatalogueScorer, ColdRows, Tower } from './tower.ts';
@@ -198,7 +198,8 @@ export class DeepFmTower implements Tower {
     return (users, n) => {
       this.ensure(n);
       for (let r = 0; r < n; r++) {
-        this.first[r] = this.bias.data[0] + this.embedSide(this.users, users[r], this.x, r * width) + this.embedSide(this.items, -1, this.x, r * width, featureIndices, featureWeights);
+        this.first[r] =
+          this.bias.data[0] + this.embedSide(this.users, users[r], this.x, r * width) + this.embedSide(this.items, -1, this.x, r * width, featureIndices, featureWeights);
       }
     };
   }

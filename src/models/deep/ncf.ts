@@ -73,7 +73,8 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     if (c.negatives === 0) {
       // Without sampled negatives the labels are the interaction values themselves.
       const v = train.values;
-      for (let p = 0; p < v.length; p++) if (!(v[p] >= 0 && v[p] <= 1)) throw new ConfigError(`${this.type}: with negatives 0 the labels are the values and must be in [0, 1]; value ${v[p]} at interaction ${p}`);
+      for (let p = 0; p < v.length; p++)
+        if (!(v[p] >= 0 && v[p] <= 1)) throw new ConfigError(`${this.type}: with negatives 0 the labels are the values and must be in [0, 1]; value ${v[p]} at interaction ${p}`);
     }
     return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss);
   }

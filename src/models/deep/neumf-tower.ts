@@ -6,7 +6,7 @@
 import { Dense } from '../../core/dense.ts';
 import type { Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
-import { ConcatCatalogue, ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
+import { type ConcatCatalogue, ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
 import { EmbeddingInput } from './embedding-input.ts';
 import type { CatalogueScorer, ColdRows, Tower } from './tower.ts';
 

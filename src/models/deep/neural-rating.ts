@@ -84,14 +84,15 @@ export class NeuralRating extends DeepModel<NeuralRatingTower> {
 
 export const neuralRatingSpec = defineModel({
   type: 'neural-rating',
-  description: 'Neural rating model: user/item embeddings combined by dot (elementwise product) or concat → dense layers with dropout → rating (mse/mae) or logit (bce), optional dot/embedding skip connection and biases',
+  description:
+    'Neural rating model: user/item embeddings combined by dot (elementwise product) or concat → dense layers with dropout → rating (mse/mae) or logit (bce), optional dot/embedding skip connection and biases',
   task: 'rating', // with loss 'bce' it ranks (its config's task says which)
   defaults: { ...DEEP_DEFAULTS, combine: 'concat', skip: 'none', loss: 'mse', biases: true, initStd: null, task: null } as NeuralRatingConfig,
   schema: {
     ...DEEP_SCHEMA,
     layers: { kind: 'sizes', help: 'hidden layer sizes (may be empty: the output layer then reads the combined embeddings)' },
     combine: { kind: 'enum', values: ['dot', 'concat'], help: "how user and item embeddings meet: 'concat' [u, v] or 'dot' u ∘ v" },
-    skip: { kind: 'enum', values: ['none', 'dot', 'embeddings'], help: "extra path into the output: the dot product u·v, or a linear map of the combined embeddings" },
+    skip: { kind: 'enum', values: ['none', 'dot', 'embeddings'], help: 'extra path into the output: the dot product u·v, or a linear map of the combined embeddings' },
     loss: { kind: 'enum', values: ['mse', 'mae', 'bce'], help: "'mse' / 'mae' regress the values; 'bce' treats them as labels in [0, 1]" },
     biases: { kind: 'boolean', help: 'learned user and item biases added to the output' },
     initStd: { kind: 'number', min: 0, exclusiveMin: true, nullable: true, help: 'standard deviation of the normal embedding init (null: 0.1 for dot, 0.05 for concat)' },

@@ -2,7 +2,7 @@
 import type { Param } from '../../core/params.ts';
 import type { Tensor } from '../../contracts/types.ts';
 import { requireTensor } from '../recommender.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 
 export function paramTensors(params: Param[]): Record<string, Tensor> {
   const tensors: Record<string, Tensor> = {};

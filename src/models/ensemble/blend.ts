@@ -11,8 +11,8 @@ import type { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig, type CreateContext } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 import { checkNumber } from '../baselines/options.ts';
 
 /** A member as given: a model type, optionally its hyperparameters and a weight. */
@@ -64,7 +64,10 @@ export class Blend extends Recommender {
   private one = new Int32Array(1);
 
   /** `context` builds the members by type (the registry's createModel). */
-  constructor(config: Partial<BlendSettings> & { threads?: number; seed?: number }, private readonly context: CreateContext) {
+  constructor(
+    config: Partial<BlendSettings> & { threads?: number; seed?: number },
+    private readonly context: CreateContext,
+  ) {
     super();
     const c = resolveConfig(blendSpec, config);
     if (!Array.isArray(c.members)) throw new ConfigError(`blend: members must be a list of { type, params, weight }, got ${JSON.stringify(c.members)}`);
@@ -192,7 +195,8 @@ function memberSpec(raw: unknown, i: number): BlendMember {
   for (const key of Object.keys(m)) if (!MEMBER_KEYS.includes(key)) throw new ConfigError(`${at} has unknown field "${key}" (known: ${MEMBER_KEYS.join(', ')})`);
   if (typeof m.type !== 'string' || !m.type) throw new ConfigError(`${at}.type must be a model type such as ease or ials, got ${JSON.stringify(m.type)}`);
   const params = m.params ?? {};
-  if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new ConfigError(`${at}.params must be a mapping of hyperparameters, got ${JSON.stringify(params)}`);
+  if (typeof params !== 'object' || params === null || Array.isArray(params))
+    throw new ConfigError(`${at}.params must be a mapping of hyperparameters, got ${JSON.stringify(params)}`);
   const weight = m.weight ?? 1;
   checkNumber(`${at}`, 'weight', weight, 0);
   return { type: m.type, params: params as Record<string, unknown>, weight: weight as number };

@@ -6,8 +6,8 @@ import type { Rng } from '../../core/rng.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 
 /**
  * Hyperparameters of biased matrix factorization. Our per-example loss is the squared error (not
@@ -198,7 +198,12 @@ export class MatrixFactorization extends Recommender {
 
   setState(state: ModelState): void {
     if (!this.P) this.allocate();
-    for (const [name, p] of [['P', this.P!], ['Q', this.Q!], ['userBias', this.userBias!], ['itemBias', this.itemBias!]] as const) {
+    for (const [name, p] of [
+      ['P', this.P!],
+      ['Q', this.Q!],
+      ['userBias', this.userBias!],
+      ['itemBias', this.itemBias!],
+    ] as const) {
       p.data.set(requireTensor(state, name, [p.rows, p.cols]));
     }
     const extra = state.extra ?? {};

@@ -28,8 +28,8 @@ import { loadParams, paramTensors } from '../deep/state.ts';
 import { MultVaeNet } from './network.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { type EpochContext } from '../../train/types.ts';
-import { type ModelState } from '../../contracts/types.ts';
+import type { EpochContext } from '../../train/types.ts';
+import type { ModelState } from '../../contracts/types.ts';
 
 export type MultVaeConfig = {
   /** Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). */
@@ -162,9 +162,17 @@ export class MultVae extends Recommender {
    */
   foldIn(items: ArrayLike<number>, out: Float32Array): void {
     const net = this.requireNet();
-    for (const i of Array.from(items)) if (!(Number.isInteger(i) && i >= 0 && i < this.numItems)) throw new ConfigError(`multvae: item index ${i} is out of range (0..${this.numItems - 1})`);
+    for (const i of Array.from(items))
+      if (!(Number.isInteger(i) && i >= 0 && i < this.numItems)) throw new ConfigError(`multvae: item index ${i} is out of range (0..${this.numItems - 1})`);
     const indices = Int32Array.from(new Set(Array.from(items))).sort();
-    const row: Csr = { rows: 1, cols: this.numItems, indptr: Int32Array.of(0, indices.length), indices, values: new Float32Array(indices.length).fill(1), order: new Int32Array(0) };
+    const row: Csr = {
+      rows: 1,
+      cols: this.numItems,
+      indptr: Int32Array.of(0, indices.length),
+      indices,
+      values: new Float32Array(indices.length).fill(1),
+      order: new Int32Array(0),
+    };
     this.scoreRows(net, row, Int32Array.of(0), out);
   }
 
@@ -231,7 +239,7 @@ export const multVaeSpec = defineModel({
     batchSize: { kind: 'int', min: 1, help: 'users per mini-batch' },
     optimizer: { kind: 'enum', values: ['adam', 'sgd', 'adagrad'], help: 'optimizer of every weight' },
     learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
-    l2: { kind: 'number', min: 0, help: 'weight decay (the reference code\'s lam is l2/2)' },
+    l2: { kind: 'number', min: 0, help: "weight decay (the reference code's lam is l2/2)" },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
     threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },

@@ -87,9 +87,7 @@ export class MultVaeNet {
     this.inputBiasGrad = new Float32Array(this.h0);
     this.touched = new Int32Array(Math.min(numItems, 1024));
     this.mark = new Uint8Array(numItems);
-    this.encoder = layers.length > 0
-      ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' })
-      : null;
+    this.encoder = layers.length > 0 ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' }) : null;
     this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: numItems, activation: 'tanh', optimizer, name: 'decoder' });
   }
 

@@ -51,13 +51,20 @@ test('impossible hyperparameters are ConfigErrors naming the model and the value
     ['random', { epochs: -1 }, /epochs must be a whole number ≥ 0/],
   ];
   for (const [type, config, message] of cases) {
-    assert.throws(() => createModel(type, config), (e: unknown) => e instanceof ConfigError && message.test(e.message), `${type} ${JSON.stringify(config)}`);
+    assert.throws(
+      () => createModel(type, config),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      `${type} ${JSON.stringify(config)}`,
+    );
   }
 });
 
 test('a misspelt hyperparameter is rejected instead of silently using the default', () => {
   // Through a plain string the config is not type-checked, so the run-time check is what is tested.
-  assert.throws(() => createModel('ease' as string, { lamda: 300 }), (e: unknown) => e instanceof ConfigError && /ease: unknown hyperparameter "lamda" \(did you mean "lambda"\?\) \(known: .*lambda/.test(e.message));
+  assert.throws(
+    () => createModel('ease' as string, { lamda: 300 }),
+    (e: unknown) => e instanceof ConfigError && /ease: unknown hyperparameter "lamda" \(did you mean "lambda"\?\) \(known: .*lambda/.test(e.message),
+  );
   assert.throws(() => createModel('user-knn' as string, { k: 10 }), /unknown hyperparameter "k"/);
   // The fit loop's own keys are accepted by every model.
   assert.equal((createModel('ease', { seed: 3, threads: 1 }).config as Record<string, unknown>).seed, 3);

@@ -9,21 +9,23 @@ import { choleskySolve, gram, invertSpd } from '../../../src/models/baselines/de
 function randomSpd(n: number, rng: Rng): Float64Array {
   const r = Float64Array.from({ length: n * n }, () => rng.normal());
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = i === j ? 1 : 0;
-    for (let k = 0; k < n; k++) s += r[k * n + i] * r[k * n + j];
-    a[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? 1 : 0;
+      for (let k = 0; k < n; k++) s += r[k * n + i] * r[k * n + j];
+      a[i * n + j] = s;
+    }
   return a;
 }
 
 function maxOffIdentity(a: Float64Array, b: Float64Array, n: number): number {
   let worst = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
-    worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+      worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
+    }
   return worst;
 }
 
@@ -41,7 +43,10 @@ test('invertSpd inverts symmetric positive-definite matrices of any size (paddin
 });
 
 test('a matrix that is not positive definite is a ConfigError asking for more regularisation', () => {
-  assert.throws(() => invertSpd(Float64Array.of(1, 2, 2, 1), 2), (e: unknown) => e instanceof ConfigError && /not positive definite.*regularisation/.test(e.message));
+  assert.throws(
+    () => invertSpd(Float64Array.of(1, 2, 2, 1), 2),
+    (e: unknown) => e instanceof ConfigError && /not positive definite.*regularisation/.test(e.message),
+  );
 });
 
 test('gram computes XᵀX (+ ridge) from sparse rows', () => {

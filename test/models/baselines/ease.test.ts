@@ -71,7 +71,7 @@ test('an item with no training interactions gets zero weights and scores', async
   for (let u = 0; u < X.length; u++) assert.equal(scoresOf(model, u)[4], 0);
 });
 
-test('scores are X_u·B: the sum of B\'s rows for the user\'s items', async () => {
+test("scores are X_u·B: the sum of B's rows for the user's items", async () => {
   const model = await fitQuietly(new Ease({ lambda: 3 }), fromMatrix(X));
   const ref = referenceB(3);
   const scores = scoresOf(model, 4); // items 2 and 3
@@ -89,5 +89,14 @@ test('larger λ shrinks B towards zero', async () => {
 
 test('λ = 0 on data with a singular XᵀX asks for a positive lambda', async () => {
   // Items 0 and 1 have the same users: XᵀX is singular.
-  await assert.rejects(fitQuietly(new Ease({ lambda: 0 }), fromMatrix([[1, 1], [1, 1]])), /ease: .*not positive definite.*use lambda > 0/);
+  await assert.rejects(
+    fitQuietly(
+      new Ease({ lambda: 0 }),
+      fromMatrix([
+        [1, 1],
+        [1, 1],
+      ]),
+    ),
+    /ease: .*not positive definite.*use lambda > 0/,
+  );
 });

@@ -16,12 +16,17 @@ const s01 = 2 / 3; // 2 shared users / (√3·√3)
 const s02 = 1 / Math.sqrt(6); // 1 / (√3·√2)
 const s12 = 2 / Math.sqrt(6);
 
-test('item–item similarity is the cosine of the items\' user columns, symmetric, without self-similarity', async () => {
+test("item–item similarity is the cosine of the items' user columns, symmetric, without self-similarity", async () => {
   const model = await fitQuietly(new ItemKnn(), data);
   assert.ok(close(model.similarity(0, 1), s01));
   assert.ok(close(model.similarity(0, 2), s02));
   assert.ok(close(model.similarity(1, 2), s12));
-  for (const [i, j] of [[0, 1], [0, 2], [1, 2]]) assert.equal(model.similarity(i, j), model.similarity(j, i));
+  for (const [i, j] of [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+  ])
+    assert.equal(model.similarity(i, j), model.similarity(j, i));
   assert.equal(model.similarity(1, 1), 0);
 });
 
@@ -31,7 +36,7 @@ test('shrinkage adds to the denominator, damping similarities', async () => {
   assert.ok(close(model.similarity(1, 2), 2 / (Math.sqrt(6) + 1)));
 });
 
-test('score(u, j) sums the similarities of j to the user\'s items', async () => {
+test("score(u, j) sums the similarities of j to the user's items", async () => {
   const model = await fitQuietly(new ItemKnn(), data);
   const u2 = scoresOf(model, 2); // items {1, 2}
   assert.ok(close(u2[0], s01 + s02));
@@ -53,6 +58,9 @@ test('only the top `neighbors` of each item are kept', async () => {
 
 test('similar items come from the table, most similar first', async () => {
   const model = await fitQuietly(new ItemKnn(), data);
-  assert.deepEqual(model.similarItems('i1', 5).map((r) => r.item), ['i2', 'i0']);
+  assert.deepEqual(
+    model.similarItems('i1', 5).map((r) => r.item),
+    ['i2', 'i0'],
+  );
   assert.ok(close(model.similarItems('i0', 1)[0].score, s01));
 });

@@ -4,7 +4,16 @@ import { RandomRecommender } from '../../../src/models/baselines/random.ts';
 import { fitQuietly, interactions, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
 import { rankingMetrics } from '../../helpers/metrics.ts';
 
-const train = interactions([[0, 0, 1], [1, 1, 1], [2, 2, 4], [3, 3, 2]], 4, 50);
+const train = interactions(
+  [
+    [0, 0, 1],
+    [1, 1, 1],
+    [2, 2, 4],
+    [3, 3, 2],
+  ],
+  4,
+  50,
+);
 
 test('random scores are in [0, 1), stable across calls, and reproduced by the seed', async () => {
   const a = await fitQuietly(new RandomRecommender(), train, { seed: 5 });

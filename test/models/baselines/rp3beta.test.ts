@@ -52,9 +52,9 @@ function referenceW(x: number[][], alpha: number, beta: number): number[][] {
 test('W matches values worked out by hand (α = 2, β = 1)', async () => {
   const model = await fitQuietly(new Rp3beta({ alpha: 2, beta: 1, ...everything }), data);
   // Row i1: users u0 (1/deg 2) and u2 (1/deg 3); P_{i1,u} = 1/2. W_1j = (1/2)² Σ_u (1/deg u)² / deg j.
-  assert.ok(close(model.weight(1, 0), 1 / 4 * (1 / 4) / 3), `W10 = ${model.weight(1, 0)}, expected 1/48`);
-  assert.ok(close(model.weight(1, 2), 1 / 4 * (1 / 9) / 2), `W12 = ${model.weight(1, 2)}, expected 1/72`);
-  assert.ok(close(model.weight(1, 3), 1 / 4 * (1 / 9) / 1), `W13 = ${model.weight(1, 3)}, expected 1/36`);
+  assert.ok(close(model.weight(1, 0), ((1 / 4) * (1 / 4)) / 3), `W10 = ${model.weight(1, 0)}, expected 1/48`);
+  assert.ok(close(model.weight(1, 2), ((1 / 4) * (1 / 9)) / 2), `W12 = ${model.weight(1, 2)}, expected 1/72`);
+  assert.ok(close(model.weight(1, 3), ((1 / 4) * (1 / 9)) / 1), `W13 = ${model.weight(1, 3)}, expected 1/36`);
   // Row i3: only u2; (1/1)² · (1/3)² / deg j.
   assert.ok(close(model.weight(3, 1), 1 / 9 / 2) && close(model.weight(3, 2), 1 / 9 / 2) && model.weight(3, 0) === 0);
   // Row i0: u0 → i1 and u1 → i2, each (1/3)²·(1/2)² / 2; u3 reaches nothing but i0.
@@ -86,14 +86,24 @@ test('general α, β and valued input match the dense definition', async () => {
     [2, 0, 3, 0, 0, 0],
   ]; // item 5 never occurs
   const binary = x.map((row) => row.map((v) => (v !== 0 ? 1 : 0)));
-  for (const [alpha, beta] of [[0.7, 0.3], [1.4, 1.1], [0, 0.5]]) {
+  for (const [alpha, beta] of [
+    [0.7, 0.3],
+    [1.4, 1.1],
+    [0, 0.5],
+  ]) {
     const implicit = await fitQuietly(new Rp3beta({ alpha, beta, ...everything }), fromMatrix(x));
     const valued = await fitQuietly(new Rp3beta({ alpha, beta, implicit: false, ...everything }), fromMatrix(x));
-    for (const [model, ref] of [[implicit, referenceW(binary, alpha, beta)], [valued, referenceW(x, alpha, beta)]] as const) {
+    for (const [model, ref] of [
+      [implicit, referenceW(binary, alpha, beta)],
+      [valued, referenceW(x, alpha, beta)],
+    ] as const) {
       const w = denseW(model, 6);
       for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) assert.ok(close(w[i][j], ref[i][j]), `α ${alpha} β ${beta}: W[${i}][${j}] = ${w[i][j]}, expected ${ref[i][j]}`);
     }
-    assert.ok(scoresOf(implicit, 0).every((s, j) => j < 5 || s === 0), 'an item without interactions scores 0');
+    assert.ok(
+      scoresOf(implicit, 0).every((s, j) => j < 5 || s === 0),
+      'an item without interactions scores 0',
+    );
   }
 });
 
@@ -159,7 +169,14 @@ test('β > 0 penalises popular landing items', async () => {
 });
 
 test('a repeated interaction counts once (implicit) or adds its values (implicit: false)', async () => {
-  const base = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 2, 1], [2, 1, 1], [2, 2, 1]] as [number, number, number][];
+  const base = [
+    [0, 0, 1],
+    [0, 1, 1],
+    [1, 0, 1],
+    [1, 2, 1],
+    [2, 1, 1],
+    [2, 2, 1],
+  ] as [number, number, number][];
   const once = await fitQuietly(new Rp3beta(everything), interactions(base, 3, 3));
   const twice = await fitQuietly(new Rp3beta(everything), interactions([...base, [0, 1, 1]], 3, 3));
   assert.deepEqual(twice.weights, once.weights);
@@ -196,8 +213,17 @@ test('save → load gives identical scores and neighbours', async (t) => {
 test('a saved table of the wrong shape is rejected with the tensor named', async () => {
   const model = await fitQuietly(new Rp3beta(), data);
   const state = model.getState();
-  const other = await fitQuietly(new Rp3beta(), fromMatrix([[1, 1, 0, 0, 1], [0, 1, 1, 1, 0]]));
-  assert.throws(() => other.setState(state), (e: unknown) => e instanceof ConfigError && /tensor "W.indptr" has shape \[5\], expected \[6\]/.test(e.message));
+  const other = await fitQuietly(
+    new Rp3beta(),
+    fromMatrix([
+      [1, 1, 0, 0, 1],
+      [0, 1, 1, 1, 0],
+    ]),
+  );
+  assert.throws(
+    () => other.setState(state),
+    (e: unknown) => e instanceof ConfigError && /tensor "W.indptr" has shape \[5\], expected \[6\]/.test(e.message),
+  );
 });
 
 test('impossible hyperparameters are ConfigErrors naming rp3beta and the value', async () => {
@@ -214,10 +240,23 @@ test('impossible hyperparameters are ConfigErrors naming rp3beta and the value',
     [{ topK: 50 }, /rp3beta: unknown hyperparameter "topK" \(known: .*neighbors/],
   ];
   for (const [config, message] of cases) {
-    assert.throws(() => createModel('rp3beta', config), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(config));
+    assert.throws(
+      () => createModel('rp3beta', config),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(config),
+    );
   }
   const defaults = createModel('rp3beta').config;
   assert.deepEqual(defaults, { alpha: 1, beta: 0.6, neighbors: 100, normalize: true, implicit: true, task: 'ranking', epochs: 1 });
-  await assert.rejects(fitQuietly(new Rp3beta({ implicit: false }), fromMatrix([[1, -2], [0, 3]])), /rp3beta: implicit: false needs positive interaction values.*user index 0 has -2 for item index 1/);
+  await assert.rejects(
+    fitQuietly(
+      new Rp3beta({ implicit: false }),
+      fromMatrix([
+        [1, -2],
+        [0, 3],
+      ]),
+    ),
+    /rp3beta: implicit: false needs positive interaction values.*user index 0 has -2 for item index 1/,
+  );
   assert.throws(() => new Rp3beta().scoreItems(0, new Float32Array(1)), /rp3beta: the model is not fitted/);
 });

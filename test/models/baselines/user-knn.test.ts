@@ -7,9 +7,22 @@ import { fitQuietly, fromMatrix, interactions, scoresOf } from '../../helpers/ba
 const close = (a: number, b: number, eps = 1e-5): boolean => Math.abs(a - b) < eps;
 
 // Item sets: u0 {0,1,2}, u1 {1,2,3}, u2 {0,4}, u3 {} (known to the id map, no interactions).
-const sets = interactions([[0, 0, 1], [0, 1, 1], [0, 2, 1], [1, 1, 1], [1, 2, 1], [1, 3, 1], [2, 0, 1], [2, 4, 1]], 4, 5);
+const sets = interactions(
+  [
+    [0, 0, 1],
+    [0, 1, 1],
+    [0, 2, 1],
+    [1, 1, 1],
+    [1, 2, 1],
+    [1, 3, 1],
+    [2, 0, 1],
+    [2, 4, 1],
+  ],
+  4,
+  5,
+);
 
-test('jaccard similarity is |shared| / |union| of the users\' item sets', async () => {
+test("jaccard similarity is |shared| / |union| of the users' item sets", async () => {
   const model = await fitQuietly(new UserKnn({ similarity: 'jaccard' }), sets);
   const s = model.similarities(0);
   assert.equal(s[1], 2 / 4);
@@ -26,7 +39,7 @@ test('cosine similarity over binary item sets is |shared| / sqrt(|I_u|·|I_v|)',
   assert.ok(close(s[2], 1 / Math.sqrt(6)));
 });
 
-test('ranking score is the sum of the k nearest neighbours\' similarities over the items they have', async () => {
+test("ranking score is the sum of the k nearest neighbours' similarities over the items they have", async () => {
   const two = await fitQuietly(new UserKnn({ similarity: 'jaccard', neighbors: 2 }), sets);
   assert.deepEqual([...scoresOf(two, 0)], [0.25, 0.5, 0.5, 0.5, 0.25]);
   const one = await fitQuietly(new UserKnn({ similarity: 'jaccard', neighbors: 1 }), sets);
@@ -47,7 +60,7 @@ const ratings = fromMatrix([
 const cos01 = 29 / Math.sqrt(34 * 29); // (5,3,0)·(4,3,2)
 const cos02 = 5 / Math.sqrt(34 * 26); // (5,3,0)·(1,0,5)
 
-test('rating prediction is the similarity-weighted mean of the neighbours\' ratings of the item', async () => {
+test("rating prediction is the similarity-weighted mean of the neighbours' ratings of the item", async () => {
   const model = await fitQuietly(new UserKnn({ task: 'rating', similarity: 'cosine', centered: false }), ratings);
   const [pred] = model.score(Int32Array.of(0), Int32Array.of(2));
   assert.ok(close(pred, (cos01 * 2 + cos02 * 5) / (cos01 + cos02)), `${pred}`);
@@ -55,7 +68,7 @@ test('rating prediction is the similarity-weighted mean of the neighbours\' rati
   assert.ok(close(nearest.score(Int32Array.of(0), Int32Array.of(2))[0], 2), 'k = 1: the most similar rater, u1');
 });
 
-test('mean-centred rating prediction adds the neighbours\' weighted deviations to the user\'s mean', async () => {
+test("mean-centred rating prediction adds the neighbours' weighted deviations to the user's mean", async () => {
   const model = await fitQuietly(new UserKnn({ task: 'rating', centered: true }), ratings);
   // Means: u0 4, u1 3, u2 3.
   const expected = 4 + (cos01 * (2 - 3) + cos02 * (5 - 3)) / (cos01 + cos02);
@@ -63,7 +76,7 @@ test('mean-centred rating prediction adds the neighbours\' weighted deviations t
   assert.ok(close(scoresOf(model, 0)[2], expected), 'scoreItems agrees with score');
 });
 
-test('with no similar rater the prediction falls back to the user\'s mean, and to the global mean for a user with no ratings', async () => {
+test("with no similar rater the prediction falls back to the user's mean, and to the global mean for a user with no ratings", async () => {
   const model = await fitQuietly(new UserKnn({ task: 'rating' }), ratings);
   const pred = model.score(Int32Array.of(0, 0, 3, 4, 4), Int32Array.of(3, 4, 0, 0, 4));
   assert.ok(close(pred[0], 4), 'only u3 rated i3, and u3 shares nothing with u0');
@@ -86,7 +99,16 @@ test('predictions stay inside the training rating range', async () => {
 
 test('RMSE on a small held-out explicit case matches the hand computation', async () => {
   const model = await fitQuietly(new UserKnn({ task: 'rating', centered: true }), ratings);
-  const test = interactions([[0, 2, 3], [0, 3, 4], [4, 0, 2], [1, 3, 5]], 5, 5);
+  const test = interactions(
+    [
+      [0, 2, 3],
+      [0, 3, 4],
+      [4, 0, 2],
+      [1, 3, 5],
+    ],
+    5,
+    5,
+  );
   const globalMean = 27 / 8;
   const centredU0I2 = 4 + (cos01 * -1 + cos02 * 2) / (cos01 + cos02);
   // (1, 3): u1's raters of i3 = {u3}, unrelated → u1's mean 3.

@@ -62,7 +62,10 @@ test('registered types are one class with different default losses', () => {
 test('bad hyperparameters fail with a ConfigError naming the option', () => {
   // Typed as plain records: the typed createModel would reject these at compile time.
   const build = (type: string, config: Record<string, unknown>) => createModel(type, config);
-  assert.throws(() => build('bilinear', { loss: 'softmax' }), (e: Error) => e instanceof ConfigError && /loss must be one of .*got "softmax"/.test(e.message));
+  assert.throws(
+    () => build('bilinear', { loss: 'softmax' }),
+    (e: Error) => e instanceof ConfigError && /loss must be one of .*got "softmax"/.test(e.message),
+  );
   assert.throws(() => build('bpr', { factors: 0 }), /factors/);
   assert.throws(() => build('bpr', { similarity: 'l2' }), /similarity/);
   assert.throws(() => build('warp', { maxSampled: 0 }), /maxSampled/);

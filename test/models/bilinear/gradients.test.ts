@@ -41,14 +41,27 @@ for (const hybrid of ['none', 'both'] as const) variants.push({ name: `margin, c
 variants.push({ name: 'bpr, dot, no biases', config: { loss: 'bpr', biases: false }, hybrid: 'none' });
 for (const loss of ['bpr', 'warp', 'logistic']) {
   for (const hybrid of ['none', 'both'] as const) {
-    for (const optimizer of ['adagrad', 'adagrad-rowwise']) variants.push({ name: `${loss}, dot, ${hybrid}, ${optimizer}`, config: { loss, optimizer, initialAccumulator: 0.5 }, hybrid });
+    for (const optimizer of ['adagrad', 'adagrad-rowwise'])
+      variants.push({ name: `${loss}, dot, ${hybrid}, ${optimizer}`, config: { loss, optimizer, initialAccumulator: 0.5 }, hybrid });
   }
 }
-variants.push({ name: 'margin, cosine, both, adagrad-rowwise', config: { loss: 'margin', similarity: 'cosine', optimizer: 'adagrad-rowwise', initialAccumulator: 0.5 }, hybrid: 'both' });
+variants.push({
+  name: 'margin, cosine, both, adagrad-rowwise',
+  config: { loss: 'margin', similarity: 'cosine', optimizer: 'adagrad-rowwise', initialAccumulator: 0.5 },
+  hybrid: 'both',
+});
 
 for (const v of variants) {
   test(`bilinear ${v.name}: one triplet step moves every parameter by −lr × the finite-difference gradient`, async () => {
-    const model = new BilinearModel('bilinear', { optimizer: 'sgd', ...v.config, factors: 3, learningRate: lr, initScale: 0.6, margin: 2, identityFeatures: v.hybrid !== 'features-only' });
+    const model = new BilinearModel('bilinear', {
+      optimizer: 'sgd',
+      ...v.config,
+      factors: 3,
+      learningRate: lr,
+      initScale: 0.6,
+      margin: 2,
+      identityFeatures: v.hybrid !== 'features-only',
+    });
     const withFeatures = v.hybrid !== 'none';
     await model.fit(train, { epochs: 0, threads: 1, userFeatures: withFeatures ? userFeatures : undefined, itemFeatures: withFeatures ? itemFeatures : undefined });
     const params = tableParams(model.tables!);
@@ -57,7 +70,11 @@ for (const v of variants) {
     const kernel = model.trainingKernel!;
     const [u, i, j] = [1, 2, 5];
     // Numeric gradient of the triplet loss for every parameter entry.
-    const numeric = numericGradients(() => kernel.tripletLoss(u, i, j), params.map((p) => p.data), 1e-3);
+    const numeric = numericGradients(
+      () => kernel.tripletLoss(u, i, j),
+      params.map((p) => p.data),
+      1e-3,
+    );
     const loss = kernel.tripletLoss(u, i, j);
     assert.ok(loss > 0, `the triplet must be inside the margin / have a gradient (loss ${loss})`);
     const before = params.map((p) => Float64Array.from(p.data));

@@ -53,7 +53,16 @@ test('a cold-start user known only by features is scored through the user featur
     rows.push([counts.indexOf(Math.max(...counts))]);
   }
   const indptr = Int32Array.from({ length: rows.length + 1 }, (_, k) => k);
-  const userFeatures = { rows: rows.length, numFeatures: 8, indptr, indices: Int32Array.from(rows.flat()), weights: new Float32Array(rows.length).fill(1), vocabulary: Array.from({ length: 8 }, (_, g) => `likes=${g}`), fieldOf: new Int32Array(8), fields: ['likes'] };
+  const userFeatures = {
+    rows: rows.length,
+    numFeatures: 8,
+    indptr,
+    indices: Int32Array.from(rows.flat()),
+    weights: new Float32Array(rows.length).fill(1),
+    vocabulary: Array.from({ length: 8 }, (_, g) => `likes=${g}`),
+    fieldOf: new Int32Array(8),
+    fields: ['likes'],
+  };
   const model = new BilinearModel('warp', { factors: 16, epochs: 15 });
   await model.fit(data.train, { threads: 1, seed: 2, userFeatures, itemFeatures: data.itemFeatures });
   // A newcomer who likes genre g should see genre-g items on top.

@@ -32,11 +32,23 @@ test('deepfm: the per-example gradient (FM part, first order, deep part, multi-v
     0.1,
     pairBceLoss(model, 1, 2, 0.8),
     [
-      ['embeddings', userRow * k], ['embeddings', itemRow * k + 2], ['embeddings', ageRow * k + 1], ['embeddings', genreB * k], ['embeddings', year * k + 2],
-      ['linear', userRow], ['linear', genreB], ['bias', 0],
-      ['deep.0.weight', 0], ['deep.0.weight', 33], ['deep.1.bias', 1], ['deep.out.weight', 2],
+      ['embeddings', userRow * k],
+      ['embeddings', itemRow * k + 2],
+      ['embeddings', ageRow * k + 1],
+      ['embeddings', genreB * k],
+      ['embeddings', year * k + 2],
+      ['linear', userRow],
+      ['linear', genreB],
+      ['bias', 0],
+      ['deep.0.weight', 0],
+      ['deep.0.weight', 33],
+      ['deep.1.bias', 1],
+      ['deep.out.weight', 2],
     ],
-    [['embeddings', 0], ['linear', 4]],
+    [
+      ['embeddings', 0],
+      ['linear', 4],
+    ],
   );
   assert.deepEqual(model.fieldNames(), ['user', 'user.age', 'item', 'item.genre', 'item.year']);
 });
@@ -69,7 +81,10 @@ test('deepfm: batched full-catalogue scores equal pairwise scores; save → load
 });
 
 test('deepfm rejects labels outside [0, 1] when trained on the values, and bad settings', async () => {
-  const ratings = tinyInteractions(2, 2, [[0, 0, 4], [1, 1, 2]]);
+  const ratings = tinyInteractions(2, 2, [
+    [0, 0, 4],
+    [1, 1, 2],
+  ]);
   await assert.rejects(new DeepFM({ negatives: 0, epochs: 1 }).fit(ratings, { threads: 1 }), /labels in \[0, 1\].*binarize/);
   assert.throws(() => new DeepFM({ loss: 'mse' }), ConfigError);
   assert.throws(() => new DeepFM({ layers: [] }), ConfigError);

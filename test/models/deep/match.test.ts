@@ -11,7 +11,17 @@ import { assertPairsMatchBatch, assertReloadScoresEqual } from '../../helpers/de
 test('match: the per-triplet BPR gradient (user, positive and negative rows, MLP) matches finite differences', async () => {
   // Two items: the one negative the sampler can draw for user 1 is item 1.
   const train = tinyInteractions(3, 2, [[1, 0, 1]]);
-  const model = new MatchModel({ userFactors: 3, itemFactors: 5, layers: [6, 4], activation: 'tanh', loss: 'bpr', optimizer: 'sgd', learningRate: 0.1, batchSize: 1, initStd: 0.3 });
+  const model = new MatchModel({
+    userFactors: 3,
+    itemFactors: 5,
+    layers: [6, 4],
+    activation: 'tanh',
+    loss: 'bpr',
+    optimizer: 'sgd',
+    learningRate: 0.1,
+    batchSize: 1,
+    initStd: 0.3,
+  });
   const loss = () => {
     const s = model.score(Int32Array.of(1, 1), Int32Array.of(0, 1));
     return bpr(s[0], s[1]);
@@ -21,8 +31,22 @@ test('match: the per-triplet BPR gradient (user, positive and negative rows, MLP
     train,
     0.1,
     loss,
-    [['user.id', 3], ['user.id', 5], ['item.id', 0], ['item.id', 4], ['item.id', 6], ['item.id', 9], ['mlp.0.weight', 1], ['mlp.0.weight', 40], ['mlp.1.weight', 7], ['mlp.out.weight', 2]],
-    [['user.id', 0], ['user.id', 8]],
+    [
+      ['user.id', 3],
+      ['user.id', 5],
+      ['item.id', 0],
+      ['item.id', 4],
+      ['item.id', 6],
+      ['item.id', 9],
+      ['mlp.0.weight', 1],
+      ['mlp.0.weight', 40],
+      ['mlp.1.weight', 7],
+      ['mlp.out.weight', 2],
+    ],
+    [
+      ['user.id', 0],
+      ['user.id', 8],
+    ],
   );
 });
 

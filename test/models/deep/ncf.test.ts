@@ -28,8 +28,22 @@ test('ncf: the per-example BCE gradient of embeddings and dense weights matches 
     train,
     0.1,
     pairBceLoss(model, 1, 2, 1),
-    [['user.id', 4], ['user.id', 7], ['item.id', 9], ['item.id', 11], ['mlp.0.weight', 0], ['mlp.0.weight', 29], ['mlp.0.bias', 2], ['mlp.1.weight', 4], ['mlp.out.weight', 1], ['mlp.out.bias', 0]],
-    [['user.id', 0], ['item.id', 0]],
+    [
+      ['user.id', 4],
+      ['user.id', 7],
+      ['item.id', 9],
+      ['item.id', 11],
+      ['mlp.0.weight', 0],
+      ['mlp.0.weight', 29],
+      ['mlp.0.bias', 2],
+      ['mlp.1.weight', 4],
+      ['mlp.out.weight', 1],
+      ['mlp.out.bias', 0],
+    ],
+    [
+      ['user.id', 0],
+      ['item.id', 0],
+    ],
   );
 });
 
@@ -42,8 +56,24 @@ test('neumf: gradients through the GMF branch, the MLP branch and the fusion lay
     train,
     0.1,
     pairBceLoss(model, 1, 2, 1),
-    [['gmf.user.id', 3], ['gmf.item.id', 7], ['user.id', 5], ['item.id', 8], ['item.features', 1], ['item.features', 6], ['gmf.item.features', 2], ['fuse.weight', 0], ['fuse.weight', 4], ['fuse.bias', 0], ['mlp.0.weight', 3], ['mlp.1.bias', 1]],
-    [['gmf.user.id', 0], ['item.id', 4]],
+    [
+      ['gmf.user.id', 3],
+      ['gmf.item.id', 7],
+      ['user.id', 5],
+      ['item.id', 8],
+      ['item.features', 1],
+      ['item.features', 6],
+      ['gmf.item.features', 2],
+      ['fuse.weight', 0],
+      ['fuse.weight', 4],
+      ['fuse.bias', 0],
+      ['mlp.0.weight', 3],
+      ['mlp.1.bias', 1],
+    ],
+    [
+      ['gmf.user.id', 0],
+      ['item.id', 4],
+    ],
   );
 });
 
@@ -69,7 +99,10 @@ test('a hybrid ncf scores a cold-start item from its metadata, higher for users 
   const indices = f.indices.slice(f.indptr[0], f.indptr[1]);
   const scores = model.scoreNewItem(indices);
   assert.equal(scores.length, model.numUsers);
-  let fans = 0, nFans = 0, others = 0, nOthers = 0;
+  let fans = 0,
+    nFans = 0,
+    others = 0,
+    nOthers = 0;
   scores.forEach((s, u) => (userCluster[u] === itemCluster[0] ? ((fans += s), nFans++) : ((others += s), nOthers++)));
   assert.ok(scores.every(Number.isFinite));
   assert.ok(fans / nFans > others / nOthers, `fans ${fans / nFans} vs others ${others / nOthers}`);

@@ -14,7 +14,10 @@ const GRAD_CONFIG = { factors: 4, layers: [5, 3], activation: 'tanh', optimizer:
 
 /** Two ratings in one batch (the output starts at their mean, so both have a real error). */
 function twoRatings() {
-  const train = tinyInteractions(3, 4, [[1, 2, 5], [0, 3, 1]]);
+  const train = tinyInteractions(3, 4, [
+    [1, 2, 5],
+    [0, 3, 1],
+  ]);
   const itemFeatures = featureMatrixFromRows(train.itemIds, [{ id: 'i2', features: ['genre=a', ['genre=b', 0.5]] }]);
   return { train, itemFeatures };
 }
@@ -36,19 +39,50 @@ test('neural-rating (concat, embedding skip, biases, hybrid items): the MSE grad
     train,
     0.1,
     meanLoss(model, 'mse', [5, 1]),
-    [['user.id', 4], ['user.id', 2], ['item.id', 9], ['item.id', 13], ['item.features', 1], ['item.features', 6], ['user.bias.id', 1], ['item.bias.id', 2], ['item.bias.features', 1], ['mlp.0.weight', 7], ['mlp.1.weight', 3], ['mlp.out.weight', 0], ['skip.weight', 5], ['skip.bias', 0]],
-    [['user.id', 8], ['item.id', 0]],
+    [
+      ['user.id', 4],
+      ['user.id', 2],
+      ['item.id', 9],
+      ['item.id', 13],
+      ['item.features', 1],
+      ['item.features', 6],
+      ['user.bias.id', 1],
+      ['item.bias.id', 2],
+      ['item.bias.features', 1],
+      ['mlp.0.weight', 7],
+      ['mlp.1.weight', 3],
+      ['mlp.out.weight', 0],
+      ['skip.weight', 5],
+      ['skip.bias', 0],
+    ],
+    [
+      ['user.id', 8],
+      ['item.id', 0],
+    ],
   );
 });
 
 test('neural-rating (dot combine, dot skip): the gradient matches finite differences, also for BCE', async () => {
   const { train } = twoRatings();
   const model = new NeuralRating({ ...GRAD_CONFIG, combine: 'dot', skip: 'dot', biases: false });
-  await checkModelGradient(model, train, 0.1, meanLoss(model, 'mse', [5, 1]), [['user.id', 5], ['user.id', 1], ['item.id', 10], ['item.id', 14], ['mlp.0.weight', 2], ['mlp.0.bias', 1], ['mlp.out.bias', 0]]);
+  await checkModelGradient(model, train, 0.1, meanLoss(model, 'mse', [5, 1]), [
+    ['user.id', 5],
+    ['user.id', 1],
+    ['item.id', 10],
+    ['item.id', 14],
+    ['mlp.0.weight', 2],
+    ['mlp.0.bias', 1],
+    ['mlp.out.bias', 0],
+  ]);
   const labels = binarize(train, 4);
   const logistic = new NeuralRating({ ...GRAD_CONFIG, combine: 'dot', loss: 'bce' });
   assert.equal(logistic.config.task, 'ranking');
-  await checkModelGradient(logistic, labels, 0.1, meanLoss(logistic, 'bce', [1, 0]), [['user.id', 5], ['item.id', 14], ['mlp.0.weight', 2], ['user.bias.id', 1]]);
+  await checkModelGradient(logistic, labels, 0.1, meanLoss(logistic, 'bce', [1, 0]), [
+    ['user.id', 5],
+    ['item.id', 14],
+    ['mlp.0.weight', 2],
+    ['user.bias.id', 1],
+  ]);
 });
 
 test('neural-rating with MSE beats the global-mean RMSE on planted ratings (concat and dot)', async () => {
@@ -68,7 +102,10 @@ test('neural-rating with MSE beats the global-mean RMSE on planted ratings (conc
 
 test('neural-rating: batched scores equal pairwise scores, save → load is identical, cold items get scores', async () => {
   const { data, train } = plantedSplit({ ratings: true, users: 60, itemFeatures: 8 });
-  for (const [combine, skip] of [['dot', 'embeddings'], ['concat', 'dot']]) {
+  for (const [combine, skip] of [
+    ['dot', 'embeddings'],
+    ['concat', 'dot'],
+  ]) {
     const model = new NeuralRating({ factors: 8, layers: [8], combine, skip, epochs: 2 });
     await model.fit(train, { threads: 1, itemFeatures: data.itemFeatures });
     const users = Int32Array.of(3, 40);
@@ -80,8 +117,14 @@ test('neural-rating: batched scores equal pairwise scores, save → load is iden
 });
 
 test('neural-rating with BCE on raw ratings says to transform the labels first', async () => {
-  const ratings = tinyInteractions(2, 2, [[0, 0, 4], [1, 1, 2]]);
-  await assert.rejects(new NeuralRating({ loss: 'bce', epochs: 1 }).fit(ratings, { threads: 1 }), (e: unknown) => e instanceof ConfigError && /\[0, 1\]/.test(e.message) && /binarize/.test(e.message));
+  const ratings = tinyInteractions(2, 2, [
+    [0, 0, 4],
+    [1, 1, 2],
+  ]);
+  await assert.rejects(
+    new NeuralRating({ loss: 'bce', epochs: 1 }).fit(ratings, { threads: 1 }),
+    (e: unknown) => e instanceof ConfigError && /\[0, 1\]/.test(e.message) && /binarize/.test(e.message),
+  );
   assert.throws(() => new NeuralRating({ combine: 'sum' }), ConfigError);
   assert.throws(() => new NeuralRating({ skip: 'all' }), ConfigError);
   assert.throws(() => new NeuralRating({ loss: 'hinge' }), ConfigError);

@@ -30,7 +30,10 @@ test('derived hyperparameters (null in the defaults) are resolved in the model c
 });
 
 test('deep configs are checked against the schema: unknown keys (with a did-you-mean), kinds and ranges', () => {
-  assert.throws(() => createModel('ncf', { factorz: 8 } as never), (e: unknown) => e instanceof ConfigError && /unknown hyperparameter "factorz" \(did you mean "factors"\?\)/.test(e.message));
+  assert.throws(
+    () => createModel('ncf', { factorz: 8 } as never),
+    (e: unknown) => e instanceof ConfigError && /unknown hyperparameter "factorz" \(did you mean "factors"\?\)/.test(e.message),
+  );
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ['ncf', { factors: 1.5 }, /factors must be a whole number ≥ 1/],
     ['deepfm', { layers: [64, 0] }, /layers must be a list of positive whole numbers/],
@@ -43,7 +46,12 @@ test('deep configs are checked against the schema: unknown keys (with a did-you-
     ['neural-rating', { initStd: 0 }, /initStd must be a number > 0/],
     ['ncf', { layers: [] }, /at least one hidden layer/],
   ];
-  for (const [type, config, message] of bad) assert.throws(() => createModel(type, config), (e: unknown) => e instanceof ConfigError && message.test(e.message), `${type} ${JSON.stringify(config)}`);
+  for (const [type, config, message] of bad)
+    assert.throws(
+      () => createModel(type, config),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      `${type} ${JSON.stringify(config)}`,
+    );
   // neural-rating may have no hidden layers: the output layer reads the combined embeddings.
   assert.deepEqual(createModel('neural-rating', { layers: [] }).config.layers, []);
 });

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../src/contracts/errors.ts';
-import { type Recommender } from '../../../src/models/recommender.ts';
+import type { Recommender } from '../../../src/models/recommender.ts';
 import { createModel } from '../../../src/models/registry.ts';
-import { Blend } from '../../../src/models/ensemble/blend.ts';
+import type { Blend } from '../../../src/models/ensemble/blend.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { parseExperimentConfig } from '../../../src/experiment/config.ts';
 import { checkExperiment } from '../../../src/experiment/runner.ts';
@@ -46,7 +46,12 @@ async function fitted(config: Record<string, unknown>): Promise<Blend> {
 }
 
 test('scores are the weighted sum of the members’ per-user z-scores', async () => {
-  const blend = await fitted({ members: [{ ...EASE, weight: 0.7 }, { ...IALS, weight: 0.3 }] });
+  const blend = await fitted({
+    members: [
+      { ...EASE, weight: 0.7 },
+      { ...IALS, weight: 0.3 },
+    ],
+  });
   // The same members fitted alone with the same options give the same scores.
   const ease = await fitQuietly(createModel('ease', EASE.params), tiny);
   const ials = await fitQuietly(createModel('ials', IALS.params), tiny);
@@ -72,7 +77,13 @@ test('batched scoreUsers equals scoreItems user by user', async () => {
 });
 
 test('normalize none adds the raw scores with their weights', async () => {
-  const blend = await fitted({ members: [{ ...EASE, weight: 2 }, { ...IALS, weight: 0.5 }], normalize: 'none' });
+  const blend = await fitted({
+    members: [
+      { ...EASE, weight: 2 },
+      { ...IALS, weight: 0.5 },
+    ],
+    normalize: 'none',
+  });
   const ease = await fitQuietly(createModel('ease', EASE.params), tiny);
   const ials = await fitQuietly(createModel('ials', IALS.params), tiny);
   const e = scoresOf(ease, 3);
@@ -84,7 +95,15 @@ test('weights 1 and 0 (given as members’ weights, weights or mix) reproduce on
   const ease = await fitQuietly(createModel('ease', EASE.params), tiny);
   const ials = await fitQuietly(createModel('ials', IALS.params), tiny);
   const cases: [Record<string, unknown>, Recommender][] = [
-    [{ members: [{ ...EASE, weight: 1 }, { ...IALS, weight: 0 }] }, ease],
+    [
+      {
+        members: [
+          { ...EASE, weight: 1 },
+          { ...IALS, weight: 0 },
+        ],
+      },
+      ease,
+    ],
     [{ members: [EASE, IALS], weights: [0, 1] }, ials],
     [{ members: [EASE, IALS], mix: 0 }, ease],
     [{ members: [EASE, IALS], mix: 1 }, ials],
@@ -125,7 +144,16 @@ test('save → load gives identical scores and recommendations', async (t) => {
 
 test('on planted data the EASE + iALS blend beats popularity on NDCG@10', async () => {
   const split = plantedSplit();
-  const blend = await fitQuietly(createModel('blend', { members: [{ type: 'ease', params: { lambda: 50 } }, { type: 'ials', params: { factors: 8 } }], mix: 0.35 }), split.train);
+  const blend = await fitQuietly(
+    createModel('blend', {
+      members: [
+        { type: 'ease', params: { lambda: 50 } },
+        { type: 'ials', params: { factors: 8 } },
+      ],
+      mix: 0.35,
+    }),
+    split.train,
+  );
   const popularity = await fitQuietly(createModel('popularity'), split.train);
   const b = rankingMetrics(blend, split)['ndcg@10'];
   const p = rankingMetrics(popularity, split)['ndcg@10'];
@@ -147,7 +175,12 @@ test('configuration mistakes are ConfigErrors that say what is wrong', async () 
     [{ members: [{ type: 'ease', weigth: 1 }] }, /unknown field "weigth"/],
     [{ members: [EASE], normalize: 'rank' }, /normalize must be one of/],
   ];
-  for (const [config, message] of cases) assert.throws(() => createModel('blend', config), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(config));
+  for (const [config, message] of cases)
+    assert.throws(
+      () => createModel('blend', config),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(config),
+    );
   await assert.rejects(fitQuietly(createModel('blend'), tiny), (e: unknown) => e instanceof ConfigError && /no members to fit/.test(e.message));
 });
 
@@ -173,7 +206,16 @@ models:
   assert.equal(byMix.params.members.kind, 'fixed', 'a list of members is one value, not a search space');
   const grid = { strategy: 'grid' as const, trials: null };
   const mixPoints = searchPoints(byMix.params, grid, new Rng(1));
-  assert.deepEqual(mixPoints.map((p) => p.mix), [0.2, 0.5]);
+  assert.deepEqual(
+    mixPoints.map((p) => p.mix),
+    [0.2, 0.5],
+  );
   assert.equal((mixPoints[0].members as unknown[]).length, 2);
-  assert.deepEqual(searchPoints(byWeights.params, grid, new Rng(1)).map((p) => p.weights), [[0.8, 0.2], [0.5, 0.5]]);
+  assert.deepEqual(
+    searchPoints(byWeights.params, grid, new Rng(1)).map((p) => p.weights),
+    [
+      [0.8, 0.2],
+      [0.5, 0.5],
+    ],
+  );
 });

@@ -44,7 +44,11 @@ for (const loss of ['mse', 'mae'] as const) {
       return s;
     };
     model.config.clip = false;
-    const numeric = numericGradients(lossOf, params.map((p) => p.data), FLOAT32_STEP);
+    const numeric = numericGradients(
+      lossOf,
+      params.map((p) => p.data),
+      FLOAT32_STEP,
+    );
     const before = params.map((p) => Float64Array.from(p.data));
     model.trainEpoch({ epoch: 1, rng: new Rng(1), threads: 1, options: {}, progress() {} });
     params.forEach((p, k) => {
@@ -53,7 +57,12 @@ for (const loss of ['mse', 'mae'] as const) {
   });
 }
 
-for (const config of [{}, { loss: 'mae', learningRate: 0.02 }, { optimizer: 'adam', learningRate: 0.005, factors: 16 }, { optimizer: 'adagrad', learningRate: 0.05, factors: 16 }] as const) {
+for (const config of [
+  {},
+  { loss: 'mae', learningRate: 0.02 },
+  { optimizer: 'adam', learningRate: 0.005, factors: 16 },
+  { optimizer: 'adagrad', learningRate: 0.05, factors: 16 },
+] as const) {
   test(`mf ${JSON.stringify(config)} predicts held-out ratings far better than the global mean`, async () => {
     const model = createModel('mf', { epochs: 25, ...config });
     assert.equal(model.config.task, 'rating');

@@ -18,13 +18,31 @@ import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradient, randomArray }
 
 // A tiny catalogue: 5 users × 7 items (user 4 has one item, item 6 none).
 const tinyRows: Csr = interactions(
-  [[0, 0, 1], [0, 2, 1], [0, 3, 1], [1, 1, 1], [1, 2, 1], [1, 4, 1], [1, 5, 1], [2, 0, 1], [2, 5, 1], [3, 1, 1], [3, 3, 1], [3, 4, 1], [3, 5, 1], [4, 2, 1]],
+  [
+    [0, 0, 1],
+    [0, 2, 1],
+    [0, 3, 1],
+    [1, 1, 1],
+    [1, 2, 1],
+    [1, 4, 1],
+    [1, 5, 1],
+    [2, 0, 1],
+    [2, 5, 1],
+    [3, 1, 1],
+    [3, 3, 1],
+    [3, 4, 1],
+    [3, 5, 1],
+    [4, 2, 1],
+  ],
   5,
   7,
 ).byUser();
 
 /** A tiny network with every parameter (biases too) set to random values. */
-function tinyNet<T extends MultVaeNet>(shape: Partial<MultVaeShape> = {}, make: new (s: MultVaeShape, o: { name: 'sgd'; learningRate: number }, r: Rng) => T = MultVaeNet as never): T {
+function tinyNet<T extends MultVaeNet>(
+  shape: Partial<MultVaeShape> = {},
+  make: new (s: MultVaeShape, o: { name: 'sgd'; learningRate: number }, r: Rng) => T = MultVaeNet as never,
+): T {
   const net = new make({ numItems: 7, layers: [5, 4], latent: 3, variational: true, ...shape }, { name: 'sgd', learningRate: 0.1 }, new Rng(11));
   net.params().forEach((p, k) => p.data.set(randomArray(p.data.length, 100 + k, 0.6)));
   return net;
@@ -178,14 +196,20 @@ test('multvae: save → load gives identical scores; fold-in of a training row e
   const other = new MultVae({ ...small, latent: 8 });
   other.itemIds = model.itemIds;
   other.userIds = model.userIds;
-  assert.throws(() => other.setState(model.getState()), (e: Error) => e instanceof ConfigError && /tensor "encoder\.out\.weight" has shape \[64,32\], expected \[64,16\]/.test(e.message));
+  assert.throws(
+    () => other.setState(model.getState()),
+    (e: Error) => e instanceof ConfigError && /tensor "encoder\.out\.weight" has shape \[64,32\], expected \[64,16\]/.test(e.message),
+  );
 });
 
 test('multvae: a seeded single-thread fit is reproducible bit for bit', async () => {
   const fit = (seed: number) => fitQuietly(createModel('multvae', { ...small, epochs: 3 }), split.train, { seed });
   const [a, b, c] = await Promise.all([fit(5), fit(5), fit(6)]);
   for (const u of [0, 100, 250]) assert.deepEqual(scoresOf(a, u), scoresOf(b, u));
-  assert.deepEqual(a.history!.epochs.map((e) => e.loss), b.history!.epochs.map((e) => e.loss));
+  assert.deepEqual(
+    a.history!.epochs.map((e) => e.loss),
+    b.history!.epochs.map((e) => e.loss),
+  );
   assert.notDeepEqual(scoresOf(a, 0), scoresOf(c, 0));
 });
 
@@ -204,6 +228,11 @@ test('multvae: bad hyperparameters give clear errors', () => {
     [{ optimizer: 'rmsprop' }, /multvae: optimizer must be one of 'adam', 'sgd', 'adagrad'/],
     [{ annealStep: 10 }, /multvae: unknown hyperparameter "annealStep"/],
   ];
-  for (const [config, message] of bad) assert.throws(() => createModel('multvae', config), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(config));
+  for (const [config, message] of bad)
+    assert.throws(
+      () => createModel('multvae', config),
+      (e: Error) => e instanceof ConfigError && message.test(e.message),
+      JSON.stringify(config),
+    );
   assert.throws(() => new MultVae().scoreItems(0, new Float32Array(1)), /has not been trained or loaded/);
 });
