@@ -9,7 +9,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { ConcatTower } from './concat-tower.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, optimizerOf, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
+import { DEEP_DEFAULTS, DEEP_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
 import type { Trainer } from './tower.ts';
 import { TripletTrainer } from './triplets.ts';
@@ -41,22 +41,7 @@ export class MatchModel extends DeepModel<ConcatTower> {
 
   protected createTower(rng: Rng): ConcatTower {
     const c = this.config;
-    const features = this.features();
-    return new ConcatTower(rng, {
-      numUsers: this.numUsers,
-      numItems: this.numItems,
-      userFactors: c.userFactors,
-      itemFactors: c.itemFactors,
-      layers: c.layers,
-      activation: c.activation,
-      dropout: c.dropout,
-      optimizer: optimizerOf(c),
-      initStd: c.initStd,
-      userFeatures: features.user,
-      itemFeatures: features.item,
-      l2: c.l2,
-      denseL2: c.denseL2,
-    });
+    return new ConcatTower(rng, { ...this.towerBase(c), userFactors: c.userFactors, itemFactors: c.itemFactors });
   }
 
   protected createTrainer(train: Interactions, rng: Rng): Trainer {

@@ -10,7 +10,7 @@ import type { FeatureMatrix, ModelState } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
-import type { DeepConfig } from './config.ts';
+import { optimizerOf, type DeepConfig } from './config.ts';
 import { scoreCatalogue, scoreRows } from './scoring.ts';
 import { loadParams, paramTensors } from './state.ts';
 import type { CatalogueScorer, Tower, Trainer } from './tower.ts';
@@ -89,6 +89,24 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   protected features(): { user: FeatureMatrix | null; item: FeatureMatrix | null } {
     const on = this.config.useFeatures;
     return { user: on ? this.userFeatures : null, item: on ? this.itemFeatures : null };
+  }
+
+  /** The tower options every deep model sets the same way from its config: sizes, MLP, optimizer, init, features, L2. */
+  protected towerBase(c: DeepConfig) {
+    const features = this.features();
+    return {
+      numUsers: this.numUsers,
+      numItems: this.numItems,
+      layers: c.layers,
+      activation: c.activation,
+      dropout: c.dropout,
+      optimizer: optimizerOf(c),
+      initStd: c.initStd,
+      userFeatures: features.user,
+      itemFeatures: features.item,
+      l2: c.l2,
+      denseL2: c.denseL2,
+    };
   }
 
   protected requireTower(): T {

@@ -13,7 +13,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, optimizerOf, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
+import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
 import { NeuMFTower } from './neumf-tower.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
@@ -47,22 +47,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
 
   protected createTower(rng: Rng): ConcatTower | NeuMFTower {
     const c = this.config;
-    const features = this.features();
-    const o: ConcatTowerOptions = {
-      numUsers: this.numUsers,
-      numItems: this.numItems,
-      userFactors: c.factors,
-      itemFactors: c.factors,
-      layers: c.layers,
-      activation: c.activation,
-      dropout: c.dropout,
-      optimizer: optimizerOf(c),
-      initStd: c.initStd,
-      userFeatures: features.user,
-      itemFeatures: features.item,
-      l2: c.l2,
-      denseL2: c.denseL2,
-    };
+    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors };
     return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: c.gmfFactors }) : new ConcatTower(rng, o);
   }
 

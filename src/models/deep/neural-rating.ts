@@ -12,7 +12,7 @@
 import type { Rng } from '../../core/rng.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, optimizerOf, type DeepConfig } from './config.ts';
+import { DEEP_DEFAULTS, DEEP_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
 import { NeuralRatingTower } from './neural-rating-tower.ts';
 import { checkBinaryLabels, PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
@@ -49,24 +49,7 @@ export class NeuralRating extends DeepModel<NeuralRatingTower> {
 
   protected createTower(rng: Rng): NeuralRatingTower {
     const c = this.config;
-    const features = this.features();
-    return new NeuralRatingTower(rng, {
-      numUsers: this.numUsers,
-      numItems: this.numItems,
-      factors: c.factors,
-      combine: c.combine,
-      skip: c.skip,
-      biases: c.biases,
-      layers: c.layers,
-      activation: c.activation,
-      dropout: c.dropout,
-      optimizer: optimizerOf(c),
-      initStd: c.initStd,
-      userFeatures: features.user,
-      itemFeatures: features.item,
-      l2: c.l2,
-      denseL2: c.denseL2,
-    });
+    return new NeuralRatingTower(rng, { ...this.towerBase(c), factors: c.factors, combine: c.combine, skip: c.skip, biases: c.biases });
   }
 
   protected createTrainer(train: Interactions, _rng: Rng): Trainer {
