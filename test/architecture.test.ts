@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * The layer rule of docs/architecture.md, checked on every import in src/: a module may import
  * from its own layer or from a layer listed before it, never from one after it. No exceptions.
  */
-const LAYERS = ['contracts', 'core', 'modelfile', 'data', 'sampling', 'eval', 'train', 'models', 'serve', 'experiment', 'cli'];
+const LAYERS = ['contracts', 'core', 'modelfile', 'data', 'sampling', 'eval', 'train', 'models', 'serve', 'doctor', 'experiment', 'cli'];
 // Files directly under src/ sit on top: the package's public entry re-exports every layer.
 const TOP = LAYERS.length;
 

@@ -6,6 +6,7 @@ import { registerTrain } from './commands/train.ts';
 import { registerRecommend } from './commands/recommend.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerModels } from './commands/models.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerExperiment } from './commands/experiment.ts';
 
 /** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerExperiment(program);
   registerModels(program);
+  registerDoctor(program);
   return program;
 }
 

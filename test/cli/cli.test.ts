@@ -362,3 +362,20 @@ test('tastebud models TYPE lists each hyperparameter with its default, what it a
     'every default has a schema entry',
   );
 });
+
+test('doctor data names what is wrong with a file and its test part, in text and JSON', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-doctor-'));
+  const train = join(dir, 'train.csv');
+  const test = join(dir, 'test.csv');
+  const rows = ['user,item,rating'];
+  for (let u = 0; u < 20; u++) for (let i = 0; i < 6; i++) rows.push(`u${u},i${(u + i) % 15},${i < 5 ? 9 : 2}`);
+  await writeFile(train, rows.join('\n') + '\n');
+  await writeFile(test, 'user,item,rating\nu0,i0,9\nu1,i14,9\n');
+  const { stdout, code } = await tastebud('doctor', 'data', train, '--header', '--test', test, '--positive-threshold', '8', '--metric', 'f1');
+  assert.equal(code, 0);
+  assert.match(stdout, /✖ 50.0% of the test interactions \(1\) are also in train/);
+  assert.match(stdout, /⚠ 83.3% of the labels are positive/);
+  assert.match(stdout, /popularity scores per-user AUC/);
+  const json = JSON.parse((await tastebud('doctor', 'data', train, '--header', '--positive-threshold', '8', '--json')).stdout);
+  assert.ok(json.findings.some((f: { code: string }) => f.code === 'base-rate'));
+});

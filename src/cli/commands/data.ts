@@ -14,7 +14,7 @@ import { addFileFlags, fileReadOptions, parseNumber, type FileFlags } from '../o
 import { formatTable, inCliWords, printNotes } from '../output.ts';
 
 /** A built-in dataset name or a path to a file. */
-async function loadSource(source: string, o: FileFlags): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
+export async function loadSource(source: string, o: FileFlags): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
   const names = datasets.list().map((d) => d.name);
   if (names.includes(source)) {
     const dataset = await datasets.load(source, { dataDir: process.env.TASTEBUD_DATA_DIR });

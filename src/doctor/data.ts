@@ -1,0 +1,209 @@
+/**
+ * Data checks: what is wrong with a dataset, or what a user must know about it, before a model
+ * is trained on it. Each finding names its cause and a fix, with the numbers behind it; the
+ * floor (what trivial predictors score) is measured, so a model's numbers can be read against it.
+ */
+import { csrHas, type Interactions } from '../data/interactions.ts';
+import { positivesOnly } from '../data/labels.ts';
+import type { LoadReport } from '../data/types.ts';
+import { evaluateRanking } from '../eval/ranking.ts';
+import { createModel } from '../models/registry.ts';
+import type { Finding } from './findings.ts';
+
+export interface DataCheckInput {
+  train: Interactions;
+  /** Held-out interactions sharing the training id maps. */
+  test?: Interactions;
+  /** Values ≥ this are positives (implicit feedback from ratings). */
+  positiveThreshold?: number;
+  /** What loading reported (duplicates, skipped rows), when the data came from a file. */
+  report?: LoadReport;
+  /** The metric models will be judged by (e.g. `f1`, `accuracy`, `auc`), when known. */
+  metric?: string;
+}
+
+/**
+ * From a base rate of one half, predicting "yes" everywhere scores F1 ≥ 2/3: F1 and accuracy then
+ * hardly separate a model from "recommend everything" (Book-Crossing at rating ≥ 8: 0.80).
+ */
+const HIGH_BASE_RATE = 0.5;
+const THRESHOLD_METRICS = new Set(['f1', 'accuracy', 'precision', 'recall']);
+
+export async function checkData(input: DataCheckInput): Promise<Finding[]> {
+  const { train, test, positiveThreshold, report, metric } = input;
+  const findings: Finding[] = [];
+  const add = (f: Finding): void => void findings.push(f);
+
+  if (report && report.duplicates > 0) {
+    add({
+      level: 'warn',
+      code: 'duplicates',
+      message: `${report.duplicates} repeated (user, item) rows, resolved by "${report.duplicatePolicy ?? 'last'}"`,
+      fix: 'check how the file was built; choose the policy on purpose with --duplicates keep|last|max|sum|error',
+      numbers: { duplicates: report.duplicates },
+    });
+  }
+  if (report && report.rowsSkipped > 0) {
+    add({
+      level: 'warn',
+      code: 'skipped-rows',
+      message: `${report.rowsSkipped} malformed rows were skipped`,
+      fix: `look at them, e.g. ${report.skippedExamples[0] ?? ''}`,
+      numbers: { skipped: report.rowsSkipped },
+    });
+  }
+
+  const scale = valueScale(train);
+  if (scale.zeros > 0 && scale.positiveMin >= 1 && scale.distinct > 2) {
+    add({
+      level: 'warn',
+      code: 'zero-ratings',
+      message: `${share(scale.zeros, train.length)} of the ratings are 0 on a ${scale.positiveMin}–${scale.max} scale: 0 usually means "interacted, no rating" (Book-Crossing's implicit rows), not the lowest rating`,
+      fix: 'drop the zeros (dropZeros) for rating models, or treat them as implicit positives',
+      numbers: { zeros: scale.zeros, min: scale.positiveMin, max: scale.max },
+    });
+  }
+
+  const floatIds = [...train.userIds.toArray(), ...train.itemIds.toArray()].filter((id) => /^-?\d+\.0+$/.test(id));
+  if (floatIds.length > 0) {
+    add({
+      level: 'warn',
+      code: 'float-ids',
+      message: `${floatIds.length} ids look like floats (e.g. "${floatIds[0]}"): "12" and "12.0" would name different users or items`,
+      fix: 'write the id columns as integers or text (pandas turns integer columns with gaps into floats)',
+      numbers: { ids: floatIds.length },
+    });
+  }
+
+  const counts = train.userCounts();
+  let single = 0;
+  let users = 0;
+  for (const c of counts) {
+    if (c > 0) users++;
+    if (c === 1) single++;
+  }
+  if (single / Math.max(1, users) > 0.2) {
+    add({
+      level: 'warn',
+      code: 'single-interaction-users',
+      message: `${share(single, users)} of the users have one training interaction: little to learn their taste from`,
+      fix: 'filter users with fewer than 2–5 interactions (data filters), or expect popularity-like results for them',
+      numbers: { users: single },
+    });
+  }
+
+  // The labels a pointwise metric sees: positives after the threshold, or 0/1 values as given.
+  const labels = positiveThreshold !== undefined ? rate(train, (v) => v >= positiveThreshold) : scale.binary ? rate(train, (v) => v > 0) : null;
+  if (labels !== null) {
+    const p = labels;
+    const allPositiveF1 = (2 * p) / (1 + p);
+    const judgedByThreshold = metric !== undefined && THRESHOLD_METRICS.has(metric.toLowerCase());
+    const finding: Finding = {
+      level: p < HIGH_BASE_RATE ? 'ok' : judgedByThreshold ? 'warn' : 'info',
+      code: 'base-rate',
+      message: `${(100 * p).toFixed(1)}% of the labels are positive: predicting "yes" for every pair scores accuracy ${p.toFixed(3)} and F1 ${allPositiveF1.toFixed(3)}`,
+      numbers: { positiveShare: p, allPositiveAccuracy: p, allPositiveF1 },
+    };
+    if (p >= HIGH_BASE_RATE) {
+      finding.message += `, so F1 and accuracy hardly separate a model from "recommend everything"${judgedByThreshold ? ` (and models here are judged by ${metric})` : ''}`;
+      finding.fix = 'judge models by ROC AUC or per-user ranking metrics (precision@10, NDCG@10) beside popularity, not F1';
+    }
+    add(finding);
+  }
+
+  if (test) await checkHeldOut(train, test, positiveThreshold, add);
+  return findings;
+}
+
+async function checkHeldOut(train: Interactions, test: Interactions, positiveThreshold: number | undefined, add: (f: Finding) => void): Promise<void> {
+  const seen = train.byUser();
+  const trainUsers = train.userCounts();
+  const trainItems = train.itemCounts();
+  let leaked = 0;
+  let coldUsers = 0;
+  let coldItems = 0;
+  for (let k = 0; k < test.length; k++) {
+    const u = test.users[k];
+    const i = test.items[k];
+    if (u < seen.rows && csrHas(seen, u, i)) leaked++;
+    if (!(trainUsers[u] > 0)) coldUsers++;
+    if (!(trainItems[i] > 0)) coldItems++;
+  }
+  if (leaked > 0) {
+    add({
+      level: 'error',
+      code: 'leakage',
+      message: `${share(leaked, test.length)} of the test interactions (${leaked}) are also in train: a model is scored on what it was trained on`,
+      fix: 'split again so that no (user, item) pair is on both sides (tastebud data split)',
+      numbers: { leaked },
+    });
+  }
+  if (coldUsers + coldItems > 0) {
+    add({
+      level: coldUsers + coldItems > 0.2 * test.length ? 'warn' : 'info',
+      code: 'cold-start',
+      message: `${share(coldUsers, test.length)} of the test interactions are by users and ${share(coldItems, test.length)} on items with no training interactions`,
+      fix: 'cold users and items can only be served from features or popularity: use a hybrid model, or report them apart',
+      numbers: { coldUserRows: coldUsers, coldItemRows: coldItems },
+    });
+  }
+  if (train.times && test.times) {
+    let newest = -Infinity;
+    for (const t of train.times) if (t > newest) newest = t;
+    let older = 0;
+    for (const t of test.times) if (t < newest) older++;
+    if (older > 0) {
+      add({
+        level: 'info',
+        code: 'time-order',
+        message: `${share(older, test.length)} of the test interactions are older than the newest training one: fine for a random split, a leak of the future for a temporal one`,
+        fix: 'for a temporal evaluation, split by time (tastebud data split --method temporal)',
+        numbers: { olderThanTrain: older },
+      });
+    }
+  }
+  const floor = await popularityFloor(train, test, positiveThreshold);
+  if (floor) {
+    add({
+      level: 'ok',
+      code: 'popularity-floor',
+      message: `popularity scores per-user AUC ${floor.auc.toFixed(4)} and P@10 ${floor.precision.toFixed(4)} on this split (each user's training items left out of the ranking): the floor any model must clear`,
+      numbers: { auc: floor.auc, 'precision@10': floor.precision },
+    });
+  }
+}
+
+/** Popularity's per-user AUC and P@10 on the held-out positives, the user's training items excluded. */
+async function popularityFloor(train: Interactions, test: Interactions, threshold: number | undefined): Promise<{ auc: number; precision: number } | null> {
+  const positives = threshold !== undefined ? positivesOnly(train, threshold) : train;
+  const held = threshold !== undefined ? positivesOnly(test, threshold) : test;
+  if (positives.length === 0 || held.length === 0) return null;
+  const popularity = createModel('popularity');
+  await popularity.fit(positives, { threads: 1, log: () => {} });
+  const { metrics } = evaluateRanking(popularity, held, { k: [10], exclude: train.byUser(), perUser: false });
+  return { auc: metrics.auc, precision: metrics['precision@10'] };
+}
+
+function valueScale(data: Interactions): { zeros: number; positiveMin: number; max: number; distinct: number; binary: boolean } {
+  const distinct = new Set<number>();
+  let zeros = 0;
+  let positiveMin = Infinity;
+  let max = -Infinity;
+  for (const v of data.values) {
+    if (distinct.size < 1000) distinct.add(v);
+    if (v === 0) zeros++;
+    else if (v > 0 && v < positiveMin) positiveMin = v;
+    if (v > max) max = v;
+  }
+  return { zeros, positiveMin, max, distinct: distinct.size, binary: [...distinct].every((v) => v === 0 || v === 1) };
+}
+
+function rate(data: Interactions, positive: (value: number) => boolean): number {
+  let n = 0;
+  for (const v of data.values) if (positive(v)) n++;
+  return n / Math.max(1, data.length);
+}
+
+function share(part: number, whole: number): string {
+  return `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
+}

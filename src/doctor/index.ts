@@ -1,0 +1,2 @@
+export { checkData, type DataCheckInput } from './data.ts';
+export { formatFindings, type Finding } from './findings.ts';
