@@ -10,7 +10,8 @@ export interface Finding {
   numbers?: Record<string, number>;
 }
 
-const MARK: Record<Finding['level'], string> = { ok: '✔', info: 'ℹ', warn: '⚠', error: '✖' };
+/** The mark of each level in reports. */
+export const MARK: Record<Finding['level'], string> = { ok: '✔', info: 'ℹ', warn: '⚠', error: '✖' };
 
 /** The terminal report: a mark and one line per finding, its fix indented below. */
 export function formatFindings(title: string, findings: Finding[]): string {

@@ -5,6 +5,7 @@
 import type { TrainingHistory } from '../contracts/types.ts';
 import type { ExperimentConfig } from './config.ts';
 import type { TrialRecord } from './search.ts';
+import type { Finding } from '../doctor/findings.ts';
 
 export interface RunSearchRecord {
   strategy: 'grid' | 'random';
@@ -98,6 +99,8 @@ export interface ExperimentResults {
     metric: string;
   };
   runs: RunResult[];
+  /** What `tastebud doctor data` finds in the protocol's train and test parts (absent in older results). */
+  dataChecks?: Finding[];
   /** Name of the reference (popularity) run. */
   reference: string;
   environment: EnvironmentInfo;

@@ -23,6 +23,7 @@ import { parseMetric } from '../train/validation.ts';
 import { REFERENCE_BASELINE, loadExperimentConfig, type ExperimentConfig, type RunSpec } from './config.ts';
 import { loadDataFile } from './data.ts';
 import { compareWithReference, lowerIsBetterFor, prepareProtocol, saveEvaluated } from './pipeline.ts';
+import { checkData } from '../doctor/data.ts';
 import { resolveRunParams } from './params.ts';
 import type { EnvironmentInfo, ExperimentResults, RunResult } from './results.ts';
 import { runSeed, searchPoints, searchRun, searchedKeys, type HoldOut, type SearchContext } from './search.ts';
@@ -73,6 +74,10 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
     },
     log,
   );
+
+  // The doctor's data checks run before any model: what is wrong with the split is said first.
+  const dataChecks = await checkData({ train: prepared.train, test: prepared.test, metric: protocol.mainMetric });
+  for (const f of dataChecks) if (f.level === 'warn' || f.level === 'error') log(`  data check: ${f.message}${f.fix ? ` (${f.fix})` : ''}`);
 
   const { train, validation, refitOn, source, moreHoldOuts } = validationSplit(prepared, cfg, protocol.name);
   const metric = validationMetricFor(cfg.search.metric ?? defaultValidationMetric(protocol), protocol);
@@ -129,6 +134,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
     threads,
     validation: { source, ratio: source === 'carved' ? cfg.search.validation : null, repeats: 1 + moreHoldOuts.length, interactions: validation.length, metric },
     runs: results,
+    dataChecks,
     reference: referenceRun.name,
     environment: await environment(),
     command: options.command ?? (cfg.source ? `tastebud experiment ${cfg.source}` : `runExperiment(config) with seed ${cfg.seed}`),

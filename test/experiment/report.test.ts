@@ -133,3 +133,12 @@ test('under an F1 protocol the reports say which runs do not beat calling everyt
   assert.ok(consoleSummary(results).endsWith(line));
   assert.equal(trivialReferenceText(sampleResults()), null);
 });
+
+test('the reports list the data checks when the results have them', () => {
+  const results = {
+    ...sampleResults(),
+    dataChecks: [{ level: 'warn' as const, code: 'base-rate', message: '80.0% of the labels are positive', fix: 'judge by AUC' }],
+  };
+  assert.match(markdownReport(results), /## Data checks\n\n- ⚠ 80.0% of the labels are positive → judge by AUC/);
+  assert.match(htmlReport(results), /<h2>Data checks<\/h2>\s*<ul class="notes"><li>⚠ 80.0% of the labels are positive — judge by AUC<\/li>/);
+});

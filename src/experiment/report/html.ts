@@ -8,6 +8,7 @@ import type { TrialRecord } from '../search.ts';
 import { comparisonText, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
 import { flatten, labelText, validationText } from './markdown.ts';
 import { PALETTE, REFERENCE_COLOR, WARNING_COLOR, barChart, escapeXml as esc, formatValue, lineChart, scatterChart, type LineSeries } from './svg.ts';
+import { MARK } from '../../doctor/findings.ts';
 
 const CSS = `
 body{margin:0;background:#f6f7f9;color:#222;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif}
@@ -59,6 +60,12 @@ export function htmlReport(results: ExperimentResults): string {
 <dt>Reproduce</dt><dd><code>${esc(results.command)}</code></dd>
 </dl>${notes.length ? `<ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}</section>`);
 
+  if (results.dataChecks?.length) {
+    parts.push(
+      '<h2>Data checks</h2>',
+      `<ul class="notes">${results.dataChecks.map((f) => `<li>${MARK[f.level]} ${esc(f.message)}${f.fix && f.level !== 'ok' ? ` — ${esc(f.fix)}` : ''}</li>`).join('')}</ul>`,
+    );
+  }
   parts.push('<h2>Test results</h2>', resultsTable(results));
   parts.push('<h2>Test metrics against popularity</h2>', metricCharts(results, colors));
   parts.push('<h2>Training curves</h2>', trainingCurves(results, colors));

@@ -3,6 +3,7 @@ import type { ExperimentResults, RunResult } from '../results.ts';
 import { comparisonText, markdownTable, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
 import { formatValue } from './svg.ts';
 import { sampleStandardDeviation } from '../../eval/significance.ts';
+import { MARK } from '../../doctor/findings.ts';
 
 export function markdownReport(results: ExperimentResults): string {
   const out: string[] = [];
@@ -22,6 +23,9 @@ export function markdownReport(results: ExperimentResults): string {
   const notes = p.notes.filter((n) => n !== p.labelRule);
   if (notes.length) out.push(...notes.map((n) => `> ${n}`), '');
 
+  if (results.dataChecks?.length) {
+    out.push('## Data checks', '', ...results.dataChecks.map((f) => `- ${MARK[f.level]} ${f.message}${f.fix && f.level !== 'ok' ? ` → ${f.fix}` : ''}`), '');
+  }
   out.push('## Test results', '');
   const metrics = metricColumns(results);
   const headers = ['run', 'type', ...metrics, 'vs popularity'];
