@@ -85,10 +85,12 @@ export interface Explanation {
   score: number;
   /**
    * The history items that contributed most, largest |weight| first. With method `exact` the
-   * contributions of all history items (not only the k shown) sum to `score` minus any
-   * user-independent term (biases); otherwise they are an attribution, not a decomposition.
+   * contributions of all history items (not only the k shown) plus `base` sum to `score`;
+   * otherwise they are an attribution, not a decomposition.
    */
   contributions: { item: string; index: number; weight: number }[];
+  /** With method `exact`: the part of the score no history item contributes (biases, a global mean); 0 otherwise. */
+  base: number;
   method: ExplanationMethod;
 }
 

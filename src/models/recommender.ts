@@ -33,6 +33,8 @@ export interface HistoryAttribution {
   score: number;
   /** Aligned with the history entries. */
   contributions: Float64Array;
+  /** The user-independent part of an exact score (biases); default 0. */
+  base?: number;
   method: ExplanationMethod;
 }
 
@@ -264,11 +266,11 @@ export abstract class Recommender implements Scorer, Trainable {
     if (entries.length === 0) {
       const scores = new Float32Array(this.numItems);
       this.fallbackScores(scores);
-      attribution = { score: scores[j], contributions: new Float64Array(0), method: 'exact' };
+      attribution = { score: scores[j], contributions: new Float64Array(0), base: scores[j], method: 'exact' };
     } else attribution = this.explainHistory(entries, j);
     const order = entries.map((_, r) => r).sort((a, b) => Math.abs(attribution.contributions[b]) - Math.abs(attribution.contributions[a]) || entries[a].index - entries[b].index);
     const contributions = order.slice(0, Math.floor(k)).map((r) => ({ item: this.itemIds.id(entries[r].index), index: entries[r].index, weight: attribution.contributions[r] }));
-    return { item: this.itemIds.id(j), index: j, score: attribution.score, contributions, method: attribution.method };
+    return { item: this.itemIds.id(j), index: j, score: attribution.score, contributions, base: attribution.base ?? 0, method: attribution.method };
   }
 
   /**

@@ -34,7 +34,8 @@ const FOLD: Record<string, Fold> = {
   ease: { config: { lambda: 50 }, floor: 0.99, exact: true },
   'item-knn': { config: { neighbors: 20 }, floor: 0.99, exact: true },
   rp3beta: { config: { neighbors: 30 }, floor: 0.99, exact: true },
-  ials: { config: { factors: 16, iterations: 5, epochs: 5 }, floor: 0.5, exact: true },
+  // The exact Cholesky row solve against rows trained by 3 CG steps: measured 0.990.
+  ials: { config: { factors: 16, iterations: 5, epochs: 5 }, floor: 0.9, exact: true },
   multvae: { config: { layers: [32], latent: 16, epochs: 20, batchSize: 64, learningRate: 0.005 }, floor: 0.99 },
   popularity: { floor: 0.99, exact: true },
   'logistic-regression': { config: { epochs: 5 }, floor: 0.99, exact: true },
@@ -51,8 +52,10 @@ const FOLD: Record<string, Fold> = {
   ncf: { config: { ...SMALL_DEEP, gmfFactors: 8 }, floor: 0, exempt: 'not yet' },
   neumf: { config: { ...SMALL_DEEP, gmfFactors: 8 }, floor: 0, exempt: 'not yet' },
   'neural-rating': { config: SMALL_DEEP, floor: 0, exempt: 'not yet' },
-  mf: { config: { factors: 8, epochs: 20, learningRate: 0.01 }, floor: 0, exempt: 'not yet' },
-  'user-knn': { config: { neighbors: 20 }, floor: 0, exempt: 'not yet' },
+  // Ridge least squares at λ = l2·n/2 against the SGD-trained row: measured 0.635.
+  mf: { config: { factors: 8, epochs: 20, learningRate: 0.01 }, floor: 0.55, exact: true },
+  // The folded-in row is its own nearest neighbour (similarity 1), which training excludes: measured 0.962.
+  'user-knn': { config: { neighbors: 20 }, floor: 0.9 },
   blend: {
     config: {
       members: [
@@ -60,8 +63,7 @@ const FOLD: Record<string, Fold> = {
         { type: 'item-knn', params: { neighbors: 20 }, weight: 0.5 },
       ],
     },
-    floor: 0,
-    exempt: 'not yet',
+    floor: 0.99,
   },
 };
 
@@ -150,8 +152,7 @@ for (const info of models) {
         assert.equal(e.method, 'exact');
         const all = model.explain({ history }, recs[0].item, history.length);
         const sum = all.contributions.reduce((s, c) => s + c.weight, 0);
-        const bias = info.type === 'popularity' || info.type === 'random' || info.type === 'logistic-regression' ? e.score : 0;
-        assert.ok(Math.abs(sum + bias - e.score) <= 1e-3 * Math.max(1, Math.abs(e.score)), `contributions sum to ${sum}, score ${e.score}`);
+        assert.ok(Math.abs(sum + e.base - e.score) <= 1e-3 * Math.max(1, Math.abs(e.score)), `contributions sum to ${sum}, score ${e.score}`);
       }
     });
   });

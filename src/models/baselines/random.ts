@@ -57,7 +57,7 @@ export class RandomRecommender extends ClosedFormRecommender {
   protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
     const out = new Float32Array(this.numItems);
     this.scoreHistory(history, out);
-    return { score: out[item], contributions: new Float64Array(history.length), method: 'exact' };
+    return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
   override score(users: Int32Array, items: Int32Array): Float32Array {
