@@ -15,6 +15,8 @@ export * from './models/vae/index.ts';
 export * from './models/ensemble/index.ts';
 export type { EpochContext } from './train/types.ts';
 export type { RecommendOptions, Recommendation, Scorer, ModelState } from './contracts/types.ts';
+export type { Explanation, ExplanationMethod, HistoryEntry, HistoryItem, RecommendationSource, UserHistory, UserRef } from './contracts/types.ts';
+export { isHistory, type FoldIn, type HistoryAttribution } from './models/recommender.ts';
 export type { FitOptions } from './train/types.ts';
 export type { TrainingHistory, EpochRecord, EarlyStopping } from './contracts/types.ts';
 export { loadTrainingData, type DataSpec, type TrainingData } from './train/sources.ts';

@@ -40,6 +40,58 @@ export interface Recommendation {
   /** Dense item index. */
   index: number;
   score: number;
+  /**
+   * Where the score came from (set by `recommend`): `model` (the trained user, or a folded-in
+   * history), `fallback` (a history with no known item: popularity among the kept training
+   * interactions).
+   */
+  source?: RecommendationSource;
+}
+
+export type RecommendationSource = 'model' | 'fallback';
+
+/** One item of a user's history, by external id; `weight` defaults to 1 (a rating for rating models). */
+export interface HistoryItem {
+  item: string;
+  weight?: number;
+}
+
+/** A user given by what they interacted with rather than by id (fold-in: no retraining). */
+export interface UserHistory {
+  history: readonly (HistoryItem | string)[];
+}
+
+/** Who to recommend for: a training user (external id or index) or a history. */
+export type UserRef = string | number | UserHistory;
+
+/** A history resolved to item indices (duplicates merged, weights summed, sorted by index). */
+export interface HistoryEntry {
+  index: number;
+  weight: number;
+}
+
+/** How an explanation's contributions were computed. */
+/**
+ * `exact`: the contributions decompose the score; `similarity`: weight × cosine of item vectors;
+ * `gradient`: weight × ∂score/∂weight at the history; `leave-one-out`: the score's drop when the
+ * item is taken out of the history (one fold-in per history item).
+ */
+export type ExplanationMethod = 'exact' | 'similarity' | 'gradient' | 'leave-one-out';
+
+export interface Explanation {
+  item: string;
+  index: number;
+  /** The item's score for this user (the folded-in score when the user was given by history). */
+  score: number;
+  /**
+   * The history items that contributed most, largest |weight| first. With method `exact` the
+   * contributions of all history items (not only the k shown) plus `base` sum to `score`;
+   * otherwise they are an attribution, not a decomposition.
+   */
+  contributions: { item: string; index: number; weight: number }[];
+  /** With method `exact`: the part of the score no history item contributes (biases, a global mean); 0 otherwise. */
+  base: number;
+  method: ExplanationMethod;
 }
 
 /** Whether a model predicts ratings (pointwise) or ranks items (implicit feedback). */

@@ -14,6 +14,34 @@ import { statusOf, toModelFile } from './persist.ts';
 import type { ModelStatus } from '../modelfile/manifest.ts';
 import type { TrainingHistory } from '../contracts/types.ts';
 import type { ModelState, Recommendation, RecommendOptions, Scorer } from '../contracts/types.ts';
+import type { Explanation, ExplanationMethod, HistoryEntry, RecommendationSource, UserHistory, UserRef } from '../contracts/types.ts';
+
+/** A folded-in history's scores, and what became of its items. */
+export interface FoldIn {
+  /** Scores of every item. */
+  scores: Float32Array;
+  /** `model`, or `fallback` (popularity) when no item of the history is known to the model. */
+  source: RecommendationSource;
+  /** The known items, merged and sorted by index. */
+  history: HistoryEntry[];
+  /** History items whose ids the model does not know (ignored). */
+  unknown: number;
+}
+
+/** What `explainHistory` returns: the item's score and one contribution per history entry. */
+export interface HistoryAttribution {
+  score: number;
+  /** Aligned with the history entries. */
+  contributions: Float64Array;
+  /** The user-independent part of an exact score (biases); default 0. */
+  base?: number;
+  method: ExplanationMethod;
+}
+
+/** Whether `user` is a history rather than a training user's id or index. */
+export function isHistory(user: UserRef): user is UserHistory {
+  return typeof user === 'object' && user !== null && Array.isArray((user as UserHistory).history);
+}
 
 /**
  * The one interface every model and baseline implements (after implicit's RecommenderBase):
@@ -121,12 +149,146 @@ export abstract class Recommender implements Scorer, Trainable {
     return i;
   }
 
-  /** The top-k items for a user, best first, by external id. */
-  recommend(user: string | number, options: RecommendOptions = {}): Recommendation[] {
+  /**
+   * The top-k items for a user, best first, by external id. `user` is a training user (id or
+   * index) or `{ history }`, folded in without retraining (`foldIn`); then excludeSeen leaves
+   * out the history's items, and a history with no known item gets the popularity fallback
+   * (`source: 'fallback'` on every recommendation).
+   */
+  recommend(user: UserRef, options: RecommendOptions = {}): Recommendation[] {
+    if (isHistory(user)) {
+      const folded = this.foldIn(user.history);
+      const { scores } = folded;
+      if (options.excludeSeen ?? true) for (const h of folded.history) scores[h.index] = -Infinity;
+      return this.rankScores(scores, -1, { ...options, excludeSeen: false }).map((r) => ({ ...r, source: folded.source }));
+    }
     const u = this.userIndex(user);
     const scores = new Float32Array(this.numItems);
     this.scoreItems(u, scores);
-    return this.rankScores(scores, u, options);
+    return this.rankScores(scores, u, options).map((r) => ({ ...r, source: 'model' as const }));
+  }
+
+  /**
+   * Item indices and weights of a history given by external ids: unknown ids are ignored and
+   * counted, repeated items merged (weights summed), weights default to 1; sorted by index.
+   */
+  resolveHistory(history: UserHistory['history']): { entries: HistoryEntry[]; unknown: number } {
+    const weights = new Map<number, number>();
+    let unknown = 0;
+    for (const h of history) {
+      const id = typeof h === 'string' ? h : h.item;
+      const w = typeof h === 'string' ? 1 : (h.weight ?? 1);
+      if (!Number.isFinite(w)) throw new ConfigError(`history item "${id}" has weight ${w}; weights must be finite numbers`);
+      const i = this.itemIds.get(id);
+      if (i === undefined) {
+        unknown++;
+        continue;
+      }
+      weights.set(i, (weights.get(i) ?? 0) + w);
+    }
+    const entries = [...weights].map(([index, weight]) => ({ index, weight })).sort((a, b) => a.index - b.index);
+    return { entries, unknown };
+  }
+
+  /** A training user's history: their kept training interactions (`seen`), with their values. */
+  historyOf(user: string | number): HistoryEntry[] {
+    const u = this.userIndex(user);
+    const out: HistoryEntry[] = [];
+    const seen = this.seen;
+    if (!seen || u >= seen.rows) return out;
+    for (let p = seen.indptr[u]; p < seen.indptr[u + 1]; p++) {
+      const index = seen.indices[p];
+      const last = out[out.length - 1];
+      if (last && last.index === index) last.weight += seen.values[p];
+      else out.push({ index, weight: seen.values[p] });
+    }
+    return out;
+  }
+
+  /**
+   * Fold-in: scores of every item for a user known only by a history, without retraining
+   * (each family's `scoreHistory`). A history with no known item scores by popularity among
+   * the kept training interactions, with `source: 'fallback'`.
+   */
+  foldIn(history: UserHistory['history'] | HistoryEntry[]): FoldIn {
+    const resolved = isEntries(history) ? { entries: history, unknown: 0 } : this.resolveHistory(history);
+    const scores = new Float32Array(this.numItems);
+    if (resolved.entries.length === 0) {
+      this.fallbackScores(scores);
+      return { scores, source: 'fallback', history: [], unknown: resolved.unknown };
+    }
+    for (const h of resolved.entries) this.itemIndex(h.index);
+    this.scoreHistory(resolved.entries, scores);
+    return { scores, source: 'model', history: resolved.entries, unknown: resolved.unknown };
+  }
+
+  /**
+   * The family's fold-in: scores of every item (into `out`, length numItems) for a user with
+   * these interactions (known item indices, merged, sorted, non-empty). A model that cannot
+   * fold in keeps this default.
+   */
+  protected scoreHistory(_history: HistoryEntry[], _out: Float32Array): void {
+    throw new ConfigError(`${this.type} cannot fold in a new user's history; recommend for a training user, or use a model that folds in`);
+  }
+
+  /** score − the score with entry h left out (with the fallback's score when h is the only one). */
+  protected leaveOneOut(history: HistoryEntry[], item: number, score: number): HistoryAttribution {
+    const scores = new Float32Array(this.numItems);
+    const contributions = new Float64Array(history.length);
+    for (let r = 0; r < history.length; r++) {
+      const rest = history.filter((_, q) => q !== r);
+      if (rest.length === 0) this.fallbackScores(scores);
+      else this.scoreHistory(rest, scores);
+      contributions[r] = score - scores[item];
+    }
+    return { score, contributions, method: 'leave-one-out' };
+  }
+
+  /** Popularity among the kept training interactions (`seen`): the no-history fallback. */
+  protected fallbackScores(out: Float32Array): void {
+    out.fill(0);
+    const seen = this.seen;
+    if (!seen) return;
+    for (const i of seen.indices) if (i < out.length) out[i] += 1;
+  }
+
+  /**
+   * Why `item` is recommended to `user`: its score and the user's history items that
+   * contributed most (k of them). A training user is explained through their kept training
+   * interactions. `method` says whether the contributions are an exact decomposition of the
+   * score (item-based models, iALS, mf) or an attribution (`similarity`, `gradient`).
+   */
+  explain(user: UserRef, item: string | number, k = 10): Explanation {
+    if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
+    const j = this.itemIndex(item);
+    const entries = isHistory(user) ? this.resolveHistory(user.history).entries : this.historyOf(user);
+    let attribution: HistoryAttribution;
+    if (entries.length === 0) {
+      const scores = new Float32Array(this.numItems);
+      this.fallbackScores(scores);
+      attribution = { score: scores[j], contributions: new Float64Array(0), base: scores[j], method: 'exact' };
+    } else attribution = this.explainHistory(entries, j);
+    const order = entries.map((_, r) => r).sort((a, b) => Math.abs(attribution.contributions[b]) - Math.abs(attribution.contributions[a]) || entries[a].index - entries[b].index);
+    const contributions = order.slice(0, Math.floor(k)).map((r) => ({ item: this.itemIds.id(entries[r].index), index: entries[r].index, weight: attribution.contributions[r] }));
+    return { item: this.itemIds.id(j), index: j, score: attribution.score, contributions, base: attribution.base ?? 0, method: attribution.method };
+  }
+
+  /**
+   * Contributions of each history entry to `item`'s folded-in score. Default: weight × cosine
+   * of the model's item vectors (method `similarity`), or without item vectors the score's drop
+   * when the entry is left out of the history (`leave-one-out`, one fold-in per entry). Neither
+   * sums to the score; families with an exact decomposition override this.
+   */
+  protected explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const scores = new Float32Array(this.numItems);
+    this.scoreHistory(history, scores);
+    const vectors = this.itemVectors();
+    if (!vectors) return this.leaveOneOut(history, item, scores[item]);
+    const { data, dim } = vectors;
+    const norm = (i: number) => Math.sqrt(rowDot(data, i * dim, data, i * dim, dim)) + 1e-12;
+    const nj = norm(item);
+    const contributions = Float64Array.from(history, (h) => (h.weight * rowDot(data, h.index * dim, data, item * dim, dim)) / (norm(h.index) * nj));
+    return { score: scores[item], contributions, method: 'similarity' };
   }
 
   /** Top-k of a score vector for user index `u` (or -1 for none), applying the seen/filter rules. */
@@ -170,6 +332,16 @@ export abstract class Recommender implements Scorer, Trainable {
   async save(dir: string, options: WriteOptions = {}): Promise<void> {
     await writeModelFile(dir, toModelFile(this), options);
   }
+}
+
+function isEntries(h: UserHistory['history'] | HistoryEntry[]): h is HistoryEntry[] {
+  return h.length > 0 && typeof h[0] === 'object' && typeof (h[0] as HistoryEntry).index === 'number';
+}
+
+function rowDot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s = 0;
+  for (let d = 0; d < n; d++) s += a[ao + d] * b[bo + d];
+  return s;
 }
 
 /** A tensor from a saved state, checked against the shape the model expects (clear error on mismatch). */

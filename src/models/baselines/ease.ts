@@ -2,7 +2,8 @@ import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { EpochContext } from '../../train/types.ts';
 import { requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { gram, invertSpd } from './dense.ts';
 import { ConfigError } from '../../contracts/errors.ts';
@@ -89,6 +90,28 @@ export class Ease extends ClosedFormRecommender {
       const row = indices[p] * n;
       for (let j = 0; j < width; j++) out[j] += b[row + j];
     }
+  }
+
+  /** Fold-in: score = x·B for the history row x (weights; a training row is all ones). */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    out.fill(0);
+    const n = Math.round(Math.sqrt(this.b.length));
+    const b = this.b;
+    const width = Math.min(n, out.length);
+    for (const { index, weight } of history) {
+      if (index >= n) continue;
+      const row = index * n;
+      for (let j = 0; j < width; j++) out[j] += weight * b[row + j];
+    }
+  }
+
+  /** Exact: history item h contributes weight_h · B_hj, and the terms sum to the score. */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const n = Math.round(Math.sqrt(this.b.length));
+    const contributions = Float64Array.from(history, (h) => (h.index < n && item < n ? h.weight * this.b[h.index * n + item] : 0));
+    let score = 0;
+    for (const c of contributions) score += c;
+    return { score: Math.fround(score), contributions, method: 'exact' };
   }
 
   /** Rows of B as item vectors: items that predict the same others are similar. */

@@ -4,7 +4,8 @@ import { ConfigError } from '../../contracts/errors.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
 
@@ -61,6 +62,8 @@ export class Ials extends Recommender {
   private ap = new Float64Array(0);
   // The user rows of a scoreUsers block.
   private rows = new Float32Array(0);
+  /** YᵀY of the current item factors for fold-in (null: stale). */
+  private itemGram: Float64Array | null = null;
 
   constructor(config: Partial<IalsConfig> = {}) {
     super();
@@ -91,6 +94,7 @@ export class Ials extends Recommender {
   /** One alternation: every user row given the items, then every item row given the users. */
   trainEpoch(ctx: EpochContext): number {
     if (!this.byUser || !this.byItem) throw new Error('ials: prepare was not called');
+    this.itemGram = null;
     this.solveSide(this.userFactors, this.itemFactors, this.byUser);
     ctx.progress(0.5);
     this.solveSide(this.itemFactors, this.userFactors, this.byItem);
@@ -206,6 +210,65 @@ export class Ials extends Recommender {
     return total;
   }
 
+  /**
+   * The normal equations of a user with this history against the fixed item factors, as a
+   * training row's (implicit's `recalculate_user`): A = YᵀY + λ_h·I + Σ_h (c_h − 1)·y_h y_hᵀ and
+   * b = Σ_h c_h·y_h, with c_h = 1 + α·weight_h (p = 1 on the history's items).
+   */
+  private historySystem(history: HistoryEntry[]): { a: Float64Array; b: Float64Array; confidence: Float64Array } {
+    const f = this.config.factors;
+    const { alpha, regularization, regularizationExponent: nu } = this.config;
+    const y = this.itemFactors;
+    if (!this.itemGram) {
+      this.itemGram = new Float64Array(f * f);
+      gramOf(y, this.numItems, f, this.itemGram);
+    }
+    const a = Float64Array.from(this.itemGram);
+    const b = new Float64Array(f);
+    const confidence = Float64Array.from(history, (h) => 1 + alpha * h.weight);
+    let mass = this.numItems;
+    for (const h of history) mass += alpha * h.weight;
+    const reg = nu === 0 ? regularization : regularization * (mass / this.numItems) ** nu;
+    for (let d = 0; d < f; d++) a[d * f + d] += reg;
+    for (let r = 0; r < history.length; r++) {
+      const c = confidence[r];
+      const yo = history[r].index * f;
+      for (let p = 0; p < f; p++) {
+        const yp = y[yo + p];
+        b[p] += c * yp;
+        const w = (c - 1) * yp;
+        for (let q = 0; q <= p; q++) a[p * f + q] += w * y[yo + q];
+      }
+    }
+    return { a, b, confidence };
+  }
+
+  /** Fold-in, exact: x = A⁻¹b (the Cholesky row solve, whatever the training solver), then x·Y. */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const f = this.config.factors;
+    const { a, b } = this.historySystem(history);
+    if (!choleskySolve(a, f, b)) throw new ConfigError('ials: the fold-in system is not positive definite (negative history weights?); use weights ≥ 0');
+    const x = Float32Array.from(b);
+    const items = Math.min(out.length, this.itemFactors.length / f);
+    for (let i = 0; i < items; i++) out[i] = factorDot(x, 0, this.itemFactors, i * f, f);
+    out.fill(0, items);
+  }
+
+  /**
+   * Exact, as implicit's `explain`: with x = A⁻¹b, score_j = y_j·x = Σ_h c_h·(y_jᵀA⁻¹y_h), so
+   * history item h contributes c_h·(y_jᵀA⁻¹y_h) and the terms sum to the folded-in score.
+   */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const f = this.config.factors;
+    const { a, confidence } = this.historySystem(history);
+    const z = Float64Array.from(this.itemFactors.subarray(item * f, (item + 1) * f));
+    if (!choleskySolve(a, f, z)) throw new ConfigError('ials: the fold-in system is not positive definite (negative history weights?); use weights ≥ 0');
+    const contributions = Float64Array.from(history, (h, r) => confidence[r] * rowDot(this.itemFactors, h.index * f, z, f));
+    let score = 0;
+    for (const c of contributions) score += c;
+    return { score, contributions, method: 'exact' };
+  }
+
   scoreItems(user: number, out: Float32Array): void {
     const f = this.config.factors;
     const items = Math.min(out.length, this.itemFactors.length / f);
@@ -268,6 +331,7 @@ export class Ials extends Recommender {
     const f = this.config.factors;
     this.userFactors = requireTensor(state, 'user_factors', [this.numUsers, f], Float32Array).slice();
     this.itemFactors = requireTensor(state, 'item_factors', [this.numItems, f], Float32Array).slice();
+    this.itemGram = null;
   }
 }
 

@@ -1,4 +1,5 @@
-import type { ModelState, Recommendation } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState, Recommendation } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { topKCandidates } from '../../core/topk.ts';
 import type { DataShape, MemoryEstimate } from '../../train/types.ts';
@@ -46,6 +47,23 @@ export abstract class ItemTableRecommender extends ClosedFormRecommender {
       if (i >= items || (p > indptr[user] && indices[p - 1] === i)) continue;
       for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) out[t.indices[q]] += t.values[q];
     }
+  }
+
+  /** Fold-in: score(j) = Σ_h weight_h · T_hj over the history (a training row is all weights 1). */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const t = this.requireTable();
+    out.fill(0);
+    for (const { index: i, weight } of history) {
+      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) if (t.indices[q] < out.length) out[t.indices[q]] += weight * t.values[q];
+    }
+  }
+
+  /** Exact: history item h contributes weight_h · T_hj, and the terms sum to the score. */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const contributions = Float64Array.from(history, (h) => h.weight * this.entry(h.index, item));
+    let score = 0;
+    for (const c of contributions) score += c;
+    return { score: Math.fround(score), contributions, method: 'exact' };
   }
 
   /** The k largest entries of row `item` of the table, largest first (ties: lower index). */

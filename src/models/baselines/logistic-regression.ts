@@ -8,7 +8,8 @@ import { ConfigError } from '../../contracts/errors.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
 
 export type LogisticRegressionConfig = {
   /** 'implicit': every interaction is a positive, with `negatives` sampled non-interactions each; 'explicit': the values are the labels, in [0, 1] (binarize ratings first). */
@@ -133,6 +134,23 @@ export class LogisticRegression extends Recommender {
     if (!this.bias) throw new Error('logistic-regression: the model is not fitted (call fit first)');
     const base = this.userTerm(user);
     for (let i = 0; i < out.length; i++) out[i] = base + this.itemTerm(i);
+  }
+
+  /**
+   * A new user has no id weight and no features, so the logit is b + the item term: the model
+   * has no user–item interaction term, and its ranking is the same for every user anyway.
+   */
+  protected override scoreHistory(_history: HistoryEntry[], out: Float32Array): void {
+    if (!this.bias) throw new Error('logistic-regression: the model is not fitted (call fit first)');
+    const base = this.bias.data[0];
+    for (let i = 0; i < out.length; i++) out[i] = base + this.itemTerm(i);
+  }
+
+  /** Exact: with no user–item term, no history item contributes. */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const out = new Float32Array(this.numItems);
+    this.scoreHistory(history, out);
+    return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
   override score(users: Int32Array, items: Int32Array): Float32Array {

@@ -48,17 +48,45 @@ export class UserSimilarity {
 
   /** Fills `sims` for user u (clearing the previous user's entries); returns the touched count. */
   compute(u: number): number {
-    const { sims, touched, mark, norms } = this;
+    if (u >= this.byUser.rows) {
+      this.clear();
+      return (this.count = 0);
+    }
+    const { indptr, indices, values } = this.byUser;
+    const count = this.computeRow(indices, values, indptr[u], indptr[u + 1], this.norms[u]);
+    this.sims[u] = 0;
+    return count;
+  }
+
+  /**
+   * Fills `sims` for a user outside training with these items and weights (fold-in); the same
+   * similarity as `compute`, against every training user.
+   */
+  computeHistory(items: Int32Array, weights: Float32Array): number {
+    let norm = items.length;
+    if (this.kind !== 'jaccard') {
+      let s = 0;
+      for (const w of weights) s += w * w;
+      norm = Math.sqrt(s);
+    }
+    return this.computeRow(items, weights, 0, items.length, norm);
+  }
+
+  private clear(): void {
+    const { sims, touched, mark } = this;
     for (let k = 0; k < this.count; k++) {
       sims[touched[k]] = 0;
       mark[touched[k]] = 0;
     }
+  }
+
+  private computeRow(indices: Int32Array, values: Float32Array, start: number, end: number, nu: number): number {
+    this.clear();
+    const { sims, touched, mark, norms } = this;
     let count = 0;
-    if (u >= this.byUser.rows) return (this.count = 0);
     const jaccard = this.kind === 'jaccard';
-    const { indptr, indices, values } = this.byUser;
     const items = this.byItem;
-    for (let p = indptr[u]; p < indptr[u + 1]; p++) {
+    for (let p = start; p < end; p++) {
       const i = indices[p];
       const w = values[p];
       for (let q = items.indptr[i]; q < items.indptr[i + 1]; q++) {
@@ -70,14 +98,12 @@ export class UserSimilarity {
         sims[v] += jaccard ? 1 : w * items.values[q];
       }
     }
-    const nu = norms[u];
     for (let k = 0; k < count; k++) {
       const v = touched[k];
       const shared = sims[v];
       if (jaccard) sims[v] = shared / (nu + norms[v] - shared);
       else sims[v] = cosineFromDot(shared, nu, norms[v]);
     }
-    sims[u] = 0;
     return (this.count = count);
   }
 }

@@ -1,7 +1,8 @@
 import type { Interactions } from '../../data/interactions.ts';
 import { requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { meanOf, type Task } from './options.ts';
 
@@ -55,6 +56,18 @@ export class PopularityRecommender extends ClosedFormRecommender {
     out.set(this.itemScores.subarray(0, n));
     // Items added to the id map after training: never seen, so least popular / the global mean.
     out.fill(this.config.task === 'rating' ? this.globalMean : 0, n);
+  }
+
+  /** The same scores for everyone, so a history changes nothing (but excludeSeen). */
+  protected override scoreHistory(_history: HistoryEntry[], out: Float32Array): void {
+    this.scoreItems(0, out);
+  }
+
+  /** Exact: no history item contributes; the score is the item's own. */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const out = new Float32Array(this.numItems);
+    this.scoreItems(0, out);
+    return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
   override score(users: Int32Array, items: Int32Array): Float32Array {

@@ -1,7 +1,8 @@
 import type { Interactions } from '../../data/interactions.ts';
 import type { Rng } from '../../core/rng.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import type { Task } from './options.ts';
 
@@ -42,6 +43,21 @@ export class RandomRecommender extends ClosedFormRecommender {
   scoreItems(user: number, out: Float32Array): void {
     const span = this.max - this.min;
     for (let i = 0; i < out.length; i++) out[i] = this.min + span * unitHash(this.salt, user, i);
+  }
+
+  /** A history gets its own fixed pseudo-random scores, keyed by a hash of its items. */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    let h = 0x811c9dc5;
+    for (const { index } of history) h = Math.imul(h ^ index, 0x01000193) >>> 0;
+    // Past the training users' indices, so a history never shares a training user's scores.
+    this.scoreItems(this.numUsers + (h % 0x3fffffff), out);
+  }
+
+  /** Exact: the scores are random, so no history item contributes. */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const out = new Float32Array(this.numItems);
+    this.scoreHistory(history, out);
+    return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
   override score(users: Int32Array, items: Int32Array): Float32Array {

@@ -1,6 +1,6 @@
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { ClosedFormRecommender } from './closed-form.ts';
 import { selectTopK } from '../../core/topk.ts';
 import { UserSimilarity, type UserSimilarityKind } from './neighbors.ts';
@@ -93,8 +93,31 @@ export class UserKnn extends ClosedFormRecommender {
   scoreItems(user: number, out: Float32Array): void {
     const sim = this.requireFitted();
     sim.compute(user);
+    this.scoreFromSimilarities(user < this.userMeans.length ? this.userMeans[user] : this.globalMean, out);
+  }
+
+  /**
+   * Fold-in: the history's similarity to every training user (the same measure; a training
+   * user's own row now counts as a neighbour, similarity 1), then the same vote. Rating task:
+   * the history's weights are its ratings, and their mean is the user mean.
+   */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const sim = this.requireFitted();
+    const weights = Float32Array.from(history, (h) => h.weight);
+    sim.computeHistory(
+      Int32Array.from(history, (h) => h.index),
+      weights,
+    );
+    let mean = 0;
+    for (const w of weights) mean += w / weights.length;
+    this.scoreFromSimilarities(mean, out);
+  }
+
+  /** Scores from the similarities last computed, for a user with this mean rating. */
+  private scoreFromSimilarities(userMean: number, out: Float32Array): void {
+    const sim = this.similarity!;
     if (this.config.task === 'rating') {
-      for (let i = 0; i < out.length; i++) out[i] = this.predictRating(user, i);
+      for (let i = 0; i < out.length; i++) out[i] = this.predictRating(userMean, i);
       return;
     }
     out.fill(0);
@@ -133,15 +156,14 @@ export class UserKnn extends ClosedFormRecommender {
         else sim.compute(u);
         last = u;
       }
-      out[k] = row ? row[items[k]] : this.predictRating(u, items[k]);
+      out[k] = row ? row[items[k]] : this.predictRating(u < this.userMeans.length ? this.userMeans[u] : this.globalMean, items[k]);
     }
     return out;
   }
 
-  /** Rating of item i by user u, using the similarities last computed (for u). */
-  private predictRating(u: number, i: number): number {
+  /** Rating of item i by the user whose similarities were last computed (mean rating `userMean`). */
+  private predictRating(userMean: number, i: number): number {
     const byItem = this.byItem!;
-    const userMean = u < this.userMeans.length ? this.userMeans[u] : this.globalMean;
     if (i >= byItem.rows) return userMean;
     const { sims } = this.similarity!;
     const keys = this.candKeys;

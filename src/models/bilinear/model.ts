@@ -15,7 +15,8 @@ import type { BilinearShard, BilinearWorkerInit } from './worker.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { defineModel, resolveConfig, type ModelSpec } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import { fitUserVector, type FixedItems } from './fold-in.ts';
 
 const EPSILON = 1e-7;
 
@@ -71,6 +72,7 @@ export class BilinearModel extends Recommender {
     const sampler = new NegativeSampler(train, { kind: c.sampler, alpha: c.samplerAlpha, excludePositives: true, rng: rng.fork() });
     this.kernel = new BilinearKernel(this.kernelSpec(), this.tables, sampler, EPSILON);
     this.scorer.invalidate();
+    this.foldItems = null;
     if (!parallel) return;
     const seenIndptr = toShared(seen.indptr);
     const seenIndices = toShared(seen.indices);
@@ -115,6 +117,7 @@ export class BilinearModel extends Recommender {
     }
     if (others) for (const l of await others) loss += l;
     this.scorer.invalidate();
+    this.foldItems = null;
     return loss / n;
   }
 
@@ -137,6 +140,52 @@ export class BilinearModel extends Recommender {
     return this.scorer.scoreNewItem(this.requireTables(), this.config.similarity, user, featureIndices, weights);
   }
 
+  /**
+   * Fold-in (approximate): a user vector fitted to the history with the item side fixed
+   * (bilinear/fold-in.ts: a few seeded epochs of this model's loss), then scored like a
+   * training user without the user bias (it ranks nothing). Weights are ignored: every
+   * history item is a positive. A user known only by features: `scoreItemsFromFeatures`.
+   */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const side = this.fixedItems();
+    const p = fitUserVector(history, side, this.config);
+    const { items, biases, dim, count } = side;
+    let scale = 1;
+    if (this.config.similarity === 'cosine') {
+      let pp = 0;
+      for (let d = 0; d < dim; d++) pp += p[d] * p[d];
+      scale = 1 / (Math.sqrt(pp) + 1e-8);
+    }
+    for (let i = 0; i < count; i++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += p[d] * items[i * dim + d];
+      out[i] = s * scale + (biases ? biases[i] : 0);
+    }
+  }
+
+  private foldItems: FixedItems | null = null;
+
+  /** The item side for fold-in: materialised rows (unit length for cosine) and biases, until the parameters change. */
+  private fixedItems(): FixedItems {
+    const t = this.requireTables();
+    if (!this.foldItems) {
+      const dim = t.item.dim;
+      const count = t.item.rows;
+      const items = t.item.materialize();
+      if (this.config.similarity === 'cosine') {
+        for (let i = 0; i < count; i++) {
+          let s = 0;
+          for (let d = 0; d < dim; d++) s += items[i * dim + d] ** 2;
+          const inv = 1 / (Math.sqrt(s) + 1e-8);
+          for (let d = 0; d < dim; d++) items[i * dim + d] *= inv;
+        }
+      }
+      const biases = t.itemBias ? Float32Array.from({ length: count }, (_, i) => t.itemBias!.value(i)) : null;
+      this.foldItems = { items, biases, dim, count };
+    }
+    return this.foldItems;
+  }
+
   override itemVectors(): { data: Float32Array; dim: number } | null {
     const t = this.requireTables();
     return { data: t.item.materialize(), dim: t.item.dim };
@@ -152,6 +201,7 @@ export class BilinearModel extends Recommender {
     this.tables ??= createTables(this.layout(), false);
     for (const p of tableParams(this.tables)) p.data.set(requireTensor(state, p.name, [p.rows, p.cols]));
     this.scorer.invalidate();
+    this.foldItems = null;
   }
 
   private layout(): TableLayout {

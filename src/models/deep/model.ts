@@ -6,7 +6,8 @@
  */
 import { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { FeatureMatrix, ModelState } from '../../contracts/types.ts';
+import type { FeatureMatrix, HistoryEntry, ModelState } from '../../contracts/types.ts';
+import { nearestUsers, neighbourIndex, type NeighbourIndex } from './fold-in.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
@@ -69,6 +70,30 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     if (!fill) throw new ConfigError(`${this.type}: this model was trained without item features, so it cannot score a new item`);
     const us = users ?? Int32Array.from({ length: this.numUsers }, (_, u) => u);
     return scoreRows(tower, us.length, (s, n) => fill(us.subarray(s, s + n), n));
+  }
+
+  private neighbours: { seen: unknown; index: NeighbourIndex } | null = null;
+
+  /**
+   * Fold-in (approximate, deep/fold-in.ts): the similarity-weighted mean of the scores of the
+   * history's most similar training users; the fallback when no training user shares an item.
+   */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const seen = this.seen;
+    if (!seen) return this.fallbackScores(out);
+    if (this.neighbours?.seen !== seen) this.neighbours = { seen, index: neighbourIndex(seen, this.numItems) };
+    const { users, sims } = nearestUsers(this.neighbours.index, history);
+    if (users.length === 0) return this.fallbackScores(out);
+    const n = this.numItems;
+    const rows = new Float32Array(users.length * n);
+    this.scoreUsers(users, rows);
+    out.fill(0);
+    let total = 0;
+    for (const s of sims) total += s;
+    for (let r = 0; r < users.length; r++) {
+      const w = sims[r] / total;
+      for (let i = 0; i < n; i++) out[i] += w * rows[r * n + i];
+    }
   }
 
   override itemVectors(): { data: Float32Array; dim: number } | null {

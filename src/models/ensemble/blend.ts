@@ -12,7 +12,7 @@ import type { FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig, type CreateContext } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { checkNumber } from '../baselines/options.ts';
 
 /** A member as given: a model type, optionally its hyperparameters and a weight. */
@@ -127,6 +127,18 @@ export class Blend extends Recommender {
       if (w === 0) continue; // A zero weight must not turn a member's -Infinity into NaN.
       this.members[m].scoreUsers(users, scratch);
       for (let u = 0; u < users.length; u++) addRow(scratch, target, u * n, n, w, zscore);
+    }
+  }
+
+  /** Fold-in: each member folds in the history, and the rows are combined as in scoreUsers. */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const n = this.numItems;
+    out.fill(0);
+    const zscore = this.config.normalize === 'zscore';
+    for (let m = 0; m < this.members.length; m++) {
+      const w = this.weights[m];
+      if (w === 0) continue;
+      addRow(this.members[m].foldIn(history).scores, out, 0, n, w, zscore);
     }
   }
 

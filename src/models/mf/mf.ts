@@ -7,7 +7,9 @@ import { Recommender, requireTensor } from '../recommender.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryAttribution } from '../recommender.ts';
+import { choleskySolve } from '../baselines/dense.ts';
 
 /**
  * Hyperparameters of biased matrix factorization. Our per-example loss is the squared error (not
@@ -163,6 +165,73 @@ export class MatrixFactorization extends Recommender {
       rows[b * w + dim + 1] = this.globalMean + bu[u];
     }
     matmulTransBWide(rows, packTransB(items, n, w), out, users.length);
+  }
+
+  /**
+   * The ridge least-squares system of a new user against the fixed items: unknowns [p_u, b_u],
+   * features φ_h = [q_h, 1], targets r_h − μ − b_h (the history's weights are its ratings), and
+   * λ = l2·n/2, the L2 that SGD with per-example decay l2 on squared error settles at for a row
+   * with n ratings. A = Σ φφᵀ + λI (λ on b_u too, as training decays it), c = Σ φ·target.
+   */
+  private historySystem(history: HistoryEntry[]): { a: Float64Array; c: Float64Array; target: Float64Array } {
+    this.requireP();
+    const dim = this.config.factors;
+    const w = dim + 1;
+    const qw = this.Q!.data;
+    const bi = this.itemBias!.data;
+    const a = new Float64Array(w * w);
+    const c = new Float64Array(w);
+    const phi = new Float64Array(w);
+    const target = Float64Array.from(history, (h) => h.weight - this.globalMean - bi[h.index]);
+    const lambda = Math.max(1e-6, (this.config.l2 * history.length) / 2);
+    for (let r = 0; r < history.length; r++) {
+      phi.set(qw.subarray(history[r].index * dim, (history[r].index + 1) * dim));
+      phi[dim] = 1;
+      for (let x = 0; x < w; x++) {
+        c[x] += phi[x] * target[r];
+        for (let y = 0; y <= x; y++) a[x * w + y] += phi[x] * phi[y];
+      }
+    }
+    for (let x = 0; x < w; x++) a[x * w + x] += lambda;
+    return { a, c, target };
+  }
+
+  /** Fold-in, exact least squares: [p_u, b_u] = A⁻¹c, then μ + b_u + b_i + p_u·q_i for every item. */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const dim = this.config.factors;
+    const { a, c } = this.historySystem(history);
+    if (!choleskySolve(a, dim + 1, c)) throw new ConfigError('mf: the fold-in system is not positive definite');
+    const qw = this.Q!.data;
+    const bi = this.itemBias!.data;
+    for (let i = 0; i < this.Q!.rows; i++) {
+      let s = this.globalMean + c[dim] + bi[i];
+      for (let d = 0; d < dim; d++) s += c[d] * qw[i * dim + d];
+      out[i] = s;
+    }
+  }
+
+  /**
+   * Exact: score_j = μ + b_j + φ_jᵀA⁻¹c = base + Σ_h target_h·(φ_jᵀA⁻¹φ_h), so history item h
+   * contributes target_h·φ_jᵀA⁻¹φ_h (its rating's distance from the baseline, spread through
+   * the item factors); base = μ + b_j.
+   */
+  protected override explainHistory(history: HistoryEntry[], item: number): HistoryAttribution {
+    const dim = this.config.factors;
+    const { a, target } = this.historySystem(history);
+    const qw = this.Q!.data;
+    const z = new Float64Array(dim + 1);
+    for (let d = 0; d < dim; d++) z[d] = qw[item * dim + d];
+    z[dim] = 1;
+    if (!choleskySolve(a, dim + 1, z)) throw new ConfigError('mf: the fold-in system is not positive definite');
+    const contributions = Float64Array.from(history, (h, r) => {
+      let s = z[dim];
+      for (let d = 0; d < dim; d++) s += z[d] * qw[h.index * dim + d];
+      return target[r] * s;
+    });
+    const base = this.globalMean + this.itemBias!.data[item];
+    let score = base;
+    for (const x of contributions) score += x;
+    return { score, contributions, base, method: 'exact' };
   }
 
   /** Predicted ratings of (user, item) pairs, clipped to the training range when `clip`. */

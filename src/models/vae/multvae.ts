@@ -16,7 +16,8 @@
  * `variational: false` is Mult-DAE: no sampling, no KL, tanh on the code, everything else equal.
  *
  * Scoring runs the user's training row (`seen`) through the encoder, takes z = μ and returns the
- * decoder's logits, so any row of items can be scored (`foldIn`) without retraining.
+ * decoder's logits, so any row of items can be scored (`foldInItems`, and `foldIn` / `recommend({ history })` through
+ * `scoreHistory`) without retraining.
  * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
  */
 import { Rng } from '../../core/rng.ts';
@@ -29,7 +30,7 @@ import { MultVaeNet } from './network.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 
 export type MultVaeConfig = {
   /** Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). */
@@ -160,7 +161,7 @@ export class MultVae extends Recommender {
    * Fold-in: scores of every item (written into `out`) for a user who interacted with `items`
    * (item indices), whether or not that user was in training.
    */
-  foldIn(items: ArrayLike<number>, out: Float32Array): void {
+  foldInItems(items: ArrayLike<number>, out: Float32Array): void {
     const net = this.requireNet();
     for (const i of Array.from(items))
       if (!(Number.isInteger(i) && i >= 0 && i < this.numItems)) throw new ConfigError(`multvae: item index ${i} is out of range (0..${this.numItems - 1})`);
@@ -174,6 +175,14 @@ export class MultVae extends Recommender {
       order: new Int32Array(0),
     };
     this.scoreRows(net, row, Int32Array.of(0), out);
+  }
+
+  /** Fold-in: the history's items as a binary row (as training rows are), encoded; weights are ignored. */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    this.foldInItems(
+      history.map((h) => h.index),
+      out,
+    );
   }
 
   private scoreRows(net: MultVaeNet, rows: Csr, users: Int32Array, out: Float32Array): void {

@@ -190,7 +190,7 @@ test('multvae: save → load gives identical scores; fold-in of a training row e
   assert.deepEqual(loaded.recommend('u7', { k: 5 }), model.recommend('u7', { k: 5 }));
   const seen = model.seen!;
   const folded = new Float32Array(model.numItems);
-  (model as MultVae).foldIn(seen.indices.subarray(seen.indptr[12], seen.indptr[13]), folded);
+  (model as MultVae).foldInItems(seen.indices.subarray(seen.indptr[12], seen.indptr[13]), folded);
   assert.deepEqual(folded, scoresOf(model, 12));
   // A state from a differently shaped model is refused with the tensor's name and both shapes.
   const other = new MultVae({ ...small, latent: 8 });
