@@ -7,6 +7,7 @@ import { registerRecommend } from './commands/recommend.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerModels } from './commands/models.ts';
 import { registerExperiment } from './commands/experiment.ts';
+import { registerServe } from './commands/serve.ts';
 
 /** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerExperiment(program);
   registerModels(program);
+  registerServe(program);
   return program;
 }
 

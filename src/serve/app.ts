@@ -93,7 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onCache: (hit) => cache.inc({ result: hit ? 'hit' : 'miss' }),
   });
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyLimit, disableRequestLogging: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyLimit });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   let ready = true;
