@@ -8,6 +8,7 @@ import { registerEvaluate } from './commands/evaluate.ts';
 import { registerModels } from './commands/models.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerExperiment } from './commands/experiment.ts';
+import { registerServe } from './commands/serve.ts';
 
 /** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerExperiment(program);
   registerModels(program);
   registerDoctor(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,0 +1,351 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { z } from 'zod';
+import { TastebudError } from '../contracts/errors.ts';
+import type { Recommender } from '../models/recommender.ts';
+import { NotFoundError, RecommendEngine, parseWindow } from './engine.ts';
+import { parseFilter } from './filter.ts';
+import type { EventStore, ItemRecord } from './store.ts';
+
+export interface ServiceLimits {
+  /** Most events in one POST /v1/events (more: 413). Default 10,000. */
+  maxBatch?: number;
+  /** Largest k. Default 1,000. */
+  maxK?: number;
+  /** Largest request body in bytes. Default 16 MiB. */
+  bodyLimit?: number;
+  /** Recommendation lists kept for paging. Default 10,000. */
+  cacheSize?: number;
+  /** Items in one list (all pages together). Default 500. */
+  maxListLength?: number;
+}
+
+export interface AppOptions {
+  model: Recommender;
+  store: EventStore;
+  /** The model's version (returned with recommendations); default the model type. */
+  modelVersion?: string;
+  /** Bearer token required for writes (and for reads with `protectReads`); none: no checks. */
+  token?: string;
+  protectReads?: boolean;
+  limits?: ServiceLimits;
+  /** Fastify's logger option (default off). */
+  logger?: boolean | { level: string };
+}
+
+const ERROR = z.object({ error: z.string(), message: z.string() });
+const ID = z.string().min(1).max(256);
+const PROPERTY = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
+const PROPERTIES = z.record(z.string(), PROPERTY);
+const PROPERTIES_OUT = z.record(z.string(), z.unknown());
+/** Seconds since the epoch, or an ISO 8601 date-time with an offset. */
+const TIME = z.union([z.number().finite().nonnegative(), z.iso.datetime({ offset: true })]);
+const SERVED = z.object({ item: z.string(), score: z.number(), source: z.enum(['model', 'fallback']) });
+const PAGE = z.object({ items: z.array(SERVED), recommId: z.string(), modelVersion: z.string() });
+const BOOL_TEXT = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+function toMillis(t: number | string): number {
+  return typeof t === 'number' ? Math.round(t * 1000) : Date.parse(t);
+}
+
+/**
+ * The recommendation service as a Fastify instance (not listening: `app.inject` tests it, and
+ * `startServer` in the CLI listens). Routes: events, items, users, recommend (with paging),
+ * similar, popular, health, metrics, status, and the OpenAPI document at /docs/json.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { model, store } = options;
+  const limits = { maxBatch: 10_000, maxK: 1_000, bodyLimit: 16 * 1024 * 1024, cacheSize: 10_000, maxListLength: 500, ...options.limits };
+  const modelVersion = options.modelVersion ?? model.type;
+  const started = Date.now();
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tastebud_' });
+  const latency = new Histogram({
+    name: 'tastebud_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const ingested = new Counter({ name: 'tastebud_events_ingested_total', help: 'events stored', registers: [registry] });
+  const duplicates = new Counter({ name: 'tastebud_events_duplicate_total', help: 'events ignored because their eventId was already stored', registers: [registry] });
+  const cache = new Counter({
+    name: 'tastebud_recommendation_cache_total',
+    help: 'next-page lookups in the recommendation list cache',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const fallbacks = new Counter({ name: 'tastebud_recommendation_fallback_total', help: 'recommendations served by the popularity fallback', registers: [registry] });
+  new Gauge({ name: 'tastebud_model_info', help: 'the model being served (value 1)', labelNames: ['type', 'version'], registers: [registry] }).set(
+    { type: model.type, version: modelVersion },
+    1,
+  );
+
+  const engine = new RecommendEngine(model, store, {
+    modelVersion,
+    cacheSize: limits.cacheSize,
+    maxListLength: limits.maxListLength,
+    onCache: (hit) => cache.inc({ result: hit ? 'hit' : 'miss' }),
+  });
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyLimit });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  let ready = true;
+  app.addHook('onClose', async () => {
+    ready = false;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'tastebud', description: 'recommendations, events and items', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onResponse', async (request, reply) => {
+    latency.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  // Bearer token: writes always need it once one is set; reads only with protectReads. Health,
+  // metrics and the API document stay open.
+  const token = options.token === undefined ? null : Buffer.from(options.token);
+  if (token) {
+    app.addHook('onRequest', async (request, reply) => {
+      const url = request.url;
+      if (url.startsWith('/health/') || url === '/metrics' || url.startsWith('/docs')) return;
+      const write = request.method !== 'GET' && request.method !== 'HEAD' && !(request.method === 'POST' && url.startsWith('/v1/recommend'));
+      if (!write && !options.protectReads) return;
+      const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const ok = given !== undefined && Buffer.byteLength(given) === token.length && timingSafeEqual(Buffer.from(given), token);
+      if (!ok) {
+        reply.header('www-authenticate', 'Bearer');
+        return reply
+          .code(401)
+          .send({ error: 'Unauthorized', message: given === undefined ? 'this request needs an "Authorization: Bearer <token>" header' : 'the bearer token is wrong' });
+      }
+    });
+  }
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = error.validationContext ?? 'request';
+      const problems = error.validation.map((v) => `${where}${v.instancePath.replaceAll('/', '.')}: ${v.message}`);
+      return reply.code(400).send({ error: 'Bad Request', message: problems.join('; ') });
+    }
+    if (error instanceof NotFoundError) return reply.code(404).send({ error: 'Not Found', message: error.message });
+    if (error instanceof TastebudError) return reply.code(400).send({ error: 'Bad Request', message: error.message });
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? `the body is not valid JSON: ${error.message}` : error.message;
+      return reply.code(status).send({ error: httpName(status), message });
+    }
+    request.log.error(error);
+    return reply.code(500).send({ error: 'Internal Server Error', message: 'the service failed on this request; its log has the details' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const errors = { 400: ERROR, 401: ERROR, 404: ERROR };
+
+  // ---- events
+  const EVENT = z
+    .object({
+      eventId: ID,
+      user: ID,
+      item: ID,
+      type: z
+        .string()
+        .min(1)
+        .max(64)
+        .describe(`one of ${store.eventTypes.join(', ')}`),
+      value: z.number().finite().optional().describe('the rating, for rating events'),
+      timestamp: TIME.optional().describe('seconds since the epoch or an ISO 8601 date-time; default now'),
+      recommId: z.string().max(256).optional().describe('the list this event answers'),
+    })
+    .strict();
+  api.post(
+    '/v1/events',
+    {
+      schema: {
+        summary: 'store a batch of events (idempotent by eventId)',
+        body: z.object({ events: z.array(EVENT).min(1) }).strict(),
+        response: { 200: z.object({ accepted: z.number(), duplicates: z.number() }), 413: ERROR, ...errors },
+      },
+      preValidation: async (request, reply) => {
+        const events = (request.body as { events?: unknown } | null)?.events;
+        if (Array.isArray(events) && events.length > limits.maxBatch) {
+          return reply.code(413).send({ error: 'Payload Too Large', message: `${events.length} events in one batch; send at most ${limits.maxBatch} per request` });
+        }
+      },
+    },
+    async (request) => {
+      const result = store.addEvents(request.body.events.map((e) => ({ ...e, timestamp: e.timestamp === undefined ? undefined : toMillis(e.timestamp) })));
+      ingested.inc(result.accepted);
+      duplicates.inc(result.duplicates);
+      return result;
+    },
+  );
+
+  // ---- items
+  const ITEM_BODY = z
+    .object({
+      properties: PROPERTIES.default({}).describe('categories, numbers and strings the filters see'),
+      available: z.boolean().default(true),
+      expiresAt: TIME.nullable().default(null).describe('after this the item is never recommended'),
+    })
+    .strict();
+  const ITEM = z.object({ id: z.string(), properties: PROPERTIES_OUT, available: z.boolean(), expiresAt: z.string().nullable() });
+  const itemOut = (item: ItemRecord) => ({ ...item, expiresAt: item.expiresAt === null ? null : new Date(item.expiresAt).toISOString() });
+  const idParams = z.object({ id: ID });
+  api.put('/v1/items/:id', { schema: { summary: 'create or replace an item', params: idParams, body: ITEM_BODY, response: { 200: ITEM, ...errors } } }, async (request) => {
+    const b = request.body;
+    const record = { id: request.params.id, properties: b.properties, available: b.available, expiresAt: b.expiresAt === null ? null : toMillis(b.expiresAt) };
+    store.putItem(record);
+    return itemOut(record);
+  });
+  api.get('/v1/items/:id', { schema: { summary: 'an item', params: idParams, response: { 200: ITEM, ...errors } } }, async (request) => {
+    const item = store.getItem(request.params.id);
+    if (!item) throw new NotFoundError(`unknown item "${request.params.id}"`);
+    return itemOut(item);
+  });
+  api.delete(
+    '/v1/items/:id',
+    { schema: { summary: 'delete an item (never recommended again)', params: idParams, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      if (!store.deleteItem(request.params.id)) throw new NotFoundError(`unknown item "${request.params.id}"`);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // ---- users
+  const USER = z.object({ id: z.string(), properties: PROPERTIES_OUT });
+  api.put(
+    '/v1/users/:id',
+    { schema: { summary: 'create or replace a user', params: idParams, body: z.object({ properties: PROPERTIES.default({}) }).strict(), response: { 200: USER, ...errors } } },
+    async (request) => {
+      const user = { id: request.params.id, properties: request.body.properties };
+      store.putUser(user);
+      return user;
+    },
+  );
+  api.get('/v1/users/:id', { schema: { summary: 'a user', params: idParams, response: { 200: USER, ...errors } } }, async (request) => {
+    const user = store.getUser(request.params.id);
+    if (!user) throw new NotFoundError(`unknown user "${request.params.id}"`);
+    return user;
+  });
+
+  // ---- recommend
+  const K = z.coerce.number().int().min(1).max(limits.maxK);
+  const recommendQuery = z
+    .object({
+      user: ID.optional(),
+      recommId: z.string().optional().describe('the previous page: returns the next k items'),
+      k: K.optional().describe('default 10'),
+      filter: z.string().optional().describe('e.g. genre = "Comedy" and year >= 1990'),
+      exclude: z.string().optional().describe('item ids to leave out, comma-separated'),
+      excludeSeen: BOOL_TEXT.optional().describe('leave out items the user has events for (default true)'),
+    })
+    .strict();
+  const recommendBody = z
+    .object({
+      user: ID.optional(),
+      recommId: z.string().optional(),
+      k: z.number().int().min(1).max(limits.maxK).optional(),
+      filter: z.string().optional(),
+      exclude: z.array(ID).optional(),
+      excludeSeen: z.boolean().optional(),
+    })
+    .strict();
+  const recommend = (q: { user?: string; recommId?: string; k?: number; filter?: string; exclude?: string[]; excludeSeen?: boolean }) => {
+    if (q.recommId !== undefined) {
+      if (q.user !== undefined || q.filter !== undefined || q.exclude !== undefined || q.excludeSeen !== undefined) {
+        throw new TastebudError('a next page (recommId) takes only k: the list keeps the first request’s user, filter and exclusions');
+      }
+      return engine.nextPage(q.recommId, q.k);
+    }
+    if (q.user === undefined) throw new TastebudError('give user= (a new list) or recommId= (the next page of a list)');
+    const page = engine.recommend({
+      user: q.user,
+      k: q.k ?? 10,
+      filter: q.filter === undefined ? undefined : parseFilter(q.filter),
+      exclude: q.exclude,
+      excludeSeen: q.excludeSeen,
+    });
+    if (page.items[0]?.source === 'fallback') fallbacks.inc();
+    return page;
+  };
+  api.get('/v1/recommend', { schema: { summary: 'top-k items for a user, or the next page', querystring: recommendQuery, response: { 200: PAGE, ...errors } } }, async (request) =>
+    recommend({ ...request.query, exclude: request.query.exclude?.split(',').filter((s) => s !== '') }),
+  );
+  api.post('/v1/recommend', { schema: { summary: 'top-k items for a user (JSON body)', body: recommendBody, response: { 200: PAGE, ...errors } } }, async (request) =>
+    recommend(request.body),
+  );
+
+  api.get(
+    '/v1/items/:id/similar',
+    {
+      schema: {
+        summary: 'items most similar to an item',
+        params: idParams,
+        querystring: z.object({ k: K.optional(), filter: z.string().optional() }).strict(),
+        response: { 200: z.object({ item: z.string(), items: z.array(SERVED), modelVersion: z.string() }), ...errors },
+      },
+    },
+    async (request) => {
+      const filter = request.query.filter === undefined ? undefined : parseFilter(request.query.filter);
+      return { item: request.params.id, items: engine.similar(request.params.id, request.query.k ?? 10, filter), modelVersion };
+    },
+  );
+
+  api.get(
+    '/v1/popular',
+    {
+      schema: {
+        summary: 'the most popular items by weighted events in a window',
+        querystring: z.object({ window: z.string().optional().describe('30m, 12h, 7d, 2w or all (default 7d)'), k: K.optional(), filter: z.string().optional() }).strict(),
+        response: { 200: z.object({ items: z.array(z.object({ item: z.string(), score: z.number() })), window: z.string(), source: z.enum(['events', 'training']) }), ...errors },
+      },
+    },
+    async (request) => {
+      const window = request.query.window ?? '7d';
+      const span = parseWindow(window);
+      const filter = request.query.filter === undefined ? undefined : parseFilter(request.query.filter);
+      return { ...engine.popular(span === null ? null : Date.now() - span, request.query.k ?? 10, filter), window };
+    },
+  );
+
+  // ---- operations
+  api.get('/health/live', { schema: { summary: 'the process answers' } }, async () => ({ status: 'ok' }));
+  api.get('/health/ready', { schema: { summary: 'model loaded and store open' } }, async (_request, reply) => {
+    if (ready && store.open) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready' });
+  });
+  api.get('/metrics', { schema: { summary: 'Prometheus metrics', hide: true } }, async (_request, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+  api.get('/v1/status', { schema: { summary: 'model, store and process' } }, async () => {
+    const memory = process.memoryUsage();
+    return {
+      model: { type: model.type, version: modelVersion, status: model.status, users: model.numUsers, items: model.numItems },
+      store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates },
+      cachedLists: engine.cachedLists,
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    };
+  });
+
+  return app;
+}
+
+function httpName(status: number): string {
+  return { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[status] ?? 'Error';
+}

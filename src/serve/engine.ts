@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, TastebudError } from '../contracts/errors.ts';
+import type { Recommender } from '../models/recommender.ts';
+import type { ItemPredicate } from './filter.ts';
+import type { EventStore } from './store.ts';
+
+/** Something the client asked for that does not exist (the service answers 404). */
+export class NotFoundError extends TastebudError {}
+
+/** Where a recommended item came from: the model's scores, or the popularity fallback. */
+export type RecommendationSource = 'model' | 'fallback';
+
+export interface ServedItem {
+  item: string;
+  score: number;
+  source: RecommendationSource;
+}
+
+export interface RecommendRequest {
+  user: string;
+  k: number;
+  filter?: ItemPredicate;
+  exclude?: string[];
+  excludeSeen?: boolean;
+}
+
+export interface RecommendPage {
+  items: ServedItem[];
+  recommId: string;
+  modelVersion: string;
+}
+
+export interface EngineOptions {
+  /** The model's version string, returned with every list. */
+  modelVersion: string;
+  /** How many recommendation lists the paging cache keeps (least recently used go first). */
+  cacheSize?: number;
+  /** How many items one list holds for paging (the first page and every next page come from it). */
+  maxListLength?: number;
+  /** Called on a paging cache hit / miss (metrics). */
+  onCache?: (hit: boolean) => void;
+}
+
+interface Page {
+  list: ServedItem[];
+  /** Where the next page starts in `list`. */
+  next: number;
+  k: number;
+}
+
+/**
+ * Recommendations over a model and the event store: the model's scores for users it knows, a
+ * popularity fallback for everyone else, never a hidden/unavailable/expired item, the rules of
+ * the request (filter, excluded ids, seen items), and paging through a bounded LRU of lists.
+ */
+export class RecommendEngine {
+  readonly modelVersion: string;
+  private readonly cacheSize: number;
+  private readonly maxListLength: number;
+  private readonly pages = new Map<string, Page>();
+  private trainingCounts: Float64Array | null = null;
+
+  constructor(
+    readonly model: Recommender,
+    readonly store: EventStore,
+    private readonly options: EngineOptions,
+  ) {
+    this.modelVersion = options.modelVersion;
+    this.cacheSize = options.cacheSize ?? 10_000;
+    this.maxListLength = options.maxListLength ?? 500;
+  }
+
+  /** The first page of a new list for `request.user`. */
+  recommend(request: RecommendRequest): RecommendPage {
+    const blocked = this.blockRule(request);
+    const u = this.model.userIds.get(request.user);
+    const list = u !== undefined ? this.fromModel(u, blocked, request.excludeSeen ?? true) : this.fallback(blocked);
+    return this.page({ list, next: 0, k: request.k }, request.k);
+  }
+
+  /** The page after the one `recommId` named (k: that page's size unless given); never repeats an item. */
+  nextPage(recommId: string, k?: number): RecommendPage {
+    const earlier = this.pages.get(recommId);
+    this.options.onCache?.(earlier !== undefined);
+    if (!earlier) throw new NotFoundError(`recommId "${recommId}" is unknown or expired (the service keeps the last ${this.cacheSize} lists); ask for a new list with user=`);
+    this.pages.delete(recommId);
+    this.pages.set(recommId, earlier);
+    return this.page({ ...earlier }, k ?? earlier.k);
+  }
+
+  /** Items most similar to `item` by the model's item vectors, visible and passing `filter`. */
+  similar(item: string, k: number, filter?: ItemPredicate): ServedItem[] {
+    if (this.model.itemIds.get(item) === undefined) {
+      throw new NotFoundError(`unknown item "${item}": the model (${this.model.numItems} items) has no vector for it`);
+    }
+    const now = Date.now();
+    const want = filter ? this.model.numItems : Math.min(this.model.numItems, k + this.store.hiddenItems(now).length + 1);
+    const out: ServedItem[] = [];
+    for (const r of this.model.similarItems(item, want)) {
+      if (!this.store.isVisible(r.item, now) || (filter && !filter({ id: r.item, properties: this.store.propertiesOf(r.item) }))) continue;
+      out.push({ item: r.item, score: r.score, source: 'model' });
+      if (out.length === k) break;
+    }
+    return out;
+  }
+
+  /** The most popular visible items: by the store's weighted events since `since`, else the model's training counts. */
+  popular(since: number | null, k: number, filter?: ItemPredicate): { items: { item: string; score: number }[]; source: 'events' | 'training' } {
+    const now = Date.now();
+    const ok = (id: string): boolean => this.store.isVisible(id, now) && (!filter || filter({ id, properties: this.store.propertiesOf(id) }));
+    const events = this.store.popular(since);
+    const ranked = events.length > 0 ? events : this.trainingPopularity();
+    const items: { item: string; score: number }[] = [];
+    for (const r of ranked) {
+      if (!ok(r.item)) continue;
+      items.push(r);
+      if (items.length === k) break;
+    }
+    return { items, source: events.length > 0 ? 'events' : 'training' };
+  }
+
+  /** Lists held for paging. */
+  get cachedLists(): number {
+    return this.pages.size;
+  }
+
+  private page(from: Page, k: number): RecommendPage {
+    const now = Date.now();
+    const items: ServedItem[] = [];
+    let next = from.next;
+    // An item hidden since the list was made is skipped, never shown.
+    while (next < from.list.length && items.length < k) {
+      const r = from.list[next++];
+      if (this.store.isVisible(r.item, now)) items.push(r);
+    }
+    const recommId = randomUUID();
+    this.pages.set(recommId, { list: from.list, next, k });
+    while (this.pages.size > this.cacheSize) this.pages.delete(this.pages.keys().next().value!);
+    return { items, recommId, modelVersion: this.modelVersion };
+  }
+
+  /** Whether an item id may not be in this request's list. */
+  private blockRule(request: RecommendRequest): (id: string) => boolean {
+    const now = Date.now();
+    const excluded = new Set(request.exclude ?? []);
+    if (request.excludeSeen ?? true) for (const id of this.store.itemsOf(request.user)) excluded.add(id);
+    const filter = request.filter;
+    return (id) => excluded.has(id) || !this.store.isVisible(id, now) || (filter !== undefined && !filter({ id, properties: this.store.propertiesOf(id) }));
+  }
+
+  private fromModel(u: number, blocked: (id: string) => boolean, excludeSeen: boolean): ServedItem[] {
+    const n = this.model.numItems;
+    const scores = new Float32Array(n);
+    this.model.scoreItems(u, scores);
+    for (let i = 0; i < n; i++) if (blocked(this.model.itemIds.id(i)) || Number.isNaN(scores[i])) scores[i] = -Infinity;
+    return this.model.rankScores(scores, u, { k: Math.min(this.maxListLength, n), excludeSeen }).map((r) => ({ item: r.item, score: r.score, source: 'model' as const }));
+  }
+
+  private fallback(blocked: (id: string) => boolean): ServedItem[] {
+    const events = this.store.popular(null);
+    const ranked = events.length > 0 ? events : this.trainingPopularity();
+    const out: ServedItem[] = [];
+    for (const r of ranked) {
+      if (blocked(r.item)) continue;
+      out.push({ item: r.item, score: r.score, source: 'fallback' });
+      if (out.length === this.maxListLength) break;
+    }
+    return out;
+  }
+
+  /** The model's items by training count (from its kept training rows), most first. */
+  private trainingPopularity(): { item: string; score: number }[] {
+    if (!this.trainingCounts) {
+      const counts = new Float64Array(this.model.numItems);
+      const seen = this.model.seen;
+      if (seen) for (let p = 0; p < seen.indices.length; p++) counts[seen.indices[p]]++;
+      this.trainingCounts = counts;
+    }
+    const counts = this.trainingCounts;
+    const order = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || a - b);
+    return order.map((i) => ({ item: this.model.itemIds.id(i), score: counts[i] }));
+  }
+}
+
+/** `7d`, `12h`, `30m`, `45s`, `2w` (or `all`) → milliseconds (null for all time). */
+export function parseWindow(text: string): number | null {
+  if (text === 'all') return null;
+  const m = /^(\d+)([smhdw])$/.exec(text);
+  if (!m) throw new ConfigError(`window must look like 30m, 12h, 7d, 2w or all, got "${text}"`);
+  const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86_400e3, w: 7 * 86_400e3 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,295 @@
+import Database from 'better-sqlite3';
+import { ConfigError } from '../contracts/errors.ts';
+import { suggest } from '../contracts/suggest.ts';
+
+/**
+ * The service's event store: one SQLite file holding events, items and users.
+ *
+ * Durability: the database runs in WAL mode with `synchronous = FULL`. A batch of events is one
+ * transaction, and the service answers 2xx only after the transaction has committed, which under
+ * FULL means the WAL has been fsynced: an acknowledged event survives a killed process *and* a
+ * power loss or kernel crash. (`NORMAL` is safe against a killed process only; after a power loss
+ * the last commits can roll back, which would lose events the client was told were stored.) The
+ * cost is one fsync per batch, not per event, so clients that send batches pay little.
+ *
+ * Events are idempotent by `eventId` (a UNIQUE column, `INSERT OR IGNORE`): a retried batch is
+ * stored once, and the repeats are counted as duplicates.
+ */
+
+/** Weights of event types; `rating` is not here: its weight is the rating given. */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = { view: 1, cart: 3, purchase: 5 };
+
+export interface EventInput {
+  eventId: string;
+  user: string;
+  item: string;
+  type: string;
+  /** The rating for `rating` events; ignored (the type's weight is used) otherwise. */
+  value?: number;
+  /** Milliseconds since the epoch; default now. */
+  timestamp?: number;
+  recommId?: string;
+}
+
+export interface StoredEvent {
+  eventId: string;
+  user: string;
+  item: string;
+  type: string;
+  value: number;
+  timestamp: number;
+  recommId: string | null;
+}
+
+export interface ItemRecord {
+  id: string;
+  properties: Record<string, unknown>;
+  available: boolean;
+  /** Milliseconds since the epoch, or null for never. */
+  expiresAt: number | null;
+}
+
+export interface UserRecord {
+  id: string;
+  properties: Record<string, unknown>;
+}
+
+export interface StoreOptions {
+  /** Event type → weight (default view 1, cart 3, purchase 5); `rating` always weighs its value. */
+  weights?: Record<string, number>;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  user TEXT NOT NULL,
+  item TEXT NOT NULL,
+  type TEXT NOT NULL,
+  value REAL NOT NULL,
+  timestamp INTEGER NOT NULL,
+  recomm_id TEXT
+);
+CREATE INDEX IF NOT EXISTS events_user ON events (user, item);
+CREATE INDEX IF NOT EXISTS events_time ON events (timestamp);
+CREATE TABLE IF NOT EXISTS items (
+  id TEXT PRIMARY KEY,
+  properties TEXT NOT NULL DEFAULT '{}',
+  available INTEGER NOT NULL DEFAULT 1,
+  expires_at INTEGER,
+  deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, properties TEXT NOT NULL DEFAULT '{}');
+`;
+
+interface ItemRow {
+  id: string;
+  properties: string;
+  available: number;
+  expires_at: number | null;
+  deleted: number;
+}
+
+/** What the recommender needs of an item, kept in memory (the database stays the truth). */
+interface CachedItem {
+  properties: Record<string, unknown>;
+  available: boolean;
+  expiresAt: number | null;
+  deleted: boolean;
+}
+
+export class EventStore {
+  readonly path: string;
+  readonly weights: Readonly<Record<string, number>>;
+  /** Duplicate events ignored since this store was opened. */
+  duplicates = 0;
+  private readonly db: Database.Database;
+  private readonly items = new Map<string, CachedItem>();
+  private readonly insertEvent: Database.Statement;
+  private readonly insertUser: Database.Statement;
+  private readonly insertItem: Database.Statement;
+  private readonly insertBatch: (events: EventInput[]) => { accepted: number; duplicates: number; newItems: string[] };
+
+  private constructor(path: string, options: StoreOptions) {
+    this.path = path;
+    this.weights = { ...DEFAULT_EVENT_WEIGHTS, ...options.weights };
+    for (const [type, w] of Object.entries(this.weights)) {
+      if (!Number.isFinite(w)) throw new ConfigError(`event weight of "${type}" must be a finite number, got ${w}`);
+    }
+    try {
+      this.db = new Database(path);
+    } catch (error) {
+      throw new ConfigError(`cannot open the event store ${path}: ${(error as Error).message}`);
+    }
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+      const version = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined;
+      if (version === undefined) this.db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+      else if (Number(version.value) > SCHEMA_VERSION) throw new ConfigError(`${path} has event store schema ${version.value}; this tastebud reads up to ${SCHEMA_VERSION}`);
+    } catch (error) {
+      this.db.close();
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`${path} is not a tastebud event store (${(error as Error).message})`);
+    }
+    for (const row of this.db.prepare('SELECT id, properties, available, expires_at, deleted FROM items').iterate() as IterableIterator<ItemRow>) {
+      this.items.set(row.id, cached(row));
+    }
+    this.insertEvent = this.db.prepare(
+      'INSERT OR IGNORE INTO events (event_id, user, item, type, value, timestamp, recomm_id) VALUES (@eventId, @user, @item, @type, @value, @timestamp, @recommId)',
+    );
+    this.insertUser = this.db.prepare('INSERT OR IGNORE INTO users (id) VALUES (?)');
+    this.insertItem = this.db.prepare('INSERT OR IGNORE INTO items (id) VALUES (?)');
+    this.insertBatch = this.db.transaction((events: EventInput[]) => {
+      let accepted = 0;
+      const newItems: string[] = [];
+      const now = Date.now();
+      for (const e of events) {
+        const row = { eventId: e.eventId, user: e.user, item: e.item, type: e.type, value: this.weightOf(e), timestamp: e.timestamp ?? now, recommId: e.recommId ?? null };
+        if (this.insertEvent.run(row).changes === 0) continue;
+        accepted++;
+        this.insertUser.run(e.user);
+        if (this.insertItem.run(e.item).changes > 0) newItems.push(e.item);
+      }
+      return { accepted, duplicates: events.length - accepted, newItems };
+    });
+  }
+
+  /** Opens (creating if needed) the store at `path` (`:memory:` for a throwaway one). */
+  static open(path: string, options: StoreOptions = {}): EventStore {
+    return new EventStore(path, options);
+  }
+
+  /** Event types the store accepts: the weighted ones and `rating`. */
+  get eventTypes(): string[] {
+    return [...Object.keys(this.weights), 'rating'];
+  }
+
+  /** The value stored for an event: its type's weight, or the rating given. */
+  weightOf(e: Pick<EventInput, 'type' | 'value'>): number {
+    if (e.type === 'rating') {
+      if (e.value === undefined || !Number.isFinite(e.value)) throw new ConfigError('a rating event needs a numeric value');
+      return e.value;
+    }
+    const w = this.weights[e.type];
+    if (w === undefined) throw new ConfigError(`unknown event type "${e.type}"${suggest(e.type, this.eventTypes)} (one of ${this.eventTypes.join(', ')})`);
+    return w;
+  }
+
+  /**
+   * Stores a batch in one transaction (all or nothing); events whose eventId is already stored,
+   * or repeated within the batch, are ignored and counted. Unknown users and items are created.
+   * Returns once the batch is durable (see the class comment).
+   */
+  addEvents(events: EventInput[]): { accepted: number; duplicates: number } {
+    for (const e of events) this.weightOf(e); // checked before anything is written
+    const { accepted, duplicates, newItems } = this.insertBatch(events);
+    for (const id of newItems) if (!this.items.has(id)) this.items.set(id, { properties: {}, available: true, expiresAt: null, deleted: false });
+    this.duplicates += duplicates;
+    return { accepted, duplicates };
+  }
+
+  getEvent(eventId: string): StoredEvent | null {
+    const row = this.db.prepare('SELECT event_id, user, item, type, value, timestamp, recomm_id FROM events WHERE event_id = ?').get(eventId) as
+      | { event_id: string; user: string; item: string; type: string; value: number; timestamp: number; recomm_id: string | null }
+      | undefined;
+    return row ? { eventId: row.event_id, user: row.user, item: row.item, type: row.type, value: row.value, timestamp: row.timestamp, recommId: row.recomm_id } : null;
+  }
+
+  /** Items the user has events for. */
+  itemsOf(user: string): string[] {
+    return (this.db.prepare('SELECT DISTINCT item FROM events WHERE user = ?').pluck().all(user) as string[]) ?? [];
+  }
+
+  /** Items by summed event weight since `since` (ms since the epoch; null = all time), best first. */
+  popular(since: number | null): { item: string; score: number }[] {
+    const rows =
+      since === null
+        ? this.db.prepare('SELECT item, SUM(value) AS score FROM events GROUP BY item ORDER BY score DESC, item').all()
+        : this.db.prepare('SELECT item, SUM(value) AS score FROM events WHERE timestamp >= ? GROUP BY item ORDER BY score DESC, item').all(since);
+    return rows as { item: string; score: number }[];
+  }
+
+  /** Creates or replaces an item; un-deletes a deleted one. */
+  putItem(item: ItemRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO items (id, properties, available, expires_at, deleted) VALUES (?, ?, ?, ?, 0)
+         ON CONFLICT (id) DO UPDATE SET properties = excluded.properties, available = excluded.available, expires_at = excluded.expires_at, deleted = 0`,
+      )
+      .run(item.id, JSON.stringify(item.properties), item.available ? 1 : 0, item.expiresAt);
+    this.items.set(item.id, { properties: item.properties, available: item.available, expiresAt: item.expiresAt, deleted: false });
+  }
+
+  /** An item, or null when unknown or deleted. */
+  getItem(id: string): ItemRecord | null {
+    const c = this.items.get(id);
+    if (!c || c.deleted) return null;
+    return { id, properties: c.properties, available: c.available, expiresAt: c.expiresAt };
+  }
+
+  /**
+   * Deletes an item: it is never recommended again, and its events stay (a tombstone, so a
+   * late event cannot bring it back; a PUT does). Returns false when it was unknown or deleted.
+   */
+  deleteItem(id: string): boolean {
+    const c = this.items.get(id);
+    if (!c || c.deleted) return false;
+    this.db.prepare('UPDATE items SET deleted = 1 WHERE id = ?').run(id);
+    c.deleted = true;
+    return true;
+  }
+
+  /** Whether an item may be recommended now: not deleted, available, not expired. Unknown items may. */
+  isVisible(id: string, now = Date.now()): boolean {
+    const c = this.items.get(id);
+    return c === undefined || (!c.deleted && c.available && (c.expiresAt === null || c.expiresAt > now));
+  }
+
+  /** Ids of items that may not be recommended now. */
+  hiddenItems(now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const [id, c] of this.items) if (c.deleted || !c.available || (c.expiresAt !== null && c.expiresAt <= now)) out.push(id);
+    return out;
+  }
+
+  /** An item's properties for filters ({} for an item the store does not know). */
+  propertiesOf(id: string): Record<string, unknown> {
+    return this.items.get(id)?.properties ?? EMPTY;
+  }
+
+  putUser(user: UserRecord): void {
+    this.db
+      .prepare('INSERT INTO users (id, properties) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET properties = excluded.properties')
+      .run(user.id, JSON.stringify(user.properties));
+  }
+
+  getUser(id: string): UserRecord | null {
+    const row = this.db.prepare('SELECT id, properties FROM users WHERE id = ?').get(id) as { id: string; properties: string } | undefined;
+    return row ? { id: row.id, properties: JSON.parse(row.properties) } : null;
+  }
+
+  counts(): { users: number; items: number; events: number } {
+    const one = (sql: string): number => this.db.prepare(sql).pluck().get() as number;
+    return { users: one('SELECT COUNT(*) FROM users'), items: one('SELECT COUNT(*) FROM items WHERE deleted = 0'), events: one('SELECT COUNT(*) FROM events') };
+  }
+
+  get open(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+function cached(row: ItemRow): CachedItem {
+  return { properties: JSON.parse(row.properties), available: row.available === 1, expiresAt: row.expires_at, deleted: row.deleted === 1 };
+}

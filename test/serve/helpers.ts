@@ -1,0 +1,11 @@
+import { generateSynthetic } from '../../src/data/synthetic.ts';
+import type { Recommender } from '../../src/models/recommender.ts';
+import { createModel } from '../../src/models/registry.ts';
+
+/** A small iALS model (60 users u0.., 40 items i0..) trained on planted synthetic data in a few ms. */
+export async function tinyModel(): Promise<Recommender> {
+  const data = generateSynthetic({ users: 60, items: 40, factors: 4, interactionsPerUser: 8, seed: 3 });
+  const model = createModel('ials', { factors: 8, epochs: 3 });
+  await model.fit(data.interactions, { seed: 1 });
+  return model;
+}
