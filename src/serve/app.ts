@@ -44,7 +44,12 @@ const PROPERTIES = z.record(z.string(), PROPERTY);
 const PROPERTIES_OUT = z.record(z.string(), z.unknown());
 /** Seconds since the epoch, or an ISO 8601 date-time with an offset. */
 const TIME = z.union([z.number().finite().nonnegative(), z.iso.datetime({ offset: true })]);
-const SERVED = z.object({ item: z.string(), score: z.number(), source: z.enum(['model', 'fallback']) });
+const SERVED = z.object({
+  item: z.string(),
+  score: z.number(),
+  source: z.enum(['model', 'fallback']),
+  reason: z.object({ method: z.string(), items: z.array(z.object({ item: z.string(), weight: z.number() })) }).optional(),
+});
 const PAGE = z.object({ items: z.array(SERVED), recommId: z.string(), modelVersion: z.string() });
 const BOOL_TEXT = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -252,6 +257,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       filter: z.string().optional().describe('e.g. genre = "Comedy" and year >= 1990'),
       exclude: z.string().optional().describe('item ids to leave out, comma-separated'),
       excludeSeen: BOOL_TEXT.optional().describe('leave out items the user has events for (default true)'),
+      explain: BOOL_TEXT.optional().describe('add a reason to each model-scored item: the user’s items that contributed most'),
     })
     .strict();
   const recommendBody = z
@@ -262,18 +268,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       filter: z.string().optional(),
       exclude: z.array(ID).optional(),
       excludeSeen: z.boolean().optional(),
+      explain: z.boolean().optional(),
+      history: z
+        .array(z.object({ item: ID, weight: z.number().finite().optional() }).strict())
+        .max(1000)
+        .optional()
+        .describe('an anonymous session’s items, folded into the model without retraining (instead of user)'),
     })
     .strict();
-  const recommend = (q: { user?: string; recommId?: string; k?: number; filter?: string; exclude?: string[]; excludeSeen?: boolean }) => {
+  const recommend = (q: {
+    user?: string;
+    history?: { item: string; weight?: number }[];
+    recommId?: string;
+    k?: number;
+    filter?: string;
+    exclude?: string[];
+    excludeSeen?: boolean;
+    explain?: boolean;
+  }) => {
     if (q.recommId !== undefined) {
-      if (q.user !== undefined || q.filter !== undefined || q.exclude !== undefined || q.excludeSeen !== undefined) {
+      if (q.user !== undefined || q.history !== undefined || q.filter !== undefined || q.exclude !== undefined || q.excludeSeen !== undefined) {
         throw new TastebudError('a next page (recommId) takes only k: the list keeps the first request’s user, filter and exclusions');
       }
       return engine.nextPage(q.recommId, q.k);
     }
-    if (q.user === undefined) throw new TastebudError('give user= (a new list) or recommId= (the next page of a list)');
+    if (q.user === undefined && q.history === undefined) throw new TastebudError('give user= (a new list), history (an anonymous session) or recommId= (the next page of a list)');
+    if (q.user !== undefined && q.history !== undefined) throw new TastebudError('give either user or history, not both');
     const page = engine.recommend({
       user: q.user,
+      history: q.history,
+      explain: q.explain,
       k: q.k ?? 10,
       filter: q.filter === undefined ? undefined : parseFilter(q.filter),
       exclude: q.exclude,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, TastebudError } from '../contracts/errors.ts';
+import type { HistoryItem, UserRef } from '../contracts/types.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { ItemPredicate } from './filter.ts';
 import type { EventStore } from './store.ts';
@@ -14,10 +15,17 @@ export interface ServedItem {
   item: string;
   score: number;
   source: RecommendationSource;
+  /** With `explain`: the user's items that contributed most to a model-scored item, and how (see Recommender.explain). */
+  reason?: { method: string; items: { item: string; weight: number }[] };
 }
 
 export interface RecommendRequest {
-  user: string;
+  /** A user id; a user the model does not know is folded in from their events in the store. */
+  user?: string;
+  /** An inline history (anonymous sessions): folded in without retraining. */
+  history?: HistoryItem[];
+  /** Add a `reason` to each model-scored item of the page. */
+  explain?: boolean;
   k: number;
   filter?: ItemPredicate;
   exclude?: string[];
@@ -73,9 +81,15 @@ export class RecommendEngine {
   /** The first page of a new list for `request.user`. */
   recommend(request: RecommendRequest): RecommendPage {
     const blocked = this.blockRule(request);
-    const u = this.model.userIds.get(request.user);
-    const list = u !== undefined ? this.fromModel(u, blocked, request.excludeSeen ?? true) : this.fallback(blocked);
-    return this.page({ list, next: 0, k: request.k }, request.k);
+    const excludeSeen = request.excludeSeen ?? true;
+    const u = request.user !== undefined ? this.model.userIds.get(request.user) : undefined;
+    // Known users: the model's scores. Anyone else: their history (inline, or their events in the
+    // store) folded in without retraining; no history at all: the popularity fallback.
+    const history = request.history ?? (u === undefined && request.user !== undefined ? this.store.itemsOf(request.user).map((item) => ({ item })) : []);
+    const list = u !== undefined && !request.history ? this.fromModel(u, blocked, excludeSeen) : history.length > 0 ? this.fromHistory(history, blocked) : this.fallback(blocked);
+    const page = this.page({ list, next: 0, k: request.k }, request.k);
+    if (request.explain) for (const r of page.items) if (r.source === 'model') r.reason = this.reason(u !== undefined && !request.history ? u : { history }, r.item);
+    return page;
   }
 
   /** The page after the one `recommId` named (k: that page's size unless given); never repeats an item. */
@@ -143,7 +157,7 @@ export class RecommendEngine {
   private blockRule(request: RecommendRequest): (id: string) => boolean {
     const now = Date.now();
     const excluded = new Set(request.exclude ?? []);
-    if (request.excludeSeen ?? true) for (const id of this.store.itemsOf(request.user)) excluded.add(id);
+    if ((request.excludeSeen ?? true) && request.user !== undefined) for (const id of this.store.itemsOf(request.user)) excluded.add(id);
     const filter = request.filter;
     return (id) => excluded.has(id) || !this.store.isVisible(id, now) || (filter !== undefined && !filter({ id, properties: this.store.propertiesOf(id) }));
   }
@@ -154,6 +168,33 @@ export class RecommendEngine {
     this.model.scoreItems(u, scores);
     for (let i = 0; i < n; i++) if (blocked(this.model.itemIds.id(i)) || Number.isNaN(scores[i])) scores[i] = -Infinity;
     return this.model.rankScores(scores, u, { k: Math.min(this.maxListLength, n), excludeSeen }).map((r) => ({ item: r.item, score: r.score, source: 'model' as const }));
+  }
+
+  /** Scores from a history folded into the model; the history's own items are never recommended back. */
+  private fromHistory(history: HistoryItem[], blocked: (id: string) => boolean): ServedItem[] {
+    let folded: ReturnType<Recommender['foldIn']>;
+    try {
+      folded = this.model.foldIn(history);
+    } catch (error) {
+      if (error instanceof ConfigError) return this.fallback(blocked); // a model that cannot fold in
+      throw error;
+    }
+    if (folded.source === 'fallback') return this.fallback(blocked);
+    const { scores } = folded;
+    const own = new Set(history.map((h) => h.item));
+    for (let i = 0; i < scores.length; i++) {
+      const id = this.model.itemIds.id(i);
+      if (own.has(id) || blocked(id) || Number.isNaN(scores[i])) scores[i] = -Infinity;
+    }
+    return this.model
+      .rankScores(scores, -1, { k: Math.min(this.maxListLength, scores.length), excludeSeen: false })
+      .map((r) => ({ item: r.item, score: r.score, source: 'model' as const }));
+  }
+
+  /** Why an item was recommended: the user's items with the largest contributions. */
+  private reason(user: UserRef, item: string): ServedItem['reason'] {
+    const e = this.model.explain(user, item, 3);
+    return { method: e.method, items: e.contributions.map((c) => ({ item: c.item, weight: c.weight })) };
   }
 
   private fallback(blocked: (id: string) => boolean): ServedItem[] {

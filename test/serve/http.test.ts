@@ -191,6 +191,51 @@ describe('the service', () => {
     assert.deepEqual(popular.items[0], { item: 'i30', score: 15 });
   });
 
+  test('new users are folded in without retraining: from an inline history or from their events', async () => {
+    const history = ['i1', 'i2', 'i3'].map((item) => ({ item }));
+    const inline = await call('POST', '/v1/recommend', { history, k: 5 });
+    assert.equal(inline.status, 200, inline.text);
+    assert.ok(inline.json.items.every((r: Json) => r.source === 'model'));
+    assert.ok(
+      itemsOf(inline.json).every((i) => !['i1', 'i2', 'i3'].includes(i)),
+      'the history is not recommended back',
+    );
+    const expected = model
+      .recommend({ history }, { k: 50 })
+      .map((r) => r.item)
+      .filter((i) => store.isVisible(i, Date.now()));
+    assert.deepEqual(itemsOf(inline.json), expected.slice(0, 5), 'the same ranking as the library fold-in');
+
+    await call('POST', '/v1/events', { events: history.map(({ item }, n) => ({ eventId: `new-${n}`, user: 'newcomer', item, type: 'view' })) });
+    const fromEvents = await call('GET', '/v1/recommend?user=newcomer&k=5');
+    assert.deepEqual(itemsOf(fromEvents.json), itemsOf(inline.json), 'a new user with events is folded in from the store');
+    assert.ok(fromEvents.json.items.every((r: Json) => r.source === 'model'));
+
+    const empty = await call('POST', '/v1/recommend', { history: [], k: 3 });
+    assert.ok(
+      empty.json.items.every((r: Json) => r.source === 'fallback'),
+      'an empty history gets the popularity fallback',
+    );
+    const both = await call('POST', '/v1/recommend', { user: 'u1', history, k: 3 });
+    assert.equal(both.status, 400);
+  });
+
+  test('explain: each model-scored item says which of the user’s items contributed most', async () => {
+    const res = await call('GET', '/v1/recommend?user=u2&k=3&explain=true');
+    assert.equal(res.status, 200, res.text);
+    for (const r of res.json.items) {
+      assert.equal(r.reason.method, 'exact', 'iALS explanations are exact, as implicit’s');
+      assert.ok(r.reason.items.length > 0 && r.reason.items.length <= 3);
+      const e = model.explain('u2', r.item, 3);
+      assert.deepEqual(
+        r.reason.items,
+        e.contributions.map((c) => ({ item: c.item, weight: c.weight })),
+      );
+    }
+    const plain = await call('GET', '/v1/recommend?user=u2&k=3');
+    assert.ok(plain.json.items.every((r: Json) => r.reason === undefined));
+  });
+
   test('similar items; 404 with a message for an unknown item', async () => {
     const res = await call('GET', '/v1/items/i0/similar?k=3');
     assert.equal(res.status, 200);
