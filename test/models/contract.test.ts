@@ -22,6 +22,7 @@ import type { Recommender } from '../../src/models/recommender.ts';
 import { createModel, listModels, type ModelInfo } from '../../src/models/registry.ts';
 import { withTempDir } from '../helpers/temp-dir.ts';
 import { ranking } from '../helpers/metrics.ts';
+import { SMALL_BILINEAR, SMALL_DEEP } from '../helpers/small-configs.ts';
 
 type Task = 'ranking' | 'rating';
 
@@ -39,8 +40,6 @@ interface Case {
 /** A learner must rank held-out planted positives clearly above chance (0.5). */
 const AUC_FLOOR = 0.6;
 const SEED = 7;
-const SMALL_BILINEAR = { factors: 16, epochs: 10 };
-const SMALL_DEEP = { factors: 8, layers: [16], epochs: 4, batchSize: 64, learningRate: 0.01 };
 
 const CASES: Record<string, Case> = {
   bilinear: { config: SMALL_BILINEAR },

@@ -12,6 +12,7 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import type { Interactions } from '../../src/data/interactions.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import { createModel, listModels } from '../../src/models/registry.ts';
+import { SMALL_BILINEAR, SMALL_DEEP } from '../helpers/small-configs.ts';
 
 interface Fold {
   /** Small, fast hyperparameters (beside threads: 1 and a seed). */
@@ -27,8 +28,6 @@ interface Fold {
 const SEED = 7;
 /** Users whose histories are folded in. */
 const USERS = 40;
-const SMALL_BILINEAR = { factors: 16, epochs: 10 };
-const SMALL_DEEP = { factors: 8, layers: [16], epochs: 4, batchSize: 64, learningRate: 0.01 };
 
 const FOLD: Record<string, Fold> = {
   ease: { config: { lambda: 50 }, floor: 0.99, exact: true },
