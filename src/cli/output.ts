@@ -1,6 +1,3 @@
-import { TastebudError } from '../contracts/errors.ts';
-import { cliWording } from '../data/readers/hints.ts';
-
 /** Small formatting helpers shared by the commands (printing only; no logic). */
 export function printMetrics(metrics: Record<string, number>, title: string): void {
   const width = Math.max(...Object.keys(metrics).map((k) => k.length));
@@ -61,19 +58,6 @@ export function formatEvaluation(e: EvaluationLike, model: string): string {
 function num(value: number | undefined): string {
   if (value === undefined) return '—';
   return Number.isInteger(value) ? String(value) : value.toFixed(4);
-}
-
-/**
- * Runs a command body so that a TastebudError reads as the command line needs it: option hints
- * (`` `encoding: 'latin1'` (CLI: `--encoding latin1`) ``) keep only the flag.
- */
-export async function inCliWords<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof TastebudError) error.message = cliWording(error.message);
-    throw error;
-  }
 }
 
 /** Rows of cells as text columns: each column padded to its widest cell (right-aligned where `right[c]`). */

@@ -11,7 +11,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import type { Dataset, LoadReport, Split } from '../../data/types.ts';
 import { writeInteractionsTsv } from '../../data/writer.ts';
 import { addFileFlags, fileReadOptions, parseNumber, type FileFlags } from '../options.ts';
-import { formatTable, inCliWords, printNotes } from '../output.ts';
+import { formatTable, printNotes } from '../output.ts';
 
 /** A built-in dataset name or a path to a file. */
 export async function loadSource(source: string, o: FileFlags): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
@@ -37,19 +37,17 @@ export function registerData(program: Command): void {
 
   sourceOptions(
     data.command('info <source>').description(`users, items, interactions, density, rating histogram, count quantiles; <source> is a built-in dataset or a file`),
-  ).action((source: string, o) =>
-    inCliWords(async () => {
-      const { interactions, report } = await loadSource(source, o);
-      const info = describe(interactions, report);
-      if (o.json) {
-        process.stdout.write(JSON.stringify({ source, ...info, report }, null, 2) + '\n');
-        return;
-      }
-      const lines = formatStats(source, info);
-      for (const example of report.skippedExamples) lines.push(`  skipped: ${example}`);
-      process.stdout.write(lines.join('\n') + '\n');
-    }),
-  );
+  ).action(async (source: string, o) => {
+    const { interactions, report } = await loadSource(source, o);
+    const info = describe(interactions, report);
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ source, ...info, report }, null, 2) + '\n');
+      return;
+    }
+    const lines = formatStats(source, info);
+    for (const example of report.skippedExamples) lines.push(`  skipped: ${example}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  });
 
   sourceOptions(
     data
@@ -62,7 +60,7 @@ export function registerData(program: Command): void {
       .option('--validation-ratio <r>', 'validation share (random, per-user)')
       .option('-k <n>', 'held-out interactions per user (leave-k-out, temporal-last-k)', '1')
       .option('--seed <n>', 'random seed', '42'),
-  ).action((source: string, o) => inCliWords(() => split(source, o)));
+  ).action((source: string, o) => split(source, o));
 
   data
     .command('list')

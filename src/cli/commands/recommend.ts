@@ -10,7 +10,6 @@ import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { parseColumns, parseNumber, parseSeparator } from '../options.ts';
-import { inCliWords } from '../output.ts';
 
 export function registerRecommend(program: Command): void {
   program
@@ -27,7 +26,7 @@ export function registerRecommend(program: Command): void {
     .option('--out <file>', 'with --all-users: write `user<TAB>item,item,...` lines here (default stdout)')
     .option('--threads <n>', 'with --all-users: worker threads (default: all cores)')
     .option('--json', 'JSON output')
-    .action((dir: string, o) => inCliWords(() => recommend(dir, o)));
+    .action((dir: string, o) => recommend(dir, o));
 
   program
     .command('similar <model>')
@@ -35,16 +34,14 @@ export function registerRecommend(program: Command): void {
     .requiredOption('--item <id>', 'external item id')
     .option('-k, --k <n>', 'how many items', '10')
     .option('--json', 'JSON output')
-    .action((dir: string, o) =>
-      inCliWords(async () => {
-        const k = parseNumber('-k', o.k, { integer: true, min: 1 });
-        const model = await loadModel(dir);
-        warnIfNotTrained(model, dir);
-        const recs = model.similarItems(String(o.item), k);
-        if (o.json) process.stdout.write(JSON.stringify({ item: String(o.item), similar: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
-        else recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
-      }),
-    );
+    .action(async (dir: string, o) => {
+      const k = parseNumber('-k', o.k, { integer: true, min: 1 });
+      const model = await loadModel(dir);
+      warnIfNotTrained(model, dir);
+      const recs = model.similarItems(String(o.item), k);
+      if (o.json) process.stdout.write(JSON.stringify({ item: String(o.item), similar: recs.map(({ item, score }) => ({ item, score })) }, null, 2) + '\n');
+      else recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
+    });
 }
 
 async function recommend(dir: string, o: Record<string, any>): Promise<void> {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { startServer } from '../../serve/server.ts';
 import { parseNumber } from '../options.ts';
-import { inCliWords } from '../output.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -12,19 +11,17 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind; other than loopback needs --token-file', '127.0.0.1')
     .option('--token-file <file>', 'a file holding the bearer token that writes need')
     .option('--protect-reads', 'reads need the token too')
-    .action((dir: string, o) =>
-      inCliWords(async () => {
-        const port = parseNumber('--port', o.port, { integer: true, min: 0 });
-        const server = await startServer({ modelDir: dir, db: o.db, port, host: o.host, tokenFile: o.tokenFile, protectReads: o.protectReads === true });
-        const stop = (signal: NodeJS.Signals): void => {
-          process.stderr.write(`tastebud: ${signal}: closing\n`);
-          server.close().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      }),
-    );
+    .action(async (dir: string, o) => {
+      const port = parseNumber('--port', o.port, { integer: true, min: 0 });
+      const server = await startServer({ modelDir: dir, db: o.db, port, host: o.host, tokenFile: o.tokenFile, protectReads: o.protectReads === true });
+      const stop = (signal: NodeJS.Signals): void => {
+        process.stderr.write(`tastebud: ${signal}: closing\n`);
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
 }

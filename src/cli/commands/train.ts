@@ -55,7 +55,9 @@ export function registerTrain(program: Command): void {
             train: o.train,
             valid: o.valid,
             test: o.test,
-            ...(typeof o.columns === 'string' ? fileReadOptions(o as FileFlags) : { ...fileReadOptions({ ...o, columns: DEFAULT_COLUMNS } as FileFlags), columns: o.columns }),
+            ...fileReadOptions({ ...o, columns: typeof o.columns === 'string' ? o.columns : DEFAULT_COLUMNS } as FileFlags),
+            // A config file may give the columns as a mapping rather than flag text.
+            ...(typeof o.columns === 'object' ? { columns: o.columns } : {}),
             positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
           },
       seed,

@@ -6,30 +6,16 @@
  * full-catalogue scoring with the first layer's item half precomputed.
  */
 import { Mlp } from '../../core/mlp.ts';
-import type { Activation } from '../../core/activations.ts';
-import type { OptimizerConfig, Param } from '../../core/params.ts';
+import type { Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { FeatureMatrix } from '../../contracts/types.ts';
 import { EmbeddingInput } from './embedding-input.ts';
 import { SplitMlp } from './scoring.ts';
-import type { CatalogueScorer, ColdRows, Tower } from './tower.ts';
+import type { CatalogueScorer, ColdRows, EmbeddingTowerOptions, Tower } from './tower.ts';
 
-export interface ConcatTowerOptions {
-  numUsers: number;
-  numItems: number;
+export interface ConcatTowerOptions extends EmbeddingTowerOptions {
   userFactors: number;
   itemFactors: number;
-  layers: number[];
-  activation: Activation;
-  dropout: number;
-  optimizer: OptimizerConfig;
-  initStd: number;
-  userFeatures: FeatureMatrix | null;
-  itemFeatures: FeatureMatrix | null;
-  /** L2 on the embedding rows a batch touches, and on the dense weights. */
-  l2: number;
-  denseL2: number;
   /** Size of the MLP's linear output layer (default 1); 0 = output the last hidden layer. */
   outputDim?: number;
 }

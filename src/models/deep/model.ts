@@ -14,7 +14,7 @@ import { Recommender } from '../recommender.ts';
 import { optimizerOf, type DeepConfig } from './config.ts';
 import { scoreCatalogue, scoreRows } from './scoring.ts';
 import { loadParams, paramTensors } from './state.ts';
-import type { CatalogueScorer, Tower, Trainer } from './tower.ts';
+import type { CatalogueScorer, EmbeddingTowerOptions, Tower, Trainer } from './tower.ts';
 
 export abstract class DeepModel<T extends Tower> extends Recommender {
   abstract override readonly config: Pick<DeepConfig, 'seed' | 'useFeatures'> & Record<string, unknown>;
@@ -117,7 +117,7 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   }
 
   /** The tower options every deep model sets the same way from its config: sizes, MLP, optimizer, init, features, L2. */
-  protected towerBase(c: DeepConfig) {
+  protected towerBase(c: DeepConfig): EmbeddingTowerOptions {
     const features = this.features();
     return {
       numUsers: this.numUsers,

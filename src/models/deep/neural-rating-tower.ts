@@ -4,33 +4,20 @@
  * product u·v (`skip: 'dot'`), a linear map of the combined vector (`skip: 'embeddings'`), and
  * user/item biases.
  */
-import type { Activation } from '../../core/activations.ts';
 import { Dense } from '../../core/dense.ts';
 import { matmul } from '../../core/matmul.ts';
 import { Mlp } from '../../core/mlp.ts';
-import type { OptimizerConfig, Param } from '../../core/params.ts';
+import type { Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
-import type { FeatureMatrix } from '../../contracts/types.ts';
 import { EmbeddingInput } from './embedding-input.ts';
 import { SCORE_CHUNK, SplitMlp } from './scoring.ts';
-import type { CatalogueScorer, ColdRows, Tower } from './tower.ts';
+import type { CatalogueScorer, ColdRows, EmbeddingTowerOptions, Tower } from './tower.ts';
 
-export interface NeuralRatingTowerOptions {
-  numUsers: number;
-  numItems: number;
+export interface NeuralRatingTowerOptions extends EmbeddingTowerOptions {
   factors: number;
   combine: 'dot' | 'concat';
   skip: 'none' | 'dot' | 'embeddings';
   biases: boolean;
-  layers: number[];
-  activation: Activation;
-  dropout: number;
-  optimizer: OptimizerConfig;
-  initStd: number;
-  userFeatures: FeatureMatrix | null;
-  itemFeatures: FeatureMatrix | null;
-  l2: number;
-  denseL2: number;
 }
 
 export class NeuralRatingTower implements Tower {

@@ -4,9 +4,27 @@
  * nothing of batches or losses. A `Trainer` is the batch loop (pointwise rows with sampled
  * negatives, or triplets): it draws rows, computes the loss and its gradient, and drives a tower.
  */
-import type { Param } from '../../core/params.ts';
+import type { Activation } from '../../core/activations.ts';
+import type { OptimizerConfig, Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
+import type { FeatureMatrix } from '../../contracts/types.ts';
 import type { EpochContext } from '../../train/types.ts';
+
+/** What every embedding + MLP tower is built from (DeepModel.towerBase fills it from the config). */
+export interface EmbeddingTowerOptions {
+  numUsers: number;
+  numItems: number;
+  layers: number[];
+  activation: Activation;
+  dropout: number;
+  optimizer: OptimizerConfig;
+  initStd: number;
+  userFeatures: FeatureMatrix | null;
+  itemFeatures: FeatureMatrix | null;
+  /** L2 on the embedding rows a batch touches, and on the dense weights. */
+  l2: number;
+  denseL2: number;
+}
 
 /** Full-catalogue scoring for one user at a time, with the per-item work done up front. */
 export interface CatalogueScorer {
