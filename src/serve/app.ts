@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { z } from 'zod';
 import { TastebudError } from '../contracts/errors.ts';
 import type { Recommender } from '../models/recommender.ts';
+import type { AnnOptions } from './ann.ts';
 import { NotFoundError, RecommendEngine, parseWindow } from './engine.ts';
 import { parseFilter } from './filter.ts';
 import type { EventStore, ItemRecord } from './store.ts';
@@ -35,6 +36,8 @@ export interface AppOptions {
   limits?: ServiceLimits;
   /** Fastify's logger option (default off). */
   logger?: boolean | { level: string };
+  /** Approximate retrieval (HNSW) for factor models; default auto (from 20 K items). */
+  ann?: AnnOptions;
 }
 
 const ERROR = z.object({ error: z.string(), message: z.string() });
@@ -96,7 +99,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cacheSize: limits.cacheSize,
     maxListLength: limits.maxListLength,
     onCache: (hit) => cache.inc({ result: hit ? 'hit' : 'miss' }),
+    ann: options.ann,
   });
+  const retrieval = engine.retrievalStatus;
+  new Gauge({
+    name: 'tastebud_retrieval_recall_at10',
+    help: 'recall@10 of the retrieval against exact top-k, measured on a sample of users at load (1 for exact retrieval)',
+    labelNames: ['kind'],
+    registers: [registry],
+  }).set({ kind: retrieval.kind }, retrieval.kind === 'exact' ? 1 : (retrieval.recallAt10 ?? 0));
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyLimit });
   app.setValidatorCompiler(validatorCompiler);
@@ -362,6 +373,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       model: { type: model.type, version: modelVersion, status: model.status, users: model.numUsers, items: model.numItems },
       store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates },
       cachedLists: engine.cachedLists,
+      retrieval,
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
     };

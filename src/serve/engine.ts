@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, TastebudError } from '../contracts/errors.ts';
 import type { HistoryItem, UserRef } from '../contracts/types.ts';
 import type { Recommender } from '../models/recommender.ts';
+import { buildRetrieval, type AnnOptions, type Retrieval, type RetrievalStatus } from './ann.ts';
 import type { ItemPredicate } from './filter.ts';
 import type { EventStore } from './store.ts';
 
@@ -47,6 +48,8 @@ export interface EngineOptions {
   maxListLength?: number;
   /** Called on a paging cache hit / miss (metrics). */
   onCache?: (hit: boolean) => void;
+  /** Approximate retrieval for factor models (src/serve/ann.ts); default auto: an HNSW index from 20 K items. */
+  ann?: AnnOptions;
 }
 
 interface Page {
@@ -67,6 +70,7 @@ export class RecommendEngine {
   private readonly maxListLength: number;
   private readonly pages = new Map<string, Page>();
   private trainingCounts: Float64Array | null = null;
+  private readonly retrieval: Retrieval;
 
   constructor(
     readonly model: Recommender,
@@ -76,6 +80,12 @@ export class RecommendEngine {
     this.modelVersion = options.modelVersion;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.maxListLength = options.maxListLength ?? 500;
+    this.retrieval = buildRetrieval(model, options.ann);
+  }
+
+  /** How candidates are retrieved: an HNSW index (and its measured recall@10) or exact scoring. */
+  get retrievalStatus(): RetrievalStatus {
+    return this.retrieval.status;
   }
 
   /** The first page of a new list for `request.user`. */
@@ -86,7 +96,8 @@ export class RecommendEngine {
     // Known users: the model's scores. Anyone else: their history (inline, or their events in the
     // store) folded in without retraining; no history at all: the popularity fallback.
     const history = request.history ?? (u === undefined && request.user !== undefined ? this.store.itemsOf(request.user).map((item) => ({ item })) : []);
-    const list = u !== undefined && !request.history ? this.fromModel(u, blocked, excludeSeen) : history.length > 0 ? this.fromHistory(history, blocked) : this.fallback(blocked);
+    const list =
+      u !== undefined && !request.history ? this.fromModel(u, blocked, excludeSeen, request.k) : history.length > 0 ? this.fromHistory(history, blocked) : this.fallback(blocked);
     const page = this.page({ list, next: 0, k: request.k }, request.k);
     if (request.explain) for (const r of page.items) if (r.source === 'model') r.reason = this.reason(u !== undefined && !request.history ? u : { history }, r.item);
     return page;
@@ -162,7 +173,19 @@ export class RecommendEngine {
     return (id) => excluded.has(id) || !this.store.isVisible(id, now) || (filter !== undefined && !filter({ id, properties: this.store.propertiesOf(id) }));
   }
 
-  private fromModel(u: number, blocked: (id: string) => boolean, excludeSeen: boolean): ServedItem[] {
+  private fromModel(u: number, blocked: (id: string) => boolean, excludeSeen: boolean, k: number): ServedItem[] {
+    const index = this.retrieval.index;
+    if (index) {
+      // The index's candidates, re-scored by the model; too few pass the rules: score every item.
+      const want = Math.min(this.maxListLength, Math.max(k, this.retrieval.listLength));
+      const ids = this.model.itemIds;
+      const found = index.search(u, want, (i) => !(excludeSeen && this.model.hasSeen(u, i)) && !blocked(ids.id(i)));
+      if (found) {
+        const out: ServedItem[] = [];
+        for (let r = 0; r < found.count; r++) if (!Number.isNaN(found.scores[r])) out.push({ item: ids.id(found.items[r]), score: found.scores[r], source: 'model' });
+        return out;
+      }
+    }
     const n = this.model.numItems;
     const scores = new Float32Array(n);
     this.model.scoreItems(u, scores);

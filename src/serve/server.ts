@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, TastebudError } from '../contracts/errors.ts';
 import { loadModel } from '../models/load.ts';
+import type { AnnOptions } from './ann.ts';
 import { buildApp, type ServiceLimits } from './app.ts';
 import { EventStore } from './store.ts';
 
@@ -18,6 +19,8 @@ export interface ServerOptions {
   tokenFile?: string;
   protectReads?: boolean;
   limits?: ServiceLimits;
+  /** Approximate retrieval (`--ann auto|on|off`). */
+  ann?: AnnOptions;
   /** Lines for the operator (default stderr). */
   say?: (line: string) => void;
 }
@@ -74,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = EventStore.open(options.db);
   let app: FastifyInstance;
   try {
-    app = await buildApp({ model, store, modelVersion, token, protectReads: options.protectReads, limits: options.limits, logger: { level: 'warn' } });
+    app = await buildApp({ model, store, modelVersion, token, protectReads: options.protectReads, limits: options.limits, ann: options.ann, logger: { level: 'warn' } });
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {
     store.close();

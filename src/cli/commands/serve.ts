@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../contracts/errors.ts';
 import { startServer } from '../../serve/server.ts';
 import { parseNumber } from '../options.ts';
 
@@ -11,9 +12,11 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind; other than loopback needs --token-file', '127.0.0.1')
     .option('--token-file <file>', 'a file holding the bearer token that writes need')
     .option('--protect-reads', 'reads need the token too')
+    .option('--ann <mode>', 'approximate retrieval for factor models: auto (an HNSW index from 20,000 items), on or off (exact)', 'auto')
     .action(async (dir: string, o) => {
       const port = parseNumber('--port', o.port, { integer: true, min: 0 });
-      const server = await startServer({ modelDir: dir, db: o.db, port, host: o.host, tokenFile: o.tokenFile, protectReads: o.protectReads === true });
+      if (!['auto', 'on', 'off'].includes(o.ann)) throw new ConfigError(`--ann must be auto, on or off, got "${o.ann}"`);
+      const server = await startServer({ modelDir: dir, db: o.db, port, host: o.host, tokenFile: o.tokenFile, protectReads: o.protectReads === true, ann: { mode: o.ann } });
       const stop = (signal: NodeJS.Signals): void => {
         process.stderr.write(`tastebud: ${signal}: closing\n`);
         server.close().then(

@@ -1,0 +1,216 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateSynthetic } from '../../src/data/synthetic.ts';
+import type { Recommender } from '../../src/models/recommender.ts';
+import { createModel } from '../../src/models/registry.ts';
+import { AnnIndex, buildRetrieval, measureRecall, mipsRows } from '../../src/serve/ann.ts';
+import { buildApp } from '../../src/serve/app.ts';
+import { RecommendEngine } from '../../src/serve/engine.ts';
+import { checkFactorForm, factorFormOf, type FactorForm } from '../../src/serve/factor-form.ts';
+import { EventStore } from '../../src/serve/store.ts';
+import { factorModel, plantedFactors } from './ann-fixtures.ts';
+
+const DIM = 32;
+const ITEMS = 5000;
+const OPTIONS = { connectivity: 16, expansionAdd: 128, expansionSearch: 64, threads: 2, space: 'ip' as const };
+/** Users the index is checked on: not the ones buildRetrieval sampled to tune ef (users 0..199 of 2000 are a different seed's picks). */
+const HELD_OUT = Int32Array.from({ length: 150 }, (_, r) => 1000 + r);
+
+function form(model: Recommender): FactorForm {
+  const f = factorFormOf(model);
+  if ('reason' in f) throw new Error(f.reason);
+  return f;
+}
+
+/** Exact top-k item indices of user u (nothing excluded: these models have no training rows). */
+function exactTop(model: Recommender, u: number, k: number): number[] {
+  const scores = new Float32Array(model.numItems);
+  model.scoreItems(u, scores);
+  return model.rankScores(scores, u, { k }).map((r) => r.index);
+}
+
+describe('hnsw retrieval on planted factors (5 K items, 32 factors)', () => {
+  for (const [name, clusters] of [
+    ['random', 0],
+    ['clustered', 20],
+  ] as const) {
+    test(`${name}: recall@10 ≥ 0.95 against exact top-10 on held-out users, measured at build and reported`, () => {
+      const model = factorModel(plantedFactors(2000, DIM, { seed: 2 }), plantedFactors(ITEMS, DIM, { clusters, normSpread: 3, seed: 3 }), DIM);
+      const retrieval = buildRetrieval(model, { mode: 'on' });
+      assert.equal(retrieval.status.kind, 'hnsw', retrieval.status.reason);
+      assert.ok(retrieval.status.recallAt10! >= 0.95, `recall at build ${retrieval.status.recallAt10}`);
+      assert.equal(retrieval.status.sampleUsers, 200);
+      const recall = measureRecall(model, retrieval.index!, HELD_OUT, 50);
+      assert.ok(recall >= 0.95, `held-out recall ${recall} at ef ${retrieval.index!.expansionSearch}`);
+    });
+  }
+
+  test('returned scores are the model’s own scores (bit for bit for iALS)', () => {
+    const model = factorModel(plantedFactors(300, DIM, { seed: 4 }), plantedFactors(ITEMS, DIM, { clusters: 10, seed: 5 }), DIM);
+    const index = new AnnIndex(form(model), OPTIONS);
+    const scores = new Float32Array(ITEMS);
+    for (let u = 0; u < 20; u++) {
+      model.scoreItems(u, scores);
+      const found = index.search(u, 10, () => true)!;
+      assert.equal(found.count, 10);
+      for (let r = 0; r < found.count; r++) {
+        assert.equal(found.scores[r], scores[found.items[r]]);
+        if (r > 0) assert.ok(found.scores[r] <= found.scores[r - 1], 'best first');
+      }
+    }
+  });
+
+  for (const [space, spread, ef] of [
+    ['ip', 100, 64],
+    ['l2', 3, 512],
+  ] as const) {
+    test(`maximum inner product, not nearest vector (${space}): item norms spread over 1..${spread}`, () => {
+      // Long items and short queries: the items nearest a query in L2 are short vectors pointing
+      // its way, while the highest inner products belong to long ones. An index over the raw item
+      // vectors with L2 would return the former; both spaces must return the latter.
+      const users = plantedFactors(200, DIM, { seed: 6 });
+      const items = plantedFactors(ITEMS, DIM, { normSpread: spread, seed: 7 });
+      const model = factorModel(users, items, DIM);
+      const all = Int32Array.from({ length: 200 }, (_, u) => u);
+      let nearestOverlap = 0;
+      for (const u of all.subarray(0, 50)) {
+        const dist = new Float32Array(ITEMS);
+        for (let i = 0; i < ITEMS; i++) {
+          let s = 0;
+          for (let d = 0; d < DIM; d++) s += (users[u * DIM + d] - items[i * DIM + d]) ** 2;
+          dist[i] = -s;
+        }
+        const nearest = new Set(model.rankScores(dist, -1, { k: 10, excludeSeen: false }).map((r) => r.index));
+        nearestOverlap += exactTop(model, u, 10).filter((i) => nearest.has(i)).length / 10;
+      }
+      assert.ok(nearestOverlap / 50 < 0.3, `the planted data must separate L2 from inner product (overlap ${nearestOverlap / 50})`);
+      const index = new AnnIndex(form(model), { ...OPTIONS, space });
+      index.expansionSearch = ef;
+      const recall = measureRecall(model, index, all);
+      assert.ok(recall >= 0.95, `MIPS recall ${recall}`);
+    });
+  }
+
+  test('mipsRows: every row has the same norm and the distance to [p, 1, 0] orders items by p·q + b', () => {
+    const dim = 3;
+    const items = Float32Array.from([1, 0, 0, 0, 5, 0, 0.1, 0.1, 0.1, -2, 2, 0]);
+    const offsets = Float32Array.from([0.5, -1, 3, 0]);
+    const rows = mipsRows(items, offsets, 4, dim);
+    const w = dim + 2;
+    const norms = Array.from({ length: 4 }, (_, i) => Math.hypot(...rows.subarray(i * w, (i + 1) * w)));
+    for (const n of norms) assert.ok(Math.abs(n - norms[0]) < 1e-5, `norms ${norms}`);
+    const p = [0.3, 0.7, -0.2];
+    const score = (i: number) => p[0] * items[i * dim] + p[1] * items[i * dim + 1] + p[2] * items[i * dim + 2] + offsets[i];
+    const dist = (i: number) => [...p, 1, 0].reduce((s, y, d) => s + (y - rows[i * w + d]) ** 2, 0);
+    const byScore = [0, 1, 2, 3].sort((a, b) => score(b) - score(a));
+    const byDistance = [0, 1, 2, 3].sort((a, b) => dist(a) - dist(b));
+    assert.deepEqual(byDistance, byScore);
+  });
+});
+
+describe('factor forms of trained models', () => {
+  const data = generateSynthetic({ users: 200, items: 400, factors: 8, interactionsPerUser: 15, seed: 9 });
+  for (const [type, config] of [
+    ['bpr', { factors: 16, epochs: 3 }],
+    ['triplet', { factors: 16, epochs: 3 }],
+    ['mf', { factors: 8, epochs: 3 }],
+    ['ials', { factors: 8, epochs: 2 }],
+  ] as const) {
+    test(`${type}: the factor form reproduces scoreItems; the index ranks like the model`, async () => {
+      const model = createModel(type, config as Record<string, unknown>);
+      await model.fit(data.interactions, { seed: 1, threads: 1 });
+      const f = form(model);
+      const check = checkFactorForm(model, f, Int32Array.from([0, 7, 150]));
+      assert.ok(check.ok, `relative error ${check.maxError}`);
+      const retrieval = buildRetrieval(model, { mode: 'on' });
+      assert.equal(retrieval.status.kind, 'hnsw', retrieval.status.reason);
+      assert.ok(retrieval.status.recallAt10! >= 0.95);
+    });
+  }
+
+  test('models that do not score by factors stay exact, and the status says why', async () => {
+    const model = createModel('ease', {});
+    await model.fit(data.interactions, { seed: 1 });
+    const retrieval = buildRetrieval(model, { mode: 'on' });
+    assert.equal(retrieval.index, null);
+    assert.equal(retrieval.status.kind, 'exact');
+    assert.match(retrieval.status.reason, /ease does not score by user and item factors/);
+  });
+
+  test('auto builds no index below the threshold; off never does; a bad mode is refused', () => {
+    const model = factorModel(plantedFactors(10, 4), plantedFactors(50, 4), 4);
+    assert.match(buildRetrieval(model).status.reason, /50 items is below the ann threshold \(20000\)/);
+    assert.equal(buildRetrieval(model, { mode: 'auto', minItems: 10 }).status.kind, 'hnsw');
+    assert.equal(buildRetrieval(model, { mode: 'off' }).status.kind, 'exact');
+    assert.throws(() => buildRetrieval(model, { mode: 'fast' as 'on' }), /ann must be auto, on or off, got "fast"/);
+  });
+});
+
+describe('the service with an index', () => {
+  const model = factorModel(plantedFactors(400, DIM, { seed: 11 }), plantedFactors(3000, DIM, { clusters: 15, normSpread: 3, seed: 12 }), DIM);
+
+  test('filters, exclusions and hidden items still give k items, never a blocked one; a strict filter falls back to exact', () => {
+    const store = EventStore.open(':memory:');
+    try {
+      const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on' } });
+      assert.equal(engine.retrievalStatus.kind, 'hnsw');
+      const exactEngine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'off' } });
+      let overlap = 0;
+      for (let u = 0; u < 30; u++) {
+        const user = `u${u}`;
+        const top = exactTop(model, u, 20).map((i) => `i${i}`);
+        // Hide the best item, exclude the next three, keep items with an even index only.
+        store.putItem({ id: top[0], properties: {}, available: false, expiresAt: null });
+        const exclude = top.slice(1, 4);
+        const even = (item: { id: string }) => Number(item.id.slice(1)) % 2 === 0;
+        const page = engine.recommend({ user, k: 10, exclude, filter: even });
+        assert.equal(page.items.length, 10);
+        for (const r of page.items) {
+          assert.ok(r.item !== top[0] && !exclude.includes(r.item) && even({ id: r.item }), `${r.item} should have been left out`);
+        }
+        const reference = new Set(exactEngine.recommend({ user, k: 10, exclude, filter: even }).items.map((r) => r.item));
+        overlap += page.items.filter((r) => reference.has(r.item)).length / 10;
+        store.putItem({ id: top[0], properties: {}, available: true, expiresAt: null });
+      }
+      assert.ok(overlap / 30 >= 0.95, `filtered recall@10 against exact ${overlap / 30}`);
+      // Only five items pass: the index's candidates cannot hold them all, the exact path finds them.
+      const five = new Set(['i3', 'i1000', 'i2000', 'i2500', 'i2999']);
+      const page = engine.recommend({ user: 'u0', k: 10, filter: (item) => five.has(item.id) });
+      assert.deepEqual(page.items.map((r) => r.item).sort(), [...five].sort());
+    } finally {
+      store.close();
+    }
+  });
+
+  test('GET /v1/status and /metrics report the retrieval and its recall; recommendations match exact for most users', async () => {
+    const data = generateSynthetic({ users: 300, items: 1500, factors: 8, interactionsPerUser: 20, seed: 13 });
+    const trained = createModel('warp', { factors: 16, epochs: 3 });
+    await trained.fit(data.interactions, { seed: 1, threads: 1 });
+    const store = EventStore.open(':memory:');
+    const ann = await buildApp({ model: trained, store, modelVersion: 't', ann: { mode: 'on' } });
+    const exact = await buildApp({ model: trained, store, modelVersion: 't', ann: { mode: 'off' } });
+    try {
+      const status = (await ann.inject({ method: 'GET', url: '/v1/status' })).json();
+      assert.equal(status.retrieval.kind, 'hnsw');
+      assert.ok(status.retrieval.recallAt10 >= 0.95, JSON.stringify(status.retrieval));
+      assert.equal(status.retrieval.items, 1500);
+      assert.equal((await exact.inject({ method: 'GET', url: '/v1/status' })).json().retrieval.kind, 'exact');
+      const metrics = (await ann.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, new RegExp(`tastebud_retrieval_recall_at10\\{kind="hnsw"\\} ${status.retrieval.recallAt10}`));
+      let same = 0;
+      const users = 60;
+      for (let u = 0; u < users; u++) {
+        const url = `/v1/recommend?user=${trained.userIds.id(u)}&k=10`;
+        const a = (await ann.inject({ method: 'GET', url })).json();
+        const b = (await exact.inject({ method: 'GET', url })).json();
+        assert.equal(a.items.length, 10);
+        if (JSON.stringify(a.items.map((r: { item: string }) => r.item)) === JSON.stringify(b.items.map((r: { item: string }) => r.item))) same++;
+      }
+      assert.ok(same / users >= 0.8, `the same top-10 as exact for ${same} of ${users} users`);
+    } finally {
+      await ann.close();
+      await exact.close();
+      store.close();
+    }
+  });
+});
