@@ -1,19 +1,35 @@
 /**
- * Recommendation latency of the service, in process (no network): the library call
- * `model.recommend(user, { k: 10 })` and the whole HTTP stack through fastify's `inject`
- * (`GET /v1/recommend?user=…&k=10`, and with a filter), exact top-k over every item, for a
- * 64-factor WARP model at each catalogue size. Prints JSON: p50/p99 in milliseconds.
+ * Recommendation latency of the service, in process (no network): `engine.recommend` (what
+ * every GET /v1/recommend runs) with exact top-k over every item and with the HNSW index
+ * (src/serve/ann.ts), with and without a filter, and the whole HTTP stack through fastify's
+ * `inject`; plus the index's recall@10 against exact, its build time, and memory before and
+ * after (RSS, heap, external) at each catalogue size. Prints JSON: p50/p99 in milliseconds.
  *
- *   node --import tsx bench/serve.ts                      # 1.7 K and 100 K items
- *   BENCH_ITEMS=1682,100000,1000000 node --import tsx bench/serve.ts
+ * Catalogues: ML-100K (1,682 items, WARP with 64 factors trained here; synthetic 1,682 items
+ * when the data is absent), and synthetic 64-factor tables (clustered, of rank 16 plus noise
+ * like trained tables, norms spread 1..3, no training) at 100 K items × 20 K users and, with BENCH_1M=1, 1 M items × 1 M
+ * users (about 2 GB, several minutes to build on 2 cores).
+ *
+ *   TASTEBUD_DATA_DIR=/work/shared/data node --import tsx bench/serve.ts
+ *   BENCH_1M=1 node --import tsx bench/serve.ts 1m      # only cases whose name contains "1m"
  */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { datasets } from '../src/data/datasets/index.ts';
 import { generateSynthetic } from '../src/data/synthetic.ts';
+import type { Recommender } from '../src/models/recommender.ts';
 import { createModel } from '../src/models/registry.ts';
 import { buildApp } from '../src/serve/app.ts';
+import { RecommendEngine } from '../src/serve/engine.ts';
+import { parseFilter } from '../src/serve/filter.ts';
 import { EventStore } from '../src/serve/store.ts';
+import { factorModel, plantedFactors } from '../test/serve/ann-fixtures.ts';
+import { caseFilter } from './common.ts';
 
-const sizes = (process.env.BENCH_ITEMS ?? '1682,100000').split(',').map(Number);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
+const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(import.meta.dirname, '../../shared/data');
+const wanted = caseFilter();
 
 function percentiles(ms: number[]): { p50: number; p99: number } {
   const s = [...ms].sort((a, b) => a - b);
@@ -21,42 +37,117 @@ function percentiles(ms: number[]): { p50: number; p99: number } {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
+function memory(): { rssMB: number; heapUsedMB: number; externalMB: number } {
+  const m = process.memoryUsage();
+  const mb = (x: number) => Math.round(x / 1024 / 1024);
+  return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed), externalMB: mb(m.external) };
+}
+
+interface Case {
+  name: string;
+  build(): Promise<{ model: Recommender; source: string }>;
+  /** Fewer exact requests where one takes tens of milliseconds. */
+  exactRequests?: number;
+  http?: boolean;
+}
+
+const cases: Case[] = [
+  {
+    name: 'ml100k',
+    http: true,
+    async build() {
+      const model = createModel('warp', { factors: 64, epochs: 10 });
+      if (existsSync(path.join(dataDir, 'ml-100k', 'ua.base'))) {
+        const data = await datasets.load('ml-100k', { dataDir, download: false });
+        await model.fit(data.interactions, { threads: 2, seed: 1, log: () => {} });
+        return { model, source: 'ML-100K, WARP 64 factors, 10 epochs' };
+      }
+      const data = generateSynthetic({ users: 943, items: 1682, factors: 16, interactionsPerUser: 100, seed: 1 });
+      await model.fit(data.interactions, { threads: 2, seed: 1, log: () => {} });
+      return { model, source: 'synthetic 943 × 1,682 (ML-100K absent), WARP 64 factors' };
+    },
+  },
+  {
+    name: 'synthetic-100k',
+    http: true,
+    async build() {
+      const model = factorModel(plantedFactors(20_000, 64, { rank: 16, seed: 2 }), plantedFactors(100_000, 64, { clusters: 64, rank: 16, normSpread: 3, seed: 3 }), 64);
+      return { model, source: 'planted 64-factor tables: 20 K users × 100 K items (clustered, rank 16 + noise, norms 1..3)' };
+    },
+  },
+];
+if (process.env.BENCH_1M === '1') {
+  cases.push({
+    name: 'synthetic-1m',
+    exactRequests: 30,
+    async build() {
+      const model = factorModel(plantedFactors(1_000_000, 64, { rank: 16, seed: 4 }), plantedFactors(1_000_000, 64, { clusters: 256, rank: 16, normSpread: 3, seed: 5 }), 64);
+      return { model, source: 'planted 64-factor tables: 1 M users × 1 M items (clustered, rank 16 + noise, norms 1..3)' };
+    },
+  });
+}
+
 const rows = [];
-for (const items of sizes) {
-  const users = Math.min(20_000, Math.max(943, items / 5));
-  const data = generateSynthetic({ users, items, factors: 16, interactionsPerUser: 20, seed: 1 });
-  const model = createModel('warp', { factors: 64, epochs: 1 });
-  await model.fit(data.interactions, { threads: 2, seed: 1, log: () => {} });
+for (const c of cases) {
+  if (!wanted(c.name)) continue;
+  const before = memory();
+  const { model, source } = await c.build();
+  const withModel = memory();
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model, store, modelVersion: 'bench' });
-  // Half the items get a property so a filter has work to do.
-  for (let i = 0; i < Math.min(items, 2000); i += 2) store.putItem({ id: model.itemIds.id(i), properties: { even: true }, available: true, expiresAt: null });
+  // A quarter of the first 20 K items are in category "d", which the filtered requests leave out.
+  for (let i = 0; i < Math.min(model.numItems, 20_000); i++) {
+    store.putItem({ id: model.itemIds.id(i), properties: { category: 'abcd'[i % 4] }, available: true, expiresAt: null });
+  }
+  const filter = parseFilter('not (category = "d")');
+  const exact = new RecommendEngine(model, store, { modelVersion: 'bench', ann: { mode: 'off' } });
+  const t0 = performance.now();
+  const ann = new RecommendEngine(model, store, { modelVersion: 'bench', ann: { mode: 'on', sampleUsers: model.numItems >= 1_000_000 ? 100 : 200 } });
+  const engineMs = performance.now() - t0;
+  const withIndex = memory();
   const pick = (n: number): string => model.userIds.id((n * 7919) % model.numUsers);
 
-  const library: number[] = [];
-  const http: number[] = [];
-  const filtered: number[] = [];
-  for (let n = 0; n < REQUESTS; n++) {
-    let t = performance.now();
-    model.recommend(pick(n), { k: 10 });
-    library.push(performance.now() - t);
-    t = performance.now();
-    await app.inject({ method: 'GET', url: `/v1/recommend?user=${pick(n)}&k=10` });
-    http.push(performance.now() - t);
-    t = performance.now();
-    await app.inject({ method: 'GET', url: `/v1/recommend?user=${pick(n)}&k=10&filter=${encodeURIComponent('even = true')}` });
-    filtered.push(performance.now() - t);
-  }
-  rows.push({
-    items,
+  const time = (requests: number, run: (n: number) => unknown): { p50: number; p99: number } => {
+    for (let n = 0; n < Math.min(20, requests); n++) run(n + 100_000); // warm-up
+    const ms: number[] = [];
+    for (let n = 0; n < requests; n++) {
+      const t = performance.now();
+      run(n);
+      ms.push(performance.now() - t);
+    }
+    return percentiles(ms);
+  };
+  const exactRequests = c.exactRequests ?? REQUESTS;
+  const row: Record<string, unknown> = {
+    case: c.name,
+    source,
+    items: model.numItems,
     users: model.numUsers,
-    factors: 64,
-    requests: REQUESTS,
-    libraryMs: percentiles(library),
-    httpInjectMs: percentiles(http),
-    httpInjectFilterMs: percentiles(filtered),
-  });
-  await app.close();
+    retrieval: ann.retrievalStatus,
+    indexBuildAndRecallMs: Math.round(engineMs),
+    engineExactMs: time(exactRequests, (n) => exact.recommend({ user: pick(n), k: 10 })),
+    engineAnnMs: time(REQUESTS, (n) => ann.recommend({ user: pick(n), k: 10 })),
+    engineExactFilterMs: time(exactRequests, (n) => exact.recommend({ user: pick(n), k: 10, filter })),
+    engineAnnFilterMs: time(REQUESTS, (n) => ann.recommend({ user: pick(n), k: 10, filter })),
+    memory: { before, withModel, withIndex },
+  };
+  if (c.http) {
+    const apps = {
+      exact: await buildApp({ model, store, modelVersion: 'bench', ann: { mode: 'off' } }),
+      ann: await buildApp({ model, store, modelVersion: 'bench', ann: { mode: 'on' } }),
+    };
+    for (const [kind, app] of Object.entries(apps)) {
+      const filtered: number[] = [];
+      for (let n = 0; n < Math.min(REQUESTS, exactRequests); n++) {
+        const t = performance.now();
+        await app.inject({ method: 'GET', url: `/v1/recommend?user=${pick(n)}&k=10&filter=${encodeURIComponent('not (category = "d")')}` });
+        filtered.push(performance.now() - t);
+      }
+      row[kind === 'ann' ? 'httpInjectAnnFilterMs' : 'httpInjectExactFilterMs'] = percentiles(filtered);
+      await app.close();
+    }
+  }
+  rows.push(row);
   store.close();
+  console.error(`${c.name}: done`);
 }
-process.stdout.write(JSON.stringify({ exactTopK: true, rows, node: process.version }, null, 1) + '\n');
+process.stdout.write(`${JSON.stringify({ requests: REQUESTS, rows, node: process.version, load: loadavg() }, null, 1)}\n`);

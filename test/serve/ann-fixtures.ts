@@ -19,21 +19,32 @@ export function factorModel(userFactors: Float32Array, itemFactors: Float32Array
 
 /**
  * Gaussian factors around `clusters` centres (0: no clusters), each row scaled by a norm drawn
- * log-uniformly from [1, normSpread] (1: unit-scale rows), seeded.
+ * log-uniformly from [1, normSpread] (1: unit-scale rows), seeded. With `rank`, rows are drawn
+ * in `rank` dimensions and mapped into `dim` by a fixed random projection plus a little noise:
+ * trained factor tables have a decaying spectrum, full-rank Gaussian ones do not.
  */
-export function plantedFactors(rows: number, dim: number, options: { clusters?: number; normSpread?: number; seed?: number } = {}): Float32Array {
+export function plantedFactors(rows: number, dim: number, options: { clusters?: number; normSpread?: number; rank?: number; seed?: number } = {}): Float32Array {
   const rng = new Rng(options.seed ?? 1);
   const clusters = options.clusters ?? 0;
-  const centres = Float32Array.from({ length: Math.max(1, clusters) * dim }, () => rng.normal(0, 1));
+  const rank = options.rank ?? dim;
+  const centres = Float32Array.from({ length: Math.max(1, clusters) * rank }, () => rng.normal(0, 1));
+  const projection = rank === dim ? null : Float32Array.from({ length: rank * dim }, () => rng.normal(0, 1 / Math.sqrt(rank)));
+  const z = new Float32Array(rank);
   const out = new Float32Array(rows * dim);
   for (let r = 0; r < rows; r++) {
     const c = clusters > 0 ? rng.int(clusters) : -1;
-    let norm = 0;
+    for (let a = 0; a < rank; a++) z[a] = (c >= 0 ? centres[c * rank + a] : 0) + rng.normal(0, c >= 0 ? 0.5 : 1);
     for (let d = 0; d < dim; d++) {
-      const v = (c >= 0 ? centres[c * dim + d] : 0) + rng.normal(0, c >= 0 ? 0.5 : 1);
+      if (!projection) {
+        out[r * dim + d] = z[d];
+        continue;
+      }
+      let v = rng.normal(0, 0.05);
+      for (let a = 0; a < rank; a++) v += z[a] * projection[a * dim + d];
       out[r * dim + d] = v;
-      norm += v * v;
     }
+    let norm = 0;
+    for (let d = 0; d < dim; d++) norm += out[r * dim + d] ** 2;
     const scale = Math.exp(rng.next() * Math.log(options.normSpread ?? 1)) / Math.sqrt(norm);
     for (let d = 0; d < dim; d++) out[r * dim + d] *= scale;
   }
