@@ -73,6 +73,7 @@ async function drive(): Promise<void> {
       requests: [
         {
           method: 'POST',
+          path: '/v1/events',
           headers: { 'content-type': 'application/json' },
           setupRequest: (r: Record<string, unknown>) => {
             const batch = [];
@@ -90,7 +91,8 @@ async function drive(): Promise<void> {
       connections: CONNECTIONS,
       model: { users: USERS, items: ITEMS, factors: 64, retrieval },
       recommend: { ...recommend, filter: 'not (category = "d")' },
-      events: { ...events, eventsPerRequest: BATCH, eventsPerSecond: Math.round(events.requestsPerSecond * BATCH) },
+      // Only answered batches count (a non-2xx batch stored nothing).
+      events: { ...events, eventsPerRequest: BATCH, eventsPerSecond: Math.round(events.requestsPerSecond * BATCH * (1 - events.non2xx / Math.max(1, events.requests))) },
       load: loadavg(),
       node: process.version,
     };

@@ -261,8 +261,9 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
 }
 
 /**
- * Recall@10 of the index against exact top-10 over the sampled users, leaving out each user's
- * training items on both sides; the index retrieves lists of `listLength` as the service does.
+ * Recall@10 of the served lists against exact top-10 over the sampled users, leaving out each
+ * user's training items on both sides; the index retrieves lists of `listLength` as the service
+ * does, and a user for whom it finds too few is served (and counted) exact.
  */
 export function measureRecall(model: Recommender, index: AnnIndex, users: Int32Array, listLength = 10, k = 10): number {
   const scores = new Float32Array(model.numItems);
@@ -272,7 +273,8 @@ export function measureRecall(model: Recommender, index: AnnIndex, users: Int32A
     model.scoreItems(u, scores);
     const truth = model.rankScores(scores, u, { k });
     const got = index.search(u, Math.max(k, listLength), (i) => !model.hasSeen(u, i));
-    const mine = new Set(got ? got.items.subarray(0, k) : []);
+    // null: too few candidates pass, and the service scores every item instead (exact).
+    const mine = new Set(got ? got.items.subarray(0, k) : truth.map((r) => r.index));
     for (const r of truth) if (mine.has(r.index)) hit++;
     total += truth.length;
   }

@@ -1,5 +1,10 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SOURCE_ARGS, tastebud } from '../helpers/cli.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import { createModel } from '../../src/models/registry.ts';
@@ -9,6 +14,7 @@ import { RecommendEngine } from '../../src/serve/engine.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from '../../src/serve/factor-form.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import { factorModel, plantedFactors } from './ann-fixtures.ts';
+import { tinyModel } from './helpers.ts';
 
 const DIM = 32;
 const ITEMS = 5000;
@@ -211,6 +217,39 @@ describe('the service with an index', () => {
       await ann.close();
       await exact.close();
       store.close();
+    }
+  });
+});
+
+describe('tastebud serve --ann', () => {
+  const dir = mkdtemp(join(tmpdir(), 'tastebud-ann-'));
+  after(async () => rm(await dir, { recursive: true, force: true }));
+
+  test('--ann on builds the index even for a small model and /v1/status says so; a bad mode is refused', { timeout: 60_000 }, async () => {
+    const root = await dir;
+    const modelDir = join(root, 'model');
+    await (await tinyModel()).save(modelDir);
+    const bad = await tastebud('serve', modelDir, '--ann', 'sometimes', '--db', join(root, 'bad.db'));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--ann must be auto, on or off, got "sometimes"/);
+    const child = spawn(process.execPath, [...SOURCE_ARGS, 'serve', modelDir, '--db', join(root, 'on.db'), '--port', '0', '--ann', 'on'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let stderr = '';
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${stderr}`)));
+      });
+      const status = (await (await fetch(`${url}/v1/status`)).json()) as { retrieval: { kind: string; recallAt10: number; items: number } };
+      assert.equal(status.retrieval.kind, 'hnsw');
+      assert.equal(status.retrieval.items, 40);
+      assert.ok(status.retrieval.recallAt10 >= 0.95);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
     }
   });
 });
