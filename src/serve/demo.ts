@@ -93,7 +93,7 @@ export async function prepareDemo(options: DemoOptions = {}): Promise<DemoFiles>
   try {
     if (store.counts().items === 0) {
       const movies = await readMovies(join(datasets.dir('ml-100k', options), 'u.item'));
-      for (const m of movies) store.putItem({ id: m.id, properties: { title: m.title, year: m.year, genres: m.genres }, available: true, expiresAt: null });
+      store.putItems(movies.map((m) => ({ id: m.id, properties: { title: m.title, year: m.year, genres: m.genres }, available: true, expiresAt: null })));
       say(`tastebud: demo: ${movies.length} movies with titles, years and genres in ${db}`);
     }
   } finally {

@@ -131,13 +131,13 @@ export class Retrainer {
 
   private constructor(options: RetrainOptions, state: VersionsFile) {
     this.options = {
-      versionsDir: join(options.modelDir, 'versions'),
-      keepVersions: 3,
-      minItems: 3,
-      minEvalUsers: 5,
-      maxEvalUsers: 2000,
-      seed: 1,
       ...options,
+      versionsDir: options.versionsDir ?? join(options.modelDir, 'versions'),
+      keepVersions: options.keepVersions ?? 3,
+      minItems: options.minItems ?? 3,
+      minEvalUsers: options.minEvalUsers ?? 5,
+      maxEvalUsers: options.maxEvalUsers ?? 2000,
+      seed: options.seed ?? 1,
     };
     this.file = join(this.options.versionsDir, 'versions.json');
     this.state = state;

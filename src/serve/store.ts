@@ -227,6 +227,13 @@ export class EventStore {
     this.items.set(item.id, { properties: item.properties, available: item.available, expiresAt: item.expiresAt, deleted: false });
   }
 
+  /** Creates or replaces many items in one transaction (one fsync, not one per item: a catalogue load). */
+  putItems(items: ItemRecord[]): void {
+    this.db.transaction(() => {
+      for (const item of items) this.putItem(item);
+    })();
+  }
+
   /** An item, or null when unknown or deleted. */
   getItem(id: string): ItemRecord | null {
     const c = this.items.get(id);
