@@ -8,6 +8,9 @@ import { ConfigError } from '../contracts/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { InteractionsBuilder } from '../data/builder.ts';
 import type { Interactions } from '../data/interactions.ts';
+import type { TrainingData } from '../modelfile/manifest.ts';
+import { datasets } from '../data/datasets/index.ts';
+import { fingerprintInteractions } from '../data/fingerprint.ts';
 import type { Recommender } from '../models/recommender.ts';
 
 export const RETRAIN_METRIC = 'ndcg@10';
@@ -112,4 +115,30 @@ export function ndcgAt10(model: Recommender, heldOut: Map<string, string>, train
     if (rank < 10) total += 1 / Math.log2(rank + 2);
   }
   return total / heldOut.size;
+}
+
+/**
+ * A model's own training data, when its model file names a built-in dataset (and
+ * split) found on this machine whose pairs hash matches the one recorded; values as trained on.
+ */
+export async function originalTrainingPairs(recorded: TrainingData | null): Promise<{ pairs: Pair[]; note: string }> {
+  const none = (why: string) => ({ pairs: [], note: `store events only: ${why}` });
+  if (!recorded?.source) return none('the model file names no training data');
+  if (!datasets.list().some((d) => d.name === recorded.source)) return none(`its training data "${recorded.source}" is not a built-in dataset`);
+  if (recorded.positiveThreshold !== null && recorded.positiveThreshold !== undefined) return none('it was trained on thresholded labels');
+  let data: Interactions;
+  try {
+    const dataset = await datasets.load(recorded.source, { download: false });
+    const split = recorded.split ? dataset.splits?.[recorded.split] : undefined;
+    if (recorded.split && !split) return none(`${recorded.source} has no split "${recorded.split}"`);
+    data = split ? (await split()).train : dataset.interactions;
+  } catch (error) {
+    return none(`${recorded.source} is not on this machine (${(error as Error).message})`);
+  }
+  if (fingerprintInteractions(data).pairsHash !== recorded.pairsHash) return none(`${recorded.source} on this machine differs from what the model was trained on`);
+  const pairs: Pair[] = [];
+  for (let p = 0; p < data.length; p++) {
+    pairs.push({ user: data.userIds.id(data.users[p]), item: data.itemIds.id(data.items[p]), weight: data.values[p], time: 0 });
+  }
+  return { pairs, note: `${recorded.source}${recorded.split ? ` (${recorded.split})` : ''}: ${pairs.length} interactions, plus store events` };
 }

@@ -1,15 +1,19 @@
 /**
  * Worker thread of one retraining job: reads the store's events (its own read-only connection),
  * trains a candidate of the serving model's type and config on all but each user's most recent
- * item, scores candidate and serving model on those held-out items, and, when the candidate is
+ * item (plus the serving model's own training data, when its model file names a built-in
+ * dataset found here), scores candidate and serving model on those held-out items, and, when the candidate is
  * not worse, refits it on every event and saves it to `outDir`. Reports by messages
  * (`RetrainMessage`); the main thread decides nothing but whether to load the saved model.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createModel } from '../models/registry.ts';
 import { loadModel } from '../models/load.ts';
-import { holdOutRecent, interactionsOf, ndcgAt10, pairsOf, RETRAIN_METRIC } from './retrain-eval.ts';
+import type { TrainingData } from '../modelfile/manifest.ts';
+import { holdOutRecent, interactionsOf, ndcgAt10, originalTrainingPairs, pairsOf, RETRAIN_METRIC } from './retrain-eval.ts';
 import type { RetrainMessage, RetrainWorkerInit } from './retrain.ts';
 
 const init = (workerData as { init: RetrainWorkerInit }).init;
@@ -27,7 +31,12 @@ async function run(): Promise<void> {
   const pairs = pairsOf(events, init.weights);
   const serving = await loadModel(init.servingDir);
   const { train, heldOut } = holdOutRecent(pairs, { minItems: init.minItems, maxUsers: init.maxEvalUsers, seed: init.seed });
-  const base = { metric: RETRAIN_METRIC, events: events.length, pairs: pairs.length, evalUsers: heldOut.size };
+  // The data the serving model was trained on, when it can be found again (else the store's events only).
+  post({ kind: 'progress', phase: 'reading the original training data' });
+  // Version 0's record: a retrained version's own record names only the events it was fitted on.
+  const manifest = JSON.parse(readFileSync(join(init.originalDir, 'manifest.json'), 'utf8')) as { trainingData?: TrainingData | null };
+  const original = await originalTrainingPairs(manifest.trainingData ?? null);
+  const base = { metric: RETRAIN_METRIC, events: events.length, pairs: pairs.length, originalData: original.note, evalUsers: heldOut.size };
   if (heldOut.size < init.minEvalUsers) {
     post({
       kind: 'done',
@@ -47,7 +56,7 @@ async function run(): Promise<void> {
     });
     return model;
   };
-  const candidate = await fit(train, 'training the candidate');
+  const candidate = await fit([...original.pairs, ...train], 'training the candidate');
   post({ kind: 'progress', phase: 'evaluating' });
   const before = ndcgAt10(serving, heldOut, train);
   const after = ndcgAt10(candidate, heldOut, train);
@@ -57,7 +66,7 @@ async function run(): Promise<void> {
     : `candidate ${RETRAIN_METRIC} ${after.toFixed(4)} < serving ${before.toFixed(4)} on ${heldOut.size} users' most recent items`;
   if (swap) {
     // The gate judged the recipe; what is served is the same recipe fitted on every event.
-    const final = await fit(pairs, 'refitting on every event');
+    const final = await fit([...original.pairs, ...pairs], 'refitting on every event');
     post({ kind: 'progress', phase: 'saving' });
     await final.save(init.outDir);
   }

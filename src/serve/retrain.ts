@@ -50,6 +50,8 @@ export interface RetrainOptions {
 /** What the worker is given. */
 export interface RetrainWorkerInit {
   servingDir: string;
+  /** Version 0 (the model directory the service started with), whose manifest names the original training data. */
+  originalDir: string;
   dbPath: string;
   outDir: string;
   weights: Record<string, number>;
@@ -68,6 +70,8 @@ export interface RetrainResult {
   reason: string;
   events: number;
   pairs: number;
+  /** What was trained on besides the store's events, or why nothing. */
+  originalData?: string;
   evalUsers: number;
 }
 
@@ -230,6 +234,7 @@ export class Retrainer {
     };
     const init: RetrainWorkerInit = {
       servingDir: this.servingDir,
+      originalDir: this.state.versions.find((v) => v.n === 0)!.dir,
       dbPath: this.options.dbPath,
       outDir,
       weights: { ...this.options.weights },

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareDemo } from '../../src/serve/demo.ts';
+import { originalTrainingPairs } from '../../src/serve/retrain-eval.ts';
 import { startServer } from '../../src/serve/server.ts';
 
 const DATA = process.env.TASTEBUD_DATA_DIR;
@@ -21,6 +22,14 @@ test('serve --demo: ML-100K with titles, years and genres, trained on first use 
     const again: string[] = [];
     assert.deepEqual(await prepareDemo({ cacheDir, download: false, say: (l) => again.push(l) }), files);
     assert.deepEqual(again, [], 'the second start reuses the cache');
+
+    // Retraining finds the demo model's training data again (its model file names ml-100k and the pairs' hash).
+    const recorded = JSON.parse(await readFile(join(files.modelDir, 'manifest.json'), 'utf8')).trainingData;
+    const original = await originalTrainingPairs(recorded);
+    assert.equal(original.pairs.length, 100_000, original.note);
+    assert.match(original.note, /^ml-100k: 100000 interactions, plus store events$/);
+    assert.match((await originalTrainingPairs({ ...recorded, pairsHash: '0000' })).note, /store events only: ml-100k on this machine differs/);
+    assert.match((await originalTrainingPairs(null)).note, /store events only: the model file names no training data/);
 
     const server = await startServer({ modelDir: files.modelDir, db: files.db, port: 0, host: '127.0.0.1', say: () => {} });
     try {
