@@ -27,7 +27,7 @@ export interface OverloadOptions {
   maxHeapUsedBytes?: number;
   /** Seconds a client is told to wait (Retry-After; default 5). */
   retryAfterSeconds?: number;
-  /** How often load is sampled, ms (default 500). */
+  /** How often load is sampled, ms (default 500; keep it above 10, the delay monitor's resolution, or an empty sample reads as overload). */
   sampleIntervalMs?: number;
 }
 
@@ -55,7 +55,7 @@ export async function registerLimits(app: FastifyInstance, options: { rateLimit:
   await app.register(underPressure, {
     maxEventLoopDelay: o.maxEventLoopDelayMs ?? 1000,
     maxHeapUsedBytes: o.maxHeapUsedBytes ?? Math.floor(0.9 * getHeapStatistics().heap_size_limit),
-    sampleInterval: o.sampleIntervalMs ?? 500,
+    sampleInterval: Math.max(50, o.sampleIntervalMs ?? 500),
     retryAfter,
     pressureHandler: (_request, reply, type, value) => {
       reply
