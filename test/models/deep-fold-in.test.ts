@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { SMALL_DEEP } from '../helpers/small-configs.ts';
+import { userSlices, withFittedUser } from '../../src/models/deep/fold-in.ts';
+import type { Tower } from '../../src/models/deep/tower.ts';
 
 const data = generateSynthetic({ users: 150, items: 100, factors: 6, clusters: 6, interactionsPerUser: 16, popularitySkew: 0.8, noise: 0.05, seed: 3 }).interactions;
 
@@ -57,3 +59,30 @@ for (const [type, config] of [
     assert.ok(auc > 0.75, `held-out AUC ${auc.toFixed(3)} from a fold-in of half the history`);
   });
 }
+
+test('ncf: the exact user gradient of the concat tower agrees with finite differences', async () => {
+  const model = createModel('ncf', { ...SMALL_DEEP, threads: 1, seed: 7 });
+  await model.fit(data, { progress: false, log: () => {} });
+  const tower = (model as unknown as { tower: Tower }).tower;
+  const slices = userSlices(tower, model.numUsers)!;
+  for (const loss of ['bce', 'bpr', 'margin', 'mse'] as const) {
+    const gradient = (finiteDifferences: boolean): Float64Array => {
+      let first = new Float64Array(0);
+      const o = { tower, slices, numUsers: model.numUsers, numItems: model.numItems, loss, margin: 1, l2: 0, seed: 1, finiteDifferences, steps: 1 };
+      const ok = withFittedUser({ ...o, onGradient: (_step, g) => (first = g.slice()) }, model.historyOf(3), () => {});
+      assert.ok(ok);
+      return first;
+    };
+    const exact = gradient(false);
+    const numeric = gradient(true);
+    assert.equal(exact.length, 8);
+    let diff = 0;
+    let norm = 0;
+    for (let j = 0; j < exact.length; j++) {
+      diff += (exact[j] - numeric[j]) ** 2;
+      norm += exact[j] ** 2;
+    }
+    const relative = Math.sqrt(diff / norm);
+    assert.ok(norm > 0 && relative < 0.02, `${loss}: relative error ${relative.toExponential(2)} between exact and finite-difference gradients`);
+  }
+});

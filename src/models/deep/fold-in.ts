@@ -6,8 +6,10 @@
  * user id selects (`user.id`, NeuMF's `gmf.user.id`, neural-rating's `user.bias.id`, DeepFM's
  * shared `embeddings` / `linear` rows, whose first numUsers rows are the user ids).
  *
- * The gradient is by finite differences through the tower's own inference forward, so it works
- * for every tower without a tower-specific backward: the P + 1 evaluations of one step (the
+ * For the concat tower (ncf, match) the gradient is exact: its MLP's input gradient, summed over
+ * the rows (the dense layers' gradient buffers are overwritten, as every training batch does
+ * before it steps). For the other towers it is by finite differences through the tower's own
+ * inference forward, so it works without a tower-specific backward: the P + 1 evaluations of one step (the
  * rows, and each of the P user coordinates nudged) go through the network as one batch, using
  * P + 1 training users' rows as scratch (saved before and restored after, synchronously, so no
  * other caller ever sees them). Cost per fold-in: at most FOLD_IN_STEPS × FOLD_IN_ROW_BUDGET
@@ -21,6 +23,7 @@ import type { Param } from '../../core/params.ts';
 import { Rng } from '../../core/rng.ts';
 import type { HistoryEntry } from '../../contracts/types.ts';
 import type { Csr } from '../../data/interactions.ts';
+import { ConcatTower } from './concat-tower.ts';
 import type { Tower } from './tower.ts';
 
 /** Adam steps on the user rows. */
@@ -68,6 +71,12 @@ export interface FitUserOptions {
   /** L2 on the fitted rows (the model's embedding l2). */
   l2: number;
   seed: number;
+  /** Finite differences even where the exact gradient is available (tests compare the two). */
+  finiteDifferences?: boolean;
+  /** Adam steps (default FOLD_IN_STEPS). */
+  steps?: number;
+  /** Sees each step's loss gradient (before L2), for gradient checks. */
+  onGradient?: (step: number, grad: Float64Array) => void;
 }
 
 /**
@@ -97,13 +106,29 @@ export function withFittedUser(o: FitUserOptions, history: HistoryEntry[], score
       items.set(rows.items, k * R);
     }
     const losses = new Float64Array(P + 1);
-    for (let step = 1; step <= FOLD_IN_STEPS; step++) {
-      for (let k = 0; k <= P; k++) writeUser(o.slices, scratch[k], v, k === 0 ? -1 : k - 1, EPS);
-      o.tower.fill(users, items, users.length);
-      const z = o.tower.forward(users.length, null);
-      for (let k = 0; k <= P; k++) losses[k] = rowsLoss(o, rows, z, k * R);
+    const grad = new Float64Array(P);
+    const concat = !o.finiteDifferences && o.tower instanceof ConcatTower && o.slices.length === 1 && o.slices[0].param === o.tower.users.table.id ? o.tower : null;
+    const dz = new Float32Array(R);
+    for (let step = 1; step <= (o.steps ?? FOLD_IN_STEPS); step++) {
+      if (concat) {
+        // ncf / match: the exact gradient, dL/du = the user half of dL/dx summed over the rows.
+        writeUser(o.slices, scratch[0], v, -1, 0);
+        concat.fill(users, items, R);
+        rowsLossGrad(o, rows, concat.forward(R, null), dz);
+        const dx = concat.mlp.backwardBatch(dz, R)!;
+        const width = concat.users.dim + concat.items.dim;
+        grad.fill(0);
+        for (let r = 0; r < R; r++) for (let j = 0; j < P; j++) grad[j] += dx[r * width + j];
+      } else {
+        for (let k = 0; k <= P; k++) writeUser(o.slices, scratch[k], v, k === 0 ? -1 : k - 1, EPS);
+        o.tower.fill(users, items, users.length);
+        const z = o.tower.forward(users.length, null);
+        for (let k = 0; k <= P; k++) losses[k] = rowsLoss(o, rows, z, k * R);
+        for (let j = 0; j < P; j++) grad[j] = (losses[j + 1] - losses[0]) / EPS;
+      }
+      o.onGradient?.(step, grad);
       for (let j = 0; j < P; j++) {
-        const g = (losses[j + 1] - losses[0]) / EPS + 2 * o.l2 * v[j];
+        const g = grad[j] + 2 * o.l2 * v[j];
         m[j] = 0.9 * m[j] + 0.1 * g;
         s2[j] = 0.999 * s2[j] + 0.001 * g * g;
         const mh = m[j] / (1 - 0.9 ** step);
@@ -188,6 +213,25 @@ function rowsLoss(o: FitUserOptions, rows: Rows, z: Float32Array, offset: number
     else total += Math.abs(s - y);
   }
   return total / n;
+}
+
+/** dL/dz of rowsLoss for the first evaluation's rows (z[0 .. rows)), into dz. */
+function rowsLossGrad(o: FitUserOptions, rows: Rows, z: Float32Array, dz: Float32Array): void {
+  const n = rows.items.length;
+  if (rows.pairs > 0) {
+    for (let k = 0; k < rows.pairs; k++) {
+      const d = z[k] - z[rows.pairs + k];
+      const g = (o.loss === 'bpr' ? -1 / (1 + Math.exp(d)) : o.margin - d > 0 ? -1 : 0) / rows.pairs;
+      dz[k] = g;
+      dz[rows.pairs + k] = -g;
+    }
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const s = z[r];
+    const y = rows.labels[r];
+    dz[r] = (o.loss === 'bce' ? 1 / (1 + Math.exp(-s)) - y : o.loss === 'mse' ? 2 * (s - y) : Math.sign(s - y)) / n;
+  }
 }
 
 function softplus(x: number): number {
