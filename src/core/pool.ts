@@ -109,6 +109,15 @@ export function serveWorker<I, P, R>(setup: (init: I, index: number) => (payload
   });
 }
 
+/**
+ * One worker thread running `module` (resolved as WorkerPool.start does), given `init` as
+ * `workerData.init`: for a long job that talks through its own messages (e.g. serve's retraining).
+ */
+export function startWorker(module: string | URL, init: unknown): Worker {
+  const href = builtSibling(module instanceof URL ? module.href : pathToFileURL(module).href);
+  return new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { module: href, init, index: 0 } });
+}
+
 /** The compiled `.js` sibling of a `.ts` module when this code runs from the build, else `href` unchanged. */
 function builtSibling(href: string): string {
   if (!import.meta.url.endsWith('.js') || !href.endsWith('.ts')) return href;

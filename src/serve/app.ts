@@ -8,9 +8,14 @@ import { z } from 'zod';
 import { TastebudError } from '../contracts/errors.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { AnnOptions } from './ann.ts';
-import { NotFoundError, RecommendEngine, parseWindow } from './engine.ts';
+import { NotFoundError, type RecommendEngine, parseWindow } from './engine.ts';
 import { parseFilter } from './filter.ts';
 import type { EventStore, ItemRecord } from './store.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerUsersSimilar } from './routes/users-similar.ts';
+import { registerLimits, type OverloadOptions, type RateLimitOptions } from './limits.ts';
+import { ConflictError, type Retrainer } from './retrain.ts';
+import { ServingSlot } from './serving.ts';
 
 export interface ServiceLimits {
   /** Most events in one POST /v1/events (more: 413). Default 10,000. */
@@ -34,6 +39,12 @@ export interface AppOptions {
   token?: string;
   protectReads?: boolean;
   limits?: ServiceLimits;
+  /** Per-client request rate limit (default none). */
+  rateLimit?: RateLimitOptions | null;
+  /** When to answer 503 instead of taking more work (default: see limits.ts). */
+  overload?: OverloadOptions;
+  /** Retraining, versions and rollback (the /v1/admin routes); none: those routes answer 404. */
+  retrainer?: Retrainer;
   /** Fastify's logger option (default off). */
   logger?: boolean | { level: string };
   /** Approximate retrieval (HNSW) for factor models; default auto (from 20 K items). */
@@ -89,25 +100,34 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registers: [registry],
   });
   const fallbacks = new Counter({ name: 'tastebud_recommendation_fallback_total', help: 'recommendations served by the popularity fallback', registers: [registry] });
-  new Gauge({ name: 'tastebud_model_info', help: 'the model being served (value 1)', labelNames: ['type', 'version'], registers: [registry] }).set(
-    { type: model.type, version: modelVersion },
-    1,
-  );
+  const modelInfo = new Gauge({ name: 'tastebud_model_info', help: 'the model being served (value 1)', labelNames: ['type', 'version'], registers: [registry] });
+  modelInfo.set({ type: model.type, version: modelVersion }, 1);
 
-  const engine = new RecommendEngine(model, store, {
-    modelVersion,
+  // The serving model and what is built over it; retraining and rollback swap it whole.
+  const slot = new ServingSlot(model, modelVersion, store, {
     cacheSize: limits.cacheSize,
     maxListLength: limits.maxListLength,
     onCache: (hit) => cache.inc({ result: hit ? 'hit' : 'miss' }),
     ann: options.ann,
   });
-  const retrieval = engine.retrievalStatus;
-  new Gauge({
+  const retrievalRecall = new Gauge({
     name: 'tastebud_retrieval_recall_at10',
     help: 'recall@10 of the retrieval against exact top-k, measured on a sample of users at load (1 for exact retrieval)',
     labelNames: ['kind'],
     registers: [registry],
-  }).set({ kind: retrieval.kind }, retrieval.kind === 'exact' ? 1 : (retrieval.recallAt10 ?? 0));
+  });
+  const reportRetrieval = (engine: RecommendEngine): void => {
+    const retrieval = engine.retrievalStatus;
+    retrievalRecall.reset();
+    retrievalRecall.set({ kind: retrieval.kind }, retrieval.kind === 'exact' ? 1 : (retrieval.recallAt10 ?? 0));
+  };
+  reportRetrieval(slot.current.engine);
+  slot.onSwap((serving) => {
+    modelInfo.reset();
+    modelInfo.set({ type: serving.model.type, version: serving.version }, 1);
+    reportRetrieval(serving.engine);
+  });
+  options.retrainer?.attach(slot);
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyLimit });
   app.setValidatorCompiler(validatorCompiler);
@@ -115,6 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   let ready = true;
   app.addHook('onClose', async () => {
     ready = false;
+    await options.retrainer?.close();
   });
 
   await app.register(swagger, {
@@ -125,6 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerLimits(app, { rateLimit: options.rateLimit ?? null, overload: options.overload });
 
   app.addHook('onResponse', async (request, reply) => {
     latency.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -137,7 +159,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onRequest', async (request, reply) => {
       const url = request.url;
       if (url.startsWith('/health/') || url === '/metrics' || url.startsWith('/docs')) return;
-      const write = request.method !== 'GET' && request.method !== 'HEAD' && !(request.method === 'POST' && url.startsWith('/v1/recommend'));
+      // Admin routes (retraining, rollback) always need the token, reads included.
+      const write = url.startsWith('/v1/admin/') || (request.method !== 'GET' && request.method !== 'HEAD' && !(request.method === 'POST' && url.startsWith('/v1/recommend')));
       if (!write && !options.protectReads) return;
       const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
       const ok = given !== undefined && Buffer.byteLength(given) === token.length && timingSafeEqual(Buffer.from(given), token);
@@ -157,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return reply.code(400).send({ error: 'Bad Request', message: problems.join('; ') });
     }
     if (error instanceof NotFoundError) return reply.code(404).send({ error: 'Not Found', message: error.message });
+    if (error instanceof ConflictError) return reply.code(409).send({ error: 'Conflict', message: error.message });
     if (error instanceof TastebudError) return reply.code(400).send({ error: 'Bad Request', message: error.message });
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
@@ -301,11 +325,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (q.user !== undefined || q.history !== undefined || q.filter !== undefined || q.exclude !== undefined || q.excludeSeen !== undefined) {
         throw new TastebudError('a next page (recommId) takes only k: the list keeps the first request’s user, filter and exclusions');
       }
-      return engine.nextPage(q.recommId, q.k);
+      return slot.current.engine.nextPage(q.recommId, q.k);
     }
     if (q.user === undefined && q.history === undefined) throw new TastebudError('give user= (a new list), history (an anonymous session) or recommId= (the next page of a list)');
     if (q.user !== undefined && q.history !== undefined) throw new TastebudError('give either user or history, not both');
-    const page = engine.recommend({
+    const page = slot.current.engine.recommend({
       user: q.user,
       history: q.history,
       explain: q.explain,
@@ -336,7 +360,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     async (request) => {
       const filter = request.query.filter === undefined ? undefined : parseFilter(request.query.filter);
-      return { item: request.params.id, items: engine.similar(request.params.id, request.query.k ?? 10, filter), modelVersion };
+      const { engine, version } = slot.current;
+      return { item: request.params.id, items: engine.similar(request.params.id, request.query.k ?? 10, filter), modelVersion: version };
     },
   );
 
@@ -353,7 +378,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const window = request.query.window ?? '7d';
       const span = parseWindow(window);
       const filter = request.query.filter === undefined ? undefined : parseFilter(request.query.filter);
-      return { ...engine.popular(span === null ? null : Date.now() - span, request.query.k ?? 10, filter), window };
+      return { ...slot.current.engine.popular(span === null ? null : Date.now() - span, request.query.k ?? 10, filter), window };
     },
   );
 
@@ -369,15 +394,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   api.get('/v1/status', { schema: { summary: 'model, store and process' } }, async () => {
     const memory = process.memoryUsage();
+    const { model, version, engine } = slot.current;
     return {
-      model: { type: model.type, version: modelVersion, status: model.status, users: model.numUsers, items: model.numItems },
-      store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates },
+      model: { type: model.type, version, status: model.status, users: model.numUsers, items: model.numItems },
+      store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates, eventWeights: { ...store.weights, rating: 'the rating given' } },
       cachedLists: engine.cachedLists,
-      retrieval,
+      retrieval: engine.retrievalStatus,
+      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize } },
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+      ...(options.retrainer ? { retraining: options.retrainer.status() } : {}),
     };
   });
+
+  registerUsersSimilar(app, slot, { maxK: limits.maxK });
+  if (options.retrainer) registerAdminRoutes(app, options.retrainer);
 
   return app;
 }

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, TastebudError } from '../contracts/errors.ts';
 import { loadModel } from '../models/load.ts';
 import type { AnnOptions } from './ann.ts';
 import { buildApp, type ServiceLimits } from './app.ts';
-import { EventStore } from './store.ts';
+import type { OverloadOptions, RateLimitOptions } from './limits.ts';
+import { Retrainer } from './retrain.ts';
+import { modelVersionOf } from './version.ts';
+import { DEFAULT_EVENT_WEIGHTS, EventStore } from './store.ts';
 
 export interface ServerOptions {
   modelDir: string;
@@ -21,6 +22,13 @@ export interface ServerOptions {
   limits?: ServiceLimits;
   /** Approximate retrieval (`--ann auto|on|off`). */
   ann?: AnnOptions;
+  /** Event type → weight; replaces the defaults (view 1, cart 3, purchase 5). */
+  eventWeights?: Record<string, number>;
+  /** Per-client rate limit; undefined: off on a loopback address, 1000/s per client on any other. */
+  rateLimit?: RateLimitOptions | null;
+  overload?: OverloadOptions;
+  /** Retraining: a cron schedule, versions kept (POST /v1/admin/retrain works whenever --db is a file). */
+  retrain?: { schedule?: string; keepVersions?: number; versionsDir?: string };
   /** Lines for the operator (default stderr). */
   say?: (line: string) => void;
 }
@@ -28,17 +36,17 @@ export interface ServerOptions {
 export interface RunningServer {
   app: FastifyInstance;
   store: EventStore;
+  retrainer: Retrainer | null;
   url: string;
   close(): Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** `type@` + the first 12 hex digits of the SHA-256 of the model's manifest.json. */
-export async function modelVersionOf(dir: string, type: string): Promise<string> {
-  const manifest = await readFile(join(dir, 'manifest.json'));
-  return `${type}@${createHash('sha256').update(manifest).digest('hex').slice(0, 12)}`;
-}
+/** The rate limit when listening beyond loopback and none is given. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { max: 1000, windowMs: 1000 };
+
+export { modelVersionOf } from './version.ts';
 
 /** Reads the token file: one line, at least 16 characters. */
 export async function readTokenFile(path: string): Promise<string> {
@@ -66,18 +74,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   }
   if (!existsSync(options.modelDir) || !statSync(options.modelDir).isDirectory()) throw new ConfigError(`cannot serve ${options.modelDir}: no such model directory`);
+  // With retraining the version to serve is the one served last (versions.json), not always modelDir.
+  let retrainer: Retrainer | null = null;
+  if (options.db !== ':memory:') {
+    retrainer = await Retrainer.open({
+      modelDir: options.modelDir,
+      versionsDir: options.retrain?.versionsDir,
+      dbPath: options.db,
+      weights: options.eventWeights ?? DEFAULT_EVENT_WEIGHTS,
+      keepVersions: options.retrain?.keepVersions,
+      schedule: options.retrain?.schedule,
+      say,
+    });
+  } else if (options.retrain?.schedule !== undefined) throw new ConfigError('--retrain needs --db to be a file: the training thread reads the events from it');
+  const servingDir = retrainer?.servingDir ?? options.modelDir;
   let model: Awaited<ReturnType<typeof loadModel>>;
   try {
-    model = await loadModel(options.modelDir);
+    model = await loadModel(servingDir);
   } catch (error) {
     if (error instanceof TastebudError) throw new ConfigError(`cannot serve ${options.modelDir}: ${error.message}`);
     throw error;
   }
-  const modelVersion = await modelVersionOf(options.modelDir, model.type);
-  const store = EventStore.open(options.db);
+  const modelVersion = retrainer?.servingVersion ?? (await modelVersionOf(options.modelDir, model.type));
+  const store = EventStore.open(options.db, { weights: options.eventWeights });
+  const rateLimit = options.rateLimit !== undefined ? options.rateLimit : LOOPBACK.has(options.host) ? null : DEFAULT_RATE_LIMIT;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ model, store, modelVersion, token, protectReads: options.protectReads, limits: options.limits, ann: options.ann, logger: { level: 'warn' } });
+    app = await buildApp({
+      model,
+      store,
+      modelVersion,
+      token,
+      protectReads: options.protectReads,
+      limits: options.limits,
+      rateLimit,
+      overload: options.overload,
+      retrainer: retrainer ?? undefined,
+      ann: options.ann,
+      logger: { level: 'warn' },
+    });
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {
     store.close();
@@ -90,13 +125,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   const counts = store.counts();
-  say(`tastebud: serving ${modelVersion} (${model.numUsers} users, ${model.numItems} items) from ${options.modelDir}`);
+  say(`tastebud: serving ${modelVersion} (${model.numUsers} users, ${model.numItems} items) from ${servingDir}`);
+  say(
+    `tastebud: event weights ${Object.entries(store.weights)
+      .map(([t, w]) => `${t}=${w}`)
+      .join(', ')} (rating: the value given)`,
+  );
+  say(`tastebud: rate limit ${rateLimit ? `${rateLimit.max} requests per ${rateLimit.windowMs / 1000} s per client` : 'off'}`);
+  if (retrainer)
+    say(
+      `tastebud: retraining ${options.retrain?.schedule ? `on "${options.retrain.schedule}"` : 'on request'} (POST /v1/admin/retrain), versions in ${options.retrain?.versionsDir ?? `${options.modelDir}/versions`}`,
+    );
   say(`tastebud: event store ${options.db} (${counts.events} events, ${counts.items} items, ${counts.users} users)`);
   if (token === undefined) say(`tastebud: no --token-file: listening on ${options.host} only; anyone on this machine can write events`);
   say(`tastebud: listening on ${url} (API document at ${url}/docs)`);
   return {
     app,
     store,
+    retrainer,
     url,
     async close() {
       await app.close();

@@ -55,7 +55,7 @@ export interface UserRecord {
 }
 
 export interface StoreOptions {
-  /** Event type → weight (default view 1, cart 3, purchase 5); `rating` always weighs its value. */
+  /** Event type → weight (default view 1, cart 3, purchase 5; given ones replace these); `rating` always weighs its value. */
   weights?: Record<string, number>;
 }
 
@@ -115,7 +115,8 @@ export class EventStore {
 
   private constructor(path: string, options: StoreOptions) {
     this.path = path;
-    this.weights = { ...DEFAULT_EVENT_WEIGHTS, ...options.weights };
+    // Configured weights replace the defaults: the types listed are the types accepted (and rating).
+    this.weights = { ...(options.weights ?? DEFAULT_EVENT_WEIGHTS) };
     for (const [type, w] of Object.entries(this.weights)) {
       if (!Number.isFinite(w)) throw new ConfigError(`event weight of "${type}" must be a finite number, got ${w}`);
     }
@@ -224,6 +225,13 @@ export class EventStore {
       )
       .run(item.id, JSON.stringify(item.properties), item.available ? 1 : 0, item.expiresAt);
     this.items.set(item.id, { properties: item.properties, available: item.available, expiresAt: item.expiresAt, deleted: false });
+  }
+
+  /** Creates or replaces many items in one transaction (one fsync, not one per item: a catalogue load). */
+  putItems(items: ItemRecord[]): void {
+    this.db.transaction(() => {
+      for (const item of items) this.putItem(item);
+    })();
   }
 
   /** An item, or null when unknown or deleted. */

@@ -7,7 +7,7 @@
 import { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { FeatureMatrix, HistoryEntry, ModelState } from '../../contracts/types.ts';
-import { nearestUsers, neighbourIndex, type NeighbourIndex } from './fold-in.ts';
+import { nearestUsers, neighbourIndex, userSlices, withFittedUser, type FoldInLoss, type NeighbourIndex } from './fold-in.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
@@ -75,10 +75,28 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   private neighbours: { seen: unknown; index: NeighbourIndex } | null = null;
 
   /**
-   * Fold-in (approximate, deep/fold-in.ts): the similarity-weighted mean of the scores of the
-   * history's most similar training users; the fallback when no training user shares an item.
+   * Fold-in (approximate, deep/fold-in.ts): the user's id rows fitted to the history by a few
+   * seeded steps of the model's loss against the fixed items and network. Towers with user
+   * features (or too few training users) take the stand-in: the similarity-weighted mean of the
+   * scores of the history's most similar training users, and the fallback when none shares an item.
    */
   protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    const tower = this.requireTower();
+    const slices = this.features().user === null ? userSlices(tower, this.numUsers) : null;
+    if (slices) {
+      const c = this.config as { loss?: string; margin?: number; l2?: number; seed: number };
+      const options = {
+        tower,
+        slices,
+        numUsers: this.numUsers,
+        numItems: this.numItems,
+        loss: (c.loss ?? 'bce') as FoldInLoss,
+        margin: c.margin ?? 1,
+        l2: c.l2 ?? 0,
+        seed: c.seed,
+      };
+      if (withFittedUser(options, history, (u) => this.scoreUsers(Int32Array.of(u), out))) return;
+    }
     const seen = this.seen;
     if (!seen) return this.fallbackScores(out);
     if (this.neighbours?.seen !== seen) this.neighbours = { seen, index: neighbourIndex(seen, this.numItems) };
