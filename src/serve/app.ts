@@ -10,6 +10,7 @@ import type { Recommender } from '../models/recommender.ts';
 import { NotFoundError, RecommendEngine, parseWindow } from './engine.ts';
 import { parseFilter } from './filter.ts';
 import type { EventStore, ItemRecord } from './store.ts';
+import { registerExploreRoutes, type ExploreOptions } from './explore-routes.ts';
 
 export interface ServiceLimits {
   /** Most events in one POST /v1/events (more: 413). Default 10,000. */
@@ -35,6 +36,8 @@ export interface AppOptions {
   limits?: ServiceLimits;
   /** Fastify's logger option (default off). */
   logger?: boolean | { level: string };
+  /** The explore page's extras: catalogue, model folder, a second model (see explore-routes.ts). */
+  explore?: ExploreOptions;
 }
 
 const ERROR = z.object({ error: z.string(), message: z.string() });
@@ -367,6 +370,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
   });
 
+  await registerExploreRoutes(app, { model, store, modelVersion, ...options.explore });
   return app;
 }
 

@@ -7,6 +7,8 @@ import { ConfigError, TastebudError } from '../contracts/errors.ts';
 import { loadModel } from '../models/load.ts';
 import { buildApp, type ServiceLimits } from './app.ts';
 import { EventStore } from './store.ts';
+import type { ExploreOptions } from './explore-routes.ts';
+import type { Recommender } from '../models/recommender.ts';
 
 export interface ServerOptions {
   modelDir: string;
@@ -20,6 +22,8 @@ export interface ServerOptions {
   limits?: ServiceLimits;
   /** Lines for the operator (default stderr). */
   say?: (line: string) => void;
+  /** The explore page's extras (tastebud explore). */
+  explore?: ExploreOptions | ((model: Recommender) => Promise<ExploreOptions>);
 }
 
 export interface RunningServer {
@@ -74,7 +78,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = EventStore.open(options.db);
   let app: FastifyInstance;
   try {
-    app = await buildApp({ model, store, modelVersion, token, protectReads: options.protectReads, limits: options.limits, logger: { level: 'warn' } });
+    const explore = typeof options.explore === 'function' ? await options.explore(model) : options.explore;
+    app = await buildApp({ model, store, modelVersion, token, protectReads: options.protectReads, limits: options.limits, logger: { level: 'warn' }, explore });
     await app.listen({ port: options.port, host: options.host });
   } catch (error) {
     store.close();
