@@ -5,16 +5,17 @@ export interface Series {
   points: { x: number; y: number }[];
 }
 
-export function LineChart({ series, height = 160, xLabel, label }: { series: Series[]; height?: number; xLabel: string; label: string }) {
-  const width = 480;
+export function LineChart({ series, height = 170, xLabel, label, zero = false }: { series: Series[]; height?: number; xLabel: string; label: string; zero?: boolean }) {
+  const width = 400;
   const pad = { l: 48, r: 12, t: 10, b: 28 };
   const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.y));
   if (all.length === 0) return <p class="muted">no data</p>;
   const xs = all.map((p) => p.x);
   const ys = all.map((p) => p.y);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  // Rates start at zero; a single value gets some room around it.
+  let [y0, y1] = [zero ? Math.min(0, ...ys) : Math.min(...ys), Math.max(...ys)];
+  if (y0 === y1) [y0, y1] = zero ? [0, y1 + 1] : [y0 - 1, y1 + 1];
   const sx = (x: number) => pad.l + ((x - x0) / (x1 - x0 || 1)) * (width - pad.l - pad.r);
   const sy = (y: number) => pad.t + (1 - (y - y0) / (y1 - y0)) * (height - pad.t - pad.b);
   const ticks = [y0, (y0 + y1) / 2, y1];

@@ -10,9 +10,10 @@ export interface Catalog {
 /**
  * A ranked list of recommendations: title (a link to the item), score, source, and the
  * explanation — which of the user's items contributed and how much. `marked` items (in the
- * other model's list too) get a badge.
+ * other model's list too) get a badge, and so do `heldOut` items: the user had them, the model
+ * was not trained on them.
  */
-export function RecList({ items, catalog, marked, testId }: { items: Served[]; catalog: Catalog; marked?: Set<string>; testId: string }) {
+export function RecList({ items, catalog, marked, heldOut, testId }: { items: Served[]; catalog: Catalog; marked?: Set<string>; heldOut?: Map<string, string>; testId: string }) {
   if (items.length === 0) return <p class="muted">nothing to recommend with these settings</p>;
   return (
     <ol class="recs" data-testid={testId}>
@@ -28,6 +29,7 @@ export function RecList({ items, catalog, marked, testId }: { items: Served[]; c
             {propertyText(catalog.properties(r.item), 2)}
             {r.source === 'fallback' && <span class="badge warn">fallback: popular</span>}
             {marked?.has(r.item) && <span class="badge">in both</span>}
+            {heldOut?.has(r.item) && <span class="badge hit">held out: {heldOut.get(r.item)}</span>}
           </div>
           {r.reason && r.reason.items.length > 0 && (
             <div class="why small">

@@ -16,12 +16,18 @@ export function Search({
   find,
   onPick,
   testId,
+  suggest = true,
+  picked,
 }: {
   label: string;
   placeholder: string;
   find: (q: string) => Promise<Option[]>;
   onPick: (id: string) => void;
   testId: string;
+  /** Show answers to the empty query (most active users, most popular items) before anything is typed. */
+  suggest?: boolean;
+  /** Ids already chosen: shown, not pickable again. */
+  picked?: string[];
 }) {
   const [q, setQ] = useState('');
   const [options, setOptions] = useState<Option[]>([]);
@@ -70,9 +76,9 @@ export function Search({
       </label>
       {error && <p class="error">{error}</p>}
       <ul ref={list} class="options">
-        {options.map((o) => (
+        {(suggest || q.trim() !== '' ? options : []).map((o) => (
           <li key={o.id}>
-            <button type="button" onClick={() => onPick(o.id)} onKeyDown={move} data-id={o.id}>
+            <button type="button" onClick={() => onPick(o.id)} onKeyDown={move} data-id={o.id} disabled={picked?.includes(o.id)}>
               <span class="option-label">{o.label}</span>
               {o.detail && <span class="muted"> {o.detail}</span>}
             </button>

@@ -42,7 +42,7 @@ export function ItemView({ item }: { item: string | null }) {
     <section aria-labelledby="item-heading">
       <h1 id="item-heading">{item === null ? 'Pick an item' : info ? (info.title ?? `Item ${item}`) : `Item ${item}`}</h1>
       <div class="toolbar">
-        <Search label="Find an item" placeholder="title or id" find={findItems} onPick={(id) => (location.hash = hrefItem(id))} testId="item-search" />
+        <Search label="Find an item" placeholder="title or id" find={findItems} onPick={(id) => (location.hash = hrefItem(id))} testId="item-search" suggest={item === null} />
       </div>
       {error && (
         <p class="error" role="alert">

@@ -49,7 +49,7 @@ export function NewUserView() {
           />
           <h2>Your picks</h2>
           {picks.length === 0 ? (
-            <p class="muted">none yet: the list on the right is the popularity fallback</p>
+            <p class="muted">none yet: until you pick, the recommendations are the most popular items (the fallback)</p>
           ) : (
             <ul class="chips" data-testid="picks">
               {picks.map((id) => (

@@ -47,13 +47,15 @@ export function UserView({ user, model }: { user: string | null; model: ModelInf
   }, [user, excludeSeen, expression, compare]);
 
   const findUsers = useCallback(async (q: string) => (await api.users(q, 8)).users.map((u) => ({ id: u.id, label: `user ${u.id}`, detail: `${u.interactions} interactions` })), []);
+  // Items the user had that the model was not trained on (a test part, or ratings below a threshold): a recommendation among them is a hit you can see.
+  const heldOut = new Map((lists?.history.items ?? []).filter((h) => !h.inTraining).map((h) => [h.item, h.value === null ? h.type : `rated ${h.value}`]));
   const shared = lists?.other ? new Set(lists.main.items.map((r) => r.item).filter((id) => lists.other!.items.some((o) => o.item === id))) : undefined;
 
   return (
     <section aria-labelledby="user-heading">
       <h1 id="user-heading">{user === null ? 'Pick a user' : `User ${user}`}</h1>
       <div class="toolbar">
-        <Search label="Find a user" placeholder="user id, e.g. 196" find={findUsers} onPick={(id) => (location.hash = hrefUser(id))} testId="user-search" />
+        <Search label="Find a user" placeholder="user id, e.g. 196" find={findUsers} onPick={(id) => (location.hash = hrefUser(id))} testId="user-search" suggest={user === null} />
       </div>
       {user !== null && (
         <>
@@ -113,7 +115,7 @@ export function UserView({ user, model }: { user: string | null; model: ModelInf
                 <h2>
                   Recommended <span class="muted small">{lists.main.modelVersion}</span>
                 </h2>
-                <RecList items={lists.main.items} catalog={catalog} marked={shared} testId="recs" />
+                <RecList items={lists.main.items} catalog={catalog} marked={shared} heldOut={heldOut} testId="recs" />
               </div>
               {lists.other && (
                 <div class="panel">
@@ -121,7 +123,7 @@ export function UserView({ user, model }: { user: string | null; model: ModelInf
                     Compared with <span class="muted small">{lists.other.modelVersion}</span>
                   </h2>
                   <p class="muted small">{shared?.size ?? 0} of 10 in both lists</p>
-                  <RecList items={lists.other.items} catalog={catalog} marked={shared} testId="recs-compare" />
+                  <RecList items={lists.other.items} catalog={catalog} marked={shared} heldOut={heldOut} testId="recs-compare" />
                 </div>
               )}
               <div class="panel">
