@@ -51,7 +51,12 @@ export interface Harness {
 export async function startHarness(fx: ExploreFixture): Promise<Harness> {
   ensureWebBuilt();
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model: fx.model, store, modelVersion: `${fx.model.type}-${fx.name}`, explore: { catalogue: fx.catalogue, compare: { model: fx.other, version: `${fx.other.type}-${fx.name}` } } });
+  const app = await buildApp({
+    model: fx.model,
+    store,
+    modelVersion: `${fx.model.type}-${fx.name}`,
+    explore: { catalogue: fx.catalogue, compare: { model: fx.other, version: `${fx.other.type}-${fx.name}` } },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -106,7 +106,10 @@ describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
       await api('/v1/recommend', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ history: picks.map((item) => ({ item })), k: 10 }) })
     ).items as Json[];
     assert.ok(expected.every((r) => r.source === 'model'));
-    await page.waitForFunction((ids) => [...document.querySelectorAll('[data-testid="new-recs"] > li')].map((li) => (li as HTMLElement).dataset.item).join() === ids.join(), expected.map((r) => r.item));
+    await page.waitForFunction(
+      (ids) => [...document.querySelectorAll('[data-testid="new-recs"] > li')].map((li) => (li as HTMLElement).dataset.item).join() === ids.join(),
+      expected.map((r) => r.item),
+    );
     assert.equal(await page.locator('[data-testid="new-recs"] .badge.warn').count(), 0, 'no fallback items once there are picks');
     await page.screenshot({ path: join(SCREENSHOTS, 'new-user-desktop.png') });
   });

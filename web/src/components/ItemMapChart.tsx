@@ -2,7 +2,7 @@ import type { ItemMap } from '../api.ts';
 import { hrefItem } from '../format.ts';
 
 /** A colour per category (the first ten most common), grey for the rest. */
-const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4f46e5', '#65a30d'];
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#92400e', '#65a30d'];
 
 export function categoryColors(map: ItemMap): Map<string, string> {
   const counts = new Map<string, number>();
