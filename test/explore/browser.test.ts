@@ -30,7 +30,10 @@ describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
   });
 
   const api = async (path: string, init?: RequestInit): Promise<Json> => (await fetch(h.url + path, init)).json() as Promise<Json>;
-  const shownRecs = (testId = 'recs') => page.$$eval(`[data-testid="${testId}"] > li`, (lis) => lis.map((li) => (li as HTMLElement).dataset.item!));
+  const shownRecs = (testId = 'recs') => page.$$eval(`[data-testid="${testId}"] > li`, (lis) => lis.map((li) => li.getAttribute('data-item')!));
+  // Page-side code goes in as text: the tests are compiled without the DOM's types.
+  const listed = (testId: string, ids: string[]) =>
+    page.waitForFunction(`[...document.querySelectorAll('[data-testid="${testId}"] > li')].map((li) => li.dataset.item).join() === ${JSON.stringify(ids.join())}`);
 
   test(`a user's recommendations are the ones GET /v1/recommend returns (${'data: ML-100K if present, else synthetic'})`, async () => {
     await page.goto(`${h.url}/#/user/${encodeURIComponent(user)}`);
@@ -60,15 +63,16 @@ describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
     await page.selectOption('[data-testid="filter-value"]', value);
     const filter = `genre = ${JSON.stringify(value)}`;
     const expected = (await api(`/v1/recommend?user=${encodeURIComponent(user)}&k=10&filter=${encodeURIComponent(filter)}`)).items.map((r: Json) => r.item);
-    await page.waitForFunction((ids) => [...document.querySelectorAll('[data-testid="recs"] > li')].map((li) => (li as HTMLElement).dataset.item).join() === ids.join(), expected);
+    await listed('recs', expected);
     assert.notDeepEqual(expected, before);
     const items = (await api(`/v1/items?ids=${expected.join(',')}`)).items;
     for (const item of items) assert.ok((item.properties.genre as string[]).includes(value), `${item.id} is ${value}`);
     // Exclude-seen off: the list may now hold items from the history, and still matches the API.
     await page.uncheck('[data-testid="exclude-seen"]');
     const withSeen = (await api(`/v1/recommend?user=${encodeURIComponent(user)}&k=10&excludeSeen=false&filter=${encodeURIComponent(filter)}`)).items.map((r: Json) => r.item);
-    await page.waitForFunction((ids) => [...document.querySelectorAll('[data-testid="recs"] > li')].map((li) => (li as HTMLElement).dataset.item).join() === ids.join(), withSeen);
+    await listed('recs', withSeen);
     await page.check('[data-testid="exclude-seen"]');
+    await listed('recs', expected);
   });
 
   test('an item: similar items, who interacted, its place on the map', async () => {
@@ -95,19 +99,19 @@ describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
       await search.fill(q);
       const option = page.locator('[data-testid="item-search"] .options button').first();
       await option.waitFor();
-      await page.waitForFunction((q) => document.querySelector('[data-testid="item-search"] .options button')?.textContent?.toLowerCase().includes(q), q);
+      await page.waitForFunction(`document.querySelector('[data-testid="item-search"] .options button')?.textContent?.toLowerCase().includes(${JSON.stringify(q)})`);
       picks.push((await option.getAttribute('data-id'))!);
       // By keyboard: arrow down to the first result, Enter picks it.
       await search.press('ArrowDown');
       await page.keyboard.press('Enter');
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="picks"] li').length === n, picks.length);
+      await page.waitForFunction(`document.querySelectorAll('[data-testid="picks"] li').length === ${picks.length}`);
     }
     const expected = (
       await api('/v1/recommend', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ history: picks.map((item) => ({ item })), k: 10 }) })
     ).items as Json[];
     assert.ok(expected.every((r) => r.source === 'model'));
-    await page.waitForFunction(
-      (ids) => [...document.querySelectorAll('[data-testid="new-recs"] > li')].map((li) => (li as HTMLElement).dataset.item).join() === ids.join(),
+    await listed(
+      'new-recs',
       expected.map((r) => r.item),
     );
     assert.equal(await page.locator('[data-testid="new-recs"] .badge.warn').count(), 0, 'no fallback items once there are picks');
@@ -121,7 +125,7 @@ describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
     assert.ok((await page.locator('figure.chart svg polyline').count()) >= 1, 'a training curve');
     await page.screenshot({ path: join(SCREENSHOTS, 'model-desktop.png') });
     await page.goto(`${h.url}/#/service`);
-    await page.waitForFunction(() => document.querySelector('.stat-value')?.textContent !== '…', null, { timeout: 8000 });
+    await page.waitForFunction(`document.querySelector('.stat-value')?.textContent !== '…'`, null, { timeout: 8000 });
     assert.match((await page.textContent('[data-testid="service-facts"]'))!, new RegExp(`${fx.model.type}-${fx.name}`));
     await page.screenshot({ path: join(SCREENSHOTS, 'service-desktop.png') });
   });
@@ -135,7 +139,7 @@ describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
     ] as const) {
       await phone.goto(`${h.url}/${hash}`);
       await phone.waitForSelector(ready);
-      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      const width = (await phone.evaluate('document.documentElement.scrollWidth')) as number;
       assert.ok(width <= 390, `${name}: the page is ${width} px wide`);
       await phone.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: name === 'user' });
     }
