@@ -75,7 +75,7 @@ for (const name of which) {
   // Warm-up: the lazily built lookups (item popularity, the dataset's CSR views).
   for (let n = 0; n < 20; n++) await get(`/v1/users/${fx.model.userIds.id(n)}/history`);
 
-  const perRequest: Record<string, number[]> = { recommend: [], history: [], compare: [], titles: [] };
+  const perRequest: Record<string, number[]> = { recommend: [], recommendWithoutExplain: [], history: [], compare: [], titles: [] };
   const switches: number[] = [];
   for (let n = 0; n < SWITCHES; n++) {
     const user = encodeURIComponent(fx.model.userIds.id((n * 7919) % fx.model.numUsers));
@@ -85,6 +85,8 @@ for (const name of which) {
     const ids = [...(recommend.json.items ?? []), ...(other?.json.items ?? [])].flatMap((r) => [r.item, ...(r.reason?.items.map((c) => c.item) ?? [])]);
     const titles = await get(`/v1/items?ids=${[...new Set(ids)].join(',')}&limit=100`);
     perRequest.recommend.push(recommend.ms);
+    // Not part of a switch: what the explanations cost.
+    perRequest.recommendWithoutExplain.push((await get(`/v1/recommend?user=${user}&k=10&excludeSeen=true`)).ms);
     perRequest.history.push(history.ms);
     if (other) perRequest.compare.push(other.ms);
     perRequest.titles.push(titles.ms);

@@ -10,11 +10,12 @@ export interface Projection {
 /**
  * The rows of `data` (rows × dim) projected on their first two principal components: the
  * centred rows times the top two eigenvectors of their covariance, found by power iteration
- * with deflation (Xᵀ(Xv) without forming the dim × dim covariance). Seeded, so a map is the same
- * on every start.
+ * with deflation (Xᵀ(Xv) without forming the dim × dim covariance), stopped when the direction
+ * settles. Seeded, so a map is the same on every start.
  */
 export function pca2(data: Float32Array, rows: number, dim: number, options: { iterations?: number; seed?: number } = {}): Projection {
   const iterations = options.iterations ?? 100;
+  const TOLERANCE = 1e-9;
   const mean = new Float64Array(dim);
   for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) mean[d] += data[r * dim + d];
   for (let d = 0; d < dim; d++) mean[d] /= Math.max(rows, 1);
@@ -34,6 +35,9 @@ export function pca2(data: Float32Array, rows: number, dim: number, options: { i
   for (let c = 0; c < 2; c++) {
     let v = new Float64Array(dim);
     for (let d = 0; d < dim; d++) v[d] = rng.next() - 0.5;
+    for (const u of components) orthogonalize(v, u);
+    const start = norm(v);
+    for (let d = 0; d < dim; d++) v[d] /= start;
     let lambda = 0;
     for (let it = 0; it < iterations; it++) {
       for (const u of components) orthogonalize(v, u);
@@ -51,8 +55,14 @@ export function pca2(data: Float32Array, rows: number, dim: number, options: { i
       for (const u of components) orthogonalize(w, u);
       lambda = norm(w);
       if (lambda === 0) break;
-      for (let d = 0; d < dim; d++) w[d] /= lambda;
+      let agreement = 0;
+      for (let d = 0; d < dim; d++) {
+        w[d] /= lambda;
+        agreement += w[d] * v[d];
+      }
       v = w;
+      // Converged when the direction stops turning (usually within a few dozen iterations).
+      if (it > 2 && Math.abs(agreement) > 1 - TOLERANCE) break;
     }
     components.push(v);
     variances.push(lambda);

@@ -196,6 +196,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
   );
 
   // ---- the model
+  let fields: { name: string; values: string[] }[] | undefined;
   api.get(
     '/v1/model',
     {
@@ -240,7 +241,8 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         report: found.report ? '/v1/model/report' : null,
         catalogue: context.catalogue?.source ?? null,
         compare: context.compare ? { type: context.compare.model.type, version: context.compare.version, config: context.compare.model.config } : null,
-        itemFields: itemFields(Array.from({ length: model.numItems }, (_, i) => store.propertiesOf(model.itemIds.id(i)))),
+        // Once per process: the filter menus need the categories, not their latest counts.
+        itemFields: (fields ??= itemFields(Array.from({ length: model.numItems }, (_, i) => store.propertiesOf(model.itemIds.id(i))))),
       };
     },
   );

@@ -36,8 +36,10 @@ export function Search({
   const list = useRef<HTMLUListElement>(null);
   const input = useRef<HTMLInputElement>(null);
 
+  const showing = suggest || q.trim() !== '';
   useEffect(() => {
     const ticket = ++asked.current;
+    if (!showing) return setOptions([]);
     const timer = setTimeout(() => {
       find(q).then(
         (found) => ticket === asked.current && (setOptions(found), setError(null)),
@@ -45,7 +47,7 @@ export function Search({
       );
     }, 120);
     return () => clearTimeout(timer);
-  }, [q, find]);
+  }, [q, find, showing]);
 
   const move = (event: KeyboardEvent) => {
     const buttons = [...(list.current?.querySelectorAll('button') ?? [])];
@@ -76,7 +78,7 @@ export function Search({
       </label>
       {error && <p class="error">{error}</p>}
       <ul ref={list} class="options">
-        {(suggest || q.trim() !== '' ? options : []).map((o) => (
+        {options.map((o) => (
           <li key={o.id}>
             <button type="button" onClick={() => onPick(o.id)} onKeyDown={move} data-id={o.id} disabled={picked?.includes(o.id)}>
               <span class="option-label">{o.label}</span>

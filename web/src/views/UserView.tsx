@@ -29,7 +29,8 @@ export function UserView({ user, model }: { user: string | null; model: ModelInf
   }, [field, value]);
 
   useEffect(() => {
-    if (user === null) return;
+    // Waits for the model's description, which says whether there is a second model to ask.
+    if (user === null || model === null) return;
     let current = true;
     setLoading(true);
     const params = { user, k: 10, excludeSeen, explain: true, filter: expression.trim() || undefined };
@@ -44,7 +45,7 @@ export function UserView({ user, model }: { user: string | null; model: ModelInf
     return () => {
       current = false;
     };
-  }, [user, excludeSeen, expression, compare]);
+  }, [user, excludeSeen, expression, compare, model]);
 
   const findUsers = useCallback(async (q: string) => (await api.users(q, 8)).users.map((u) => ({ id: u.id, label: `user ${u.id}`, detail: `${u.interactions} interactions` })), []);
   // Items the user had that the model was not trained on (a test part, or ratings below a threshold): a recommendation among them is a hit you can see.
