@@ -29,7 +29,7 @@ export function RecList({ items, catalog, marked, heldOut, testId }: { items: Se
             {propertyText(catalog.properties(r.item), 2)}
             {r.source === 'fallback' && <span class="badge warn">fallback: popular</span>}
             {marked?.has(r.item) && <span class="badge">in both</span>}
-            {heldOut?.has(r.item) && <span class="badge hit">held out: {heldOut.get(r.item)}</span>}
+            {heldOut?.has(r.item) && <span class="badge held">held out: {heldOut.get(r.item)}</span>}
           </div>
           {r.reason && r.reason.items.length > 0 && (
             <div class="why small">
