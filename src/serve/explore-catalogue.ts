@@ -107,6 +107,8 @@ export interface Experiment {
   report: string | null;
   baseline: { name: string; metrics: Record<string, number> } | null;
   dataset: string | null;
+  /** The data checks the experiment ran (the doctor's findings on its data). */
+  findings: { level: string; code: string; message: string }[];
 }
 
 /** report.html and results.json (popularity's metrics, the dataset) in the model's folder or the experiment folder above it. */
@@ -114,6 +116,7 @@ export async function findExperiment(modelDir: string): Promise<Experiment> {
   let report: string | null = null;
   let baseline: { name: string; metrics: Record<string, number> } | null = null;
   let dataset: string | null = null;
+  let findings: Experiment['findings'] = [];
   const here = resolve(modelDir);
   // An experiment writes models to <experiment>/models/<run>/, its report and results beside models/.
   for (const dir of [here, dirname(here), dirname(dirname(here))]) {
@@ -123,7 +126,11 @@ export async function findExperiment(modelDir: string): Promise<Experiment> {
         const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as {
           runs?: { name: string; reference?: boolean; metrics?: Record<string, number> }[];
           protocol?: { dataset?: string };
+          dataChecks?: { level?: unknown; code?: unknown; message?: unknown }[];
         };
+        findings = (results.dataChecks ?? [])
+          .filter((f) => typeof f.level === 'string' && typeof f.code === 'string' && typeof f.message === 'string')
+          .map((f) => ({ level: f.level as string, code: f.code as string, message: f.message as string }));
         dataset = typeof results.protocol?.dataset === 'string' ? results.protocol.dataset : null;
         const reference = results.runs?.find((r) => r.reference && r.metrics);
         if (reference) baseline = { name: reference.name, metrics: reference.metrics! };
@@ -132,5 +139,5 @@ export async function findExperiment(modelDir: string): Promise<Experiment> {
       }
     }
   }
-  return { report, baseline, dataset };
+  return { report, baseline, dataset, findings };
 }

@@ -219,14 +219,15 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
               .describe('popularity under the same protocol, from results.json beside the model'),
             report: z.string().nullable().describe('the experiment report found beside the model, served at this path'),
             catalogue: z.string().nullable().describe('where titles and item properties came from'),
-            compare: z.object({ type: z.string(), version: z.string(), config: z.record(z.string(), z.unknown()) }).nullable(),
+            compare: z.object({ type: z.string(), version: z.string(), config: z.record(z.string(), z.unknown()), metrics: z.record(z.string(), z.unknown()) }).nullable(),
+            findings: z.array(z.object({ level: z.string(), code: z.string(), message: z.string() })).describe('the data checks of the experiment beside the model'),
             itemFields: z.array(z.object({ name: z.string(), values: z.array(z.string()) })).describe('item properties with a few text values each, for filters'),
           }),
         },
       },
     },
     async () => {
-      const found = context.modelDir ? await findExperiment(context.modelDir) : { report: null, baseline: null, dataset: null };
+      const found = context.modelDir ? await findExperiment(context.modelDir) : { report: null, baseline: null, dataset: null, findings: [] };
       return {
         type: model.type,
         version: context.modelVersion,
@@ -239,8 +240,11 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         metrics: model.metrics,
         baseline: found.baseline,
         report: found.report ? '/v1/model/report' : null,
+        findings: found.findings,
         catalogue: context.catalogue?.source ?? null,
-        compare: context.compare ? { type: context.compare.model.type, version: context.compare.version, config: context.compare.model.config } : null,
+        compare: context.compare
+          ? { type: context.compare.model.type, version: context.compare.version, config: context.compare.model.config, metrics: context.compare.model.metrics }
+          : null,
         // Once per process: the filter menus need the categories, not their latest counts.
         itemFields: (fields ??= itemFields(Array.from({ length: model.numItems }, (_, i) => store.propertiesOf(model.itemIds.id(i))))),
       };

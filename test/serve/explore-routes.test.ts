@@ -25,7 +25,11 @@ before(async () => {
   writeFileSync(join(experimentDir, 'report.html'), '<!doctype html><title>report</title>');
   writeFileSync(
     join(experimentDir, 'results.json'),
-    JSON.stringify({ protocol: { dataset: 'synthetic' }, runs: [{ name: 'popularity', reference: true, metrics: { 'precision@10': 0.05 } }] }),
+    JSON.stringify({
+      protocol: { dataset: 'synthetic' },
+      runs: [{ name: 'popularity', reference: true, metrics: { 'precision@10': 0.05 } }],
+      dataChecks: [{ level: 'info', code: 'cold-start', message: '2% cold items', numbers: {} }],
+    }),
   );
   webRoot = join(experimentDir, 'web');
   mkdirSync(join(webRoot, 'assets'), { recursive: true });
@@ -146,6 +150,7 @@ describe('explore routes', () => {
     assert.equal(m.history.epochs.length, 6);
     assert.deepEqual(m.baseline, { name: 'popularity', metrics: { 'precision@10': 0.05 } });
     assert.equal(m.report, '/v1/model/report');
+    assert.deepEqual(m.findings, [{ level: 'info', code: 'cold-start', message: '2% cold items' }]);
     assert.equal(m.compare.type, 'ease');
     assert.equal(m.catalogue, 'synthetic');
     const genre = m.itemFields.find((f: Json) => f.name === 'genre');

@@ -63,9 +63,10 @@ export interface ModelInfo {
   metrics: Record<string, unknown>;
   baseline: { name: string; metrics: Record<string, number> } | null;
   report: string | null;
+  findings: { level: string; code: string; message: string }[];
   catalogue: string | null;
   itemFields: { name: string; values: string[] }[];
-  compare: { type: string; version: string; config: Record<string, unknown> } | null;
+  compare: { type: string; version: string; config: Record<string, unknown>; metrics: Record<string, unknown> } | null;
 }
 export interface ItemMap {
   field: string | null;

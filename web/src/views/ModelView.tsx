@@ -8,6 +8,8 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
   const epochs = model.history?.epochs ?? [];
   const metrics = Object.entries(model.metrics).filter((e): e is [string, number] => typeof e[1] === 'number');
   const protocol = typeof model.metrics.protocol === 'string' ? model.metrics.protocol : null;
+  // The second model's numbers sit in the same table only when measured under the same protocol.
+  const compared = model.compare !== null && model.compare.metrics.protocol === model.metrics.protocol && Object.keys(model.compare.metrics).length > 0;
   return (
     <section aria-labelledby="model-heading">
       <h1 id="model-heading">
@@ -72,6 +74,7 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
                 <tr>
                   <th>metric</th>
                   <th>{model.type}</th>
+                  {compared && <th>{model.compare!.type}</th>}
                   {model.baseline && <th>{model.baseline.name}</th>}
                 </tr>
               </thead>
@@ -80,6 +83,7 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
                   <tr key={name}>
                     <td>{name}</td>
                     <td>{num(value, 4)}</td>
+                    {compared && <td>{typeof model.compare!.metrics[name] === 'number' ? num(model.compare!.metrics[name] as number, 4) : '—'}</td>}
                     {model.baseline && <td>{model.baseline.metrics[name] !== undefined ? num(model.baseline.metrics[name], 4) : '—'}</td>}
                   </tr>
                 ))}
@@ -88,6 +92,18 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
           )}
           {!model.baseline && metrics.length > 0 && <p class="muted small">no popularity baseline found beside the model (an experiment's results.json has one)</p>}
         </div>
+        {model.findings.length > 0 && (
+          <div class="panel">
+            <h2>Data checks</h2>
+            <ul class="findings" data-testid="findings">
+              {model.findings.map((f) => (
+                <li key={f.code}>
+                  <span class={`badge level-${f.level}`}>{f.level}</span> {f.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         {model.compare && (
           <div class="panel">
             <h2>
