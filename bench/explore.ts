@@ -98,7 +98,11 @@ for (const name of which) {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
     const fcp: number[] = [];
     const shown: number[] = [];
     for (let run = 0; run < PAGE_RUNS + 1; run++) {
@@ -125,7 +129,11 @@ for (const name of which) {
     compare: compare !== undefined,
     switches: SWITCHES,
     serverSwitchMs: stats(switches),
-    serverPerRequestMs: Object.fromEntries(Object.entries(perRequest).filter(([, v]) => v.length > 0).map(([k, v]) => [k, stats(v)])),
+    serverPerRequestMs: Object.fromEntries(
+      Object.entries(perRequest)
+        .filter(([, v]) => v.length > 0)
+        .map(([k, v]) => [k, stats(v)]),
+    ),
     page,
   });
 }
