@@ -92,6 +92,7 @@ export function ServiceView() {
         <div class="panel">
           <h2>Requests per second</h2>
           <LineChart
+            zero
             label="requests per second"
             xLabel="seconds"
             series={[{ name: 'req/s (API routes)', color: '#2563eb', points: points.map((p) => ({ x: (p.at - t0) / 1000, y: p.rate })) }]}
@@ -100,6 +101,7 @@ export function ServiceView() {
         <div class="panel">
           <h2>Events per minute</h2>
           <LineChart
+            zero
             label="events per minute"
             xLabel="seconds"
             series={[{ name: 'events/min', color: '#16a34a', points: points.map((p) => ({ x: (p.at - t0) / 1000, y: p.eventsPerMinute })) }]}
