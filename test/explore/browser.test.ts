@@ -12,7 +12,7 @@ type Json = Record<string, any>;
 // what the API returns, work by keyboard and at phone width, and never reach outside the machine.
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 
-describe('the explore page in a browser', { skip, timeout: 90_000 }, () => {
+describe('the explore page in a browser', { skip, timeout: 60_000 }, () => {
   let fx: ExploreFixture;
   let h: Harness;
   let page: Page;

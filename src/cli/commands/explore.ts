@@ -12,7 +12,7 @@ export function registerExplore(program: Command): void {
     .option('--compare <model>', 'a second model directory, shown beside the first')
     .option('--demo', 'iALS beside EASE on ML-100K (trained once into runs/explore-demo)')
     .option('--port <n>', 'port (0: any free one)', '8080')
-    .option('--db <file>', 'event store (default: in memory, nothing is written)', ':memory:')
+    .option('--db <file>', 'the event store, a SQLite file (default: in memory, nothing is written)')
     .option('--no-open', 'print the address without opening a browser')
     .action(async (dir: string | undefined, o) => {
       if (o.demo && dir !== undefined) throw new ConfigError('give a model directory or --demo, not both');
