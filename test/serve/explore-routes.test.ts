@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
+import { createModel } from '../../src/models/registry.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import { syntheticFixture, type ExploreFixture } from '../explore/fixture.ts';
 
@@ -208,4 +209,23 @@ describe('explore routes', () => {
     assert.equal((await get('/assets/..%2f..%2fresults.json')).status, 404);
     assert.equal((await get('/assets/missing.js')).status, 404);
   });
+});
+
+test('a model without item vectors: the map answers 404 and says why; the page still serves', async () => {
+  const popularity = createModel('popularity', {});
+  await popularity.fit(fx.catalogue.interactions!, { seed: 1 });
+  const own = EventStore.open(':memory:');
+  const bare = await buildApp({ model: popularity, store: own, modelVersion: 'pop', explore: { webRoot } });
+  try {
+    const res = await bare.inject({ method: 'GET', url: '/v1/model/item-map' });
+    assert.equal(res.statusCode, 404);
+    assert.match(res.json().message, /popularity has no item vectors to map/);
+    const model = (await bare.inject({ method: 'GET', url: '/v1/model' })).json();
+    assert.equal(model.catalogue, null);
+    assert.deepEqual(model.findings, []);
+    assert.equal(model.report, null);
+  } finally {
+    await bare.close();
+    own.close();
+  }
 });

@@ -11,6 +11,7 @@ export function ItemView({ item }: { item: string | null }) {
   const [info, setInfo] = useState<ItemUsers | null>(null);
   const [similar, setSimilar] = useState<Served[] | null>(null);
   const [map, setMap] = useState<ItemMap | null>(null);
+  const [mapError, setMapError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -29,8 +30,8 @@ export function ItemView({ item }: { item: string | null }) {
 
   useEffect(() => {
     // The map is the same for every item: asked once, after the item's own data.
-    if (item !== null && map === null) api.itemMap().then(setMap, () => {});
-  }, [item, map]);
+    if (item !== null && map === null && mapError === null) api.itemMap().then(setMap, (e: Error) => setMapError(e.message));
+  }, [item, map, mapError]);
 
   const findItems = useCallback(async (q: string) => {
     const found = await api.items(q, 8);
@@ -68,7 +69,7 @@ export function ItemView({ item }: { item: string | null }) {
               {map ? (
                 <ItemMapChart map={map} focus={item} neighbours={new Set(similar?.map((r) => r.item) ?? [])} titleOf={(id) => catalog.title(id)} />
               ) : (
-                <p class="muted">loading the map…</p>
+                <p class="muted">{mapError ?? 'loading the map…'}</p>
               )}
             </div>
             <div class="panel">
