@@ -9,6 +9,7 @@ import { registerModels } from './commands/models.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerExperiment } from './commands/experiment.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerExplore } from './commands/explore.ts';
 
 /** The `tastebud` command: a thin shell over the library (flags → library calls → printing). */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerDoctor(program);
   registerServe(program);
+  registerExplore(program);
   return program;
 }
 

@@ -16,6 +16,7 @@ import { registerUsersSimilar } from './routes/users-similar.ts';
 import { registerLimits, type OverloadOptions, type RateLimitOptions } from './limits.ts';
 import { ConflictError, type Retrainer } from './retrain.ts';
 import { ServingSlot } from './serving.ts';
+import { registerExploreRoutes, type ExploreOptions } from './explore-routes.ts';
 
 export interface ServiceLimits {
   /** Most events in one POST /v1/events (more: 413). Default 10,000. */
@@ -49,6 +50,8 @@ export interface AppOptions {
   logger?: boolean | { level: string };
   /** Approximate retrieval (HNSW) for factor models; default auto (from 20 K items). */
   ann?: AnnOptions;
+  /** The explore page's extras: catalogue, model folder, a second model (see explore-routes.ts). */
+  explore?: ExploreOptions;
 }
 
 const ERROR = z.object({ error: z.string(), message: z.string() });
@@ -410,6 +413,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerUsersSimilar(app, slot, { maxK: limits.maxK });
   if (options.retrainer) registerAdminRoutes(app, options.retrainer);
 
+  await registerExploreRoutes(app, { model, store, modelVersion, ...options.explore });
   return app;
 }
 

@@ -9,6 +9,8 @@ import type { OverloadOptions, RateLimitOptions } from './limits.ts';
 import { Retrainer } from './retrain.ts';
 import { modelVersionOf } from './version.ts';
 import { DEFAULT_EVENT_WEIGHTS, EventStore } from './store.ts';
+import type { ExploreOptions } from './explore-routes.ts';
+import type { Recommender } from '../models/recommender.ts';
 
 export interface ServerOptions {
   modelDir: string;
@@ -31,6 +33,8 @@ export interface ServerOptions {
   retrain?: { schedule?: string; keepVersions?: number; versionsDir?: string };
   /** Lines for the operator (default stderr). */
   say?: (line: string) => void;
+  /** The explore page's extras (tastebud explore). */
+  explore?: ExploreOptions | ((model: Recommender) => Promise<ExploreOptions>);
 }
 
 export interface RunningServer {
@@ -100,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const rateLimit = options.rateLimit !== undefined ? options.rateLimit : LOOPBACK.has(options.host) ? null : DEFAULT_RATE_LIMIT;
   let app: FastifyInstance;
   try {
+    const explore = typeof options.explore === 'function' ? await options.explore(model) : options.explore;
     app = await buildApp({
       model,
       store,
@@ -111,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       overload: options.overload,
       retrainer: retrainer ?? undefined,
       ann: options.ann,
+      explore,
       logger: { level: 'warn' },
     });
     await app.listen({ port: options.port, host: options.host });
