@@ -76,7 +76,7 @@ export async function loadDoctorData(
     train = train.withValues(new Float32Array(train.length).fill(1));
   }
   if (config.binarize !== undefined) train = binarize(train, config.binarize);
-  return { train, userFeatures: loaded.userFeatures, itemFeatures: loaded.itemFeatures, description: loaded.description };
+  return { train, userFeatures: loaded.userFeatures, itemFeatures: loaded.itemFeatures, description: `${loaded.description}; ${train.length} as the model trains on them` };
 }
 
 /** Loads the config's data and diagnoses its model. */
