@@ -35,8 +35,8 @@ export function formatFindings(title: string, findings: Finding[]): string {
     lines.push(`${MARK[f.level]} ${f.message}`);
     const m = f.measured;
     if (m) {
-      const numbers = `${m.change}: validation ${m.metric} ${m.before.toFixed(3)} → ${m.after.toFixed(3)} (popularity ${m.popularity.toFixed(3)})`;
-      lines.push(m.helped ? `  → ${f.fix ?? m.change} — measured, ${numbers}` : `  ✗ tried ${numbers}: it did not help, so it is not recommended`);
+      const numbers = `validation ${m.metric} ${m.before.toFixed(3)} → ${m.after.toFixed(3)} (popularity ${m.popularity.toFixed(3)})`;
+      lines.push(m.helped ? `  → ${f.fix ?? m.change} — measured: ${numbers}` : `  ✗ tried ${m.change}: ${numbers}; it did not help, so it is not recommended`);
     } else if (f.fix && f.level !== 'ok') lines.push(`  → ${f.fix}`);
   }
   const problems = findings.filter((f) => f.level === 'warn' || f.level === 'error').length;

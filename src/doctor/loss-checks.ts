@@ -54,7 +54,12 @@ export function checkCustomLoss(loss: CustomTripletLoss): LossCheck {
             fix: 'fix the gradient, or leave it out and let tastebud differentiate the terms numerically',
             numbers: { relativeError: worst },
           }
-        : { level: 'ok', code: 'loss-gradient', message: `custom loss "${loss.name}": its gradient matches central differences (largest relative error ${worst.toExponential(2)})`, numbers: { relativeError: worst } },
+        : {
+            level: 'ok',
+            code: 'loss-gradient',
+            message: `custom loss "${loss.name}": its gradient matches central differences (largest relative error ${worst.toExponential(2)})`,
+            numbers: { relativeError: worst },
+          },
     );
   }
 

@@ -94,7 +94,13 @@ const SAMPLED_NEGATIVES = 200;
  * user has neither in `exclude` nor relevant in `held` — an unbiased estimate of the full-catalogue
  * per-user AUC at a fraction of its cost (scoring 15 K items for every user dominates a short fit).
  */
-export function rankingAuc(model: { score(users: Int32Array, items: Int32Array): Float32Array }, held: Interactions, exclude: Interactions | null, relevance?: number, seed = 97): number {
+export function rankingAuc(
+  model: { score(users: Int32Array, items: Int32Array): Float32Array },
+  held: Interactions,
+  exclude: Interactions | null,
+  relevance?: number,
+  seed = 97,
+): number {
   const rng = new Rng(seed);
   const byUser = held.byUser();
   const seen = exclude?.byUser() ?? null;

@@ -104,7 +104,8 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     if (check.refused) return result({});
     for (const f of check.findings) {
       if (f.code === 'loss-saturates' || f.code === 'loss-vanishes' || f.code === 'loss-sign') {
-        if (f.level !== 'ok') candidates.push({ finding: f, change: `loss "${recipe.customLoss.name}" → bpr`, recipe: { ...recipe, customLoss: null, params: { ...params, loss: 'bpr' } } });
+        if (f.level !== 'ok')
+          candidates.push({ finding: f, change: `loss "${recipe.customLoss.name}" → bpr`, recipe: { ...recipe, customLoss: null, params: { ...params, loss: 'bpr' } } });
       }
     }
   }
@@ -149,9 +150,16 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
       const params = Object.assign({}, ...together.map((c) => c.recipe.params)) as Record<string, unknown>;
       for (const c of together) for (const [k, v] of Object.entries(c.recipe.params)) if (v !== recipe.params[k]) params[k] = v;
       const change = together.map((c) => c.change).join(', ');
-      const f: Finding = { level: 'info', code: 'fixes-together', message: `the fixes that helped, applied together`, fix: change };
+      const f: Finding = { level: 'info', code: 'fixes-together', message: 'the fixes that helped, applied together', fix: change };
       log(`doctor: measuring ${change}`);
-      f.measured = await measure({ finding: f, change, recipe: { ...recipe, customLoss: together.some((c) => !c.recipe.customLoss) ? null : recipe.customLoss, params } }, data, epochs, seed, finalAuc, popularity);
+      f.measured = await measure(
+        { finding: f, change, recipe: { ...recipe, customLoss: together.some((c) => !c.recipe.customLoss) ? null : recipe.customLoss, params } },
+        data,
+        epochs,
+        seed,
+        finalAuc,
+        popularity,
+      );
       findings.push(f);
     }
   }
@@ -175,7 +183,7 @@ async function measure(c: Candidate, data: DoctorData, epochs: number, seed: num
 function checkBatchSize(o: Objective, config: Record<string, unknown>, interactions: number, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
   const batch = config.batchSize;
   if (typeof batch !== 'number') return;
-  const rows = interactions * (o.kind === "sampled" ? 1 + o.negatives : 1);
+  const rows = interactions * (o.kind === 'sampled' ? 1 + o.negatives : 1);
   const steps = Math.ceil(rows / batch);
   const numbers = { batchSize: batch, stepsPerEpoch: steps };
   if (steps >= MIN_STEPS) {
@@ -194,7 +202,15 @@ function checkBatchSize(o: Objective, config: Record<string, unknown>, interacti
   findings.push(f);
 }
 
-function checkInitialLoss(main: ProbeResult, o: Objective, fit: Interactions, config: Record<string, unknown>, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+function checkInitialLoss(
+  main: ProbeResult,
+  o: Objective,
+  fit: Interactions,
+  config: Record<string, unknown>,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+): void {
   const measured = main.initialLoss;
   if (!Number.isFinite(measured)) {
     findings.push({ level: 'info', code: 'init-loss', message: "loss at initialisation: not checked (the doctor does not recompute this model's loss)" });
@@ -203,7 +219,12 @@ function checkInitialLoss(main: ProbeResult, o: Objective, fit: Interactions, co
   const expected = expectedInitial(o, fit);
   const numbers: Record<string, number> = { measured, final: main.finalLoss };
   if (!expected) {
-    findings.push({ level: 'ok', code: 'init-loss', message: `loss at initialisation ${measured.toFixed(4)}, after ${main.history.epochs.length} epochs ${main.finalLoss.toFixed(4)} (${objectiveName(o)})`, numbers });
+    findings.push({
+      level: 'ok',
+      code: 'init-loss',
+      message: `loss at initialisation ${measured.toFixed(4)}, after ${main.history.epochs.length} epochs ${main.finalLoss.toFixed(4)} (${objectiveName(o)})`,
+      numbers,
+    });
     return;
   }
   numbers.expected = expected.value;
@@ -218,7 +239,11 @@ function checkInitialLoss(main: ProbeResult, o: Objective, fit: Interactions, co
     f.message += ': the scores start far from neutral';
     if (typeof config.initStd === 'number') {
       f.fix = `start the embeddings smaller: initStd ${config.initStd} → ${config.initStd / 10}`;
-      candidates.push({ finding: f, change: `initStd ${config.initStd} → ${config.initStd / 10}`, recipe: { ...recipe, params: { ...recipe.params, initStd: config.initStd / 10 } } });
+      candidates.push({
+        finding: f,
+        change: `initStd ${config.initStd} → ${config.initStd / 10}`,
+        recipe: { ...recipe, params: { ...recipe.params, initStd: config.initStd / 10 } },
+      });
     } else f.fix = 'check the loss and the output layer: with small initial weights the loss should start near its expected value';
   }
   findings.push(f);
@@ -283,7 +308,12 @@ async function checkTinyOverfit(recipe: ModelRecipe, data: DoctorData, seed: num
   const auc = trainingAuc(model, tinyData);
   const numbers: Record<string, number> = { interactions: tiny.length, epochs: TINY_EPOCHS, trainingAuc: auc };
   if (auc >= 0.9) {
-    findings.push({ level: 'ok', code: 'tiny-overfit', message: `overfits a tiny sample: ${tiny.length} interactions, ${TINY_EPOCHS} epochs, training AUC ${auc.toFixed(3)}`, numbers });
+    findings.push({
+      level: 'ok',
+      code: 'tiny-overfit',
+      message: `overfits a tiny sample: ${tiny.length} interactions, ${TINY_EPOCHS} epochs, training AUC ${auc.toFixed(3)}`,
+      numbers,
+    });
     return;
   }
   const l2 = l2Of(config);
@@ -338,7 +368,11 @@ async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: nu
       fix: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`,
       numbers,
     };
-    candidates.push({ finding: f, change: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`, recipe: { ...recipe, params: { ...recipe.params, learningRate: rates[best] } } });
+    candidates.push({
+      finding: f,
+      change: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`,
+      recipe: { ...recipe, params: { ...recipe.params, learningRate: rates[best] } },
+    });
     findings.push(f);
     return;
   }
@@ -388,7 +422,16 @@ function checkPredictions(model: Recommender, o: Objective, validation: Interact
   findings.push({ level: 'ok', code: 'predictions', message: `score spread ${std.toFixed(4)} over validation and random pairs${shareText}`, numbers });
 }
 
-function checkValidation(main: ProbeResult, data: DoctorData, auc: number, popularity: number, config: Record<string, unknown>, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+function checkValidation(
+  main: ProbeResult,
+  data: DoctorData,
+  auc: number,
+  popularity: number,
+  config: Record<string, unknown>,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+): void {
   const epochs = main.validationAuc.map((a) => a.toFixed(3)).join(' → ');
   const numbers: Record<string, number> = { validationAuc: auc, popularityAuc: popularity };
   if (!(auc > 0.5 + 0.005)) {
@@ -408,7 +451,12 @@ function checkValidation(main: ProbeResult, data: DoctorData, auc: number, popul
       numbers,
     });
   } else {
-    findings.push({ level: 'ok', code: 'validation', message: `validation AUC ${auc.toFixed(4)} after ${main.validationAuc.length} epochs (${epochs}), popularity ${popularity.toFixed(4)}`, numbers });
+    findings.push({
+      level: 'ok',
+      code: 'validation',
+      message: `validation AUC ${auc.toFixed(4)} after ${main.validationAuc.length} epochs (${epochs}), popularity ${popularity.toFixed(4)}`,
+      numbers,
+    });
   }
   const train = rankingAucOnFit(main.model, data);
   numbers.trainingAuc = train;
@@ -435,7 +483,15 @@ function rankingAucOnFit(model: Recommender, data: DoctorData): number {
   return rankingAuc(model, users, null, r);
 }
 
-function checkTrivialMetric(model: Recommender, o: Objective, data: DoctorData, metric: string | undefined, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+function checkTrivialMetric(
+  model: Recommender,
+  o: Objective,
+  data: DoctorData,
+  metric: string | undefined,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+): void {
   if (o.kind !== 'values' || data.relevance === undefined) return;
   const r = data.relevance;
   let positives = 0;
@@ -447,7 +503,12 @@ function checkTrivialMetric(model: Recommender, o: Objective, data: DoctorData, 
   const numbers = { positiveShare: p, allPositiveF1, f1: scores.f1, accuracy: scores.accuracy, pointwiseAuc: scores.auc };
   const trivial = p >= 0.5 && scores.f1 <= allPositiveF1 + 0.02;
   if (!trivial && !(judged && p >= 0.5)) {
-    findings.push({ level: 'ok', code: 'trivial-metric', message: `validation F1 ${scores.f1.toFixed(3)} against ${allPositiveF1.toFixed(3)} for predicting "yes" everywhere (${(100 * p).toFixed(1)}% positives)`, numbers });
+    findings.push({
+      level: 'ok',
+      code: 'trivial-metric',
+      message: `validation F1 ${scores.f1.toFixed(3)} against ${allPositiveF1.toFixed(3)} for predicting "yes" everywhere (${(100 * p).toFixed(1)}% positives)`,
+      numbers,
+    });
     return;
   }
   const f: Finding = {
@@ -473,7 +534,12 @@ function checkTrivialMetric(model: Recommender, o: Objective, data: DoctorData, 
   // A model made for ranking from positives only, as the second way to rank.
   const f2: Finding = { ...f, level: 'info', code: 'trivial-metric-warp', message: 'the same fix with a model made to rank from positives only', fix: `warp on ${what}` };
   findings.push(f2);
-  candidates.push({ finding: f2, change: `${recipe.type} on labels → warp on ${what}`, recipe: { type: 'warp', params: { factors: 32, epochs: 10 }, customLoss: null }, data: { ...data, fit: ones } });
+  candidates.push({
+    finding: f2,
+    change: `${recipe.type} on labels → warp on ${what}`,
+    recipe: { type: 'warp', params: { factors: 32, epochs: 10 }, customLoss: null },
+    data: { ...data, fit: ones },
+  });
 }
 
 /** At most `users` whole users of a part, in a seeded random order. */

@@ -39,7 +39,24 @@ export interface DoctorTrainConfig {
   seed?: number;
 }
 
-const KEYS = new Set(['model', 'params', 'dataset', 'split', 'train', 'columns', 'separator', 'positiveThreshold', 'binarize', 'dropZeros', 'metric', 'sample', 'epochs', 'seed', 'name', 'description']);
+const KEYS = new Set([
+  'model',
+  'params',
+  'dataset',
+  'split',
+  'train',
+  'columns',
+  'separator',
+  'positiveThreshold',
+  'binarize',
+  'dropZeros',
+  'metric',
+  'sample',
+  'epochs',
+  'seed',
+  'name',
+  'description',
+]);
 
 /** Checks the keys of a parsed file (unknown ones are refused, naming the file). */
 export function parseDoctorConfig(value: Record<string, unknown>, source: string): DoctorTrainConfig {

@@ -34,7 +34,10 @@ test('a custom loss returning a batch × batch matrix is refused while training,
   const { train } = plantedSplit({ users: 40, items: 30, seed: 2 });
   const matrix: CustomTripletLoss = { name: 'matrix', terms: (pos, neg) => Array.from({ length: pos.length * neg.length }, () => 0) };
   const model = new MatchModel({ factors: 4, layers: [8], epochs: 1, batchSize: 16 }).useLoss(matrix);
-  await assert.rejects(model.fit(train, { threads: 1, log: () => {} }), (e: Error) => e instanceof ConfigError && /batch × batch score matrix/.test(e.message) && /one term per row/.test(e.message));
+  await assert.rejects(
+    model.fit(train, { threads: 1, log: () => {} }),
+    (e: Error) => e instanceof ConfigError && /batch × batch score matrix/.test(e.message) && /one term per row/.test(e.message),
+  );
 });
 
 test('match trained with a custom BPR loss learns planted data: beats popularity', async () => {

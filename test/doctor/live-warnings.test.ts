@@ -25,7 +25,10 @@ test('a first-epoch loss far above ln 2 (saturated scores at init) is warned abo
   const model = new DeepFM({ factors: 16, layers: [16], initStd: 3, learningRate: 0.05, epochs: 1 });
   const history = await model.fit(train, { threads: 1, log: () => {} });
   assert.ok(history.epochs[0].loss > 2 * Math.LN2, `loss ${history.epochs[0].loss}`);
-  assert.ok(history.warnings.some((w) => /over 2× its value at initialisation/.test(w)), history.warnings.join('\n'));
+  assert.ok(
+    history.warnings.some((w) => /over 2× its value at initialisation/.test(w)),
+    history.warnings.join('\n'),
+  );
 });
 
 test('a healthy fit raises no health warning', async () => {

@@ -75,7 +75,8 @@ function registerDoctorTrain(doctor: Command): void {
     const file = o.config ? parseDoctorConfig(await readConfigFile(o.config), o.config) : null;
     const model = o.model ?? file?.model;
     if (!model) throw new ConfigError('doctor train: give --model TYPE (or a --config file with "model")');
-    const num = (flag: string, v: unknown, integer = false): number | undefined => (v === undefined ? undefined : parseNumber(flag, String(v), { integer, min: integer ? 1 : -Infinity }));
+    const num = (flag: string, v: unknown, integer = false): number | undefined =>
+      v === undefined ? undefined : parseNumber(flag, String(v), { integer, min: integer ? 1 : -Infinity });
     const fileFlags = o as FileFlags;
     const columnsGiven = cmd.getOptionValueSource('columns') === 'cli';
     const config: DoctorTrainConfig = {
