@@ -42,14 +42,16 @@ export function meanEmbeddingNorm(state: ModelState): number | null {
 }
 
 /**
- * The loss a model's objective takes at initialisation, when scores start near 0: ln 2 for BCE
- * on logits and for BPR; the margin for a hinge; null when it depends on the data (MSE) or the
- * model does not say.
+ * The loss a deep model's objective takes at initialisation, when scores start near 0: ln 2 for
+ * BCE on logits and for BPR; the margin for a hinge; null when it depends on the data (MSE) or
+ * the model's reported loss is not a per-row mean.
  */
 export function expectedInitialLoss(model: Trainable): { value: number; why: string } | null {
   const c = model.config;
-  const loss = typeof c.loss === 'string' ? c.loss : model.type === 'bpr' ? 'bpr' : null;
-  if (loss === 'bce' || loss === 'logistic') return { value: Math.LN2, why: 'BCE of logits near 0 is ln 2' };
+  // Only the deep trainers report the epoch's mean per-row loss; the bilinear kernels report their own sums.
+  if (!Array.isArray(c.layers)) return null;
+  const loss = typeof c.loss === 'string' ? c.loss : null;
+  if (loss === 'bce') return { value: Math.LN2, why: 'BCE of logits near 0 is ln 2' };
   if (loss === 'bpr') return { value: Math.LN2, why: 'BPR −log σ(s⁺ − s⁻) at s⁺ ≈ s⁻ is ln 2' };
   if (loss === 'margin' && typeof c.margin === 'number') return { value: c.margin, why: `a hinge at s⁺ ≈ s⁻ is the margin ${c.margin}` };
   return null;
