@@ -113,5 +113,8 @@ function registerDoctorTrain(doctor: Command): void {
         result.findings,
       ),
     );
+    if (!o.fix && result.findings.some((f) => f.fix && (f.level === 'warn' || f.level === 'error'))) {
+      process.stdout.write('run again with --fix to measure each fix on validation (before → after)\n');
+    }
   });
 }
