@@ -126,15 +126,20 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
 
   checkInitialLoss(main, objective, fit, config, recipe, candidates, findings);
   checkRegulariser(main, config, recipe, candidates, findings);
-  log('doctor: overfitting a tiny sample');
-  await checkTinyOverfit(recipe, data, seed, config, findings);
+  // Memorising and over-memorising are questions for models fitted by gradient steps; closed
+  // forms and neighbourhoods (popularity, EASE, kNN, iALS) memorise by construction.
+  const iterative = typeof config.learningRate === 'number';
+  if (iterative) {
+    log('doctor: overfitting a tiny sample');
+    await checkTinyOverfit(recipe, data, seed, config, findings);
+  }
   if (objective.kind !== 'other' && typeof config.learningRate === 'number') {
     log('doctor: learning-rate range test');
     await checkLearningRate(recipe, data, seed, config.learningRate, objective, candidates, findings);
   }
   checkBatchSize(objective, config, fit.length, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
-  checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings);
+  checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings, iterative);
   checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
 
   if (input.fix) {
@@ -431,6 +436,7 @@ function checkValidation(
   recipe: ModelRecipe,
   candidates: Candidate[],
   findings: Finding[],
+  iterative: boolean,
 ): void {
   const epochs = main.validationAuc.map((a) => a.toFixed(3)).join(' → ');
   const numbers: Record<string, number> = { validationAuc: auc, popularityAuc: popularity };
@@ -458,6 +464,7 @@ function checkValidation(
       numbers,
     });
   }
+  if (!iterative) return;
   const train = rankingAucOnFit(main.model, data);
   numbers.trainingAuc = train;
   const gap = train - auc;

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformValues } from '../../src/data/labels.ts';
 import { diagnose } from '../../src/doctor/train-checks.ts';
+import { listModels } from '../../src/models/registry.ts';
 import { checkCustomLoss } from '../../src/doctor/loss-checks.ts';
 import { formatFindings, type Finding } from '../../src/doctor/findings.ts';
 import type { CustomTripletLoss } from '../../src/models/deep/custom-loss.ts';
@@ -93,4 +94,19 @@ test('diagnose stops at a refused custom loss, before any fit', async () => {
   const r = await diagnose({ model: 'match', params: { factors: 8, layers: [16] }, customLoss: matrix, train });
   assert.deepEqual(codes(r.findings, 'error'), ['loss-shape']);
   assert.equal(r.sample.interactions, 0);
+});
+
+test('every registered type goes through the doctor; closed forms and neighbourhoods are not asked to overfit', async () => {
+  const { train } = plantedSplit({ users: 60, items: 40, seed: 3 });
+  for (const { type } of listModels()) {
+    if (type === 'blend') continue; // needs members; its own error says so
+    const r = await diagnose({ model: type, train, sample: 800, epochs: 1 });
+    assert.ok(
+      r.findings.some((f) => f.code === 'validation' || f.code === 'chance' || f.code === 'below-popularity'),
+      `${type}: ${formatFindings(type, r.findings)}`,
+    );
+    if (['popularity', 'ease', 'item-knn', 'user-knn', 'rp3beta', 'ials'].includes(type)) {
+      assert.ok(!r.findings.some((f) => f.code === 'tiny-overfit' || f.code === 'overfitting'), `${type}: ${formatFindings(type, r.findings)}`);
+    }
+  }
 });
