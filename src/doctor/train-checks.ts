@@ -15,6 +15,7 @@ import type { Recommender } from '../models/recommender.ts';
 import { getModelSpec } from '../models/registry.ts';
 import type { Finding, MeasuredFix } from './findings.ts';
 import { checkCustomLoss } from './loss-checks.ts';
+import { deadReluUnits } from './dead-units.ts';
 import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objective } from './objective.ts';
 import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
 import { carveValidation, sampleUsers } from './sample.ts';
@@ -73,6 +74,8 @@ const LR_SAMPLE = 3000;
 const HELPED = 0.02;
 /** Fewer optimiser steps per epoch than this on the sample is too few to learn in a short fit. */
 const MIN_STEPS = 20;
+/** More dead ReLU units than this share is a broken network, not sparsity. */
+const DEAD_SHARE = 0.5;
 
 export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> {
   const t0 = performance.now();
@@ -419,12 +422,29 @@ function checkPredictions(model: Recommender, o: Objective, validation: Interact
       level: 'error',
       code: 'prediction-collapse',
       message: `predictions collapsed: every pair scores ${mean.toFixed(4)} (spread ${std.toExponential(1)})${shareText}`,
-      fix: 'the model outputs a constant: see the regulariser and learning-rate findings',
+      fix: 'the model outputs a constant: see the regulariser, learning-rate and dead-unit findings',
       numbers,
     });
-    return;
+  } else {
+    findings.push({ level: 'ok', code: 'predictions', message: `score spread ${std.toFixed(4)} over validation and random pairs${shareText}`, numbers });
   }
-  findings.push({ level: 'ok', code: 'predictions', message: `score spread ${std.toFixed(4)} over validation and random pairs${shareText}`, numbers });
+  const dead = deadReluUnits(model, users, items);
+  if (!dead) return;
+  const layers = dead.perLayer.map((d) => `${(100 * d).toFixed(0)}%`).join(', ');
+  const worstLayer = Math.max(...dead.perLayer);
+  const deadNumbers = { deadShare: dead.share, worstLayer, units: dead.units, pairs: dead.pairs };
+  findings.push(
+    // Half the units dead, or one whole layer: then nothing below it learns either.
+    dead.share > DEAD_SHARE || worstLayer >= 0.95
+      ? {
+          level: 'warn',
+          code: 'dead-relu',
+          message: `${(100 * dead.share).toFixed(0)}% of the ${dead.units} ReLU units output 0 for all ${dead.pairs} pairs (by layer: ${layers}): they pass no gradient and do not recover`,
+          fix: 'lower the learning rate, or use activation tanh',
+          numbers: deadNumbers,
+        }
+      : { level: 'ok', code: 'dead-relu', message: `dead ReLU units: ${(100 * dead.share).toFixed(1)}% of ${dead.units} (by layer: ${layers})`, numbers: deadNumbers },
+  );
 }
 
 function checkValidation(

@@ -110,3 +110,15 @@ test('every registered type goes through the doctor; closed forms and neighbourh
     }
   }
 });
+
+test('dead ReLU units: a healthy NCF has few; a learning rate far too high kills most of them, and the doctor says so', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const healthy = await diagnose({ model: 'ncf', params: { factors: 8, layers: [32, 16], epochs: 3 }, train, sample: 3000 });
+  const ok = healthy.findings.find((f) => f.code === 'dead-relu');
+  assert.equal(ok?.level, 'ok', formatFindings('healthy', healthy.findings));
+  assert.ok(ok!.numbers!.deadShare < 0.5);
+  const broken = await diagnose({ model: 'ncf', params: { factors: 8, layers: [32, 16], optimizer: 'sgd', learningRate: 50, epochs: 2 }, train, sample: 3000 });
+  const dead = broken.findings.find((f) => f.code === 'dead-relu');
+  assert.equal(dead?.level, 'warn', formatFindings('broken', broken.findings));
+  assert.ok(dead!.numbers!.worstLayer >= 0.95 || dead!.numbers!.deadShare > 0.5);
+});
