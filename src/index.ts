@@ -30,7 +30,19 @@ export { recommendBatch } from './serve/batch.ts';
 export { alignToModel } from './serve/align.ts';
 export { readSafetensors, writeSafetensors } from './modelfile/safetensors.ts';
 export { runExperiment } from './experiment/index.ts';
-export { checkData, formatFindings, type DataCheckInput, type Finding } from './doctor/index.ts';
+export {
+  checkData,
+  diagnose,
+  diagnoseConfig,
+  parseDoctorConfig,
+  formatFindings,
+  type DoctorTrainConfig,
+  type DataCheckInput,
+  type Finding,
+  type MeasuredFix,
+  type TrainCheckInput,
+  type TrainDiagnosis,
+} from './doctor/index.ts';
 export { trainAndEvaluate, evaluateSaved } from './experiment/index.ts';
 export type {
   TrainSpec,

@@ -7,6 +7,7 @@ import type { Trainable } from './types.ts';
 import type { ModelState } from '../contracts/types.ts';
 import { validationScore, isLowerBetter } from './validation.ts';
 import { Progress } from './progress.ts';
+import { FitHealth } from './health.ts';
 import type { FitOptions } from './types.ts';
 import type { EpochRecord, TrainingHistory } from '../contracts/types.ts';
 
@@ -57,6 +58,8 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   };
   if (threads < requested) warn(`threads ${requested} is more than the ${threads} cores of this machine: using ${threads}`);
   const progress = options.progress ? new Progress(model.type, epochs, log) : null;
+  const health = new FitHealth(model, warn);
+  health.start();
 
   let best = lowerBetter ? Infinity : -Infinity;
   let bestState: ModelState | null = null;
@@ -73,10 +76,8 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
     }
     if (validation && metric) {
       record.validation = validationScore(model, validation, metric, options.validationThreshold);
-      if (metric === 'auc' && record.validation <= 0.5 && epoch >= Math.min(3, epochs)) {
-        warn(`validation AUC is ${record.validation.toFixed(4)} at epoch ${epoch}: the model ranks no better than chance (check labels, negatives and learning rate)`);
-      }
     }
+    health.afterEpoch(record, metric);
     history.epochs.push(record);
     progress?.epochDone(record, metric);
     const stop = options.callbacks?.onEpochEnd?.(record) === false;

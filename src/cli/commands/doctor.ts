@@ -4,11 +4,13 @@ import type { Interactions } from '../../data/interactions.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { checkData } from '../../doctor/data.ts';
 import { formatFindings } from '../../doctor/findings.ts';
-import { addFileFlags, fileReadOptions, parseNumber, type FileFlags } from '../options.ts';
+import { addFileFlags, collectParam, fileReadOptions, parseColumns, parseNumber, parseSeparator, readConfigFile, type FileFlags } from '../options.ts';
+import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
+import { diagnoseConfig, parseDoctorConfig, type DoctorTrainConfig } from '../../doctor/train-config.ts';
 import { loadSource } from './data.ts';
 
 export function registerDoctor(program: Command): void {
-  const doctor = program.command('doctor').description('find out what is wrong with data (and, later, a training run) before it costs you a day');
+  const doctor = program.command('doctor').description('find out what is wrong with data or a training setup before it costs you a day');
   const data = doctor
     .command('data <source>')
     .description(
@@ -41,5 +43,78 @@ export function registerDoctor(program: Command): void {
       process.stdout.write(
         formatFindings(`doctor data ${source}${o.split ? ` (split ${o.split})` : ''}: ${train.length} training interactions${test ? `, ${test.length} test` : ''}`, findings),
       );
+  });
+  registerDoctorTrain(doctor);
+}
+
+function registerDoctorTrain(doctor: Command): void {
+  const cmd = doctor
+    .command('train')
+    .description(
+      'fits the configured model briefly on a sample of the training data (validation carved from it) and checks the loss at initialisation, the regulariser and embedding norms, overfitting a tiny sample, a learning-rate range test, the batch size, collapsed predictions, validation AUC against chance and popularity, and a metric a trivial predictor wins; --fix measures each proposed fix',
+    )
+    .option('--config <file>', 'YAML or JSON doctor file (examples/doctor-*.yaml); flags override it')
+    .option('--model <type>', 'model type (see `tastebud models`)')
+    .option('--dataset <name>', 'built-in dataset: ml-100k, ml-1m, book-crossing, food-com')
+    .option('--split <name>', "the dataset's own split (its training part is used), e.g. ml-100k ua")
+    .option('--train <file>', 'training interactions (CSV, TSV, Parquet)')
+    .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
+    .option('--binarize <t>', 'train on labels: value ≥ t → 1, else 0 (every row kept)')
+    .option('--drop-zeros', 'drop rows whose value is 0 first (Book-Crossing implicit rows)')
+    .option('--metric <name>', 'the metric the model will be judged by (f1, accuracy, auc, ...)')
+    .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
+    .option('--sample <n>', 'interactions in the sample, whole users (default 10000)')
+    .option('--epochs <n>', "epochs of the doctor's short fits (default: the model's, at most 5)")
+    .option('--seed <n>', 'random seed of the sample, the split and the fits', '42')
+    .option('--fix', 'apply each proposed fix in a short fit and print validation before → after')
+    .option('--json', 'print the diagnosis as JSON')
+    .option('--quiet', 'no progress lines');
+  addFileFlags(cmd, 'the training file');
+  addHyperparameterFlags(cmd);
+  cmd.action(async (o) => {
+    const file = o.config ? parseDoctorConfig(await readConfigFile(o.config), o.config) : null;
+    const model = o.model ?? file?.model;
+    if (!model) throw new ConfigError('doctor train: give --model TYPE (or a --config file with "model")');
+    const num = (flag: string, v: unknown, integer = false): number | undefined =>
+      v === undefined ? undefined : parseNumber(flag, String(v), { integer, min: integer ? 1 : -Infinity });
+    const fileFlags = o as FileFlags;
+    const columnsGiven = cmd.getOptionValueSource('columns') === 'cli';
+    const config: DoctorTrainConfig = {
+      ...file,
+      model,
+      params: { ...file?.params, ...readHyperparameterFlags(o), ...o.param },
+      ...(o.dataset ? { dataset: o.dataset, train: undefined } : {}),
+      ...(o.train ? { train: o.train, dataset: undefined } : {}),
+      ...(o.split ? { split: o.split } : {}),
+      ...(columnsGiven || (o.train && !file?.columns) ? { columns: parseColumns(fileFlags.columns) } : {}),
+      ...(o.sep ? { separator: parseSeparator(o.sep) } : {}),
+      positiveThreshold: num('--positive-threshold', o.positiveThreshold) ?? file?.positiveThreshold,
+      binarize: num('--binarize', o.binarize) ?? file?.binarize,
+      dropZeros: o.dropZeros ?? file?.dropZeros,
+      metric: o.metric ?? file?.metric,
+      seed: num('--seed', o.seed, true) ?? file?.seed,
+    };
+    const log = o.quiet || o.json ? undefined : (line: string) => process.stderr.write(line + '\n');
+    const result = await diagnoseConfig(config, {
+      dataDir: process.env.TASTEBUD_DATA_DIR,
+      fix: Boolean(o.fix),
+      log,
+      sample: num('--sample', o.sample, true),
+      epochs: num('--epochs', o.epochs, true),
+    });
+    if (o.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      return;
+    }
+    const s = result.sample;
+    process.stdout.write(
+      formatFindings(
+        `doctor train ${result.model} (${result.objective}) on ${result.data}: a sample of ${s.interactions} interactions (${s.fit} fit, ${s.validation} validation), ${s.epochs} epochs, ${result.seconds.toFixed(1)} s`,
+        result.findings,
+      ),
+    );
+    if (!o.fix && result.findings.some((f) => f.fix && (f.level === 'warn' || f.level === 'error'))) {
+      process.stdout.write('run again with --fix to measure each fix on validation (before → after)\n');
+    }
   });
 }

@@ -13,6 +13,7 @@ import { DEEP_DEFAULTS, DEEP_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SA
 import { DeepModel } from './model.ts';
 import type { Trainer } from './tower.ts';
 import { TripletTrainer } from './triplets.ts';
+import type { CustomTripletLoss } from './custom-loss.ts';
 
 export type MatchConfig = DeepConfig & {
   /** User embedding size; null = factors. */
@@ -39,6 +40,15 @@ export class MatchModel extends DeepModel<ConcatTower> {
     this.config = { ...c, userFactors: c.userFactors ?? c.factors, itemFactors: c.itemFactors ?? c.factors };
   }
 
+  /** A custom loss (library API) replacing config.loss in the next fits; null: the configured one. */
+  customLoss: CustomTripletLoss | null = null;
+
+  /** Trains with a custom triplet loss from now on (see custom-loss.ts); returns the model. */
+  useLoss(loss: CustomTripletLoss | null): this {
+    this.customLoss = loss;
+    return this;
+  }
+
   protected createTower(rng: Rng): ConcatTower {
     const c = this.config;
     return new ConcatTower(rng, { ...this.towerBase(c), userFactors: c.userFactors, itemFactors: c.itemFactors });
@@ -46,7 +56,7 @@ export class MatchModel extends DeepModel<ConcatTower> {
 
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
     const c = this.config;
-    return new TripletTrainer(train, new NegativeSampler(train, { kind: c.sampler, rng: rng.fork() }), c.batchSize, c.loss, c.margin);
+    return new TripletTrainer(train, new NegativeSampler(train, { kind: c.sampler, rng: rng.fork() }), c.batchSize, this.customLoss ?? c.loss, c.margin);
   }
 }
 

@@ -8,6 +8,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import type { NegativeSampler } from '../../sampling/negatives.ts';
 import type { EpochContext } from '../../train/types.ts';
 import type { Tower, Trainer } from './tower.ts';
+import { customTripletStep, type CustomTripletLoss } from './custom-loss.ts';
 
 export type TripletLoss = 'margin' | 'bpr';
 
@@ -15,14 +16,15 @@ export class TripletTrainer implements Trainer {
   private readonly train: Interactions;
   private readonly sampler: NegativeSampler;
   private readonly batchSize: number;
-  private readonly loss: TripletLoss;
+  /** A built-in loss, or a custom one (library API, custom-loss.ts). */
+  private readonly loss: TripletLoss | CustomTripletLoss;
   private readonly margin: number;
   // Rows [0, b) are (u, i⁺), rows [b, 2b) are (u, i⁻).
   private readonly rowUsers: Int32Array;
   private readonly rowItems: Int32Array;
   private readonly dz: Float32Array;
 
-  constructor(train: Interactions, sampler: NegativeSampler, batchSize: number, loss: TripletLoss, margin: number) {
+  constructor(train: Interactions, sampler: NegativeSampler, batchSize: number, loss: TripletLoss | CustomTripletLoss, margin: number) {
     this.train = train;
     this.sampler = sampler;
     this.batchSize = batchSize;
@@ -58,6 +60,12 @@ export class TripletTrainer implements Trainer {
     const n = 2 * b;
     tower.fill(this.rowUsers, this.rowItems, n);
     const s = tower.forward(n, ctx.rng);
+    if (typeof this.loss !== 'string') {
+      const total = customTripletStep(this.loss, s, b, this.dz);
+      tower.backward(this.dz, n, this.rowUsers, this.rowItems);
+      tower.update();
+      return total;
+    }
     const bprLoss = this.loss === 'bpr';
     let total = 0;
     for (let k = 0; k < b; k++) {

@@ -1,0 +1,122 @@
+/**
+ * What a model optimises, read from its config, and that loss measured on a batch of the data
+ * through the model's own scores: the loss at initialisation and after training are then
+ * numbers the doctor can compare with what they should be (BCE ≈ ln 2, BPR ≈ ln 2, hinge ≈
+ * margin, MSE ≈ the variance of the labels when the output starts at their mean).
+ */
+import { bceWithLogits, bpr, hinge } from '../core/losses.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Interactions } from '../data/interactions.ts';
+import { lossTerms, type CustomTripletLoss } from '../models/deep/custom-loss.ts';
+import type { Recommender } from '../models/recommender.ts';
+
+export type Objective =
+  /** Positives against `negatives` sampled items each, labels 1 and 0. */
+  | { kind: 'sampled'; loss: 'bce' | 'mse'; negatives: number }
+  /** The interactions' own values as labels (ratings, or 0/1 labels). */
+  | { kind: 'values'; loss: 'bce' | 'mse' | 'mae' }
+  /** (user, positive, sampled negative) triplets. */
+  | { kind: 'triplet'; loss: 'bpr' | 'margin'; margin: number }
+  | { kind: 'custom'; loss: CustomTripletLoss }
+  /** A loss the doctor cannot recompute (WARP, closed forms). */
+  | { kind: 'other' };
+
+export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | null): Objective {
+  if (custom) return { kind: 'custom', loss: custom };
+  const c = model.config as Record<string, unknown>;
+  const loss = typeof c.loss === 'string' ? c.loss : null;
+  if (model.type === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
+  if ((model.type === 'triplet' || model.type === 'match') && (loss === 'margin' || loss === 'bpr' || model.type === 'triplet')) {
+    return { kind: 'triplet', loss: loss === 'bpr' ? 'bpr' : 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
+  }
+  if (model.type === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
+  if (loss === 'bce' || loss === 'mse' || loss === 'mae') {
+    if (typeof c.negatives === 'number' && c.negatives > 0 && loss !== 'mae') return { kind: 'sampled', loss, negatives: c.negatives };
+    return { kind: 'values', loss };
+  }
+  return { kind: 'other' };
+}
+
+export function objectiveName(o: Objective): string {
+  switch (o.kind) {
+    case 'sampled':
+      return `${o.loss.toUpperCase()} on positives and ${o.negatives} sampled negatives each`;
+    case 'values':
+      return `${o.loss.toUpperCase()} on the interactions' values`;
+    case 'triplet':
+      return o.loss === 'bpr' ? 'BPR on triplets' : `hinge (margin ${o.margin}) on triplets`;
+    case 'custom':
+      return `custom loss "${o.loss.name}" on triplets`;
+    default:
+      return 'a loss the doctor does not recompute';
+  }
+}
+
+/** The loss expected at initialisation, and why (null: not known). */
+export function expectedInitial(o: Objective, labels: Interactions): { value: number; why: string } | null {
+  if (o.kind === 'sampled') return o.loss === 'bce' ? { value: Math.LN2, why: 'BCE of logits near 0 is ln 2' } : null;
+  if (o.kind === 'triplet') return o.loss === 'bpr' ? { value: Math.LN2, why: 'BPR at s⁺ ≈ s⁻ is ln 2' } : { value: o.margin, why: `a hinge at s⁺ ≈ s⁻ is the margin` };
+  if (o.kind === 'values') {
+    const { mean, variance } = moments(labels.values);
+    if (o.loss === 'mse') return { value: variance, why: `MSE with the output at the mean label is the labels' variance` };
+    if (o.loss === 'bce') {
+      const p = Math.min(1 - 1e-9, Math.max(1e-9, mean));
+      return { value: -(p * Math.log(p) + (1 - p) * Math.log(1 - p)), why: `BCE with the output at the base rate ${p.toFixed(2)} is its entropy (ln 2 = 0.693 with logits at 0)` };
+    }
+  }
+  return null;
+}
+
+/** Mean and variance of values. */
+export function moments(values: ArrayLike<number>): { mean: number; variance: number } {
+  let s = 0;
+  for (let k = 0; k < values.length; k++) s += values[k];
+  const mean = s / Math.max(1, values.length);
+  let v = 0;
+  for (let k = 0; k < values.length; k++) v += (values[k] - mean) ** 2;
+  return { mean, variance: v / Math.max(1, values.length) };
+}
+
+/** Rows (user, item, label) the objective sees for up to `limit` interactions; negatives drawn uniformly. */
+function batch(o: Objective, data: Interactions, rng: Rng, limit: number): { users: Int32Array; pos: Int32Array; neg: Int32Array; labels: Float32Array } {
+  const n = Math.min(limit, data.length);
+  const picks = rng.permutation(data.length).subarray(0, n);
+  const users = Int32Array.from(picks, (p) => data.users[p]);
+  const pos = Int32Array.from(picks, (p) => data.items[p]);
+  const neg = Int32Array.from(picks, () => rng.int(data.numItems));
+  const labels = Float32Array.from(picks, (p) => data.values[p]);
+  void o;
+  return { users, pos, neg, labels };
+}
+
+/** The mean loss of the objective on up to `limit` interactions, through the model's scores (NaN: not computable). */
+export function measureLoss(model: Recommender, o: Objective, data: Interactions, rng: Rng, limit = 4000): number {
+  if (o.kind === 'other' || data.length === 0) return Number.NaN;
+  const { users, pos, neg, labels } = batch(o, data, rng, limit);
+  const sPos = model.score(users, pos);
+  const sNeg = model.score(users, neg);
+  const n = users.length;
+  let total = 0;
+  if (o.kind === 'sampled') {
+    // Each positive counts once and its negatives `negatives` times, as in the trainer's rows.
+    for (let k = 0; k < n; k++) {
+      total += o.loss === 'bce' ? bceWithLogits(sPos[k], 1) + o.negatives * bceWithLogits(sNeg[k], 0) : (sPos[k] - 1) ** 2 + o.negatives * sNeg[k] ** 2;
+    }
+    return total / (n * (1 + o.negatives));
+  }
+  if (o.kind === 'values') {
+    for (let k = 0; k < n; k++) {
+      const s = sPos[k];
+      const y = labels[k];
+      total += o.loss === 'bce' ? bceWithLogits(s, y) : o.loss === 'mse' ? (s - y) ** 2 : Math.abs(s - y);
+    }
+    return total / n;
+  }
+  if (o.kind === 'triplet') {
+    for (let k = 0; k < n; k++) total += o.loss === 'bpr' ? bpr(sPos[k], sNeg[k]) : hinge(sPos[k], sNeg[k], o.margin);
+    return total / n;
+  }
+  const terms = lossTerms(o.loss, Float64Array.from(sPos), Float64Array.from(sNeg));
+  for (let k = 0; k < n; k++) total += terms[k];
+  return total / n;
+}

@@ -1,0 +1,603 @@
+/**
+ * Training checks (`tastebud doctor train`, library `diagnose()`): a configured model fitted
+ * briefly on a sample of the user's training data, validation carved from it, and measured —
+ * the loss at initialisation against its expected value, the regulariser's share and the
+ * embedding norms over the first epochs, whether it can overfit a tiny sample, a learning-rate
+ * range test, collapsed predictions, validation AUC at chance, below popularity or far below
+ * training, and a metric a trivial predictor wins. With `fix`, each proposed fix is applied in
+ * the same short fit and measured on validation; only fixes that helped are recommended.
+ */
+import { Rng } from '../core/rng.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
+import type { Interactions } from '../data/interactions.ts';
+import type { CustomTripletLoss } from '../models/deep/custom-loss.ts';
+import type { Recommender } from '../models/recommender.ts';
+import { getModelSpec } from '../models/registry.ts';
+import type { Finding, MeasuredFix } from './findings.ts';
+import { checkCustomLoss } from './loss-checks.ts';
+import { deadReluUnits } from './dead-units.ts';
+import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objective } from './objective.ts';
+import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
+import { carveValidation, sampleUsers } from './sample.ts';
+
+export interface TrainCheckInput {
+  /** Registered model type. */
+  model: string;
+  params?: Record<string, unknown>;
+  /** A custom triplet loss (library API; deep model `match`). */
+  customLoss?: CustomTripletLoss | null;
+  /** The training data as the model trains on it (positives, 0/1 labels or ratings). */
+  train: Interactions;
+  userFeatures?: FeatureMatrix;
+  itemFeatures?: FeatureMatrix;
+  /** Values ≥ this are the positives when the model trains on ratings or labels (default: 0/1 values as given). */
+  labelThreshold?: number;
+  /** The metric models will be judged by (`f1`, `accuracy`, `auc`, ...), when known. */
+  metric?: string;
+  /** Interactions in the sample (whole users; default 10,000). */
+  sample?: number;
+  /** Epochs of the short fits (default: the model's, at most 5). */
+  epochs?: number;
+  /** Apply each proposed fix in a short fit and measure it on validation. */
+  fix?: boolean;
+  seed?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface TrainDiagnosis {
+  model: string;
+  objective: string;
+  sample: { interactions: number; fit: number; validation: number; epochs: number };
+  findings: Finding[];
+  /** Popularity's per-user validation AUC: the floor. */
+  popularityAuc: number | null;
+  validationAuc: number | null;
+  seconds: number;
+}
+
+/** A proposed fix: what changes in the recipe (and data), for `fix` to measure. */
+interface Candidate {
+  finding: Finding;
+  change: string;
+  recipe: ModelRecipe;
+  data?: DoctorData;
+}
+
+const THRESHOLD_METRICS = new Set(['f1', 'accuracy', 'precision', 'recall']);
+const TINY = 300;
+/** Validation users ranked after each epoch of the short fits. */
+const VALIDATION_USERS = 200;
+const TINY_EPOCHS = 30;
+const LR_SAMPLE = 3000;
+/** A fix must lift validation AUC by this much to count as having helped. */
+const HELPED = 0.02;
+/** Fewer optimiser steps per epoch than this on the sample is too few to learn in a short fit. */
+const MIN_STEPS = 20;
+/** More dead ReLU units than this share is a broken network, not sparsity. */
+const DEAD_SHARE = 0.5;
+
+export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> {
+  const t0 = performance.now();
+  const seed = input.seed ?? 42;
+  const log = input.log ?? (() => {});
+  const params = { ...input.params };
+  const recipe: ModelRecipe = { type: input.model, params, customLoss: input.customLoss ?? null };
+  const findings: Finding[] = [];
+  const candidates: Candidate[] = [];
+  const shell = buildModel(recipe);
+  const objective = objectiveOf(shell, recipe.customLoss);
+  const config = shell.config as Record<string, unknown>;
+  const epochs = input.epochs ?? Math.max(1, Math.min(5, Number(config.epochs ?? 5)));
+
+  const result = (extra: Partial<TrainDiagnosis>): TrainDiagnosis => ({
+    model: input.model,
+    objective: objectiveName(objective),
+    sample: { interactions: 0, fit: 0, validation: 0, epochs },
+    findings,
+    popularityAuc: null,
+    validationAuc: null,
+    seconds: (performance.now() - t0) / 1000,
+    ...extra,
+  });
+
+  if (recipe.customLoss) {
+    const check = checkCustomLoss(recipe.customLoss);
+    findings.push(...check.findings);
+    if (check.refused) return result({});
+    for (const f of check.findings) {
+      if (f.code === 'loss-saturates' || f.code === 'loss-vanishes' || f.code === 'loss-sign') {
+        if (f.level !== 'ok')
+          candidates.push({ finding: f, change: `loss "${recipe.customLoss.name}" → bpr`, recipe: { ...recipe, customLoss: null, params: { ...params, loss: 'bpr' } } });
+      }
+    }
+  }
+
+  const sample = sampleUsers(input.train, input.sample ?? 10_000, seed);
+  const carved = carveValidation(sample, 0.2, seed);
+  const fit = carved.fit;
+  // Ranking every item for every validation user after every epoch is the short fit's main cost on
+  // large catalogues: a few hundred users tell chance from learning.
+  const validation = capUsers(carved.validation, VALIDATION_USERS, seed);
+  const relevance = objective.kind === 'values' ? (input.labelThreshold ?? (isBinary(fit.values) ? 1 : undefined)) : undefined;
+  const data: DoctorData = { fit, validation, userFeatures: input.userFeatures, itemFeatures: input.itemFeatures, relevance };
+  log(`doctor: ${input.model} on a sample of ${sample.length} interactions (${fit.length} fit, ${validation.length} validation), ${epochs} epochs`);
+
+  const main = await probe(recipe, data, epochs, seed);
+  const popularity = await popularityAuc(data);
+  const finalAuc = main.validationAuc[main.validationAuc.length - 1] ?? Number.NaN;
+
+  checkInitialLoss(main, objective, fit, config, recipe, candidates, findings);
+  checkRegulariser(main, config, recipe, candidates, findings);
+  // Memorising and over-memorising are questions for models fitted by gradient steps; closed
+  // forms and neighbourhoods (popularity, EASE, kNN, iALS) memorise by construction.
+  const iterative = typeof config.learningRate === 'number';
+  if (iterative) {
+    log('doctor: overfitting a tiny sample');
+    await checkTinyOverfit(recipe, data, seed, config, findings);
+  }
+  if (objective.kind !== 'other' && typeof config.learningRate === 'number') {
+    log('doctor: learning-rate range test');
+    await checkLearningRate(recipe, data, seed, config.learningRate, objective, candidates, findings);
+  }
+  checkBatchSize(objective, config, fit.length, recipe, candidates, findings);
+  checkPredictions(main.model, objective, validation, relevance, findings);
+  checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings, iterative);
+  checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
+
+  if (input.fix) {
+    const helped: Candidate[] = [];
+    for (const c of candidates) {
+      log(`doctor: measuring ${c.change}`);
+      c.finding.measured = await measure(c, data, epochs, seed, finalAuc, popularity);
+      if (c.finding.measured.helped) helped.push(c);
+    }
+    // Fixes of the same recipe that each helped, applied together (a fix that changes the data stands alone).
+    const together = helped.filter((c) => !c.data && c.recipe.type === recipe.type);
+    if (together.length >= 2) {
+      const params = Object.assign({}, ...together.map((c) => c.recipe.params)) as Record<string, unknown>;
+      for (const c of together) for (const [k, v] of Object.entries(c.recipe.params)) if (v !== recipe.params[k]) params[k] = v;
+      const change = together.map((c) => c.change).join(', ');
+      const f: Finding = { level: 'info', code: 'fixes-together', message: 'the fixes that helped, applied together', fix: change };
+      log(`doctor: measuring ${change}`);
+      f.measured = await measure(
+        { finding: f, change, recipe: { ...recipe, customLoss: together.some((c) => !c.recipe.customLoss) ? null : recipe.customLoss, params } },
+        data,
+        epochs,
+        seed,
+        finalAuc,
+        popularity,
+      );
+      findings.push(f);
+    }
+  }
+  return result({
+    sample: { interactions: sample.length, fit: fit.length, validation: validation.length, epochs },
+    popularityAuc: popularity,
+    validationAuc: finalAuc,
+  });
+}
+
+async function measure(c: Candidate, data: DoctorData, epochs: number, seed: number, before: number, popularity: number): Promise<MeasuredFix> {
+  const after = await probe(c.recipe, c.data ?? data, epochs, seed, false);
+  const auc = after.validationAuc[after.validationAuc.length - 1] ?? Number.NaN;
+  return { change: c.change, metric: 'AUC', before, after: auc, popularity, helped: auc > before + HELPED };
+}
+
+/**
+ * Rows per epoch over the batch size is the number of optimiser steps: a batch of 16,384 on a
+ * few thousand interactions takes one step an epoch, and hundreds of epochs learn next to nothing.
+ */
+function checkBatchSize(o: Objective, config: Record<string, unknown>, interactions: number, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+  const batch = config.batchSize;
+  if (typeof batch !== 'number') return;
+  const rows = interactions * (o.kind === 'sampled' ? 1 + o.negatives : 1);
+  const steps = Math.ceil(rows / batch);
+  const numbers = { batchSize: batch, stepsPerEpoch: steps };
+  if (steps >= MIN_STEPS) {
+    findings.push({ level: 'ok', code: 'batch-size', message: `batch size ${batch}: ${steps} optimiser steps per epoch on the sample`, numbers });
+    return;
+  }
+  const suggested = Math.max(64, 2 ** Math.round(Math.log2(rows / (4 * MIN_STEPS))));
+  const f: Finding = {
+    level: 'warn',
+    code: 'batch-size',
+    message: `batch size ${batch} leaves ${steps} optimiser step${steps === 1 ? '' : 's'} per epoch on ${rows} rows: each epoch barely moves the model`,
+    fix: `batchSize ${batch} → ${suggested}`,
+    numbers,
+  };
+  candidates.push({ finding: f, change: `batchSize ${batch} → ${suggested}`, recipe: { ...recipe, params: { ...recipe.params, batchSize: suggested } } });
+  findings.push(f);
+}
+
+function checkInitialLoss(
+  main: ProbeResult,
+  o: Objective,
+  fit: Interactions,
+  config: Record<string, unknown>,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+): void {
+  const measured = main.initialLoss;
+  if (!Number.isFinite(measured)) {
+    findings.push({ level: 'info', code: 'init-loss', message: "loss at initialisation: not checked (the doctor does not recompute this model's loss)" });
+    return;
+  }
+  const expected = expectedInitial(o, fit);
+  const numbers: Record<string, number> = { measured, final: main.finalLoss };
+  if (!expected) {
+    findings.push({
+      level: 'ok',
+      code: 'init-loss',
+      message: `loss at initialisation ${measured.toFixed(4)}, after ${main.history.epochs.length} epochs ${main.finalLoss.toFixed(4)} (${objectiveName(o)})`,
+      numbers,
+    });
+    return;
+  }
+  numbers.expected = expected.value;
+  const off = Math.abs(measured - expected.value) > 0.5 * expected.value + 0.05;
+  const f: Finding = {
+    level: off ? 'warn' : 'ok',
+    code: 'init-loss',
+    message: `loss at initialisation ${measured.toFixed(4)} vs ${expected.value.toFixed(4)} expected (${expected.why}); after ${main.history.epochs.length} epochs ${main.finalLoss.toFixed(4)}`,
+    numbers,
+  };
+  if (off) {
+    f.message += ': the scores start far from neutral';
+    if (typeof config.initStd === 'number') {
+      f.fix = `start the embeddings smaller: initStd ${config.initStd} → ${config.initStd / 10}`;
+      candidates.push({
+        finding: f,
+        change: `initStd ${config.initStd} → ${config.initStd / 10}`,
+        recipe: { ...recipe, params: { ...recipe.params, initStd: config.initStd / 10 } },
+      });
+    } else f.fix = 'check the loss and the output layer: with small initial weights the loss should start near its expected value';
+  }
+  findings.push(f);
+}
+
+function l2Of(config: Record<string, unknown>): { key: string; value: number } | null {
+  if (typeof config.l2 === 'number' && config.l2 > 0) return { key: 'l2', value: config.l2 };
+  for (const key of ['userL2', 'itemL2']) if (typeof config[key] === 'number' && (config[key] as number) > 0) return { key: 'l2', value: config[key] as number };
+  return null;
+}
+
+function checkRegulariser(main: ProbeResult, config: Record<string, unknown>, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+  const norms = main.norms;
+  if (norms.length < 2) return;
+  const first = norms[0];
+  const last = norms[norms.length - 1];
+  const ratio = last / first;
+  const trail = norms.map((n) => n.toFixed(3)).join(' → ');
+  const l2 = l2Of(config);
+  // The penalty a touched (user, item) pair adds, λ/2·(‖p_u‖² + ‖q_i‖²), against the data loss.
+  const penalty = l2 ? l2.value * last * last : 0;
+  const share = l2 && Number.isFinite(main.finalLoss) ? penalty / (penalty + main.finalLoss) : 0;
+  const numbers = { normAtInit: first, normAtEnd: last, ratio, l2: l2?.value ?? 0, regulariserShare: share };
+  if (!Number.isFinite(ratio) || ratio > 100) {
+    const lr = config.learningRate;
+    const f: Finding = { level: 'warn', code: 'blow-up', message: `embedding norms blew up over ${norms.length - 1} epochs: ${trail}`, numbers };
+    if (typeof lr === 'number') {
+      f.fix = `lower the learning rate: learningRate ${lr} → ${lr / 10}`;
+      candidates.push({ finding: f, change: `learningRate ${lr} → ${lr / 10}`, recipe: { ...recipe, params: { ...recipe.params, learningRate: lr / 10 } } });
+    }
+    findings.push(f);
+    return;
+  }
+  const collapsed = l2 !== null && ratio < 0.5;
+  if (collapsed || share > 0.5) {
+    const f: Finding = {
+      level: 'warn',
+      code: 'regulariser',
+      message: collapsed
+        ? `the L2 penalty (λ ${l2?.value}) dominates: embedding row norms collapse towards zero over the first epochs (${trail}, ${(100 * ratio).toFixed(0)}% of the start), so scores cannot separate items`
+        : `the L2 penalty (λ ${l2?.value}) is ${(100 * share).toFixed(0)}% of the loss (embedding row norms ${trail})`,
+      fix: `lower the regulariser: ${l2?.key} ${l2?.value} → 1e-5`,
+      numbers,
+    };
+    candidates.push({ finding: f, change: `${l2?.key} ${l2?.value} → 1e-5`, recipe: { ...recipe, params: { ...recipe.params, [l2?.key ?? 'l2']: 1e-5 } } });
+    findings.push(f);
+    return;
+  }
+  findings.push({
+    level: 'ok',
+    code: 'regulariser',
+    message: `embedding row norms over the first epochs ${trail}${l2 ? `; the L2 penalty is ${(100 * share).toFixed(1)}% of the loss` : '; no L2'}`,
+    numbers,
+  });
+}
+
+async function checkTinyOverfit(recipe: ModelRecipe, data: DoctorData, seed: number, config: Record<string, unknown>, findings: Finding[]): Promise<void> {
+  const tiny = sampleUsers(data.fit, TINY, seed + 2);
+  const tinyData: DoctorData = { ...data, fit: tiny, validation: tiny };
+  const model = buildModel(recipe);
+  await model.fit(tiny, { epochs: TINY_EPOCHS, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
+  const auc = trainingAuc(model, tinyData);
+  const numbers: Record<string, number> = { interactions: tiny.length, epochs: TINY_EPOCHS, trainingAuc: auc };
+  if (auc >= 0.9) {
+    findings.push({
+      level: 'ok',
+      code: 'tiny-overfit',
+      message: `overfits a tiny sample: ${tiny.length} interactions, ${TINY_EPOCHS} epochs, training AUC ${auc.toFixed(3)}`,
+      numbers,
+    });
+    return;
+  }
+  const l2 = l2Of(config);
+  let cause = 'the optimiser, learning rate or loss is wrong';
+  if (l2) {
+    const free = buildModel({ ...recipe, params: { ...recipe.params, [l2.key]: 0 } });
+    await free.fit(tiny, { epochs: TINY_EPOCHS, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
+    const freeAuc = trainingAuc(free, tinyData);
+    numbers.trainingAucWithoutL2 = freeAuc;
+    if (freeAuc >= 0.9) cause = `the regulariser holds it back: with ${l2.key} 0 it reaches ${freeAuc.toFixed(3)}`;
+  }
+  findings.push({
+    level: 'warn',
+    code: 'tiny-overfit',
+    message: `cannot overfit a tiny sample: ${tiny.length} interactions, ${TINY_EPOCHS} epochs, training AUC only ${auc.toFixed(3)} (a model that can learn reaches ≥ 0.9): ${cause}`,
+    fix: 'see the regulariser, learning-rate and loss findings',
+    numbers,
+  });
+}
+
+/** How well a model ranks (or, on labels, separates) the data it was trained on. */
+function trainingAuc(model: Recommender, data: DoctorData): number {
+  if (data.relevance !== undefined && !allAtLeast(data.fit.values, data.relevance)) return pointwiseScores(model, data.fit, data.relevance).auc;
+  return rankingAuc(model, data.fit, null, data.relevance);
+}
+
+async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: number, lr: number, o: Objective, candidates: Candidate[], findings: Finding[]): Promise<void> {
+  const small = sampleUsers(data.fit, LR_SAMPLE, seed + 3);
+  const rates = [1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30].map((m) => lr * m);
+  const losses: number[] = [];
+  let start = Number.NaN;
+  for (const rate of rates) {
+    const model = buildModel({ ...recipe, params: { ...recipe.params, learningRate: rate } });
+    await model.fit(small, { epochs: 0, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
+    if (Number.isNaN(start)) start = measureLoss(model, o, small, new Rng(seed + 4));
+    await model.fit(small, { epochs: 2, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
+    const l = measureLoss(model, o, small, new Rng(seed + 4));
+    losses.push(Number.isFinite(l) ? l : Infinity);
+  }
+  let best = 0;
+  for (let k = 1; k < rates.length; k++) if (losses[k] < losses[best]) best = k;
+  const mine = losses[3];
+  const table = rates.map((r, k) => `${fmtRate(r)}: ${Number.isFinite(losses[k]) ? losses[k].toFixed(3) : 'diverged'}`).join(', ');
+  const numbers = { learningRate: lr, suggested: rates[best], lossAtConfigured: mine, lossAtSuggested: losses[best], lossAtStart: start };
+  const gap = Number.isFinite(start) ? start - losses[best] : 0;
+  // Far worse than the best rate: it leaves over half of the achievable drop on the table.
+  if (best !== 3 && gap > 0 && mine - losses[best] > 0.5 * gap) {
+    const f: Finding = {
+      level: 'warn',
+      code: 'learning-rate',
+      message: `learning-rate range test (2 epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}; learningRate ${fmtRate(lr)} is far from the best, ${fmtRate(rates[best])}`,
+      fix: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`,
+      numbers,
+    };
+    candidates.push({
+      finding: f,
+      change: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`,
+      recipe: { ...recipe, params: { ...recipe.params, learningRate: rates[best] } },
+    });
+    findings.push(f);
+    return;
+  }
+  findings.push({
+    level: 'ok',
+    code: 'learning-rate',
+    message: `learning-rate range test (2 epochs on ${small.length} interactions): ${table}; suggested ${fmtRate(rates[best])}, configured ${fmtRate(lr)}`,
+    numbers,
+  });
+}
+
+function checkPredictions(model: Recommender, o: Objective, validation: Interactions, relevance: number | undefined, findings: Finding[]): void {
+  const rng = new Rng(7);
+  const n = Math.min(4000, validation.length);
+  const users = new Int32Array(2 * n);
+  const items = new Int32Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    users[k] = users[n + k] = validation.users[k];
+    items[k] = validation.items[k];
+    items[n + k] = rng.int(validation.numItems);
+  }
+  const s = model.score(users, items);
+  let mean = 0;
+  for (const v of s) mean += v;
+  mean /= s.length;
+  let variance = 0;
+  for (const v of s) variance += (v - mean) ** 2;
+  const std = Math.sqrt(variance / s.length);
+  const logits = (o.kind === 'sampled' || o.kind === 'values') && o.loss === 'bce';
+  const cut = logits ? 0 : o.kind === 'values' ? relevance : undefined;
+  let positive = 0;
+  if (cut !== undefined) for (const v of s) if (v >= cut) positive++;
+  const share = cut !== undefined ? positive / s.length : Number.NaN;
+  const numbers: Record<string, number> = { scoreStd: std, scoreMean: mean };
+  if (cut !== undefined) numbers.sharePredictedPositive = share;
+  const shareText = cut !== undefined ? `, ${(100 * share).toFixed(1)}% predicted positive` : '';
+  if (!(std > 1e-4 * (Math.abs(mean) + 1e-3))) {
+    findings.push({
+      level: 'error',
+      code: 'prediction-collapse',
+      message: `predictions collapsed: every pair scores ${mean.toFixed(4)} (spread ${std.toExponential(1)})${shareText}`,
+      fix: 'the model outputs a constant: see the regulariser, learning-rate and dead-unit findings',
+      numbers,
+    });
+  } else {
+    findings.push({ level: 'ok', code: 'predictions', message: `score spread ${std.toFixed(4)} over validation and random pairs${shareText}`, numbers });
+  }
+  const dead = deadReluUnits(model, users, items);
+  if (!dead) return;
+  const layers = dead.perLayer.map((d) => `${(100 * d).toFixed(0)}%`).join(', ');
+  const worstLayer = Math.max(...dead.perLayer);
+  const deadNumbers = { deadShare: dead.share, worstLayer, units: dead.units, pairs: dead.pairs };
+  findings.push(
+    // Half the units dead, or one whole layer: then nothing below it learns either.
+    dead.share > DEAD_SHARE || worstLayer >= 0.95
+      ? {
+          level: 'warn',
+          code: 'dead-relu',
+          message: `${(100 * dead.share).toFixed(0)}% of the ${dead.units} ReLU units output 0 for all ${dead.pairs} pairs (by layer: ${layers}): they pass no gradient and do not recover`,
+          fix: 'lower the learning rate, or use activation tanh',
+          numbers: deadNumbers,
+        }
+      : { level: 'ok', code: 'dead-relu', message: `dead ReLU units: ${(100 * dead.share).toFixed(1)}% of ${dead.units} (by layer: ${layers})`, numbers: deadNumbers },
+  );
+}
+
+function checkValidation(
+  main: ProbeResult,
+  data: DoctorData,
+  auc: number,
+  popularity: number,
+  config: Record<string, unknown>,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+  iterative: boolean,
+): void {
+  const epochs = main.validationAuc.map((a) => a.toFixed(3)).join(' → ');
+  const numbers: Record<string, number> = { validationAuc: auc, popularityAuc: popularity };
+  if (!(auc > 0.5 + 0.005)) {
+    findings.push({
+      level: 'error',
+      code: 'chance',
+      message: `validation AUC ${auc.toFixed(4)} after ${main.validationAuc.length} epochs (${epochs}): no better than chance (popularity: ${popularity.toFixed(4)})`,
+      fix: auc < 0.49 ? 'below chance: look for a flipped label or sign (a loss that rewards negatives)' : 'the model learns nothing: see the findings above',
+      numbers,
+    });
+  } else if (auc < popularity - 0.005) {
+    findings.push({
+      level: 'warn',
+      code: 'below-popularity',
+      message: `validation AUC ${auc.toFixed(4)} after ${main.validationAuc.length} epochs (${epochs}) is below popularity's ${popularity.toFixed(4)}`,
+      fix: 'a short fit on a sample may be too short to tell; if it stays below, see the findings above',
+      numbers,
+    });
+  } else {
+    findings.push({
+      level: 'ok',
+      code: 'validation',
+      message: `validation AUC ${auc.toFixed(4)} after ${main.validationAuc.length} epochs (${epochs}), popularity ${popularity.toFixed(4)}`,
+      numbers,
+    });
+  }
+  if (!iterative) return;
+  const train = rankingAucOnFit(main.model, data);
+  numbers.trainingAuc = train;
+  const gap = train - auc;
+  if (gap > 0.15) {
+    const l2 = l2Of(config)?.value ?? 0;
+    const next = l2 > 0 ? l2 * 10 : 1e-3;
+    const f: Finding = {
+      level: 'warn',
+      code: 'overfitting',
+      message: `training AUC ${train.toFixed(4)} vs validation ${auc.toFixed(4)}: a gap of ${gap.toFixed(3)}, the model memorises its training pairs`,
+      fix: `regularise more: l2 ${l2} → ${next} (or fewer epochs, early stopping)`,
+      numbers: { trainingAuc: train, validationAuc: auc, gap },
+    };
+    candidates.push({ finding: f, change: `l2 ${l2} → ${next}`, recipe: { ...recipe, params: { ...recipe.params, l2: next } } });
+    findings.push(f);
+  }
+}
+
+/** Training AUC of a few hundred of the fit part's users, ranking their own training items. */
+function rankingAucOnFit(model: Recommender, data: DoctorData): number {
+  const users = capUsers(data.fit, VALIDATION_USERS, 11);
+  const r = data.relevance;
+  return rankingAuc(model, users, null, r);
+}
+
+function checkTrivialMetric(
+  model: Recommender,
+  o: Objective,
+  data: DoctorData,
+  metric: string | undefined,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+): void {
+  if (o.kind !== 'values' || data.relevance === undefined) return;
+  const r = data.relevance;
+  let positives = 0;
+  for (const v of data.validation.values) if (v >= r) positives++;
+  const p = positives / Math.max(1, data.validation.length);
+  const allPositiveF1 = (2 * p) / (1 + p);
+  const scores = pointwiseScores(model, data.validation, r);
+  const judged = metric !== undefined && THRESHOLD_METRICS.has(metric.toLowerCase());
+  const numbers = { positiveShare: p, allPositiveF1, f1: scores.f1, accuracy: scores.accuracy, pointwiseAuc: scores.auc };
+  const trivial = p >= 0.5 && scores.f1 <= allPositiveF1 + 0.02;
+  if (!trivial && !(judged && p >= 0.5)) {
+    findings.push({
+      level: 'ok',
+      code: 'trivial-metric',
+      message: `validation F1 ${scores.f1.toFixed(3)} against ${allPositiveF1.toFixed(3)} for predicting "yes" everywhere (${(100 * p).toFixed(1)}% positives)`,
+      numbers,
+    });
+    return;
+  }
+  const f: Finding = {
+    level: 'warn',
+    code: 'trivial-metric',
+    message: `${(100 * p).toFixed(1)}% of the validation labels are positive: validation F1 ${scores.f1.toFixed(3)} vs ${allPositiveF1.toFixed(3)} for "recommend everything"${judged ? `, so ${metric} cannot tell this model from the trivial one` : ''}`,
+    fix: 'rank instead of classify: train on the positives against sampled negatives and judge by per-user AUC beside popularity',
+    numbers,
+  };
+  findings.push(f);
+  const type = 'negatives' in getModelSpec(recipe.type).schema ? recipe.type : 'ncf';
+  const schema = getModelSpec(type).schema as Record<string, unknown>;
+  const kept = Object.fromEntries(Object.entries(recipe.params).filter(([k]) => k in schema && k !== 'task'));
+  const fitPositives = data.fit.filter((q) => data.fit.values[q] >= r);
+  const ones = fitPositives.withValues(new Float32Array(fitPositives.length).fill(1));
+  const what = r === 1 && isBinary(data.fit.values) ? 'the positive labels' : `the positives (value ≥ ${r})`;
+  candidates.push({
+    finding: f,
+    change: `${recipe.type} on labels → ${type} on ${what} with 4 sampled negatives`,
+    recipe: { type, params: { ...kept, negatives: 4, loss: 'bce' }, customLoss: null },
+    data: { ...data, fit: ones },
+  });
+  // A model made for ranking from positives only, as the second way to rank.
+  const f2: Finding = { ...f, level: 'info', code: 'trivial-metric-warp', message: 'the same fix with a model made to rank from positives only', fix: `warp on ${what}` };
+  findings.push(f2);
+  candidates.push({
+    finding: f2,
+    change: `${recipe.type} on labels → warp on ${what}`,
+    recipe: { type: 'warp', params: { factors: 32, epochs: 10 }, customLoss: null },
+    data: { ...data, fit: ones },
+  });
+}
+
+/** At most `users` whole users of a part, in a seeded random order. */
+function capUsers(part: Interactions, users: number, seed: number): Interactions {
+  const present = new Int32Array(part.numUsers);
+  for (const u of part.users) present[u] = 1;
+  let n = 0;
+  for (const v of present) n += v;
+  if (n <= users) return part;
+  const keep = new Uint8Array(part.numUsers);
+  let kept = 0;
+  for (const u of new Rng(seed + 5).permutation(part.numUsers)) {
+    if (kept >= users) break;
+    if (present[u]) {
+      keep[u] = 1;
+      kept++;
+    }
+  }
+  return part.filter((p) => keep[part.users[p]] === 1);
+}
+
+function isBinary(values: Float32Array): boolean {
+  for (const v of values) if (v !== 0 && v !== 1) return false;
+  return true;
+}
+
+function allAtLeast(values: Float32Array, t: number): boolean {
+  for (const v of values) if (v < t) return false;
+  return true;
+}
+
+function fmtRate(r: number): string {
+  return r >= 0.01 ? String(Number(r.toPrecision(2))) : r.toExponential(1);
+}

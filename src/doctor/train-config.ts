@@ -1,0 +1,120 @@
+/**
+ * A doctor run described in a file (`tastebud doctor train --config examples/doctor-*.yaml`):
+ * the model and its hyperparameters as `tastebud train` takes them, where the data comes from,
+ * how values become what the model trains on (positives, 0/1 labels), the metric it will be
+ * judged by, and the doctor's own settings (sample size, epochs of its short fits).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../contracts/errors.ts';
+import type { FeatureMatrix } from '../contracts/types.ts';
+import type { Interactions } from '../data/interactions.ts';
+import { binarize, dropZeros } from '../data/labels.ts';
+import type { ColumnMapping } from '../data/readers/columns.ts';
+import type { CustomTripletLoss } from '../models/deep/custom-loss.ts';
+import { loadTrainingData } from '../train/sources.ts';
+import { diagnose, type TrainDiagnosis } from './train-checks.ts';
+
+export interface DoctorTrainConfig {
+  /** Model type and hyperparameters. */
+  model: string;
+  params?: Record<string, unknown>;
+  /** Built-in dataset and its split (the doctor uses the training part only). */
+  dataset?: string;
+  split?: string;
+  /** Or a training file, relative to the data folder (TASTEBUD_DATA_DIR) or the working directory. */
+  train?: string;
+  columns?: ColumnMapping;
+  separator?: string;
+  /** Keep interactions with value ≥ this as positives (implicit feedback). */
+  positiveThreshold?: number;
+  /** Train on labels: value ≥ this → 1, else 0 (every row kept). */
+  binarize?: number;
+  /** Drop rows whose value is 0 (Book-Crossing's implicit rows) before anything else. */
+  dropZeros?: boolean;
+  /** The metric the model will be judged by (f1, accuracy, auc, ...). */
+  metric?: string;
+  sample?: number;
+  epochs?: number;
+  seed?: number;
+}
+
+const KEYS = new Set([
+  'model',
+  'params',
+  'dataset',
+  'split',
+  'train',
+  'columns',
+  'separator',
+  'positiveThreshold',
+  'binarize',
+  'dropZeros',
+  'metric',
+  'sample',
+  'epochs',
+  'seed',
+  'name',
+  'description',
+]);
+
+/** Checks the keys of a parsed file (unknown ones are refused, naming the file). */
+export function parseDoctorConfig(value: Record<string, unknown>, source: string): DoctorTrainConfig {
+  for (const key of Object.keys(value)) if (!KEYS.has(key)) throw new ConfigError(`${source}: unknown key "${key}"; known: ${[...KEYS].join(', ')}`);
+  if (typeof value.model !== 'string') throw new ConfigError(`${source}: "model" must name a model type (e.g. deepfm)`);
+  for (const key of ['positiveThreshold', 'binarize', 'sample', 'epochs', 'seed']) {
+    if (value[key] !== undefined && typeof value[key] !== 'number') throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value[key])}`);
+  }
+  return value as unknown as DoctorTrainConfig;
+}
+
+/** The training data a config describes, transformed as the model will train on it. */
+export async function loadDoctorData(
+  config: DoctorTrainConfig,
+  dataDir: string | undefined,
+): Promise<{ train: Interactions; userFeatures?: FeatureMatrix; itemFeatures?: FeatureMatrix; description: string }> {
+  let file = config.train;
+  if (file && dataDir && !existsSync(file) && existsSync(join(dataDir, file))) file = join(dataDir, file);
+  const loaded = await loadTrainingData({
+    dataset: config.dataset,
+    split: config.split,
+    train: file,
+    columns: config.columns,
+    separator: config.separator,
+    header: file ? true : undefined,
+    dataDir,
+    seed: config.seed,
+  });
+  let train = loaded.train;
+  if (config.dropZeros) train = dropZeros(train);
+  if (config.positiveThreshold !== undefined) {
+    const t = config.positiveThreshold;
+    train = train.filter((p) => train.values[p] >= t);
+    train = train.withValues(new Float32Array(train.length).fill(1));
+  }
+  if (config.binarize !== undefined) train = binarize(train, config.binarize);
+  return { train, userFeatures: loaded.userFeatures, itemFeatures: loaded.itemFeatures, description: `${loaded.description}; ${train.length} as the model trains on them` };
+}
+
+/** Loads the config's data and diagnoses its model. */
+export async function diagnoseConfig(
+  config: DoctorTrainConfig,
+  options: { dataDir?: string; fix?: boolean; customLoss?: CustomTripletLoss; log?: (line: string) => void; sample?: number; epochs?: number } = {},
+): Promise<TrainDiagnosis & { data: string }> {
+  const data = await loadDoctorData(config, options.dataDir);
+  const result = await diagnose({
+    model: config.model,
+    params: config.params,
+    customLoss: options.customLoss,
+    train: data.train,
+    userFeatures: data.userFeatures,
+    itemFeatures: data.itemFeatures,
+    metric: config.metric,
+    sample: options.sample ?? config.sample,
+    epochs: options.epochs ?? config.epochs,
+    fix: options.fix,
+    seed: config.seed,
+    log: options.log,
+  });
+  return { ...result, data: data.description };
+}

@@ -1,0 +1,124 @@
+/**
+ * The training checks on small planted data (always run): a healthy model raises nothing; an L2
+ * that collapses the embeddings, a huge batch and labels a trivial predictor wins are each named
+ * with a fix that, measured, helps; custom losses of the wrong shape, sign or gradient are caught.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { transformValues } from '../../src/data/labels.ts';
+import { diagnose } from '../../src/doctor/train-checks.ts';
+import { listModels } from '../../src/models/registry.ts';
+import { checkCustomLoss } from '../../src/doctor/loss-checks.ts';
+import { formatFindings, type Finding } from '../../src/doctor/findings.ts';
+import type { CustomTripletLoss } from '../../src/models/deep/custom-loss.ts';
+import { plantedSplit } from '../helpers/deep-data.ts';
+
+const codes = (findings: Finding[], ...levels: Finding['level'][]) => findings.filter((f) => levels.includes(f.level)).map((f) => f.code);
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+const bprLoss: CustomTripletLoss = { name: 'bpr', terms: (pos, neg) => pos.map((p, k) => Math.log1p(Math.exp(neg[k] - p))) };
+
+test('a healthy model on planted data: nothing flagged, validation above popularity', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'warp', params: { factors: 16, epochs: 10 }, train, sample: 4000 });
+  assert.deepEqual(codes(r.findings, 'warn', 'error'), [], formatFindings('healthy', r.findings));
+  assert.ok(r.validationAuc! > r.popularityAuc! + 0.03, `validation AUC ${r.validationAuc} vs popularity ${r.popularityAuc}`);
+  assert.match(formatFindings('t', r.findings), /nothing wrong found/);
+});
+
+test('an L2 that collapses the embeddings is named, and lowering it is measured to help', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], l2: 3, learningRate: 0.01, epochs: 5 }, train, sample: 4000, fix: true });
+  const f = r.findings.find((x) => x.code === 'regulariser');
+  assert.equal(f?.level, 'warn', formatFindings('l2', r.findings));
+  assert.ok(f!.numbers!.ratio < 0.5, `norm ratio ${f!.numbers!.ratio}`);
+  assert.ok(f!.measured?.helped, JSON.stringify(f!.measured));
+  assert.ok(f!.measured!.after > f!.measured!.before + 0.05, JSON.stringify(f!.measured));
+  assert.equal(r.findings.find((x) => x.code === 'tiny-overfit')?.level, 'warn');
+});
+
+test('a batch as large as the sample leaves too few steps: named and measured', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], batchSize: 16384, epochs: 5 }, train, sample: 3000, fix: true });
+  const f = r.findings.find((x) => x.code === 'batch-size');
+  assert.equal(f?.level, 'warn');
+  assert.ok(f!.measured?.helped, JSON.stringify(f!.measured));
+});
+
+test('labels that are 80 % positive judged by F1: the trivial predictor wins, ranking the positives is measured', async () => {
+  const { train } = plantedSplit({ seed: 5 });
+  // Every interaction a row; 80 % labelled 1 at random, so F1 of "yes everywhere" is 0.89.
+  let s = 1;
+  const labels = transformValues(train, () => ((s = (s * 16807) % 2147483647) / 2147483647 < 0.8 ? 1 : 0));
+  const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], negatives: 0, loss: 'bce', epochs: 5 }, train: labels, metric: 'f1', sample: 4000, fix: true });
+  const f = r.findings.find((x) => x.code === 'trivial-metric');
+  assert.equal(f?.level, 'warn', formatFindings('f1', r.findings));
+  assert.ok(Math.abs(f!.numbers!.positiveShare - 0.8) < 0.05);
+  assert.ok(f!.numbers!.f1 <= f!.numbers!.allPositiveF1 + 0.02);
+  assert.ok(f!.measured && f.measured.after > f.measured.before, JSON.stringify(f!.measured));
+});
+
+test('custom losses: a batch × batch matrix is refused, a flipped sign and a wrong gradient are errors, a bounded loss saturates', () => {
+  const matrix: CustomTripletLoss = {
+    name: 'matrix',
+    terms: (pos, neg) => {
+      const out: number[] = [];
+      for (const p of pos) for (const n of neg) out.push(1 - sig(p - n));
+      return out;
+    },
+  };
+  const refused = checkCustomLoss(matrix);
+  assert.ok(refused.refused);
+  assert.match(refused.findings[0].message, /batch × batch score matrix/);
+
+  const flipped: CustomTripletLoss = { name: 'flipped', terms: (pos, neg) => pos.map((p, k) => Math.log1p(Math.exp(p - neg[k]))) };
+  assert.deepEqual(codes(checkCustomLoss(flipped).findings, 'error'), ['loss-sign']);
+
+  const badGradient: CustomTripletLoss = { ...bprLoss, name: 'bad', gradient: (pos, neg) => ({ pos: pos.map(() => -1), neg: neg.map(() => 1) }) };
+  assert.ok(codes(checkCustomLoss(badGradient).findings, 'error').includes('loss-gradient'));
+  const goodGradient: CustomTripletLoss = {
+    ...bprLoss,
+    gradient: (pos, neg) => ({ pos: pos.map((p, k) => -sig(neg[k] - p)), neg: neg.map((n, k) => sig(n - pos[k])) }),
+  };
+  assert.deepEqual(codes(checkCustomLoss(goodGradient).findings, 'warn', 'error'), []);
+
+  const bounded: CustomTripletLoss = { name: '1 - sigmoid', terms: (pos, neg) => pos.map((p, k) => 1 - sig(p - neg[k])) };
+  assert.deepEqual(codes(checkCustomLoss(bounded).findings, 'warn'), ['loss-saturates']);
+
+  const flat: CustomTripletLoss = { name: 'flat', terms: (pos) => pos.map(() => 1) };
+  assert.deepEqual(codes(checkCustomLoss(flat).findings, 'error'), ['loss-vanishes']);
+});
+
+test('diagnose stops at a refused custom loss, before any fit', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const matrix: CustomTripletLoss = { name: 'matrix', terms: (pos, neg) => Array.from({ length: pos.length * neg.length }, () => 0) };
+  const r = await diagnose({ model: 'match', params: { factors: 8, layers: [16] }, customLoss: matrix, train });
+  assert.deepEqual(codes(r.findings, 'error'), ['loss-shape']);
+  assert.equal(r.sample.interactions, 0);
+});
+
+test('every registered type goes through the doctor; closed forms and neighbourhoods are not asked to overfit', async () => {
+  const { train } = plantedSplit({ users: 60, items: 40, seed: 3 });
+  for (const { type } of listModels()) {
+    if (type === 'blend') continue; // needs members; its own error says so
+    const r = await diagnose({ model: type, train, sample: 800, epochs: 1 });
+    assert.ok(
+      r.findings.some((f) => f.code === 'validation' || f.code === 'chance' || f.code === 'below-popularity'),
+      `${type}: ${formatFindings(type, r.findings)}`,
+    );
+    if (['popularity', 'ease', 'item-knn', 'user-knn', 'rp3beta', 'ials'].includes(type)) {
+      assert.ok(!r.findings.some((f) => f.code === 'tiny-overfit' || f.code === 'overfitting'), `${type}: ${formatFindings(type, r.findings)}`);
+    }
+  }
+});
+
+test('dead ReLU units: a healthy NCF has few; a learning rate far too high kills most of them, and the doctor says so', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const healthy = await diagnose({ model: 'ncf', params: { factors: 8, layers: [32, 16], epochs: 3 }, train, sample: 3000 });
+  const ok = healthy.findings.find((f) => f.code === 'dead-relu');
+  assert.equal(ok?.level, 'ok', formatFindings('healthy', healthy.findings));
+  assert.ok(ok!.numbers!.deadShare < 0.5);
+  const broken = await diagnose({ model: 'ncf', params: { factors: 8, layers: [32, 16], optimizer: 'sgd', learningRate: 50, epochs: 2 }, train, sample: 3000 });
+  const dead = broken.findings.find((f) => f.code === 'dead-relu');
+  assert.equal(dead?.level, 'warn', formatFindings('broken', broken.findings));
+  assert.ok(dead!.numbers!.worstLayer >= 0.95 || dead!.numbers!.deadShare > 0.5);
+});
