@@ -42,6 +42,9 @@ const SHAPES: [number, number, number][] = [
   [13, 17, 3],
   [1, 9, 1],
   [4, 1, 4],
+  // A score layer (one output column) and its input gradient: the dispatcher's matrix-vector paths.
+  [37, 32, 1],
+  [37, 1, 32],
   [33, 64, 32],
   [64, 70, 9],
   [5, 300, 12],
@@ -71,6 +74,7 @@ test('matmul accumulates into Y (with or without bias) and reads a row block of 
     for (const [n, k, m] of [
       [6, 3, 5],
       [40, 24, 16],
+      [9, 7, 1],
     ]) {
       if (!K) continue;
       const x = randomArray(n * k, 4);
