@@ -54,6 +54,18 @@ export function matmul(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: n
   else matmulJs(x, w, bias, y, n, k, m, accumulate, wOffset);
 }
 
+/**
+ * Y = max(X·W + b, 0): a ReLU layer's forward pass with bias and activation fused into the SIMD
+ * product (no separate passes over Y), else `matmul` then a ReLU pass.
+ */
+export function matmulBiasRelu(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: number, m: number): void {
+  const kernel = m === 1 ? null : useSimd(n, k, m);
+  if (kernel) return kernel.matmul(x, w, bias, y, n, k, m, false, 0, true);
+  matmul(x, w, bias, y, n, k, m);
+  const size = n * m;
+  for (let i = 0; i < size; i++) if (y[i] < 0) y[i] = 0;
+}
+
 /** C (n × m) = A (n × k) · Bᵀ with B stored m × k [+ C]: dX = dY·Wᵀ. */
 export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
   if (k === 1) return outerProduct(a, b, c, n, m, accumulate);

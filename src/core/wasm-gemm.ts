@@ -32,9 +32,13 @@ export class WasmGemm {
   private readonly fn: GemmFn;
   private f32: Float32Array;
 
-  private constructor(memory: WasmMemory, fn: GemmFn) {
+  /** relu(ptr, count): max(x, 0) in place over `count` floats (a multiple of 4) at byte `ptr`. */
+  private readonly reluFn: ((ptr: number, count: number) => void) | null;
+
+  private constructor(memory: WasmMemory, fn: GemmFn, reluFn: ((ptr: number, count: number) => void) | null = null) {
     this.memory = memory;
     this.fn = fn;
+    this.reluFn = reluFn;
     this.f32 = new Float32Array(memory.buffer);
   }
 
@@ -47,7 +51,9 @@ export class WasmGemm {
       if (!wasm.validate(bytes)) return null;
       const memory = new wasm.Memory({ initial: 16 });
       const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-      return new WasmGemm(memory, instance.exports.gemm as GemmFn);
+      // The ReLU kernel is a second module over the same memory (fused into `matmul`'s output).
+      const relu = new wasm.Instance(new wasm.Module(reluModule()), { env: { memory } });
+      return new WasmGemm(memory, instance.exports.gemm as GemmFn, relu.exports.relu as (ptr: number, count: number) => void);
     } catch {
       return null;
     }
@@ -63,8 +69,8 @@ export class WasmGemm {
     return this.f32;
   }
 
-  /** Y (n × m) = X (n × k) · W[wOffset ..] (k × m) [+ bias] [+ Y]. */
-  matmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, n: number, k: number, m: number, accumulate: boolean, wOffset: number): void {
+  /** Y (n × m) = X (n × k) · W[wOffset ..] (k × m) [+ bias] [+ Y], then max(·, 0) when `relu` (a dense layer's bias and ReLU fused into its product). */
+  matmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, n: number, k: number, m: number, accumulate: boolean, wOffset: number, relu = false): void {
     const np = roundUp(n, 4);
     const mp = roundUp(m, 8);
     const X = 0;
@@ -73,14 +79,22 @@ export class WasmGemm {
     const mem = this.reserve(Y + np * mp);
     copyPadded(x, 0, n, k, k, mem, X, np, k);
     copyPadded(w, wOffset, k, m, m, mem, W, k, mp);
-    this.initC(mem, Y, np, mp, y, n, m, accumulate);
-    if (bias !== null) {
+    if (bias !== null && !accumulate && mp === m) {
+      // Start C at the bias (one row copy each) rather than zeros plus a pass adding it.
+      for (let i = 0; i < n; i++) mem.set(bias.subarray(0, m), Y + i * mp);
+      mem.fill(0, Y + n * mp, Y + np * mp);
+    } else this.initC(mem, Y, np, mp, y, n, m, accumulate);
+    if (bias !== null && !(!accumulate && mp === m)) {
       for (let i = 0; i < n; i++) {
         const o = Y + i * mp;
         for (let j = 0; j < m; j++) mem[o + j] += bias[j];
       }
     }
     this.fn(X * 4, W * 4, Y * 4, np, k, mp, k, 1, mp, mp, 1);
+    if (relu) {
+      if (this.reluFn) this.reluFn(Y * 4, np * mp);
+      else for (let i = Y; i < Y + np * mp; i++) if (mem[i] < 0) mem[i] = 0;
+    }
     copyOut(mem, Y, mp, y, n, m);
   }
 
@@ -348,4 +362,57 @@ function gemmModule(): Uint8Array {
     ...section(10, [1, ...uleb(func.length), ...func]),
   ];
   return Uint8Array.from(bytes);
+}
+
+/** A module exporting relu(ptr, count): x = max(x, 0) over `count` floats (a multiple of 4) at byte `ptr`, four at a time. */
+function reluModule(): Uint8Array {
+  // Locals: 0 ptr, 1 count (params); 2 end (i32); 3 zero (v128).
+  const [ptr, count, end, zero] = [0, 1, 2, 3];
+  const F32X4_MAX = 233;
+  const body = [
+    ...get(ptr),
+    ...get(count),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...set(end),
+    ...v128Zero(),
+    ...set(zero),
+    ...block(
+      loop([
+        ...get(ptr),
+        ...get(end),
+        GE_S,
+        ...brIf(1),
+        ...get(ptr),
+        ...get(ptr),
+        ...v128Load(0),
+        ...get(zero),
+        ...simd(F32X4_MAX),
+        ...v128Store(0),
+        ...get(ptr),
+        ...i32(16),
+        ADD,
+        ...set(ptr),
+        ...br(0),
+      ]),
+    ),
+    0x0b,
+  ];
+  const func = [2, 1, I32, 1, V128, ...body];
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, [1, 0x60, 2, I32, I32, 0]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name('relu'), 0x00, 0]),
+    ...section(10, [1, ...uleb(func.length), ...func]),
+  ]);
 }

@@ -35,12 +35,17 @@ function userPartOf(layer: Dense, src: Float32Array, uOffset: number, dim: numbe
   }
 }
 
-/** z[r·h + j] = userPart[j] + itemPart[(i0 + r)·h + j] for r < n. */
-function addParts(userPart: Float32Array, itemPart: Float32Array, i0: number, n: number, h: number, z: Float32Array): void {
+/** z[r·h + j] = userPart[j] + itemPart[(i0 + r)·h + j] for r < n, through a ReLU when `relu` (fused: one pass). */
+function addParts(userPart: Float32Array, itemPart: Float32Array, i0: number, n: number, h: number, z: Float32Array, relu: boolean): void {
   for (let r = 0; r < n; r++) {
     const zo = r * h;
     const io = (i0 + r) * h;
-    for (let j = 0; j < h; j++) z[zo + j] = userPart[j] + itemPart[io + j];
+    if (relu) {
+      for (let j = 0; j < h; j++) {
+        const v = userPart[j] + itemPart[io + j];
+        z[zo + j] = v > 0 ? v : 0;
+      }
+    } else for (let j = 0; j < h; j++) z[zo + j] = userPart[j] + itemPart[io + j];
   }
 }
 
@@ -72,8 +77,9 @@ export class SplitMlp {
 
   /** The MLP's outputs (n × outputDim) for the current user and items [i0, i0 + n). */
   forward(i0: number, n: number): Float32Array {
-    addParts(this.userPart, this.itemPart, i0, n, this.first.outDim, this.z);
-    return this.mlp.forwardFromFirst(this.z, n);
+    const relu = this.mlp.activation === 'relu';
+    addParts(this.userPart, this.itemPart, i0, n, this.first.outDim, this.z, relu);
+    return this.mlp.forwardFromFirst(this.z, n, relu);
   }
 }
 
