@@ -123,7 +123,9 @@ export class Mlp {
 
   /** One optimizer step on every layer (L2 on weights). */
   updateAll(l2 = 0, scale = 1): void {
-    for (const layer of this.layers()) layer.updateAll(l2, scale);
+    // Once per batch: no array of layers allocated for it.
+    for (let l = 0; l < this.hidden.length; l++) this.hidden[l].updateAll(l2, scale);
+    this.output?.updateAll(l2, scale);
   }
 
   layers(): Dense[] {
