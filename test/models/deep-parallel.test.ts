@@ -4,6 +4,7 @@ import { createModel } from '../../src/models/registry.ts';
 import { MIN_PARALLEL_POSITIVES } from '../../src/models/deep/parallel.ts';
 import { plantedSplit } from '../helpers/deep-data.ts';
 import { popularity, ranking } from '../helpers/metrics.ts';
+import { assertReloadScoresEqual } from '../helpers/deep-scoring.ts';
 
 // Enough positives for the Hogwild path (MIN_PARALLEL_POSITIVES), small enough for seconds.
 const split = plantedSplit({ users: 1500, items: 300 });
@@ -30,6 +31,10 @@ test('ncf and neumf trained Hogwild on two threads learn as well as on one, and 
     const u = Int32Array.of(0, 1, 2);
     const i = Int32Array.of(0, 1, 2);
     assert.notDeepEqual(Array.from(one.score(u, i)), Array.from(two.score(u, i)));
+    // Parameters in shared memory save and load like any others.
+    const all = new Float32Array(u.length * train.numItems);
+    two.scoreUsers(u, all);
+    await assertReloadScoresEqual(two, u, all);
   }
 });
 
