@@ -91,6 +91,16 @@ export class Mlp {
     return this.output ? this.output.forwardBatch(h, n) : h;
   }
 
+  /**
+   * Inference from hidden layer l's activated output h (n × hidden[l].outDim): the layers after
+   * it, for callers that computed the first layers themselves (full-catalogue scoring).
+   */
+  forwardAfter(l: number, h: Float32Array, n: number): Float32Array {
+    this.training = false;
+    for (let j = l + 1; j < this.hidden.length; j++) h = this.hiddenStep(j, this.denseStep(j, h, n), n, null);
+    return this.output ? this.output.forwardBatch(h, n) : h;
+  }
+
   /** After hidden layer l's product: its activation (unless fused into the product: ReLU) and dropout. */
   private hiddenStep(l: number, z: Float32Array, n: number, rng: Rng | null): Float32Array {
     const size = this.hidden[l].outDim * n;
