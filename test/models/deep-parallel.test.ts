@@ -47,3 +47,12 @@ test('one thread is reproducible: the same seed gives the same scores', async ()
   const u = Int32Array.from({ length: 50 }, (_, k) => k);
   assert.deepEqual(Array.from(a.score(u, u)), Array.from(b.score(u, u)));
 });
+
+test('a hybrid ncf (item metadata features) trains over two threads: the workers rebuild the features', async () => {
+  const { data, train, test: held } = plantedSplit({ users: 1500, items: 300, itemFeatures: 8 });
+  const pop = ranking(popularity(train), train, held);
+  const model = createModel('ncf', { ...CONFIG, epochs: 2 });
+  await model.fit(train, { threads: 2, seed: 3, itemFeatures: data.itemFeatures });
+  const r = ranking(model, train, held);
+  assert.ok(r.auc > pop.auc + 0.1, `hybrid ncf 2 threads AUC ${r.auc} vs popularity ${pop.auc}`);
+});

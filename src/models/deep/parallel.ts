@@ -63,7 +63,7 @@ export interface DeepShard {
   end: number;
 }
 
-/** Positives below which threads are not worth starting (a worker costs ~0.3 s to load). */
+/** Positives below which threads are not worth starting (a worker loads its modules first). */
 export const MIN_PARALLEL_POSITIVES = 20_000;
 
 /** The main thread's side: the pool, the shared order, and one epoch split into shards. */
