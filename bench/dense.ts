@@ -1,13 +1,15 @@
 /**
  * GFLOPS per core of the dense-layer kernels (src/core/matmul.ts): the naive triple loop, the
  * JavaScript 4 × 4 register-tiled kernels, and the WebAssembly SIMD kernel (what `matmul`
- * dispatches to), for forward (X·W + b), input gradient (dY·Wᵀ) and weight gradient (Xᵀ·dY),
+ * dispatches to), for forward (X·W + b; and with ReLU fused or as a separate pass), input
+ * gradient (dY·Wᵀ) and weight gradient (Xᵀ·dY),
  * on the shapes deep recommenders use (a 256-row batch through 64→32 and 128→64 layers) and a
  * 512³ product. Prints one JSON object. Run: node --import tsx bench/dense.ts
  */
 import { matmulJs, matmulNaive, matmulTransAJs, matmulTransBJs } from '../src/core/matmul.ts';
 import { WasmGemm } from '../src/core/wasm-gemm.ts';
 import { Rng } from '../src/core/rng.ts';
+import { activate } from '../src/core/activations.ts';
 
 const TARGET_GFLOPS = 5;
 
@@ -35,6 +37,7 @@ const wasm = WasmGemm.create();
 const round = (v: number): number => Math.round(v * 100) / 100;
 const shapes: [string, number, number, number][] = [
   ['256x64 * 64x32', 256, 64, 32],
+  ['255x64 * 64x64 (NCF layer 1)', 255, 64, 64],
   ['256x128 * 128x64', 256, 128, 64],
   ['512x512 * 512x512', 512, 512, 512],
 ];
@@ -56,6 +59,14 @@ const results = shapes.map(([name, n, k, m]) => {
         forward: round(gflops(flops, () => wasm.matmul(x, w, b, y, n, k, m, false, 0))),
         backwardInput: round(gflops(flops, () => wasm.matmulTransB(y, w, dx, n, m, k, false))),
         backwardWeights: round(gflops(flops, () => wasm.matmulTransA(x, y, dw, n, k, m, false))),
+        // A ReLU layer's forward: bias and ReLU fused into the product, against the product then a JavaScript ReLU pass.
+        forwardReluFused: round(gflops(flops, () => wasm.matmul(x, w, b, y, n, k, m, false, 0, true))),
+        forwardReluSeparate: round(
+          gflops(flops, () => {
+            wasm.matmul(x, w, b, y, n, k, m, false, 0);
+            activate('relu', y, n * m);
+          }),
+        ),
       }
     : null;
   const best = simd ?? js;

@@ -6,7 +6,7 @@
  * 1/batch in the upstream gradient.
  */
 import { Param, type InitScheme, type OptimizerConfig } from './params.ts';
-import { addColumnSums, matmul, matmulTransA, matmulTransB } from './matmul.ts';
+import { addColumnSums, matmul, matmulBiasRelu, matmulTransA, matmulTransB } from './matmul.ts';
 import type { Rng } from './rng.ts';
 
 export interface DenseOptions {
@@ -44,10 +44,14 @@ export class Dense {
     this.gradBias = new Float32Array(outDim);
   }
 
-  /** Y = X·W + b for n rows of x; returns `output` (valid for n × outDim). x is kept for backward. */
-  forwardBatch(x: Float32Array, n: number): Float32Array {
+  /**
+   * Y = X·W + b for n rows of x, or max(X·W + b, 0) with `relu` (fused into the product); returns
+   * `output` (valid for n × outDim). x is kept for backward.
+   */
+  forwardBatch(x: Float32Array, n: number, relu = false): Float32Array {
     if (this.output.length < n * this.outDim) this.output = new Float32Array(n * this.outDim);
-    matmul(x, this.weight.data, this.bias.data, this.output, n, this.inDim, this.outDim);
+    if (relu) matmulBiasRelu(x, this.weight.data, this.bias.data, this.output, n, this.inDim, this.outDim);
+    else matmul(x, this.weight.data, this.bias.data, this.output, n, this.inDim, this.outDim);
     this.input = x;
     return this.output;
   }

@@ -48,13 +48,27 @@ export function simdKernel(): WasmGemm | null {
  * `wOffset` reads W from a row block of a larger matrix (e.g. one input's rows of a layer).
  */
 export function matmul(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: number, m: number, accumulate = false, wOffset = 0): void {
+  if (m === 1) return matVecRows(x, w, wOffset, bias === null ? 0 : bias[0], y, n, k, accumulate);
   const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmul(x, w, bias, y, n, k, m, accumulate, wOffset);
   else matmulJs(x, w, bias, y, n, k, m, accumulate, wOffset);
 }
 
+/**
+ * Y = max(X·W + b, 0): a ReLU layer's forward pass with bias and activation fused into the SIMD
+ * product (no separate passes over Y), else `matmul` then a ReLU pass.
+ */
+export function matmulBiasRelu(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: number, k: number, m: number): void {
+  const kernel = m === 1 ? null : useSimd(n, k, m);
+  if (kernel) return kernel.matmul(x, w, bias, y, n, k, m, false, 0, true);
+  matmul(x, w, bias, y, n, k, m);
+  const size = n * m;
+  for (let i = 0; i < size; i++) if (y[i] < 0) y[i] = 0;
+}
+
 /** C (n × m) = A (n × k) · Bᵀ with B stored m × k [+ C]: dX = dY·Wᵀ. */
 export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
+  if (k === 1) return outerProduct(a, b, c, n, m, accumulate);
   const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmulTransB(a, b, c, n, k, m, accumulate);
   else matmulTransBJs(a, b, c, n, k, m, accumulate);
@@ -125,9 +139,55 @@ export function matmulTransBWide(a: Mat, b: PackedTransB, c: Mat, n: number): vo
 
 /** C (k × m) = Aᵀ · B with A stored n × k, B stored n × m [+ C]: dW = Xᵀ·dY. */
 export function matmulTransA(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
+  if (m === 1) return weightedRowSum(a, b, c, n, k, accumulate);
   const kernel = useSimd(n, k, m);
   if (kernel) kernel.matmulTransA(a, b, c, n, k, m, accumulate);
   else matmulTransAJs(a, b, c, n, k, m, accumulate);
+}
+
+// A single output column (a score layer: 32 → 1) is a matrix-vector product; the tiled kernels
+// would spend most of their work on padding (SIMD) or fall to their scalar edge loops (JS).
+
+/** y[i] (+)= bias + Σ_p x[i·k + p] · w[wOffset + p] for i < n: Y = X·w for one output column. */
+function matVecRows(x: Mat, w: Mat, wOffset: number, bias: number, y: Mat, n: number, k: number, accumulate: boolean): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * k;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      s0 += x[o + p] * w[wOffset + p];
+      s1 += x[o + p + 1] * w[wOffset + p + 1];
+      s2 += x[o + p + 2] * w[wOffset + p + 2];
+      s3 += x[o + p + 3] * w[wOffset + p + 3];
+    }
+    for (; p < k; p++) s0 += x[o + p] * w[wOffset + p];
+    const s = bias + (s0 + s1 + (s2 + s3));
+    y[i] = accumulate ? y[i] + s : s;
+  }
+}
+
+/** c[i·m + j] (+)= a[i] · b[j]: dX = dY·Wᵀ when the layer has one output. */
+function outerProduct(a: Mat, b: Mat, c: Mat, n: number, m: number, accumulate: boolean): void {
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    const o = i * m;
+    if (accumulate) for (let j = 0; j < m; j++) c[o + j] += v * b[j];
+    else for (let j = 0; j < m; j++) c[o + j] = v * b[j];
+  }
+}
+
+/** c[p] (+)= Σ_r a[r·k + p] · b[r]: dW = Xᵀ·dY when the layer has one output. */
+function weightedRowSum(a: Mat, b: Mat, c: Mat, n: number, k: number, accumulate: boolean): void {
+  if (!accumulate) c.fill(0, 0, k);
+  for (let r = 0; r < n; r++) {
+    const v = b[r];
+    if (v === 0) continue;
+    const o = r * k;
+    for (let p = 0; p < k; p++) c[p] += v * a[o + p];
+  }
 }
 
 /** JavaScript kernel of `matmul` (4 × 4 register tiles). */

@@ -68,8 +68,13 @@ export class Mlp {
   forwardBatch(x: Float32Array, n: number, rng: Rng | null = null): Float32Array {
     this.training = rng !== null;
     let h = x;
-    for (let l = 0; l < this.hidden.length; l++) h = this.hiddenStep(l, this.hidden[l].forwardBatch(h, n), n, rng);
+    for (let l = 0; l < this.hidden.length; l++) h = this.hiddenStep(l, this.denseStep(l, h, n), n, rng);
     return this.output ? this.output.forwardBatch(h, n) : h;
+  }
+
+  /** Hidden layer l's product, with a ReLU fused into it (then hiddenStep skips the activation). */
+  private denseStep(l: number, h: Float32Array, n: number): Float32Array {
+    return this.hidden[l].forwardBatch(h, n, this.activation === 'relu');
   }
 
   /**
@@ -77,17 +82,29 @@ export class Mlp {
    * which callers can build more cheaply from precomputed user and item parts. `z` is
    * overwritten. Needs at least one hidden layer.
    */
-  forwardFromFirst(z: Float32Array, n: number): Float32Array {
+  forwardFromFirst(z: Float32Array, n: number, activated = false): Float32Array {
     if (this.hidden.length === 0) throw new Error('forwardFromFirst needs a hidden layer');
     this.training = false;
-    let h = this.hiddenStep(0, z, n, null);
-    for (let l = 1; l < this.hidden.length; l++) h = this.hiddenStep(l, this.hidden[l].forwardBatch(h, n), n, null);
+    if (!activated) activate(this.activation, z, this.hidden[0].outDim * n);
+    let h = z;
+    for (let l = 1; l < this.hidden.length; l++) h = this.hiddenStep(l, this.denseStep(l, h, n), n, null);
     return this.output ? this.output.forwardBatch(h, n) : h;
   }
 
+  /**
+   * Inference from hidden layer l's activated output h (n × hidden[l].outDim): the layers after
+   * it, for callers that computed the first layers themselves (full-catalogue scoring).
+   */
+  forwardAfter(l: number, h: Float32Array, n: number): Float32Array {
+    this.training = false;
+    for (let j = l + 1; j < this.hidden.length; j++) h = this.hiddenStep(j, this.denseStep(j, h, n), n, null);
+    return this.output ? this.output.forwardBatch(h, n) : h;
+  }
+
+  /** After hidden layer l's product: its activation (unless fused into the product: ReLU) and dropout. */
   private hiddenStep(l: number, z: Float32Array, n: number, rng: Rng | null): Float32Array {
     const size = this.hidden[l].outDim * n;
-    activate(this.activation, z, size);
+    if (this.activation !== 'relu') activate(this.activation, z, size);
     const drop = this.drops[l];
     if (rng === null || drop.rate === 0) return z;
     if (this.dropped[l].length < size) this.dropped[l] = new Float32Array(size);
@@ -116,7 +133,9 @@ export class Mlp {
 
   /** One optimizer step on every layer (L2 on weights). */
   updateAll(l2 = 0, scale = 1): void {
-    for (const layer of this.layers()) layer.updateAll(l2, scale);
+    // Once per batch: no array of layers allocated for it.
+    for (let l = 0; l < this.hidden.length; l++) this.hidden[l].updateAll(l2, scale);
+    this.output?.updateAll(l2, scale);
   }
 
   layers(): Dense[] {

@@ -165,11 +165,7 @@ export class Param {
 
   /** One optimizer step on every entry (dense layers), gradient laid out like `data`. */
   updateAll(grad: Float32Array, l2 = 0, scale = 1): void {
-    if (this.m !== null) {
-      // Dense Adam: every row advances together, so the row step counters stay equal.
-      for (let r = 0; r < this.rows; r++) this.updateRow(r, grad, r * this.cols, l2, scale);
-      return;
-    }
+    if (this.m !== null) return this.adamAll(grad, l2, scale);
     const w = this.data;
     const lr = this.opt.learningRate;
     if (this.v !== null) {
@@ -183,6 +179,57 @@ export class Param {
     } else {
       for (let i = 0; i < w.length; i++) w[i] -= lr * (grad[i] * scale + l2 * w[i]);
     }
+  }
+
+  /**
+   * Dense Adam over every entry in one flat loop: the arithmetic of `updateRow` on each row, with
+   * the bias corrections computed once (every row advances together, so the row step counters
+   * stay equal; row 0's counter is the step).
+   */
+  private adamAll(grad: Float32Array, l2: number, scale: number): void {
+    const steps = this.steps!;
+    const t = steps[0] + 1;
+    for (let r = 0; r < this.rows; r++) steps[r] = t;
+    const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this.opt;
+    const c1 = 1 / (1 - Math.pow(b1, t));
+    const c2 = 1 / (1 - Math.pow(b2, t));
+    const w = this.data;
+    const m = this.m!;
+    const v = this.v!;
+    const n = w.length;
+    for (let i = 0; i < n; i++) {
+      const g = grad[i] * scale + l2 * w[i];
+      // fround: the moments are stored as float32, and updateRow reads them back so.
+      const mi = Math.fround(b1 * m[i] + (1 - b1) * g);
+      const vi = Math.fround(b2 * v[i] + (1 - b2) * g * g);
+      m[i] = mi;
+      v[i] = vi;
+      w[i] -= (lr * (mi * c1)) / (Math.sqrt(vi * c2) + eps);
+    }
+  }
+
+  /**
+   * Moves the weights and optimizer state into SharedArrayBuffers (a copy, once) unless they are
+   * there already, and returns them for a worker thread's `adoptBuffers`.
+   */
+  shareBuffers(): ReturnType<Param['buffers']> {
+    const toShared = <T extends Float32Array | Int32Array>(a: T | null): T | null => {
+      if (a === null || a.buffer instanceof SharedArrayBuffer) return a;
+      const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+      copy.set(a as never);
+      return copy;
+    };
+    Object.assign(this, { data: toShared(this.data), m: toShared(this.m), v: toShared(this.v), steps: toShared(this.steps) });
+    return this.buffers();
+  }
+
+  /** Points this parameter at another thread's shared buffers (same shape and optimizer), for Hogwild. */
+  adoptBuffers(b: ReturnType<Param['buffers']>): void {
+    const data = new Float32Array(b.data);
+    if (data.length !== this.rows * this.cols || (b.m === null) !== (this.m === null) || (b.v === null) !== (this.v === null)) {
+      throw new Error(`${this.name}: shared buffers do not match this parameter's shape or optimizer`);
+    }
+    Object.assign(this, { data, m: b.m ? new Float32Array(b.m) : null, v: b.v ? new Float32Array(b.v) : null, steps: b.steps ? new Int32Array(b.steps) : null });
   }
 
   /** A view of row `row` (no copy). */

@@ -32,9 +32,16 @@ export class WasmGemm {
   private readonly fn: GemmFn;
   private f32: Float32Array;
 
-  private constructor(memory: WasmMemory, fn: GemmFn) {
+  /** relu(ptr, count): max(x, 0) in place over `count` floats (a multiple of 4) at byte `ptr`. */
+  private readonly reluFn: ((ptr: number, count: number) => void) | null;
+  /** addRowRelu(ptr, rowPtr, count, cols): max(x + row, 0) in place, rows of `cols` (a multiple of 4). */
+  private readonly addRowReluFn: ((ptr: number, rowPtr: number, count: number, cols: number) => void) | null;
+
+  private constructor(memory: WasmMemory, fn: GemmFn, relu: Record<string, unknown> | null = null) {
     this.memory = memory;
     this.fn = fn;
+    this.reluFn = (relu?.relu as (ptr: number, count: number) => void) ?? null;
+    this.addRowReluFn = (relu?.addRowRelu as (ptr: number, rowPtr: number, count: number, cols: number) => void) ?? null;
     this.f32 = new Float32Array(memory.buffer);
   }
 
@@ -47,7 +54,9 @@ export class WasmGemm {
       if (!wasm.validate(bytes)) return null;
       const memory = new wasm.Memory({ initial: 16 });
       const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
-      return new WasmGemm(memory, instance.exports.gemm as GemmFn);
+      // The ReLU kernel is a second module over the same memory (fused into `matmul`'s output).
+      const relu = new wasm.Instance(new wasm.Module(reluModule()), { env: { memory } });
+      return new WasmGemm(memory, instance.exports.gemm as GemmFn, relu.exports);
     } catch {
       return null;
     }
@@ -63,8 +72,8 @@ export class WasmGemm {
     return this.f32;
   }
 
-  /** Y (n × m) = X (n × k) · W[wOffset ..] (k × m) [+ bias] [+ Y]. */
-  matmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, n: number, k: number, m: number, accumulate: boolean, wOffset: number): void {
+  /** Y (n × m) = X (n × k) · W[wOffset ..] (k × m) [+ bias] [+ Y], then max(·, 0) when `relu` (a dense layer's bias and ReLU fused into its product). */
+  matmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, n: number, k: number, m: number, accumulate: boolean, wOffset: number, relu = false): void {
     const np = roundUp(n, 4);
     const mp = roundUp(m, 8);
     const X = 0;
@@ -73,14 +82,51 @@ export class WasmGemm {
     const mem = this.reserve(Y + np * mp);
     copyPadded(x, 0, n, k, k, mem, X, np, k);
     copyPadded(w, wOffset, k, m, m, mem, W, k, mp);
-    this.initC(mem, Y, np, mp, y, n, m, accumulate);
-    if (bias !== null) {
+    if (bias !== null && !accumulate && mp === m) {
+      // Start C at the bias rather than zeros plus a pass adding it: one row, then doubling copies.
+      for (let j = 0; j < m; j++) mem[Y + j] = bias[j];
+      for (let rows = 1; rows < n; rows *= 2) mem.copyWithin(Y + rows * mp, Y, Y + Math.min(rows, n - rows) * mp);
+      mem.fill(0, Y + n * mp, Y + np * mp);
+    } else this.initC(mem, Y, np, mp, y, n, m, accumulate);
+    if (bias !== null && !(!accumulate && mp === m)) {
       for (let i = 0; i < n; i++) {
         const o = Y + i * mp;
         for (let j = 0; j < m; j++) mem[o + j] += bias[j];
       }
     }
     this.fn(X * 4, W * 4, Y * 4, np, k, mp, k, 1, mp, mp, 1);
+    if (relu) {
+      if (this.reluFn) this.reluFn(Y * 4, np * mp);
+      else for (let i = Y; i < Y + np * mp; i++) if (mem[i] < 0) mem[i] = 0;
+    }
+    copyOut(mem, Y, mp, y, n, m);
+  }
+
+  /**
+   * Y (n × m) = max(max(X + row, 0) · W + bias, 0), X the n × k rows of `x` from row `x0` and `row`
+   * k floats added to each: two ReLU layers of full-catalogue scoring (precomputed item halves
+   * plus one user's half, then the next layer) in one pass through this memory. Needs k % 4 = 0.
+   */
+  addRowReluMatmulRelu(x: Float32Array, x0: number, row: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, n: number, k: number, m: number): void {
+    if (k % 4 !== 0 || !this.addRowReluFn) throw new RangeError(`addRowReluMatmulRelu needs k a multiple of 4 and the SIMD ReLU module (k = ${k})`);
+    const np = roundUp(n, 4);
+    const mp = roundUp(m, 8);
+    const R = 0;
+    const X = R + k;
+    const W = X + np * k;
+    const Y = W + k * mp;
+    const mem = this.reserve(Y + np * mp);
+    mem.set(row.subarray(0, k), R);
+    copyPadded(x, x0 * k, n, k, k, mem, X, np, k);
+    this.addRowReluFn(X * 4, R * 4, n * k, k);
+    copyPadded(w, 0, k, m, m, mem, W, k, mp);
+    this.initC(mem, Y, np, mp, y, n, m, false);
+    if (bias !== null) {
+      for (let j = 0; j < m; j++) mem[Y + j] = bias[j];
+      for (let rows = 1; rows < n; rows *= 2) mem.copyWithin(Y + rows * mp, Y, Y + Math.min(rows, n - rows) * mp);
+    }
+    this.fn(X * 4, W * 4, Y * 4, np, k, mp, k, 1, mp, mp, 1);
+    this.reluFn!(Y * 4, np * mp);
     copyOut(mem, Y, mp, y, n, m);
   }
 
@@ -348,4 +394,118 @@ function gemmModule(): Uint8Array {
     ...section(10, [1, ...uleb(func.length), ...func]),
   ];
   return Uint8Array.from(bytes);
+}
+
+/**
+ * The body of addRowRelu(ptr, rowPtr, count, cols): x = max(x + row, 0) over `count` floats at
+ * byte `ptr`, laid out as rows of `cols` (a multiple of 4) floats, `row` the `cols` floats at
+ * byte `rowPtr`: the first ReLU layer of full-catalogue scoring, item halves plus a user's half.
+ */
+function addRowReluBody(): number[] {
+  // Locals: 0 ptr, 1 rowPtr, 2 count, 3 cols (params); 4 end, 5 q, 6 rowEnd (i32); 7 zero (v128).
+  const [ptr, rowPtr, count, cols, end, q, rowEnd, zero] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const F32X4_MAX = 233;
+  return [
+    ...get(ptr),
+    ...get(count),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...set(end),
+    ...get(rowPtr),
+    ...get(cols),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...set(rowEnd),
+    ...get(rowPtr),
+    ...set(q),
+    ...v128Zero(),
+    ...set(zero),
+    ...block(
+      loop([
+        ...get(ptr),
+        ...get(end),
+        GE_S,
+        ...brIf(1),
+        ...get(ptr),
+        ...get(ptr),
+        ...v128Load(0),
+        ...get(q),
+        ...v128Load(0),
+        ...simd(F32X4_ADD),
+        ...get(zero),
+        ...simd(F32X4_MAX),
+        ...v128Store(0),
+        ...get(ptr),
+        ...i32(16),
+        ADD,
+        ...set(ptr),
+        ...get(q),
+        ...i32(16),
+        ADD,
+        ...set(q),
+        ...get(q),
+        ...get(rowEnd),
+        GE_S,
+        ...ifThen([...get(rowPtr), ...set(q)]),
+        ...br(0),
+      ]),
+    ),
+    0x0b,
+  ];
+}
+
+/** A module exporting relu(ptr, count): x = max(x, 0) over `count` floats (a multiple of 4) at byte `ptr`, four at a time; and addRowRelu. */
+function reluModule(): Uint8Array {
+  // Locals: 0 ptr, 1 count (params); 2 end (i32); 3 zero (v128).
+  const [ptr, count, end, zero] = [0, 1, 2, 3];
+  const F32X4_MAX = 233;
+  const body = [
+    ...get(ptr),
+    ...get(count),
+    ...i32(2),
+    SHL,
+    ADD,
+    ...set(end),
+    ...v128Zero(),
+    ...set(zero),
+    ...block(
+      loop([
+        ...get(ptr),
+        ...get(end),
+        GE_S,
+        ...brIf(1),
+        ...get(ptr),
+        ...get(ptr),
+        ...v128Load(0),
+        ...get(zero),
+        ...simd(F32X4_MAX),
+        ...v128Store(0),
+        ...get(ptr),
+        ...i32(16),
+        ADD,
+        ...set(ptr),
+        ...br(0),
+      ]),
+    ),
+    0x0b,
+  ];
+  const func = [2, 1, I32, 1, V128, ...body];
+  const func2 = [2, 3, I32, 1, V128, ...addRowReluBody()];
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, [2, 0x60, 2, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0]),
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name('relu'), 0x00, 0, ...name('addRowRelu'), 0x00, 1]),
+    ...section(10, [2, ...uleb(func.length), ...func, ...uleb(func2.length), ...func2]),
+  ]);
 }

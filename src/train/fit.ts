@@ -5,7 +5,7 @@ import { fingerprintInteractions } from '../data/fingerprint.ts';
 import { availableParallelism, freemem } from 'node:os';
 import type { Trainable } from './types.ts';
 import type { ModelState } from '../contracts/types.ts';
-import { validationScore, isLowerBetter } from './validation.ts';
+import { isLowerBetter, sampleValidationUsers, validationScore } from './validation.ts';
 import { Progress } from './progress.ts';
 import { FitHealth } from './health.ts';
 import type { FitOptions } from './types.ts';
@@ -43,7 +43,12 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   const rng = new Rng(seed);
   await model.prepare(train, rng, options);
 
-  const validation = options.validation && options.validation.length > 0 ? options.validation : null;
+  let validation = options.validation && options.validation.length > 0 ? options.validation : null;
+  if (validation && options.validationUsers !== undefined) {
+    const { sample, users, of } = sampleValidationUsers(validation, options.validationUsers, seed);
+    if (users < of) log(`validating on a sample of ${users} of ${of} users (validationUsers): the validation values are estimates`);
+    validation = sample;
+  }
   const metric = validation ? (options.validationMetric ?? defaultMetric(model)) : null;
   const lowerBetter = metric ? isLowerBetter(metric) : false;
   const stopping = options.earlyStopping && validation ? options.earlyStopping : null;

@@ -19,6 +19,12 @@ export interface FitOptions {
   validationMetric?: string;
   /** Validation interactions with value ≥ this are the relevant ones for ranking metrics (default: any value). */
   validationThreshold?: number;
+  /**
+   * Measure validation on a seeded sample of at most this many users (the same users every
+   * epoch), so that ranking every item for every user does not cost more than the epoch itself
+   * on a large catalogue; the value is then an estimate, and the log says so. Default: every user.
+   */
+  validationUsers?: number;
   earlyStopping?: EarlyStopping | false;
   callbacks?: TrainingCallbacks;
   /** Progress bar on a TTY, plain lines otherwise; `false` is silent (default `false` in the library, the CLI turns it on). */

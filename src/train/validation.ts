@@ -3,6 +3,7 @@ import type { Trainable } from './types.ts';
 import { evaluateRanking } from '../eval/ranking.ts';
 import { evaluatePointwise } from '../eval/pointwise.ts';
 import { ConfigError } from '../contracts/errors.ts';
+import { Rng } from '../core/rng.ts';
 
 // Precision and recall are ranking metrics here (`precision@k`); pointwise ones come from evaluatePointwise.
 const POINTWISE = new Set(['rmse', 'mae', 'logloss', 'accuracy', 'f1', 'pr_auc', 'pointwise_auc']);
@@ -34,4 +35,27 @@ export function validationScore(model: Trainable, validation: Interactions, metr
   }
   const result = evaluateRanking(model, validation, { k: [k ?? 10], exclude: model.seen, relevanceThreshold: threshold });
   return result.metrics[name === 'auc' ? 'auc' : `${name}@${k}`];
+}
+
+/**
+ * The validation interactions of a seeded sample of at most `maxUsers` of their users (all of
+ * them when there are no more): what `validationUsers` measures on, fixed for the whole fit so
+ * epochs stay comparable. Returns the sample and how many users it has out of how many.
+ */
+export function sampleValidationUsers(validation: Interactions, maxUsers: number, seed: number): { sample: Interactions; users: number; of: number } {
+  if (!(Number.isInteger(maxUsers) && maxUsers >= 1)) throw new ConfigError(`validationUsers must be a whole number ≥ 1, got ${maxUsers}`);
+  const present = new Uint8Array(validation.numUsers);
+  for (let p = 0; p < validation.length; p++) present[validation.users[p]] = 1;
+  const candidates: number[] = [];
+  for (let u = 0; u < present.length; u++) if (present[u]) candidates.push(u);
+  if (candidates.length <= maxUsers) return { sample: validation, users: candidates.length, of: candidates.length };
+  const rng = new Rng(seed);
+  // A partial Fisher–Yates shuffle: the first maxUsers candidates are a uniform sample.
+  for (let k = 0; k < maxUsers; k++) {
+    const j = k + rng.int(candidates.length - k);
+    [candidates[k], candidates[j]] = [candidates[j], candidates[k]];
+  }
+  const keep = new Uint8Array(validation.numUsers);
+  for (let k = 0; k < maxUsers; k++) keep[candidates[k]] = 1;
+  return { sample: validation.filter((p) => keep[validation.users[p]] === 1), users: maxUsers, of: candidates.length };
 }

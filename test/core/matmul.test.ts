@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addColumnSums, matmul, matmulJs, matmulNaive, matmulTransA, matmulTransAJs, matmulTransB, matmulTransBJs, simdKernel, type Mat } from '../../src/core/matmul.ts';
+import {
+  addColumnSums,
+  matmul,
+  matmulBiasRelu,
+  matmulJs,
+  matmulNaive,
+  matmulTransA,
+  matmulTransAJs,
+  matmulTransB,
+  matmulTransBJs,
+  simdKernel,
+  type Mat,
+} from '../../src/core/matmul.ts';
 import { WasmGemm } from '../../src/core/wasm-gemm.ts';
 import { randomArray } from '../helpers/gradcheck.ts';
 
@@ -42,6 +54,9 @@ const SHAPES: [number, number, number][] = [
   [13, 17, 3],
   [1, 9, 1],
   [4, 1, 4],
+  // A score layer (one output column) and its input gradient: the dispatcher's matrix-vector paths.
+  [37, 32, 1],
+  [37, 1, 32],
   [33, 64, 32],
   [64, 70, 9],
   [5, 300, 12],
@@ -71,6 +86,7 @@ test('matmul accumulates into Y (with or without bias) and reads a row block of 
     for (const [n, k, m] of [
       [6, 3, 5],
       [40, 24, 16],
+      [9, 7, 1],
     ]) {
       if (!K) continue;
       const x = randomArray(n * k, 4);
@@ -141,4 +157,24 @@ test('addColumnSums sums each column over the rows (the bias gradient)', () => {
   assert.deepEqual([...out], [5, 7, 9]);
   addColumnSums(a, 2, 3, out, true);
   assert.deepEqual([...out], [10, 14, 18]);
+});
+
+test('matmulBiasRelu is max(X·W + b, 0), fused in the SIMD kernel or after the JavaScript one, for any shape', () => {
+  let negatives = 0;
+  for (const [n, k, m] of [...SHAPES, [255, 64, 64], [255, 64, 32], [2048, 64, 32]] as [number, number, number][]) {
+    const x = randomArray(n * k, 11);
+    const w = randomArray(k * m, 12);
+    const b = randomArray(m, 13);
+    const expected = new Float32Array(n * m);
+    matmulNaive(x, w, b, expected, n, k, m);
+    for (let i = 0; i < expected.length; i++) if (expected[i] < 0) (expected[i] = 0), negatives++;
+    const y = new Float32Array(n * m).fill(Number.NaN);
+    matmulBiasRelu(x, w, b, y, n, k, m);
+    assertClose(y, expected, `relu ${n}x${k}x${m}`);
+    matmulNaive(x, w, null, expected, n, k, m);
+    for (let i = 0; i < expected.length; i++) expected[i] = Math.max(0, expected[i]);
+    matmulBiasRelu(x, w, null, y, n, k, m);
+    assertClose(y, expected, `relu ${n}x${k}x${m} without bias`);
+  }
+  assert.ok(negatives > 1000, 'the cases exercise the clamp');
 });

@@ -26,7 +26,7 @@ export type DeepConfig = {
   batchSize: number;
   epochs: number;
   seed: number;
-  /** Training is single-threaded; kept so model files record it. */
+  /** Worker threads: ncf and neumf train Hogwild over them (deep/parallel.ts); the others use one. */
   threads: number;
   /** Standard deviation of the normal embedding init. */
   initStd: number;
@@ -62,8 +62,8 @@ export const DEEP_SCHEMA: ConfigSchema<DeepConfig> = {
   denseL2: { kind: 'number', min: 0, help: 'L2 on dense weights' },
   batchSize: { kind: 'int', min: 1, help: 'rows per mini-batch (positives and their sampled negatives together)' },
   epochs: { kind: 'int', min: 0, help: 'passes over the training data' },
-  seed: { kind: 'int', help: 'random seed (training is single-threaded, so reproducible)' },
-  threads: { kind: 'int', min: 1, help: 'training is single-threaded; kept so model files record it' },
+  seed: { kind: 'int', help: 'random seed (with threads 1, training is reproducible)' },
+  threads: { kind: 'int', min: 1, help: 'ncf, neumf: train Hogwild over this many threads (1 = reproducible); other deep models use one' },
   initStd: { kind: 'number', min: 0, exclusiveMin: true, help: 'standard deviation of the normal embedding init' },
   useFeatures: { kind: 'boolean', help: 'use user/item metadata features when given (hybrid embeddings)' },
 };

@@ -4,14 +4,17 @@
  * what every deep model does the same way: epochs, state as a list of Params, pairwise,
  * full-catalogue and cold-start scoring. A model supplies its config, its tower and its trainer.
  */
+import { availableParallelism } from 'node:os';
 import { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { FeatureMatrix, HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { FeatureMatrix, HistoryEntry, ModelState, TrainingHistory } from '../../contracts/types.ts';
 import { nearestUsers, neighbourIndex, userSlices, withFittedUser, type FoldInLoss, type NeighbourIndex } from './fold-in.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
 import { optimizerOf, type DeepConfig } from './config.ts';
+import { HogwildPointwise, MIN_PARALLEL_POSITIVES, type PointwisePlan } from './parallel.ts';
+import { PointwiseTrainer } from './pointwise.ts';
 import { scoreCatalogue, scoreRows } from './scoring.ts';
 import { loadParams, paramTensors } from './state.ts';
 import type { CatalogueScorer, EmbeddingTowerOptions, Tower, Trainer } from './tower.ts';
@@ -20,6 +23,8 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   abstract override readonly config: Pick<DeepConfig, 'seed' | 'useFeatures'> & Record<string, unknown>;
   protected tower: T | null = null;
   private trainer: Trainer | null = null;
+  /** Worker threads of a multi-threaded fit (between prepare and the end of fit). */
+  private hogwild: HogwildPointwise | null = null;
   /** The catalogue scorer's per-item precomputation, dropped whenever the parameters change. */
   private scorer: CatalogueScorer | null = null;
 
@@ -28,18 +33,46 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   /** The batch loop for this training data; runs after the tower is built, checks the data. */
   protected abstract createTrainer(train: Interactions, rng: Rng): Trainer;
 
-  prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
+  /**
+   * The tower and batch settings of a pointwise model that can train Hogwild over worker threads
+   * (parallel.ts), or null: that model trains on one thread whatever `threads` says.
+   */
+  protected pointwisePlan(): PointwisePlan | null {
+    return null;
+  }
+
+  /** Fit, then stop any worker threads this fit started. */
+  override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
+    try {
+      return await super.fit(train, options);
+    } finally {
+      await this.closeHogwild();
+    }
+  }
+
+  async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
+    await this.closeHogwild();
     this.tower = this.createTower(rng);
     this.scorer = null;
     this.trainer = this.createTrainer(train, rng);
+    const threads = Math.min(options.threads ?? (this.config.threads as number | undefined) ?? 1, availableParallelism());
+    const plan = threads > 1 && train.length >= MIN_PARALLEL_POSITIVES && this.trainer instanceof PointwiseTrainer ? this.pointwisePlan() : null;
+    // Forked only when used, so a one-thread fit draws exactly what it always did.
+    if (plan) this.hogwild = await HogwildPointwise.start(plan, this.tower, train, threads, rng.fork());
   }
 
-  trainEpoch(ctx: EpochContext): number {
+  async trainEpoch(ctx: EpochContext): Promise<number> {
     if (!this.tower || !this.trainer) throw new ConfigError(`${this.type}: prepare() must run before trainEpoch()`);
     this.scorer = null;
-    const loss = this.trainer.epoch(this.tower, ctx);
+    const loss = this.hogwild ? await this.hogwild.epoch(this.trainer as PointwiseTrainer, this.tower, ctx) : this.trainer.epoch(this.tower, ctx);
     this.scorer = null;
     return loss;
+  }
+
+  private async closeHogwild(): Promise<void> {
+    const h = this.hogwild;
+    this.hogwild = null;
+    if (h) await h.close();
   }
 
   /** users × all items, through the tower's catalogue scorer (item-side work done once). */

@@ -16,6 +16,7 @@ import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
 import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
 import { NeuMFTower } from './neumf-tower.ts';
+import type { PointwisePlan, TowerRecipe } from './parallel.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import type { Trainer } from './tower.ts';
 
@@ -62,6 +63,14 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
         if (!(v[p] >= 0 && v[p] <= 1)) throw new ConfigError(`${this.type}: with negatives 0 the labels are the values and must be in [0, 1]; value ${v[p]} at interaction ${p}`);
     }
     return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss);
+  }
+
+  /** Hogwild over threads (parallel.ts): the same tower, sampler and batches in every worker. */
+  protected override pointwisePlan(): PointwisePlan {
+    const c = this.config;
+    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors };
+    const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
+    return { tower, sampler: c.negatives > 0 ? { kind: c.sampler } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
   }
 }
 

@@ -18,15 +18,17 @@ export class PointwiseBatches {
   readonly users: Int32Array;
   readonly items: Int32Array;
   readonly labels: Float32Array;
-  private readonly train: Interactions;
+  private readonly train: Pick<Interactions, 'users' | 'items' | 'values' | 'length'>;
   private readonly negatives: number;
   private readonly sampler: NegativeSampler | null;
   private readonly positivesPerBatch: number;
   private order: Int32Array = new Int32Array(0);
+  private first = 0;
   private cursor = 0;
+  private end = 0;
 
   /** With a sampler, positives get label 1 and negatives 0; without, labels are the values. */
-  constructor(train: Interactions, batchSize: number, negatives: number, sampler: NegativeSampler | null) {
+  constructor(train: Pick<Interactions, 'users' | 'items' | 'values' | 'length'>, batchSize: number, negatives: number, sampler: NegativeSampler | null) {
     this.train = train;
     this.negatives = sampler ? negatives : 0;
     this.sampler = sampler;
@@ -44,20 +46,27 @@ export class PointwiseBatches {
 
   /** Begin an epoch in a fresh random order. */
   start(rng: Rng): void {
-    this.order = rng.permutation(this.train.length);
-    this.cursor = 0;
+    this.startRange(rng.permutation(this.train.length), 0, this.train.length);
   }
 
-  /** Fraction of the epoch done. */
+  /** Begin a shard of an epoch: the positives order[start .. end) (a Hogwild worker's share). */
+  startRange(order: Int32Array, start: number, end: number): void {
+    this.order = order;
+    this.first = start;
+    this.cursor = start;
+    this.end = end;
+  }
+
+  /** Fraction of the epoch (or shard) done. */
   get done(): number {
-    return this.train.length === 0 ? 1 : this.cursor / this.train.length;
+    return this.end === this.first ? 1 : (this.cursor - this.first) / (this.end - this.first);
   }
 
   /** Fills the next batch; returns its row count (0 when the epoch is over). */
   next(): number {
     const { users: tu, items: ti, values } = this.train;
     let n = 0;
-    const end = Math.min(this.order.length, this.cursor + this.positivesPerBatch);
+    const end = Math.min(this.end, this.cursor + this.positivesPerBatch);
     for (; this.cursor < end; this.cursor++) {
       const p = this.order[this.cursor];
       const u = tu[p];
@@ -127,21 +136,35 @@ export class PointwiseTrainer implements Trainer {
   }
 
   epoch(tower: Tower, ctx: EpochContext): number {
+    this.batches.start(ctx.rng);
+    const { loss, rows } = this.run(tower, ctx.rng, ctx.progress);
+    return rows > 0 ? loss / rows : 0;
+  }
+
+  /**
+   * The positives order[start .. end) through `tower` (one thread's shard of a Hogwild epoch);
+   * returns the summed loss and the rows it came from.
+   */
+  shard(tower: Tower, order: Int32Array, start: number, end: number, rng: Rng, progress: (done: number) => void = () => {}): { loss: number; rows: number } {
+    this.batches.startRange(order, start, end);
+    return this.run(tower, rng, progress);
+  }
+
+  private run(tower: Tower, rng: Rng, progress: (done: number) => void): { loss: number; rows: number } {
     const b = this.batches;
-    b.start(ctx.rng);
     let total = 0;
     let rows = 0;
     let steps = 0;
     for (let n = b.next(); n > 0; n = b.next()) {
       tower.fill(b.users, b.items, n);
-      const z = tower.forward(n, ctx.rng);
+      const z = tower.forward(n, rng);
       total += pointwiseLoss(this.loss, z, b.labels, n, this.dz);
       tower.backward(this.dz, n, b.users, b.items);
       tower.update();
       rows += n;
-      if (++steps % 64 === 0) ctx.progress(b.done);
+      if (++steps % 64 === 0) progress(b.done);
     }
-    ctx.progress(1);
-    return rows > 0 ? total / rows : 0;
+    progress(1);
+    return { loss: total, rows };
   }
 }

@@ -6,7 +6,7 @@
  * the layers after the first (`SplitMlp`).
  */
 import type { Dense } from '../../core/dense.ts';
-import { matmul } from '../../core/matmul.ts';
+import { matmul, simdKernel } from '../../core/matmul.ts';
 import type { Mlp } from '../../core/mlp.ts';
 import type { CatalogueScorer, Tower } from './tower.ts';
 
@@ -35,12 +35,22 @@ function userPartOf(layer: Dense, src: Float32Array, uOffset: number, dim: numbe
   }
 }
 
-/** z[r·h + j] = userPart[j] + itemPart[(i0 + r)·h + j] for r < n. */
-function addParts(userPart: Float32Array, itemPart: Float32Array, i0: number, n: number, h: number, z: Float32Array): void {
+/** z[r·h + j] = userPart[j] + itemPart[(i0 + r)·h + j] for r < n, through a ReLU when `relu` (fused: one pass). */
+function addParts(userPart: Float32Array, itemPart: Float32Array, i0: number, n: number, h: number, z: Float32Array, relu: boolean): void {
+  if (relu) return addPartsRelu(userPart, itemPart, i0 * h, n * h, h, z);
   for (let r = 0; r < n; r++) {
     const zo = r * h;
     const io = (i0 + r) * h;
     for (let j = 0; j < h; j++) z[zo + j] = userPart[j] + itemPart[io + j];
+  }
+}
+
+/** The ReLU case of addParts as one flat loop over the chunk (no per-row set-up, no branch on the kind). */
+function addPartsRelu(userPart: Float32Array, itemPart: Float32Array, from: number, size: number, h: number, z: Float32Array): void {
+  for (let e = 0, j = 0; e < size; e++) {
+    const v = userPart[j] + itemPart[from + e];
+    z[e] = v > 0 ? v : 0;
+    if (++j === h) j = 0;
   }
 }
 
@@ -54,6 +64,8 @@ export class SplitMlp {
   private readonly itemPart: Float32Array;
   private readonly userPart: Float32Array;
   private readonly z: Float32Array;
+  /** The second hidden layer's outputs of a chunk (the SIMD path). */
+  private h2 = new Float32Array(0);
 
   /** `items` (numItems × itemDim) feed the first layer's rows [itemOffset, itemOffset + itemDim). */
   constructor(mlp: Mlp, items: Float32Array, numItems: number, itemDim: number, itemOffset: number) {
@@ -72,8 +84,18 @@ export class SplitMlp {
 
   /** The MLP's outputs (n × outputDim) for the current user and items [i0, i0 + n). */
   forward(i0: number, n: number): Float32Array {
-    addParts(this.userPart, this.itemPart, i0, n, this.first.outDim, this.z);
-    return this.mlp.forwardFromFirst(this.z, n);
+    const relu = this.mlp.activation === 'relu';
+    const second = this.mlp.hidden[1];
+    const h = this.first.outDim;
+    const kernel = relu && second && h % 4 === 0 ? simdKernel() : null;
+    if (kernel) {
+      // Both ReLU layers in the SIMD kernel's memory: relu(item half + user half), then layer 2.
+      if (this.h2.length < n * second.outDim) this.h2 = new Float32Array(Math.min(this.itemPart.length / h, SCORE_CHUNK) * second.outDim);
+      kernel.addRowReluMatmulRelu(this.itemPart, i0, this.userPart, second.weight.data, second.bias.data, this.h2, n, h, second.outDim);
+      return this.mlp.forwardAfter(1, this.h2, n);
+    }
+    addParts(this.userPart, this.itemPart, i0, n, this.first.outDim, this.z, relu);
+    return this.mlp.forwardFromFirst(this.z, n, relu);
   }
 }
 

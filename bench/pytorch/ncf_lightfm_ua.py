@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""PyTorch side of bench/train-deep.ts's `ncf-lightfm-ua-*` cases: the same NCF, data and settings.
+
+NCF, MLP variant (He et al. 2017) on ML-100K `lightfm-ua`: train = ua.base ratings >= 4,
+test = ua.test ratings >= 4, every item ranked except the user's train positives. Embeddings
+32 + 32 (normal, std 0.05) -> Linear 64->64 ReLU -> Linear 64->32 ReLU (He normal) -> Linear
+32->1 (Glorot uniform), biases 0. BCE on the logit, 4 negatives per positive drawn uniformly
+from the items the user has no train positive on, Adam lr 1e-3, batches of 255 rows (51
+positives + their 204 negatives: tastebud's batchSize 256), 20 epochs, one fresh shuffle per
+epoch. Prints one JSON object per thread count in the shape of the tastebud rows:
+
+    {"case": "pytorch-ncf-lightfm-ua-1t", "threads": 1, "secondsPerEpoch": ..., "rowsPerSecond": ...,
+     "fitSeconds": ..., "epochSeconds": [...], "precision@10": ..., "auc": ...}
+
+Run (needs torch and numpy; tastebud itself does not):
+
+    python3 bench/pytorch/ncf_lightfm_ua.py --data-dir ../shared/data --threads 1 2
+
+AUC is per user (mean over users with >= 1 test positive), ties counted half, as
+src/eval/ranking.ts computes it.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+FACTORS, LAYERS, NEGATIVES, LR, BATCH, EPOCHS, INIT_STD = 32, (64, 32), 4, 1e-3, 256, 20, 0.05
+
+
+def read_positives(path, threshold=4):
+    a = np.loadtxt(path, dtype=np.int64, usecols=(0, 1, 2))
+    a = a[a[:, 2] >= threshold]
+    return a[:, 0] - 1, a[:, 1] - 1  # ML-100K ids are 1-based
+
+
+class NCF(nn.Module):
+    def __init__(self, users, items):
+        super().__init__()
+        self.user = nn.Embedding(users, FACTORS)
+        self.item = nn.Embedding(items, FACTORS)
+        nn.init.normal_(self.user.weight, std=INIT_STD)
+        nn.init.normal_(self.item.weight, std=INIT_STD)
+        dims = [2 * FACTORS, *LAYERS]
+        hidden = []
+        for a, b in zip(dims, dims[1:]):
+            layer = nn.Linear(a, b)
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.zeros_(layer.bias)
+            hidden += [layer, nn.ReLU()]
+        self.mlp = nn.Sequential(*hidden)
+        self.out = nn.Linear(LAYERS[-1], 1)
+        nn.init.xavier_uniform_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, u, i):
+        return self.out(self.mlp(torch.cat([self.user(u), self.item(i)], dim=1))).squeeze(1)
+
+
+def sample_negatives(users, seen_sets, n_items, rng):
+    """NEGATIVES items per positive, uniform over the items the user has no train positive on."""
+    neg = rng.integers(0, n_items, size=(len(users), NEGATIVES))
+    for r, u in enumerate(users):
+        s = seen_sets[u]
+        for k in range(NEGATIVES):
+            while neg[r, k] in s:
+                neg[r, k] = rng.integers(0, n_items)
+    return neg
+
+
+def evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i):
+    with torch.no_grad():
+        items = torch.arange(n_items)
+        scores = np.stack([model(torch.full((n_items,), u, dtype=torch.long), items).numpy() for u in range(n_users)])
+    train_mask = np.zeros((n_users, n_items), dtype=bool)
+    train_mask[train_u, train_i] = True
+    test_mask = np.zeros((n_users, n_items), dtype=bool)
+    test_mask[test_u, test_i] = True
+    test_mask &= ~train_mask
+    p10, aucs = [], []
+    for u in range(n_users):
+        pos = test_mask[u]
+        if not pos.any():
+            continue
+        cand = ~train_mask[u]
+        s = scores[u, cand]
+        rel = pos[cand]
+        top = np.argsort(-s, kind="stable")[:10]
+        p10.append(rel[top].sum() / 10)
+        # Mann-Whitney AUC with average ranks for ties.
+        order = np.argsort(s, kind="stable")
+        ranks = np.empty(len(s))
+        ranks[order] = np.arange(1, len(s) + 1)
+        _, inv, counts = np.unique(s, return_inverse=True, return_counts=True)
+        sums = np.bincount(inv, weights=ranks)
+        ranks = (sums / counts)[inv]
+        n_pos, n_neg = rel.sum(), (~rel).sum()
+        if n_neg > 0:
+            aucs.append((ranks[rel].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return float(np.mean(p10)), float(np.mean(aucs))
+
+
+def run(data_dir, threads, seed):
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    base = os.path.join(data_dir, "ml-100k")
+    train_u, train_i = read_positives(os.path.join(base, "ua.base"))
+    test_u, test_i = read_positives(os.path.join(base, "ua.test"))
+    n_users, n_items = 943, 1682
+    seen_sets = [set() for _ in range(n_users)]
+    for u, i in zip(train_u, train_i):
+        seen_sets[u].add(i)
+    model = NCF(n_users, n_items)
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    loss_fn = nn.BCEWithLogitsLoss()
+    per_batch = BATCH // (1 + NEGATIVES)
+    epoch_seconds = []
+    t_fit = time.perf_counter()
+    for _ in range(EPOCHS):
+        t0 = time.perf_counter()
+        order = rng.permutation(len(train_u))
+        for s in range(0, len(order), per_batch):
+            idx = order[s : s + per_batch]
+            u, i = train_u[idx], train_i[idx]
+            neg = sample_negatives(u, seen_sets, n_items, rng)
+            users = torch.from_numpy(np.concatenate([u, np.repeat(u, NEGATIVES)]))
+            items = torch.from_numpy(np.concatenate([i, neg.reshape(-1)]))
+            labels = torch.cat([torch.ones(len(u)), torch.zeros(len(u) * NEGATIVES)])
+            opt.zero_grad()
+            loss = loss_fn(model(users, items), labels)
+            loss.backward()
+            opt.step()
+        epoch_seconds.append(time.perf_counter() - t0)
+    fit_seconds = time.perf_counter() - t_fit
+    p10, auc = evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i)
+    spe = float(np.median(epoch_seconds))
+    return {
+        "case": f"pytorch-ncf-lightfm-ua-{threads}t",
+        "threads": threads,
+        "torch": torch.__version__,
+        "positives": int(len(train_u)),
+        "secondsPerEpoch": round(spe, 3),
+        "rowsPerSecond": round(len(train_u) * (1 + NEGATIVES) / spe),
+        "fitSeconds": round(fit_seconds, 2),
+        "epochSeconds": [round(x, 3) for x in epoch_seconds],
+        "precision@10": round(p10, 4),
+        "auc": round(auc, 4),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default=os.environ.get("TASTEBUD_DATA_DIR", "../shared/data"))
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    for t in args.threads:
+        print(json.dumps(run(args.data_dir, t, args.seed)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Param } from '../../src/core/params.ts';
+import { Rng } from '../../src/core/rng.ts';
+
+const ADAM = { name: 'adam', learningRate: 0.01 } as const;
+
+test('dense Adam over the whole matrix (updateAll) equals Adam row by row, bit for bit', () => {
+  const rng = new Rng(1);
+  const a = new Param('a', 5, 7, ADAM).init({ kind: 'normal', std: 1 }, rng);
+  const b = new Param('b', 5, 7, ADAM, { data: a.data.slice() });
+  const grad = new Float32Array(35);
+  for (let step = 0; step < 6; step++) {
+    for (let i = 0; i < grad.length; i++) grad[i] = rng.normal(0, 1);
+    a.updateAll(grad, 0.01, 0.5);
+    for (let r = 0; r < 5; r++) b.updateRow(r, grad, r * 7, 0.01, 0.5);
+  }
+  assert.deepEqual(Array.from(a.data), Array.from(b.data));
+  // The state agrees too: one more identical step still matches.
+  a.updateAll(grad);
+  for (let r = 0; r < 5; r++) b.updateRow(r, grad, r * 7);
+  assert.deepEqual(Array.from(a.data), Array.from(b.data));
+});
+
+test('shareBuffers moves a parameter into shared memory, keeping its values; adoptBuffers sees the same memory', () => {
+  const rng = new Rng(2);
+  const p = new Param('p', 3, 4, ADAM).init({ kind: 'normal', std: 1 }, rng);
+  const before = Array.from(p.data);
+  const buffers = p.shareBuffers();
+  assert.ok(p.data.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(Array.from(p.data), before);
+  const q = new Param('p', 3, 4, ADAM);
+  q.adoptBuffers(buffers);
+  q.updateRow(1, new Float32Array(4).fill(1), 0);
+  assert.deepEqual(Array.from(p.data), Array.from(q.data));
+  assert.notEqual(p.data[4], before[4]);
+  assert.throws(() => new Param('r', 2, 4, ADAM).adoptBuffers(buffers), /do not match/);
+});
