@@ -11,7 +11,17 @@ import type { Rng } from '../../core/rng.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, optimizerOf, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
+import {
+  DEEP_DEFAULTS,
+  DEEP_SCHEMA,
+  NEGATIVES_SCHEMA,
+  optimizerOf,
+  RANKING_TASK_SCHEMA,
+  requireHiddenLayer,
+  SAMPLER_ALPHA_SCHEMA,
+  SAMPLER_SCHEMA,
+  type DeepConfig,
+} from './config.ts';
 import { DeepFmTower } from './deepfm-tower.ts';
 import { FieldLayout } from './fields.ts';
 import { DeepModel } from './model.ts';
@@ -22,6 +32,8 @@ export type DeepFmConfig = DeepConfig & {
   /** Sampled negatives per positive; 0 = train on the values as labels (must be in [0, 1]). */
   negatives: number;
   sampler: NegativeSamplerKind;
+  /** Popularity sampler: weight = train count^samplerAlpha. */
+  samplerAlpha: number;
   loss: 'bce';
   task: 'ranking';
 };
@@ -56,7 +68,7 @@ export class DeepFM extends DeepModel<DeepFmTower> {
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
     const c = this.config;
     if (c.negatives === 0) checkBinaryLabels('deepfm', train);
-    const sampler = c.negatives > 0 ? new NegativeSampler(train, { kind: c.sampler, rng: rng.fork() }) : null;
+    const sampler = c.negatives > 0 ? new NegativeSampler(train, { kind: c.sampler, alpha: c.samplerAlpha, rng: rng.fork() }) : null;
     return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, sampler), 'bce');
   }
 
@@ -70,7 +82,7 @@ export const deepfmSpec = defineModel({
   type: 'deepfm',
   description: 'DeepFM (Guo et al. 2017): FM (first order + pairwise field interactions) plus an MLP over user, item and metadata field embeddings, BCE with sampled negatives',
   task: 'ranking',
-  defaults: { ...DEEP_DEFAULTS, factors: 16, layers: [64, 32], negatives: 4, sampler: 'exclude-positives', loss: 'bce', task: 'ranking' } as DeepFmConfig,
+  defaults: { ...DEEP_DEFAULTS, factors: 16, layers: [64, 32], negatives: 4, sampler: 'exclude-positives', samplerAlpha: 0.75, loss: 'bce', task: 'ranking' } as DeepFmConfig,
   schema: {
     ...DEEP_SCHEMA,
     factors: { kind: 'int', min: 1, help: 'embedding size of every feature (shared by the FM and deep parts)' },
@@ -78,6 +90,7 @@ export const deepfmSpec = defineModel({
     useFeatures: { kind: 'boolean', help: 'add the user/item metadata fields when given' },
     negatives: NEGATIVES_SCHEMA,
     sampler: SAMPLER_SCHEMA,
+    samplerAlpha: SAMPLER_ALPHA_SCHEMA,
     loss: { kind: 'enum', values: ['bce'], help: 'BCE on the logit' },
     task: RANKING_TASK_SCHEMA,
   } satisfies ConfigSchema<DeepFmConfig>,
