@@ -75,6 +75,13 @@ export const SAMPLER_SCHEMA: ParamSchema = {
   values: ['uniform', 'exclude-positives', 'popularity'] satisfies NegativeSamplerKind[],
   help: "how negatives are drawn: 'uniform' (positives included), 'exclude-positives' (uniform over unseen items), 'popularity' (unseen item i with p ∝ train count^samplerAlpha, as word2vec)",
 };
+export const LR_DECAY_SCHEMA: ParamSchema = {
+  kind: 'number',
+  min: 0,
+  max: 1,
+  exclusiveMin: true,
+  help: 'learning rate × lrDecay after every epoch (epoch e trains at learningRate · lrDecay^(e−1)); 1 = constant',
+};
 export const SAMPLER_ALPHA_SCHEMA: ParamSchema = {
   kind: 'number',
   min: 0,

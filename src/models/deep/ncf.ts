@@ -16,15 +16,30 @@ import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_ALPHA_SCHEMA, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
+import {
+  DEEP_DEFAULTS,
+  DEEP_SCHEMA,
+  NEGATIVES_SCHEMA,
+  RANKING_TASK_SCHEMA,
+  LR_DECAY_SCHEMA,
+  requireHiddenLayer,
+  SAMPLER_ALPHA_SCHEMA,
+  SAMPLER_SCHEMA,
+  type DeepConfig,
+} from './config.ts';
 import { DeepModel } from './model.ts';
 import { NeuMFTower } from './neumf-tower.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import { loadPretrained, pretrainBranches } from './pretrain.ts';
+import { withDecay } from './schedule.ts';
+import { TripletTrainer } from './triplets.ts';
 import type { Trainer } from './tower.ts';
 
 export type NcfConfig = DeepConfig & {
-  loss: 'bce' | 'mse';
+  /** Pointwise 'bce' / 'mse' over each positive and its negatives, or pairwise 'bpr' over (positive, one negative). */
+  loss: 'bce' | 'mse' | 'bpr';
+  /** Learning rate × lrDecay after every epoch; 1 = constant. */
+  lrDecay: number;
   /** Sampled negatives per positive (the paper uses 4); 0 = train on the values as labels. */
   negatives: number;
   sampler: NegativeSamplerKind;
@@ -85,13 +100,19 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
       for (let p = 0; p < v.length; p++)
         if (!(v[p] >= 0 && v[p] <= 1)) throw new ConfigError(`${this.type}: with negatives 0 the labels are the values and must be in [0, 1]; value ${v[p]} at interaction ${p}`);
     }
-    return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss);
+    if (c.loss === 'bpr') {
+      if (c.negatives === 0) throw new ConfigError(`${this.type}: loss 'bpr' needs sampled negatives (negatives ≥ 1)`);
+      // A triplet is two rows, so batches hold as many rows as the pointwise ones.
+      return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
+    }
+    return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss), c.lrDecay);
   }
 }
 
 const NCF_DEFAULTS: NcfConfig = {
   ...DEEP_DEFAULTS,
   loss: 'bce',
+  lrDecay: 1,
   negatives: 4,
   sampler: 'exclude-positives',
   samplerAlpha: 0.75,
@@ -105,7 +126,12 @@ const NCF_DEFAULTS: NcfConfig = {
 const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
   ...DEEP_SCHEMA,
   layers: { kind: 'sizes', help: 'hidden layer sizes of the MLP (at least one), e.g. [64, 32]' },
-  loss: { kind: 'enum', values: ['bce', 'mse'], help: "'bce' on the logit (the paper's log loss) or 'mse' on the raw output" },
+  loss: {
+    kind: 'enum',
+    values: ['bce', 'mse', 'bpr'],
+    help: "'bce' on the logit (the paper's log loss), 'mse' on the raw output, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative (negatives then only needs to be ≥ 1)",
+  },
+  lrDecay: LR_DECAY_SCHEMA,
   negatives: NEGATIVES_SCHEMA,
   sampler: SAMPLER_SCHEMA,
   samplerAlpha: SAMPLER_ALPHA_SCHEMA,
