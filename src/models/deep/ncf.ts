@@ -51,7 +51,7 @@ export type NcfConfig = DeepConfig & {
   pretrainEpochs: number;
   /** NeuMF pre-training: weight of GMF's output in the fusion layer (the MLP's: 1 − α). */
   pretrainAlpha: number;
-  /** NeuMF pre-training: step size of the GMF and MLP models (null: learningRate). */
+  /** NeuMF pre-training: Adam step size of the GMF and MLP models (null: learningRate). */
   pretrainLearningRate: number | null;
   task: 'ranking';
 };
@@ -85,7 +85,9 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     // Pre-training draws from its own fork, after the tower and trainer took theirs.
     const prng = rng.fork();
     const towerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, gmfFactors: c.gmfFactors };
-    const pretrainOptions = { epochs: c.pretrainEpochs, alpha: c.pretrainAlpha, learningRate: c.pretrainLearningRate ?? c.learningRate };
+    // Adam for the branches as in the paper; NeuMF is fine-tuned with the configured optimizer.
+    const optimizer = { name: 'adam' as const, learningRate: c.pretrainLearningRate ?? c.learningRate };
+    const pretrainOptions = { epochs: c.pretrainEpochs, alpha: c.pretrainAlpha, optimizer };
     const { gmf, mlp } = await pretrainBranches(towerOptions, pretrainOptions, () => this.createTrainer(train, prng), prng, options);
     loadPretrained(this.requireTower() as NeuMFTower, gmf, mlp, c.pretrainAlpha);
   }

@@ -8,7 +8,7 @@
  * moments are not carried over).
  */
 import { Dense } from '../../core/dense.ts';
-import type { Param } from '../../core/params.ts';
+import type { OptimizerConfig, Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
@@ -113,8 +113,8 @@ export interface PretrainOptions {
   epochs: number;
   /** Weight of GMF's output in the fusion layer; the MLP's gets 1 − alpha. */
   alpha: number;
-  /** Optimizer step size while pre-training (the towers' own configs carry the optimizer name). */
-  learningRate: number;
+  /** The GMF and MLP models' optimizer (the paper: Adam), whatever NeuMF is then fine-tuned with. */
+  optimizer: OptimizerConfig;
 }
 
 /**
@@ -128,7 +128,7 @@ export async function pretrainBranches(
   rng: Rng,
   fit: FitOptions,
 ): Promise<{ gmf: GmfTower; mlp: ConcatTower }> {
-  const o = { ...towerOptions, optimizer: { ...towerOptions.optimizer, learningRate: options.learningRate } };
+  const o = { ...towerOptions, optimizer: options.optimizer };
   const gmf = new GmfTower(rng.fork(), o);
   const mlp = new ConcatTower(rng.fork(), o);
   for (const tower of [gmf, mlp]) {

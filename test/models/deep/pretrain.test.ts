@@ -71,7 +71,7 @@ test('NeuMF starts from the pre-trained GMF and MLP weights: copied tensors, and
   const { train } = plantedSplit({ users: 60, items: 50 });
   const o = towerOptions(train.numUsers, train.numItems, 'adam', 0.01);
   const makeTrainer = () => new PointwiseTrainer(new PointwiseBatches(train, 64, 2, new NegativeSampler(train, { kind: 'exclude-positives', rng: new Rng(5) })), 'bce');
-  const { gmf, mlp } = await pretrainBranches(o, { epochs: 2, alpha: 0.3, learningRate: 0.01 }, makeTrainer, new Rng(9), {});
+  const { gmf, mlp } = await pretrainBranches(o, { epochs: 2, alpha: 0.3, optimizer: { name: 'adam', learningRate: 0.01 } }, makeTrainer, new Rng(9), {});
   const neumf = new NeuMFTower(new Rng(2), o);
   const gmfItemsBefore = neumf.gmfItems.table.id!.data.slice();
   loadPretrained(neumf, gmf, mlp, 0.3);
