@@ -35,7 +35,13 @@ const rows = rest.map(({ dir, result }) => {
   const out: Record<string, unknown> = { model: dir, reference: ref.dir };
   for (const metric of ['precision@10', 'auc']) {
     const c = compareModels(result, ref.result, metric);
-    out[metric] = { model: +c.meanA.toFixed(4), reference: +c.meanB.toFixed(4), difference: +c.meanDifference.toFixed(4), wilcoxonP: +c.wilcoxon.pValue.toPrecision(3), users: c.n };
+    out[metric] = {
+      model: +c.meanA.toFixed(4),
+      reference: +c.meanB.toFixed(4),
+      difference: +c.meanDifference.toFixed(4),
+      wilcoxonP: +c.wilcoxon.pValue.toPrecision(3),
+      users: c.n,
+    };
   }
   return out;
 });
