@@ -5,8 +5,9 @@ import type { Rng } from '../core/rng.ts';
 /**
  * - `uniform`: any item, positives included (cheapest; fine when each user saw few items).
  * - `exclude-positives`: uniform over the items the user has no train interaction with.
- * - `popularity`: item i with probability ∝ count(i)^alpha (word2vec-style; alpha 0.75 default),
- *   optionally also excluding the user's positives (`excludePositives`).
+ * - `popularity`: item i with probability ∝ count(i)^alpha (word2vec-style; alpha 0.75 default)
+ *   among the items the user has no train interaction with (`excludePositives: false` lets
+ *   positives through). Harder negatives than uniform: popular items the user skipped.
  */
 export type NegativeSamplerKind = 'uniform' | 'exclude-positives' | 'popularity';
 
@@ -14,7 +15,7 @@ export interface NegativeSamplerOptions {
   kind: NegativeSamplerKind;
   /** Popularity exponent: weight = trainCount^alpha (default 0.75). */
   alpha?: number;
-  /** For `popularity`: also reject the user's positives (default false). */
+  /** For `popularity`: reject the user's positives (default true). */
   excludePositives?: boolean;
   rng: Rng;
   /** Random draws before the exact fallback for users who saw almost everything (default 32). */
@@ -46,6 +47,9 @@ export class NegativeSampler {
   // Vose alias table for popularity draws: O(1) per draw.
   private readonly aliasProb: Float64Array | null = null;
   private readonly alias: Int32Array | null = null;
+  /** Popularity weights (null: uniform), for the exact fallback over a heavy user's unseen items. */
+  private readonly weights: Float64Array | null = null;
+  private readonly totalWeight: number = 0;
 
   /**
    * `train`: the training interactions, or just their by-user CSR and item count (what a worker
@@ -67,7 +71,7 @@ export class NegativeSampler {
         this.exclude = true;
         break;
       case 'popularity': {
-        this.exclude = options.excludePositives ?? false;
+        this.exclude = options.excludePositives ?? true;
         const alpha = options.alpha ?? 0.75;
         if (!(alpha >= 0)) throw new ConfigError(`popularity alpha must be ≥ 0, got ${alpha}`);
         const counts = 'byUser' in train ? train.itemCounts() : train.itemCounts;
@@ -77,6 +81,8 @@ export class NegativeSampler {
         const table = buildAlias(w);
         this.aliasProb = table.prob;
         this.alias = table.alias;
+        this.weights = w;
+        for (let i = 0; i < w.length; i++) this.totalWeight += w[i];
         break;
       }
       default:
@@ -97,7 +103,7 @@ export class NegativeSampler {
         if (!csrHas(this.csr, user, item)) return item;
       }
     }
-    return this.unseenUniform(user);
+    return this.weights !== null && this.totalWeight > 0 ? this.unseenWeighted(user) : this.unseenUniform(user);
   }
 
   /** `k` negatives for `user` into out[offset .. offset+k). */
@@ -110,6 +116,34 @@ export class NegativeSampler {
     if (this.alias === null) return this.rng.int(this.numItems);
     const k = this.rng.int(this.numItems);
     return this.rng.next() < this.aliasProb![k] ? k : this.alias[k];
+  }
+
+  /**
+   * By popularity weight over the items not in the user's row, exactly, in O(numItems): the
+   * rare fallback for users who saw most of the catalogue (or whose unseen items are unpopular).
+   * Uniform over the unseen items when all of them have weight 0.
+   */
+  private unseenWeighted(user: number): number {
+    const { indptr, indices } = this.csr;
+    const w = this.weights!;
+    const start = indptr[user];
+    const end = indptr[user + 1];
+    let seenWeight = 0;
+    for (let p = start; p < end; p++) if (p === start || indices[p] !== indices[p - 1]) seenWeight += w[indices[p]];
+    const free = this.totalWeight - seenWeight;
+    if (!(free > 1e-9 * this.totalWeight)) return this.unseenUniform(user);
+    let r = this.rng.next() * free;
+    let last = -1;
+    for (let i = 0, p = start; i < this.numItems; i++) {
+      while (p < end && indices[p] < i) p++;
+      if (p < end && indices[p] === i) continue;
+      if (w[i] <= 0) continue;
+      last = i;
+      r -= w[i];
+      if (r < 0) return i;
+    }
+    // Rounding left r a hair above zero: the last unseen item with weight.
+    return last >= 0 ? last : this.unseenUniform(user);
   }
 
   /** Uniform over items not in the user's (sorted) row: the r-th gap in O(degree). */

@@ -73,7 +73,19 @@ export const NEGATIVES_SCHEMA: ParamSchema = { kind: 'int', min: 0, help: 'sampl
 export const SAMPLER_SCHEMA: ParamSchema = {
   kind: 'enum',
   values: ['uniform', 'exclude-positives', 'popularity'] satisfies NegativeSamplerKind[],
-  help: 'how negatives are drawn',
+  help: "how negatives are drawn: 'uniform' (positives included), 'exclude-positives' (uniform over unseen items), 'popularity' (unseen item i with p ∝ train count^samplerAlpha, as word2vec)",
+};
+export const LR_DECAY_SCHEMA: ParamSchema = {
+  kind: 'number',
+  min: 0,
+  max: 1,
+  exclusiveMin: true,
+  help: 'learning rate × lrDecay after every epoch (epoch e trains at learningRate · lrDecay^(e−1)); 1 = constant',
+};
+export const SAMPLER_ALPHA_SCHEMA: ParamSchema = {
+  kind: 'number',
+  min: 0,
+  help: "sampler 'popularity': weight = train count^samplerAlpha (0.75 as word2vec; 0 = uniform over unseen items)",
 };
 /** The deep ranking models only rank; the key is kept so model files and experiments see the task. */
 export const RANKING_TASK_SCHEMA: ParamSchema = { kind: 'enum', values: ['ranking'], help: 'always ranking (validated by AUC)' };

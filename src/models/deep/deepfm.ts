@@ -8,13 +8,27 @@
  * embeddings.
  */
 import type { Rng } from '../../core/rng.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, optimizerOf, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
+import {
+  DEEP_DEFAULTS,
+  DEEP_SCHEMA,
+  LR_DECAY_SCHEMA,
+  NEGATIVES_SCHEMA,
+  optimizerOf,
+  RANKING_TASK_SCHEMA,
+  requireHiddenLayer,
+  SAMPLER_ALPHA_SCHEMA,
+  SAMPLER_SCHEMA,
+  type DeepConfig,
+} from './config.ts';
 import { DeepFmTower } from './deepfm-tower.ts';
 import { FieldLayout } from './fields.ts';
 import { DeepModel } from './model.ts';
+import { withDecay } from './schedule.ts';
+import { TripletTrainer } from './triplets.ts';
 import { checkBinaryLabels, PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import type { Trainer } from './tower.ts';
 
@@ -22,7 +36,12 @@ export type DeepFmConfig = DeepConfig & {
   /** Sampled negatives per positive; 0 = train on the values as labels (must be in [0, 1]). */
   negatives: number;
   sampler: NegativeSamplerKind;
-  loss: 'bce';
+  /** Popularity sampler: weight = train count^samplerAlpha. */
+  samplerAlpha: number;
+  /** 'bce' over each positive and its negatives, or 'bpr' over (positive, one negative). */
+  loss: 'bce' | 'bpr';
+  /** Learning rate × lrDecay after every epoch; 1 = constant. */
+  lrDecay: number;
   task: 'ranking';
 };
 
@@ -56,8 +75,13 @@ export class DeepFM extends DeepModel<DeepFmTower> {
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
     const c = this.config;
     if (c.negatives === 0) checkBinaryLabels('deepfm', train);
-    const sampler = c.negatives > 0 ? new NegativeSampler(train, { kind: c.sampler, rng: rng.fork() }) : null;
-    return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, sampler), 'bce');
+    const sampler = c.negatives > 0 ? new NegativeSampler(train, { kind: c.sampler, alpha: c.samplerAlpha, rng: rng.fork() }) : null;
+    if (c.loss === 'bpr') {
+      if (!sampler) throw new ConfigError("deepfm: loss 'bpr' needs sampled negatives (negatives ≥ 1)");
+      // A triplet is two rows, so batches hold as many rows as the pointwise ones.
+      return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
+    }
+    return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, sampler), 'bce'), c.lrDecay);
   }
 
   /** Names of the fields in the deep part's input order. */
@@ -70,7 +94,17 @@ export const deepfmSpec = defineModel({
   type: 'deepfm',
   description: 'DeepFM (Guo et al. 2017): FM (first order + pairwise field interactions) plus an MLP over user, item and metadata field embeddings, BCE with sampled negatives',
   task: 'ranking',
-  defaults: { ...DEEP_DEFAULTS, factors: 16, layers: [64, 32], negatives: 4, sampler: 'exclude-positives', loss: 'bce', task: 'ranking' } as DeepFmConfig,
+  defaults: {
+    ...DEEP_DEFAULTS,
+    factors: 16,
+    layers: [64, 32],
+    negatives: 4,
+    sampler: 'exclude-positives',
+    samplerAlpha: 0.75,
+    loss: 'bce',
+    lrDecay: 1,
+    task: 'ranking',
+  } as DeepFmConfig,
   schema: {
     ...DEEP_SCHEMA,
     factors: { kind: 'int', min: 1, help: 'embedding size of every feature (shared by the FM and deep parts)' },
@@ -78,7 +112,9 @@ export const deepfmSpec = defineModel({
     useFeatures: { kind: 'boolean', help: 'add the user/item metadata fields when given' },
     negatives: NEGATIVES_SCHEMA,
     sampler: SAMPLER_SCHEMA,
-    loss: { kind: 'enum', values: ['bce'], help: 'BCE on the logit' },
+    samplerAlpha: SAMPLER_ALPHA_SCHEMA,
+    loss: { kind: 'enum', values: ['bce', 'bpr'], help: "'bce' on the logit, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative" },
+    lrDecay: LR_DECAY_SCHEMA,
     task: RANKING_TASK_SCHEMA,
   } satisfies ConfigSchema<DeepFmConfig>,
   create: (config) => new DeepFM(config),

@@ -6,27 +6,54 @@
  * Pointwise training: each positive with `negatives` sampled unseen items labelled 0, loss BCE
  * on the logit (the paper's log loss) or MSE on the raw output. With metadata features the
  * embeddings are hybrid (id + Σ feature vectors), which also scores cold-start items.
+ * NeuMF can start from separately trained GMF and MLP models (`pretrainEpochs`, the paper's
+ * §3.4.1; deep/pretrain.ts).
  */
 import type { Rng } from '../../core/rng.ts';
+import type { FitOptions } from '../../train/types.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
-import { DEEP_DEFAULTS, DEEP_SCHEMA, NEGATIVES_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
+import {
+  DEEP_DEFAULTS,
+  DEEP_SCHEMA,
+  NEGATIVES_SCHEMA,
+  RANKING_TASK_SCHEMA,
+  LR_DECAY_SCHEMA,
+  requireHiddenLayer,
+  SAMPLER_ALPHA_SCHEMA,
+  SAMPLER_SCHEMA,
+  type DeepConfig,
+} from './config.ts';
 import { DeepModel } from './model.ts';
 import { NeuMFTower } from './neumf-tower.ts';
 import type { PointwisePlan, TowerRecipe } from './parallel.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
+import { loadPretrained, pretrainBranches } from './pretrain.ts';
+import { withDecay } from './schedule.ts';
+import { TripletTrainer } from './triplets.ts';
 import type { Trainer } from './tower.ts';
 
 export type NcfConfig = DeepConfig & {
-  loss: 'bce' | 'mse';
+  /** Pointwise 'bce' / 'mse' over each positive and its negatives, or pairwise 'bpr' over (positive, one negative). */
+  loss: 'bce' | 'mse' | 'bpr';
+  /** Learning rate × lrDecay after every epoch; 1 = constant. */
+  lrDecay: number;
   /** Sampled negatives per positive (the paper uses 4); 0 = train on the values as labels. */
   negatives: number;
   sampler: NegativeSamplerKind;
+  /** Popularity sampler: weight = train count^samplerAlpha. */
+  samplerAlpha: number;
   /** NeuMF's GMF embedding size; null = factors. */
   gmfFactors: number | null;
+  /** NeuMF: epochs of GMF and of the MLP model each before NeuMF starts from their weights (0 = no pre-training). */
+  pretrainEpochs: number;
+  /** NeuMF pre-training: weight of GMF's output in the fusion layer (the MLP's: 1 − α). */
+  pretrainAlpha: number;
+  /** NeuMF pre-training: Adam step size of the GMF and MLP models (null: learningRate). */
+  pretrainLearningRate: number | null;
   task: 'ranking';
 };
 
@@ -52,17 +79,36 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: c.gmfFactors }) : new ConcatTower(rng, o);
   }
 
+  override async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
+    super.prepare(train, rng, options);
+    const c = this.config;
+    if (this.type !== 'neumf' || c.pretrainEpochs === 0) return;
+    // Pre-training draws from its own fork, after the tower and trainer took theirs.
+    const prng = rng.fork();
+    const towerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, gmfFactors: c.gmfFactors };
+    // Adam for the branches as in the paper; NeuMF is fine-tuned with the configured optimizer.
+    const optimizer = { name: 'adam' as const, learningRate: c.pretrainLearningRate ?? c.learningRate };
+    const pretrainOptions = { epochs: c.pretrainEpochs, alpha: c.pretrainAlpha, optimizer };
+    const { gmf, mlp } = await pretrainBranches(towerOptions, pretrainOptions, () => this.createTrainer(train, prng), prng, options);
+    loadPretrained(this.requireTower() as NeuMFTower, gmf, mlp, c.pretrainAlpha);
+  }
+
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
     const c = this.config;
     // Forked even when unused (negatives 0), so the seed's random stream does not depend on `negatives`.
-    const sampler = new NegativeSampler(train, { kind: c.sampler, rng: rng.fork() });
+    const sampler = new NegativeSampler(train, { kind: c.sampler, alpha: c.samplerAlpha, rng: rng.fork() });
     if (c.negatives === 0) {
       // Without sampled negatives the labels are the interaction values themselves.
       const v = train.values;
       for (let p = 0; p < v.length; p++)
         if (!(v[p] >= 0 && v[p] <= 1)) throw new ConfigError(`${this.type}: with negatives 0 the labels are the values and must be in [0, 1]; value ${v[p]} at interaction ${p}`);
     }
-    return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss);
+    if (c.loss === 'bpr') {
+      if (c.negatives === 0) throw new ConfigError(`${this.type}: loss 'bpr' needs sampled negatives (negatives ≥ 1)`);
+      // A triplet is two rows, so batches hold as many rows as the pointwise ones.
+      return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
+    }
+    return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss), c.lrDecay);
   }
 
   /** Hogwild over threads (parallel.ts): the same tower, sampler and batches in every worker. */
@@ -74,15 +120,46 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
   }
 }
 
-const NCF_DEFAULTS: NcfConfig = { ...DEEP_DEFAULTS, loss: 'bce', negatives: 4, sampler: 'exclude-positives', gmfFactors: null, task: 'ranking' };
+const NCF_DEFAULTS: NcfConfig = {
+  ...DEEP_DEFAULTS,
+  loss: 'bce',
+  lrDecay: 1,
+  negatives: 4,
+  sampler: 'exclude-positives',
+  samplerAlpha: 0.75,
+  gmfFactors: null,
+  pretrainEpochs: 0,
+  pretrainAlpha: 0.5,
+  pretrainLearningRate: null,
+  task: 'ranking',
+};
 
 const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
   ...DEEP_SCHEMA,
   layers: { kind: 'sizes', help: 'hidden layer sizes of the MLP (at least one), e.g. [64, 32]' },
-  loss: { kind: 'enum', values: ['bce', 'mse'], help: "'bce' on the logit (the paper's log loss) or 'mse' on the raw output" },
+  loss: {
+    kind: 'enum',
+    values: ['bce', 'mse', 'bpr'],
+    help: "'bce' on the logit (the paper's log loss), 'mse' on the raw output, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative (negatives then only needs to be ≥ 1)",
+  },
+  lrDecay: LR_DECAY_SCHEMA,
   negatives: NEGATIVES_SCHEMA,
   sampler: SAMPLER_SCHEMA,
+  samplerAlpha: SAMPLER_ALPHA_SCHEMA,
   gmfFactors: { kind: 'int', min: 1, nullable: true, help: 'neumf: GMF embedding size (null: factors)' },
+  pretrainEpochs: {
+    kind: 'int',
+    min: 0,
+    help: 'neumf: epochs of a GMF and an MLP model each, whose weights NeuMF then starts from (He et al. 2017 §3.4.1); 0 = none; ignored by ncf',
+  },
+  pretrainAlpha: { kind: 'number', min: 0, max: 1, help: "neumf pre-training: weight of GMF's output in the fusion layer (the MLP's gets 1 − α)" },
+  pretrainLearningRate: {
+    kind: 'number',
+    min: 0,
+    exclusiveMin: true,
+    nullable: true,
+    help: 'neumf pre-training: step size of the GMF and MLP models (null: learningRate); fine-tune NeuMF at a lower learningRate',
+  },
   task: RANKING_TASK_SCHEMA,
 };
 
