@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { perUserSplit } from '../src/data/splits.ts';
 import { lightfmUa, msrStratified } from '../src/eval/protocols/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
+import { evaluateRanking } from '../src/eval/ranking.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -46,11 +47,16 @@ async function main(): Promise<void> {
       callbacks: { onEpochEnd: (e) => console.error(`${s.name} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, validation ${e.validation?.toFixed(4)}, ${e.seconds.toFixed(1)} s`) },
     });
     const best = h.epochs[h.bestEpoch - 1];
+    // The restored best epoch's other validation metrics (AUC beside the selecting one).
+    const other = evaluateRanking(model, validation, { exclude: inner.byUser(), k: [10], perUser: false }).metrics;
     rows.push({
       name: s.name,
       params: s.params,
       validation: +best.validation!.toFixed(4),
       bestEpoch: h.bestEpoch,
+      auc: +other.auc.toFixed(4),
+      'precision@10': +other['precision@10'].toFixed(4),
+      'ndcg@10': +other['ndcg@10'].toFixed(4),
       epochsRun: h.epochs.length,
       seconds: +((performance.now() - t0) / 1000).toFixed(1),
       secondsPerEpoch: +(h.seconds / h.epochs.length).toFixed(3),
