@@ -273,7 +273,7 @@ export const twoTowerSpec = defineModel({
     embeddingDim: 64,
     layers: [128],
     activation: 'relu',
-    temperature: 0.1,
+    temperature: 0.2,
     negatives: 0,
     negativeSampler: 'uniform',
     logQ: 'popularity',
