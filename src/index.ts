@@ -11,6 +11,7 @@ export * from './models/baselines/index.ts';
 export * from './models/bilinear/index.ts';
 export * from './models/deep/index.ts';
 export * from './models/mf/index.ts';
+export * from './models/twotower/index.ts';
 export * from './models/vae/index.ts';
 export * from './models/ensemble/index.ts';
 export type { EpochContext } from './train/types.ts';

@@ -10,11 +10,12 @@ import { bilinearSpecs } from './bilinear/specs.ts';
 import { deepSpecs } from './deep/specs.ts';
 import { ensembleSpecs } from './ensemble/specs.ts';
 import { mfSpecs } from './mf/specs.ts';
+import { twoTowerSpecs } from './twotower/specs.ts';
 import { vaeSpecs } from './vae/specs.ts';
 import type { Recommender } from './recommender.ts';
 import { fullSchema, resolveConfig, type ModelSpec, type ParamSchema } from './spec.ts';
 
-const SPECS = { ...baselinesSpecs, ...bilinearSpecs, ...deepSpecs, ...ensembleSpecs, ...mfSpecs, ...vaeSpecs } as const;
+const SPECS = { ...baselinesSpecs, ...bilinearSpecs, ...deepSpecs, ...ensembleSpecs, ...mfSpecs, ...twoTowerSpecs, ...vaeSpecs } as const;
 
 type Specs = typeof SPECS;
 /** The registered model type names. */

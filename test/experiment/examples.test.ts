@@ -17,7 +17,7 @@ const files = readdirSync(join(root, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
-test('the seven ready examples are there', () => {
+test('the ready examples are there', () => {
   assert.deepEqual(files, [
     'bookcrossing-rating.yaml',
     'bpr-features.yaml',
@@ -25,7 +25,9 @@ test('the seven ready examples are there', () => {
     'foodcom-ncf-grid.yaml',
     'ml100k-best.yaml',
     'msr-stratified.yaml',
+    'recvae-msr.yaml',
     'triplet-vs-match.yaml',
+    'two-tower-lightfm.yaml',
   ]);
 });
 

@@ -22,7 +22,7 @@ import type { Recommender } from '../../src/models/recommender.ts';
 import { createModel, listModels, type ModelInfo } from '../../src/models/registry.ts';
 import { withTempDir } from '../helpers/temp-dir.ts';
 import { ranking } from '../helpers/metrics.ts';
-import { SMALL_BILINEAR, SMALL_DEEP } from '../helpers/small-configs.ts';
+import { SMALL_BILINEAR, SMALL_DEEP, SMALL_RECVAE, SMALL_TWO_TOWER } from '../helpers/small-configs.ts';
 
 type Task = 'ranking' | 'rating';
 
@@ -62,12 +62,14 @@ const CASES: Record<string, Case> = {
   match: { config: { ...SMALL_DEEP, userFactors: 8, itemFactors: 8 } },
   mf: { config: { factors: 8, epochs: 20, learningRate: 0.01 } },
   multvae: { config: { layers: [32], latent: 16, epochs: 20, batchSize: 64, learningRate: 0.005 } },
+  recvae: { config: SMALL_RECVAE },
   ncf: { config: { ...SMALL_DEEP, gmfFactors: 8 } },
   neumf: { config: { ...SMALL_DEEP, gmfFactors: 8 } },
   'neural-rating': { config: SMALL_DEEP },
   popularity: { tasks: ['rating'] },
   random: { tasks: ['rating'], exempt: 'random scores by design: it is the chance level the others must beat' },
   rp3beta: { config: { neighbors: 30 } },
+  'two-tower': { config: SMALL_TWO_TOWER },
   triplet: { config: SMALL_BILINEAR },
   'user-knn': { config: { neighbors: 20 }, tasks: ['rating'] },
   warp: { config: SMALL_BILINEAR },

@@ -1,0 +1,318 @@
+/**
+ * A two-tower retrieval model (Yi et al. 2019, "Sampling-Bias-Corrected Neural Modeling for
+ * Large Corpus Item Recommendations"; Covington et al. 2016, "Deep Neural Networks for YouTube
+ * Recommendations"): a user tower over the user's id, metadata features and mean history item
+ * vector, an item tower over the item's id and metadata features, unit-length outputs compared
+ * by dot product / temperature, trained with a sampled softmax over the batch's own items
+ * (+ `negatives` extra uniformly or popularity-sampled items per batch) with the log-Q correction,
+ * Adam. The network and loss are in network.ts.
+ *
+ * Retrieval: the user and item vectors are plain factor tables (`userFactors`, `itemFactors`),
+ * so scoring a block of users is one GEMM (and any exact or approximate nearest-neighbour index
+ * over inner products serves it). Cold start: an item with features but no interactions gets its
+ * vector from its features (`itemVectorFromFeatures`), a user known only by features or a
+ * history from those (`scoreItemsFromFeatures`, `recommend({ history })`).
+ *
+ * Log-Q: `popularity` uses the known training frequency (Q_j = B·count_j / total for in-batch
+ * candidates, M·count_j / total for popularity-sampled extras, M / items for uniform ones);
+ * `streaming` the paper's streaming estimate for in-batch candidates (frequency.ts); `none` none.
+ * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ */
+import { ConfigError } from '../../contracts/errors.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import { ACTIVATIONS, type Activation } from '../../core/activations.ts';
+import { matmulTransB } from '../../core/matmul.ts';
+import { Rng } from '../../core/rng.ts';
+import type { Interactions } from '../../data/interactions.ts';
+import type { EpochContext, FitOptions } from '../../train/types.ts';
+import { loadParams, paramTensors } from '../deep/state.ts';
+import { Recommender } from '../recommender.ts';
+import { defineModel, resolveConfig } from '../spec.ts';
+import { StreamingFrequency } from './frequency.ts';
+import { TwoTowerNet } from './network.ts';
+
+export type TwoTowerConfig = {
+  /** Size of the user and item vectors the towers output. */
+  factors: number;
+  /** Width of the id, feature and history embeddings (the towers' inputs). */
+  embeddingDim: number;
+  /** Hidden layers of each tower; [] = a linear map. */
+  layers: number[];
+  /** Activation of the hidden layers. */
+  activation: Activation;
+  /** Softmax temperature τ: score = ⟨u, v⟩ / τ between unit vectors. */
+  temperature: number;
+  /** Extra sampled negatives per batch, shared by its rows (beside the in-batch ones). */
+  negatives: number;
+  negativeSampler: 'uniform' | 'popularity';
+  logQ: 'popularity' | 'streaming' | 'none';
+  /** Moving-average rate of the streaming frequency estimate. */
+  streamingAlpha: number;
+  /** Put the mean of the user's history item vectors in the user tower. */
+  history: boolean;
+  /** Give each user its own id vector. */
+  userIdentity: boolean;
+  /** Give each item its own id vector. */
+  itemIdentity: boolean;
+  /** Standard deviation of the embeddings' normal init. */
+  embeddingStd: number;
+  batchSize: number;
+  optimizer: 'adam' | 'sgd' | 'adagrad';
+  learningRate: number;
+  l2: number;
+  epochs: number;
+  seed: number;
+  threads: number;
+  task: 'ranking';
+};
+
+export class TwoTower extends Recommender {
+  readonly type = 'two-tower';
+  readonly config: TwoTowerConfig;
+  private net: TwoTowerNet | null = null;
+  private posUsers: Int32Array = new Int32Array(0);
+  private posItems: Int32Array = new Int32Array(0);
+  private order = new Int32Array(0);
+  private logPopularity = new Float32Array(0);
+  private frequency: StreamingFrequency | null = null;
+  private step = 0;
+  private users: Float32Array | null = null;
+  private items: Float32Array | null = null;
+
+  constructor(config: Partial<TwoTowerConfig> = {}) {
+    super();
+    const c = resolveConfig(twoTowerSpec, config);
+    c.layers = c.layers.slice();
+    this.config = c;
+  }
+
+  get network(): TwoTowerNet | null {
+    return this.net;
+  }
+
+  private build(rng: Rng): TwoTowerNet {
+    const c = this.config;
+    if (this.numItems === 0) throw new ConfigError('two-tower: no items to model');
+    this.net = new TwoTowerNet(
+      {
+        numUsers: this.numUsers,
+        numItems: this.numItems,
+        embeddingDim: c.embeddingDim,
+        factors: c.factors,
+        layers: c.layers,
+        activation: c.activation,
+        userIdentity: c.userIdentity,
+        itemIdentity: c.itemIdentity,
+        history: c.history,
+        userFeatures: this.userFeatures,
+        itemFeatures: this.itemFeatures,
+      },
+      { name: c.optimizer, learningRate: c.learningRate },
+      rng,
+      c.embeddingStd,
+    );
+    this.invalidate();
+    return this.net;
+  }
+
+  prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
+    if (train.length === 0) throw new ConfigError('two-tower: no training interactions');
+    this.build(rng);
+    this.posUsers = train.users;
+    this.posItems = train.items;
+    this.order = Int32Array.from({ length: train.length }, (_, k) => k);
+    const counts = train.itemCounts();
+    this.logPopularity = Float32Array.from(counts, (n) => Math.log(Math.max(n, 1) / train.length));
+    this.frequency = this.config.logQ === 'streaming' ? new StreamingFrequency(this.numItems, this.config.streamingAlpha) : null;
+    this.step = 0;
+  }
+
+  trainEpoch(ctx: EpochContext): number {
+    const net = this.requireNet();
+    const rows = this.seen;
+    if (!rows) throw new ConfigError('two-tower: prepare() must run before trainEpoch()');
+    const c = this.config;
+    const order = this.order;
+    ctx.rng.shuffle(order);
+    const M = c.negatives;
+    const users = new Int32Array(c.batchSize);
+    const targets = new Int32Array(c.batchSize);
+    const candidates = new Int32Array(c.batchSize + M);
+    const logQ = new Float32Array(c.batchSize + M);
+    let total = 0;
+    for (let s = 0; s < order.length; s += c.batchSize) {
+      const B = Math.min(c.batchSize, order.length - s);
+      this.step++;
+      for (let b = 0; b < B; b++) {
+        const k = order[s + b];
+        users[b] = this.posUsers[k];
+        targets[b] = candidates[b] = this.posItems[k];
+        this.frequency?.observe(targets[b], this.step);
+      }
+      for (let m = 0; m < M; m++) candidates[B + m] = c.negativeSampler === 'uniform' ? ctx.rng.int(this.numItems) : this.posItems[ctx.rng.int(this.posItems.length)];
+      this.fillLogQ(candidates, B, M, logQ);
+      total += net.forward(users, targets, B, candidates, B + M, logQ, rows, c.temperature) * B;
+      net.backward();
+      net.update(c.l2);
+      ctx.progress(Math.min(1, (s + B) / order.length));
+    }
+    this.invalidate();
+    return total / order.length;
+  }
+
+  /** log Q_j of each candidate (see the header). */
+  private fillLogQ(candidates: Int32Array, B: number, M: number, logQ: Float32Array): void {
+    const kind = this.config.logQ;
+    if (kind === 'none') {
+      logQ.fill(0, 0, B + M);
+      return;
+    }
+    const logB = Math.log(B);
+    for (let j = 0; j < B; j++) logQ[j] = kind === 'streaming' ? this.frequency!.logProbability(candidates[j]) : logB + this.logPopularity[candidates[j]];
+    const logM = Math.log(Math.max(M, 1));
+    for (let m = 0; m < M; m++) {
+      const j = candidates[B + m];
+      logQ[B + m] = this.config.negativeSampler === 'uniform' ? logM - Math.log(this.numItems) : logM + this.logPopularity[j];
+    }
+  }
+
+  private invalidate(): void {
+    this.users = null;
+    this.items = null;
+  }
+
+  /** The user vectors of every training user (numUsers × factors, unit length), from their training histories. */
+  userFactors(): { data: Float32Array; dim: number } {
+    this.users ??= this.requireNet().userVectors(this.seen);
+    return { data: this.users, dim: this.config.factors };
+  }
+
+  /** The item vectors of every item (numItems × factors, unit length). */
+  itemFactors(): { data: Float32Array; dim: number } {
+    this.items ??= this.requireNet().itemVectors();
+    return { data: this.items, dim: this.config.factors };
+  }
+
+  override itemVectors(): { data: Float32Array; dim: number } {
+    return this.itemFactors();
+  }
+
+  scoreItems(user: number, out: Float32Array): void {
+    this.scoreUsers(Int32Array.of(user), out);
+  }
+
+  /** ⟨u, v⟩ / τ for a block of users against every item: one GEMM. */
+  override scoreUsers(users: Int32Array, out: Float32Array): void {
+    const D = this.config.factors;
+    const U = this.userFactors().data;
+    const block = new Float32Array(users.length * D);
+    for (let r = 0; r < users.length; r++) block.set(U.subarray(users[r] * D, (users[r] + 1) * D), r * D);
+    this.scoreVectors(block, users.length, out);
+  }
+
+  private scoreVectors(block: Float32Array, n: number, out: Float32Array): void {
+    const N = this.numItems;
+    matmulTransB(block, this.itemFactors().data, out, n, this.config.factors, N);
+    const inv = 1 / this.config.temperature;
+    for (let k = 0; k < n * N; k++) out[k] *= inv;
+  }
+
+  /** Scores of every item for a user known only by metadata features (cold-start user), optionally with a history. */
+  scoreItemsFromFeatures(featureIndices: ArrayLike<number>, weights: ArrayLike<number> | null, out: Float32Array, history: ArrayLike<number> = []): void {
+    this.scoreVectors(this.requireNet().coldUserVector(featureIndices, weights, history), 1, out);
+  }
+
+  /** The vector of a new item known only by metadata features (cold-start item), comparable with `itemFactors`. */
+  itemVectorFromFeatures(featureIndices: ArrayLike<number>, weights: ArrayLike<number> | null = null): Float32Array {
+    return this.requireNet().coldItemVector(featureIndices, weights);
+  }
+
+  /** Score of user index `user` for a new item known only by metadata features. */
+  scoreNewItem(user: number, featureIndices: ArrayLike<number>, weights: ArrayLike<number> | null = null): number {
+    const v = this.itemVectorFromFeatures(featureIndices, weights);
+    const D = this.config.factors;
+    const U = this.userFactors().data;
+    let s = 0;
+    for (let d = 0; d < D; d++) s += U[user * D + d] * v[d];
+    return s / this.config.temperature;
+  }
+
+  /** Fold-in (exact): the user tower over the history's items (weights ignored), no id or features. */
+  protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
+    this.scoreItemsFromFeatures(
+      [],
+      null,
+      out,
+      history.map((h) => h.index),
+    );
+  }
+
+  private requireNet(): TwoTowerNet {
+    if (!this.net) throw new ConfigError('two-tower: the model has not been trained or loaded');
+    return this.net;
+  }
+
+  getState(): ModelState {
+    return { tensors: paramTensors(this.requireNet().params()) };
+  }
+
+  setState(state: ModelState): void {
+    if (!this.net) this.build(new Rng(this.config.seed));
+    loadParams(state, this.requireNet().params());
+    this.invalidate();
+  }
+}
+
+export const twoTowerSpec = defineModel({
+  type: 'two-tower',
+  description:
+    'two-tower retrieval (Yi et al. 2019): user tower over id + features + history, item tower over id + features, in-batch sampled softmax with log-Q correction; cold-start vectors from features',
+  task: 'ranking',
+  defaults: {
+    factors: 64,
+    embeddingDim: 64,
+    layers: [128],
+    activation: 'relu',
+    temperature: 0.2,
+    negatives: 0,
+    negativeSampler: 'uniform',
+    logQ: 'popularity',
+    streamingAlpha: 0.01,
+    history: true,
+    userIdentity: true,
+    itemIdentity: true,
+    embeddingStd: 0.05,
+    batchSize: 256,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    l2: 0,
+    epochs: 20,
+    seed: 42,
+    threads: 1,
+    task: 'ranking',
+  } as TwoTowerConfig,
+  schema: {
+    factors: { kind: 'int', min: 1, help: 'size of the user and item vectors (the retrieval space)' },
+    embeddingDim: { kind: 'int', min: 1, help: 'width of the id, feature and history embeddings fed to the towers' },
+    layers: { kind: 'sizes', help: 'hidden layers of each tower; [] = linear' },
+    activation: { kind: 'enum', values: ACTIVATIONS, help: 'activation of the hidden layers' },
+    temperature: { kind: 'number', min: 0, exclusiveMin: true, help: 'softmax temperature τ: score = cosine / τ' },
+    negatives: { kind: 'int', min: 0, help: 'extra sampled negatives per batch, beside the in-batch ones' },
+    negativeSampler: { kind: 'enum', values: ['uniform', 'popularity'], help: 'how the extra negatives are drawn' },
+    logQ: { kind: 'enum', values: ['popularity', 'streaming', 'none'], help: 'log-Q correction: known training frequency, the streaming estimate, or none' },
+    streamingAlpha: { kind: 'number', min: 0, max: 1, exclusiveMin: true, help: 'moving-average rate of the streaming frequency estimate (logQ: streaming)' },
+    history: { kind: 'boolean', help: "put the mean of the user's history item vectors in the user tower" },
+    userIdentity: { kind: 'boolean', help: 'give each user its own id vector (off: features and history only)' },
+    itemIdentity: { kind: 'boolean', help: 'give each item its own id vector (off: features only)' },
+    embeddingStd: { kind: 'number', min: 0, help: "standard deviation of the embeddings' normal init" },
+    batchSize: { kind: 'int', min: 1, help: 'positive pairs per batch (and in-batch candidates)' },
+    optimizer: { kind: 'enum', values: ['adam', 'sgd', 'adagrad'], help: 'optimizer of every weight' },
+    learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
+    l2: { kind: 'number', min: 0, help: 'weight decay on the rows and weights a batch updates' },
+    epochs: { kind: 'int', min: 0, help: 'passes over the training interactions' },
+    seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
+    threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },
+    task: { kind: 'enum', values: ['ranking'], help: 'implicit feedback: ranking only' },
+  },
+  create: (config) => new TwoTower(config),
+});

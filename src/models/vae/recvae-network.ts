@@ -1,0 +1,265 @@
+/**
+ * The RecVAE network and loss (Shenbin et al. 2020, "RecVAE: a New Variational Autoencoder for
+ * Top-N Recommendations with Implicit Feedback", WSDM), with the hand-derived backward pass:
+ *
+ *   encoder    [μ, log σ²] = RecVaeEncoder(dropout(x / ‖x‖))         (recvae-encoder.ts)
+ *   latent     z = μ + ε ⊙ σ in training (ε ~ N(0, I)), z = μ when scoring
+ *   decoder    logits = z·W_d + b_d                                    (one linear layer, as the paper)
+ *   loss       per user  −Σ_i x_ui log softmax(logits)_i
+ *                        + β_u · Σ_d [log q(z_d | x) − log p(z_d)]        (a one-sample KL estimate)
+ *              averaged over the batch, with β_u = γ·|x_u| (user-specific, §3.4) or a constant β
+ *   prior      the composite prior (§3.3): p(z) = w₁ N(z; 0, I) + w₂ q_old(z | x) + w₃ N(z; 0, e^{10} I)
+ *              with q_old the posterior of a frozen copy of the encoder from before the current
+ *              encoder phase (`syncPrior`), weights (3/20, 3/4, 1/10) as the reference code.
+ *
+ * Gradients: `backward('encoder')` fills the encoder's (the decoder stays fixed in an encoder
+ * phase), `backward('decoder')` the decoder's, `'both'` both (for the gradient check). The old
+ * encoder never gets a gradient.
+ */
+import { Dense } from '../../core/dense.ts';
+import type { OptimizerConfig, Param } from '../../core/params.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { Csr } from '../../data/interactions.ts';
+import type { ParamGradient } from './network.ts';
+import { RecVaeEncoder } from './recvae-encoder.ts';
+
+export interface RecVaeShape {
+  numItems: number;
+  hidden: number;
+  depth: number;
+  latent: number;
+}
+
+/** The composite prior's mixture: weights of the standard, old-posterior and wide normals; the wide one's log variance. */
+export interface CompositePrior {
+  weights: [number, number, number];
+  wideLogVariance: number;
+}
+
+/** The reference implementation's mixture. */
+export const REFERENCE_PRIOR: CompositePrior = { weights: [3 / 20, 3 / 4, 1 / 10], wideLogVariance: 10 };
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/** log N(z; μ, e^lv) of one coordinate. */
+function logNormal(z: number, mu: number, lv: number): number {
+  return -0.5 * (lv + LOG_2PI + ((z - mu) * (z - mu)) / Math.exp(lv));
+}
+
+export type GradientPart = 'encoder' | 'decoder' | 'both';
+
+export class RecVaeNet {
+  readonly numItems: number;
+  readonly latent: number;
+  readonly encoder: RecVaeEncoder;
+  /** The frozen encoder whose posterior is one component of the prior. */
+  readonly oldEncoder: RecVaeEncoder;
+  readonly decoder: Dense;
+  readonly prior: CompositePrior;
+  private readonly logWeights: number[];
+
+  private targets: Csr | null = null;
+  private users: ArrayLike<number> = new Int32Array(0);
+  private enc: Float32Array = new Float32Array(0);
+  private old: Float32Array = new Float32Array(0);
+  private z = new Float32Array(0);
+  private std = new Float32Array(0);
+  private noise: Float32Array | null = null;
+  private logits: Float32Array = new Float32Array(0);
+  private dEnc = new Float32Array(0);
+  private dz = new Float32Array(0);
+  /** KL weight per batch row (β_u). */
+  private klWeights = new Float32Array(0);
+  private capacity = 0;
+
+  constructor(shape: RecVaeShape, optimizer: OptimizerConfig, rng: Rng, prior: CompositePrior = REFERENCE_PRIOR) {
+    this.numItems = shape.numItems;
+    this.latent = shape.latent;
+    this.encoder = new RecVaeEncoder(shape, optimizer, rng);
+    this.oldEncoder = new RecVaeEncoder(shape, { name: 'sgd', learningRate: 1 }, rng, 'prior.encoder');
+    this.oldEncoder.copyFrom(this.encoder);
+    this.decoder = new Dense(shape.latent, shape.numItems, rng, { optimizer, init: { kind: 'glorot' }, name: 'decoder' });
+    this.prior = prior;
+    this.logWeights = prior.weights.map((w) => Math.log(w));
+  }
+
+  /** The trainable parameters (what a model file stores): encoder, then decoder. */
+  params(): Param[] {
+    return [...this.encoder.params(), ...this.decoder.params()];
+  }
+
+  gradients(): ParamGradient[] {
+    return [...this.encoder.gradients(), { param: this.decoder.weight, grad: this.decoder.gradWeight }, { param: this.decoder.bias, grad: this.decoder.gradBias }];
+  }
+
+  /** The old encoder of the prior ← the current encoder (the reference code's `update_prior`). */
+  syncPrior(): void {
+    this.oldEncoder.copyFrom(this.encoder);
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.capacity) return;
+    this.capacity = n;
+    const L = this.latent;
+    this.z = new Float32Array(n * L);
+    this.std = new Float32Array(n * L);
+    this.dEnc = new Float32Array(n * 2 * L);
+    this.dz = new Float32Array(n * L);
+    this.klWeights = new Float32Array(n);
+  }
+
+  /**
+   * The batch: each user's training row of `rows`, dropped out at `dropout` (with `rng`) for the
+   * encoder. The prior's old encoder and the likelihood see the whole row. β_u = gamma·|x_u| when
+   * gamma > 0, else `beta`.
+   */
+  setBatch(rows: Csr, users: ArrayLike<number>, n: number, dropout: number, rng: Rng | null, gamma = 0, beta = 0): void {
+    this.ensure(n);
+    this.targets = rows;
+    this.users = users;
+    this.encoder.setBatch(rows, users, n, dropout, rng);
+    for (let r = 0; r < n; r++) {
+      const u = users[r];
+      const count = u < rows.rows ? rows.indptr[u + 1] - rows.indptr[u] : 0;
+      this.klWeights[r] = gamma > 0 ? gamma * count : beta;
+    }
+  }
+
+  /**
+   * Logits (n × items). With `noise` (n × latent standard normals) a training pass: z = μ + ε·σ,
+   * and the old encoder runs on the whole rows for the prior; without it z = μ (scoring). The
+   * buffer belongs to the decoder and is overwritten by the next pass (and by `loss` with grad).
+   */
+  forward(n: number, noise: Float32Array | null = null): Float32Array {
+    const L = this.latent;
+    const enc = this.encoder.forward(n);
+    this.enc = enc;
+    this.noise = noise;
+    const z = this.z;
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < L; d++) {
+        const mu = enc[r * 2 * L + d];
+        if (noise === null) z[r * L + d] = mu;
+        else {
+          const s = Math.exp(0.5 * enc[r * 2 * L + L + d]);
+          this.std[r * L + d] = s;
+          z[r * L + d] = mu + noise[r * L + d] * s;
+        }
+      }
+    }
+    if (noise !== null) {
+      this.oldEncoder.setBatch(this.targets!, this.users, n, 0, null);
+      this.old = this.oldEncoder.forward(n);
+    }
+    this.logits = this.decoder.forwardBatch(z, n);
+    return this.logits;
+  }
+
+  /**
+   * The batch's mean negative ELBO after a training `forward`. With `grad`, the logits buffer is
+   * overwritten by dLoss/dlogits and dLoss/dz's KL part is kept for `backward`.
+   */
+  loss(n: number, grad = false): number {
+    const N = this.numItems;
+    const rows = this.targets!;
+    const { indptr, indices } = rows;
+    const logits = this.logits;
+    let total = 0;
+    for (let r = 0; r < n; r++) {
+      const u = this.users[r];
+      const start = u < rows.rows ? indptr[u] : 0;
+      const end = u < rows.rows ? indptr[u + 1] : 0;
+      const count = end - start;
+      const o = r * N;
+      let max = -Infinity;
+      for (let i = 0; i < N; i++) if (logits[o + i] > max) max = logits[o + i];
+      let sum = 0;
+      for (let i = 0; i < N; i++) sum += Math.exp(logits[o + i] - max);
+      const lse = max + Math.log(sum);
+      let hit = 0;
+      for (let q = start; q < end; q++) hit += logits[o + indices[q]];
+      total += count * lse - hit;
+      if (grad) {
+        const scale = 1 / n;
+        for (let i = 0; i < N; i++) logits[o + i] = count * Math.exp(logits[o + i] - lse) * scale;
+        for (let q = start; q < end; q++) logits[o + indices[q]] -= scale;
+      }
+    }
+    if (this.noise !== null) for (let r = 0; r < n; r++) total += this.klWeights[r] * this.klRow(r, grad ? 1 / n : 0);
+    return total / n;
+  }
+
+  /**
+   * Σ_d log q(z_d) − log p(z_d) of batch row r. With scale > 0 also writes this term's partial
+   * derivatives (× β_u·scale) into dEnc (w.r.t. μ and log σ² holding z fixed) and dz.
+   */
+  private klRow(r: number, scale: number): number {
+    const L = this.latent;
+    const enc = this.enc;
+    const old = this.old;
+    const z = this.z;
+    const [lw0, lw1, lw2] = this.logWeights;
+    const wideLv = this.prior.wideLogVariance;
+    const w = this.klWeights[r] * scale;
+    let kl = 0;
+    for (let d = 0; d < L; d++) {
+      const zd = z[r * L + d];
+      const mu = enc[r * 2 * L + d];
+      const lv = enc[r * 2 * L + L + d];
+      const oldMu = old[r * 2 * L + d];
+      const oldLv = old[r * 2 * L + L + d];
+      const a0 = lw0 + logNormal(zd, 0, 0);
+      const a1 = lw1 + logNormal(zd, oldMu, oldLv);
+      const a2 = lw2 + logNormal(zd, 0, wideLv);
+      const m = Math.max(a0, a1, a2);
+      const e0 = Math.exp(a0 - m);
+      const e1 = Math.exp(a1 - m);
+      const e2 = Math.exp(a2 - m);
+      const sum = e0 + e1 + e2;
+      const logPrior = m + Math.log(sum);
+      kl += logNormal(zd, mu, lv) - logPrior;
+      if (scale === 0) continue;
+      const inv = Math.exp(-lv);
+      const diff = zd - mu;
+      // ∂ log q/∂z = −(z−μ)/σ², ∂ log q/∂μ = (z−μ)/σ², ∂ log q/∂ log σ² = −½ + ½(z−μ)²/σ²
+      // ∂ log p/∂z = −Σ_k r_k (z − m_k)/v_k with r_k the mixture's responsibilities.
+      const dLogPrior = -(e0 * zd + (e1 * (zd - oldMu)) / Math.exp(oldLv) + (e2 * zd) / Math.exp(wideLv)) / sum;
+      this.dz[r * L + d] = w * (-diff * inv - dLogPrior);
+      this.dEnc[r * 2 * L + d] = w * diff * inv;
+      this.dEnc[r * 2 * L + L + d] = w * (-0.5 + 0.5 * diff * diff * inv);
+    }
+    return kl;
+  }
+
+  /** Backward after `loss(n, true)`: the gradients of `part`. */
+  backward(n: number, part: GradientPart): void {
+    const L = this.latent;
+    const needEncoder = part !== 'decoder';
+    const dzLikelihood = this.decoder.backwardBatch(this.logits, n, needEncoder);
+    if (!needEncoder) return;
+    const dz = this.dz;
+    const dEnc = this.dEnc;
+    const noise = this.noise;
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < L; d++) {
+        const k = r * L + d;
+        const g = dzLikelihood![k] + (noise === null ? 0 : dz[k]);
+        const muAt = r * 2 * L + d;
+        if (noise === null) {
+          dEnc[muAt] = g;
+          dEnc[muAt + L] = 0;
+        } else {
+          dEnc[muAt] += g;
+          dEnc[muAt + L] += 0.5 * g * noise[k] * this.std[k];
+        }
+      }
+    }
+    this.encoder.backward(dEnc, n);
+  }
+
+  /** One optimizer step on `part` with the last gradients; l2 on weights only. */
+  update(part: GradientPart, l2: number): void {
+    if (part !== 'decoder') this.encoder.update(l2);
+    if (part !== 'encoder') this.decoder.updateAll(l2);
+  }
+}
