@@ -1,5 +1,5 @@
 /**
- * Count handling for iALS and item-kNN (confidence: binary / linear / log / bm25 / auto), on
+ * Count handling for iALS and item-kNN (confidence: binary / linear / log / bm25), on
  * validation only: planted heavy-tailed play counts (test/helpers/counts.ts), and Book-Crossing
  * ratings when TASTEBUD_DATA_DIR has them. R@10 and NDCG@10 on each validation split, seeds 1–3
  * for the synthetic data. Prints JSON.
@@ -12,7 +12,7 @@ import { createModel } from '../src/models/registry.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { median } from './common.ts';
 
-const KINDS = ['binary', 'linear', 'log', 'bm25', 'auto'] as const;
+const KINDS = ['binary', 'linear', 'log', 'bm25'] as const;
 const MODELS = ['ials', 'item-knn'] as const;
 
 async function score(type: string, confidence: string, train: Interactions, validation: Interactions): Promise<{ recall: number; ndcg: number }> {

@@ -6,6 +6,7 @@
  * shape (1.0–1.6 M positives/s). Prints JSON.
  *
  *   node --import tsx bench/warp.ts
+ *   BENCH_RUNS=1 BENCH_EPOCHS=4 BENCH_THREADS=2 node --import tsx bench/warp.ts
  */
 import { loadavg } from 'node:os';
 import { median } from './common.ts';
@@ -19,9 +20,10 @@ async function main(): Promise<void> {
   const { train, test } = perUserSplit(data, { testRatio: 0.1, seed: 1 });
   const epochs = Number(process.env.BENCH_EPOCHS ?? 10);
   const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const threadCounts = (process.env.BENCH_THREADS ?? '2,1').split(',').map(Number);
   const rows: Record<string, unknown>[] = [];
   for (let run = 0; run < runs; run++) {
-    for (const threads of [2, 1]) {
+    for (const threads of threadCounts) {
       const model = createModel('warp', { factors: 64, epochs, minParallelPositives: 0 });
       const history = await model.fit(train, { threads, seed: run + 1, progress: false, log: () => {} });
       const perEpoch = history.epochs.map((e) => train.length / e.seconds);
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
       console.error(JSON.stringify(row));
     }
   }
-  const summary = [2, 1].map((threads) => {
+  const summary = threadCounts.map((threads) => {
     const mine = rows.filter((r) => r.threads === threads);
     return {
       threads,

@@ -76,7 +76,7 @@ export class Ials extends Recommender {
     this.config = { ...c, epochs: c.epochs ?? c.iterations };
   }
 
-  /** The count weighting the last fit used (`auto` resolved); fold-in weighs history the same way. */
+  /** The count weighting the last fit used (kept in the model file); fold-in weighs history the same way. */
   confidenceUsed: ConfidenceKind | null = null;
 
   prepare(raw: Interactions, rng: Rng, options: FitOptions): void {
@@ -228,7 +228,7 @@ export class Ials extends Recommender {
    */
   /** A history weight as training weighed values (bm25 needs corpus statistics: log stands in for it). */
   private historyWeight(weight: number): number {
-    const kind = this.confidenceUsed ?? (this.config.confidence === 'auto' ? 'linear' : this.config.confidence);
+    const kind = this.confidenceUsed ?? this.config.confidence;
     if (kind === 'binary') return 1;
     if (kind === 'linear') return weight;
     return Math.log1p(weight / this.config.logEpsilon);
