@@ -261,9 +261,14 @@ const v128Zero = (): number[] => [...simd(12), ...new Array(16).fill(0)];
 const F32X4_SPLAT = 19;
 const F32X4_ADD = 228;
 const F32X4_MUL = 230;
+const F32X4_RELAXED_MADD = 0x105;
 
-/** The whole module: imports env.memory, exports gemm. */
-function gemmModule(): Uint8Array {
+/**
+ * The whole module: imports env.memory, exports gemm. `shared` declares the imported memory
+ * shared (so several threads' instances work in one memory); `relaxed` uses relaxed-SIMD's
+ * fused multiply-add (f32x4.relaxed_madd) instead of a multiply and an add.
+ */
+export function gemmModule(options: { shared?: boolean; relaxed?: boolean } = {}): Uint8Array {
   // Locals: 0 a, 1 b, 2 c, 3 n, 4 k, 5 m, 6 sai, 7 sap, 8 ldb, 9 ldc, 10 acc (params);
   // 11 i, 12 j, 13 p, 14 pa, 15 pb, 16 pc, 17 sai2, 18 sai3, 19 rowA, 20 rowC (i32);
   // 21 x, 22 w0, 23 w1, 24..31 accumulators c[r][h] = 24 + 2r + h (v128).
@@ -283,7 +288,10 @@ function gemmModule(): Uint8Array {
     step.push(...get(pa));
     if (rowOffset[r] !== null) step.push(...get(rowOffset[r]!), ADD);
     step.push(...f32Load(0), ...simd(F32X4_SPLAT), ...set(x));
-    for (let h = 0; h < 2; h++) step.push(...get(cr(r, h)), ...get(x), ...get(h === 0 ? w0 : w1), ...simd(F32X4_MUL), ...simd(F32X4_ADD), ...set(cr(r, h)));
+    for (let h = 0; h < 2; h++) {
+      if (options.relaxed) step.push(...get(x), ...get(h === 0 ? w0 : w1), ...get(cr(r, h)), ...simd(F32X4_RELAXED_MADD), ...set(cr(r, h)));
+      else step.push(...get(cr(r, h)), ...get(x), ...get(h === 0 ? w0 : w1), ...simd(F32X4_MUL), ...simd(F32X4_ADD), ...set(cr(r, h)));
+    }
   }
   step.push(...get(pa), ...get(sap), ADD, ...set(pa), ...get(pb), ...get(ldb), ADD, ...set(pb), ...get(p), ...i32(1), SUB, ...set(p));
 
@@ -388,7 +396,8 @@ function gemmModule(): Uint8Array {
     0x00,
     0x00,
     ...section(1, [1, 0x60, 11, ...new Array(11).fill(I32), 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
+    // Memory limits: flags 0 (min 1 page); shared memory must declare a maximum (flags 3, up to 4 GiB).
+    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(options.shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1])]),
     ...section(3, [1, 0]),
     ...section(7, [1, ...name('gemm'), 0x00, 0]),
     ...section(10, [1, ...uleb(func.length), ...func]),

@@ -106,6 +106,20 @@ export class NegativeSampler {
     return this.weights !== null && this.totalWeight > 0 ? this.unseenWeighted(user) : this.unseenUniform(user);
   }
 
+  /**
+   * One draw from the base distribution, without the check against the user's positives: for
+   * WARP, which scores a draw first and checks it (`isExcluded`) only when it violates the
+   * margin, as LightFM does — most draws never need the check.
+   */
+  drawUnchecked(): number {
+    return this.draw();
+  }
+
+  /** Whether `sample(user)` would reject `item` (it is one of the user's positives and this sampler excludes them). */
+  isExcluded(user: number, item: number): boolean {
+    return this.exclude && csrHas(this.csr, user, item);
+  }
+
   /** `k` negatives for `user` into out[offset .. offset+k). */
   sampleMany(user: number, k: number, out: Int32Array, offset = 0): void {
     for (let j = 0; j < k; j++) out[offset + j] = this.sample(user);

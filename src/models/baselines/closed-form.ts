@@ -16,16 +16,16 @@ export abstract class ClosedFormRecommender extends Recommender {
     this.pending = { train, rng, options };
   }
 
-  trainEpoch(ctx: EpochContext): number {
+  async trainEpoch(ctx: EpochContext): Promise<number> {
     if (this.pending) {
       const { train, rng, options } = this.pending;
       this.pending = null;
-      this.fitData(train, rng, options, ctx);
+      await this.fitData(train, rng, options, ctx);
     }
     ctx.progress(1);
     return 0;
   }
 
-  /** Compute the model from the training data. */
-  protected abstract fitData(train: Interactions, rng: Rng, options: FitOptions, ctx: EpochContext): void;
+  /** Compute the model from the training data (may run worker threads, hence a promise). */
+  protected abstract fitData(train: Interactions, rng: Rng, options: FitOptions, ctx: EpochContext): void | Promise<void>;
 }

@@ -43,6 +43,27 @@ export function gram(x: Csr, ridge = 0, size = x.cols): Float64Array {
   return g;
 }
 
+/**
+ * The lower triangle (diagonal included) of XᵀX + ridge·I into `out` (float32, row stride `ld`),
+ * which must be zero there. Sparse: O(Σ_u nnz_u²), far below a dense GEMM's users × cols² when
+ * users touch few items; exact in float32 for binary X below 2²⁴ users.
+ */
+export function gramLowerF32(x: Csr, out: Float32Array, ld: number, ridge = 0): void {
+  const { indptr, indices, values } = x;
+  for (let r = 0; r < x.rows; r++) {
+    const start = indptr[r];
+    const end = indptr[r + 1];
+    for (let p = start; p < end; p++) {
+      const i = indices[p];
+      const vi = values[p];
+      const base = i * ld;
+      // Rows are sorted, so q ≤ p gives columns ≤ i.
+      for (let q = start; q <= p; q++) out[base + indices[q]] += vi * values[q];
+    }
+  }
+  for (let i = 0; i < x.cols; i++) out[i * ld + i] += ridge;
+}
+
 /** Inverse of the symmetric positive-definite n × n matrix `a` (row-major; `a` is not changed). */
 export function invertSpd(a: Float64Array, n: number): Float64Array {
   if (a.length !== n * n) throw new RangeError(`matrix has ${a.length} entries, expected ${n}×${n}`);

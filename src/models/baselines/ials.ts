@@ -8,6 +8,11 @@ import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import type { HistoryAttribution } from '../recommender.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
+import type { FitOptions } from '../../train/types.ts';
+import { type ConfidenceKind, type ConfidenceOptions, confidenceDefaults, confidenceSchema, weighted } from './confidence.ts';
+
+/** Index order of the `confidence_kind` tensor in the model file. */
+const CONFIDENCE_KINDS: ConfidenceKind[] = ['binary', 'linear', 'log', 'bm25'];
 
 export type IalsConfig = {
   factors: number;
@@ -21,7 +26,7 @@ export type IalsConfig = {
    * constant λ of Hu et al.; the paper's setting is 1.
    */
   regularizationExponent: number;
-  /** Confidence c_ui = 1 + α·r_ui for observed pairs (1 elsewhere). */
+  /** Confidence c_ui = 1 + α·w_ui for observed pairs (1 elsewhere), w the value weighted by `confidence`. */
   alpha: number;
   /** Alternations (users, then items); each is one epoch of the fit loop. */
   iterations: number;
@@ -33,7 +38,7 @@ export type IalsConfig = {
   task: 'ranking';
   /** Fit-loop epochs: null (default) means the same as `iterations`. */
   epochs: number | null;
-};
+} & ConfidenceOptions;
 
 /** The config a built model holds: `epochs` resolved. */
 export type IalsResolvedConfig = Omit<IalsConfig, 'epochs'> & { epochs: number };
@@ -71,13 +76,19 @@ export class Ials extends Recommender {
     this.config = { ...c, epochs: c.epochs ?? c.iterations };
   }
 
-  prepare(train: Interactions, rng: Rng): void {
+  /** The count weighting the last fit used (kept in the model file); fold-in weighs history the same way. */
+  confidenceUsed: ConfidenceKind | null = null;
+
+  prepare(raw: Interactions, rng: Rng, options: FitOptions): void {
     const f = this.config.factors;
-    this.byUser = train.byUser();
-    this.byItem = train.byItem();
-    for (const v of train.values) {
+    for (const v of raw.values) {
       if (!(v >= 0)) throw new ConfigError(`ials: interaction values are confidences and must be ≥ 0, found ${v}`);
     }
+    const { data: train, kind, why } = weighted(raw, this.config);
+    this.confidenceUsed = kind;
+    (options.log ?? ((line: string) => process.stderr.write(line + '\n')))(`ials: confidence ${kind} (${why})`);
+    this.byUser = train.byUser();
+    this.byItem = train.byItem();
     this.userFactors = new Float32Array(train.numUsers * f);
     this.itemFactors = new Float32Array(train.numItems * f);
     const std = this.config.initStd;
@@ -215,6 +226,14 @@ export class Ials extends Recommender {
    * training row's (implicit's `recalculate_user`): A = YᵀY + λ_h·I + Σ_h (c_h − 1)·y_h y_hᵀ and
    * b = Σ_h c_h·y_h, with c_h = 1 + α·weight_h (p = 1 on the history's items).
    */
+  /** A history weight as training weighed values (bm25 needs corpus statistics: log stands in for it). */
+  private historyWeight(weight: number): number {
+    const kind = this.confidenceUsed ?? this.config.confidence;
+    if (kind === 'binary') return 1;
+    if (kind === 'linear') return weight;
+    return Math.log1p(weight / this.config.logEpsilon);
+  }
+
   private historySystem(history: HistoryEntry[]): { a: Float64Array; b: Float64Array; confidence: Float64Array } {
     const f = this.config.factors;
     const { alpha, regularization, regularizationExponent: nu } = this.config;
@@ -225,9 +244,10 @@ export class Ials extends Recommender {
     }
     const a = Float64Array.from(this.itemGram);
     const b = new Float64Array(f);
-    const confidence = Float64Array.from(history, (h) => 1 + alpha * h.weight);
+    const w = Float64Array.from(history, (h) => this.historyWeight(h.weight));
+    const confidence = w.map((v) => 1 + alpha * v);
     let mass = this.numItems;
-    for (const h of history) mass += alpha * h.weight;
+    for (const v of w) mass += alpha * v;
     const reg = nu === 0 ? regularization : regularization * (mass / this.numItems) ** nu;
     for (let d = 0; d < f; d++) a[d * f + d] += reg;
     for (let r = 0; r < history.length; r++) {
@@ -323,6 +343,7 @@ export class Ials extends Recommender {
       tensors: {
         user_factors: { shape: [this.userFactors.length / f, f], data: this.userFactors },
         item_factors: { shape: [this.itemFactors.length / f, f], data: this.itemFactors },
+        ...(this.confidenceUsed ? { confidence_kind: { shape: [1], data: Float32Array.of(CONFIDENCE_KINDS.indexOf(this.confidenceUsed)) } } : {}),
       },
     };
   }
@@ -331,6 +352,8 @@ export class Ials extends Recommender {
     const f = this.config.factors;
     this.userFactors = requireTensor(state, 'user_factors', [this.numUsers, f], Float32Array).slice();
     this.itemFactors = requireTensor(state, 'item_factors', [this.numItems, f], Float32Array).slice();
+    const kind = state.tensors.confidence_kind?.data[0];
+    this.confidenceUsed = kind === undefined ? null : (CONFIDENCE_KINDS[kind] ?? null);
     this.itemGram = null;
   }
 }
@@ -400,12 +423,14 @@ export const ialsSpec = defineModel({
     initStd: 0.01,
     task: 'ranking',
     epochs: null,
+    ...confidenceDefaults,
   } as IalsConfig,
   schema: {
     factors: { kind: 'int', min: 1, help: 'latent dimensions' },
     regularization: { kind: 'number', min: 0, help: 'λ on every row of both factor tables' },
     regularizationExponent: { kind: 'number', min: 0, help: "ν: scale a row's λ by its relative total confidence^ν (Rendle et al. 2022; 0 = constant λ)" },
-    alpha: { kind: 'number', min: 0, help: 'confidence c = 1 + α·value on observed pairs' },
+    alpha: { kind: 'number', min: 0, help: 'confidence c = 1 + α·w on observed pairs, w the value weighted by `confidence`' },
+    ...confidenceSchema,
     iterations: { kind: 'int', min: 0, help: 'alternations (users, then items), one per epoch' },
     solver: { kind: 'enum', values: ['cg', 'cholesky'], help: 'a few warm-started conjugate-gradient steps, or the exact row solve' },
     cgSteps: { kind: 'int', min: 1, help: 'conjugate-gradient steps per row (solver cg)' },

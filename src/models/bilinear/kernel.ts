@@ -175,10 +175,14 @@ export class BilinearKernel {
     const sI = this.score(i, this.iRep);
     const margin = this.spec.margin;
     const max = this.spec.maxSampled;
+    const sampler = this.sampler;
     for (let trials = 1; trials <= max; trials++) {
-      const j = this.sampler.sample(u);
+      // Score first, check against the user's positives only on a violation (LightFM's order):
+      // a drawn positive counts as a trial, and the check is skipped for most draws.
+      const j = sampler.drawUnchecked();
       const sJ = this.score(j, this.jRep);
       if (sJ > sI - margin) {
+        if (j === i || sampler.isExcluded(u, j)) continue;
         const w = this.warpWeights[trials];
         this.update(i, -w, j, w);
         return w * (margin - sI + sJ);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ease } from '../../../src/models/baselines/ease.ts';
+import { generateSynthetic } from '../../../src/data/synthetic.ts';
 import { fitQuietly, fromMatrix, scoresOf } from '../../helpers/baselines.ts';
 
 const X = [
@@ -99,4 +100,18 @@ test('λ = 0 on data with a singular XᵀX asks for a positive lambda', async ()
     ),
     /ease: .*not positive definite.*use lambda > 0/,
   );
+});
+
+test('precision float32 (the WebAssembly sweep, 2 threads) gives the float64 weights and the same top 10 on planted data', async () => {
+  const train = generateSynthetic({ users: 800, items: 600, factors: 8, interactionsPerUser: 25, seed: 4 }).interactions;
+  const f64 = await fitQuietly(new Ease({ lambda: 50, precision: 'float64' }), train);
+  const f32 = await fitQuietly(new Ease({ lambda: 50, precision: 'float32' }), train, { threads: 2 });
+  let worst = 0;
+  for (let i = 0; i < f64.weights.length; i++) worst = Math.max(worst, Math.abs(f64.weights[i] - f32.weights[i]));
+  assert.ok(worst < 1e-5, `max |ΔB| = ${worst}`);
+  for (let u = 0; u < 50; u++) {
+    const a = f64.recommend(u, { k: 10 }).map((r) => r.item);
+    const b = f32.recommend(u, { k: 10 }).map((r) => r.item);
+    assert.deepEqual(b, a, `user ${u}`);
+  }
 });

@@ -1,0 +1,95 @@
+/**
+ * The scale curve: BPR, iALS, Mult-VAE and the two-tower model (when the registry has
+ * `two-tower`) on synthetic data of 1 M, 5 M and 20 M interactions, users and items growing with
+ * it (users = n/40, items = n/250, ~40 per user), one epoch each unless BENCH_EPOCHS says more.
+ * Each (model, size) runs in its own child process, so its peak RSS (resourceUsage().maxRSS) is
+ * its own. Prints JSON: seconds per epoch, ns per interaction per epoch, peak RSS, data and setup
+ * time. A child that passes BENCH_TIMEOUT seconds (default 1800) is stopped and reported.
+ *
+ *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
+ *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
+ */
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic } from '../src/data/synthetic.ts';
+import { createModel, listModels } from '../src/models/registry.ts';
+import { median } from './common.ts';
+
+/** Per model: its config for the curve (defaults, a fixed size) and threads. */
+const MODELS: Record<string, Record<string, unknown>> = {
+  bpr: { factors: 64 },
+  ials: { factors: 64 },
+  multvae: {},
+  'two-tower': {},
+};
+
+async function child(type: string, size: number, epochs: number): Promise<void> {
+  const t0 = performance.now();
+  const users = Math.round(size / 40);
+  const items = Math.round(size / 250);
+  const { interactions: train } = generateSynthetic({ users, items, factors: 16, interactionsPerUser: 40, seed: 1 });
+  const generated = (performance.now() - t0) / 1000;
+  const rssAfterData = process.memoryUsage().rss;
+  const model = createModel(type, { ...MODELS[type], epochs });
+  const t1 = performance.now();
+  const history = await model.fit(train, { threads: 2, seed: 1, progress: false, log: () => {} });
+  const fitSeconds = (performance.now() - t1) / 1000;
+  const perEpoch = history.epochs.map((e) => e.seconds);
+  const epochSeconds = median(perEpoch);
+  const out = {
+    model: type,
+    interactions: train.length,
+    users: train.numUsers,
+    items: train.numItems,
+    epochs: perEpoch.length,
+    epochSeconds: +epochSeconds.toFixed(2),
+    nsPerInteraction: +((epochSeconds * 1e9) / train.length).toFixed(1),
+    setupSeconds: +(fitSeconds - perEpoch.reduce((a, b) => a + b, 0)).toFixed(2),
+    generateSeconds: +generated.toFixed(1),
+    dataRssMB: Math.round(rssAfterData / 2 ** 20),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  console.log(JSON.stringify(out));
+}
+
+function main(): void {
+  const sizes = (process.env.BENCH_SIZES ?? '1000000,5000000').split(',').map(Number);
+  const epochs = Number(process.env.BENCH_EPOCHS ?? 1);
+  const timeout = Number(process.env.BENCH_TIMEOUT ?? 1800) * 1000;
+  const filters = process.argv.slice(2);
+  const registered = new Set(listModels().map((m) => m.type));
+  const rows: Record<string, unknown>[] = [];
+  for (const type of Object.keys(MODELS)) {
+    if (filters.length > 0 && !filters.includes(type)) continue;
+    if (!registered.has(type)) {
+      rows.push({ model: type, skipped: 'not in the registry' });
+      continue;
+    }
+    for (const size of sizes) {
+      try {
+        const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', type, String(size), String(epochs)], {
+          encoding: 'utf8',
+          timeout,
+          maxBuffer: 1 << 20,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        const row = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+        rows.push(row);
+        console.error(JSON.stringify(row));
+      } catch (e) {
+        const message = (e as Error).message.split('\n')[0];
+        rows.push({ model: type, interactions: size, failed: message });
+        console.error(`${type} at ${size}: ${message}`);
+      }
+    }
+  }
+  console.log(JSON.stringify({ node: process.version, load: loadavg().map((v) => +v.toFixed(1)), rows }, null, 1));
+}
+
+if (process.argv[2] === '--child') {
+  child(process.argv[3], Number(process.argv[4]), Number(process.argv[5])).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else main();

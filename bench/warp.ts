@@ -1,0 +1,57 @@
+/**
+ * WARP at ML-1M size (6,040 users × 3,706 items, ~670 K positives, synthetic with planted
+ * structure), 64 factors, 10 epochs, 1 and 2 threads: positives per second (median epoch) and
+ * quality on a held-out 10 % per user (P@10, AUC), so a speed-up that hurts learning shows.
+ * LightFM is not installed here; /work/shared/ANCHORS.md has its 2-thread rate on this data
+ * shape (1.0–1.6 M positives/s). Prints JSON.
+ *
+ *   node --import tsx bench/warp.ts
+ *   BENCH_RUNS=1 BENCH_EPOCHS=4 BENCH_THREADS=2 node --import tsx bench/warp.ts
+ */
+import { loadavg } from 'node:os';
+import { median } from './common.ts';
+import { generateSynthetic } from '../src/data/synthetic.ts';
+import { perUserSplit } from '../src/data/splits.ts';
+import { evaluateRanking } from '../src/eval/ranking.ts';
+import { createModel } from '../src/models/registry.ts';
+
+async function main(): Promise<void> {
+  const data = generateSynthetic({ users: 6040, items: 3706, factors: 16, interactionsPerUser: 123, seed: 1 }).interactions;
+  const { train, test } = perUserSplit(data, { testRatio: 0.1, seed: 1 });
+  const epochs = Number(process.env.BENCH_EPOCHS ?? 10);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const threadCounts = (process.env.BENCH_THREADS ?? '2,1').split(',').map(Number);
+  const rows: Record<string, unknown>[] = [];
+  for (let run = 0; run < runs; run++) {
+    for (const threads of threadCounts) {
+      const model = createModel('warp', { factors: 64, epochs, minParallelPositives: 0 });
+      const history = await model.fit(train, { threads, seed: run + 1, progress: false, log: () => {} });
+      const perEpoch = history.epochs.map((e) => train.length / e.seconds);
+      const m = evaluateRanking(model, test, { k: [10], exclude: train.byUser(), perUser: false }).metrics;
+      const row = {
+        run,
+        threads,
+        positives: train.length,
+        medianPositivesPerSecond: Math.round(median(perEpoch)),
+        'precision@10': +m['precision@10'].toFixed(4),
+        auc: +m.auc.toFixed(4),
+      };
+      rows.push(row);
+      console.error(JSON.stringify(row));
+    }
+  }
+  const summary = threadCounts.map((threads) => {
+    const mine = rows.filter((r) => r.threads === threads);
+    return {
+      threads,
+      medianPositivesPerSecond: median(mine.map((r) => r.medianPositivesPerSecond as number)),
+      medianPrecisionAt10: median(mine.map((r) => r['precision@10'] as number)),
+    };
+  });
+  console.log(JSON.stringify({ node: process.version, load: loadavg().map((v) => +v.toFixed(1)), rows, summary }, null, 1));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
