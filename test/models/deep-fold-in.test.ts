@@ -60,29 +60,34 @@ for (const [type, config] of [
   });
 }
 
-test('ncf: the exact user gradient of the concat tower agrees with finite differences', async () => {
-  const model = createModel('ncf', { ...SMALL_DEEP, threads: 1, seed: 7 });
-  await model.fit(data, { progress: false, log: () => {} });
-  const tower = (model as unknown as { tower: Tower }).tower;
-  const slices = userSlices(tower, model.numUsers)!;
-  for (const loss of ['bce', 'bpr', 'margin', 'mse'] as const) {
-    const gradient = (finiteDifferences: boolean): Float64Array => {
-      let first = new Float64Array(0);
-      const o = { tower, slices, numUsers: model.numUsers, numItems: model.numItems, loss, margin: 1, l2: 0, seed: 1, finiteDifferences, steps: 1 };
-      const ok = withFittedUser({ ...o, onGradient: (_step, g) => (first = g.slice()) }, model.historyOf(3), () => {});
-      assert.ok(ok);
-      return first;
-    };
-    const exact = gradient(false);
-    const numeric = gradient(true);
-    assert.equal(exact.length, 8);
-    let diff = 0;
-    let norm = 0;
-    for (let j = 0; j < exact.length; j++) {
-      diff += (exact[j] - numeric[j]) ** 2;
-      norm += exact[j] ** 2;
+for (const [type, dims] of [
+  ['ncf', 8],
+  ['neumf', 16],
+] as const) {
+  test(`${type}: the exact user gradient agrees with finite differences`, async () => {
+    const model = createModel(type, { ...SMALL_DEEP, gmfFactors: 8, threads: 1, seed: 7 });
+    await model.fit(data, { progress: false, log: () => {} });
+    const tower = (model as unknown as { tower: Tower }).tower;
+    const slices = userSlices(tower, model.numUsers)!;
+    for (const loss of ['bce', 'bpr', 'margin', 'mse'] as const) {
+      const gradient = (finiteDifferences: boolean): Float64Array => {
+        let first = new Float64Array(0);
+        const o = { tower, slices, numUsers: model.numUsers, numItems: model.numItems, loss, margin: 1, l2: 0, seed: 1, finiteDifferences, steps: 1 };
+        const ok = withFittedUser({ ...o, onGradient: (_step, g) => (first = g.slice()) }, model.historyOf(3), () => {});
+        assert.ok(ok);
+        return first;
+      };
+      const exact = gradient(false);
+      const numeric = gradient(true);
+      assert.equal(exact.length, dims);
+      let diff = 0;
+      let norm = 0;
+      for (let j = 0; j < exact.length; j++) {
+        diff += (exact[j] - numeric[j]) ** 2;
+        norm += exact[j] ** 2;
+      }
+      const relative = Math.sqrt(diff / norm);
+      assert.ok(norm > 0 && relative < 0.02, `${loss}: relative error ${relative.toExponential(2)} between exact and finite-difference gradients`);
     }
-    const relative = Math.sqrt(diff / norm);
-    assert.ok(norm > 0 && relative < 0.02, `${loss}: relative error ${relative.toExponential(2)} between exact and finite-difference gradients`);
-  }
-});
+  });
+}

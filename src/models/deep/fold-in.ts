@@ -6,9 +6,10 @@
  * user id selects (`user.id`, NeuMF's `gmf.user.id`, neural-rating's `user.bias.id`, DeepFM's
  * shared `embeddings` / `linear` rows, whose first numUsers rows are the user ids).
  *
- * For the concat tower (ncf, match) the gradient is exact: its MLP's input gradient, summed over
- * the rows (the dense layers' gradient buffers are overwritten, as every training batch does
- * before it steps). For the other towers it is by finite differences through the tower's own
+ * For the concat tower (ncf, match) and NeuMF the gradient is exact: back through the fusing
+ * layer and the MLP to its input (the dense layers' gradient buffers are overwritten, as every
+ * training batch does before it steps; no embedding is touched). For the other towers (DeepFM,
+ * neural-rating) it is by finite differences through the tower's own
  * inference forward, so it works without a tower-specific backward: the P + 1 evaluations of one step (the
  * rows, and each of the P user coordinates nudged) go through the network as one batch, using
  * P + 1 training users' rows as scratch (saved before and restored after, synchronously, so no
@@ -24,6 +25,7 @@ import { Rng } from '../../core/rng.ts';
 import type { HistoryEntry } from '../../contracts/types.ts';
 import type { Csr } from '../../data/interactions.ts';
 import { ConcatTower } from './concat-tower.ts';
+import { NeuMFTower } from './neumf-tower.ts';
 import type { Tower } from './tower.ts';
 
 /** Adam steps on the user rows. */
@@ -107,18 +109,14 @@ export function withFittedUser(o: FitUserOptions, history: HistoryEntry[], score
     }
     const losses = new Float64Array(P + 1);
     const grad = new Float64Array(P);
-    const concat = !o.finiteDifferences && o.tower instanceof ConcatTower && o.slices.length === 1 && o.slices[0].param === o.tower.users.table.id ? o.tower : null;
+    const exact = o.finiteDifferences ? null : exactGradient(o);
     const dz = new Float32Array(R);
     for (let step = 1; step <= (o.steps ?? FOLD_IN_STEPS); step++) {
-      if (concat) {
-        // ncf / match: the exact gradient, dL/du = the user half of dL/dx summed over the rows.
+      if (exact) {
         writeUser(o.slices, scratch[0], v, -1, 0);
-        concat.fill(users, items, R);
-        rowsLossGrad(o, rows, concat.forward(R, null), dz);
-        const dx = concat.mlp.backwardBatch(dz, R)!;
-        const width = concat.users.dim + concat.items.dim;
-        grad.fill(0);
-        for (let r = 0; r < R; r++) for (let j = 0; j < P; j++) grad[j] += dx[r * width + j];
+        o.tower.fill(users, items, R);
+        rowsLossGrad(o, rows, o.tower.forward(R, null), dz);
+        exact(dz, R, rows.items, grad);
       } else {
         for (let k = 0; k <= P; k++) writeUser(o.slices, scratch[k], v, k === 0 ? -1 : k - 1, EPS);
         o.tower.fill(users, items, users.length);
@@ -213,6 +211,46 @@ function rowsLoss(o: FitUserOptions, rows: Rows, z: Float32Array, offset: number
     else total += Math.abs(s - y);
   }
   return total / n;
+}
+
+/**
+ * The exact gradient of the user's coordinates from dL/dz of the last forward (over rows whose
+ * items are `items`), for the towers whose structure is known here; null for the others.
+ */
+function exactGradient(o: FitUserOptions): ((dz: Float32Array, n: number, items: Int32Array, grad: Float64Array) => void) | null {
+  const t = o.tower;
+  const only = (...params: (Param | null)[]): boolean => o.slices.length === params.length && o.slices.every((s, k) => s.param === params[k]);
+  // ncf / match: dL/du is the user half of the MLP's input gradient, summed over the rows.
+  if (t instanceof ConcatTower && only(t.users.table.id)) {
+    return (dz, n, _items, grad) => mlpUserGradient(t, t.mlp.backwardBatch(dz, n)!, n, grad, 0);
+  }
+  // NeuMF: through the fusing layer into the MLP branch (as above) and the GMF product u∘q.
+  if (t instanceof NeuMFTower && only(t.mlp.users.table.id, t.gmfUsers.table.id)) {
+    const g = t.g;
+    const q = new Float32Array(g);
+    return (dz, n, items, grad) => {
+      const w = g + t.hl;
+      const dF = t.fuse.backwardBatch(dz, n)!;
+      const dh = new Float32Array(n * t.hl);
+      for (let r = 0; r < n; r++) for (let j = 0; j < t.hl; j++) dh[r * t.hl + j] = dF[r * w + g + j];
+      const du = t.mlp.users.dim;
+      mlpUserGradient(t.mlp, t.mlp.mlp.backwardBatch(dh, n)!, n, grad, 0);
+      for (let d = 0; d < g; d++) grad[du + d] = 0;
+      for (let r = 0; r < n; r++) {
+        t.gmfItems.table.forward(items[r], q, 0);
+        for (let d = 0; d < g; d++) grad[du + d] += dF[r * w + d] * q[d];
+      }
+    };
+  }
+  return null;
+}
+
+/** grad[at ..] = the user half of a concat tower's input gradient dx (n rows), summed. */
+function mlpUserGradient(t: ConcatTower, dx: Float32Array, n: number, grad: Float64Array, at: number): void {
+  const du = t.users.dim;
+  const width = du + t.items.dim;
+  for (let j = 0; j < du; j++) grad[at + j] = 0;
+  for (let r = 0; r < n; r++) for (let j = 0; j < du; j++) grad[at + j] += dx[r * width + j];
 }
 
 /** dL/dz of rowsLoss for the first evaluation's rows (z[0 .. rows)), into dz. */
