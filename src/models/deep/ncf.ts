@@ -112,11 +112,13 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
   }
 
   /** Hogwild over threads (parallel.ts): the same tower, sampler and batches in every worker. */
-  protected override pointwisePlan(): PointwisePlan {
+  protected override pointwisePlan(): PointwisePlan | null {
     const c = this.config;
+    // The workers run the pointwise losses at a constant rate; other settings train on one thread.
+    if (c.loss === 'bpr' || c.lrDecay !== 1) return null;
     const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors };
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
-    return { tower, sampler: c.negatives > 0 ? { kind: c.sampler } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
+    return { tower, sampler: c.negatives > 0 ? { kind: c.sampler, alpha: c.samplerAlpha } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
   }
 }
 
