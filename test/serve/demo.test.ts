@@ -8,6 +8,12 @@ import { prepareDemo } from '../../src/serve/demo.ts';
 import { originalTrainingPairs } from '../../src/serve/retrain-eval.ts';
 import { startServer } from '../../src/serve/server.ts';
 
+/** The parts of the replies this test reads. */
+interface Reply {
+  items: { item: string }[];
+  properties: { genres: string[]; year: number };
+}
+
 const DATA = process.env.TASTEBUD_DATA_DIR;
 const skip = DATA && existsSync(join(DATA, 'ml-100k', 'u.data')) ? false : 'needs MovieLens 100K: set TASTEBUD_DATA_DIR to a folder with ml-100k/ (e.g. /work/shared/data)';
 
@@ -33,7 +39,7 @@ test('serve --demo: ML-100K with titles, years and genres, trained on first use 
 
     const server = await startServer({ modelDir: files.modelDir, db: files.db, port: 0, host: '127.0.0.1', say: () => {} });
     try {
-      const get = async (path: string) => (await fetch(`${server.url}${path}`)).json() as Promise<Record<string, any>>;
+      const get = async (path: string) => (await fetch(`${server.url}${path}`)).json() as Promise<Reply>;
       assert.deepEqual(await get('/v1/items/50'), {
         id: '50',
         properties: { title: 'Star Wars', year: 1977, genres: ['Action', 'Adventure', 'Romance', 'Sci-Fi', 'War'] },

@@ -14,6 +14,14 @@ import { Retrainer } from '../../src/serve/retrain.ts';
 import { DEFAULT_EVENT_WEIGHTS, EventStore, type EventInput } from '../../src/serve/store.ts';
 import { Rng } from '../../src/core/rng.ts';
 
+/** The parts of a retraining job's JSON this test reads. */
+interface Job {
+  state: string;
+  phase: string;
+  version: string;
+  result: { metric: string; before: number; after: number };
+}
+
 const TOKEN = 'retrain-test-token-0123';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const ials = { factors: 16, epochs: 12, regularization: 0.05 };
@@ -119,7 +127,7 @@ test('retraining: a better candidate is swapped in while requests keep being ans
     // Serving never pauses: recommendations are answered all through the job, training included.
     let answered = 0;
     let duringTraining = 0;
-    let job: Record<string, any>;
+    let job: Job;
     for (;;) {
       const r = await app.inject({ method: 'GET', url: `/v1/recommend?user=${data.userIds.id(answered % 100)}&k=5` });
       assert.equal(r.statusCode, 200);
