@@ -5,31 +5,51 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExperimentConfig } from '../../src/experiment/config.ts';
+import { parse as parseYaml } from 'yaml';
+import { parseDoctorConfig } from '../../src/doctor/train-config.ts';
 import { resolveDataFile } from '../../src/experiment/data.ts';
 import { checkExperiment } from '../../src/experiment/runner.ts';
 import { listModels } from '../../src/models/registry.ts';
 import { dataDir, repoRoot as root } from '../helpers/data-dir.ts';
 
-const files = readdirSync(join(root, 'examples'))
+const all = readdirSync(join(root, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort();
+// doctor-*.yaml are doctor files (tastebud doctor train --config), not experiments.
+const files = all.filter((f) => !f.startsWith('doctor-'));
+const doctorFiles = all.filter((f) => f.startsWith('doctor-'));
 
 test('the ready examples are there', () => {
   assert.deepEqual(files, [
     'bookcrossing-rating.yaml',
     'bpr-features.yaml',
     'deepfm-implicit.yaml',
+    'deepfm-lightfm.yaml',
     'foodcom-ncf-grid.yaml',
     'ml100k-best.yaml',
     'msr-stratified.yaml',
+    'ncf-lightfm.yaml',
+    'neumf-lightfm.yaml',
     'recvae-msr.yaml',
     'triplet-vs-match.yaml',
     'two-tower-lightfm.yaml',
   ]);
+  assert.deepEqual(doctorFiles, ['doctor-bookcrossing-f1.yaml', 'doctor-deepfm-l2.yaml', 'doctor-foodcom-f1.yaml', 'doctor-match-custom-loss.yaml', 'doctor-warp-healthy.yaml']);
 });
+
+for (const file of doctorFiles) {
+  test(`examples/${file} is a valid doctor file`, () => {
+    const value = parseYaml(readFileSync(join(root, 'examples', file), 'utf8')) as Record<string, unknown>;
+    const config = parseDoctorConfig(value, file);
+    assert.ok(
+      listModels().some((m) => m.type === config.model),
+      `${file} names a registered model`,
+    );
+  });
+}
 
 for (const file of files) {
   test(`examples/${file} is a valid experiment`, async (t) => {
