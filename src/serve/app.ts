@@ -413,7 +413,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerUsersSimilar(app, slot, { maxK: limits.maxK });
   if (options.retrainer) registerAdminRoutes(app, options.retrainer);
 
-  await registerExploreRoutes(app, { model, store, modelVersion, ...options.explore });
+  await registerExploreRoutes(app, { serving: () => slot.current, store, ...options.explore });
   return app;
 }
 

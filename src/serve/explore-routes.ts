@@ -29,9 +29,18 @@ export interface ExploreOptions {
 }
 
 export interface ExploreContext extends ExploreOptions {
-  model: Recommender;
+  /** The model being served now (retraining and rollback swap it). */
+  serving: () => { model: Recommender; version: string };
   store: EventStore;
-  modelVersion: string;
+}
+
+/** What the routes build over one served model, rebuilt when the service swaps the model. */
+interface ModelView {
+  model: Recommender;
+  version: string;
+  index: ExploreIndex;
+  fields?: { name: string; values: string[] }[];
+  map?: { items: string[]; coords: Float32Array; explained: [number, number] } | null;
 }
 
 const ID = z.string().min(1).max(256);
@@ -41,9 +50,14 @@ const errors = { 400: ERROR, 404: ERROR };
 
 export async function registerExploreRoutes(app: FastifyInstance, context: ExploreContext): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const { model, store } = context;
+  const { store } = context;
   if (context.catalogue) seedStore(store, context.catalogue);
-  const index = new ExploreIndex(model, context.catalogue ?? null);
+  let view: ModelView | undefined;
+  const current = (): ModelView => {
+    const { model, version } = context.serving();
+    if (view?.model !== model) view = { model, version, index: new ExploreIndex(model, context.catalogue ?? null) };
+    return view;
+  };
   const title = (id: string): string | null => {
     const p = store.propertiesOf(id);
     const t = p.title ?? p.name;
@@ -60,7 +74,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         response: { 200: z.object({ users: z.array(z.object({ id: z.string(), interactions: z.number() })), total: z.number() }), ...errors },
       },
     },
-    async (request) => index.searchUsers(request.query.query ?? '', request.query.limit ?? 20),
+    async (request) => current().index.searchUsers(request.query.query ?? '', request.query.limit ?? 20),
   );
   api.get(
     '/v1/users/:id/history',
@@ -91,6 +105,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
       },
     },
     async (request) => {
+      const { model, index } = current();
       const { id } = request.params;
       const entries = index.history(id);
       const seen = new Set(entries.map((e) => e.item));
@@ -129,6 +144,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
       },
     },
     async (request) => {
+      const { model, index } = current();
       if (request.query.ids !== undefined) {
         const ids = request.query.ids.split(',').filter((id) => id !== '' && (model.itemIds.get(id) !== undefined || store.getItem(id)));
         return {
@@ -179,6 +195,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
       },
     },
     async (request) => {
+      const { model, index } = current();
       const { id } = request.params;
       const i = model.itemIds.get(id);
       if (i === undefined) throw new NotFoundError(`unknown item "${id}": the model (${model.numItems} items) was not trained with it`);
@@ -188,7 +205,6 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
   );
 
   // ---- the model
-  let fields: { name: string; values: string[] }[] | undefined;
   api.get(
     '/v1/model',
     {
@@ -219,10 +235,12 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
       },
     },
     async () => {
+      const v = current();
+      const { model } = v;
       const found = context.modelDir ? await findExperiment(context.modelDir) : { report: null, baseline: null, dataset: null, findings: [] };
       return {
         type: model.type,
-        version: context.modelVersion,
+        version: v.version,
         status: model.status,
         users: model.numUsers,
         items: model.numItems,
@@ -237,8 +255,8 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         compare: context.compare
           ? { type: context.compare.model.type, version: context.compare.version, config: context.compare.model.config, metrics: context.compare.model.metrics }
           : null,
-        // Once per process: the filter menus need the categories, not their latest counts.
-        itemFields: (fields ??= itemFields(Array.from({ length: model.numItems }, (_, i) => store.propertiesOf(model.itemIds.id(i))))),
+        // Once per served model: the filter menus need the categories, not their latest counts.
+        itemFields: (v.fields ??= itemFields(Array.from({ length: model.numItems }, (_, i) => store.propertiesOf(model.itemIds.id(i))))),
       };
     },
   );
@@ -248,7 +266,6 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
     return reply.type('text/html; charset=utf-8').send(await readFile(found.report));
   });
 
-  let map: { items: string[]; coords: Float32Array; explained: [number, number] } | null | undefined;
   api.get(
     '/v1/model/item-map',
     {
@@ -266,11 +283,14 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
       },
     },
     async (request) => {
-      // Computed once per process: the vectors do not change while the model is served.
-      if (map === undefined) {
+      // Computed once per served model: its vectors do not change while it is served.
+      const v = current();
+      const { model } = v;
+      if (v.map === undefined) {
         const vectors = model.itemVectors();
-        map = vectors ? { items: Array.from({ length: model.numItems }, (_, i) => model.itemIds.id(i)), ...pca2(vectors.data, model.numItems, vectors.dim) } : null;
+        v.map = vectors ? { items: Array.from({ length: model.numItems }, (_, i) => model.itemIds.id(i)), ...pca2(vectors.data, model.numItems, vectors.dim) } : null;
       }
+      const map = v.map;
       if (map === null) throw new NotFoundError(`${model.type} has no item vectors to map`);
       const field = request.query.category ?? categoryField(map.items.slice(0, 200).map((id) => store.propertiesOf(id)));
       const m = map;

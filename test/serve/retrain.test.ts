@@ -149,6 +149,7 @@ test('retraining: a better candidate is swapped in while requests keep being ans
     assert.equal((await app.inject({ method: 'GET', url: `/v1/recommend?user=${data.userIds.id(0)}` })).json().modelVersion, v1);
     let status = (await app.inject({ method: 'GET', url: '/v1/status' })).json();
     assert.equal(status.model.version, v1);
+    assert.equal((await app.inject({ method: 'GET', url: '/v1/model' })).json().version, v1, 'the explore routes describe the swapped-in model');
     assert.deepEqual(
       status.retraining.versions.map((v: { version: string; serving: boolean }) => [v.version, v.serving]),
       [
