@@ -17,14 +17,17 @@ const files = readdirSync(join(root, 'examples'))
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
-test('the seven ready examples are there', () => {
+test('the ten ready examples are there', () => {
   assert.deepEqual(files, [
     'bookcrossing-rating.yaml',
     'bpr-features.yaml',
     'deepfm-implicit.yaml',
+    'deepfm-lightfm.yaml',
     'foodcom-ncf-grid.yaml',
     'ml100k-best.yaml',
     'msr-stratified.yaml',
+    'ncf-lightfm.yaml',
+    'neumf-lightfm.yaml',
     'triplet-vs-match.yaml',
   ]);
 });
