@@ -202,6 +202,9 @@ const syntheticCases: BenchCase[] = [
   { name: 'deepfm-16f-64x32-neg4-1t', model: 'deepfm', config: { factors: 16, layers, negatives: 4 }, rowsPerPositive: 5 },
   { name: 'deepfm-16f-64x32-neg4-fields-1t', model: 'deepfm', config: { factors: 16, layers, negatives: 4 }, rowsPerPositive: 5 },
   { name: 'match-32f-64x32-1t', model: 'match', config: { userFactors: 32, itemFactors: 32, layers }, rowsPerPositive: 2 },
+  // Whole-row and in-batch-softmax models: no sampled rows, so rowsPerPositive is 1.
+  { name: 'recvae-3x256-l128-1t', model: 'recvae', config: { hidden: 256, depth: 3, latent: 128, batchSize: 100 }, rowsPerPositive: 1 },
+  { name: 'two-tower-64f-128-fields-1t', model: 'two-tower', config: { factors: 64, embeddingDim: 64, layers: [128] }, rowsPerPositive: 1 },
 ];
 
 async function main(): Promise<void> {
