@@ -4,7 +4,7 @@
  * ratings when TASTEBUD_DATA_DIR has them. R@10 and NDCG@10 on each validation split, seeds 1–3
  * for the synthetic data. Prints JSON.
  *
- *   node --import tsx bench/counts.ts
+ *   node --import tsx bench/counts.ts [ials] [item-knn]
  */
 import { heavyTailedSplit } from '../test/helpers/counts.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
@@ -24,7 +24,9 @@ async function score(type: string, confidence: string, train: Interactions, vali
 
 async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
+  const only = process.argv.slice(2);
   for (const type of MODELS) {
+    if (only.length > 0 && !only.includes(type)) continue;
     const perKind: Record<string, number[]> = {};
     for (const seed of [1, 2, 3]) {
       const split = heavyTailedSplit({ users: 3000, items: 1500, perUser: 30, seed });

@@ -10,11 +10,11 @@
  *   w = r·(K1 + 1) / (K1·len_i + r) · idf_u, len_i = (1 − B) + B·R_i / mean(R), R_i the item's
  *   total value, idf_u = log(items) − log(1 + |I_u|) (clamped at 0).
  *
- * The default is `binary`: chosen on validation (bench/counts.ts, planted heavy-tailed counts
- * with a little signal, 3 seeds, R@10 medians) — iALS binary 0.319, log 0.314, bm25 0.24,
- * linear 0.21; item-kNN binary 0.318, log 0.298, bm25 0.12, linear 0.07. log comes close and
- * may win where counts carry more signal (then tune alpha too: log weights are not 1 on a
- * single play); raw counts never should be the default. The fit log names the weighting used.
+ * The default is `binary`: chosen on validation (bench/counts.ts: planted heavy-tailed counts
+ * with a little signal, seeds 1–3, validation R@10 medians) — iALS binary 0.319, log 0.31,
+ * linear 0.24, bm25 0.21; item-kNN binary 0.318, log 0.295, bm25 0.27, linear 0.10. log comes
+ * close and may win where counts carry more signal (tune alpha with it: a single play weighs
+ * log 2, not 1); raw counts should never be the default. The fit log names the weighting used.
  */
 import { Interactions } from '../../data/interactions.ts';
 
