@@ -80,7 +80,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
   }
 
   override async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
-    super.prepare(train, rng, options);
+    await super.prepare(train, rng, options);
     const c = this.config;
     if (this.type !== 'neumf' || c.pretrainEpochs === 0) return;
     // Pre-training draws from its own fork, after the tower and trainer took theirs.
