@@ -108,6 +108,8 @@ export class EventStore {
   duplicates = 0;
   private readonly db: Database.Database;
   private readonly items = new Map<string, CachedItem>();
+  /** Prepared once per SQL text: preparing costs tens of µs, more than most of these queries. */
+  private readonly statements = new Map<string, Database.Statement>();
   private readonly insertEvent: Database.Statement;
   private readonly insertUser: Database.Statement;
   private readonly insertItem: Database.Statement;
@@ -196,7 +198,7 @@ export class EventStore {
   }
 
   getEvent(eventId: string): StoredEvent | null {
-    const row = this.db.prepare('SELECT event_id, user, item, type, value, timestamp, recomm_id FROM events WHERE event_id = ?').get(eventId) as
+    const row = this.sql('SELECT event_id, user, item, type, value, timestamp, recomm_id FROM events WHERE event_id = ?').get(eventId) as
       | { event_id: string; user: string; item: string; type: string; value: number; timestamp: number; recomm_id: string | null }
       | undefined;
     return row ? { eventId: row.event_id, user: row.user, item: row.item, type: row.type, value: row.value, timestamp: row.timestamp, recommId: row.recomm_id } : null;
@@ -204,26 +206,24 @@ export class EventStore {
 
   /** Items the user has events for. */
   itemsOf(user: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT item FROM events WHERE user = ?').pluck().all(user) as string[]) ?? [];
+    return (this.sql('SELECT DISTINCT item FROM events WHERE user = ?').pluck().all(user) as string[]) ?? [];
   }
 
   /** Items by summed event weight since `since` (ms since the epoch; null = all time), best first. */
   popular(since: number | null): { item: string; score: number }[] {
     const rows =
       since === null
-        ? this.db.prepare('SELECT item, SUM(value) AS score FROM events GROUP BY item ORDER BY score DESC, item').all()
-        : this.db.prepare('SELECT item, SUM(value) AS score FROM events WHERE timestamp >= ? GROUP BY item ORDER BY score DESC, item').all(since);
+        ? this.sql('SELECT item, SUM(value) AS score FROM events GROUP BY item ORDER BY score DESC, item').all()
+        : this.sql('SELECT item, SUM(value) AS score FROM events WHERE timestamp >= ? GROUP BY item ORDER BY score DESC, item').all(since);
     return rows as { item: string; score: number }[];
   }
 
   /** Creates or replaces an item; un-deletes a deleted one. */
   putItem(item: ItemRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO items (id, properties, available, expires_at, deleted) VALUES (?, ?, ?, ?, 0)
+    this.sql(
+      `INSERT INTO items (id, properties, available, expires_at, deleted) VALUES (?, ?, ?, ?, 0)
          ON CONFLICT (id) DO UPDATE SET properties = excluded.properties, available = excluded.available, expires_at = excluded.expires_at, deleted = 0`,
-      )
-      .run(item.id, JSON.stringify(item.properties), item.available ? 1 : 0, item.expiresAt);
+    ).run(item.id, JSON.stringify(item.properties), item.available ? 1 : 0, item.expiresAt);
     this.items.set(item.id, { properties: item.properties, available: item.available, expiresAt: item.expiresAt, deleted: false });
   }
 
@@ -248,7 +248,7 @@ export class EventStore {
   deleteItem(id: string): boolean {
     const c = this.items.get(id);
     if (!c || c.deleted) return false;
-    this.db.prepare('UPDATE items SET deleted = 1 WHERE id = ?').run(id);
+    this.sql('UPDATE items SET deleted = 1 WHERE id = ?').run(id);
     c.deleted = true;
     return true;
   }
@@ -272,23 +272,27 @@ export class EventStore {
   }
 
   putUser(user: UserRecord): void {
-    this.db
-      .prepare('INSERT INTO users (id, properties) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET properties = excluded.properties')
-      .run(user.id, JSON.stringify(user.properties));
+    this.sql('INSERT INTO users (id, properties) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET properties = excluded.properties').run(user.id, JSON.stringify(user.properties));
   }
 
   getUser(id: string): UserRecord | null {
-    const row = this.db.prepare('SELECT id, properties FROM users WHERE id = ?').get(id) as { id: string; properties: string } | undefined;
+    const row = this.sql('SELECT id, properties FROM users WHERE id = ?').get(id) as { id: string; properties: string } | undefined;
     return row ? { id: row.id, properties: JSON.parse(row.properties) } : null;
   }
 
   counts(): { users: number; items: number; events: number } {
-    const one = (sql: string): number => this.db.prepare(sql).pluck().get() as number;
+    const one = (sql: string): number => this.sql(sql).pluck().get() as number;
     return { users: one('SELECT COUNT(*) FROM users'), items: one('SELECT COUNT(*) FROM items WHERE deleted = 0'), events: one('SELECT COUNT(*) FROM events') };
   }
 
   get open(): boolean {
     return this.db.open;
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
   }
 
   close(): void {
