@@ -71,3 +71,16 @@ export function formatTable(rows: string[][], right: boolean[] = [], indent = ' 
 export function printNotes(notes: string[]): void {
   for (const note of notes) process.stderr.write(`tastebud: note: ${note}\n`);
 }
+
+/** Ctrl-C or SIGTERM closes a running server (its store, its workers), then exits. */
+export function closeOnSignal(server: { close(): Promise<void> }): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`tastebud: ${signal}: closing\n`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

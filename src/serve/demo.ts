@@ -9,33 +9,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { datasets } from '../data/datasets/index.ts';
+import { ML100K_GENRES as GENRES } from '../data/datasets/movielens.ts';
 import type { LoadDatasetOptions } from '../data/datasets/common.ts';
 import { readDelimitedRows } from '../data/readers/index.ts';
 import { createModel } from '../models/registry.ts';
 import { EventStore } from './store.ts';
-
-/** The genres in u.item's flag columns (u.genre's order). */
-const GENRES = [
-  'unknown',
-  'Action',
-  'Adventure',
-  'Animation',
-  "Children's",
-  'Comedy',
-  'Crime',
-  'Documentary',
-  'Drama',
-  'Fantasy',
-  'Film-Noir',
-  'Horror',
-  'Musical',
-  'Mystery',
-  'Romance',
-  'Sci-Fi',
-  'Thriller',
-  'War',
-  'Western',
-];
 
 export interface DemoOptions extends LoadDatasetOptions {
   /** Where the demo model and store live (default `$XDG_CACHE_HOME/tastebud/demo`, else `~/.cache/tastebud/demo`). */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
+import { closeOnSignal } from '../output.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { prepareExploreDemo } from '../../experiment/explore-demo.ts';
 import { startExplore } from '../../serve/explore.ts';
@@ -27,15 +28,7 @@ export function registerExplore(program: Command): void {
       });
       process.stdout.write(`${server.url}/\n`);
       if (o.open) openBrowser(`${server.url}/`);
-      const stop = (signal: NodeJS.Signals): void => {
-        process.stderr.write(`tastebud: ${signal}: closing\n`);
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      closeOnSignal(server);
     });
 }
 

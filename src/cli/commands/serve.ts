@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { closeOnSignal } from '../output.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { prepareDemo } from '../../serve/demo.ts';
 import { parseRate } from '../../serve/limits.ts';
@@ -71,14 +72,6 @@ export function registerServe(program: Command): void {
         ann: { mode: o.ann },
         limits: file.cacheSize === undefined ? undefined : { cacheSize: file.cacheSize },
       });
-      const stop = (signal: NodeJS.Signals): void => {
-        process.stderr.write(`tastebud: ${signal}: closing\n`);
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      closeOnSignal(server);
     });
 }

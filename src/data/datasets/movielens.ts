@@ -12,7 +12,7 @@ import type { FeatureMatrix } from '../../contracts/types.ts';
 import { AGE_EDGES, fileSplits, namesByIndex, optionalFile, yearIn, type DatasetDefinition } from './common.ts';
 
 /** ML-100K's genre flags in u.item column order (u.genre gives the same list; it wins when present). */
-const ML100K_GENRES = [
+export const ML100K_GENRES = [
   'unknown',
   'Action',
   'Adventure',
