@@ -230,7 +230,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      const result = store.addEvents(request.body.events.map((e) => ({ ...e, timestamp: e.timestamp === undefined ? undefined : toMillis(e.timestamp) })));
+      const result = await store.addEventsGrouped(request.body.events.map((e) => ({ ...e, timestamp: e.timestamp === undefined ? undefined : toMillis(e.timestamp) })));
       ingested.inc(result.accepted);
       duplicates.inc(result.duplicates);
       return result;
