@@ -111,6 +111,15 @@ export interface RecommendParams {
   explain?: boolean;
 }
 
+/** `/v1/status`'s retraining part (present when the service can retrain). */
+export interface Retraining {
+  metric: string;
+  schedule: string | null;
+  nextRun: string | null;
+  running: { id: string; phase: string; fraction: number } | null;
+  history: { time: string; action: string; metric: string; before: number | null; after: number | null; swapped: boolean; reason: string; version: string }[];
+}
+
 export const api = {
   users: (q: string, limit = 12) => call<{ users: { id: string; interactions: number }[]; total: number }>(`/v1/users?${query({ query: q, limit })}`),
   history: (user: string, limit = 200) => call<History>(`/v1/users/${encodeURIComponent(user)}/history?${query({ limit })}`),
@@ -125,9 +134,13 @@ export const api = {
   model: () => call<ModelInfo>('/v1/model'),
   itemMap: () => call<ItemMap>('/v1/model/item-map'),
   status: () =>
-    call<{ model: { type: string; version: string; users: number; items: number }; store: Record<string, unknown>; uptimeSeconds: number; memory: { rssBytes: number } }>(
-      '/v1/status',
-    ),
+    call<{
+      model: { type: string; version: string; users: number; items: number };
+      store: Record<string, unknown>;
+      uptimeSeconds: number;
+      memory: { rssBytes: number };
+      retraining?: Retraining;
+    }>('/v1/status'),
   metrics: async (): Promise<string> => {
     const response = await fetch('/metrics');
     if (!response.ok) throw new ApiError(response.status, `metrics: ${response.status}`);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { api, type Retraining } from '../api.ts';
 import { LineChart } from '../components/Chart.tsx';
 import { num } from '../format.ts';
 import { parsePrometheus, quantileBetween, snapshot, type ServiceSnapshot } from '../metrics.ts';
@@ -108,11 +108,50 @@ export function ServiceView() {
           />
         </div>
       </div>
+      {status?.retraining && <RetrainingPanel retraining={status.retraining} />}
       <p class="muted small">
-        From <a href="/metrics">/metrics</a> every {POLL_MS / 1000} s while this view is open (/metrics and /v1/status, which this view polls, are left out). Retraining history
-        appears here when the service retrains.
+        From <a href="/metrics">/metrics</a> every {POLL_MS / 1000} s while this view is open (/metrics and /v1/status, which this view polls, are left out).
       </p>
     </section>
+  );
+}
+
+/** Retraining: what runs now, when it runs next, and each past job's metric before → after. */
+function RetrainingPanel({ retraining: r }: { retraining: Retraining }) {
+  return (
+    <div class="panel" data-testid="retraining">
+      <h2>Retraining</h2>
+      <p class="muted small">
+        {r.running ? `running: ${r.running.phase} (${Math.round(r.running.fraction * 100)} %)` : 'idle'}
+        {r.schedule ? ` · schedule ${r.schedule}, next ${r.nextRun ?? '—'}` : ' · on request (POST /v1/admin/retrain)'}
+      </p>
+      {r.history.length === 0 ? (
+        <p class="muted small">No retraining yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>time</th>
+              <th>action</th>
+              <th>{r.metric} before → after</th>
+              <th>result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.history.map((h) => (
+              <tr key={`${h.time}-${h.version}`}>
+                <td>{h.time.replace('T', ' ').slice(0, 19)}</td>
+                <td>{h.action}</td>
+                <td>
+                  {h.before === null ? '—' : num(h.before, 4)} → {h.after === null ? '—' : num(h.after, 4)}
+                </td>
+                <td title={h.reason}>{h.swapped ? `serving ${h.version}` : 'kept the serving model'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }
 
