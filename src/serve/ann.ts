@@ -14,6 +14,8 @@ import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts
 export type AnnMode = 'auto' | 'on' | 'off';
 
 export interface AnnOptions {
+  /** Build the index a slice at a time while the service answers by exact scoring (the service's default); else before the first request. */
+  background?: boolean;
   /** `auto`: an index when the catalogue has ≥ minItems items; `on`: always (factor models); `off`: exact. Default auto. */
   mode?: AnnMode;
   /** Catalogue size from which `auto` builds an index. Default 20,000. */
@@ -55,6 +57,8 @@ export interface RetrievalStatus {
   recallAt10: number | null;
   sampleUsers: number;
   buildMs: number;
+  /** An index is being built (`background`); until it is ready every item is scored. */
+  building?: boolean;
   params: { family: string; space: AnnSpace; dim: number; connectivity: number; expansionAdd: number; expansionSearch: number } | null;
 }
 
@@ -103,9 +107,14 @@ export class AnnIndex {
   private readonly p: Float32Array;
   expansionSearch: number;
 
+  /** The rows still to be added (`fill: false`); null once every item is in the graph. */
+  private pendingRows: Float32Array | null = null;
+
+  /** `fill: false` leaves the graph empty: add the items with `addRange`, a slice at a time. */
   constructor(
     readonly form: FactorForm,
     readonly options: Required<Pick<AnnOptions, 'connectivity' | 'expansionAdd' | 'expansionSearch' | 'threads' | 'space'>>,
+    fill = true,
   ) {
     const { dim, numItems: n } = form;
     const l2 = options.space === 'l2';
@@ -120,9 +129,8 @@ export class AnnIndex {
       quantization: usearch.ScalarKind.F32,
       multi: false,
     });
-    const keys = new BigUint64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = BigInt(i);
-    this.index.add(keys, rows, options.threads);
+    this.pendingRows = rows;
+    if (fill) this.addRange(0, n);
     this.expansionSearch = options.expansionSearch;
     this.query = new Float32Array(width);
     this.query[dim] = 1;
@@ -131,6 +139,17 @@ export class AnnIndex {
 
   get size(): number {
     return this.form.numItems;
+  }
+
+  /** Adds items [from, to) to the graph (HNSW insertion is incremental: slices give the same graph kind). */
+  addRange(from: number, to: number): void {
+    const rows = this.pendingRows;
+    if (!rows) throw new ConfigError('every item is already in the index');
+    const width = rows.length / this.form.numItems;
+    const keys = new BigUint64Array(to - from);
+    for (let i = from; i < to; i++) keys[i - from] = BigInt(i);
+    this.index.add(keys, rows.subarray(from * width, to * width), this.options.threads);
+    if (to >= this.form.numItems) this.pendingRows = null;
   }
 
   /**
@@ -228,6 +247,52 @@ export interface Retrieval {
  * service does), doubling ef until the target is met; short of it at ef 1024, retrieval stays exact.
  */
 export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retrieval {
+  return runToEnd(retrievalSteps(model, given));
+}
+
+/**
+ * `buildRetrieval` for a running service: what can be decided at once is returned at once;
+ * an index is built a slice at a time (ITEMS_PER_STEP items, USERS_PER_STEP users of the recall
+ * check), giving the event loop a turn between slices, so requests keep being answered
+ * (by exact scoring) meanwhile. `ready` receives the finished retrieval.
+ */
+export function startRetrieval(model: Recommender, given: AnnOptions, ready: (retrieval: Retrieval) => void): Retrieval {
+  const steps = retrievalSteps(model, given);
+  const first = steps.next();
+  if (first.done) return first.value;
+  const step = (): void => {
+    let next: IteratorResult<void, Retrieval>;
+    try {
+      next = steps.next();
+    } catch (error) {
+      const reason = `building the hnsw index failed (${(error as Error).message}), so retrieval is exact`;
+      ready({ index: null, listLength: DEFAULTS.listLength, status: { kind: 'exact', reason, items: model.numItems, recallAt10: null, sampleUsers: 0, buildMs: 0, params: null } });
+      return;
+    }
+    if (next.done) ready(next.value);
+    else setImmediate(step);
+  };
+  setImmediate(step);
+  const reason = `building an hnsw index over ${model.numItems} items; every item is scored until it is ready`;
+  return {
+    index: null,
+    listLength: DEFAULTS.listLength,
+    status: { kind: 'exact', reason, building: true, items: model.numItems, recallAt10: null, sampleUsers: 0, buildMs: 0, params: null },
+  };
+}
+
+/** Items added, or users checked for recall, between two turns of the event loop. */
+const ITEMS_PER_STEP = 1000;
+const USERS_PER_STEP = 10;
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+function* retrievalSteps(model: Recommender, given: AnnOptions): Generator<void, Retrieval> {
   const o = { ...DEFAULTS, ...definedOnly(given) };
   if (!['auto', 'on', 'off'].includes(o.mode)) throw new ConfigError(`ann must be auto, on or off, got "${o.mode}"`);
   if (!['ip', 'l2'].includes(o.space)) throw new ConfigError(`ann space must be ip or l2, got "${o.space}"`);
@@ -245,11 +310,15 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
   const sample = sampleUsers(model.numUsers, o.sampleUsers);
   const check = checkFactorForm(model, form, sample.subarray(0, Math.min(sample.length, 5)));
   if (!check.ok) return exact(`the ${form.family} factors did not reproduce the model's scores (relative error ${check.maxError.toExponential(2)}), so retrieval is exact`);
-  const index = new AnnIndex(form, o);
-  let recall = measureRecall(model, index, sample, o.listLength);
+  const index = new AnnIndex(form, o, false);
+  for (let from = 0; from < n; from += ITEMS_PER_STEP) {
+    yield;
+    index.addRange(from, Math.min(n, from + ITEMS_PER_STEP));
+  }
+  let recall = yield* recallSteps(model, index, sample, o.listLength);
   while (recall < o.targetRecall && index.expansionSearch < MAX_EXPANSION) {
     index.expansionSearch *= 2;
-    recall = measureRecall(model, index, sample, o.listLength);
+    recall = yield* recallSteps(model, index, sample, o.listLength);
   }
   const buildMs = Math.round(performance.now() - started);
   const params = { family: form.family, space: o.space, dim: form.dim, connectivity: o.connectivity, expansionAdd: o.expansionAdd, expansionSearch: index.expansionSearch };
@@ -266,9 +335,14 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
  * does, and a user for whom it finds too few is served (and counted) exact.
  */
 export function measureRecall(model: Recommender, index: AnnIndex, users: Int32Array, listLength = 10, k = 10): number {
+  return runToEnd(recallSteps(model, index, users, listLength, k));
+}
+
+function* recallSteps(model: Recommender, index: AnnIndex, users: Int32Array, listLength = 10, k = 10): Generator<void, number> {
   const scores = new Float32Array(model.numItems);
   let hit = 0;
   let total = 0;
+  let checked = 0;
   for (const u of users) {
     model.scoreItems(u, scores);
     const truth = model.rankScores(scores, u, { k });
@@ -277,6 +351,7 @@ export function measureRecall(model: Recommender, index: AnnIndex, users: Int32A
     const mine = new Set(got ? got.items.subarray(0, k) : truth.map((r) => r.index));
     for (const r of truth) if (mine.has(r.index)) hit++;
     total += truth.length;
+    if (++checked % USERS_PER_STEP === 0) yield;
   }
   return total === 0 ? 1 : hit / total;
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { TastebudError } from '../contracts/errors.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { AnnOptions } from './ann.ts';
-import { NotFoundError, type RecommendEngine, parseWindow } from './engine.ts';
+import { NotFoundError, parseWindow } from './engine.ts';
 import { parseFilter } from './filter.ts';
 import type { EventStore, ItemRecord } from './store.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
@@ -113,22 +113,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     onCache: (hit) => cache.inc({ result: hit ? 'hit' : 'miss' }),
     ann: options.ann,
   });
-  const retrievalRecall = new Gauge({
+  new Gauge({
     name: 'tastebud_retrieval_recall_at10',
     help: 'recall@10 of the retrieval against exact top-k, measured on a sample of users at load (1 for exact retrieval)',
     labelNames: ['kind'],
     registers: [registry],
+    // Read at each scrape: the index may finish building, or the model be swapped, at any time.
+    collect() {
+      const retrieval = slot.current.engine.retrievalStatus;
+      this.reset();
+      this.set({ kind: retrieval.kind }, retrieval.kind === 'exact' ? 1 : (retrieval.recallAt10 ?? 0));
+    },
   });
-  const reportRetrieval = (engine: RecommendEngine): void => {
-    const retrieval = engine.retrievalStatus;
-    retrievalRecall.reset();
-    retrievalRecall.set({ kind: retrieval.kind }, retrieval.kind === 'exact' ? 1 : (retrieval.recallAt10 ?? 0));
-  };
-  reportRetrieval(slot.current.engine);
   slot.onSwap((serving) => {
     modelInfo.reset();
     modelInfo.set({ type: serving.model.type, version: serving.version }, 1);
-    reportRetrieval(serving.engine);
   });
   options.retrainer?.attach(slot);
 

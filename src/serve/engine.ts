@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigError, TastebudError } from '../contracts/errors.ts';
 import type { HistoryItem, UserRef } from '../contracts/types.ts';
 import type { Recommender } from '../models/recommender.ts';
-import { buildRetrieval, type AnnOptions, type Retrieval, type RetrievalStatus } from './ann.ts';
+import { buildRetrieval, startRetrieval, type AnnOptions, type Retrieval, type RetrievalStatus } from './ann.ts';
 import type { ItemPredicate } from './filter.ts';
 import type { EventStore } from './store.ts';
 
@@ -70,7 +70,7 @@ export class RecommendEngine {
   private readonly maxListLength: number;
   private readonly pages = new Map<string, Page>();
   private trainingCounts: Float64Array | null = null;
-  private readonly retrieval: Retrieval;
+  private retrieval: Retrieval;
 
   constructor(
     readonly model: Recommender,
@@ -80,7 +80,11 @@ export class RecommendEngine {
     this.modelVersion = options.modelVersion;
     this.cacheSize = options.cacheSize ?? 10_000;
     this.maxListLength = options.maxListLength ?? 500;
-    this.retrieval = buildRetrieval(model, options.ann);
+    this.retrieval = options.ann?.background
+      ? startRetrieval(model, options.ann, (built) => {
+          this.retrieval = built;
+        })
+      : buildRetrieval(model, options.ann);
   }
 
   /** How candidates are retrieved: an HNSW index (and its measured recall@10) or exact scoring. */

@@ -115,7 +115,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       rateLimit,
       overload: options.overload,
       retrainer: retrainer ?? undefined,
-      ann: options.ann,
+      // A service answers (exactly) while its index is built.
+      ann: { background: true, ...options.ann },
       explore,
       logger: { level: 'warn' },
     });

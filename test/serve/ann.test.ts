@@ -8,7 +8,7 @@ import { SOURCE_ARGS, tastebud } from '../helpers/cli.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import { createModel } from '../../src/models/registry.ts';
-import { AnnIndex, buildRetrieval, measureRecall, mipsRows } from '../../src/serve/ann.ts';
+import { AnnIndex, buildRetrieval, measureRecall, mipsRows, startRetrieval } from '../../src/serve/ann.ts';
 import { buildApp } from '../../src/serve/app.ts';
 import { RecommendEngine } from '../../src/serve/engine.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from '../../src/serve/factor-form.ts';
@@ -50,6 +50,29 @@ describe('hnsw retrieval on planted factors (5 K items, 32 factors)', () => {
       assert.ok(recall >= 0.95, `held-out recall ${recall} at ef ${retrieval.index!.expansionSearch}`);
     });
   }
+
+  test('built in the background: the event loop gets turns meanwhile, status says building, and the finished index is the same kind', async () => {
+    const model = factorModel(plantedFactors(2000, DIM, { seed: 2 }), plantedFactors(ITEMS, DIM, { clusters: 20, normSpread: 3, seed: 3 }), DIM);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    try {
+      const built = await new Promise<ReturnType<typeof buildRetrieval>>((resolve) => {
+        const first = startRetrieval(model, { mode: 'on', sampleUsers: 100 }, resolve);
+        assert.equal(first.index, null);
+        assert.equal(first.status.kind, 'exact');
+        assert.equal(first.status.building, true);
+      });
+      assert.equal(built.status.kind, 'hnsw', built.status.reason);
+      assert.ok(built.status.recallAt10! >= 0.95, `recall ${built.status.recallAt10}`);
+      assert.ok(turns >= 3, `the event loop ran timers ${turns} times while ${ITEMS} items were added and recall measured`);
+    } finally {
+      clearInterval(ticker);
+    }
+    // Decided at once when there is nothing to build.
+    const none = startRetrieval(model, { mode: 'off' }, () => assert.fail('no build to finish'));
+    assert.equal(none.status.kind, 'exact');
+    assert.equal(none.status.building, undefined);
+  });
 
   test('returned scores are the model’s own scores (bit for bit for iALS)', () => {
     const model = factorModel(plantedFactors(300, DIM, { seed: 4 }), plantedFactors(ITEMS, DIM, { clusters: 10, seed: 5 }), DIM);
@@ -243,7 +266,14 @@ describe('tastebud serve --ann', () => {
         });
         child.once('exit', (code) => reject(new Error(`the server exited (${code}):\n${stderr}`)));
       });
-      const status = (await (await fetch(`${url}/v1/status`)).json()) as { retrieval: { kind: string; recallAt10: number; items: number } };
+      // The service builds its index while it answers: status says so until it is ready.
+      type Status = { retrieval: { kind: string; recallAt10: number; items: number; building?: boolean } };
+      let status = (await (await fetch(`${url}/v1/status`)).json()) as Status;
+      for (let tries = 0; status.retrieval.building && tries < 200; tries++) {
+        assert.equal(status.retrieval.kind, 'exact', 'every item is scored while the index is built');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = (await (await fetch(`${url}/v1/status`)).json()) as Status;
+      }
       assert.equal(status.retrieval.kind, 'hnsw');
       assert.equal(status.retrieval.items, 40);
       assert.ok(status.retrieval.recallAt10 >= 0.95);
