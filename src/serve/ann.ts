@@ -282,8 +282,8 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
 }
 
 /** Items added, or users checked for recall, between two turns of the event loop. */
-const ITEMS_PER_STEP = 1000;
-const USERS_PER_STEP = 10;
+const ITEMS_PER_STEP = 250;
+const USERS_PER_STEP = 5;
 
 function runToEnd<T>(steps: Generator<void, T>): T {
   for (;;) {
