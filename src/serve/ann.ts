@@ -247,7 +247,7 @@ export interface Retrieval {
  * service does), doubling ef until the target is met; short of it at ef 1024, retrieval stays exact.
  */
 export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retrieval {
-  return runToEnd(retrievalSteps(model, given));
+  return runToEnd(retrievalSteps(model, given, Number.POSITIVE_INFINITY));
 }
 
 /**
@@ -257,7 +257,7 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
  * (by exact scoring) meanwhile. `ready` receives the finished retrieval.
  */
 export function startRetrieval(model: Recommender, given: AnnOptions, ready: (retrieval: Retrieval) => void): Retrieval {
-  const steps = retrievalSteps(model, given);
+  const steps = retrievalSteps(model, given, ITEMS_PER_STEP);
   const first = steps.next();
   if (first.done) return first.value;
   const step = (): void => {
@@ -292,7 +292,8 @@ function runToEnd<T>(steps: Generator<void, T>): T {
   }
 }
 
-function* retrievalSteps(model: Recommender, given: AnnOptions): Generator<void, Retrieval> {
+/** The build, as steps: `slice` items are added between two yields (all at once: Infinity). */
+function* retrievalSteps(model: Recommender, given: AnnOptions, slice: number): Generator<void, Retrieval> {
   const o = { ...DEFAULTS, ...definedOnly(given) };
   if (!['auto', 'on', 'off'].includes(o.mode)) throw new ConfigError(`ann must be auto, on or off, got "${o.mode}"`);
   if (!['ip', 'l2'].includes(o.space)) throw new ConfigError(`ann space must be ip or l2, got "${o.space}"`);
@@ -311,9 +312,9 @@ function* retrievalSteps(model: Recommender, given: AnnOptions): Generator<void,
   const check = checkFactorForm(model, form, sample.subarray(0, Math.min(sample.length, 5)));
   if (!check.ok) return exact(`the ${form.family} factors did not reproduce the model's scores (relative error ${check.maxError.toExponential(2)}), so retrieval is exact`);
   const index = new AnnIndex(form, o, false);
-  for (let from = 0; from < n; from += ITEMS_PER_STEP) {
+  for (let from = 0; from < n; from += slice) {
     yield;
-    index.addRange(from, Math.min(n, from + ITEMS_PER_STEP));
+    index.addRange(from, Math.min(n, from + slice));
   }
   let recall = yield* recallSteps(model, index, sample, o.listLength);
   while (recall < o.targetRecall && index.expansionSearch < MAX_EXPANSION) {
