@@ -11,7 +11,7 @@ export type Fail = (path: (string | number)[], message: string) => void;
 
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RUN_KEYS = ['name', 'type', 'params', 'fit'];
-const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize'];
+const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize', 'validationUsers'];
 const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'repeats', 'refit'];
 const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
@@ -207,13 +207,17 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
   const fit: FitSettings = {};
   if (raw === undefined) return fit;
   if (!isObject(raw)) {
-    fail(path, `expected a mapping { threads, earlyStopping, metric, features, binarize }, got ${describe(raw)}`);
+    fail(path, `expected a mapping { threads, earlyStopping, metric, features, binarize, validationUsers }, got ${describe(raw)}`);
     return fit;
   }
   unknownKeys(raw, FIT_KEYS, path, fail);
   if (raw.threads !== undefined) {
     if (isWhole(raw.threads, 1)) fit.threads = raw.threads;
     else fail([...path, 'threads'], `expected a whole number ≥ 1, got ${describe(raw.threads)}`);
+  }
+  if (raw.validationUsers !== undefined) {
+    if (isWhole(raw.validationUsers, 1)) fit.validationUsers = raw.validationUsers;
+    else fail([...path, 'validationUsers'], `expected a whole number ≥ 1, got ${describe(raw.validationUsers)}`);
   }
   if (raw.metric !== undefined) {
     if (typeof raw.metric === 'string' && raw.metric) fit.metric = raw.metric;

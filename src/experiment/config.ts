@@ -21,6 +21,8 @@ export interface EarlyStoppingSettings {
 /** Fit-loop settings of one run (not hyperparameters of the model). */
 export interface FitSettings {
   threads?: number;
+  /** Validate each epoch on a seeded sample of this many users (estimates; cheaper on large catalogues). */
+  validationUsers?: number;
   earlyStopping?: EarlyStoppingSettings | false;
   /** Validation metric for this run, overriding `search.metric`. */
   metric?: string;

@@ -289,6 +289,7 @@ function fitOptions(fit: FitSettings, point: Point, ctx: SearchContext, validati
     options.validationMetric = validation.metric;
     options.validationThreshold = ctx.validationThreshold;
     options.earlyStopping = fit.earlyStopping === false ? false : { patience: DEFAULT_PATIENCE, ...fit.earlyStopping };
+    if (fit.validationUsers !== undefined) options.validationUsers = fit.validationUsers;
   }
   return options;
 }

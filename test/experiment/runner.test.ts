@@ -115,6 +115,21 @@ test('search.repeats carves that many validation parts and reports the mean of e
   assert.match(md, /0\.\d{4} ± 0\.\d{4}/);
 });
 
+test('fit.validationUsers validates each epoch on a sample of users, and the log says so', async () => {
+  const sampled = validateExperimentConfig(rawExperiment({ models: [{ name: 'mf', type: 'test-tiny-mf', params: { factors: 4, epochs: 3 }, fit: { validationUsers: 5 } }] }));
+  assert.equal(sampled.models[0].fit.validationUsers, 5);
+  const log: string[] = [];
+  await runExperiment(sampled, { protocol: syntheticProtocol(), outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: (l) => log.push(l) });
+  assert.ok(
+    log.some((l) => /validating on a sample of 5 of \d+ users \(validationUsers\)/.test(l)),
+    log.join('\n'),
+  );
+  assert.throws(
+    () => validateExperimentConfig(rawExperiment({ models: [{ type: 'test-tiny-mf', fit: { validationUsers: 0 } }] })),
+    /models\[0\]\.fit\.validationUsers: expected a whole number ≥ 1, got 0/,
+  );
+});
+
 test('search.repeats with a protocol that brings its own validation split is refused', async () => {
   const repeated = validateExperimentConfig(rawExperiment({ protocol: 'disagreeing', search: { strategy: 'grid', metric: 'auc', repeats: 2 } }), { file: 'r.yaml' });
   await assert.rejects(
