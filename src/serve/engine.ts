@@ -98,12 +98,25 @@ export class RecommendEngine {
     const excludeSeen = request.excludeSeen ?? true;
     const u = request.user !== undefined ? this.model.userIds.get(request.user) : undefined;
     // Known users: the model's scores. Anyone else: their history (inline, or their events in the
-    // store) folded in without retraining; no history at all: the popularity fallback.
+    // store) folded in without retraining; no history but user properties the model has features
+    // for: its cold-start scores from them; nothing at all: the popularity fallback.
     const history = request.history ?? (u === undefined && request.user !== undefined ? this.store.itemsOf(request.user).map((item) => ({ item })) : []);
+    const byFeatures = u === undefined && history.length === 0 && request.user !== undefined ? this.fromUserFeatures(request.user, blocked) : null;
     const list =
-      u !== undefined && !request.history ? this.fromModel(u, blocked, excludeSeen, request.k) : history.length > 0 ? this.fromHistory(history, blocked) : this.fallback(blocked);
+      u !== undefined && !request.history
+        ? this.fromModel(u, blocked, excludeSeen, request.k)
+        : history.length > 0
+          ? this.fromHistory(history, blocked)
+          : (byFeatures?.list ?? this.fallback(blocked));
     const page = this.page({ list, next: 0, k: request.k }, request.k);
-    if (request.explain) for (const r of page.items) if (r.source === 'model') r.reason = this.reason(u !== undefined && !request.history ? u : { history }, r.item);
+    if (request.explain) {
+      for (const r of page.items) {
+        if (r.source !== 'model') continue;
+        r.reason = byFeatures
+          ? { method: `user features: ${byFeatures.features.join(', ')}`, items: [] }
+          : this.reason(u !== undefined && !request.history ? u : { history }, r.item);
+      }
+    }
     return page;
   }
 
@@ -224,6 +237,35 @@ export class RecommendEngine {
     return { method: e.method, items: e.contributions.map((c) => ({ item: c.item, weight: c.weight })) };
   }
 
+  /**
+   * A user the model never saw and with no events, but with store properties that name the
+   * model's user features (`field=value`, as in its vocabulary, e.g. `gender=M`): the model's
+   * cold-start scores from those features (hybrid bilinear and two-tower models). Null when the
+   * model takes no user features or none of the properties match.
+   */
+  private fromUserFeatures(user: string, blocked: (id: string) => boolean): { list: ServedItem[]; features: string[] } | null {
+    const model = this.model as Recommender & Partial<FeatureScorer>;
+    const vocabulary = model.userFeatures?.vocabulary;
+    if (!vocabulary || typeof model.scoreItemsFromFeatures !== 'function') return null;
+    const properties = this.store.getUser(user)?.properties;
+    if (!properties) return null;
+    const features = matchFeatures(properties, vocabulary);
+    if (features.length === 0) return null;
+    const n = model.numItems;
+    const scores = new Float32Array(n);
+    model.scoreItemsFromFeatures(
+      features.map((f) => f.index),
+      null,
+      scores,
+    );
+    for (let i = 0; i < n; i++) if (blocked(model.itemIds.id(i)) || Number.isNaN(scores[i])) scores[i] = -Infinity;
+    const list = model
+      .rankScores(scores, -1, { k: Math.min(this.maxListLength, n), excludeSeen: false })
+      .filter((r) => r.score > -Infinity)
+      .map((r) => ({ item: r.item, score: r.score, source: 'model' as const }));
+    return { list, features: features.map((f) => f.name) };
+  }
+
   private fallback(blocked: (id: string) => boolean): ServedItem[] {
     const events = this.store.popular(null);
     const ranked = events.length > 0 ? events : this.trainingPopularity();
@@ -257,4 +299,24 @@ export function parseWindow(text: string): number | null {
   if (!m) throw new ConfigError(`window must look like 30m, 12h, 7d, 2w or all, got "${text}"`);
   const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86_400e3, w: 7 * 86_400e3 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
   return Number(m[1]) * unit;
+}
+
+/** Models that score a user known only by metadata features (bilinear hybrids, two-tower). */
+interface FeatureScorer {
+  scoreItemsFromFeatures(featureIndices: ArrayLike<number>, weights: ArrayLike<number> | null, out: Float32Array): void;
+}
+
+/** The vocabulary entries (`field=value`) that a user's properties name; list values name several. */
+export function matchFeatures(properties: Record<string, unknown>, vocabulary: readonly string[]): { index: number; name: string }[] {
+  const index = new Map(vocabulary.map((name, i) => [name, i]));
+  const found: { index: number; name: string }[] = [];
+  for (const [field, value] of Object.entries(properties)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
+      const name = `${field}=${v}`;
+      const i = index.get(name);
+      if (i !== undefined && !found.some((f) => f.index === i)) found.push({ index: i, name });
+    }
+  }
+  return found;
 }

@@ -1,0 +1,68 @@
+/**
+ * Users the model never saw, with no events but with properties that name the model's user
+ * features, are served the model's cold-start scores from those features, not the popularity
+ * fallback.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BilinearModel } from '../../src/models/bilinear/model.ts';
+import { buildApp } from '../../src/serve/app.ts';
+import { matchFeatures } from '../../src/serve/engine.ts';
+import { EventStore } from '../../src/serve/store.ts';
+import { plantedImplicit } from '../helpers/bilinear-data.ts';
+
+test('properties name features as field=value; lists name several; other values are ignored', () => {
+  const vocabulary = ['gender=F', 'gender=M', 'genre=Comedy', 'genre=Drama', 'age=25-34'];
+  assert.deepEqual(
+    matchFeatures({ gender: 'M', genre: ['Drama', 'Comedy', 'Drama'], age: '25-34', city: 'Oslo', nested: { a: 1 } }, vocabulary).map((f) => f.name),
+    ['gender=M', 'genre=Drama', 'genre=Comedy', 'age=25-34'],
+  );
+  assert.deepEqual(matchFeatures({ gender: 'X' }, vocabulary), []);
+});
+
+test('a newcomer known only by a feature gets the model’s feature-based list, with the features as the reason', async () => {
+  const data = plantedImplicit({ users: 300, items: 200, perUser: 24, seed: 9 });
+  // Each training user's feature: the genre they interact with most (planted: two liked genres).
+  const csr = data.train.byUser();
+  const liked: number[] = [];
+  for (let u = 0; u < data.train.numUsers; u++) {
+    const counts = new Int32Array(8);
+    for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) counts[data.clusterOf[csr.indices[p]]]++;
+    liked.push(counts.indexOf(Math.max(...counts)));
+  }
+  const userFeatures = {
+    rows: liked.length,
+    numFeatures: 8,
+    indptr: Int32Array.from({ length: liked.length + 1 }, (_, k) => k),
+    indices: Int32Array.from(liked),
+    weights: new Float32Array(liked.length).fill(1),
+    vocabulary: Array.from({ length: 8 }, (_, g) => `likes=${g}`),
+    fieldOf: new Int32Array(8),
+    fields: ['likes'],
+  };
+  const model = new BilinearModel('warp', { factors: 16, epochs: 15 });
+  await model.fit(data.train, { threads: 1, seed: 2, userFeatures, itemFeatures: data.itemFeatures });
+  const store = EventStore.open(':memory:');
+  const app = await buildApp({ model, store });
+  try {
+    let inGenre = 0;
+    for (let g = 0; g < 8; g++) {
+      assert.equal((await app.inject({ method: 'PUT', url: `/v1/users/fan-${g}`, payload: { properties: { likes: String(g), city: 'Oslo' } } })).statusCode, 200);
+      const page = (await app.inject({ method: 'GET', url: `/v1/recommend?user=fan-${g}&k=10&explain=true` })).json();
+      assert.equal(page.items.length, 10);
+      for (const r of page.items) {
+        assert.equal(r.source, 'model');
+        assert.equal(r.reason.method, `user features: likes=${g}`);
+        if (data.clusterOf[Number(r.item.slice(1))] === g) inGenre++;
+      }
+    }
+    assert.ok(inGenre / 80 > 0.5, `${inGenre} of 80 items are in the newcomer's genre (chance: 10)`);
+    // Properties that name no feature: the popularity fallback, as before.
+    await app.inject({ method: 'PUT', url: '/v1/users/stranger', payload: { properties: { likes: 'jazz' } } });
+    const fallback = (await app.inject({ method: 'GET', url: '/v1/recommend?user=stranger&k=5' })).json();
+    for (const r of fallback.items) assert.equal(r.source, 'fallback');
+  } finally {
+    await app.close();
+    store.close();
+  }
+});
