@@ -85,6 +85,27 @@ export function plantedImplicit(options: PlantedOptions = {}): Planted {
   return { train: make(trainU, trainI), test, itemFeatures: clusterFeatures(clusterOf, clusters), clusterOf, coldTest: test.subset(coldKeep), numCold };
 }
 
+/** One user feature each, `likes=g`: the genre the user interacts with most in `planted.train`. */
+export function likedGenreFeatures(planted: Planted, clusters = 8): FeatureMatrix {
+  const csr = planted.train.byUser();
+  const liked: number[] = [];
+  for (let u = 0; u < planted.train.numUsers; u++) {
+    const counts = new Int32Array(clusters);
+    for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) counts[planted.clusterOf[csr.indices[p]]]++;
+    liked.push(counts.indexOf(Math.max(...counts)));
+  }
+  return {
+    rows: liked.length,
+    numFeatures: clusters,
+    indptr: Int32Array.from({ length: liked.length + 1 }, (_, k) => k),
+    indices: Int32Array.from(liked),
+    weights: new Float32Array(liked.length).fill(1),
+    vocabulary: Array.from({ length: clusters }, (_, g) => `likes=${g}`),
+    fieldOf: new Int32Array(clusters),
+    fields: ['likes'],
+  };
+}
+
 /** One-hot `genre=c` features per item. */
 export function clusterFeatures(clusterOf: Int32Array, clusters: number): FeatureMatrix {
   const rows = clusterOf.length;

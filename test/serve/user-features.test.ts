@@ -9,7 +9,7 @@ import { BilinearModel } from '../../src/models/bilinear/model.ts';
 import { buildApp } from '../../src/serve/app.ts';
 import { matchFeatures } from '../../src/serve/engine.ts';
 import { EventStore } from '../../src/serve/store.ts';
-import { plantedImplicit } from '../helpers/bilinear-data.ts';
+import { likedGenreFeatures, plantedImplicit } from '../helpers/bilinear-data.ts';
 
 test('properties name features as field=value; lists name several; other values are ignored', () => {
   const vocabulary = ['gender=F', 'gender=M', 'genre=Comedy', 'genre=Drama', 'age=25-34'];
@@ -22,24 +22,7 @@ test('properties name features as field=value; lists name several; other values 
 
 test('a newcomer known only by a feature gets the model’s feature-based list, with the features as the reason', async () => {
   const data = plantedImplicit({ users: 300, items: 200, perUser: 24, seed: 9 });
-  // Each training user's feature: the genre they interact with most (planted: two liked genres).
-  const csr = data.train.byUser();
-  const liked: number[] = [];
-  for (let u = 0; u < data.train.numUsers; u++) {
-    const counts = new Int32Array(8);
-    for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) counts[data.clusterOf[csr.indices[p]]]++;
-    liked.push(counts.indexOf(Math.max(...counts)));
-  }
-  const userFeatures = {
-    rows: liked.length,
-    numFeatures: 8,
-    indptr: Int32Array.from({ length: liked.length + 1 }, (_, k) => k),
-    indices: Int32Array.from(liked),
-    weights: new Float32Array(liked.length).fill(1),
-    vocabulary: Array.from({ length: 8 }, (_, g) => `likes=${g}`),
-    fieldOf: new Int32Array(8),
-    fields: ['likes'],
-  };
+  const userFeatures = likedGenreFeatures(data);
   const model = new BilinearModel('warp', { factors: 16, epochs: 15 });
   await model.fit(data.train, { threads: 1, seed: 2, userFeatures, itemFeatures: data.itemFeatures });
   const store = EventStore.open(':memory:');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BilinearModel } from '../../../src/models/bilinear/model.ts';
 import { loadModel } from '../../../src/models/load.ts';
-import { plantedImplicit } from '../../helpers/bilinear-data.ts';
+import { likedGenreFeatures, plantedImplicit } from '../../helpers/bilinear-data.ts';
 import { aucWithin } from '../../helpers/metrics.ts';
 
 // The last 40 items never appear in train; their genre feature is all a model can know of them.
@@ -45,24 +45,7 @@ test('a brand-new item scored from its features alone matches a features-only it
 
 test('a cold-start user known only by features is scored through the user feature embeddings', async () => {
   // User features = each user's favourite genre, guessed from train (the most frequent genre).
-  const rows: number[][] = [];
-  const csr = data.train.byUser();
-  for (let u = 0; u < data.train.numUsers; u++) {
-    const counts = new Int32Array(8);
-    for (let p = csr.indptr[u]; p < csr.indptr[u + 1]; p++) counts[data.clusterOf[csr.indices[p]]]++;
-    rows.push([counts.indexOf(Math.max(...counts))]);
-  }
-  const indptr = Int32Array.from({ length: rows.length + 1 }, (_, k) => k);
-  const userFeatures = {
-    rows: rows.length,
-    numFeatures: 8,
-    indptr,
-    indices: Int32Array.from(rows.flat()),
-    weights: new Float32Array(rows.length).fill(1),
-    vocabulary: Array.from({ length: 8 }, (_, g) => `likes=${g}`),
-    fieldOf: new Int32Array(8),
-    fields: ['likes'],
-  };
+  const userFeatures = likedGenreFeatures(data);
   const model = new BilinearModel('warp', { factors: 16, epochs: 15 });
   await model.fit(data.train, { threads: 1, seed: 2, userFeatures, itemFeatures: data.itemFeatures });
   // A newcomer who likes genre g should see genre-g items on top.
