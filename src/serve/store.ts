@@ -220,6 +220,7 @@ export class EventStore {
 
   private commitPending(): void {
     const group = this.pending;
+    if (group.length === 0) return; // already committed by close()
     this.pending = [];
     let results: BatchResult[];
     try {
