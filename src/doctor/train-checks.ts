@@ -107,8 +107,25 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     if (check.refused) return result({});
     for (const f of check.findings) {
       if (f.code === 'loss-saturates' || f.code === 'loss-vanishes' || f.code === 'loss-sign') {
-        if (f.level !== 'ok')
+        if (f.level !== 'ok') {
           candidates.push({ finding: f, change: `loss "${recipe.customLoss.name}" → bpr`, recipe: { ...recipe, customLoss: null, params: { ...params, loss: 'bpr' } } });
+          // A dot product of user and item vectors trained with WARP (a ranking loss whose
+          // gradient does not vanish on misranked pairs): an MLP scorer needs far more care to
+          // beat a dot product (Rendle et al. 2020), so this is measured as a second way.
+          const f2: Finding = {
+            ...f,
+            level: 'info',
+            code: `${f.code}-warp`,
+            message: 'the same kind of fix on a dot-product model made to rank from positives',
+            fix: 'warp (user · item)',
+          };
+          findings.push(f2);
+          candidates.push({
+            finding: f2,
+            change: `${recipe.type} with "${recipe.customLoss.name}" → warp (user · item)`,
+            recipe: { type: 'warp', params: { factors: 32, epochs: 10 }, customLoss: null },
+          });
+        }
       }
     }
   }
