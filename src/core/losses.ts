@@ -17,6 +17,15 @@ export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
+/** log Σ exp(x[offset … offset + n)), shifted by the largest value so it never overflows (softmax's normaliser). */
+export function logSumExp(x: ArrayLike<number>, offset: number, n: number): number {
+  let max = -Infinity;
+  for (let i = offset; i < offset + n; i++) if (x[i] > max) max = x[i];
+  let sum = 0;
+  for (let i = offset; i < offset + n; i++) sum += Math.exp(x[i] - max);
+  return max + Math.log(sum);
+}
+
 /**
  * Binary cross-entropy on a logit: −[y log σ(z) + (1 − y) log(1 − σ(z))], written as
  * softplus(z) − y·z so it never takes log(0) (the form of PyTorch's BCEWithLogitsLoss).

@@ -15,6 +15,7 @@ import {
   mseGrad,
   sigmoid,
   warpWeight,
+  logSumExp,
 } from '../../src/core/losses.ts';
 import { assertGradClose, centralDifference } from '../helpers/gradcheck.ts';
 
@@ -127,3 +128,10 @@ test('warpWeight is the harmonic number of the estimated rank ⌊(N−1)/trials�
 function assertNear(actual: number, expected: number, what: string, tol: number): void {
   assert.ok(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(actual), Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
 }
+
+test('logSumExp equals log Σ exp over the slice, and does not overflow', () => {
+  const x = [9, 1, 2, 3, 9];
+  assert.ok(Math.abs(logSumExp(x, 1, 3) - Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3))) < 1e-12);
+  assert.ok(Math.abs(logSumExp([1000, 1000], 0, 2) - (1000 + Math.log(2))) < 1e-9);
+  assert.equal(logSumExp([-Infinity, 0], 0, 2), 0);
+});

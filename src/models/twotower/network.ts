@@ -18,6 +18,7 @@
  * target item is left out of the user's history mean (it would leak the label); scoring uses the
  * whole history.
  */
+import { logSumExp } from '../../core/losses.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
 import { matmul, matmulTransA, matmulTransB } from '../../core/matmul.ts';
 import type { Activation } from '../../core/activations.ts';
@@ -198,16 +199,11 @@ export class TwoTowerNet {
     let loss = 0;
     for (let b = 0; b < B; b++) {
       const o = b * C;
-      let max = -Infinity;
       for (let j = 0; j < C; j++) {
         const hit = j !== b && candidates[j] === targets[b];
-        const l = hit ? -Infinity : logits[o + j] * inv - logQ[j];
-        logits[o + j] = l;
-        if (l > max) max = l;
+        logits[o + j] = hit ? -Infinity : logits[o + j] * inv - logQ[j];
       }
-      let sum = 0;
-      for (let j = 0; j < C; j++) sum += Math.exp(logits[o + j] - max);
-      const lse = max + Math.log(sum);
+      const lse = logSumExp(logits, o, C);
       loss += lse - logits[o + b];
       // dLoss/dlogit (softmax − one-hot) / B, kept in place for backward.
       for (let j = 0; j < C; j++) logits[o + j] = Math.exp(logits[o + j] - lse) / B;

@@ -16,6 +16,7 @@
  * row-sparse optimizer steps (Param.updateRow; per-row Adam step counts). Every later layer is a
  * `Dense` inside an `Mlp` (batched matmul kernels, WebAssembly SIMD where available).
  */
+import { logSumExp } from '../../core/losses.ts';
 import { Mlp } from '../../core/mlp.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
@@ -216,11 +217,7 @@ export class MultVaeNet {
       const end = u < rows.rows ? indptr[u + 1] : 0;
       const count = end - start;
       const o = r * N;
-      let max = -Infinity;
-      for (let i = 0; i < N; i++) if (logits[o + i] > max) max = logits[o + i];
-      let sum = 0;
-      for (let i = 0; i < N; i++) sum += Math.exp(logits[o + i] - max);
-      const lse = max + Math.log(sum);
+      const lse = logSumExp(logits, o, N);
       let hit = 0;
       for (let q = start; q < end; q++) hit += logits[o + indices[q]];
       nll += count * lse - hit;

@@ -16,6 +16,7 @@
  * phase), `backward('decoder')` the decoder's, `'both'` both (for the gradient check). The old
  * encoder never gets a gradient.
  */
+import { logSumExp } from '../../core/losses.ts';
 import { Dense } from '../../core/dense.ts';
 import type { OptimizerConfig, Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
@@ -171,11 +172,7 @@ export class RecVaeNet {
       const end = u < rows.rows ? indptr[u + 1] : 0;
       const count = end - start;
       const o = r * N;
-      let max = -Infinity;
-      for (let i = 0; i < N; i++) if (logits[o + i] > max) max = logits[o + i];
-      let sum = 0;
-      for (let i = 0; i < N; i++) sum += Math.exp(logits[o + i] - max);
-      const lse = max + Math.log(sum);
+      const lse = logSumExp(logits, o, N);
       let hit = 0;
       for (let q = start; q < end; q++) hit += logits[o + indices[q]];
       total += count * lse - hit;
