@@ -26,7 +26,8 @@ import { Mlp } from '../../core/mlp.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
-import { EmbeddingBag, SparseGradTable } from './embedding-bag.ts';
+import { SparseGradTable } from '../../core/sparse-grad.ts';
+import { EmbeddingBag } from './embedding-bag.ts';
 
 export interface TwoTowerShape {
   numUsers: number;

@@ -19,6 +19,7 @@
 import { logSumExp } from '../../core/losses.ts';
 import { Mlp } from '../../core/mlp.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
+import { SparseGradTable } from '../../core/sparse-grad.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
 
@@ -44,7 +45,7 @@ export class MultVaeNet {
   /** First layer, items × h₀ (`encoder.input.weight`), and its bias. */
   readonly inputWeight: Param;
   readonly inputBias: Param;
-  /** Gradients of the first layer (only the rows in `touched` are non-zero). */
+  /** Gradients of the first layer (only the rows of the last batch's items are non-zero). */
   readonly inputWeightGrad: Float32Array;
   readonly inputBiasGrad: Float32Array;
   /** h₀ → … → encoder output (μ and log σ², or the code), or null when there are no hidden layers. */
@@ -53,10 +54,8 @@ export class MultVaeNet {
   private readonly h0: number;
   private readonly encOut: number;
 
-  // Rows of W₁ with a gradient since the last clear, and a mark per item.
-  private touched: Int32Array;
-  private touchedCount = 0;
-  private readonly mark: Uint8Array;
+  /** The first layer's gradient, row-sparse: only the rows of the batch's items. */
+  private readonly inputGrad: SparseGradTable;
 
   // The batch: kept input items with their values, per user row (CSR), and the target rows.
   private inPtr = new Int32Array(1);
@@ -84,10 +83,9 @@ export class MultVaeNet {
     this.h0 = layers.length > 0 ? layers[0] : this.encOut;
     this.inputWeight = new Param('encoder.input.weight', numItems, this.h0, optimizer).init({ kind: 'glorot' }, rng);
     this.inputBias = new Param('encoder.input.bias', 1, this.h0, optimizer);
-    this.inputWeightGrad = new Float32Array(numItems * this.h0);
+    this.inputGrad = new SparseGradTable(this.inputWeight);
+    this.inputWeightGrad = this.inputGrad.grad;
     this.inputBiasGrad = new Float32Array(this.h0);
-    this.touched = new Int32Array(Math.min(numItems, 1024));
-    this.mark = new Uint8Array(numItems);
     this.encoder = layers.length > 0 ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' }) : null;
     this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: numItems, activation: 'tanh', optimizer, name: 'decoder' });
   }
@@ -264,8 +262,7 @@ export class MultVaeNet {
       const a = this.h1;
       for (let k = 0; k < n * h0; k++) dh1[k] *= 1 - a[k] * a[k];
     }
-    this.clearInputGradient();
-    const gw = this.inputWeightGrad;
+    this.inputGrad.clear();
     const gb = this.inputBiasGrad;
     gb.fill(0);
     for (let r = 0; r < n; r++) {
@@ -274,9 +271,7 @@ export class MultVaeNet {
       for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
         const i = this.inItems[p];
         const v = this.inValues[p];
-        if (this.mark[i] === 0) this.touch(i);
-        const row = i * h0;
-        for (let j = 0; j < h0; j++) gw[row + j] += v * dh1[o + j];
+        this.inputGrad.accumulate(i, dh1, o, v);
       }
     }
   }
@@ -308,36 +303,12 @@ export class MultVaeNet {
     }
   }
 
-  private touch(i: number): void {
-    if (this.touchedCount === this.touched.length) {
-      const t = new Int32Array(Math.min(this.numItems, this.touched.length * 2));
-      t.set(this.touched);
-      this.touched = t;
-    }
-    this.mark[i] = 1;
-    this.touched[this.touchedCount++] = i;
-  }
-
-  private clearInputGradient(): void {
-    const h0 = this.h0;
-    for (let k = 0; k < this.touchedCount; k++) {
-      const i = this.touched[k];
-      this.mark[i] = 0;
-      this.inputWeightGrad.fill(0, i * h0, (i + 1) * h0);
-    }
-    this.touchedCount = 0;
-  }
-
   /**
    * One optimizer step with the last gradients: lazy (row-sparse) on the first layer's touched
    * rows, dense on the rest; `l2` adds l2·w to the weights' gradients (not the biases').
    */
   update(l2: number): void {
-    const h0 = this.h0;
-    for (let k = 0; k < this.touchedCount; k++) {
-      const i = this.touched[k];
-      this.inputWeight.updateRow(i, this.inputWeightGrad, i * h0, l2);
-    }
+    this.inputGrad.update(l2);
     this.inputBias.updateAll(this.inputBiasGrad, 0);
     this.encoder?.updateAll(l2);
     this.decoder.updateAll(l2);

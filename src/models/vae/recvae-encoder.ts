@@ -14,6 +14,7 @@
  */
 import { Dense } from '../../core/dense.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
+import { SparseGradTable } from '../../core/sparse-grad.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
 import type { ParamGradient } from './network.ts';
@@ -50,9 +51,8 @@ export class RecVaeEncoder {
   /** h_last → [μ, log σ²] (2·latent). */
   readonly output: Dense;
 
-  private touched: Int32Array;
-  private touchedCount = 0;
-  private readonly mark: Uint8Array;
+  /** The first layer's gradient, row-sparse: only the rows of the batch's items. */
+  private readonly inputGrad: SparseGradTable;
   private inPtr = new Int32Array(1);
   private inItems = new Int32Array(0);
   private inValues = new Float32Array(0);
@@ -74,7 +74,8 @@ export class RecVaeEncoder {
     this.latent = latent;
     this.inputWeight = new Param(`${name}.input.weight`, numItems, hidden, optimizer).init({ kind: 'glorot' }, rng);
     this.inputBias = new Param(`${name}.input.bias`, 1, hidden, optimizer);
-    this.inputWeightGrad = new Float32Array(numItems * hidden);
+    this.inputGrad = new SparseGradTable(this.inputWeight);
+    this.inputWeightGrad = this.inputGrad.grad;
     this.inputBiasGrad = new Float32Array(hidden);
     for (let l = 0; l < depth; l++) {
       if (l > 0) this.dense.push(new Dense(hidden, hidden, rng, { optimizer, init: { kind: 'glorot' }, name: `${name}.${l}` }));
@@ -84,8 +85,6 @@ export class RecVaeEncoder {
       this.shiftGrads.push(new Float32Array(hidden));
     }
     this.output = new Dense(hidden, 2 * latent, rng, { optimizer, init: { kind: 'glorot' }, name: `${name}.out` });
-    this.touched = new Int32Array(Math.min(numItems, 1024));
-    this.mark = new Uint8Array(numItems);
   }
 
   params(): Param[] {
@@ -275,8 +274,7 @@ export class RecVaeEncoder {
 
   private inputBackward(dpre: Float32Array, n: number): void {
     const H = this.hidden;
-    this.clearInputGradient();
-    const gw = this.inputWeightGrad;
+    this.inputGrad.clear();
     const gb = this.inputBiasGrad;
     gb.fill(0);
     for (let r = 0; r < n; r++) {
@@ -285,40 +283,14 @@ export class RecVaeEncoder {
       for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
         const i = this.inItems[p];
         const v = this.inValues[p];
-        if (this.mark[i] === 0) this.touch(i);
-        const row = i * H;
-        for (let j = 0; j < H; j++) gw[row + j] += v * dpre[o + j];
+        this.inputGrad.accumulate(i, dpre, o, v);
       }
     }
   }
 
-  private touch(i: number): void {
-    if (this.touchedCount === this.touched.length) {
-      const t = new Int32Array(Math.min(this.numItems, this.touched.length * 2));
-      t.set(this.touched);
-      this.touched = t;
-    }
-    this.mark[i] = 1;
-    this.touched[this.touchedCount++] = i;
-  }
-
-  private clearInputGradient(): void {
-    const H = this.hidden;
-    for (let k = 0; k < this.touchedCount; k++) {
-      const i = this.touched[k];
-      this.mark[i] = 0;
-      this.inputWeightGrad.fill(0, i * H, (i + 1) * H);
-    }
-    this.touchedCount = 0;
-  }
-
   /** One optimizer step: lazy on the first layer's touched rows, dense elsewhere; l2 on weights only. */
   update(l2: number): void {
-    const H = this.hidden;
-    for (let k = 0; k < this.touchedCount; k++) {
-      const i = this.touched[k];
-      this.inputWeight.updateRow(i, this.inputWeightGrad, i * H, l2);
-    }
+    this.inputGrad.update(l2);
     this.inputBias.updateAll(this.inputBiasGrad, 0);
     for (const d of this.dense) d.updateAll(l2);
     for (let l = 0; l < this.depth; l++) {
