@@ -18,10 +18,10 @@
  */
 import { logSumExp } from '../../core/losses.ts';
 import { Mlp } from '../../core/mlp.ts';
-import { Param, type OptimizerConfig } from '../../core/params.ts';
-import { SparseGradTable } from '../../core/sparse-grad.ts';
+import type { Param, OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
+import { SparseInputLayer } from './sparse-input.ts';
 
 export interface MultVaeShape {
   numItems: number;
@@ -42,25 +42,15 @@ export class MultVaeNet {
   readonly numItems: number;
   readonly latent: number;
   readonly variational: boolean;
-  /** First layer, items × h₀ (`encoder.input.weight`), and its bias. */
-  readonly inputWeight: Param;
-  readonly inputBias: Param;
-  /** Gradients of the first layer (only the rows of the last batch's items are non-zero). */
-  readonly inputWeightGrad: Float32Array;
-  readonly inputBiasGrad: Float32Array;
+  /** First layer, items × h₀ (`encoder.input.weight`) and its bias, over the sparse item rows. */
+  readonly input: SparseInputLayer;
   /** h₀ → … → encoder output (μ and log σ², or the code), or null when there are no hidden layers. */
   readonly encoder: Mlp | null;
   readonly decoder: Mlp;
   private readonly h0: number;
   private readonly encOut: number;
 
-  /** The first layer's gradient, row-sparse: only the rows of the batch's items. */
-  private readonly inputGrad: SparseGradTable;
-
-  // The batch: kept input items with their values, per user row (CSR), and the target rows.
-  private inPtr = new Int32Array(1);
-  private inItems = new Int32Array(0);
-  private inValues = new Float32Array(0);
+  // The batch's target rows.
   private targets: Csr | null = null;
   private users: Int32Array = new Int32Array(0);
 
@@ -81,25 +71,21 @@ export class MultVaeNet {
     this.variational = variational;
     this.encOut = variational ? 2 * latent : latent;
     this.h0 = layers.length > 0 ? layers[0] : this.encOut;
-    this.inputWeight = new Param('encoder.input.weight', numItems, this.h0, optimizer).init({ kind: 'glorot' }, rng);
-    this.inputBias = new Param('encoder.input.bias', 1, this.h0, optimizer);
-    this.inputGrad = new SparseGradTable(this.inputWeight);
-    this.inputWeightGrad = this.inputGrad.grad;
-    this.inputBiasGrad = new Float32Array(this.h0);
+    this.input = new SparseInputLayer('encoder.input', numItems, this.h0, optimizer, rng);
     this.encoder = layers.length > 0 ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' }) : null;
     this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: numItems, activation: 'tanh', optimizer, name: 'decoder' });
   }
 
   /** Every trainable Param, in the order a model file stores them. */
   params(): Param[] {
-    return [this.inputWeight, this.inputBias, ...(this.encoder?.params() ?? []), ...this.decoder.params()];
+    return [this.input.weight, this.input.bias, ...(this.encoder?.params() ?? []), ...this.decoder.params()];
   }
 
   /** Each Param with its gradient from the last `backward` (for tests and diagnostics). */
   gradients(): ParamGradient[] {
     const out: ParamGradient[] = [
-      { param: this.inputWeight, grad: this.inputWeightGrad },
-      { param: this.inputBias, grad: this.inputBiasGrad },
+      { param: this.input.weight, grad: this.input.weightGrad },
+      { param: this.input.bias, grad: this.input.biasGrad },
     ];
     for (const mlp of [this.encoder, this.decoder]) {
       for (const layer of mlp?.layers() ?? []) out.push({ param: layer.weight, grad: layer.gradWeight }, { param: layer.bias, grad: layer.gradBias });
@@ -114,44 +100,14 @@ export class MultVaeNet {
     this.z = new Float32Array(n * this.latent);
     this.std = new Float32Array(n * this.latent);
     this.dEnc = new Float32Array(n * this.encOut);
-    this.inPtr = new Int32Array(n + 1);
   }
 
-  /**
-   * The batch's input rows: each user's training row of `rows` (binary; a user beyond its rows
-   * or without items has an empty row), L2-normalised, then with `rng` inverted dropout at
-   * `dropout` (each item kept with probability 1 − dropout and scaled by 1/(1 − dropout)).
-   */
+  /** The batch: users' rows of `rows` as input (SparseInputLayer.setBatch) and as targets. */
   setBatch(rows: Csr, users: Int32Array, n: number, dropout: number, rng: Rng | null): void {
     this.ensure(n);
     this.targets = rows;
     this.users = users;
-    const { indptr, indices } = rows;
-    let total = 0;
-    for (let r = 0; r < n; r++) {
-      const u = users[r];
-      if (u < rows.rows) total += indptr[u + 1] - indptr[u];
-    }
-    if (this.inItems.length < total) {
-      this.inItems = new Int32Array(total);
-      this.inValues = new Float32Array(total);
-    }
-    const drop = rng !== null && dropout > 0;
-    const keepScale = drop ? 1 / (1 - dropout) : 1;
-    let p = 0;
-    this.inPtr[0] = 0;
-    for (let r = 0; r < n; r++) {
-      const u = users[r];
-      const start = u < rows.rows ? indptr[u] : 0;
-      const end = u < rows.rows ? indptr[u + 1] : 0;
-      const value = end > start ? keepScale / Math.sqrt(end - start) : 0;
-      for (let q = start; q < end; q++) {
-        if (drop && rng!.next() < dropout) continue;
-        this.inItems[p] = indices[q];
-        this.inValues[p++] = value;
-      }
-      this.inPtr[r + 1] = p;
-    }
+    this.input.setBatch(rows, users, n, dropout, rng);
   }
 
   /**
@@ -163,17 +119,7 @@ export class MultVaeNet {
     const h0 = this.h0;
     const L = this.latent;
     const h1 = this.h1;
-    const w = this.inputWeight.data;
-    const b = this.inputBias.data;
-    for (let r = 0; r < n; r++) {
-      const o = r * h0;
-      for (let j = 0; j < h0; j++) h1[o + j] = b[j];
-      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
-        const v = this.inValues[p];
-        const row = this.inItems[p] * h0;
-        for (let j = 0; j < h0; j++) h1[o + j] += v * w[row + j];
-      }
-    }
+    this.input.forward(h1, n);
     let enc = h1;
     if (this.encoder) {
       for (let k = 0; k < n * h0; k++) h1[k] = Math.tanh(h1[k]);
@@ -262,18 +208,7 @@ export class MultVaeNet {
       const a = this.h1;
       for (let k = 0; k < n * h0; k++) dh1[k] *= 1 - a[k] * a[k];
     }
-    this.inputGrad.clear();
-    const gb = this.inputBiasGrad;
-    gb.fill(0);
-    for (let r = 0; r < n; r++) {
-      const o = r * h0;
-      for (let j = 0; j < h0; j++) gb[j] += dh1[o + j];
-      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
-        const i = this.inItems[p];
-        const v = this.inValues[p];
-        this.inputGrad.accumulate(i, dh1, o, v);
-      }
-    }
+    this.input.backward(dh1, n);
   }
 
   /**
@@ -308,8 +243,7 @@ export class MultVaeNet {
    * rows, dense on the rest; `l2` adds l2·w to the weights' gradients (not the biases').
    */
   update(l2: number): void {
-    this.inputGrad.update(l2);
-    this.inputBias.updateAll(this.inputBiasGrad, 0);
+    this.input.update(l2);
     this.encoder?.updateAll(l2);
     this.decoder.updateAll(l2);
   }

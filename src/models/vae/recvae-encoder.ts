@@ -14,10 +14,10 @@
  */
 import { Dense } from '../../core/dense.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
-import { SparseGradTable } from '../../core/sparse-grad.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
 import type { ParamGradient } from './network.ts';
+import { SparseInputLayer } from './sparse-input.ts';
 
 /** The reference implementation's LayerNorm ε (large on purpose: it damps rows with tiny variance). */
 export const LAYER_NORM_EPSILON = 0.1;
@@ -36,11 +36,8 @@ export class RecVaeEncoder {
   readonly hidden: number;
   readonly depth: number;
   readonly latent: number;
-  /** First layer, items × hidden, and its bias. */
-  readonly inputWeight: Param;
-  readonly inputBias: Param;
-  readonly inputWeightGrad: Float32Array;
-  readonly inputBiasGrad: Float32Array;
+  /** First layer, items × hidden, and its bias, over the sparse item rows. */
+  readonly input: SparseInputLayer;
   /** Layers 1 … depth−1 (hidden × hidden). */
   readonly dense: Dense[] = [];
   /** LayerNorm gain and shift per layer (1 × hidden each) and their gradients. */
@@ -50,12 +47,6 @@ export class RecVaeEncoder {
   private readonly shiftGrads: Float32Array[] = [];
   /** h_last → [μ, log σ²] (2·latent). */
   readonly output: Dense;
-
-  /** The first layer's gradient, row-sparse: only the rows of the batch's items. */
-  private readonly inputGrad: SparseGradTable;
-  private inPtr = new Int32Array(1);
-  private inItems = new Int32Array(0);
-  private inValues = new Float32Array(0);
 
   // Per layer: pre-activations, normalised activations, 1/σ per row, outputs; backward scratch.
   private pre: Float32Array[] = [];
@@ -72,11 +63,7 @@ export class RecVaeEncoder {
     this.hidden = hidden;
     this.depth = depth;
     this.latent = latent;
-    this.inputWeight = new Param(`${name}.input.weight`, numItems, hidden, optimizer).init({ kind: 'glorot' }, rng);
-    this.inputBias = new Param(`${name}.input.bias`, 1, hidden, optimizer);
-    this.inputGrad = new SparseGradTable(this.inputWeight);
-    this.inputWeightGrad = this.inputGrad.grad;
-    this.inputBiasGrad = new Float32Array(hidden);
+    this.input = new SparseInputLayer(`${name}.input`, numItems, hidden, optimizer, rng);
     for (let l = 0; l < depth; l++) {
       if (l > 0) this.dense.push(new Dense(hidden, hidden, rng, { optimizer, init: { kind: 'glorot' }, name: `${name}.${l}` }));
       this.gains.push(new Param(`${name}.norm${l}.gain`, 1, hidden, optimizer).init({ kind: 'constant', value: 1 }, rng));
@@ -88,7 +75,7 @@ export class RecVaeEncoder {
   }
 
   params(): Param[] {
-    const out = [this.inputWeight, this.inputBias];
+    const out = [this.input.weight, this.input.bias];
     for (let l = 0; l < this.depth; l++) {
       if (l > 0) out.push(...this.dense[l - 1].params());
       out.push(this.gains[l], this.shifts[l]);
@@ -99,8 +86,8 @@ export class RecVaeEncoder {
 
   gradients(): ParamGradient[] {
     const out: ParamGradient[] = [
-      { param: this.inputWeight, grad: this.inputWeightGrad },
-      { param: this.inputBias, grad: this.inputBiasGrad },
+      { param: this.input.weight, grad: this.input.weightGrad },
+      { param: this.input.bias, grad: this.input.biasGrad },
     ];
     for (let l = 0; l < this.depth; l++) {
       if (l > 0) out.push({ param: this.dense[l - 1].weight, grad: this.dense[l - 1].gradWeight }, { param: this.dense[l - 1].bias, grad: this.dense[l - 1].gradBias });
@@ -126,37 +113,12 @@ export class RecVaeEncoder {
     this.rstd = Array.from({ length: this.depth }, () => new Float32Array(n));
     this.carry = new Float32Array(size);
     this.dh = new Float32Array(size);
-    this.inPtr = new Int32Array(n + 1);
   }
 
-  /**
-   * The batch's inputs: each user's row of `rows` (binary), L2-normalised, then with `rng`
-   * inverted dropout at `dropout`. A user beyond the rows or without items has an empty row.
-   */
+  /** The batch's input rows (SparseInputLayer.setBatch). */
   setBatch(rows: Csr, users: ArrayLike<number>, n: number, dropout: number, rng: Rng | null): void {
     this.ensure(n);
-    const { indptr, indices } = rows;
-    let total = 0;
-    for (let r = 0; r < n; r++) if (users[r] < rows.rows) total += indptr[users[r] + 1] - indptr[users[r]];
-    if (this.inItems.length < total) {
-      this.inItems = new Int32Array(total);
-      this.inValues = new Float32Array(total);
-    }
-    const drop = rng !== null && dropout > 0;
-    const keepScale = drop ? 1 / (1 - dropout) : 1;
-    let p = 0;
-    for (let r = 0; r < n; r++) {
-      const u = users[r];
-      const start = u < rows.rows ? indptr[u] : 0;
-      const end = u < rows.rows ? indptr[u + 1] : 0;
-      const value = end > start ? keepScale / Math.sqrt(end - start) : 0;
-      for (let q = start; q < end; q++) {
-        if (drop && rng!.next() < dropout) continue;
-        this.inItems[p] = indices[q];
-        this.inValues[p++] = value;
-      }
-      this.inPtr[r + 1] = p;
-    }
+    this.input.setBatch(rows, users, n, dropout, rng);
   }
 
   /** [μ, log σ²] (n × 2·latent) of the batch set by `setBatch`; the buffer belongs to the output layer. */
@@ -164,17 +126,7 @@ export class RecVaeEncoder {
     const H = this.hidden;
     const size = n * H;
     const pre0 = this.pre[0];
-    const w = this.inputWeight.data;
-    const b = this.inputBias.data;
-    for (let r = 0; r < n; r++) {
-      const o = r * H;
-      for (let j = 0; j < H; j++) pre0[o + j] = b[j];
-      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
-        const v = this.inValues[p];
-        const row = this.inItems[p] * H;
-        for (let j = 0; j < H; j++) pre0[o + j] += v * w[row + j];
-      }
-    }
+    this.input.forward(pre0, n);
     this.normalise(0, n);
     const sum = this.carry; // Σ_{k<l} h_k, the densely connected residual
     sum.set(this.h[0].subarray(0, size));
@@ -234,7 +186,7 @@ export class RecVaeEncoder {
       for (let k = 0; k < size; k++) carry[k] += dh[k];
       dh.set(this.dense[l - 1].backwardBatch(dh, n, true)!.subarray(0, size));
     }
-    this.inputBackward(dh, n);
+    this.input.backward(dh, n);
   }
 
   /** In place: d = dLoss/dhₗ → dLoss/dpreₗ, through LayerNorm and swish; accumulates the norm's gradients. */
@@ -272,26 +224,9 @@ export class RecVaeEncoder {
     }
   }
 
-  private inputBackward(dpre: Float32Array, n: number): void {
-    const H = this.hidden;
-    this.inputGrad.clear();
-    const gb = this.inputBiasGrad;
-    gb.fill(0);
-    for (let r = 0; r < n; r++) {
-      const o = r * H;
-      for (let j = 0; j < H; j++) gb[j] += dpre[o + j];
-      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
-        const i = this.inItems[p];
-        const v = this.inValues[p];
-        this.inputGrad.accumulate(i, dpre, o, v);
-      }
-    }
-  }
-
   /** One optimizer step: lazy on the first layer's touched rows, dense elsewhere; l2 on weights only. */
   update(l2: number): void {
-    this.inputGrad.update(l2);
-    this.inputBias.updateAll(this.inputBiasGrad, 0);
+    this.input.update(l2);
     for (const d of this.dense) d.updateAll(l2);
     for (let l = 0; l < this.depth; l++) {
       this.gains[l].updateAll(this.gainGrads[l], 0);

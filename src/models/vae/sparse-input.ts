@@ -1,0 +1,105 @@
+/**
+ * The first encoder layer of the VAEs (Mult-VAE, Liang et al. 2018; RecVAE, Shenbin et al. 2020):
+ * a user's item row, L2-normalised and with inverted dropout while training, times an
+ * items × width weight, plus a bias. The row is sparse, so the product sums the weight rows of
+ * the user's items, and the weight's gradient and optimizer step touch only those rows.
+ */
+import { Param, type OptimizerConfig } from '../../core/params.ts';
+import type { Rng } from '../../core/rng.ts';
+import { SparseGradTable } from '../../core/sparse-grad.ts';
+import type { Csr } from '../../data/interactions.ts';
+
+export class SparseInputLayer {
+  readonly weight: Param;
+  readonly bias: Param;
+  /** The weight's gradient (only the rows of the last batch's items are non-zero) and the bias's. */
+  readonly weightGrad: Float32Array;
+  readonly biasGrad: Float32Array;
+  private readonly weightRows: SparseGradTable;
+  // The batch: kept input items with their values, per user row (CSR).
+  private inPtr = new Int32Array(1);
+  private inItems = new Int32Array(0);
+  private inValues = new Float32Array(0);
+
+  /** `name.weight` (items × width, Glorot) and `name.bias`, in that order from `rng`. */
+  constructor(
+    name: string,
+    numItems: number,
+    readonly width: number,
+    optimizer: OptimizerConfig,
+    rng: Rng,
+  ) {
+    this.weight = new Param(`${name}.weight`, numItems, width, optimizer).init({ kind: 'glorot' }, rng);
+    this.bias = new Param(`${name}.bias`, 1, width, optimizer);
+    this.weightRows = new SparseGradTable(this.weight);
+    this.weightGrad = this.weightRows.grad;
+    this.biasGrad = new Float32Array(width);
+  }
+
+  /**
+   * The batch's input rows: each user's row of `rows` (binary; a user beyond its rows or without
+   * items has an empty row), L2-normalised, then with `rng` inverted dropout at `dropout` (each
+   * item kept with probability 1 − dropout and scaled by 1/(1 − dropout)).
+   */
+  setBatch(rows: Csr, users: ArrayLike<number>, n: number, dropout: number, rng: Rng | null): void {
+    if (this.inPtr.length < n + 1) this.inPtr = new Int32Array(n + 1);
+    const { indptr, indices } = rows;
+    let total = 0;
+    for (let r = 0; r < n; r++) if (users[r] < rows.rows) total += indptr[users[r] + 1] - indptr[users[r]];
+    if (this.inItems.length < total) {
+      this.inItems = new Int32Array(total);
+      this.inValues = new Float32Array(total);
+    }
+    const drop = rng !== null && dropout > 0;
+    const keepScale = drop ? 1 / (1 - dropout) : 1;
+    let p = 0;
+    this.inPtr[0] = 0;
+    for (let r = 0; r < n; r++) {
+      const u = users[r];
+      const start = u < rows.rows ? indptr[u] : 0;
+      const end = u < rows.rows ? indptr[u + 1] : 0;
+      const value = end > start ? keepScale / Math.sqrt(end - start) : 0;
+      for (let q = start; q < end; q++) {
+        if (drop && rng!.next() < dropout) continue;
+        this.inItems[p] = indices[q];
+        this.inValues[p++] = value;
+      }
+      this.inPtr[r + 1] = p;
+    }
+  }
+
+  /** out (n × width) = the batch's rows × weight + bias. */
+  forward(out: Float32Array, n: number): void {
+    const H = this.width;
+    const w = this.weight.data;
+    const b = this.bias.data;
+    for (let r = 0; r < n; r++) {
+      const o = r * H;
+      for (let j = 0; j < H; j++) out[o + j] = b[j];
+      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) {
+        const v = this.inValues[p];
+        const row = this.inItems[p] * H;
+        for (let j = 0; j < H; j++) out[o + j] += v * w[row + j];
+      }
+    }
+  }
+
+  /** Sets the gradients from dLoss/d(output) (n × width) of the last batch. */
+  backward(dOut: Float32Array, n: number): void {
+    const H = this.width;
+    this.weightRows.clear();
+    const gb = this.biasGrad;
+    gb.fill(0);
+    for (let r = 0; r < n; r++) {
+      const o = r * H;
+      for (let j = 0; j < H; j++) gb[j] += dOut[o + j];
+      for (let p = this.inPtr[r]; p < this.inPtr[r + 1]; p++) this.weightRows.accumulate(this.inItems[p], dOut, o, this.inValues[p]);
+    }
+  }
+
+  /** One optimizer step: lazy on the weight rows the batch touched (l2 on them), dense on the bias (no l2). */
+  update(l2: number): void {
+    this.weightRows.update(l2);
+    this.bias.updateAll(this.biasGrad, 0);
+  }
+}
