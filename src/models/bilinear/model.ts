@@ -17,6 +17,8 @@ import { defineModel, resolveConfig, type ModelSpec } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { fitUserVector, type FixedItems } from './fold-in.ts';
+import { CustomLossTrainer } from './custom-loss.ts';
+import type { CustomTripletLoss } from '../deep/custom-loss.ts';
 
 const EPSILON = 1e-7;
 
@@ -37,11 +39,23 @@ export class BilinearModel extends Recommender {
   private posItems: Int32Array = new Int32Array(0);
   private order: Int32Array = new Int32Array(0);
   private readonly scorer = new BilinearScorer();
+  /** A custom triplet loss (library API) replacing config.loss in the next fits; null: the configured one. */
+  customLoss: CustomTripletLoss | null = null;
+  private customTrainer: CustomLossTrainer | null = null;
 
   constructor(type: BilinearType = 'bilinear', config: Partial<BilinearSettings> & { threads?: number; seed?: number } = {}) {
     super();
     this.type = type;
     this.config = deriveBilinearConfig(resolveConfig(bilinearSpec(type), config));
+  }
+
+  /**
+   * Trains with a custom triplet loss from now on (see bilinear/custom-loss.ts; the same loss
+   * objects as the deep match model's `useLoss`), on one thread; returns the model.
+   */
+  useLoss(loss: CustomTripletLoss | null): this {
+    this.customLoss = loss;
+    return this;
   }
 
   /** Fit, then stop any worker threads this fit started. */
@@ -56,10 +70,15 @@ export class BilinearModel extends Recommender {
   async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
     await this.closePool();
     const c = this.config;
+    const custom = this.customLoss;
     const threads = options.threads ?? c.threads ?? availableParallelism();
     const { users, items } = positives(train, c.positiveThreshold);
     if (users.length === 0) throw new ConfigError(`no training positives (positiveThreshold ${c.positiveThreshold})`);
-    const parallel = threads > 1 && users.length >= c.minParallelPositives;
+    // User code cannot run in the kernel's worker threads: a custom loss trains on this one.
+    if (custom && threads > 1 && options.epochs !== 0) {
+      (options.log ?? ((line: string) => process.stderr.write(line + '\n')))(`${this.type}: custom loss "${custom.name}" trains on one thread (the multi-threaded kernel runs only the built-in losses)`);
+    }
+    const parallel = !custom && threads > 1 && users.length >= c.minParallelPositives;
     this.posUsers = parallel ? toShared(users) : users;
     this.posItems = parallel ? toShared(items) : items;
     this.order = parallel ? new Int32Array(new SharedArrayBuffer(users.length * 4)) : new Int32Array(users.length);
@@ -71,6 +90,7 @@ export class BilinearModel extends Recommender {
     const seen = train.byUser();
     const sampler = new NegativeSampler(train, { kind: c.sampler, alpha: c.samplerAlpha, excludePositives: true, rng: rng.fork() });
     this.kernel = new BilinearKernel(this.kernelSpec(), this.tables, sampler, EPSILON);
+    this.customTrainer = custom ? new CustomLossTrainer(custom, this.kernelSpec(), this.tables, sampler) : null;
     this.scorer.invalidate();
     this.foldItems = null;
     if (!parallel) return;
@@ -111,8 +131,10 @@ export class BilinearModel extends Recommender {
     let loss = 0;
     const end = bound(1);
     const chunk = 65_536;
+    const custom = this.customTrainer;
     for (let s = 0; s < end; s += chunk) {
-      loss += kernel.run(this.posUsers, this.posItems, order, s, Math.min(end, s + chunk));
+      if (custom) loss += custom.run(this.posUsers, this.posItems, order, s, Math.min(end, s + chunk));
+      else loss += kernel.run(this.posUsers, this.posItems, order, s, Math.min(end, s + chunk));
       ctx.progress(Math.min(end, s + chunk) / end);
     }
     if (others) for (const l of await others) loss += l;
