@@ -4,6 +4,7 @@
  * what it did recorded — the loss at initialisation, the loss, validation AUC and embedding norms
  * after each epoch, and the fitted model to look at.
  */
+import { ConfigError } from '../contracts/errors.ts';
 import type { FeatureMatrix, TrainingHistory } from '../contracts/types.ts';
 import { Rng } from '../core/rng.ts';
 import type { Interactions } from '../data/interactions.ts';
@@ -50,7 +51,7 @@ export function buildModel(recipe: ModelRecipe): Recommender {
   const model = createModel(recipe.type, recipe.params);
   if (recipe.customLoss) {
     const withLoss = model as Recommender & { useLoss?: (loss: CustomTripletLoss) => unknown };
-    if (typeof withLoss.useLoss !== 'function') throw new Error(`${recipe.type} takes no custom loss (the deep triplet model "match" does)`);
+    if (typeof withLoss.useLoss !== 'function') throw new ConfigError(`${recipe.type} takes no custom loss (the deep triplet model "match" and the bilinear models — bpr, triplet, warp, logistic, bilinear — do)`);
     withLoss.useLoss(recipe.customLoss);
   }
   return model;

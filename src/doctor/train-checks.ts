@@ -15,6 +15,7 @@ import type { Recommender } from '../models/recommender.ts';
 import { getModelSpec } from '../models/registry.ts';
 import type { Finding, MeasuredFix } from './findings.ts';
 import { checkCustomLoss } from './loss-checks.ts';
+import { checkGradient, gradientCheckable } from './gradient-check.ts';
 import { deadReluUnits } from './dead-units.ts';
 import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objective } from './objective.ts';
 import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
@@ -24,7 +25,7 @@ export interface TrainCheckInput {
   /** Registered model type. */
   model: string;
   params?: Record<string, unknown>;
-  /** A custom triplet loss (library API; deep model `match`). */
+  /** A custom triplet loss (library API; deep model `match`, bilinear models such as `bpr` and `triplet`). */
   customLoss?: CustomTripletLoss | null;
   /** The training data as the model trains on it (positives, 0/1 labels or ratings). */
   train: Interactions;
@@ -139,6 +140,11 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   const relevance = objective.kind === 'values' ? (input.labelThreshold ?? (isBinary(fit.values) ? 1 : undefined)) : undefined;
   const data: DoctorData = { fit, validation, userFeatures: input.userFeatures, itemFeatures: input.itemFeatures, relevance };
   log(`doctor: ${input.model} on a sample of ${sample.length} interactions (${fit.length} fit, ${validation.length} validation), ${epochs} epochs`);
+
+  if (gradientCheckable(shell, recipe)) {
+    log('doctor: gradient check at the initial point');
+    findings.push((await checkGradient(recipe, data, seed)).finding);
+  }
 
   const main = await probe(recipe, data, epochs, seed);
   const popularity = await popularityAuc(data);
