@@ -46,7 +46,8 @@ test('case 1, DeepFM with λ 1.2 and batch 16,384 on ML-100K: the regulariser an
   assert.ok(l2.measured?.helped && l2.measured.after > l2.measured.before + 0.1, text);
   assert.equal(find(r.findings, 'batch-size').level, 'warn');
   assert.equal(find(r.findings, 'tiny-overfit').level, 'warn');
-  // Before: 0.63 after 5 epochs, far below popularity (0.86); both fixes: 0.88.
+  // On the 7,000-interaction sample: before 0.567 after 5 epochs, far below popularity (0.834); λ 1e-5
+  // alone 0.770, batch 256 alone 0.792, both 0.856.
   const together = find(r.findings, 'fixes-together').measured!;
   assert.ok(r.validationAuc! < r.popularityAuc! - 0.1, text);
   assert.ok(together.helped && together.after > together.popularity + 0.01, text);
