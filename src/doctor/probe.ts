@@ -51,7 +51,8 @@ export function buildModel(recipe: ModelRecipe): Recommender {
   const model = createModel(recipe.type, recipe.params);
   if (recipe.customLoss) {
     const withLoss = model as Recommender & { useLoss?: (loss: CustomTripletLoss) => unknown };
-    if (typeof withLoss.useLoss !== 'function') throw new ConfigError(`${recipe.type} takes no custom loss (the deep triplet model "match" and the bilinear models — bpr, triplet, warp, logistic, bilinear — do)`);
+    if (typeof withLoss.useLoss !== 'function')
+      throw new ConfigError(`${recipe.type} takes no custom loss (the deep triplet model "match" and the bilinear models — bpr, triplet, warp, logistic, bilinear — do)`);
     withLoss.useLoss(recipe.customLoss);
   }
   return model;

@@ -79,7 +79,9 @@ test('case 2, a triplet loss 1 − σ(s⁺ − s⁻): as a batch × batch matrix
   assert.ok(dot.helped && dot.after > dot.popularity + 0.02, text);
 });
 
-test('case 2 on a bilinear BPR model with genre features: the batch × batch loss is refused; row-wise it is gradient-checked, flagged as saturating, and WARP beats popularity', { skip: ML100K }, async () => {
+test('case 2 on a bilinear BPR model with genre features: the batch × batch loss is refused; row-wise it is gradient-checked, flagged as saturating, and WARP beats popularity', {
+  skip: ML100K,
+}, async () => {
   const matrix: CustomTripletLoss = {
     name: '1 − σ over dot(anchor, transpose(positive))',
     terms: (pos, neg) => {

@@ -22,7 +22,11 @@ const bpr: CustomTripletLoss = {
   gradient: (pos, neg) => ({ pos: pos.map((p, k) => -sig(neg[k] - p)), neg: pos.map((p, k) => sig(neg[k] - p)) }),
 };
 /** BPR's value with half its gradient on the positive: the trainer would descend something else. */
-const halfWrong: CustomTripletLoss = { ...bpr, name: 'bpr, half the positive gradient', gradient: (pos, neg) => ({ pos: pos.map((p, k) => -0.5 * sig(neg[k] - p)), neg: pos.map((p, k) => sig(neg[k] - p)) }) };
+const halfWrong: CustomTripletLoss = {
+  ...bpr,
+  name: 'bpr, half the positive gradient',
+  gradient: (pos, neg) => ({ pos: pos.map((p, k) => -0.5 * sig(neg[k] - p)), neg: pos.map((p, k) => sig(neg[k] - p)) }),
+};
 const saturating: CustomTripletLoss = { name: '1 − σ(s⁺ − s⁻)', terms: (pos, neg) => pos.map((p, k) => 1 - sig(p - neg[k])) };
 
 const { train } = plantedSplit({ seed: 3 });

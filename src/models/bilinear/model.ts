@@ -76,7 +76,9 @@ export class BilinearModel extends Recommender {
     if (users.length === 0) throw new ConfigError(`no training positives (positiveThreshold ${c.positiveThreshold})`);
     // User code cannot run in the kernel's worker threads: a custom loss trains on this one.
     if (custom && threads > 1 && options.epochs !== 0) {
-      (options.log ?? ((line: string) => process.stderr.write(line + '\n')))(`${this.type}: custom loss "${custom.name}" trains on one thread (the multi-threaded kernel runs only the built-in losses)`);
+      (options.log ?? ((line: string) => process.stderr.write(line + '\n')))(
+        `${this.type}: custom loss "${custom.name}" trains on one thread (the multi-threaded kernel runs only the built-in losses)`,
+      );
     }
     const parallel = !custom && threads > 1 && users.length >= c.minParallelPositives;
     this.posUsers = parallel ? toShared(users) : users;

@@ -78,7 +78,17 @@ for (const v of variants) {
     for (const p of params) for (let k = 0; k < p.data.length; k++) p.data[k] = rng.uniform(-0.6, 0.6); // biases too
     const [u, i, j] = [1, 2, 5];
     const sampler = { sample: () => j } as unknown as NegativeSampler;
-    const spec = { loss: 'bpr', similarity: model.config.similarity, margin: 1, negatives: 1, maxSampled: 10, maxWarpWeight: 10, userL2: model.config.userL2, itemL2: model.config.itemL2, biasL2: model.config.biasL2 } as const;
+    const spec = {
+      loss: 'bpr',
+      similarity: model.config.similarity,
+      margin: 1,
+      negatives: 1,
+      maxSampled: 10,
+      maxWarpWeight: 10,
+      userL2: model.config.userL2,
+      itemL2: model.config.itemL2,
+      biasL2: model.config.biasL2,
+    } as const;
     const trainer = new CustomLossTrainer(v.loss, spec, t, sampler);
     // From the tables themselves (model.score caches the item side until the next epoch).
     const score = (item: number): number => {
