@@ -99,10 +99,9 @@ test('case 2 on a bilinear BPR model with genre features: the batch × batch los
   const text = formatFindings('bpr', r.findings);
   assert.equal(find(r.findings, 'gradient-check').level, 'ok', text);
   assert.equal(find(r.findings, 'loss-saturates').level, 'warn', text);
-  // A dot product's scores are unbounded, so the saturated pairs stay saturated: the built-in BPR
-  // is measured (not asserted to help by the doctor's margin), WARP on the same dot product beats popularity.
+  // On the 6,000-interaction sample: 0.816 → 0.849 with the built-in BPR, 0.871 with WARP, popularity 0.841.
   const bpr = find(r.findings, 'loss-saturates').measured!;
-  assert.ok(bpr.after > bpr.before, text);
+  assert.ok(bpr.helped && bpr.after > bpr.before + 0.02, text);
   const dot = find(r.findings, 'loss-saturates-warp').measured!;
   assert.ok(dot.helped && dot.after > dot.popularity + 0.02, text);
 });
