@@ -26,8 +26,12 @@ const BATCH = 64;
 const PER_TENSOR = 4;
 /** Steps of the central differences, tried in turn until one agrees (float32 weights: none fits every entry). */
 const STEPS = [1e-3, 1e-2, 1e-4];
-/** Worst relative error above which the gradient is wrong (a wrong one is off by O(1)). */
-export const GRADIENT_TOLERANCE = 0.05;
+/**
+ * Worst relative error above which the gradient is wrong. Healthy models reach 2.5e-2 at worst (a
+ * float32 MLP with ReLU kinks at its zero-initialised biases); a wrong custom gradient is off by O(1)
+ * (half the positive's gradient: 0.35 to 1.4).
+ */
+export const GRADIENT_TOLERANCE = 0.1;
 
 export interface GradientCheck {
   finding: Finding;
@@ -43,6 +47,7 @@ export function gradientCheckable(model: Recommender, recipe: ModelRecipe): bool
 }
 
 export async function checkGradient(recipe: ModelRecipe, data: DoctorData, seed: number): Promise<GradientCheck> {
+  const t0 = performance.now();
   const schema = getModelSpec(recipe.type).schema as Record<string, unknown>;
   const shell = buildModel(recipe);
   const config = shell.config as Record<string, unknown>;
@@ -107,7 +112,9 @@ export async function checkGradient(recipe: ModelRecipe, data: DoctorData, seed:
       if (best.relativeError >= worst.relativeError) worst = { tensor: name, index, analytic, numeric: best.numeric, relativeError: best.relativeError };
     }
   }
-  return { finding: findingOf(recipe, worst, entries, tensors, batch.length), worst, entries, tensors };
+  const finding = findingOf(recipe, worst, entries, tensors, batch.length);
+  finding.numbers = { ...finding.numbers, seconds: (performance.now() - t0) / 1000 };
+  return { finding, worst, entries, tensors };
 }
 
 function findingOf(recipe: ModelRecipe, worst: GradientCheck['worst'], entries: number, tensors: number, rows: number): Finding {

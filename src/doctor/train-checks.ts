@@ -7,6 +7,7 @@
  * training, and a metric a trivial predictor wins. With `fix`, each proposed fix is applied in
  * the same short fit and measured on validation; only fixes that helped are recommended.
  */
+import { TastebudError } from '../contracts/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { FeatureMatrix } from '../contracts/types.ts';
 import type { Interactions } from '../data/interactions.ts';
@@ -143,7 +144,13 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
 
   if (gradientCheckable(shell, recipe)) {
     log('doctor: gradient check at the initial point');
-    findings.push((await checkGradient(recipe, data, seed)).finding);
+    try {
+      findings.push((await checkGradient(recipe, data, seed)).finding);
+    } catch (e) {
+      // A batch the model cannot train on (no positives above its threshold): the fits below say more.
+      if (!(e instanceof TastebudError)) throw e;
+      findings.push({ level: 'info', code: 'gradient-check', message: `gradient check at the initial point: not run (${e.message})` });
+    }
   }
 
   const main = await probe(recipe, data, epochs, seed);
