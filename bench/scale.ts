@@ -3,8 +3,9 @@
  * `two-tower`) on synthetic data of 1 M, 5 M and 20 M interactions, users and items growing with
  * it (users = n/40, items = n/250, ~40 per user), one epoch each unless BENCH_EPOCHS says more.
  * Each (model, size) runs in its own child process, so its peak RSS (resourceUsage().maxRSS) is
- * its own. Prints JSON: seconds per epoch, ns per interaction per epoch, peak RSS, data and setup
- * time. A child that passes BENCH_TIMEOUT seconds (default 1800) is stopped and reported.
+ * its own. Prints JSON: seconds per epoch, ns per interaction per epoch (wall clock, and CPU
+ * time over every thread, setup included, which a loaded machine disturbs less), peak RSS, data
+ * and setup time. A child that passes BENCH_TIMEOUT seconds (default 1800) is stopped and reported.
  *
  *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
  *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
@@ -33,8 +34,12 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const rssAfterData = process.memoryUsage().rss;
   const model = createModel(type, { ...MODELS[type], epochs });
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   const history = await model.fit(train, { threads: 2, seed: 1, progress: false, log: () => {} });
   const fitSeconds = (performance.now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time of the whole fit (every thread), per epoch: steadier than wall time on a shared machine.
+  const fitCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const perEpoch = history.epochs.map((e) => e.seconds);
   const epochSeconds = median(perEpoch);
   const out = {
@@ -45,6 +50,8 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
     epochs: perEpoch.length,
     epochSeconds: +epochSeconds.toFixed(2),
     nsPerInteraction: +((epochSeconds * 1e9) / train.length).toFixed(1),
+    cpuSecondsPerEpoch: +(fitCpuSeconds / perEpoch.length).toFixed(2),
+    cpuNsPerInteraction: +((fitCpuSeconds * 1e9) / perEpoch.length / train.length).toFixed(1),
     setupSeconds: +(fitSeconds - perEpoch.reduce((a, b) => a + b, 0)).toFixed(2),
     generateSeconds: +generated.toFixed(1),
     dataRssMB: Math.round(rssAfterData / 2 ** 20),
