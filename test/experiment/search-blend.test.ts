@@ -17,7 +17,13 @@ const members = [
   { type: 'test-curve', params: { skill: 0.4, epochs: 6 } },
   { type: 'test-tiny-mf', params: { factors: 4, epochs: 4 } },
 ];
-const weights = [[1, 0], [0.8, 0.2], [0.5, 0.5], [0.2, 0.8], [0, 1]];
+const weights = [
+  [1, 0],
+  [0.8, 0.2],
+  [0.5, 0.5],
+  [0.2, 0.8],
+  [0, 1],
+];
 
 function blendRun(params: RunSpec['params']): RunSpec {
   return { name: 'blend', type: 'blend', baseline: false, params, fit: {}, path: 'models[0]' };

@@ -2,12 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { validateExperimentConfig } from '../../src/experiment/config.ts';
-import { checkExperiment } from '../../src/experiment/runner.ts';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkExperiment, runExperiment } from '../../src/experiment/runner.ts';
 import { searchRun, type SearchContext, type SearchStrategy } from '../../src/experiment/search.ts';
 import { checkHalving, halvingRungs } from '../../src/experiment/search-halving.ts';
 import type { RunSpec } from '../../src/experiment/config.ts';
 import { curveData, curveFits, registerCurveModels } from '../helpers/curve-model.ts';
-import { rawExperiment, registerTestModels } from '../helpers/experiment.ts';
+import { rawExperiment, registerTestModels, syntheticProtocol } from '../helpers/experiment.ts';
 
 registerCurveModels();
 await registerTestModels();
@@ -145,4 +148,29 @@ test('halving config errors are ConfigErrors naming the setting', () => {
   );
   // A baseline with nothing searched (popularity) is simply fit, whatever the strategy.
   assert.equal(checkExperiment(file({ strategy: 'successive-halving', trials: 4, maxEpochs: 6 })).length, 2);
+});
+
+test('an experiment file with successive halving: the rungs and the epochs spent reach results.json and report.md', async () => {
+  const config = validateExperimentConfig(
+    rawExperiment({
+      search: { strategy: 'successive-halving', trials: 6, eta: 3, minEpochs: 1, maxEpochs: 6, metric: 'auc', validation: 0.2 },
+      models: [{ name: 'mf', type: 'test-tiny-mf', params: { factors: [2, 4, 8], learningRate: [0.02, 0.1] } }],
+    }),
+  );
+  const outDir = await mkdtemp(join(tmpdir(), 'tastebud-halving-'));
+  const results = await runExperiment(config, { protocol: syntheticProtocol(), outDir, log: () => {}, saveModels: false });
+  const mf = results.runs.find((r) => r.name === 'mf')!;
+  assert.equal(mf.search!.strategy, 'successive-halving');
+  assert.deepEqual([...new Set(mf.search!.rungs!.map((r) => `${r.rung}:${r.budget}`))], ['1:1', '2:3', '3:6']);
+  assert.equal(mf.search!.rungs!.filter((r) => r.rung === 2).length, 2);
+  assert.equal(
+    mf.search!.epochsSpent,
+    mf.search!.rungs!.reduce((s, r) => s + r.epochs, 0),
+  );
+  assert.ok(Number.isFinite(mf.metrics['precision@10']), 'the chosen model is evaluated on test as with grid and random');
+  const report = await readFile(join(results.outDir, 'report.md'), 'utf8');
+  assert.match(report, /Search \(successive-halving, 6 trials/);
+  assert.match(report, /\| rung \| budget \(epochs\) \| trial \| factors \| learningRate \|/);
+  assert.match(report, /\| 3 \| 6 \| \d \| \d \| 0\.\d+ \| 0\.\d{4} \| \d \| chosen \| from scratch \|/);
+  assert.match(report, /Epochs run by the search: \d+ \(not counting the refit\)\./);
 });
