@@ -171,7 +171,9 @@ export async function halvingSearch(run: RunSpec, points: Point[], ctx: SearchCo
       epochsSpent += rung.epochs;
       inRung.push(rung);
       const outcome = rung.error ? `failed: ${rung.error}` : `${metric} ${fmt(rung.validation)} (epoch ${record.bestEpoch}/${record.epochs})`;
-      ctx.log(`  ${run.name} rung ${r + 1}/${plan.length} (${budget} epochs${resumed ? ', resumed' : ''}) trial ${t + 1}${shownParams(points[t], varying)} → ${outcome}`);
+      ctx.log(
+        `  ${run.name} rung ${r + 1}/${plan.length} (${budget} epoch${budget === 1 ? '' : 's'}${resumed ? ', resumed' : ''}) trial ${t + 1}${shownParams(points[t], varying)} → ${outcome}`,
+      );
     }
     // Best first; failed points last, ties kept in trial order.
     const ranked = inRung
