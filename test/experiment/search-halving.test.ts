@@ -174,3 +174,12 @@ test('an experiment file with successive halving: the rungs and the epochs spent
   assert.match(report, /\| 3 \| 6 \| \d \| \d \| 0\.\d+ \| 0\.\d{4} \| \d \| chosen \| from scratch \|/);
   assert.match(report, /Epochs run by the search: \d+ \(not counting the refit\)\./);
 });
+
+test('with repeated hold-outs every rung fits each point on each, and the mean decides', async () => {
+  const single = await searchRun(curveRun('test-curve'), context(halving));
+  const repeated = await searchRun(curveRun('test-curve'), { ...context(halving), moreHoldOuts: [{ train: data.train, validation: data.validation }] });
+  assert.deepEqual(repeated.params, single.params);
+  assert.equal(repeated.epochsSpent, 2 * single.epochsSpent, 'the same epochs again on the second (identical) hold-out');
+  const winner = repeated.trials[repeated.bestTrial - 1];
+  assert.deepEqual(winner.repeats, [single.validation, single.validation]);
+});
