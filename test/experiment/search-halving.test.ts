@@ -173,6 +173,9 @@ test('an experiment file with successive halving: the rungs and the epochs spent
   assert.match(report, /\| rung \| budget \(epochs\) \| trial \| factors \| learningRate \|/);
   assert.match(report, /\| 3 \| 6 \| \d \| \d \| 0\.\d+ \| 0\.\d{4} \| \d \| chosen \| from scratch \|/);
   assert.match(report, /Epochs run by the search: \d+ \(not counting the refit\)\./);
+  const html = await readFile(join(results.outDir, 'report.html'), 'utf8');
+  assert.match(html, /<h3>Successive halving rungs<\/h3>/);
+  assert.match(html, /<td class="l">chosen<\/td><td class="l">from scratch<\/td>/);
 });
 
 test('with repeated hold-outs every rung fits each point on each, and the mean decides', async () => {
