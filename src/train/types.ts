@@ -75,8 +75,9 @@ export interface Trainable extends Scorer {
   estimateMemory?(shape: DataShape, threads: number): MemoryEstimate | null;
   trainEpoch(ctx: EpochContext): number | Promise<number>;
   /**
-   * True when `trainEpoch` may be called again after a fit (and after `setState`), continuing
-   * from the current parameters: the fit loop's `resume` option needs it.
+   * True when `trainEpoch` may be called again after a fit in this process (and after
+   * `setState`), continuing from the current parameters: the fit loop's `resume` option needs it.
+   * (A model loaded from a file has not been prepared, so it cannot resume.)
    */
   readonly resumable?: boolean;
   getState(): ModelState;
