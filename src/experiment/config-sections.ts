@@ -12,7 +12,8 @@ export type Fail = (path: (string | number)[], message: string) => void;
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const RUN_KEYS = ['name', 'type', 'params', 'fit'];
 const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize', 'validationUsers'];
-const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'repeats', 'refit'];
+const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'repeats', 'refit', 'eta', 'minEpochs', 'maxEpochs'];
+const HALVING_KEYS = ['eta', 'minEpochs', 'maxEpochs'] as const;
 const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null {
@@ -107,9 +108,21 @@ export function parseSearch(raw: unknown, fail: Fail): SearchSettings {
   }
   unknownKeys(raw, SEARCH_KEYS, ['search'], fail);
   if (raw.strategy !== undefined) {
-    if (raw.strategy === 'grid' || raw.strategy === 'random') out.strategy = raw.strategy;
-    else fail(['search', 'strategy'], `expected grid or random, got ${describe(raw.strategy)}`);
+    if (raw.strategy === 'grid' || raw.strategy === 'random' || raw.strategy === 'successive-halving') out.strategy = raw.strategy;
+    else fail(['search', 'strategy'], `expected grid, random or successive-halving, got ${describe(raw.strategy)}`);
   }
+  for (const key of HALVING_KEYS) {
+    if (raw[key] === undefined) continue;
+    if (out.strategy !== 'successive-halving') fail(['search', key], `${key} is a setting of strategy: successive-halving (the strategy is ${out.strategy})`);
+    else if (key === 'eta' ? typeof raw.eta === 'number' && raw.eta >= 2 : isWhole(raw[key], 1)) out[key] = raw[key] as number;
+    else
+      fail(
+        ['search', key],
+        key === 'eta' ? `expected a number ≥ 2 (keep the best 1/eta of each rung), got ${describe(raw.eta)}` : `expected a whole number ≥ 1 (epochs), got ${describe(raw[key])}`,
+      );
+  }
+  if (out.minEpochs !== undefined && out.maxEpochs !== undefined && out.minEpochs > out.maxEpochs)
+    fail(['search', 'minEpochs'], `minEpochs (${out.minEpochs}) is more than maxEpochs (${out.maxEpochs}): the first rung's budget must fit in the last's`);
   if (raw.trials !== undefined) {
     if (isWhole(raw.trials, 1)) out.trials = raw.trials;
     else fail(['search', 'trials'], `expected a whole number ≥ 1, got ${describe(raw.trials)}`);

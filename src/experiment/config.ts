@@ -67,9 +67,15 @@ export interface ProtocolSettings {
 }
 
 export interface SearchSettings {
-  strategy: 'grid' | 'random';
-  /** Random: number of draws. Grid: the most combinations allowed (default: all of them). */
+  strategy: 'grid' | 'random' | 'successive-halving';
+  /** Random and successive halving: number of draws. Grid: the most combinations allowed (default: all of them). */
   trials: number | null;
+  /** Successive halving: keep the best 1/eta of each rung, multiply the epoch budget by eta (default 3). */
+  eta?: number;
+  /** Successive halving: the first rung's epochs (default 1). */
+  minEpochs?: number;
+  /** Successive halving: the last rung's epochs (default: the model's own epochs). */
+  maxEpochs?: number;
   /** Validation metric used to pick the best trial (default: the protocol's when it can be measured on validation). */
   metric: string | null;
   /** Fraction of each user's training interactions held out for validation when the protocol has none. */

@@ -4,11 +4,12 @@
  */
 import type { TrainingHistory } from '../contracts/types.ts';
 import type { ExperimentConfig } from './config.ts';
-import type { TrialRecord } from './search.ts';
+import type { SearchStrategy, TrialRecord } from './search.ts';
+import type { RungRecord } from './search-halving.ts';
 import type { Finding } from '../doctor/findings.ts';
 
 export interface RunSearchRecord {
-  strategy: 'grid' | 'random';
+  strategy: SearchStrategy['strategy'];
   /** Parameters that varied between trials. */
   keys: string[];
   trials: TrialRecord[];
@@ -18,6 +19,10 @@ export interface RunSearchRecord {
   lowerIsBetter: boolean;
   /** Whether the chosen params were retrained on the whole training set. */
   refit: boolean;
+  /** Epochs run by every trial fit (not the refit); absent in results written before it was recorded. */
+  epochsSpent?: number;
+  /** Successive halving: every point in every rung. */
+  rungs?: RungRecord[];
 }
 
 export interface ReferenceComparison {

@@ -27,6 +27,7 @@ import { checkData } from '../doctor/data.ts';
 import { resolveRunParams } from './params.ts';
 import type { EnvironmentInfo, ExperimentResults, RunResult } from './results.ts';
 import { runSeed, searchPoints, searchRun, searchedKeys, type HoldOut, type SearchContext } from './search.ts';
+import { checkHalving } from './search-halving.ts';
 
 export interface RunExperimentOptions {
   /** Folder of the built-in datasets (default: $TASTEBUD_DATA_DIR, else the datasets module's default). */
@@ -102,7 +103,8 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   let referenceResult: ProtocolResult | null = null;
   for (const run of runs) {
     log(`${run.name} (${run.type})`);
-    const ctx = labelled(run, { ...ctxBase, search: { strategy: cfg.search.strategy, trials: cfg.search.trials } }, prepared, cfg.source);
+    const { strategy, trials, eta, minEpochs, maxEpochs } = cfg.search;
+    const ctx = labelled(run, { ...ctxBase, search: { strategy, trials, eta, minEpochs, maxEpochs } }, prepared, cfg.source);
     const result = await runOne(run, ctx, protocol, prepared, outDir, options.saveModels ?? true);
     if (result.run.reference) referenceResult = result.protocolResult;
     else if (referenceResult && result.protocolResult) result.run.vsReference = compareWithReference(result.protocolResult, referenceResult, mainMetric, lowerIsBetter);
@@ -190,6 +192,8 @@ async function runOne(
       metric: outcome.metric,
       lowerIsBetter: outcome.lowerIsBetter,
       refit: outcome.refit,
+      epochsSpent: outcome.epochsSpent,
+      ...(outcome.rungs ? { rungs: outcome.rungs } : {}),
     };
     record.seconds.search = outcome.seconds;
     const failed = outcome.trials.filter((t) => t.error).length;
@@ -243,6 +247,7 @@ export function checkExperiment(cfg: ExperimentConfig): RunSpec[] {
     if (found.length) continue;
     const spec = { ...run, params };
     try {
+      if (cfg.search.strategy === 'successive-halving' && searchedKeys(params).length > 0) checkHalving(run.type, params, cfg.search, 'search');
       for (const point of searchPoints(params, cfg.search, new Rng(runSeed(cfg.seed, run.name)))) {
         try {
           createModel(run.type, point);

@@ -1,7 +1,9 @@
 /**
- * Hyperparameter search: grid or random over one run's params, each trial fit on the training
- * part with validation and early stopping, the best picked by the validation metric only. The
- * test set is never seen here; the runner evaluates the chosen model on it once.
+ * Hyperparameter search: grid, random or successive halving (search-halving.ts) over one run's
+ * params, each trial fit on the training part with validation and early stopping, the best
+ * picked by the validation metric only. A blend whose weights alone are searched fits its
+ * members once (search-blend.ts). The test set is never seen here; the runner evaluates the
+ * chosen model on it once.
  */
 import { Rng } from '../core/rng.ts';
 import { ConfigError } from '../contracts/errors.ts';
@@ -9,22 +11,23 @@ import type { Interactions } from '../data/interactions.ts';
 import type { FeatureMatrix } from '../contracts/types.ts';
 import { createModel } from '../models/registry.ts';
 import type { Recommender } from '../models/recommender.ts';
-import type { FitOptions } from '../train/types.ts';
 import type { TrainingHistory } from '../contracts/types.ts';
-import { isLowerBetter, validationScore } from '../train/validation.ts';
+import { isLowerBetter } from '../train/validation.ts';
 import { mean, sampleStandardDeviation } from '../eval/significance.ts';
-import type { FitSettings, ParamSpace, RunSpec } from './config.ts';
+import type { ParamSpace, RunSpec } from './config.ts';
+import { cachedBlendTrials, isBlendWeightSearch } from './search-blend.ts';
+import { better, epochsRun, fitOptions, fitTrial, fmt, shownParams, type TrialFit } from './search-fit.ts';
+import { halvingSearch, type HalvingSettings, type RungRecord } from './search-halving.ts';
 
 export type Point = Record<string, unknown>;
 
-export interface SearchStrategy {
-  strategy: 'grid' | 'random';
-  /** Random: draws (default 10). Grid: the most combinations allowed (default: no limit). */
+export interface SearchStrategy extends Partial<HalvingSettings> {
+  strategy: 'grid' | 'random' | 'successive-halving';
+  /** Random and successive halving: draws (default 10). Grid: the most combinations allowed (default: no limit). */
   trials: number | null;
 }
 
 const DEFAULT_RANDOM_TRIALS = 10;
-const DEFAULT_PATIENCE = 3;
 
 /** Number of grid combinations (ranges count as infinite). */
 export function gridSize(params: Record<string, ParamSpace>): number {
@@ -44,7 +47,7 @@ export function searchedKeys(params: Record<string, ParamSpace>): string[] {
  * The parameter points to try, deterministic for a given `rng` state. Grid: every combination,
  * the first parameter varying slowest. Random: `trials` draws (choices uniform, ranges uniform
  * or log-uniform, rounded when integer), without repeats; a discrete space no larger than
- * `trials` is simply enumerated.
+ * `trials` is simply enumerated. Successive halving starts from the same draws as random.
  */
 export function searchPoints(params: Record<string, ParamSpace>, strategy: SearchStrategy, rng: Rng): Point[] {
   const keys = Object.keys(params);
@@ -111,6 +114,8 @@ export interface TrialRecord {
   repeats?: number[];
   /** Best epoch (with repeated hold-outs: the mean over them, rounded). */
   bestEpoch: number;
+  /** Successive halving: the last rung the trial trained in (1-based); its values are that rung's. */
+  rung?: number;
   epochs: number;
   stoppedEarly: boolean;
   seconds: number;
@@ -142,6 +147,11 @@ export interface SearchContext {
   search: SearchStrategy;
   userFeatures?: FeatureMatrix;
   itemFeatures?: FeatureMatrix;
+  /**
+   * A blend whose weights alone are searched fits its members once per hold-out and reuses their
+   * scores across weight trials (default true); false refits every member for every trial.
+   */
+  cacheBlendScores?: boolean;
   log: (line: string) => void;
 }
 
@@ -161,6 +171,10 @@ export interface SearchOutcome {
   /** History of the returned model's final fit (the refit, or the winning trial). */
   history: TrainingHistory | null;
   refit: boolean;
+  /** Epochs run by every trial fit on every hold-out (not the refit): what the search cost. */
+  epochsSpent: number;
+  /** Successive halving: every point in every rung (budget, value, kept?). */
+  rungs?: RungRecord[];
   seconds: number;
 }
 
@@ -172,8 +186,18 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
   const lowerIsBetter = isLowerBetter(metric);
   const varying = searchedKeys(run.params);
   if (points.length === 1 && ctx.refitOn && singlePass(run.type, points[0])) return fitDirectly(run, points[0], ctx, started);
+  if (ctx.search.strategy === 'successive-halving' && points.length > 1) {
+    const halving = await halvingSearch(run, points, ctx, metric, lowerIsBetter, varying);
+    if (!halving.best) throw new Error(`${run.name}: every trial failed or gave no validation value (${halving.trials.map((t) => t.error ?? 'NaN').join('; ')})`);
+    return finish(run, ctx, halving.best, halving.trials, metric, lowerIsBetter, halving.epochsSpent, started, halving.rungs);
+  }
   const trials: TrialRecord[] = [];
   let best: { model: Recommender; record: TrialRecord } | null = null;
+  let epochsSpent = 0;
+  const fitOne =
+    isBlendWeightSearch(run, points) && ctx.cacheBlendScores !== false
+      ? cachedBlendTrials(run, ctx, metric)
+      : (point: Point, holdOut: HoldOut): Promise<TrialFit> => fitTrial(run, point, holdOut, metric, ctx);
 
   const holdOuts: HoldOut[] = [{ train: ctx.train, validation: ctx.validation }, ...(ctx.moreHoldOuts ?? [])];
   for (let t = 0; t < points.length; t++) {
@@ -181,8 +205,9 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
     const t0 = performance.now();
     const record: TrialRecord = { trial: t + 1, params: point, validation: null, bestEpoch: 0, epochs: 0, stoppedEarly: false, seconds: 0, history: null };
     try {
-      const fits: { model: Recommender; history: TrainingHistory; value: number }[] = [];
-      for (const holdOut of holdOuts) fits.push(await fitTrial(run, point, holdOut, metric, ctx));
+      const fits: TrialFit[] = [];
+      for (const holdOut of holdOuts) fits.push(await fitOne(point, holdOut));
+      epochsSpent += fits.reduce((sum, f) => sum + epochsRun(f.history), 0);
       const first = fits[0];
       record.history = first.history;
       record.epochs = first.history.epochs.length;
@@ -199,13 +224,27 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
     }
     record.seconds = (performance.now() - t0) / 1000;
     trials.push(record);
-    const shown = varying.length ? ' ' + varying.map((k) => `${k}=${JSON.stringify(point[k])}`).join(' ') : '';
+    const shown = shownParams(point, varying);
     const spread = record.repeats ? ` ±${fmt(sampleStandardDeviation(record.repeats))} over ${record.repeats.length} hold-outs` : '';
     const outcome = record.error ? `failed: ${record.error}` : `${metric} ${fmt(record.validation)}${spread} (epoch ${record.bestEpoch}/${record.epochs})`;
     ctx.log(`  ${run.name} trial ${t + 1}/${points.length}${shown} → ${outcome}, ${record.seconds.toFixed(1)} s`);
   }
   if (!best) throw new Error(`${run.name}: every trial failed or gave no validation value (${trials.map((t) => t.error ?? 'NaN').join('; ')})`);
+  return finish(run, ctx, best, trials, metric, lowerIsBetter, epochsSpent, started);
+}
 
+/** The winner, refit on all the training data when asked (the same for every strategy). */
+async function finish(
+  run: RunSpec,
+  ctx: SearchContext,
+  best: { model: Recommender; record: TrialRecord },
+  trials: TrialRecord[],
+  metric: string,
+  lowerIsBetter: boolean,
+  epochsSpent: number,
+  started: number,
+  rungs?: RungRecord[],
+): Promise<SearchOutcome> {
   let model = best.model;
   let history = best.record.history;
   const refit = ctx.refitOn !== null;
@@ -227,22 +266,10 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
     selectionHistory: best.record.history,
     history,
     refit,
+    epochsSpent,
+    ...(rungs ? { rungs } : {}),
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** One fit of one trial on one hold-out, with its validation value (that of its best epoch). */
-async function fitTrial(
-  run: RunSpec,
-  point: Point,
-  holdOut: HoldOut,
-  metric: string,
-  ctx: SearchContext,
-): Promise<{ model: Recommender; history: TrainingHistory; value: number }> {
-  const model = createModel(run.type, point);
-  const history = await model.fit(holdOut.train, fitOptions(run.fit, point, ctx, { validation: holdOut.validation, metric }));
-  const value = history.epochs[history.bestEpoch - 1]?.validation ?? validationScore(model, holdOut.validation, metric, ctx.validationThreshold);
-  return { model, history, value };
 }
 
 /** A closed-form model (one pass) with nothing to choose: validation would only cost a second fit. */
@@ -269,35 +296,7 @@ async function fitDirectly(run: RunSpec, point: Point, ctx: SearchContext, start
     selectionHistory: null,
     history,
     refit: false,
+    epochsSpent: history.epochs.length,
     seconds,
   };
-}
-
-function fitOptions(fit: FitSettings, point: Point, ctx: SearchContext, validation: { validation: Interactions; metric: string } | null): FitOptions {
-  const options: FitOptions = {
-    seed: ctx.seed,
-    threads: fit.threads ?? ctx.threads,
-    userFeatures: fit.features === 'items' || fit.features === 'none' ? undefined : ctx.userFeatures,
-    itemFeatures: fit.features === 'users' || fit.features === 'none' ? undefined : ctx.itemFeatures,
-    progress: false,
-    log: ctx.log,
-  };
-  // Models read `epochs` from their config, but a model that leaves it out still honours the file.
-  if (typeof point.epochs === 'number') options.epochs = point.epochs;
-  if (validation) {
-    options.validation = validation.validation;
-    options.validationMetric = validation.metric;
-    options.validationThreshold = ctx.validationThreshold;
-    options.earlyStopping = fit.earlyStopping === false ? false : { patience: DEFAULT_PATIENCE, ...fit.earlyStopping };
-    if (fit.validationUsers !== undefined) options.validationUsers = fit.validationUsers;
-  }
-  return options;
-}
-
-function better(a: number, b: number, lowerIsBetter: boolean): boolean {
-  return lowerIsBetter ? a < b : a > b;
-}
-
-function fmt(x: number | null): string {
-  return x === null ? '—' : x.toFixed(4);
 }

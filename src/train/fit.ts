@@ -28,20 +28,26 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const started = performance.now();
 
-  model.userIds = train.userIds;
-  model.itemIds = train.itemIds;
-  model.seen = train.byUser();
-  model.trainingData = {
-    source: options.provenance?.source ?? null,
-    split: options.provenance?.split ?? null,
-    positiveThreshold: options.provenance?.positiveThreshold ?? null,
-    ...fingerprintInteractions(train),
-  };
-  model.userFeatures = options.userFeatures ?? model.userFeatures;
-  model.itemFeatures = options.itemFeatures ?? model.itemFeatures;
-  checkMemory(model, train, threads, options.memoryBudget);
-  const rng = new Rng(seed);
-  await model.prepare(train, rng, options);
+  // Resuming: the parameters already hold `offset` epochs of training on this data.
+  const previous = options.resume ? resumableHistory(model, train) : null;
+  const offset = previous?.bestEpoch ?? 0;
+  if (!previous) {
+    model.userIds = train.userIds;
+    model.itemIds = train.itemIds;
+    model.seen = train.byUser();
+    model.trainingData = {
+      source: options.provenance?.source ?? null,
+      split: options.provenance?.split ?? null,
+      positiveThreshold: options.provenance?.positiveThreshold ?? null,
+      ...fingerprintInteractions(train),
+    };
+    model.userFeatures = options.userFeatures ?? model.userFeatures;
+    model.itemFeatures = options.itemFeatures ?? model.itemFeatures;
+    checkMemory(model, train, threads, options.memoryBudget);
+  }
+  // A resumed fit draws a different stream, so its epochs do not replay the first ones' samples.
+  const rng = new Rng(previous ? (seed + Math.imul(offset, 0x9e3779b1)) >>> 0 : seed);
+  if (!previous) await model.prepare(train, rng, options);
 
   let validation = options.validation && options.validation.length > 0 ? options.validation : null;
   if (validation && options.validationUsers !== undefined) {
@@ -55,7 +61,7 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   const minDelta = stopping?.minDelta ?? 0;
   const restoreBest = stopping ? (stopping.restoreBest ?? true) : false;
 
-  const history: TrainingHistory = { epochs: [], metric, bestEpoch: epochs, stoppedEarly: false, warnings: [], seconds: 0 };
+  const history: TrainingHistory = { epochs: previous ? previous.epochs.slice(0, offset) : [], metric, bestEpoch: offset + epochs, stoppedEarly: false, warnings: [], seconds: 0 };
   const warn = (message: string): void => {
     history.warnings.push(message);
     options.callbacks?.onWarning?.(message);
@@ -69,9 +75,16 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   let best = lowerBetter ? Infinity : -Infinity;
   let bestState: ModelState | null = null;
   let sinceBest = 0;
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  // Resumed, the starting parameters are the best so far: restore-best never ends below them.
+  const start = previous?.metric === metric ? previous.epochs[offset - 1]?.validation : undefined;
+  if (start !== undefined) {
+    best = start;
+    history.bestEpoch = offset;
+    if (restoreBest) bestState = cloneState(model.getState());
+  }
+  for (let epoch = offset + 1; epoch <= offset + epochs; epoch++) {
     const t0 = performance.now();
-    const loss = await model.trainEpoch({ epoch, rng, threads, options, progress: (f) => progress?.update(epoch, f) });
+    const loss = await model.trainEpoch({ epoch, rng, threads, options, progress: (f) => progress?.update(epoch - offset, f) });
     const record: EpochRecord = { epoch, loss, seconds: (performance.now() - t0) / 1000 };
     if (!Number.isFinite(loss)) {
       warn(`training diverged at epoch ${epoch} (loss ${loss}): lower the learning rate or add L2`);
@@ -112,6 +125,15 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   progress?.done(history);
   model.history = history;
   return history;
+}
+
+/** The history of a model that may continue training on `train` (resume), or a ConfigError saying why not. */
+function resumableHistory(model: Trainable, train: Interactions): TrainingHistory {
+  if (!model.resumable) throw new ConfigError(`${model.type} cannot continue training from where it stopped (it is not resumable): fit it again instead`);
+  if (!model.history || !model.trainingData) throw new ConfigError(`resume: ${model.type} has not been fit yet, so there is nothing to continue; fit it first`);
+  if (model.trainingData.pairsHash !== fingerprintInteractions(train).pairsHash)
+    throw new ConfigError(`resume: ${model.type} was fit on other training data (${model.trainingData.interactions} interactions); continue on the same data, or fit again`);
+  return model.history;
 }
 
 /** Refuses a fit whose estimated peak memory exceeds the budget, before any of it is allocated. */

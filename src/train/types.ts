@@ -35,6 +35,13 @@ export interface FitOptions {
   itemFeatures?: FeatureMatrix;
   /** Bytes the fit may use; a model whose estimate exceeds it is refused before it starts (default: the machine's available memory). */
   memoryBudget?: number;
+  /**
+   * Continue training from the model's current parameters instead of starting over: `prepare` is
+   * not called, and the new epochs are numbered after the ones the model's parameters already
+   * have (its history's best epoch, the state restore-best left). Only for a model that says it
+   * is `resumable`, on the data it was fit on (successive-halving search uses this).
+   */
+  resume?: boolean;
   /** Where the training data came from, recorded in the model file beside its fingerprint. */
   provenance?: { source?: string | null; split?: string | null; positiveThreshold?: number | null };
 }
@@ -67,6 +74,12 @@ export interface Trainable extends Scorer {
   /** The peak memory a fit on data of this shape needs, in bytes, where the model can say (null: no estimate). */
   estimateMemory?(shape: DataShape, threads: number): MemoryEstimate | null;
   trainEpoch(ctx: EpochContext): number | Promise<number>;
+  /**
+   * True when `trainEpoch` may be called again after a fit in this process (and after
+   * `setState`), continuing from the current parameters: the fit loop's `resume` option needs it.
+   * (A model loaded from a file has not been prepared, so it cannot resume.)
+   */
+  readonly resumable?: boolean;
   getState(): ModelState;
   setState(state: ModelState): void;
   score(users: Int32Array, items: Int32Array): Float32Array;

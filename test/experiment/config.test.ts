@@ -72,7 +72,7 @@ test('every problem is reported at once, unknown fields with a suggestion', () =
   assert.deepEqual(lines, [
     'e.yaml: seeed: unknown field; expected one of name, description, protocol, dataset, data, seed, threads, baselines, search, models (did you mean "seed"?)',
     `e.yaml: name: expected a name of letters, digits, '.', '_' or '-' (it names the output folder), got "has space"`,
-    'e.yaml: search.strategy: expected grid or random, got "bayes"',
+    'e.yaml: search.strategy: expected grid, random or successive-halving, got "bayes"',
     'e.yaml: search.validation: expected a fraction between 0 and 1 (e.g. 0.1), got 2',
     'e.yaml: search.repeats: expected a whole number ≥ 1 (validation parts to average over), got 0',
   ]);

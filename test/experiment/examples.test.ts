@@ -29,6 +29,7 @@ test('the ready examples are there', () => {
     'deepfm-implicit.yaml',
     'deepfm-lightfm.yaml',
     'foodcom-ncf-grid.yaml',
+    'ials-halving.yaml',
     'ml100k-best.yaml',
     'msr-stratified.yaml',
     'ncf-lightfm.yaml',

@@ -224,8 +224,22 @@ function searchSection(run: RunResult, color: string): string {
     (t) =>
       `<tr class="${t.trial === s.bestTrial ? 'best' : t.error ? 'failed' : ''}"><td class="l">${t.trial}${t.trial === s.bestTrial ? ' ★' : ''}</td>${s.keys.map((k) => `<td>${esc(paramText(t.params[k]))}</td>`).join('')}<td>${t.error ? esc('failed: ' + t.error) : formatValue(t.validation)}</td><td>${t.bestEpoch}</td><td>${t.epochs}</td><td>${t.seconds.toFixed(1)}</td></tr>`,
   );
+  const halving = s.rungs ? rungSection(s) : '';
+  const spent = s.epochsSpent !== undefined ? ` Epochs run by the search: ${s.epochsSpent}.` : '';
   return `<section class="card"><h3>${esc(run.name)} <span class="badge ref">${s.strategy}, ${s.trials.length} trials, chosen on validation ${esc(s.metric)}</span></h3>
-<div class="charts">${pieces.join('')}</div><p class="key">${pieces.some((p) => p.startsWith('<svg')) ? 'Large ringed point / ' : ''}★ = chosen trial.</p><table>${head}${rows.join('')}</table></section>`;
+<div class="charts">${pieces.join('')}</div><p class="key">${pieces.some((p) => p.startsWith('<svg')) ? 'Large ringed point / ' : ''}★ = chosen trial.${s.rungs ? " A trial's value is that of the last rung it reached." : ''}${spent}</p><table>${head}${rows.join('')}</table>${halving}</section>`;
+}
+
+/** Successive halving: every point in every rung (budget, value, kept?). */
+function rungSection(s: NonNullable<RunResult['search']>): string {
+  const rungs = s.rungs!;
+  const last = Math.max(...rungs.map((r) => r.rung));
+  const head = `<tr><th>rung</th><th>budget (epochs)</th><th>trial</th>${s.keys.map((k) => `<th>${esc(k)}</th>`).join('')}<th>validation ${esc(s.metric)}</th><th>epochs run</th><th class="l">kept?</th><th class="l">training</th></tr>`;
+  const rows = rungs.map(
+    (r) =>
+      `<tr class="${r.kept && r.rung === last ? 'best' : r.error ? 'failed' : ''}"><td>${r.rung}</td><td>${r.budget}</td><td>${r.trial}</td>${s.keys.map((k) => `<td>${esc(paramText(r.params[k]))}</td>`).join('')}<td>${r.error ? esc('failed: ' + r.error) : formatValue(r.validation)}</td><td>${r.epochs}</td><td class="l">${r.kept ? (r.rung === last ? 'chosen' : 'kept') : ''}</td><td class="l">${r.resumed ? 'resumed' : 'from scratch'}</td></tr>`,
+  );
+  return `<h3>Successive halving rungs</h3><p class="key">Each rung trains its points up to the budget (early stopping may end a fit sooner); the best 1/eta go on to the next, larger budget.</p><table>${head}${rows.join('')}</table>`;
 }
 
 function categoricalTable(key: string, trials: TrialRecord[], bestTrial: number, metric: string, lowerIsBetter: boolean): string {

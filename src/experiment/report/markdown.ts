@@ -99,8 +99,40 @@ function runSection(run: RunResult): string[] {
       t.seconds.toFixed(1),
     ]);
     out.push(markdownTable(headers, rows, ['l', ...s.keys.map(() => 'r' as const), 'r', 'r', 'r', 'r']));
+    if (s.rungs) out.push('', ...rungTable(s));
+    if (s.epochsSpent !== undefined) out.push('', `Epochs run by the search: ${s.epochsSpent}${s.refit ? ' (not counting the refit)' : ''}.`);
   }
   return out;
+}
+
+/** Successive halving: every point in every rung, with its budget, value and whether it went on. */
+function rungTable(s: NonNullable<RunResult['search']>): string[] {
+  const rungs = s.rungs!;
+  const last = Math.max(...rungs.map((r) => r.rung));
+  const rows = rungs.map((r) => [
+    String(r.rung),
+    String(r.budget),
+    String(r.trial),
+    ...s.keys.map((k) => paramText(r.params[k])),
+    r.error ? `failed: ${r.error}` : formatValue(r.validation),
+    String(r.epochs),
+    r.kept ? (r.rung === last ? 'chosen' : 'kept') : '',
+    r.resumed ? 'resumed' : 'from scratch',
+  ]);
+  return [
+    'Successive halving: each rung trains its points up to the budget (early stopping may end a fit sooner), and the best 1/eta go on to the next, larger budget; a value is the best epoch reached by that rung.',
+    '',
+    markdownTable(['rung', 'budget (epochs)', 'trial', ...s.keys, `validation ${s.metric}`, 'epochs run', 'kept?', 'training'], rows, [
+      'r',
+      'r',
+      'r',
+      ...s.keys.map(() => 'r' as const),
+      'r',
+      'r',
+      'l',
+      'l',
+    ]),
+  ];
 }
 
 export function validationText(results: ExperimentResults): string {

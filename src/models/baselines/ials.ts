@@ -53,6 +53,8 @@ export type IalsResolvedConfig = Omit<IalsConfig, 'epochs'> & { epochs: number }
  */
 export class Ials extends Recommender {
   readonly type = 'ials';
+  /** An epoch reads only the factors and the CSR views prepare kept: training can continue after a fit (fit option `resume`). */
+  readonly resumable = true;
   readonly config: IalsResolvedConfig;
   private userFactors = new Float32Array(0);
   private itemFactors = new Float32Array(0);

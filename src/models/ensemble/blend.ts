@@ -53,6 +53,42 @@ const MEMBER_KEYS = ['type', 'params', 'weight'];
 /** Fit options that belong to the blend's own fit, not to its members' (they train to completion). */
 const BLEND_ONLY: (keyof FitOptions)[] = ['epochs', 'validation', 'validationMetric', 'validationThreshold', 'earlyStopping', 'callbacks', 'progress'];
 
+/** Bytes of member score rows a cache keeps before it stops adding (then rows are scored each time). */
+const DEFAULT_CACHE_BYTES = 1 << 30;
+
+/**
+ * Member score rows kept per user, shared by every blend reweighted from one fit: a weight
+ * search then scores each member once per validation user instead of once per weight trial.
+ * Raw rows are kept (standardised when used), so `normalize` may vary between trials too.
+ */
+export class MemberScoreCache {
+  private readonly rows: Map<number, Float32Array>[];
+  private bytes = 0;
+  /** Member rows scored (rather than served from the cache): a test counts them. */
+  computed = 0;
+
+  constructor(
+    members: number,
+    private readonly maxBytes = DEFAULT_CACHE_BYTES,
+  ) {
+    this.rows = Array.from({ length: members }, () => new Map());
+  }
+
+  /** Member m's rows for `users`, scoring (through `score`) only the users not cached yet; null when they would not fit. */
+  rowsFor(m: number, users: Int32Array, n: number, score: (users: Int32Array) => Float32Array): Float32Array[] | null {
+    const map = this.rows[m];
+    const missing = users.filter((u) => !map.has(u));
+    if (missing.length > 0) {
+      if (this.bytes + missing.length * n * 4 > this.maxBytes) return null;
+      const scores = score(missing);
+      missing.forEach((u, k) => map.set(u, scores.slice(k * n, (k + 1) * n)));
+      this.bytes += missing.length * n * 4;
+      this.computed += missing.length;
+    }
+    return Array.from(users, (u) => map.get(u)!);
+  }
+}
+
 export class Blend extends Recommender {
   readonly type = 'blend';
   readonly config: BlendConfig;
@@ -62,6 +98,7 @@ export class Blend extends Recommender {
   private pending: { train: Interactions; options: FitOptions } | null = null;
   private scratch = new Float32Array(0);
   private one = new Int32Array(1);
+  private cache: MemberScoreCache | null = null;
 
   /** `context` builds the members by type (the registry's createModel). */
   constructor(
@@ -83,6 +120,26 @@ export class Blend extends Recommender {
   /** The trained members, in order (read-only use: scoring, inspection). */
   get models(): readonly Recommender[] {
     return this.members;
+  }
+
+  /**
+   * The same trained members under other weights (`weights`, `mix`, `normalize`): nothing is
+   * refit. With a `cache`, member scores are read from it (and added to it), so a search over
+   * weights scores each member once per user; leave it out for a blend that is kept or served.
+   */
+  reweighted(change: Partial<Pick<BlendSettings, 'weights' | 'mix' | 'normalize'>>, cache: MemberScoreCache | null = null): Blend {
+    const members = this.config.members.map((m) => ({ type: m.type, params: m.params, weight: m.weight }));
+    const blend = new Blend({ ...this.config, ...change, members }, this.context);
+    blend.members = this.members;
+    blend.userIds = this.userIds;
+    blend.itemIds = this.itemIds;
+    blend.seen = this.seen;
+    blend.userFeatures = this.userFeatures;
+    blend.itemFeatures = this.itemFeatures;
+    blend.history = this.history;
+    blend.trainingData = this.trainingData;
+    blend.cache = cache;
+    return blend;
   }
 
   prepare(train: Interactions, _rng: Rng, options: FitOptions): void {
@@ -125,8 +182,16 @@ export class Blend extends Recommender {
     for (let m = 0; m < this.members.length; m++) {
       const w = this.weights[m];
       if (w === 0) continue; // A zero weight must not turn a member's -Infinity into NaN.
+      const rows = this.cache?.rowsFor(m, users, n, (missing) => {
+        this.members[m].scoreUsers(missing, scratch);
+        return scratch;
+      });
+      if (rows) {
+        for (let u = 0; u < users.length; u++) addRow(rows[u], 0, target, u * n, n, w, zscore);
+        continue;
+      }
       this.members[m].scoreUsers(users, scratch);
-      for (let u = 0; u < users.length; u++) addRow(scratch, target, u * n, n, w, zscore);
+      for (let u = 0; u < users.length; u++) addRow(scratch, u * n, target, u * n, n, w, zscore);
     }
   }
 
@@ -138,7 +203,7 @@ export class Blend extends Recommender {
     for (let m = 0; m < this.members.length; m++) {
       const w = this.weights[m];
       if (w === 0) continue;
-      addRow(this.members[m].foldIn(history).scores, out, 0, n, w, zscore);
+      addRow(this.members[m].foldIn(history).scores, 0, out, 0, n, w, zscore);
     }
   }
 
@@ -180,24 +245,25 @@ export class Blend extends Recommender {
 }
 
 /**
- * target[o..o+n) += w · z(row), z standardising over the finite scores (a constant row gives 0);
- * non-finite scores (an excluded item's −∞) pass through. With `zscore` false, w · raw score.
+ * target[to..to+n) += w · z(scores[so..so+n)), z standardising over the finite scores (a constant
+ * row gives 0); non-finite scores (an excluded item's −∞) pass through. With `zscore` false,
+ * w · raw score.
  */
-function addRow(scores: Float32Array, target: Float32Array, o: number, n: number, w: number, zscore: boolean): void {
+function addRow(scores: Float32Array, so: number, target: Float32Array, to: number, n: number, w: number, zscore: boolean): void {
   let mean = 0;
   let scale = 1;
   if (zscore) {
     let count = 0;
     let sum = 0;
-    for (let i = o; i < o + n; i++) if (Number.isFinite(scores[i])) (sum += scores[i]), count++;
+    for (let i = so; i < so + n; i++) if (Number.isFinite(scores[i])) (sum += scores[i]), count++;
     mean = count > 0 ? sum / count : 0;
     let ss = 0;
-    for (let i = o; i < o + n; i++) if (Number.isFinite(scores[i])) ss += (scores[i] - mean) ** 2;
+    for (let i = so; i < so + n; i++) if (Number.isFinite(scores[i])) ss += (scores[i] - mean) ** 2;
     const std = count > 0 ? Math.sqrt(ss / count) : 0;
     scale = std > 0 ? 1 / std : 1;
   }
   const k = w * scale;
-  for (let i = o; i < o + n; i++) target[i] += k * (scores[i] - mean);
+  for (let i = 0; i < n; i++) target[to + i] += k * (scores[so + i] - mean);
 }
 
 function memberSpec(raw: unknown, i: number): BlendMember {

@@ -1,2 +1,2 @@
 // Ensembles' public classes and hyperparameter types.
-export { Blend, type BlendConfig, type BlendMember, type BlendMemberInput, type BlendSettings } from './blend.ts';
+export { Blend, MemberScoreCache, type BlendConfig, type BlendMember, type BlendMemberInput, type BlendSettings } from './blend.ts';
