@@ -102,12 +102,13 @@ function tinyNet(shape: Partial<TwoTowerShape> = {}): TwoTowerNet {
  * normalisation, temperature, log-Q, an accidental hit masked, extra negatives) against central
  * differences on every entry of every parameter.
  */
-function gradCheck(net: TwoTowerNet): number {
+function gradCheck(net: TwoTowerNet, full = false): number {
   const users = Int32Array.of(0, 1, 2, 3);
   const targets = Int32Array.of(2, 4, 0, 4); // item 4 twice: an accidental hit between rows 1 and 3
-  const candidates = Int32Array.of(2, 4, 0, 4, 5, 1);
-  const logQ = Float32Array.of(-1.2, -0.7, -1.5, -0.7, -2, -2.2);
-  const loss = (): number => net.forward(users, targets, 4, candidates, 6, logQ, rows, 0.5);
+  // The full softmax: every item a candidate, the targets' own columns positive, no log Q.
+  const candidates = full ? Int32Array.of(0, 1, 2, 3, 4, 5) : Int32Array.of(2, 4, 0, 4, 5, 1);
+  const logQ = full ? new Float32Array(6) : Float32Array.of(-1.2, -0.7, -1.5, -0.7, -2, -2.2);
+  const loss = (): number => net.forward(users, targets, 4, candidates, 6, logQ, rows, 0.5, full ? targets : null);
   loss();
   net.backward();
   let nonZero = 0;
@@ -126,6 +127,27 @@ test('two-tower: the sampled-softmax loss gradient matches finite differences (f
   assert.ok(gradCheck(tinyNet()) > 80, 'enough clearly non-zero entries to prove something');
   gradCheck(tinyNet({ layers: [], userFeatures: null, history: false }));
   gradCheck(tinyNet({ userIdentity: false, itemIdentity: false }));
+  assert.ok(gradCheck(tinyNet(), true) > 80, 'full softmax');
+});
+
+test('two-tower: the full softmax is the exact cross-entropy over every item', () => {
+  const net = tinyNet({ history: false }); // the user vector is then the scoring one
+  const users = Int32Array.of(0, 2);
+  const targets = Int32Array.of(3, 5);
+  const all = Int32Array.of(0, 1, 2, 3, 4, 5);
+  const loss = net.forward(users, targets, 2, all, 6, new Float32Array(6), rows, 0.5, targets);
+  const U = net.userVectors(rows);
+  const V = net.itemVectors();
+  let expected = 0;
+  for (const [b, u] of [0, 2].entries()) {
+    const logits = [0, 1, 2, 3, 4, 5].map((j) => {
+      let dot = 0;
+      for (let d = 0; d < 3; d++) dot += U[u * 3 + d] * V[j * 3 + d];
+      return dot / 0.5;
+    });
+    expected += Math.log(logits.reduce((s, x) => s + Math.exp(x), 0)) - logits[targets[b]];
+  }
+  assert.ok(Math.abs(loss - expected / 2) < 1e-5, `${loss} vs ${expected / 2}`);
 });
 
 test('two-tower: the streaming frequency estimate tracks how often items appear', () => {
@@ -144,7 +166,7 @@ const small = { factors: 16, embeddingDim: 16, layers: [32], batchSize: 64, lear
 test('two-tower beats popularity on planted data, with and without extra negatives and log-Q', async () => {
   const split = plantedSplit();
   const pop = rankingMetrics(popularity(split.train), split)['ndcg@10'];
-  for (const extra of [{}, { negatives: 64, negativeSampler: 'popularity' as const, logQ: 'streaming' as const }]) {
+  for (const extra of [{}, { negatives: 64, negativeSampler: 'popularity' as const, logQ: 'streaming' as const }, { softmax: 'full' as const }]) {
     const model = await fitQuietly(createModel('two-tower', { ...small, ...extra, epochs: 12 }), split.train);
     const losses = model.history!.epochs.map((e) => e.loss);
     assert.ok(losses.every(Number.isFinite) && losses.at(-1)! < losses[0], `losses ${losses[0]} → ${losses.at(-1)}`);
@@ -205,4 +227,6 @@ test('two-tower: bad hyperparameters and impossible towers are refused clearly',
   assert.throws(() => createModel('two-tower', { temprature: 0.1 } as never), /unknown hyperparameter "temprature" \(did you mean "temperature"\?\)/);
   assert.throws(() => createModel('two-tower', { logQ: 'sometimes' } as never), /two-tower: logQ must be one of/);
   assert.throws(() => tinyNet({ itemIdentity: false, itemFeatures: null }), /item: without identity vectors the table needs metadata features/);
+  const full = createModel('two-tower', { softmax: 'full', negatives: 8 });
+  assert.throws(() => full.prepare(plantedSplit().train, new Rng(1), {}), /softmax "full" already scores every item; set negatives to 0/);
 });

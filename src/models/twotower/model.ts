@@ -16,6 +16,8 @@
  * Log-Q: `popularity` uses the known training frequency (Q_j = B·count_j / total for in-batch
  * candidates, M·count_j / total for popularity-sampled extras, M / items for uniform ones);
  * `streaming` the paper's streaming estimate for in-batch candidates (frequency.ts); `none` none.
+ * `softmax: full` trains the exact softmax over every item instead (no sampling, so no log Q):
+ * for catalogues of a few thousand items it costs about as much as the towers themselves.
  * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
  */
 import { ConfigError } from '../../contracts/errors.ts';
@@ -23,7 +25,7 @@ import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { ACTIVATIONS, type Activation } from '../../core/activations.ts';
 import { matmulTransB } from '../../core/matmul.ts';
 import { Rng } from '../../core/rng.ts';
-import type { Interactions } from '../../data/interactions.ts';
+import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
@@ -42,6 +44,8 @@ export type TwoTowerConfig = {
   activation: Activation;
   /** Softmax temperature τ: score = ⟨u, v⟩ / τ between unit vectors. */
   temperature: number;
+  /** `in-batch`: the batch's items (+ extra negatives) with log-Q; `full`: every item, exact. */
+  softmax: 'in-batch' | 'full';
   /** Extra sampled negatives per batch, shared by its rows (beside the in-batch ones). */
   negatives: number;
   negativeSampler: 'uniform' | 'popularity';
@@ -117,6 +121,7 @@ export class TwoTower extends Recommender {
 
   prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
     if (train.length === 0) throw new ConfigError('two-tower: no training interactions');
+    if (this.config.softmax === 'full' && this.config.negatives > 0) throw new ConfigError('two-tower: softmax "full" already scores every item; set negatives to 0');
     this.build(rng);
     this.posUsers = train.users;
     this.posItems = train.items;
@@ -134,6 +139,7 @@ export class TwoTower extends Recommender {
     const c = this.config;
     const order = this.order;
     ctx.rng.shuffle(order);
+    if (c.softmax === 'full') return this.trainEpochFull(ctx, net, rows);
     const M = c.negatives;
     const users = new Int32Array(c.batchSize);
     const targets = new Int32Array(c.batchSize);
@@ -152,6 +158,36 @@ export class TwoTower extends Recommender {
       for (let m = 0; m < M; m++) candidates[B + m] = c.negativeSampler === 'uniform' ? ctx.rng.int(this.numItems) : this.posItems[ctx.rng.int(this.posItems.length)];
       this.fillLogQ(candidates, B, M, logQ);
       total += net.forward(users, targets, B, candidates, B + M, logQ, rows, c.temperature) * B;
+      net.backward();
+      net.update(c.l2);
+      ctx.progress(Math.min(1, (s + B) / order.length));
+    }
+    this.invalidate();
+    return total / order.length;
+  }
+
+  /**
+   * One epoch of the full softmax: every item is a candidate of every row (the exact softmax,
+   * affordable for catalogues of a few thousand items), so there is nothing to correct with log Q.
+   */
+  private trainEpochFull(ctx: EpochContext, net: TwoTowerNet, rows: Csr): number {
+    const c = this.config;
+    const order = this.order;
+    ctx.rng.shuffle(order);
+    const N = this.numItems;
+    const users = new Int32Array(c.batchSize);
+    const targets = new Int32Array(c.batchSize);
+    const all = Int32Array.from({ length: N }, (_, j) => j);
+    const zeros = new Float32Array(N);
+    let total = 0;
+    for (let s = 0; s < order.length; s += c.batchSize) {
+      const B = Math.min(c.batchSize, order.length - s);
+      for (let b = 0; b < B; b++) {
+        const k = order[s + b];
+        users[b] = this.posUsers[k];
+        targets[b] = this.posItems[k];
+      }
+      total += net.forward(users, targets, B, all, N, zeros, rows, c.temperature, targets) * B;
       net.backward();
       net.update(c.l2);
       ctx.progress(Math.min(1, (s + B) / order.length));
@@ -274,6 +310,7 @@ export const twoTowerSpec = defineModel({
     layers: [128],
     activation: 'relu',
     temperature: 0.2,
+    softmax: 'in-batch',
     negatives: 0,
     negativeSampler: 'uniform',
     logQ: 'popularity',
@@ -297,6 +334,7 @@ export const twoTowerSpec = defineModel({
     layers: { kind: 'sizes', help: 'hidden layers of each tower; [] = linear' },
     activation: { kind: 'enum', values: ACTIVATIONS, help: 'activation of the hidden layers' },
     temperature: { kind: 'number', min: 0, exclusiveMin: true, help: 'softmax temperature τ: score = cosine / τ' },
+    softmax: { kind: 'enum', values: ['in-batch', 'full'], help: 'in-batch: the batch items (+ negatives) with log-Q; full: every item (exact; negatives and logQ unused)' },
     negatives: { kind: 'int', min: 0, help: 'extra sampled negatives per batch, beside the in-batch ones' },
     negativeSampler: { kind: 'enum', values: ['uniform', 'popularity'], help: 'how the extra negatives are drawn' },
     logQ: { kind: 'enum', values: ['popularity', 'streaming', 'none'], help: 'log-Q correction: known training frequency, the streaming estimate, or none' },

@@ -12,6 +12,8 @@
  *                items, then any extra sampled negatives): per row b,
  *                −log softmax_j( s(u_b, c_j) − log Q_j )_b, averaged over the batch; candidates
  *                equal to i_b other than j = b itself (accidental hits) are left out.
+ *                With the full softmax the candidates are every item, the column of i_b is the
+ *                positive and no log Q is needed (nothing is sampled).
  *
  * Q_j is how likely item c_j was to be a candidate (in-batch: proportional to its frequency), so
  * subtracting log Q_j undoes the popularity bias of in-batch negatives. While training, the
@@ -178,9 +180,21 @@ export class TwoTowerNet {
   /**
    * Mean loss of a batch: B positive pairs (users[b], targets[b]) with their histories in `rows`,
    * C candidates (candidates[0..B) = targets, then extra negatives) and log Q per candidate.
+   * `positives[b]` is the candidate column of row b's target: null for the in-batch layout
+   * (column b); the full softmax passes every item as the candidates and the targets as columns.
    * Keeps what `backward` needs.
    */
-  forward(users: Int32Array, targets: Int32Array, B: number, candidates: Int32Array, C: number, logQ: Float32Array, rows: Csr, temperature: number): number {
+  forward(
+    users: Int32Array,
+    targets: Int32Array,
+    B: number,
+    candidates: Int32Array,
+    C: number,
+    logQ: Float32Array,
+    rows: Csr,
+    temperature: number,
+    positives: Int32Array | null = null,
+  ): number {
     this.ensure(B, C);
     this.B = B;
     this.C = C;
@@ -200,15 +214,16 @@ export class TwoTowerNet {
     let loss = 0;
     for (let b = 0; b < B; b++) {
       const o = b * C;
+      const pos = positives ? positives[b] : b;
       for (let j = 0; j < C; j++) {
-        const hit = j !== b && candidates[j] === targets[b];
+        const hit = j !== pos && candidates[j] === targets[b];
         logits[o + j] = hit ? -Infinity : logits[o + j] * inv - logQ[j];
       }
       const lse = logSumExp(logits, o, C);
-      loss += lse - logits[o + b];
+      loss += lse - logits[o + pos];
       // dLoss/dlogit (softmax − one-hot) / B, kept in place for backward.
       for (let j = 0; j < C; j++) logits[o + j] = Math.exp(logits[o + j] - lse) / B;
-      logits[o + b] -= 1 / B;
+      logits[o + pos] -= 1 / B;
     }
     this.scale = inv;
     return loss / B;
