@@ -39,7 +39,14 @@ test('the ready examples are there', () => {
     'triplet-vs-match.yaml',
     'two-tower-lightfm.yaml',
   ]);
-  assert.deepEqual(doctorFiles, ['doctor-bookcrossing-f1.yaml', 'doctor-deepfm-l2.yaml', 'doctor-foodcom-f1.yaml', 'doctor-match-custom-loss.yaml', 'doctor-warp-healthy.yaml']);
+  assert.deepEqual(doctorFiles, [
+    'doctor-bookcrossing-f1.yaml',
+    'doctor-bpr-custom-loss.yaml',
+    'doctor-deepfm-l2.yaml',
+    'doctor-foodcom-f1.yaml',
+    'doctor-match-custom-loss.yaml',
+    'doctor-warp-healthy.yaml',
+  ]);
 });
 
 for (const file of doctorFiles) {
