@@ -37,8 +37,8 @@ import { TripletTrainer } from './triplets.ts';
 import type { Trainer } from './tower.ts';
 
 export type NcfConfig = DeepConfig & {
-  /** Pointwise 'bce' / 'mse' over each positive and its negatives, or pairwise 'bpr' over (positive, one negative). */
-  loss: 'bce' | 'mse' | 'bpr';
+  /** Pointwise 'bce' / 'mse' over each positive and its negatives, 'softmax' over the group of both, or pairwise 'bpr' over (positive, one negative). */
+  loss: 'bce' | 'mse' | 'softmax' | 'bpr';
   /** Learning rate × lrDecay after every epoch; 1 = constant. */
   lrDecay: number;
   /** Sampled negatives per positive (the paper uses 4); 0 = train on the values as labels. */
@@ -108,6 +108,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
       // A triplet is two rows, so batches hold as many rows as the pointwise ones.
       return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
     }
+    if (c.loss === 'softmax' && c.negatives === 0) throw new ConfigError(`${this.type}: loss 'softmax' needs sampled negatives (negatives ≥ 1)`);
     return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss), c.lrDecay);
   }
 
@@ -141,8 +142,8 @@ const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
   layers: { kind: 'sizes', help: 'hidden layer sizes of the MLP (at least one), e.g. [64, 32]' },
   loss: {
     kind: 'enum',
-    values: ['bce', 'mse', 'bpr'],
-    help: "'bce' on the logit (the paper's log loss), 'mse' on the raw output, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative (negatives then only needs to be ≥ 1)",
+    values: ['bce', 'mse', 'softmax', 'bpr'],
+    help: "'bce' on the logit (the paper's log loss), 'mse' on the raw output, 'softmax': cross-entropy of each positive against its own `negatives` sampled items, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative (negatives then only needs to be ≥ 1)",
   },
   lrDecay: LR_DECAY_SCHEMA,
   negatives: NEGATIVES_SCHEMA,
