@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { logSumExp } from '../../../src/core/losses.ts';
 import { NCF } from '../../../src/models/deep/ncf.ts';
 import { pointwiseLoss } from '../../../src/models/deep/pointwise.ts';
+import { MIN_PARALLEL_POSITIVES } from '../../../src/models/deep/parallel.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { checkModelGradient, checkVectorGradient, randomArray, tinyInteractions } from '../../helpers/gradcheck.ts';
 import { plantedSplit } from '../../helpers/deep-data.ts';
 import { popularity, ranking } from '../../helpers/metrics.ts';
+import { assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
 
 test("pointwiseLoss 'softmax': each group's cross-entropy, and its gradient matches finite differences", () => {
   // Two groups of three rows (a positive, then two negatives); the second group's target weights
@@ -77,4 +79,22 @@ test("ncf and neumf with loss 'softmax' learn planted preferences and clearly be
 test("loss 'softmax' without sampled negatives is a clear configuration error", async () => {
   const train = tinyInteractions(3, 2, [[1, 1, 1]]);
   await assert.rejects(new NCF({ loss: 'softmax', negatives: 0, epochs: 1 }).fit(train, { threads: 1 }), /softmax.*negatives/);
+});
+
+test("ncf with loss 'softmax' and inputDropout trains Hogwild over two threads, learns, and saves and loads", async () => {
+  // Big enough for the worker path (MIN_PARALLEL_POSITIVES): the workers get the loss and the tower's input dropout.
+  const { train, test: held } = plantedSplit({ users: 1500, items: 300 });
+  assert.ok(train.length >= MIN_PARALLEL_POSITIVES);
+  const pop = ranking(popularity(train), train, held);
+  const model = createModel('ncf', { factors: 16, layers: [32, 16], learningRate: 0.005, loss: 'softmax', negatives: 8, inputDropout: 0.1, epochs: 3 });
+  await model.fit(train, { threads: 2, seed: 3 });
+  const r = ranking(model, train, held);
+  assert.ok(r.auc > pop.auc + 0.1, `AUC ${r.auc} vs popularity ${pop.auc}`);
+  assert.ok(r.p10 > pop.p10 + 0.05, `P@10 ${r.p10} vs popularity ${pop.p10}`);
+  const users = Int32Array.of(0, 1, 2);
+  const all = new Float32Array(users.length * train.numItems);
+  model.scoreUsers(users, all);
+  const loaded = await assertReloadScoresEqual(model, users, all);
+  assert.equal((loaded as unknown as { config: { loss: string; inputDropout: number } }).config.loss, 'softmax');
+  assert.equal((loaded as unknown as { config: { loss: string; inputDropout: number } }).config.inputDropout, 0.1);
 });
