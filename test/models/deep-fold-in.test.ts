@@ -69,7 +69,7 @@ for (const [type, dims] of [
     await model.fit(data, { progress: false, log: () => {} });
     const tower = (model as unknown as { tower: Tower }).tower;
     const slices = userSlices(tower, model.numUsers)!;
-    for (const loss of ['bce', 'bpr', 'margin', 'mse'] as const) {
+    for (const loss of ['bce', 'softmax', 'bpr', 'margin', 'mse'] as const) {
       const gradient = (finiteDifferences: boolean): Float64Array => {
         let first = new Float64Array(0);
         const o = { tower, slices, numUsers: model.numUsers, numItems: model.numItems, loss, margin: 1, l2: 0, seed: 1, finiteDifferences, steps: 1 };

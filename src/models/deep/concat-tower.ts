@@ -1,10 +1,12 @@
 /**
  * The tower of `match` and of ncf (and NeuMF's MLP branch): user and item embeddings (sizes may
  * differ, hybrid when features are given) → concatenation → MLP → one score (or, with
- * `outputDim` 0, the last hidden layer, for a caller that fuses it with more). Batched
+ * `outputDim` 0, the last hidden layer, for a caller that fuses it with more). Optional dropout
+ * on the concatenated embeddings (`inputDropout`) while training, before the MLP. Batched
  * forward/backward over filled input rows, row-summed sparse embedding updates, and
  * full-catalogue scoring with the first layer's item half precomputed.
  */
+import { Dropout } from '../../core/dropout.ts';
 import { Mlp } from '../../core/mlp.ts';
 import type { Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
@@ -18,6 +20,8 @@ export interface ConcatTowerOptions extends EmbeddingTowerOptions {
   itemFactors: number;
   /** Size of the MLP's linear output layer (default 1); 0 = output the last hidden layer. */
   outputDim?: number;
+  /** Dropout rate on the concatenated [user, item] embeddings while training (default 0). */
+  inputDropout?: number;
 }
 
 export class ConcatTower implements Tower {
@@ -28,6 +32,9 @@ export class ConcatTower implements Tower {
   private readonly di: number;
   private readonly l2: number;
   private readonly denseL2: number;
+  private readonly inputDrop: Dropout;
+  /** Whether the last forward was a training pass with input dropout (backward applies its mask). */
+  private dropped = false;
   private x = new Float32Array(0);
 
   constructor(rng: Rng, o: ConcatTowerOptions) {
@@ -36,6 +43,7 @@ export class ConcatTower implements Tower {
     this.di = o.itemFactors;
     this.l2 = o.l2;
     this.denseL2 = o.denseL2;
+    this.inputDrop = new Dropout(o.inputDropout ?? 0);
     // Creation order (users, items, MLP) fixes what the seed draws for each.
     this.users = new EmbeddingInput('user', o.numUsers, o.userFactors, o.userFeatures, o.optimizer, rng, o.initStd);
     this.items = new EmbeddingInput('item', o.numItems, o.itemFactors, o.itemFeatures, o.optimizer, rng, o.initStd);
@@ -66,11 +74,15 @@ export class ConcatTower implements Tower {
   }
 
   forward(n: number, rng: Rng | null): Float32Array {
+    // In place: the input rows are gathered afresh for every batch. No draws at rate 0.
+    this.dropped = rng !== null && this.inputDrop.rate > 0;
+    if (this.dropped) this.inputDrop.forwardTraining(this.x, n * this.width, rng!);
     return this.mlp.forwardBatch(this.x, n, rng);
   }
 
   backward(dz: Float32Array, n: number, users: Int32Array, items: Int32Array): void {
     const dx = this.mlp.backwardBatch(dz, n)!;
+    if (this.dropped) this.inputDrop.backward(dx, n * this.width);
     this.users.accumulate(users, n, dx, this.width, 0);
     this.items.accumulate(items, n, dx, this.width, this.du);
   }

@@ -1,6 +1,6 @@
 /**
  * Fold-in for the deep models: a new user's id-embedding rows are fitted to their history with
- * a few steps of the model's own loss (BCE with sampled negatives, BPR or margin on sampled
+ * a few steps of the model's own loss (BCE or sampled softmax with sampled negatives, BPR or margin on sampled
  * pairs, MSE/MAE on the given ratings), every item row and the network held fixed, seeded so
  * the same history always gives the same scores. The user's rows are every parameter row a
  * user id selects (`user.id`, NeuMF's `gmf.user.id`, neural-rating's `user.bias.id`, DeepFM's
@@ -21,6 +21,7 @@
  * mean of the scores of the history's most similar training users.
  */
 import type { Param } from '../../core/params.ts';
+import { logSumExp } from '../../core/losses.ts';
 import { Rng } from '../../core/rng.ts';
 import type { HistoryEntry } from '../../contracts/types.ts';
 import type { Csr } from '../../data/interactions.ts';
@@ -34,15 +35,17 @@ export const FOLD_IN_STEPS = 40;
 export const FOLD_IN_LEARNING_RATE = 0.03;
 /** History items used per fold-in at most (the heaviest first; fewer when FOLD_IN_ROW_BUDGET binds). */
 export const FOLD_IN_MAX_POSITIVES = 32;
-/** Sampled negatives per positive (BCE rows, or BPR / margin pairs). */
+/** Sampled negatives per positive (BCE / softmax rows, or BPR / margin pairs). */
 export const FOLD_IN_NEGATIVES = 4;
+/** A softmax group's rows: the positive and its negatives. */
+const SOFTMAX_GROUP = 1 + FOLD_IN_NEGATIVES;
 /** Rows through the network per step, all P + 1 evaluations together: caps positives when P is large. */
 export const FOLD_IN_ROW_BUDGET = 2048;
 /** Finite-difference step on a user coordinate. */
 const EPS = 1e-3;
 
 /** The loss a deep model trains with, as its config names it. */
-export type FoldInLoss = 'bce' | 'mse' | 'mae' | 'bpr' | 'margin';
+export type FoldInLoss = 'bce' | 'softmax' | 'mse' | 'mae' | 'bpr' | 'margin';
 
 /** A parameter with user rows: row `u` (for u < numUsers) is user u's. */
 interface UserSlice {
@@ -144,7 +147,7 @@ export function withFittedUser(o: FitUserOptions, history: HistoryEntry[], score
 
 interface Rows {
   items: Int32Array;
-  /** BCE / MSE / MAE: each row's label. Pairs: unused. */
+  /** BCE / softmax / MSE / MAE: each row's label. Pairs: unused. */
   labels: Float32Array;
   /** BPR / margin: rows [0, pairs) are positives, [pairs, 2·pairs) their negatives. */
   pairs: number;
@@ -168,7 +171,8 @@ function trainingRows(history: HistoryEntry[], o: FitUserOptions, rng: Rng, maxP
       items.push(h.index);
       labels.push(h.weight);
     }
-  } else if (o.loss === 'bce') {
+  } else if (o.loss === 'bce' || o.loss === 'softmax') {
+    // Softmax groups: the positive first, then its FOLD_IN_NEGATIVES negatives.
     for (const h of positives) {
       items.push(h.index);
       labels.push(1);
@@ -202,6 +206,11 @@ function rowsLoss(o: FitUserOptions, rows: Rows, z: Float32Array, offset: number
       total += o.loss === 'bpr' ? softplus(-d) : Math.max(0, o.margin - d);
     }
     return total / rows.pairs;
+  }
+  if (o.loss === 'softmax') {
+    // As training's pointwiseLoss: each group's cross-entropy, summed and shared over the rows.
+    for (let g = 0; g < n; g += SOFTMAX_GROUP) total += logSumExp(z, offset + g, SOFTMAX_GROUP) - z[offset + g];
+    return total / n;
   }
   for (let r = 0; r < n; r++) {
     const s = z[offset + r];
@@ -262,6 +271,13 @@ function rowsLossGrad(o: FitUserOptions, rows: Rows, z: Float32Array, dz: Float3
       const g = (o.loss === 'bpr' ? -1 / (1 + Math.exp(d)) : o.margin - d > 0 ? -1 : 0) / rows.pairs;
       dz[k] = g;
       dz[rows.pairs + k] = -g;
+    }
+    return;
+  }
+  if (o.loss === 'softmax') {
+    for (let g = 0; g < n; g += SOFTMAX_GROUP) {
+      const lse = logSumExp(z, g, SOFTMAX_GROUP);
+      for (let r = g; r < g + SOFTMAX_GROUP; r++) dz[r] = (Math.exp(z[r] - lse) - (r === g ? 1 : 0)) / n;
     }
     return;
   }

@@ -37,10 +37,12 @@ import { TripletTrainer } from './triplets.ts';
 import type { Trainer } from './tower.ts';
 
 export type NcfConfig = DeepConfig & {
-  /** Pointwise 'bce' / 'mse' over each positive and its negatives, or pairwise 'bpr' over (positive, one negative). */
-  loss: 'bce' | 'mse' | 'bpr';
+  /** Pointwise 'bce' / 'mse' over each positive and its negatives, 'softmax' over the group of both, or pairwise 'bpr' over (positive, one negative). */
+  loss: 'bce' | 'mse' | 'softmax' | 'bpr';
   /** Learning rate × lrDecay after every epoch; 1 = constant. */
   lrDecay: number;
+  /** Dropout rate on the MLP's input, the concatenated user and item embeddings, while training. */
+  inputDropout: number;
   /** Sampled negatives per positive (the paper uses 4); 0 = train on the values as labels. */
   negatives: number;
   sampler: NegativeSamplerKind;
@@ -75,7 +77,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
 
   protected createTower(rng: Rng): ConcatTower | NeuMFTower {
     const c = this.config;
-    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors };
+    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout };
     return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: c.gmfFactors }) : new ConcatTower(rng, o);
   }
 
@@ -85,7 +87,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     if (this.type !== 'neumf' || c.pretrainEpochs === 0) return;
     // Pre-training draws from its own fork, after the tower and trainer took theirs.
     const prng = rng.fork();
-    const towerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, gmfFactors: c.gmfFactors };
+    const towerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout, gmfFactors: c.gmfFactors };
     // Adam for the branches as in the paper; NeuMF is fine-tuned with the configured optimizer.
     const optimizer = { name: 'adam' as const, learningRate: c.pretrainLearningRate ?? c.learningRate };
     const pretrainOptions = { epochs: c.pretrainEpochs, alpha: c.pretrainAlpha, optimizer };
@@ -108,6 +110,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
       // A triplet is two rows, so batches hold as many rows as the pointwise ones.
       return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
     }
+    if (c.loss === 'softmax' && c.negatives === 0) throw new ConfigError(`${this.type}: loss 'softmax' needs sampled negatives (negatives ≥ 1)`);
     return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss), c.lrDecay);
   }
 
@@ -116,7 +119,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     const c = this.config;
     // The workers run the pointwise losses at a constant rate; other settings train on one thread.
     if (c.loss === 'bpr' || c.lrDecay !== 1) return null;
-    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors };
+    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout };
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
     return { tower, sampler: c.negatives > 0 ? { kind: c.sampler, alpha: c.samplerAlpha } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
   }
@@ -126,6 +129,7 @@ const NCF_DEFAULTS: NcfConfig = {
   ...DEEP_DEFAULTS,
   loss: 'bce',
   lrDecay: 1,
+  inputDropout: 0,
   negatives: 4,
   sampler: 'exclude-positives',
   samplerAlpha: 0.75,
@@ -141,10 +145,17 @@ const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
   layers: { kind: 'sizes', help: 'hidden layer sizes of the MLP (at least one), e.g. [64, 32]' },
   loss: {
     kind: 'enum',
-    values: ['bce', 'mse', 'bpr'],
-    help: "'bce' on the logit (the paper's log loss), 'mse' on the raw output, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative (negatives then only needs to be ≥ 1)",
+    values: ['bce', 'mse', 'softmax', 'bpr'],
+    help: "'bce' on the logit (the paper's log loss), 'mse' on the raw output, 'softmax': cross-entropy of each positive against its own `negatives` sampled items, or 'bpr' on s⁺ − s⁻ for each positive and one sampled negative (negatives then only needs to be ≥ 1)",
   },
   lrDecay: LR_DECAY_SCHEMA,
+  inputDropout: {
+    kind: 'number',
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    help: "dropout rate on the MLP's input (the concatenated user and item embeddings) while training; neumf: its MLP branch",
+  },
   negatives: NEGATIVES_SCHEMA,
   sampler: SAMPLER_SCHEMA,
   samplerAlpha: SAMPLER_ALPHA_SCHEMA,

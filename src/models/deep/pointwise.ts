@@ -2,9 +2,11 @@
  * Pointwise training of deep models: shuffled interactions in mini-batches, each positive
  * followed by `negatives` sampled items labelled 0 (He et al. 2017's NCF recipe), or, with no
  * sampler, the interactions' own values as labels (rating regression, BCE on given labels);
- * each batch goes through the tower with BCE, MSE or MAE on its outputs.
+ * each batch goes through the tower with BCE, MSE or MAE on its outputs, or a sampled softmax
+ * over each positive and its own negatives (the cross-entropy of the 1 + negatives logits, as
+ * in Covington et al. 2016 and the sampled-softmax NCF baselines of Rendle et al. 2020).
  */
-import { bceWithLogits, bceWithLogitsGrad, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
+import { bceWithLogits, bceWithLogitsGrad, logSumExp, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -12,7 +14,7 @@ import type { NegativeSampler } from '../../sampling/negatives.ts';
 import type { EpochContext } from '../../train/types.ts';
 import type { Tower, Trainer } from './tower.ts';
 
-export type PointwiseLoss = 'bce' | 'mse' | 'mae';
+export type PointwiseLoss = 'bce' | 'mse' | 'mae' | 'softmax';
 
 export class PointwiseBatches {
   readonly users: Int32Array;
@@ -37,6 +39,11 @@ export class PointwiseBatches {
     this.users = new Int32Array(rows);
     this.items = new Int32Array(rows);
     this.labels = new Float32Array(rows);
+  }
+
+  /** Rows per positive: the positive and its negatives, consecutive in every batch. */
+  get groupSize(): number {
+    return 1 + this.negatives;
   }
 
   /** Total positives per epoch, for progress. */
@@ -87,11 +94,15 @@ export class PointwiseBatches {
 
 /**
  * Loss summed over n rows and dL/dz for the batch-mean loss in `grad`. For 'bce' z is a logit;
- * for 'mse' / 'mae' it is the prediction itself.
+ * for 'mse' / 'mae' it is the prediction itself. For 'softmax' the rows come in groups of
+ * `group` (a positive and its negatives): each group's cross-entropy −Σ y·log softmax(z) is
+ * summed, and the batch loss is that sum over the n rows, like the others (a per-row share:
+ * Adam does not see the constant factor 1 / group).
  */
-export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Float32Array, n: number, grad: Float32Array): number {
-  let total = 0;
+export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Float32Array, n: number, grad: Float32Array, group = 1): number {
   const inv = 1 / n;
+  if (kind === 'softmax') return softmaxGroupsLoss(z, labels, n, grad, group, inv);
+  let total = 0;
   for (let r = 0; r < n; r++) {
     const y = labels[r];
     const s = z[r];
@@ -104,6 +115,22 @@ export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Floa
     } else {
       total += mae(s, y);
       grad[r] = maeGrad(s, y) * inv;
+    }
+  }
+  return total;
+}
+
+/** 'softmax': groups of `group` rows, labels as the target weights (1 on the positive). */
+function softmaxGroupsLoss(z: Float32Array, labels: Float32Array, n: number, grad: Float32Array, group: number, inv: number): number {
+  if (n % group !== 0) throw new Error(`softmax loss: ${n} rows are not whole groups of ${group}`);
+  let total = 0;
+  for (let g = 0; g < n; g += group) {
+    const lse = logSumExp(z, g, group);
+    let mass = 0;
+    for (let r = g; r < g + group; r++) mass += labels[r];
+    for (let r = g; r < g + group; r++) {
+      total -= labels[r] * (z[r] - lse);
+      grad[r] = (mass * Math.exp(z[r] - lse) - labels[r]) * inv;
     }
   }
   return total;
@@ -158,7 +185,7 @@ export class PointwiseTrainer implements Trainer {
     for (let n = b.next(); n > 0; n = b.next()) {
       tower.fill(b.users, b.items, n);
       const z = tower.forward(n, rng);
-      total += pointwiseLoss(this.loss, z, b.labels, n, this.dz);
+      total += pointwiseLoss(this.loss, z, b.labels, n, this.dz, b.groupSize);
       tower.backward(this.dz, n, b.users, b.items);
       tower.update();
       rows += n;
