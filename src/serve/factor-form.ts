@@ -46,9 +46,20 @@ function ialsForm(model: Ials): FactorForm {
     dim,
     numItems: model.numItems,
     items: items.data,
-    query: (u: number, out: Float32Array) => out.set(users.data.subarray(u * dim, (u + 1) * dim)),
-    // iALS scores pairs with the same dot product as scoreItems, so these are its exact scores.
-    rescore: (u: number, ids: Int32Array, count: number, out: Float32Array) => out.set(model.score(new Int32Array(count).fill(u), ids.subarray(0, count))),
+    query: (u: number, out: Float32Array) => copyRow(users.data, u, dim, out),
+    // The same dot product, in the same order, as Ials.scoreItems: its exact scores, read from
+    // the model's own tables (no copy, no allocation per call).
+    rescore(u: number, ids: Int32Array, count: number, out: Float32Array) {
+      const U = users.data;
+      const V = items.data;
+      const uo = u * dim;
+      for (let r = 0; r < count; r++) {
+        const io = ids[r] * dim;
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += U[uo + d] * V[io + d];
+        out[r] = s;
+      }
+    },
   };
   return { ...form, offsets: itemOffsets(model, form) };
 }
@@ -67,7 +78,7 @@ function mfForm(model: MatrixFactorization): FactorForm {
     numItems: model.numItems,
     items: Q,
     offsets: itemBias,
-    query: (u, out) => out.set(P.subarray(u * dim, (u + 1) * dim)),
+    query: (u, out) => copyRow(P, u, dim, out),
     // The same arithmetic, in the same order, as MatrixFactorization.scoreItems.
     rescore(u, ids, count, out) {
       const base = mean + userBias[u];
@@ -108,7 +119,7 @@ function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
       ? hybridRows(t['userBias.id']?.data as Float32Array, t['userBias.features']?.data as Float32Array, model.userFeatures, model.numUsers, 1)
       : null;
   const query = (u: number, out: Float32Array): void => {
-    out.set(users.subarray(u * dim, (u + 1) * dim));
+    copyRow(users, u, dim, out);
     if (!cosine) return;
     let qq = 0;
     for (let d = 0; d < dim; d++) qq += out[d] * out[d];
@@ -131,6 +142,12 @@ function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
     }
   };
   return { ...form, offsets };
+}
+
+/** Row `r` of a rows × dim table into out[0..dim) (a loop: no subarray view allocated per call). */
+function copyRow(table: Float32Array, r: number, dim: number, out: Float32Array): void {
+  const o = r * dim;
+  for (let d = 0; d < dim; d++) out[d] = table[o + d];
 }
 
 /** Rows of a hybrid table: id row (when present) + Σ weight × feature row, as HybridEmbedding.forward. */

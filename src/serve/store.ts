@@ -112,6 +112,8 @@ export class EventStore {
   readonly weights: Readonly<Record<string, number>>;
   /** Duplicate events ignored since this store was opened. */
   duplicates = 0;
+  /** Changes whenever an item's properties may have changed (a put): caches of filter results compare it. */
+  itemsVersion = 0;
   private readonly db: Database.Database;
   private readonly items = new Map<string, CachedItem>();
   /** Prepared once per SQL text: preparing costs tens of µs, more than most of these queries. */
@@ -266,6 +268,7 @@ export class EventStore {
          ON CONFLICT (id) DO UPDATE SET properties = excluded.properties, available = excluded.available, expires_at = excluded.expires_at, deleted = 0`,
     ).run(item.id, JSON.stringify(item.properties), item.available ? 1 : 0, item.expiresAt);
     this.items.set(item.id, { properties: item.properties, available: item.available, expiresAt: item.expiresAt, deleted: false });
+    this.itemsVersion++;
   }
 
   /** Creates or replaces many items in one transaction (one fsync, not one per item: a catalogue load). */
