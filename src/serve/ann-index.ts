@@ -10,6 +10,11 @@ import type { FactorForm } from './factor-form.ts';
 /** How the graph searches for the largest inner products (see AnnIndex). */
 export type AnnSpace = 'ip' | 'l2';
 
+/** How the graph stores item rows: 32-bit floats, or 16-bit (bf16, f16: half the memory and distance cost, coarser distances). */
+export type AnnQuantization = 'f32' | 'bf16' | 'f16';
+
+const SCALAR = { f32: usearch.ScalarKind.F32, bf16: usearch.ScalarKind.BF16, f16: usearch.ScalarKind.F16 };
+
 /** The graph's parameters. */
 export interface GraphOptions {
   /** HNSW graph degree M. */
@@ -21,6 +26,8 @@ export interface GraphOptions {
   /** Threads for adding items. */
   threads: number;
   space: AnnSpace;
+  /** Row storage (default f32 here; the service's default is bf16, see AnnOptions). Candidates are re-scored exactly from the model either way. */
+  quantization?: AnnQuantization;
 }
 
 /** A candidate list: item indices best first, with the model's scores. */
@@ -75,7 +82,7 @@ export class AnnIndex {
       connectivity: options.connectivity,
       expansion_add: options.expansionAdd,
       expansion_search: options.expansionSearch,
-      quantization: usearch.ScalarKind.F32,
+      quantization: SCALAR[options.quantization ?? 'f32'],
       multi: false,
     });
     if (typeof fill === 'object') {

@@ -13,11 +13,11 @@ import { ConfigError } from '../contracts/errors.ts';
 import { startWorker } from '../core/pool.ts';
 import { Rng } from '../core/rng.ts';
 import type { Recommender } from '../models/recommender.ts';
-import { AnnIndex, type AnnSpace } from './ann-index.ts';
+import { AnnIndex, type AnnQuantization, type AnnSpace } from './ann-index.ts';
 import type { AnnBuildInit, AnnBuildMessage } from './ann-build-worker.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
 
-export { AnnIndex, mipsRows, type AnnSpace, type Candidates } from './ann-index.ts';
+export { AnnIndex, mipsRows, type AnnQuantization, type AnnSpace, type Candidates } from './ann-index.ts';
 
 export type AnnMode = 'auto' | 'on' | 'off';
 
@@ -51,6 +51,14 @@ export interface AnnOptions {
    * inner product itself (ip-NSW); `l2` indexes the MIPS → Euclidean transform. See AnnIndex.
    */
   space?: AnnSpace;
+  /**
+   * How the graph stores item rows: `bf16` (default) or `f16`, 16-bit floats: half the index
+   * memory and cheaper distances, a little coarser; or `f32`. The graph only proposes
+   * candidates, which are re-scored exactly by the model either way, and recall is measured at
+   * build as always. At 100 K planted items bf16 answered in 0.74× the time of f32 (median
+   * latency), built in 0.54× the time, and reached recall@10 0.968 (f32: 0.957; bench/serve.ts).
+   */
+  quantization?: AnnQuantization;
 }
 
 /** How the service retrieves candidates, for `GET /v1/status` and the metrics. */
@@ -67,11 +75,12 @@ export interface RetrievalStatus {
   building?: boolean;
   /** The index is (being) built in a worker thread, not on the thread that serves. */
   worker?: boolean;
-  params: { family: string; space: AnnSpace; dim: number; connectivity: number; expansionAdd: number; expansionSearch: number } | null;
+  params: { family: string; space: AnnSpace; quantization: AnnQuantization; dim: number; connectivity: number; expansionAdd: number; expansionSearch: number } | null;
 }
 
 const DEFAULTS = {
   space: 'ip' as AnnSpace,
+  quantization: 'bf16' as AnnQuantization,
   mode: 'auto' as AnnMode,
   minItems: 20_000,
   connectivity: 16,
@@ -240,7 +249,14 @@ function buildInit(model: Recommender, form: FactorForm, sample: Int32Array, o: 
     seenIndptr,
     seenIndices: Int32Array.from(seen),
     // One thread unless told: the other core keeps serving.
-    graph: { connectivity: o.connectivity, expansionAdd: o.expansionAdd, expansionSearch: o.expansionSearch, threads: o.threadsGiven ?? 1, space: o.space },
+    graph: {
+      connectivity: o.connectivity,
+      expansionAdd: o.expansionAdd,
+      expansionSearch: o.expansionSearch,
+      threads: o.threadsGiven ?? 1,
+      space: o.space,
+      quantization: o.quantization,
+    },
     targetRecall: o.targetRecall,
     maxExpansion: MAX_EXPANSION,
     listLength: o.listLength,
@@ -257,6 +273,7 @@ function planRetrieval(
   const o: Resolved = { ...DEFAULTS, ...definedOnly(given), threadsGiven: given.threads };
   if (!['auto', 'on', 'off'].includes(o.mode)) throw new ConfigError(`ann must be auto, on or off, got "${o.mode}"`);
   if (!['ip', 'l2'].includes(o.space)) throw new ConfigError(`ann space must be ip or l2, got "${o.space}"`);
+  if (!['f32', 'bf16', 'f16'].includes(o.quantization)) throw new ConfigError(`ann quantization must be f32, bf16 or f16, got "${o.quantization}"`);
   const n = model.numItems;
   const exact = (reason: string, extra: Partial<RetrievalStatus> = {}): Retrieval => ({
     index: null,
@@ -272,7 +289,15 @@ function planRetrieval(
 
 /** The retrieval once the graph is built and its recall measured: the index, or exact when the recall fell short. */
 function finished(o: Resolved, form: FactorForm, index: AnnIndex, recall: number, sampled: number, buildMs: number, worker: boolean): Retrieval {
-  const params = { family: form.family, space: o.space, dim: form.dim, connectivity: o.connectivity, expansionAdd: o.expansionAdd, expansionSearch: index.expansionSearch };
+  const params = {
+    family: form.family,
+    space: o.space,
+    quantization: o.quantization,
+    dim: form.dim,
+    connectivity: o.connectivity,
+    expansionAdd: o.expansionAdd,
+    expansionSearch: index.expansionSearch,
+  };
   const measured = { recallAt10: round(recall), sampleUsers: sampled, buildMs, params, ...(worker ? { worker } : {}) };
   if (recall < o.targetRecall) {
     const reason = `the hnsw index reached recall@10 ${recall.toFixed(3)} < ${o.targetRecall} even at ef ${MAX_EXPANSION}, so retrieval is exact`;

@@ -65,7 +65,8 @@ function ialsForm(model: Ials): FactorForm {
 }
 
 function mfForm(model: MatrixFactorization): FactorForm {
-  const state = model.getState();
+  // The model's own tables, not getState's copies: a copy of the user table doubled the memory.
+  const state = model.stateView();
   const P = state.tensors.P.data as Float32Array;
   const Q = state.tensors.Q.data as Float32Array;
   const userBias = state.tensors.userBias.data as Float32Array;
@@ -98,7 +99,8 @@ function mfForm(model: MatrixFactorization): FactorForm {
  * scorer's arithmetic; it agrees with scoreItems up to float rounding (checkFactorForm).
  */
 function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
-  const t = model.getState().tensors;
+  // The model's own tables, not getState's copies: a copy of the user table doubled the memory.
+  const t = model.stateView().tensors;
   const vectors = model.itemVectors();
   if (!vectors) return { reason: 'the bilinear model is not trained' };
   const dim = vectors.dim;
@@ -158,6 +160,8 @@ function hybridRows(
   rows: number,
   dim: number,
 ): Float32Array {
+  // Without features a row is its id row: the table itself serves (read only), no copy.
+  if (id && !(feat && features)) return id.subarray(0, rows * dim);
   const out = id ? id.slice(0, rows * dim) : new Float32Array(rows * dim);
   if (feat && features) {
     for (let r = 0; r < rows; r++) {
