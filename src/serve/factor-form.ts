@@ -101,11 +101,15 @@ function mfForm(model: MatrixFactorization): FactorForm {
 function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
   // The model's own tables, not getState's copies: a copy of the user table doubled the memory.
   const t = model.stateView().tensors;
-  const vectors = model.itemVectors();
+  const cosine = model.config.similarity === 'cosine';
+  const n = model.numItems;
+  // Dot scores of items without features read the id table itself; otherwise the item vectors
+  // are computed (hybrid sums) into a new table, which cosine normalises in place.
+  const idTable = t['item.id'];
+  const vectors =
+    !cosine && idTable && !t['item.features'] ? { data: (idTable.data as Float32Array).subarray(0, n * idTable.shape[1]), dim: idTable.shape[1] } : model.itemVectors();
   if (!vectors) return { reason: 'the bilinear model is not trained' };
   const dim = vectors.dim;
-  const n = model.numItems;
-  const cosine = model.config.similarity === 'cosine';
   const items = vectors.data;
   if (cosine) {
     for (let i = 0; i < n; i++) {
