@@ -112,7 +112,10 @@ export class EventStore {
   readonly weights: Readonly<Record<string, number>>;
   /** Duplicate events ignored since this store was opened. */
   duplicates = 0;
-  /** Changes whenever an item's properties may have changed (a put): caches of filter results compare it. */
+  /**
+   * Changes whenever an item's properties, availability or expiry may have changed (a put or a
+   * delete): caches of filter results and of visibility compare it.
+   */
   itemsVersion = 0;
   private readonly db: Database.Database;
   private readonly items = new Map<string, CachedItem>();
@@ -294,7 +297,20 @@ export class EventStore {
     if (!c || c.deleted) return false;
     this.sql('UPDATE items SET deleted = 1 WHERE id = ?').run(id);
     c.deleted = true;
+    this.itemsVersion++;
     return true;
+  }
+
+  /**
+   * `isVisible`, and for how long the answer holds: `visible` (no expiry: until the next put or
+   * delete), `hidden` (deleted, unavailable or expired: time only moves on, so also until the
+   * next put or delete), or `visible-until-expiry` (true now, but not to be kept).
+   */
+  visibility(id: string, now = Date.now()): 'visible' | 'hidden' | 'visible-until-expiry' {
+    const c = this.items.get(id);
+    if (c === undefined) return 'visible';
+    if (c.deleted || !c.available || (c.expiresAt !== null && c.expiresAt <= now)) return 'hidden';
+    return c.expiresAt === null ? 'visible' : 'visible-until-expiry';
   }
 
   /** Whether an item may be recommended now: not deleted, available, not expired. Unknown items may. */

@@ -38,3 +38,28 @@ test('cached filter results follow item changes: a put that changes a property c
     store.close();
   }
 });
+
+test('cached visibility follows deletes, puts and expiry times as they pass', async () => {
+  const model = await tinyModel();
+  const store = EventStore.open(':memory:');
+  try {
+    const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'off' } });
+    const list = () => engine.recommend({ user: 'u0', k: 5 }).items.map((r) => r.item);
+    const first = list();
+    const [a, b] = first;
+    store.putItem({ id: a, properties: {}, available: true, expiresAt: null });
+    store.deleteItem(a);
+    assert.ok(!list().includes(a), 'deleted: never recommended');
+    store.putItem({ id: a, properties: {}, available: false, expiresAt: null });
+    assert.ok(!list().includes(a), 'unavailable: never recommended');
+    store.putItem({ id: a, properties: {}, available: true, expiresAt: null });
+    assert.deepEqual(list(), first, 'put back: recommended again, in its place');
+    // Visible until its expiry, which passes without any put: it must drop out by itself.
+    store.putItem({ id: b, properties: {}, available: true, expiresAt: Date.now() + 150 });
+    assert.ok(list().includes(b), 'not expired yet');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(!list().includes(b), 'expired since the last request');
+  } finally {
+    store.close();
+  }
+});
