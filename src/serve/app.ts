@@ -409,7 +409,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates, eventWeights: { ...store.weights, rating: 'the rating given' } },
       cachedLists: engine.cachedLists,
       retrieval: engine.retrievalStatus,
-      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize } },
+      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize }, filterResults: { size: engine.cachedFilters, limit: 32 } },
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
       ...(options.retrainer ? { retraining: options.retrainer.status() } : {}),

@@ -52,6 +52,9 @@ export interface EngineOptions {
   ann?: AnnOptions;
 }
 
+/** Filters whose per-item results an engine keeps. */
+const FILTER_CACHE = 32;
+
 /** Whether an item (by id, and model index when known) is left out of a list. */
 type Blocked = (id: string, index?: number) => boolean;
 
@@ -72,8 +75,11 @@ export class RecommendEngine {
   private readonly cacheSize: number;
   private readonly maxListLength: number;
   private readonly pages = new Map<string, Page>();
-  /** Per filter (by predicate object), its result for each model item (see filterVerdicts). */
-  private readonly verdicts = new WeakMap<ItemPredicate, { version: number; verdict: Uint8Array }>();
+  /**
+   * Per filter (by predicate object), its result for each model item (see filterVerdicts): the
+   * FILTER_CACHE most recently used filters, one byte per item each (a bound: 1 M items × 32).
+   */
+  private readonly verdicts = new Map<ItemPredicate, { version: number; verdict: Uint8Array }>();
   /** Each model item's visibility while it holds (see visibleNow). */
   private readonly visibility: { version: number; verdict: Uint8Array };
   private trainingCounts: Float64Array | null = null;
@@ -179,6 +185,11 @@ export class RecommendEngine {
     return { items, source: events.length > 0 ? 'events' : 'training' };
   }
 
+  /** Filters whose per-item results are kept (at most FILTER_CACHE). */
+  get cachedFilters(): number {
+    return this.verdicts.size;
+  }
+
   /** Lists held for paging. */
   get cachedLists(): number {
     return this.pages.size;
@@ -243,10 +254,12 @@ export class RecommendEngine {
    */
   private filterVerdicts(filter: ItemPredicate): (id: string, index: number) => boolean {
     let cached = this.verdicts.get(filter);
+    if (cached) this.verdicts.delete(filter); // re-inserted below: most recently used last
     if (!cached || cached.version !== this.store.itemsVersion) {
-      cached = { version: this.store.itemsVersion, verdict: new Uint8Array(this.model.numItems) };
-      this.verdicts.set(filter, cached);
+      cached = { version: this.store.itemsVersion, verdict: cached?.verdict.fill(0) ?? new Uint8Array(this.model.numItems) };
     }
+    this.verdicts.set(filter, cached);
+    while (this.verdicts.size > FILTER_CACHE) this.verdicts.delete(this.verdicts.keys().next().value!);
     const verdict = cached.verdict; // 0: not yet asked, 1: passes, 2: fails
     const store = this.store;
     return (id, index) => {

@@ -63,3 +63,20 @@ test('cached visibility follows deletes, puts and expiry times as they pass', as
     store.close();
   }
 });
+
+test('per-item filter results are kept for at most 32 filters (memory stays bounded)', async () => {
+  const model = await tinyModel();
+  const store = EventStore.open(':memory:');
+  try {
+    const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'off' } });
+    for (let n = 0; n < 40; n++) engine.recommend({ user: 'u0', k: 3, filter: parseFilterCached(`id != "i${n}"`) });
+    assert.equal(engine.cachedFilters, 32);
+    // The most recent stays; an old one asked again is computed afresh and gives the same list.
+    const again = engine.recommend({ user: 'u0', k: 3, filter: parseFilterCached('id != "i0"') });
+    assert.equal(again.items.length, 3);
+    assert.deepEqual(again.items, engine.recommend({ user: 'u0', k: 3, filter: parseFilter('id != "i0"') }).items);
+    assert.equal(engine.cachedFilters, 32);
+  } finally {
+    store.close();
+  }
+});
