@@ -201,9 +201,11 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
       fail(error.message);
     });
     worker.once('exit', (code) => {
-      if (worker !== null && code !== 0) {
+      // Still set: the thread ended without its answer (a crash, or out of memory).
+      if (worker !== null) {
+        worker = null;
         cleanUp();
-        fail(`the build thread exited with code ${code}`);
+        fail(`the build thread exited with code ${code} before it finished`);
       }
     });
   };

@@ -79,6 +79,15 @@ describe('hnsw retrieval on planted factors (5 K items, 32 factors)', () => {
     assert.equal(none.status.building, undefined);
   });
 
+  test('a build that fails in its worker thread leaves retrieval exact, and the status says why', async () => {
+    const model = factorModel(plantedFactors(200, DIM, { seed: 2 }), plantedFactors(500, DIM, { seed: 3 }), DIM);
+    // usearch refuses a fractional graph degree: the worker's build throws.
+    const built = await new Promise<ReturnType<typeof buildRetrieval>>((resolve) => startRetrieval(model, { mode: 'on', connectivity: 1.5 }, resolve));
+    assert.equal(built.index, null);
+    assert.equal(built.status.kind, 'exact');
+    assert.match(built.status.reason, /building the hnsw index failed \(.*non-negative integers.*\), so retrieval is exact/);
+  });
+
   test('while the worker builds, the engine answers every request exactly; then from the index; stop() ends a build', async () => {
     const model = factorModel(plantedFactors(2000, DIM, { seed: 6 }), plantedFactors(ITEMS, DIM, { clusters: 20, normSpread: 3, seed: 7 }), DIM);
     const store = EventStore.open(':memory:');
