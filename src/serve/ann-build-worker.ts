@@ -9,7 +9,7 @@
  * re-scores with), which ann.ts checked against the model's own scores before starting this.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnnIndex, type GraphOptions } from './ann-index.ts';
+import { AnnIndex, fallbackOrder, type AnnQuantization, type GraphOptions } from './ann-index.ts';
 import type { FactorForm } from './factor-form.ts';
 
 export interface AnnBuildInit {
@@ -33,7 +33,7 @@ export interface AnnBuildInit {
   file: string;
 }
 
-export type AnnBuildMessage = { kind: 'done'; expansionSearch: number; recall: number } | { kind: 'failed'; message: string };
+export type AnnBuildMessage = { kind: 'done'; expansionSearch: number; recall: number; quantization: AnnQuantization } | { kind: 'failed'; message: string };
 
 /** A form whose "users" are the sample's positions: queries from the sent vectors, scores p · q + b. */
 function sampleForm(init: AnnBuildInit): FactorForm {
@@ -96,15 +96,20 @@ function exactTop(init: AnnBuildInit, form: FactorForm, s: number, k = 10): Int3
 
 function build(init: AnnBuildInit): AnnBuildMessage {
   const form = sampleForm(init);
-  const index = new AnnIndex(form, init.graph);
   const truth = Array.from({ length: init.seenIndptr.length - 1 }, (_, s) => exactTop(init, form, s));
-  let recall = recallOf(init, index, truth);
-  while (recall < init.targetRecall && index.expansionSearch < init.maxExpansion) {
-    index.expansionSearch *= 2;
+  let index: AnnIndex | null = null;
+  let recall = 0;
+  for (const quantization of fallbackOrder(init.graph.quantization ?? 'f32')) {
+    index = new AnnIndex(form, { ...init.graph, quantization });
     recall = recallOf(init, index, truth);
+    while (recall < init.targetRecall && index.expansionSearch < init.maxExpansion) {
+      index.expansionSearch *= 2;
+      recall = recallOf(init, index, truth);
+    }
+    if (recall >= init.targetRecall) break;
   }
-  index.save(init.file);
-  return { kind: 'done', expansionSearch: index.expansionSearch, recall };
+  index!.save(init.file);
+  return { kind: 'done', expansionSearch: index!.expansionSearch, recall, quantization: index!.options.quantization ?? 'f32' };
 }
 
 const init = (workerData as { init: AnnBuildInit }).init;

@@ -15,6 +15,15 @@ export type AnnQuantization = 'f32' | 'bf16' | 'f16';
 
 const SCALAR = { f32: usearch.ScalarKind.F32, bf16: usearch.ScalarKind.BF16, f16: usearch.ScalarKind.F16 };
 
+/**
+ * The row storages to try in turn: the one asked for, then f32 when a 16-bit graph falls short of
+ * the recall target even at the widest search (seen on tiny, low-dimensional models, where
+ * rounding makes rows tie and the graph leaves some unreachable).
+ */
+export function fallbackOrder(quantization: AnnQuantization): AnnQuantization[] {
+  return quantization === 'f32' ? ['f32'] : [quantization, 'f32'];
+}
+
 /** The graph's parameters. */
 export interface GraphOptions {
   /** HNSW graph degree M. */
