@@ -144,6 +144,8 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
   const n = model.numItems;
   const started = performance.now();
   let worker: Worker | null = null;
+  /** Removes the build's temporary folder (set once the build has one). */
+  let removeFolder = (): void => {};
   let stopped = false;
   const fail = (why: string): void => {
     if (!stopped) ready(exact(`building the hnsw index failed (${why}), so retrieval is exact`));
@@ -171,6 +173,7 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
     const dir = mkdtempSync(join(tmpdir(), 'tastebud-ann-'));
     const file = join(dir, 'index.usearch');
     const cleanUp = (): void => rmSync(dir, { recursive: true, force: true });
+    removeFolder = cleanUp;
     const init: AnnBuildInit = { ...buildInit(model, form, sample, o), file };
     try {
       worker = startWorker(new URL('./ann-build-worker.ts', import.meta.url), init);
@@ -223,7 +226,12 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
     status: { kind: 'exact', reason, building: true, worker: true, items: n, recallAt10: null, sampleUsers: 0, buildMs: 0, params: null },
     stop() {
       stopped = true;
-      void worker?.terminate();
+      // Terminated before its answer: the folder (and any half-written graph) goes too, now
+      // (the process may be about to exit) and once more after the thread has stopped.
+      if (worker) {
+        removeFolder();
+        void worker.terminate().finally(removeFolder);
+      }
       worker = null;
     },
   };

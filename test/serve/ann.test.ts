@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SOURCE_ARGS, tastebud } from '../helpers/cli.ts';
@@ -108,12 +108,25 @@ describe('hnsw retrieval on planted factors (5 K items, 32 factors)', () => {
       assert.equal(engine.retrievalStatus.kind, 'hnsw', engine.retrievalStatus.reason);
       assert.equal(engine.recommend({ user: 'u1', k: 10 }).items.length, 10);
 
-      // A build stopped (model swapped out) never lands.
+      // A build stopped (model swapped out) never lands, and leaves no temporary folder behind.
+      const folders = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('tastebud-ann-')).sort();
+      const before = await folders();
       const stopped = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on', background: true, sampleUsers: 50 } });
       stopped.close();
+      const midway = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on', background: true, sampleUsers: 50 } });
+      let created: string[] = [];
+      while (created.length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // until its worker has started
+        created = (await folders()).filter((f) => !before.includes(f));
+      }
+      midway.close();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(stopped.retrievalStatus.kind, 'exact');
-      assert.equal(stopped.retrievalStatus.building, true);
+      for (const e of [stopped, midway]) {
+        assert.equal(e.retrievalStatus.kind, 'exact');
+        assert.equal(e.retrievalStatus.building, true);
+      }
+      const left = (await folders()).filter((f) => created.includes(f));
+      assert.deepEqual(left, [], 'the stopped build removed its temporary folder');
     } finally {
       store.close();
     }
