@@ -9,7 +9,7 @@ import { TastebudError } from '../contracts/errors.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { AnnOptions } from './ann.ts';
 import { NotFoundError, parseWindow } from './engine.ts';
-import { parseFilter } from './filter.ts';
+import { parseFilterCached as parseFilter } from './filter.ts';
 import type { EventStore, ItemRecord } from './store.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerUsersSimilar } from './routes/users-similar.ts';
@@ -137,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   let ready = true;
   app.addHook('onClose', async () => {
     ready = false;
+    slot.close();
     await options.retrainer?.close();
   });
 
@@ -343,10 +344,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (page.items[0]?.source === 'fallback') fallbacks.inc();
     return page;
   };
-  api.get('/v1/recommend', { schema: { summary: 'top-k items for a user, or the next page', querystring: recommendQuery, response: { 200: PAGE, ...errors } } }, async (request) =>
-    recommend({ ...request.query, exclude: request.query.exclude?.split(',').filter((s) => s !== '') }),
+  // The hot path's answers are built here with exactly PAGE's (or ERROR's) fields, so they are
+  // written with JSON.stringify instead of being re-validated by zod on the way out (which cost
+  // more than the rest of the serialisation); the schemas still document the route.
+  const trusted = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+  api.get(
+    '/v1/recommend',
+    { schema: { summary: 'top-k items for a user, or the next page', querystring: recommendQuery, response: { 200: PAGE, ...errors } }, ...trusted },
+    async (request) => recommend({ ...request.query, exclude: request.query.exclude?.split(',').filter((s) => s !== '') }),
   );
-  api.post('/v1/recommend', { schema: { summary: 'top-k items for a user (JSON body)', body: recommendBody, response: { 200: PAGE, ...errors } } }, async (request) =>
+  api.post('/v1/recommend', { schema: { summary: 'top-k items for a user (JSON body)', body: recommendBody, response: { 200: PAGE, ...errors } }, ...trusted }, async (request) =>
     recommend(request.body),
   );
 
@@ -402,7 +409,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates, eventWeights: { ...store.weights, rating: 'the rating given' } },
       cachedLists: engine.cachedLists,
       retrieval: engine.retrievalStatus,
-      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize } },
+      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize }, filterResults: { size: engine.cachedFilters, limit: 32 } },
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
       ...(options.retrainer ? { retraining: options.retrainer.status() } : {}),

@@ -52,6 +52,12 @@ export interface EngineOptions {
   ann?: AnnOptions;
 }
 
+/** Filters whose per-item results an engine keeps. */
+const FILTER_CACHE = 32;
+
+/** Whether an item (by id, and model index when known) is left out of a list. */
+type Blocked = (id: string, index?: number) => boolean;
+
 interface Page {
   list: ServedItem[];
   /** Where the next page starts in `list`. */
@@ -69,8 +75,16 @@ export class RecommendEngine {
   private readonly cacheSize: number;
   private readonly maxListLength: number;
   private readonly pages = new Map<string, Page>();
+  /**
+   * Per filter (by predicate object), its result for each model item (see filterVerdicts): the
+   * FILTER_CACHE most recently used filters, one byte per item each (a bound: 1 M items × 32).
+   */
+  private readonly verdicts = new Map<ItemPredicate, { version: number; verdict: Uint8Array }>();
+  /** Each model item's visibility while it holds (see visibleNow). */
+  private readonly visibility: { version: number; verdict: Uint8Array };
   private trainingCounts: Float64Array | null = null;
   private retrieval: Retrieval;
+  private stopBuild: () => void = () => {};
 
   constructor(
     readonly model: Recommender,
@@ -78,13 +92,23 @@ export class RecommendEngine {
     private readonly options: EngineOptions,
   ) {
     this.modelVersion = options.modelVersion;
+    this.visibility = { version: -1, verdict: new Uint8Array(model.numItems) };
     this.cacheSize = options.cacheSize ?? 10_000;
     this.maxListLength = options.maxListLength ?? 500;
-    this.retrieval = options.ann?.background
-      ? startRetrieval(model, options.ann, (built) => {
-          this.retrieval = built;
-        })
-      : buildRetrieval(model, options.ann);
+    if (options.ann?.background) {
+      const started = startRetrieval(model, options.ann, (built) => {
+        this.retrieval = built;
+      });
+      this.retrieval = started;
+      this.stopBuild = started.stop;
+    } else {
+      this.retrieval = buildRetrieval(model, options.ann);
+    }
+  }
+
+  /** Ends an index build still running in the background (the model was swapped out, or the service closes). */
+  close(): void {
+    this.stopBuild();
   }
 
   /** How candidates are retrieved: an HNSW index (and its measured recall@10) or exact scoring. */
@@ -161,6 +185,11 @@ export class RecommendEngine {
     return { items, source: events.length > 0 ? 'events' : 'training' };
   }
 
+  /** Filters whose per-item results are kept (at most FILTER_CACHE). */
+  get cachedFilters(): number {
+    return this.verdicts.size;
+  }
+
   /** Lists held for paging. */
   get cachedLists(): number {
     return this.pages.size;
@@ -181,22 +210,75 @@ export class RecommendEngine {
     return { items, recommId, modelVersion: this.modelVersion };
   }
 
-  /** Whether an item id may not be in this request's list. */
-  private blockRule(request: RecommendRequest): (id: string) => boolean {
+  /**
+   * Whether an item may not be in this request's list; `index` is its model index when the
+   * caller has it (-1: not a model item), which lets the filter's result come from the cache.
+   */
+  private blockRule(request: RecommendRequest): Blocked {
     const now = Date.now();
-    const excluded = new Set(request.exclude ?? []);
-    if ((request.excludeSeen ?? true) && request.user !== undefined) for (const id of this.store.itemsOf(request.user)) excluded.add(id);
-    const filter = request.filter;
-    return (id) => excluded.has(id) || !this.store.isVisible(id, now) || (filter !== undefined && !filter({ id, properties: this.store.propertiesOf(id) }));
+    const excluded = request.exclude && request.exclude.length > 0 ? new Set(request.exclude) : null;
+    const seen = (request.excludeSeen ?? true) && request.user !== undefined ? this.store.itemsOf(request.user) : [];
+    const left = seen.length === 0 ? excluded : new Set([...(excluded ?? []), ...seen]);
+    const passes = request.filter === undefined ? null : this.filterVerdicts(request.filter);
+    const visible = this.visibleNow(now);
+    return (id, index = -1) => left?.has(id) || !visible(id, index) || (passes !== null && !passes(id, index));
   }
 
-  private fromModel(u: number, blocked: (id: string) => boolean, excludeSeen: boolean, k: number): ServedItem[] {
+  /**
+   * `store.isVisible` at `now`, with each model item's answer kept between requests while it
+   * holds (store.visibility: until the next put or delete, except an expiry still to come):
+   * the hot path asks it of every candidate, and a map lookup by id each time was ~10 % of a
+   * recommend request's CPU.
+   */
+  private visibleNow(now: number): (id: string, index: number) => boolean {
+    if (this.visibility.version !== this.store.itemsVersion) {
+      this.visibility.version = this.store.itemsVersion;
+      this.visibility.verdict.fill(0);
+    }
+    const verdict = this.visibility.verdict; // 0: ask the store, 1: visible, 2: hidden
+    const store = this.store;
+    return (id, index) => {
+      if (index < 0) return store.isVisible(id, now);
+      const v = verdict[index];
+      if (v !== 0) return v === 1;
+      const answer = store.visibility(id, now);
+      if (answer !== 'visible-until-expiry') verdict[index] = answer === 'visible' ? 1 : 2;
+      return answer !== 'hidden';
+    };
+  }
+
+  /**
+   * `filter` with its result per model item kept between requests (the same filter text gives
+   * the same predicate: parseFilterCached), until an item's properties change (store.itemsVersion).
+   * A filter reads only ids and properties, so visibility (which changes with time) stays live.
+   */
+  private filterVerdicts(filter: ItemPredicate): (id: string, index: number) => boolean {
+    let cached = this.verdicts.get(filter);
+    if (cached) this.verdicts.delete(filter); // re-inserted below: most recently used last
+    if (!cached || cached.version !== this.store.itemsVersion) {
+      cached = { version: this.store.itemsVersion, verdict: cached?.verdict.fill(0) ?? new Uint8Array(this.model.numItems) };
+    }
+    this.verdicts.set(filter, cached);
+    while (this.verdicts.size > FILTER_CACHE) this.verdicts.delete(this.verdicts.keys().next().value!);
+    const verdict = cached.verdict; // 0: not yet asked, 1: passes, 2: fails
+    const store = this.store;
+    return (id, index) => {
+      if (index < 0) return filter({ id, properties: store.propertiesOf(id) });
+      const v = verdict[index];
+      if (v !== 0) return v === 1;
+      const ok = filter({ id, properties: store.propertiesOf(id) });
+      verdict[index] = ok ? 1 : 2;
+      return ok;
+    };
+  }
+
+  private fromModel(u: number, blocked: Blocked, excludeSeen: boolean, k: number): ServedItem[] {
     const index = this.retrieval.index;
     if (index) {
       // The index's candidates, re-scored by the model; too few pass the rules: score every item.
       const want = Math.min(this.maxListLength, Math.max(k, this.retrieval.listLength));
       const ids = this.model.itemIds;
-      const found = index.search(u, want, (i) => !(excludeSeen && this.model.hasSeen(u, i)) && !blocked(ids.id(i)));
+      const found = index.search(u, want, (i) => !(excludeSeen && this.model.hasSeen(u, i)) && !blocked(ids.id(i), i));
       if (found) {
         const out: ServedItem[] = [];
         for (let r = 0; r < found.count; r++) if (!Number.isNaN(found.scores[r])) out.push({ item: ids.id(found.items[r]), score: found.scores[r], source: 'model' });
@@ -206,12 +288,12 @@ export class RecommendEngine {
     const n = this.model.numItems;
     const scores = new Float32Array(n);
     this.model.scoreItems(u, scores);
-    for (let i = 0; i < n; i++) if (blocked(this.model.itemIds.id(i)) || Number.isNaN(scores[i])) scores[i] = -Infinity;
+    for (let i = 0; i < n; i++) if (blocked(this.model.itemIds.id(i), i) || Number.isNaN(scores[i])) scores[i] = -Infinity;
     return this.model.rankScores(scores, u, { k: Math.min(this.maxListLength, n), excludeSeen }).map((r) => ({ item: r.item, score: r.score, source: 'model' as const }));
   }
 
   /** Scores from a history folded into the model; the history's own items are never recommended back. */
-  private fromHistory(history: HistoryItem[], blocked: (id: string) => boolean): ServedItem[] {
+  private fromHistory(history: HistoryItem[], blocked: Blocked): ServedItem[] {
     let folded: ReturnType<Recommender['foldIn']>;
     try {
       folded = this.model.foldIn(history);
@@ -224,7 +306,7 @@ export class RecommendEngine {
     const own = new Set(history.map((h) => h.item));
     for (let i = 0; i < scores.length; i++) {
       const id = this.model.itemIds.id(i);
-      if (own.has(id) || blocked(id) || Number.isNaN(scores[i])) scores[i] = -Infinity;
+      if (own.has(id) || blocked(id, i) || Number.isNaN(scores[i])) scores[i] = -Infinity;
     }
     return this.model
       .rankScores(scores, -1, { k: Math.min(this.maxListLength, scores.length), excludeSeen: false })
@@ -243,7 +325,7 @@ export class RecommendEngine {
    * cold-start scores from those features (hybrid bilinear and two-tower models). Null when the
    * model takes no user features or none of the properties match.
    */
-  private fromUserFeatures(user: string, blocked: (id: string) => boolean): { list: ServedItem[]; features: string[] } | null {
+  private fromUserFeatures(user: string, blocked: Blocked): { list: ServedItem[]; features: string[] } | null {
     const model = this.model as Recommender & Partial<FeatureScorer>;
     const vocabulary = model.userFeatures?.vocabulary;
     if (!vocabulary || typeof model.scoreItemsFromFeatures !== 'function') return null;
@@ -258,7 +340,7 @@ export class RecommendEngine {
       null,
       scores,
     );
-    for (let i = 0; i < n; i++) if (blocked(model.itemIds.id(i)) || Number.isNaN(scores[i])) scores[i] = -Infinity;
+    for (let i = 0; i < n; i++) if (blocked(model.itemIds.id(i), i) || Number.isNaN(scores[i])) scores[i] = -Infinity;
     const list = model
       .rankScores(scores, -1, { k: Math.min(this.maxListLength, n), excludeSeen: false })
       .filter((r) => r.score > -Infinity)
@@ -266,7 +348,7 @@ export class RecommendEngine {
     return { list, features: features.map((f) => f.name) };
   }
 
-  private fallback(blocked: (id: string) => boolean): ServedItem[] {
+  private fallback(blocked: Blocked): ServedItem[] {
     const events = this.store.popular(null);
     const ranked = events.length > 0 ? events : this.trainingPopularity();
     const out: ServedItem[] = [];

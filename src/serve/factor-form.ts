@@ -46,15 +46,27 @@ function ialsForm(model: Ials): FactorForm {
     dim,
     numItems: model.numItems,
     items: items.data,
-    query: (u: number, out: Float32Array) => out.set(users.data.subarray(u * dim, (u + 1) * dim)),
-    // iALS scores pairs with the same dot product as scoreItems, so these are its exact scores.
-    rescore: (u: number, ids: Int32Array, count: number, out: Float32Array) => out.set(model.score(new Int32Array(count).fill(u), ids.subarray(0, count))),
+    query: (u: number, out: Float32Array) => copyRow(users.data, u, dim, out),
+    // The same dot product, in the same order, as Ials.scoreItems: its exact scores, read from
+    // the model's own tables (no copy, no allocation per call).
+    rescore(u: number, ids: Int32Array, count: number, out: Float32Array) {
+      const U = users.data;
+      const V = items.data;
+      const uo = u * dim;
+      for (let r = 0; r < count; r++) {
+        const io = ids[r] * dim;
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += U[uo + d] * V[io + d];
+        out[r] = s;
+      }
+    },
   };
   return { ...form, offsets: itemOffsets(model, form) };
 }
 
 function mfForm(model: MatrixFactorization): FactorForm {
-  const state = model.getState();
+  // The model's own tables, not getState's copies: a copy of the user table doubled the memory.
+  const state = model.stateView();
   const P = state.tensors.P.data as Float32Array;
   const Q = state.tensors.Q.data as Float32Array;
   const userBias = state.tensors.userBias.data as Float32Array;
@@ -67,7 +79,7 @@ function mfForm(model: MatrixFactorization): FactorForm {
     numItems: model.numItems,
     items: Q,
     offsets: itemBias,
-    query: (u, out) => out.set(P.subarray(u * dim, (u + 1) * dim)),
+    query: (u, out) => copyRow(P, u, dim, out),
     // The same arithmetic, in the same order, as MatrixFactorization.scoreItems.
     rescore(u, ids, count, out) {
       const base = mean + userBias[u];
@@ -87,12 +99,17 @@ function mfForm(model: MatrixFactorization): FactorForm {
  * scorer's arithmetic; it agrees with scoreItems up to float rounding (checkFactorForm).
  */
 function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
-  const t = model.getState().tensors;
-  const vectors = model.itemVectors();
+  // The model's own tables, not getState's copies: a copy of the user table doubled the memory.
+  const t = model.stateView().tensors;
+  const cosine = model.config.similarity === 'cosine';
+  const n = model.numItems;
+  // Dot scores of items without features read the id table itself; otherwise the item vectors
+  // are computed (hybrid sums) into a new table, which cosine normalises in place.
+  const idTable = t['item.id'];
+  const vectors =
+    !cosine && idTable && !t['item.features'] ? { data: (idTable.data as Float32Array).subarray(0, n * idTable.shape[1]), dim: idTable.shape[1] } : model.itemVectors();
   if (!vectors) return { reason: 'the bilinear model is not trained' };
   const dim = vectors.dim;
-  const n = model.numItems;
-  const cosine = model.config.similarity === 'cosine';
   const items = vectors.data;
   if (cosine) {
     for (let i = 0; i < n; i++) {
@@ -108,7 +125,7 @@ function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
       ? hybridRows(t['userBias.id']?.data as Float32Array, t['userBias.features']?.data as Float32Array, model.userFeatures, model.numUsers, 1)
       : null;
   const query = (u: number, out: Float32Array): void => {
-    out.set(users.subarray(u * dim, (u + 1) * dim));
+    copyRow(users, u, dim, out);
     if (!cosine) return;
     let qq = 0;
     for (let d = 0; d < dim; d++) qq += out[d] * out[d];
@@ -133,6 +150,12 @@ function bilinearForm(model: BilinearModel): FactorForm | { reason: string } {
   return { ...form, offsets };
 }
 
+/** Row `r` of a rows × dim table into out[0..dim) (a loop: no subarray view allocated per call). */
+function copyRow(table: Float32Array, r: number, dim: number, out: Float32Array): void {
+  const o = r * dim;
+  for (let d = 0; d < dim; d++) out[d] = table[o + d];
+}
+
 /** Rows of a hybrid table: id row (when present) + Σ weight × feature row, as HybridEmbedding.forward. */
 function hybridRows(
   id: Float32Array | undefined,
@@ -141,6 +164,8 @@ function hybridRows(
   rows: number,
   dim: number,
 ): Float32Array {
+  // Without features a row is its id row: the table itself serves (read only), no copy.
+  if (id && !(feat && features)) return id.subarray(0, rows * dim);
   const out = id ? id.slice(0, rows * dim) : new Float32Array(rows * dim);
   if (feat && features) {
     for (let r = 0; r < rows; r++) {

@@ -55,6 +55,24 @@ export function parseFilter(text: string): ItemPredicate {
   return (item) => evaluate(node, item);
 }
 
+/** Filters parsed lately, by text: a client usually sends the same few filters again and again. */
+const parsed = new Map<string, ItemPredicate>();
+const PARSED_LIMIT = 1000;
+
+/**
+ * `parseFilter` through a bounded cache (the last PARSED_LIMIT texts): the same text gives the
+ * same predicate object, which lets the engine keep that filter's per-item results
+ * (RecommendEngine's verdict cache) from one request to the next.
+ */
+export function parseFilterCached(text: string): ItemPredicate {
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const predicate = parseFilter(text);
+  if (parsed.size >= PARSED_LIMIT) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, predicate);
+  return predicate;
+}
+
 function fail(pos: number, message: string): never {
   throw new ConfigError(`filter: position ${pos}: ${message}`);
 }

@@ -31,8 +31,15 @@ export class ServingSlot {
 
   /** Serve `model` as `version` from the next request on. */
   swap(model: Recommender, version: string): void {
+    const before = this.current;
     this.current = this.build(model, version);
+    before.engine.close();
     for (const listener of this.listeners) listener(this.current);
+  }
+
+  /** Stops work still running for the model being served (a background index build). */
+  close(): void {
+    this.current.engine.close();
   }
 
   onSwap(listener: (serving: Serving) => void): void {

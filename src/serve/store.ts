@@ -112,6 +112,11 @@ export class EventStore {
   readonly weights: Readonly<Record<string, number>>;
   /** Duplicate events ignored since this store was opened. */
   duplicates = 0;
+  /**
+   * Changes whenever an item's properties, availability or expiry may have changed (a put or a
+   * delete): caches of filter results and of visibility compare it.
+   */
+  itemsVersion = 0;
   private readonly db: Database.Database;
   private readonly items = new Map<string, CachedItem>();
   /** Prepared once per SQL text: preparing costs tens of µs, more than most of these queries. */
@@ -266,6 +271,7 @@ export class EventStore {
          ON CONFLICT (id) DO UPDATE SET properties = excluded.properties, available = excluded.available, expires_at = excluded.expires_at, deleted = 0`,
     ).run(item.id, JSON.stringify(item.properties), item.available ? 1 : 0, item.expiresAt);
     this.items.set(item.id, { properties: item.properties, available: item.available, expiresAt: item.expiresAt, deleted: false });
+    this.itemsVersion++;
   }
 
   /** Creates or replaces many items in one transaction (one fsync, not one per item: a catalogue load). */
@@ -291,7 +297,20 @@ export class EventStore {
     if (!c || c.deleted) return false;
     this.sql('UPDATE items SET deleted = 1 WHERE id = ?').run(id);
     c.deleted = true;
+    this.itemsVersion++;
     return true;
+  }
+
+  /**
+   * `isVisible`, and for how long the answer holds: `visible` (no expiry: until the next put or
+   * delete), `hidden` (deleted, unavailable or expired: time only moves on, so also until the
+   * next put or delete), or `visible-until-expiry` (true now, but not to be kept).
+   */
+  visibility(id: string, now = Date.now()): 'visible' | 'hidden' | 'visible-until-expiry' {
+    const c = this.items.get(id);
+    if (c === undefined) return 'visible';
+    if (c.deleted || !c.available || (c.expiresAt !== null && c.expiresAt <= now)) return 'hidden';
+    return c.expiresAt === null ? 'visible' : 'visible-until-expiry';
   }
 
   /** Whether an item may be recommended now: not deleted, available, not expired. Unknown items may. */

@@ -221,6 +221,13 @@ export class BilinearModel extends Recommender {
     return { tensors };
   }
 
+  /** `getState` without copying: the tables themselves, to read only (the serving layer's factor form). */
+  stateView(): ModelState {
+    const tensors: ModelState['tensors'] = {};
+    for (const p of tableParams(this.requireTables())) tensors[p.name] = { shape: [p.rows, p.cols], data: p.data };
+    return { tensors };
+  }
+
   setState(state: ModelState): void {
     this.tables ??= createTables(this.layout(), false);
     for (const p of tableParams(this.tables)) p.data.set(requireTensor(state, p.name, [p.rows, p.cols]));

@@ -257,8 +257,17 @@ export class MatrixFactorization extends Recommender {
   }
 
   getState(): ModelState {
+    return this.stateOf((data) => data.slice());
+  }
+
+  /** `getState` without copying: the tables themselves, to read only (the serving layer's factor form). */
+  stateView(): ModelState {
+    return this.stateOf((data) => data);
+  }
+
+  private stateOf(copy: (data: Float32Array) => Float32Array): ModelState {
     const P = this.requireP();
-    const t = (p: Param) => ({ shape: [p.rows, p.cols], data: p.data.slice() });
+    const t = (p: Param) => ({ shape: [p.rows, p.cols], data: copy(p.data) });
     return {
       tensors: { P: t(P), Q: t(this.Q!), userBias: t(this.userBias!), itemBias: t(this.itemBias!) },
       extra: { globalMean: this.globalMean, ratingRange: this.ratingRange },
