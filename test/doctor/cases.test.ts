@@ -53,21 +53,24 @@ test('case 1, DeepFM with λ 1.2 and batch 16,384 on ML-100K: the regulariser an
   assert.ok(together.helped && together.after > together.popularity + 0.01, text);
 });
 
+/** Case 2's loss as written in the issue: 1 − σ over a batch × batch score matrix. */
+const batchByBatch: CustomTripletLoss = {
+  name: '1 − σ over dot(anchor, transpose(positive))',
+  terms: (pos, neg) => {
+    const out: number[] = [];
+    for (const p of pos) for (const n of neg) out.push(1 - sig(p - n));
+    return out;
+  },
+};
+/** The same loss, row-wise: right shape, but it saturates. */
+const rowWise: CustomTripletLoss = { name: '1 − σ(s⁺ − s⁻)', terms: (pos, neg) => pos.map((p, k) => 1 - sig(p - neg[k])) };
+
 test('case 2, a triplet loss 1 − σ(s⁺ − s⁻): as a batch × batch matrix it is refused; row-wise it is flagged as saturating and BPR measured', { skip: ML100K }, async () => {
-  const matrix: CustomTripletLoss = {
-    name: '1 − σ over dot(anchor, transpose(positive))',
-    terms: (pos, neg) => {
-      const out: number[] = [];
-      for (const p of pos) for (const n of neg) out.push(1 - sig(p - n));
-      return out;
-    },
-  };
-  const refused = await diagnoseConfig(config('doctor-match-custom-loss.yaml'), { dataDir, customLoss: matrix });
+  const refused = await diagnoseConfig(config('doctor-match-custom-loss.yaml'), { dataDir, customLoss: batchByBatch });
   assert.deepEqual(problems(refused.findings), ['loss-shape']);
   assert.match(refused.findings[0].message, /batch × batch score matrix/);
 
-  const rowwise: CustomTripletLoss = { name: '1 − σ(s⁺ − s⁻)', terms: (pos, neg) => pos.map((p, k) => 1 - sig(p - neg[k])) };
-  const r = await diagnoseConfig(config('doctor-match-custom-loss.yaml'), { dataDir, customLoss: rowwise, fix: true });
+  const r = await diagnoseConfig(config('doctor-match-custom-loss.yaml'), { dataDir, customLoss: rowWise, fix: true });
   const text = formatFindings('match', r.findings);
   const f = find(r.findings, 'loss-saturates');
   assert.equal(f.level, 'warn', text);
@@ -82,20 +85,11 @@ test('case 2, a triplet loss 1 − σ(s⁺ − s⁻): as a batch × batch matrix
 test('case 2 on a bilinear BPR model with genre features: the batch × batch loss is refused; row-wise it is gradient-checked, flagged as saturating, and WARP beats popularity', {
   skip: ML100K,
 }, async () => {
-  const matrix: CustomTripletLoss = {
-    name: '1 − σ over dot(anchor, transpose(positive))',
-    terms: (pos, neg) => {
-      const out: number[] = [];
-      for (const p of pos) for (const n of neg) out.push(1 - sig(p - n));
-      return out;
-    },
-  };
-  const refused = await diagnoseConfig(config('doctor-bpr-custom-loss.yaml'), { dataDir, customLoss: matrix });
+  const refused = await diagnoseConfig(config('doctor-bpr-custom-loss.yaml'), { dataDir, customLoss: batchByBatch });
   assert.deepEqual(problems(refused.findings), ['loss-shape']);
   assert.match(refused.findings[0].message, /batch × batch score matrix/);
 
-  const rowwise: CustomTripletLoss = { name: '1 − σ(s⁺ − s⁻)', terms: (pos, neg) => pos.map((p, k) => 1 - sig(p - neg[k])) };
-  const r = await diagnoseConfig(config('doctor-bpr-custom-loss.yaml'), { dataDir, customLoss: rowwise, fix: true });
+  const r = await diagnoseConfig(config('doctor-bpr-custom-loss.yaml'), { dataDir, customLoss: rowWise, fix: true });
   const text = formatFindings('bpr', r.findings);
   assert.equal(find(r.findings, 'gradient-check').level, 'ok', text);
   assert.equal(find(r.findings, 'loss-saturates').level, 'warn', text);

@@ -163,3 +163,23 @@ export function plantedRatings(options: { users?: number; items?: number; factor
     new Interactions({ users: Int32Array.from(us), items: Int32Array.from(is), values: Float32Array.from(vs), userIds, itemIds });
   return { train: make(cols.tu, cols.ti, cols.tv), test: make(cols.su, cols.si, cols.sv) };
 }
+
+/** A feature matrix from per-row feature indices and their weights (one field, `f=<index>` names). */
+export function featureRows(rows: number[][], weights: number[][], numFeatures: number): FeatureMatrix {
+  const indptr = new Int32Array(rows.length + 1);
+  rows.forEach((r, k) => (indptr[k + 1] = indptr[k] + r.length));
+  return {
+    rows: rows.length,
+    numFeatures,
+    indptr,
+    indices: Int32Array.from(rows.flat()),
+    weights: Float32Array.from(weights.flat()),
+    vocabulary: Array.from({ length: numFeatures }, (_, f) => `f=${f}`),
+    fieldOf: new Int32Array(numFeatures),
+    fields: ['f'],
+  };
+}
+
+/** Hand-made features for the 4-user × 6-item gradient-check fixtures (weights ≠ 1 on purpose). */
+export const tinyUserFeatures = featureRows([[0, 2], [0], [1], [1, 2]], [[1, 0.5], [1], [1], [0.7, 1]], 3);
+export const tinyItemFeatures = featureRows([[0], [0, 3], [1], [2], [1, 3], [2]], [[1], [1, 0.6], [1], [1], [0.5, 1], [1.3]], 4);

@@ -12,11 +12,10 @@ import { tableParams } from '../../../src/models/bilinear/tables.ts';
 import type { CustomTripletLoss } from '../../../src/models/deep/custom-loss.ts';
 import type { NegativeSampler } from '../../../src/sampling/negatives.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
-import type { FeatureMatrix } from '../../../src/contracts/types.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { cosineSimilarity } from '../../../src/core/similarity.ts';
 import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradients, tinyInteractions } from '../../helpers/gradcheck.ts';
-import { plantedImplicit } from '../../helpers/bilinear-data.ts';
+import { plantedImplicit, tinyItemFeatures, tinyUserFeatures } from '../../helpers/bilinear-data.ts';
 import { popularity, ranking } from '../../helpers/metrics.ts';
 
 const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
@@ -31,22 +30,8 @@ const bprByHand: CustomTripletLoss = {
 /** Not pairwise (the user bias gets a gradient too), value only: central differences give dℓ/ds. */
 const lopsided: CustomTripletLoss = { name: 'lopsided', terms: (pos, neg) => pos.map((p, k) => softplus(1.5 * neg[k] - p) + 0.3 * neg[k] * neg[k]) };
 
-function features(rows: number[][], weights: number[][], numFeatures: number): FeatureMatrix {
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((r, k) => (indptr[k + 1] = indptr[k] + r.length));
-  return {
-    rows: rows.length,
-    numFeatures,
-    indptr,
-    indices: Int32Array.from(rows.flat()),
-    weights: Float32Array.from(weights.flat()),
-    vocabulary: Array.from({ length: numFeatures }, (_, f) => `f=${f}`),
-    fieldOf: new Int32Array(numFeatures),
-    fields: ['f'],
-  };
-}
-const userFeatures = features([[0, 2], [0], [1], [1, 2]], [[1, 0.5], [1], [1], [0.7, 1]], 3);
-const itemFeatures = features([[0], [0, 3], [1], [2], [1, 3], [2]], [[1], [1, 0.6], [1], [1], [0.5, 1], [1.3]], 4);
+const userFeatures = tinyUserFeatures;
+const itemFeatures = tinyItemFeatures;
 const train = tinyInteractions(4, 6, [
   [0, 0, 1],
   [1, 2, 1],

@@ -5,7 +5,7 @@ import { tableParams } from '../../../src/models/bilinear/tables.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { IdMap } from '../../../src/data/idmap.ts';
 import { Interactions } from '../../../src/data/interactions.ts';
-import type { FeatureMatrix } from '../../../src/contracts/types.ts';
+import { tinyItemFeatures, tinyUserFeatures } from '../../helpers/bilinear-data.ts';
 import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradients } from '../../helpers/gradcheck.ts';
 
 // 4 users × 6 items; user features: 3 (users 0,1 share f0), item features: 4 (weighted, overlapping).
@@ -13,22 +13,8 @@ const userIds = new IdMap(['a', 'b', 'c', 'd']);
 const itemIds = new IdMap(['p', 'q', 'r', 's', 't', 'u']);
 const train = new Interactions({ users: Int32Array.from([0, 0, 1, 2, 3]), items: Int32Array.from([0, 1, 2, 3, 4]), userIds, itemIds });
 
-function features(rows: number[][], weights: number[][], numFeatures: number): FeatureMatrix {
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((r, k) => (indptr[k + 1] = indptr[k] + r.length));
-  return {
-    rows: rows.length,
-    numFeatures,
-    indptr,
-    indices: Int32Array.from(rows.flat()),
-    weights: Float32Array.from(weights.flat()),
-    vocabulary: Array.from({ length: numFeatures }, (_, f) => `f=${f}`),
-    fieldOf: new Int32Array(numFeatures),
-    fields: ['f'],
-  };
-}
-const userFeatures = features([[0, 2], [0], [1], [1, 2]], [[1, 0.5], [1], [1], [0.7, 1]], 3);
-const itemFeatures = features([[0], [0, 3], [1], [2], [1, 3], [2]], [[1], [1, 0.6], [1], [1], [0.5, 1], [1.3]], 4);
+const userFeatures = tinyUserFeatures;
+const itemFeatures = tinyItemFeatures;
 
 const lr = 1e-3;
 const variants: { name: string; config: Record<string, unknown>; hybrid: 'none' | 'both' | 'features-only' }[] = [];
