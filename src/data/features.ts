@@ -248,6 +248,32 @@ function bucketLabels(spec: BucketSpec, edges: number[], values: number[]): stri
   });
 }
 
+const NUMBER = String.raw`(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)`;
+const BELOW = new RegExp(`^<${NUMBER}$`);
+const FROM = new RegExp(`^${NUMBER}\\+$`);
+const HALF_OPEN = new RegExp(`^\\[${NUMBER},${NUMBER}\\)$`);
+const WHOLE_RANGE = new RegExp(`^${NUMBER}-${NUMBER}$`);
+const WHOLE = new RegExp(`^${NUMBER}$`);
+
+/**
+ * The half-open range [lo, hi) that a numeric bucket label written by `bucketLabels` stands for
+ * (`<18`, `18-24`, `56+`, `[1.5,2)`, `1995`), or null when `label` is not one. Whole-number
+ * labels reach up to the next whole number: `18-24` is [18, 25) and `1995` is [1995, 1996).
+ */
+export function bucketRange(label: string): { lo: number; hi: number } | null {
+  const below = BELOW.exec(label);
+  if (below) return { lo: -Infinity, hi: +below[1] };
+  const from = FROM.exec(label);
+  if (from) return { lo: +from[1], hi: Infinity };
+  const halfOpen = HALF_OPEN.exec(label);
+  if (halfOpen) return { lo: +halfOpen[1], hi: +halfOpen[2] };
+  const range = WHOLE_RANGE.exec(label);
+  if (range && Number.isInteger(+range[1]) && Number.isInteger(+range[2])) return { lo: +range[1], hi: +range[2] + 1 };
+  const whole = WHOLE.exec(label);
+  if (whole && Number.isInteger(+whole[1])) return { lo: +whole[1], hi: +whole[1] + 1 };
+  return null;
+}
+
 /** Orders bucket labels by their lower bound (`<a` first, `a+` last). */
 function labelOrder(a: string, b: string): number {
   const key = (s: string): number => (s.startsWith('<') ? -Infinity : parseFloat(s.replace(/^\[/, '')));

@@ -5,6 +5,7 @@ import type { Recommender } from '../models/recommender.ts';
 import { buildRetrieval, startRetrieval, type AnnOptions, type Retrieval, type RetrievalStatus } from './ann.ts';
 import type { ItemPredicate } from './filter.ts';
 import type { EventStore } from './store.ts';
+import { matchFeatures } from './match-features.ts';
 
 /** Something the client asked for that does not exist (the service answers 404). */
 export class NotFoundError extends TastebudError {}
@@ -386,19 +387,4 @@ export function parseWindow(text: string): number | null {
 /** Models that score a user known only by metadata features (bilinear hybrids, two-tower). */
 interface FeatureScorer {
   scoreItemsFromFeatures(featureIndices: ArrayLike<number>, weights: ArrayLike<number> | null, out: Float32Array): void;
-}
-
-/** The vocabulary entries (`field=value`) that a user's properties name; list values name several. */
-export function matchFeatures(properties: Record<string, unknown>, vocabulary: readonly string[]): { index: number; name: string }[] {
-  const index = new Map(vocabulary.map((name, i) => [name, i]));
-  const found: { index: number; name: string }[] = [];
-  for (const [field, value] of Object.entries(properties)) {
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
-      const name = `${field}=${v}`;
-      const i = index.get(name);
-      if (i !== undefined && !found.some((f) => f.index === i)) found.push({ index: i, name });
-    }
-  }
-  return found;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
-import { FeatureBuilder, featureIndex, featureMatrixFromRows, featuresOf, identityFeatures, rowFeatures } from '../../src/data/features.ts';
+import { bucketRange, FeatureBuilder, featureIndex, featureMatrixFromRows, featuresOf, identityFeatures, rowFeatures } from '../../src/data/features.ts';
 
 const names = (features: Array<{ name: string }> | undefined) => features?.map((f) => f.name);
 
@@ -122,4 +122,29 @@ test('buckets of fractional values are labelled as half-open ranges', () => {
   b.numeric('a', 'score', 1.5);
   b.numeric('b', 'score', 2);
   assert.deepEqual(b.build().vocabulary, ['score=[1,2)', 'score=2+']);
+});
+
+test('bucketRange reads back every label the builder writes: the value lies in its own bucket and in no other', () => {
+  const specs = { edges: { edges: [18, 25, 35, 56] }, width: { width: 10 }, quantiles: { quantiles: 4 }, fractional: { edges: [1, 2.5] } };
+  const values = [-3, 0, 12, 17.5, 18, 24, 25, 34.9, 35, 55, 56, 70, 1995, 2003];
+  for (const [name, spec] of Object.entries(specs)) {
+    const ids = new IdMap(values.map((_, k) => `r${k}`));
+    const b = new FeatureBuilder(ids, { buckets: { x: spec } });
+    values.forEach((v, k) => b.numeric(`r${k}`, 'x', name === 'fractional' ? v / 10 : v));
+    const m = b.build();
+    const labels = m.vocabulary.filter((v) => v.startsWith('x=')).map((v) => v.slice(2));
+    values.forEach((raw, k) => {
+      const v = name === 'fractional' ? raw / 10 : raw;
+      const own = rowFeatures(m, k)[0].name.slice(2);
+      const holding = labels.filter((label) => {
+        const r = bucketRange(label);
+        assert.ok(r, `${name}: ${label} is read back`);
+        return v >= r.lo && v < r.hi;
+      });
+      assert.deepEqual(holding, [own], `${name}: ${v}`);
+    });
+  }
+  assert.equal(bucketRange('Drama'), null);
+  assert.deepEqual(bucketRange('1995'), { lo: 1995, hi: 1996 });
+  assert.deepEqual(bucketRange('-10--1'), { lo: -10, hi: 0 });
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BilinearModel } from '../../src/models/bilinear/model.ts';
 import { buildApp } from '../../src/serve/app.ts';
-import { matchFeatures } from '../../src/serve/engine.ts';
+import { matchFeatures } from '../../src/serve/match-features.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import { likedGenreFeatures, plantedImplicit } from '../helpers/bilinear-data.ts';
 
@@ -18,6 +18,21 @@ test('properties name features as field=value; lists name several; other values 
     ['gender=M', 'genre=Drama', 'genre=Comedy', 'age=25-34'],
   );
   assert.deepEqual(matchFeatures({ gender: 'X' }, vocabulary), []);
+});
+
+test('a number names the bucket of a bucketed field that holds it; categorical codes never take in numbers', () => {
+  const vocabulary = ['age=<18', 'age=18-24', 'age=25-34', 'age=56+', 'score=[1.5,2)', 'occupation=3', 'occupation=7'];
+  const named = (properties: Record<string, unknown>) => matchFeatures(properties, vocabulary).map((f) => f.name);
+  assert.deepEqual(named({ age: 29 }), ['age=25-34']);
+  assert.deepEqual(named({ age: 34.5 }), ['age=25-34']);
+  assert.deepEqual(named({ age: '17' }), ['age=<18']);
+  assert.deepEqual(named({ age: 80 }), ['age=56+']);
+  assert.deepEqual(named({ age: 40 }), []); // no bucket of the vocabulary holds it
+  assert.deepEqual(named({ score: 1.75 }), ['score=[1.5,2)']);
+  assert.deepEqual(named({ score: 2 }), []);
+  assert.deepEqual(named({ occupation: 3 }), ['occupation=3']);
+  assert.deepEqual(named({ occupation: 3.5 }), []);
+  assert.deepEqual(named({ age: ['', Number.NaN, 'x'] }), []);
 });
 
 test('a newcomer known only by a feature gets the model’s feature-based list, with the features as the reason', async () => {
