@@ -4,7 +4,7 @@
  * validation precision@10: total epochs run (deterministic), wall time, the chosen point and its
  * validation value. Test data is never scored here. Prints JSON.
  *
- *   TASTEBUD_DATA_DIR=../shared/data node --import tsx bench/search-halving.ts          # bpr (refit per rung)
+ *   TASTEBUD_DATA_DIR=../shared/data node --import tsx bench/search-halving.ts          # bpr (resumes)
  *   SEARCH_MODEL=ials node --import tsx bench/search-halving.ts                         # ials (resumes)
  *   SEARCH_TRIALS=27 SEARCH_ETA=3 SEARCH_MIN=2 SEARCH_MAX=54 SEARCH_THREADS=1
  */

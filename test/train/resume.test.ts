@@ -65,3 +65,32 @@ test('resume past the best epoch: when no new epoch beats the start, the startin
   assert.ok(more.epochs.slice(12).every((e) => e.validation! < first.epochs[11].validation!));
   assert.equal(model.getState().tensors.trained.data[0], 12, 'restored to the parameters it started from');
 });
+
+test('resume: a bilinear model continues from its parameters, on one thread and with its worker threads started again', async () => {
+  for (const threads of [1, 2]) {
+    const model = createModel('bpr', { factors: 8, learningRate: 0.05, minParallelPositives: 0 });
+    const first = await model.fit(split.train, { ...quiet, threads, epochs: 4 });
+    const more = await model.fit(split.train, { ...quiet, threads, epochs: 3, resume: true });
+    const losses = more.epochs.map((e) => e.loss);
+    assert.deepEqual(
+      more.epochs.map((e) => e.epoch),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.deepEqual(
+      losses.slice(0, 4),
+      first.epochs.map((e) => e.loss),
+    );
+    // Continuing, not starting over: the resumed epochs go on below where the first fit ended.
+    // A restart would begin near the first epoch's loss again.
+    assert.ok(losses[4] < (losses[0] + losses[3]) / 2 && losses[6] < losses[3], `threads ${threads}: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
+  }
+});
+
+test('resume: a bilinear model loaded from a file was never prepared, and says so', async () => {
+  const model = createModel('bpr', { factors: 4 });
+  await model.fit(split.train, { ...quiet, epochs: 1 });
+  const copy = createModel('bpr', { factors: 4 });
+  Object.assign(copy, { userIds: model.userIds, itemIds: model.itemIds, history: model.history, trainingData: model.trainingData, seen: model.seen });
+  copy.setState(model.getState());
+  await assert.rejects(copy.fit(split.train, { ...quiet, epochs: 1, resume: true }), (e: Error) => e instanceof ConfigError && /cannot resume/.test(e.message));
+});

@@ -35,6 +35,13 @@ export class BilinearModel extends Recommender {
   tables: BilinearTables | null = null;
   private kernel: BilinearKernel | null = null;
   private pool: WorkerPool | null = null;
+  /** What the last prepare started its worker threads with, so a resumed fit can start them again. */
+  private workerInit: { threads: number; init: BilinearWorkerInit } | null = null;
+  /**
+   * Training can continue after a fit (fit option `resume`, e.g. successive-halving search): the
+   * tables, positives and sampler that prepare made stay, and the worker threads start again.
+   */
+  readonly resumable = true;
   private posUsers: Int32Array = new Int32Array(0);
   private posItems: Int32Array = new Int32Array(0);
   private order: Int32Array = new Int32Array(0);
@@ -61,6 +68,7 @@ export class BilinearModel extends Recommender {
   /** Fit, then stop any worker threads this fit started. */
   override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
     try {
+      if (options.resume && this.kernel && this.workerInit && !this.pool) await this.restartPool();
       return await super.fit(train, options);
     } finally {
       await this.closePool();
@@ -81,6 +89,7 @@ export class BilinearModel extends Recommender {
       );
     }
     const parallel = !custom && threads > 1 && users.length >= c.minParallelPositives;
+    this.workerInit = null;
     this.posUsers = parallel ? toShared(users) : users;
     this.posItems = parallel ? toShared(items) : items;
     this.order = parallel ? new Int32Array(new SharedArrayBuffer(users.length * 4)) : new Int32Array(users.length);
@@ -116,12 +125,21 @@ export class BilinearModel extends Recommender {
       samplerAlpha: c.samplerAlpha,
       seeds: Array.from({ length: threads - 1 }, () => rng.nextUint32()),
     };
+    this.workerInit = { threads, init };
     this.pool = await WorkerPool.start(new URL('./worker.ts', import.meta.url), threads - 1, init);
+  }
+
+  /** The worker threads of the last prepare again, over the same shared tables, with new sampling seeds. */
+  private async restartPool(): Promise<void> {
+    const { threads, init } = this.workerInit!;
+    const seeds = init.seeds.map((seed) => (seed + 0x9e3779b1) >>> 0);
+    this.workerInit = { threads, init: { ...init, seeds } };
+    this.pool = await WorkerPool.start(new URL('./worker.ts', import.meta.url), threads - 1, this.workerInit.init);
   }
 
   async trainEpoch(ctx: EpochContext): Promise<number> {
     const kernel = this.kernel;
-    if (!kernel) throw new ConfigError('trainEpoch before prepare');
+    if (!kernel) throw new ConfigError(`${this.type} has not been prepared for training (a model loaded from a file cannot resume): fit it instead`);
     const n = this.order.length;
     const order = this.order;
     for (let k = 0; k < n; k++) order[k] = k;
