@@ -18,6 +18,7 @@
  *   node --import tsx bench/serve-http.ts
  *   BENCH_ROUNDS=3 BENCH_BASELINE=/tmp/serve-base node --import tsx bench/serve-http.ts recommend
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_ITEMS=20000 node --import tsx bench/serve-http.ts
+ *   BENCH_ITEMS=1682 BENCH_USERS=943 BENCH_ANN=off node --import tsx bench/serve-http.ts recommend   # ML-100K-sized, exact
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +38,8 @@ const ITEMS = Number(process.env.BENCH_ITEMS ?? 20_000);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const BATCH = 100;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+/** The service's `--ann` mode: on (HNSW at any size, the default here), off (exact) or auto. */
+const ANN = (process.env.BENCH_ANN ?? 'on') as 'on' | 'off' | 'auto';
 
 if (process.argv[2] === '--serve') await serve();
 else await drive();
@@ -47,7 +50,7 @@ async function serve(): Promise<void> {
   const model = factorModel(plantedFactors(USERS, 64, { rank: 16, seed: 2 }), plantedFactors(ITEMS, 64, { clusters: 64, rank: 16, normSpread: 3, seed: 3 }), 64);
   const store = EventStore.open(path.join(dir, 'events.db'));
   for (let i = 0; i < ITEMS; i++) store.putItem({ id: model.itemIds.id(i), properties: { category: 'abcd'[i % 4] }, available: true, expiresAt: null });
-  const app = await buildApp({ model, store, modelVersion: 'bench', ann: { mode: 'on' }, limits: { maxBatch: 1000 } });
+  const app = await buildApp({ model, store, modelVersion: 'bench', ann: { mode: ANN }, limits: { maxBatch: 1000 } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const status = (await app.inject({ method: 'GET', url: '/v1/status' })).json();
