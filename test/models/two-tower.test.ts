@@ -12,24 +12,17 @@ import type { TwoTower } from '../../src/models/twotower/model.ts';
 import { StreamingFrequency } from '../../src/models/twotower/frequency.ts';
 import { TwoTowerNet, type TwoTowerShape } from '../../src/models/twotower/network.ts';
 import { fitQuietly, interactions, plantedSplit, scoresOf } from '../helpers/baselines.ts';
-import { plantedImplicit } from '../helpers/bilinear-data.ts';
+import { featureRows, plantedImplicit } from '../helpers/bilinear-data.ts';
 import { aucWithin, popularity, ranking, rankingMetrics } from '../helpers/metrics.ts';
 import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradient, randomArray } from '../helpers/gradcheck.ts';
 
 /** A feature matrix from per-row (feature, weight) lists. */
 function features(rows: [number, number][][], numFeatures: number): FeatureMatrix {
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((r, k) => (indptr[k + 1] = indptr[k] + r.length));
-  return {
-    rows: rows.length,
+  return featureRows(
+    rows.map((r) => r.map((f) => f[0])),
+    rows.map((r) => r.map((f) => f[1])),
     numFeatures,
-    indptr,
-    indices: Int32Array.from(rows.flat().map((f) => f[0])),
-    weights: Float32Array.from(rows.flat().map((f) => f[1])),
-    vocabulary: Array.from({ length: numFeatures }, (_, f) => `f=${f}`),
-    fieldOf: new Int32Array(numFeatures),
-    fields: ['f'],
-  };
+  );
 }
 
 // 4 users × 6 items; user 3 has a single item (its history without the target is empty).
