@@ -23,11 +23,12 @@
 import { Rng } from '../../core/rng.ts';
 import type { Param } from '../../core/params.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { Csr, Interactions } from '../../data/interactions.ts';
+import type { Interactions } from '../../data/interactions.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { MultVaeNet } from './network.ts';
 import { Recommender } from '../recommender.ts';
+import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
@@ -61,9 +62,6 @@ export type MultVaeConfig = {
   threads: number;
   task: 'ranking';
 };
-
-/** Users per scoring chunk (bounds the users × items logits buffer). */
-const SCORE_CHUNK = 256;
 
 export class MultVae extends Recommender {
   readonly type = 'multvae';
@@ -108,11 +106,8 @@ export class MultVae extends Recommender {
 
   prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
     this.build(rng);
-    const rows = train.byUser();
-    const active: number[] = [];
-    for (let u = 0; u < rows.rows; u++) if (rows.indptr[u + 1] > rows.indptr[u]) active.push(u);
-    this.order = Int32Array.from(active);
-    this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, active.length)));
+    this.order = activeUsers(train.byUser());
+    this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, this.order.length)));
     this.noise = new Float32Array(this.batch.length * this.config.latent);
     this.steps = 0;
   }
@@ -153,8 +148,7 @@ export class MultVae extends Recommender {
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
     const net = this.requireNet();
-    const rows = this.seen ?? emptyRows(this.numItems);
-    this.scoreRows(net, rows, users, out);
+    scoreRowsInChunks(net, this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
   }
 
   /**
@@ -165,16 +159,7 @@ export class MultVae extends Recommender {
     const net = this.requireNet();
     for (const i of Array.from(items))
       if (!(Number.isInteger(i) && i >= 0 && i < this.numItems)) throw new ConfigError(`multvae: item index ${i} is out of range (0..${this.numItems - 1})`);
-    const indices = Int32Array.from(new Set(Array.from(items))).sort();
-    const row: Csr = {
-      rows: 1,
-      cols: this.numItems,
-      indptr: Int32Array.of(0, indices.length),
-      indices,
-      values: new Float32Array(indices.length).fill(1),
-      order: new Int32Array(0),
-    };
-    this.scoreRows(net, row, Int32Array.of(0), out);
+    scoreRowsInChunks(net, binaryRow(items, this.numItems), Int32Array.of(0), this.numItems, out);
   }
 
   /** Fold-in: the history's items as a binary row (as training rows are), encoded; weights are ignored. */
@@ -183,16 +168,6 @@ export class MultVae extends Recommender {
       history.map((h) => h.index),
       out,
     );
-  }
-
-  private scoreRows(net: MultVaeNet, rows: Csr, users: Int32Array, out: Float32Array): void {
-    const N = this.numItems;
-    for (let s = 0; s < users.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, users.length - s);
-      net.setBatch(rows, users.subarray(s, s + n), n, 0, null);
-      const logits = net.forward(n, null);
-      out.set(logits.subarray(0, n * N), s * N);
-    }
   }
 
   private requireNet(): MultVaeNet {
@@ -212,10 +187,6 @@ export class MultVae extends Recommender {
     if (!this.net) this.build(new Rng(this.config.seed));
     loadParams(state, this.params());
   }
-}
-
-function emptyRows(items: number): Csr {
-  return { rows: 0, cols: items, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0), order: new Int32Array(0) };
 }
 
 export const multVaeSpec = defineModel({

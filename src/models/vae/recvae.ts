@@ -21,10 +21,11 @@
 import { ConfigError } from '../../contracts/errors.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { Rng } from '../../core/rng.ts';
-import type { Csr, Interactions } from '../../data/interactions.ts';
+import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
+import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import { type GradientPart, RecVaeNet } from './recvae-network.ts';
 
@@ -58,9 +59,6 @@ export type RecVaeConfig = {
   task: 'ranking';
 };
 
-/** Users per scoring chunk (bounds the users × items logits buffer). */
-const SCORE_CHUNK = 256;
-
 export class RecVae extends Recommender {
   readonly type = 'recvae';
   readonly config: RecVaeConfig;
@@ -89,11 +87,8 @@ export class RecVae extends Recommender {
 
   prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
     this.build(rng);
-    const rows = train.byUser();
-    const active: number[] = [];
-    for (let u = 0; u < rows.rows; u++) if (rows.indptr[u + 1] > rows.indptr[u]) active.push(u);
-    this.order = Int32Array.from(active);
-    this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, active.length)));
+    this.order = activeUsers(train.byUser());
+    this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, this.order.length)));
     this.noise = new Float32Array(this.batch.length * this.config.latent);
   }
 
@@ -147,33 +142,16 @@ export class RecVae extends Recommender {
 
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
-    const rows = this.seen ?? { rows: 0, cols: this.numItems, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0), order: new Int32Array(0) };
-    this.scoreRows(rows, users, out);
+    scoreRowsInChunks(this.requireNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
   }
 
   /** Fold-in: the history's items as a binary row (as training rows are), encoded; weights are ignored. */
   protected override scoreHistory(history: HistoryEntry[], out: Float32Array): void {
-    const indices = Int32Array.from(new Set(history.map((h) => h.index))).sort();
-    const row: Csr = {
-      rows: 1,
-      cols: this.numItems,
-      indptr: Int32Array.of(0, indices.length),
-      indices,
-      values: new Float32Array(indices.length).fill(1),
-      order: new Int32Array(0),
-    };
-    this.scoreRows(row, Int32Array.of(0), out);
-  }
-
-  private scoreRows(rows: Csr, users: Int32Array, out: Float32Array): void {
-    const net = this.requireNet();
-    const N = this.numItems;
-    for (let s = 0; s < users.length; s += SCORE_CHUNK) {
-      const n = Math.min(SCORE_CHUNK, users.length - s);
-      net.setBatch(rows, users.subarray(s, s + n), n, 0, null);
-      const logits = net.forward(n, null);
-      out.set(logits.subarray(0, n * N), s * N);
-    }
+    const row = binaryRow(
+      history.map((h) => h.index),
+      this.numItems,
+    );
+    scoreRowsInChunks(this.requireNet(), row, Int32Array.of(0), this.numItems, out);
   }
 
   private requireNet(): RecVaeNet {
