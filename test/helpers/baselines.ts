@@ -1,6 +1,6 @@
 /** Fixtures for the baseline tests: literal interactions, planted-structure splits, quiet fits. */
 import { IdMap } from '../../src/data/idmap.ts';
-import { Interactions } from '../../src/data/interactions.ts';
+import { type Csr, Interactions } from '../../src/data/interactions.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { perUserSplit } from '../../src/data/splits.ts';
 import type { Split } from '../../src/data/types.ts';
@@ -16,6 +16,30 @@ export function interactions(rows: [number, number, number][], numUsers: number,
     userIds: new IdMap(Array.from({ length: numUsers }, (_, u) => `u${u}`)),
     itemIds: new IdMap(Array.from({ length: numItems }, (_, i) => `i${i}`)),
   });
+}
+
+/** 5 users × 7 items as user rows (user 4 has one item, item 6 none): the VAE gradient checks' batch. */
+export function tinyUserRows(): Csr {
+  return interactions(
+    [
+      [0, 0, 1],
+      [0, 2, 1],
+      [0, 3, 1],
+      [1, 1, 1],
+      [1, 2, 1],
+      [1, 4, 1],
+      [1, 5, 1],
+      [2, 0, 1],
+      [2, 5, 1],
+      [3, 1, 1],
+      [3, 3, 1],
+      [3, 4, 1],
+      [3, 5, 1],
+      [4, 2, 1],
+    ],
+    5,
+    7,
+  ).byUser();
 }
 
 /** Interactions from a dense users × items matrix (0 = no interaction). */

@@ -66,6 +66,31 @@ export function checkVectorGradient(x: Float64Array | Float32Array, grad: ArrayL
   for (let i = 0; i < x.length; i++) assertGradClose(grad[i], numericGradient(loss, x, i, h), `${what}[${i}]`, tol);
 }
 
+/**
+ * Checks every entry of every parameter's analytic gradient (float32 storage) against central
+ * differences of `loss()` with step `h`, skipping parameters `include` rejects. Returns how many
+ * entries have a clearly non-zero numeric gradient (|g| > 1e-3), so that a caller can assert the
+ * check proved something.
+ */
+export function checkParamGradients(
+  gradients: Iterable<{ param: { name: string; data: Float32Array }; grad: Float32Array }>,
+  loss: () => number,
+  h: number,
+  include: (name: string) => boolean = () => true,
+): number {
+  let nonZero = 0;
+  for (const { param, grad } of gradients) {
+    if (!include(param.name)) continue;
+    const analytic = grad.slice();
+    for (let i = 0; i < param.data.length; i++) {
+      const numeric = numericGradient(loss, param.data, i, h);
+      assertGradClose(analytic[i], numeric, `${param.name}[${i}]`, FLOAT32_GRAD_TOLERANCE);
+      if (Math.abs(numeric) > 1e-3) nonZero++;
+    }
+  }
+  return nonZero;
+}
+
 /** Checks `count` spread-out entries of a float32 `arr` (gradient `grad` laid out like arr). */
 export function checkEntries(loss: () => number, arr: Float32Array, grad: ArrayLike<number>, what: string, count = 8, h = FLOAT32_STEP, tol = FLOAT32_GRAD_TOLERANCE): void {
   const step = Math.max(1, Math.floor(arr.length / count));

@@ -14,7 +14,7 @@ import { TwoTowerNet, type TwoTowerShape } from '../../src/models/twotower/netwo
 import { fitQuietly, interactions, plantedSplit, scoresOf } from '../helpers/baselines.ts';
 import { featureRows, plantedImplicit } from '../helpers/bilinear-data.ts';
 import { aucWithin, popularity, ranking, rankingMetrics } from '../helpers/metrics.ts';
-import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradient, randomArray } from '../helpers/gradcheck.ts';
+import { checkParamGradients, randomArray } from '../helpers/gradcheck.ts';
 
 /** A feature matrix from per-row (feature, weight) lists. */
 function features(rows: [number, number][][], numFeatures: number): FeatureMatrix {
@@ -104,16 +104,7 @@ function gradCheck(net: TwoTowerNet, full = false): number {
   const loss = (): number => net.forward(users, targets, 4, candidates, 6, logQ, rows, 0.5, full ? targets : null);
   loss();
   net.backward();
-  let nonZero = 0;
-  for (const { param, grad } of net.gradients()) {
-    const analytic = grad.slice();
-    for (let i = 0; i < param.data.length; i++) {
-      const numeric = numericGradient(loss, param.data, i, 5e-3);
-      assertGradClose(analytic[i], numeric, `${param.name}[${i}]`, FLOAT32_GRAD_TOLERANCE);
-      if (Math.abs(numeric) > 1e-3) nonZero++;
-    }
-  }
-  return nonZero;
+  return checkParamGradients(net.gradients(), loss, 5e-3);
 }
 
 test('two-tower: the sampled-softmax loss gradient matches finite differences (features, history, log-Q, hits, extra negatives)', () => {

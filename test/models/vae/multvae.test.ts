@@ -5,38 +5,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Rng } from '../../../src/core/rng.ts';
 import { ConfigError } from '../../../src/contracts/errors.ts';
-import type { Csr } from '../../../src/data/interactions.ts';
 import { perUserSplit } from '../../../src/data/splits.ts';
 import { MultVae } from '../../../src/models/vae/multvae.ts';
 import { MultVaeNet, type MultVaeShape } from '../../../src/models/vae/network.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { validationScore } from '../../../src/train/validation.ts';
-import { fitQuietly, interactions, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
+import { fitQuietly, plantedSplit, scoresOf, tinyUserRows } from '../../helpers/baselines.ts';
 import { rankingMetrics } from '../../helpers/metrics.ts';
-import { assertGradClose, FLOAT32_GRAD_TOLERANCE, numericGradient, randomArray } from '../../helpers/gradcheck.ts';
+import { checkParamGradients, randomArray } from '../../helpers/gradcheck.ts';
 
-// A tiny catalogue: 5 users × 7 items (user 4 has one item, item 6 none).
-const tinyRows: Csr = interactions(
-  [
-    [0, 0, 1],
-    [0, 2, 1],
-    [0, 3, 1],
-    [1, 1, 1],
-    [1, 2, 1],
-    [1, 4, 1],
-    [1, 5, 1],
-    [2, 0, 1],
-    [2, 5, 1],
-    [3, 1, 1],
-    [3, 3, 1],
-    [3, 4, 1],
-    [3, 5, 1],
-    [4, 2, 1],
-  ],
-  5,
-  7,
-).byUser();
+// 5 users × 7 items (user 4 has one item, item 6 none).
+const tinyRows = tinyUserRows();
 
 /** A tiny network with every parameter (biases too) set to random values. */
 function tinyNet<T extends MultVaeNet>(
@@ -67,15 +47,7 @@ function gradCheck(net: MultVaeNet): void {
   net.forward(n, noise);
   net.loss(n, BETA, true);
   net.backward(n, BETA);
-  let nonZero = 0;
-  for (const { param, grad } of net.gradients()) {
-    const analytic = grad.slice();
-    for (let i = 0; i < param.data.length; i++) {
-      const numeric = numericGradient(loss, param.data, i, 3e-3);
-      assertGradClose(analytic[i], numeric, `${param.name}[${i}]`, FLOAT32_GRAD_TOLERANCE);
-      if (Math.abs(numeric) > 1e-3) nonZero++;
-    }
-  }
+  const nonZero = checkParamGradients(net.gradients(), loss, 3e-3);
   assert.ok(nonZero > 50, `only ${nonZero} clearly non-zero gradient entries: the check would prove little`);
 }
 
