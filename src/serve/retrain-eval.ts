@@ -4,6 +4,7 @@
  * way the service would serve it (a user the model knows: their trained row; anyone else: their
  * remaining history folded in).
  */
+import Database from 'better-sqlite3';
 import { ConfigError } from '../contracts/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { InteractionsBuilder } from '../data/builder.ts';
@@ -36,6 +37,34 @@ export function pairsOf(events: Iterable<{ user: string; item: string; type: str
     } else byKey.set(key, { user: e.user, item: e.item, weight: w, time: e.timestamp });
   }
   return [...byKey.values()];
+}
+
+/**
+ * The store's events summed into pairs, read row by row from the store file (its own read-only
+ * connection): memory grows with the distinct (user, item) pairs, not with the event count.
+ */
+export function readStorePairs(dbPath: string, weights: Record<string, number>): { pairs: Pair[]; events: number } {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    let events = 0;
+    const rows = db.prepare('SELECT user, item, type, value, timestamp FROM events ORDER BY seq').iterate() as Iterable<{
+      user: string;
+      item: string;
+      type: string;
+      value: number;
+      timestamp: number;
+    }>;
+    const counted = function* () {
+      for (const row of rows) {
+        events++;
+        yield row;
+      }
+    };
+    const pairs = pairsOf(counted(), weights);
+    return { pairs, events };
+  } finally {
+    db.close();
+  }
 }
 
 export interface Holdout {

@@ -1,5 +1,5 @@
 /**
- * Worker thread of one retraining job: reads the store's events (its own read-only connection),
+ * Worker thread of one retraining job: reads the store's events (its own read-only connection, row by row),
  * trains a candidate of the serving model's type and config on all but each user's most recent
  * item (plus the serving model's own training data, when its model file names a built-in
  * dataset found here), scores candidate and serving model on those held-out items, and, when the candidate is
@@ -9,11 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { createModel } from '../models/registry.ts';
 import { loadModel } from '../models/load.ts';
 import type { TrainingData } from '../modelfile/manifest.ts';
-import { holdOutRecent, interactionsOf, ndcgAt10, originalTrainingPairs, pairsOf, RETRAIN_METRIC } from './retrain-eval.ts';
+import { holdOutRecent, interactionsOf, ndcgAt10, originalTrainingPairs, RETRAIN_METRIC, readStorePairs } from './retrain-eval.ts';
 import type { RetrainMessage, RetrainWorkerInit } from './retrain.ts';
 
 const init = (workerData as { init: RetrainWorkerInit }).init;
@@ -21,14 +20,7 @@ const post = (m: RetrainMessage): void => parentPort!.postMessage(m);
 
 async function run(): Promise<void> {
   post({ kind: 'progress', phase: 'reading events' });
-  const db = new Database(init.dbPath, { readonly: true, fileMustExist: true });
-  let events: { user: string; item: string; type: string; value: number; timestamp: number }[];
-  try {
-    events = db.prepare('SELECT user, item, type, value, timestamp FROM events ORDER BY seq').all() as typeof events;
-  } finally {
-    db.close();
-  }
-  const pairs = pairsOf(events, init.weights);
+  const { pairs, events } = readStorePairs(init.dbPath, init.weights);
   const serving = await loadModel(init.servingDir);
   const { train, heldOut } = holdOutRecent(pairs, { minItems: init.minItems, maxUsers: init.maxEvalUsers, seed: init.seed });
   // The data the serving model was trained on, when it can be found again (else the store's events only).
@@ -36,7 +28,7 @@ async function run(): Promise<void> {
   // Version 0's record: a retrained version's own record names only the events it was fitted on.
   const manifest = JSON.parse(readFileSync(join(init.originalDir, 'manifest.json'), 'utf8')) as { trainingData?: TrainingData | null };
   const original = await originalTrainingPairs(manifest.trainingData ?? null);
-  const base = { metric: RETRAIN_METRIC, events: events.length, pairs: pairs.length, originalData: original.note, evalUsers: heldOut.size };
+  const base = { metric: RETRAIN_METRIC, events, pairs: pairs.length, originalData: original.note, evalUsers: heldOut.size };
   if (heldOut.size < init.minEvalUsers) {
     post({
       kind: 'done',

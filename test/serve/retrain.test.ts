@@ -9,7 +9,7 @@ import type { Interactions } from '../../src/data/interactions.ts';
 import { InteractionsBuilder } from '../../src/data/builder.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { buildApp } from '../../src/serve/app.ts';
-import { holdOutRecent, ndcgAt10, pairsOf } from '../../src/serve/retrain-eval.ts';
+import { holdOutRecent, ndcgAt10, pairsOf, readStorePairs } from '../../src/serve/retrain-eval.ts';
 import { Retrainer } from '../../src/serve/retrain.ts';
 import { DEFAULT_EVENT_WEIGHTS, EventStore, type EventInput } from '../../src/serve/store.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -101,6 +101,29 @@ test('holdout and NDCG@10: each user’s most recent item, ranked the way the se
   const g = ndcgAt10(good, split.heldOut, split.train);
   const n = ndcgAt10(noise, split.heldOut, split.train);
   assert.ok(g > n + 0.1, `planted ${g.toFixed(3)} vs noise ${n.toFixed(3)}`);
+});
+
+test('the store is read into pairs row by row, the same pairs as from the whole event list', () => {
+  const path = join(dir, 'pairs.db');
+  const store = EventStore.open(path);
+  const events: EventInput[] = [
+    { eventId: 'e1', user: 'a', item: 'x', type: 'view', timestamp: 1 },
+    { eventId: 'e2', user: 'a', item: 'x', type: 'cart', timestamp: 5 },
+    { eventId: 'e3', user: 'a', item: 'y', type: 'rating', value: 4, timestamp: 2 },
+    { eventId: 'e4', user: 'b', item: 'x', type: 'purchase', timestamp: 9 },
+    { eventId: 'e4', user: 'b', item: 'x', type: 'purchase', timestamp: 9 }, // a duplicate: stored once
+  ];
+  store.addEvents(events);
+  store.close();
+  const weights = { view: 1, cart: 3, purchase: 5 };
+  const { pairs, events: count } = readStorePairs(path, weights);
+  assert.equal(count, 4);
+  const stored = events.slice(0, 4).map((e) => ({ user: e.user, item: e.item, type: e.type, value: e.value ?? 1, timestamp: e.timestamp! }));
+  assert.deepEqual(pairs, pairsOf(stored, weights));
+  assert.deepEqual(
+    pairs.find((p) => p.user === 'a' && p.item === 'x'),
+    { user: 'a', item: 'x', weight: 4, time: 5 },
+  );
 });
 
 test('retraining: a better candidate is swapped in while requests keep being answered; versions, status, rollback, restart', { timeout: 120_000 }, async (t) => {
