@@ -7,6 +7,8 @@ import type { ItemPredicate } from './filter.ts';
 import type { EventStore } from './store.ts';
 import { matchFeatures } from './match-features.ts';
 import { topAccepted } from './rank.ts';
+import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
+import { ResidentGemv } from '../core/wasm-gemv.ts';
 
 /** Something the client asked for that does not exist (the service answers 404). */
 export class NotFoundError extends TastebudError {}
@@ -55,6 +57,12 @@ export interface EngineOptions {
    * request's CPU.
    */
   firstListLength?: number;
+  /**
+   * Exact scoring of factor models (iALS, MF, bilinear) by a WebAssembly SIMD kernel over a
+   * copy of the item table (default true; up to SIMD_TABLE_LIMIT floats): ranks by float32 sums,
+   * the served scores are the model's own. False: the model's scoreItems.
+   */
+  simdScoring?: boolean;
   /** Called on a paging cache hit / miss (metrics). */
   onCache?: (hit: boolean) => void;
   /** Approximate retrieval for factor models (src/serve/ann.ts); default auto: an HNSW index from 20 K items. */
@@ -63,6 +71,17 @@ export interface EngineOptions {
 
 /** Filters whose per-item results an engine keeps. */
 const FILTER_CACHE = 32;
+
+/** Largest item table (items × dim floats, 64 MB) the SIMD scorer copies; larger catalogues score through the model. */
+const SIMD_TABLE_LIMIT = 16 * 1024 * 1024;
+
+/** A factor model's exact scores by the SIMD kernel: ranking scores from `gemv`, served scores from `form.rescore`. */
+interface SimdScorer {
+  form: FactorForm;
+  gemv: ResidentGemv;
+  query: Float32Array;
+  rescored: Float32Array;
+}
 
 /** Whether an item (by id, and model index when known) is left out of a list. */
 type Blocked = (id: string, index?: number) => boolean;
@@ -108,8 +127,10 @@ export class RecommendEngine {
    * stamp per item (stamp[i] === mark: excluded from the ranking under way; a new mark per
    * ranking, so one request's exclusions never reach the next and nothing is cleared).
    */
-  private readonly scores: Float32Array;
+  private scores: Float32Array | null = null;
   private order = new Int32Array(64);
+  /** Built at the first exact ranking (undefined: not yet; null: this model has none). */
+  private simd: SimdScorer | null | undefined = undefined;
   private readonly stamp: Int32Array;
   private mark = 0;
   private retrieval: Retrieval;
@@ -122,7 +143,6 @@ export class RecommendEngine {
   ) {
     this.modelVersion = options.modelVersion;
     this.visibility = { version: -1, verdict: new Uint8Array(model.numItems) };
-    this.scores = new Float32Array(model.numItems);
     this.stamp = new Int32Array(model.numItems);
     this.cacheSize = options.cacheSize ?? 10_000;
     this.maxListLength = options.maxListLength ?? 500;
@@ -392,15 +412,41 @@ export class RecommendEngine {
   /** The first `size` items of user u's exact ranking under the rules (scores and ranks in reused buffers). */
   private rankExact(u: number, excluded: Int32Array, filter: ItemPredicate | undefined, size: number): ServedItem[] {
     const n = this.model.numItems;
-    const scores = this.scores;
-    this.model.scoreItems(u, scores);
+    const simd = this.simdScorer();
+    let scores: Float32Array;
+    if (simd) {
+      simd.form.query(u, simd.query);
+      scores = simd.gemv.scores(simd.query);
+    } else {
+      scores = this.scores ??= new Float32Array(n);
+      this.model.scoreItems(u, scores);
+    }
     if (this.order.length < size) this.order = new Int32Array(size);
     const order = this.order;
     const count = topAccepted(scores, n, size, order, this.acceptRule(excluded, filter));
+    if (simd) {
+      // The list's scores are the model's own (the kernel's float32 sums only ranked it).
+      if (simd.rescored.length < count) simd.rescored = new Float32Array(count);
+      simd.form.rescore(u, order, count, simd.rescored);
+    }
     const ids = this.model.itemIds;
     const out: ServedItem[] = new Array(count);
-    for (let r = 0; r < count; r++) out[r] = { item: ids.id(order[r]), score: scores[order[r]], source: 'model' };
+    for (let r = 0; r < count; r++) out[r] = { item: ids.id(order[r]), score: simd ? simd.rescored[r] : scores[order[r]], source: 'model' };
     return out;
+  }
+
+  /** The SIMD scorer for this model, built once; null when disabled, not a factor model, too large, or without WebAssembly SIMD. */
+  private simdScorer(): SimdScorer | null {
+    if (this.simd !== undefined) return this.simd;
+    this.simd = null;
+    if (this.options.simdScoring === false) return null;
+    const form = factorFormOf(this.model);
+    if ('reason' in form || form.numItems * form.dim > SIMD_TABLE_LIMIT || form.numItems !== this.model.numItems) return null;
+    // As for the index: the form must agree with the model's own scores before it ranks anything.
+    if (!checkFactorForm(this.model, form, Int32Array.of(0, this.model.numUsers - 1)).ok) return null;
+    const gemv = ResidentGemv.create(form.items, form.numItems, form.dim, form.offsets);
+    if (gemv) this.simd = { form, gemv, query: new Float32Array(form.dim), rescored: new Float32Array(64) };
+    return this.simd;
   }
 
   /** Scores from a history folded into the model; the history's own items are never recommended back. */
