@@ -5,7 +5,16 @@
  * each row still sums its terms in the same order as a plain loop, in float64, so the scores
  * are bit-for-bit those of `init + Σ_d x[d]·row[d]` accumulated left to right.
  */
-export function dotRowsInto(x: Float32Array | Float64Array, xOffset: number, table: Float32Array, dim: number, rows: number, out: Float32Array, init: Float32Array | null = null, base = 0): void {
+export function dotRowsInto(
+  x: Float32Array | Float64Array,
+  xOffset: number,
+  table: Float32Array,
+  dim: number,
+  rows: number,
+  out: Float32Array,
+  init: Float32Array | null = null,
+  base = 0,
+): void {
   let i = 0;
   for (; i + 4 <= rows; i += 4) {
     const o0 = i * dim;

@@ -237,6 +237,11 @@ export class RecommendEngine {
     return { items, source: events.length > 0 ? 'events' : 'training' };
   }
 
+  /** How exact rankings score items: the SIMD kernel over a copy of the item table, or the model's scoreItems. */
+  get exactScoring(): 'simd' | 'model' {
+    return this.simdScorer() ? 'simd' : 'model';
+  }
+
   /** Filters whose per-item results are kept (at most FILTER_CACHE). */
   get cachedFilters(): number {
     return this.verdicts.size;
