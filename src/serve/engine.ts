@@ -410,8 +410,19 @@ export class RecommendEngine {
     for (let e = 0; e < excluded.length; e++) stamp[excluded[e]] = mark;
     const visible = this.visibleNow(Date.now());
     const passes = filter === undefined ? null : this.filterVerdicts(filter);
+    // The kept verdicts read here directly (0: not known yet, ask; 1: yes; 2: no): this runs for
+    // every item that would enter the list, a few hundred per request.
+    const shown = this.visibility.verdict;
+    const passed = filter === undefined ? null : this.verdicts.get(filter)!.verdict;
     const ids = this.model.itemIds;
-    return (i) => stamp[i] !== mark && visible(ids.id(i), i) && (passes === null || passes(ids.id(i), i));
+    return (i) => {
+      if (stamp[i] === mark) return false;
+      const v = shown[i];
+      if (v === 2 || (v === 0 && !visible(ids.id(i), i))) return false;
+      if (passed === null) return true;
+      const p = passed[i];
+      return p === 1 || (p === 0 && passes!(ids.id(i), i));
+    };
   }
 
   /** The first `size` items of user u's exact ranking under the rules (scores and ranks in reused buffers). */
