@@ -92,7 +92,9 @@ async function drive(): Promise<void> {
         runs[variant.name] ??= {};
         runs[variant.name][scenario] ??= [];
         runs[variant.name][scenario].push(r);
-        console.error(`round ${round + 1} ${variant.name} ${scenario}: ${r.requestsPerSecond} req/s, ${r.requestsPerCpuSecond} per CPU s, p99 ${r.latencyMs.p99} ms`);
+        console.error(
+          `round ${round + 1} ${variant.name} ${scenario}: ${r.requestsPerSecond} req/s, ${r.requestsPerCpuSecond} per CPU s, p99 ${r.latencyMs.p99} ms, cores: service ${r.serviceCores}, autocannon ${r.loadGeneratorCores}`,
+        );
       }
     }
   }
@@ -147,6 +149,13 @@ interface ScenarioResult {
    * sensitive than req/s to what else the shared machine runs.
    */
   requestsPerCpuSecond: number | null;
+  /**
+   * Share of one core the load generator (autocannon, in this process) used during the run:
+   * near 1, it is as much the limit as the service.
+   */
+  loadGeneratorCores: number;
+  /** Share of one core the service used during the run. */
+  serviceCores: number | null;
   eventsPerSecond?: number;
   latencyMs: { p50: number; p99: number };
   requests: number;
@@ -223,12 +232,18 @@ function cpuSeconds(pid: number): number | null {
 
 async function run(pid: number, options: { url: string; requests: Record<string, unknown>[] }): Promise<ScenarioResult> {
   const cpu0 = cpuSeconds(pid);
+  const own0 = process.cpuUsage();
+  const t0 = performance.now();
   const r = await autocannon({ ...options, connections: CONNECTIONS, duration: SECONDS } as autocannon.Options);
+  const wall = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(own0);
   const cpu1 = cpuSeconds(pid);
   const answered = r.requests.total - r.non2xx;
   return {
     requestsPerSecond: Math.round(r.requests.average),
     requestsPerCpuSecond: cpu0 === null || cpu1 === null || cpu1 <= cpu0 ? null : Math.round(answered / (cpu1 - cpu0)),
+    loadGeneratorCores: Number(((own.user + own.system) / 1e6 / wall).toFixed(2)),
+    serviceCores: cpu0 === null || cpu1 === null ? null : Number(((cpu1 - cpu0) / wall).toFixed(2)),
     latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
     requests: r.requests.total,
     non2xx: r.non2xx,

@@ -151,8 +151,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await registerLimits(app, { rateLimit: options.rateLimit ?? null, overload: options.overload });
 
-  app.addHook('onResponse', async (request, reply) => {
-    latency.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  // Per (method, route, status) the histogram's child, looked up once: observing through a label
+  // object hashes the labels on every request. A callback hook: no promise per response.
+  const latencyByLabels = new Map<string, ReturnType<typeof latency.labels>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let child = latencyByLabels.get(key);
+    if (child === undefined) {
+      child = latency.labels({ method: request.method, route, status: String(reply.statusCode) });
+      latencyByLabels.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   // Bearer token: writes always need it once one is set; reads only with protectReads. Health,

@@ -8,6 +8,7 @@ import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import type { HistoryAttribution } from '../recommender.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
+import { dotRowsInto } from '../../core/gemv.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { type ConfidenceKind, type ConfidenceOptions, confidenceDefaults, confidenceSchema, weighted } from './confidence.ts';
 
@@ -272,7 +273,7 @@ export class Ials extends Recommender {
     if (!choleskySolve(a, f, b)) throw new ConfigError('ials: the fold-in system is not positive definite (negative history weights?); use weights ≥ 0');
     const x = Float32Array.from(b);
     const items = Math.min(out.length, this.itemFactors.length / f);
-    for (let i = 0; i < items; i++) out[i] = factorDot(x, 0, this.itemFactors, i * f, f);
+    dotRowsInto(x, 0, this.itemFactors, f, items, out);
     out.fill(0, items);
   }
 
@@ -298,7 +299,7 @@ export class Ials extends Recommender {
       out.fill(0);
       return;
     }
-    for (let i = 0; i < items; i++) out[i] = factorDot(this.userFactors, user * f, this.itemFactors, i * f, f);
+    dotRowsInto(this.userFactors, user * f, this.itemFactors, f, items, out);
     out.fill(0, items);
   }
 

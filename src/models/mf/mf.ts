@@ -5,6 +5,7 @@ import { Param, type OptimizerConfig, type OptimizerName } from '../../core/para
 import type { Rng } from '../../core/rng.ts';
 import { Recommender, requireTensor } from '../recommender.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
+import { dotRowsInto } from '../../core/gemv.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import type { EpochContext } from '../../train/types.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
@@ -124,13 +125,8 @@ export class MatrixFactorization extends Recommender {
     const qw = this.Q!.data;
     const bi = this.itemBias!.data;
     const base = this.globalMean + this.userBias!.data[user];
-    const ub = user * dim;
-    for (let i = 0; i < this.Q!.rows; i++) {
-      let s = base + bi[i];
-      const ib = i * dim;
-      for (let d = 0; d < dim; d++) s += pw[ub + d] * qw[ib + d];
-      out[i] = s;
-    }
+    // Each item's sum starts at μ + b_u + b_i and adds the factor terms in order, as before.
+    dotRowsInto(pw, user * dim, qw, dim, this.Q!.rows, out, bi, base);
   }
 
   /**
