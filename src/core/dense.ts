@@ -58,12 +58,13 @@ export class Dense {
 
   /**
    * Given dL/dY (n × outDim) for the last forward batch: sets gradWeight = Xᵀ·dY,
-   * gradBias = Σ dY, and (unless `needInputGrad` is false) returns dL/dX = dY·Wᵀ.
+   * gradBias = Σ dY (unless `biasGradDone`: the caller already summed it, fused into another
+   * pass), and (unless `needInputGrad` is false) returns dL/dX = dY·Wᵀ.
    */
-  backwardBatch(dy: Float32Array, n: number, needInputGrad = true): Float32Array | null {
+  backwardBatch(dy: Float32Array, n: number, needInputGrad = true, biasGradDone = false): Float32Array | null {
     if (this.input === null) throw new Error('Dense.backwardBatch called before forwardBatch');
     matmulTransA(this.input, dy, this.gradWeight, n, this.inDim, this.outDim);
-    addColumnSums(dy, n, this.outDim, this.gradBias);
+    if (!biasGradDone) addColumnSums(dy, n, this.outDim, this.gradBias);
     if (!needInputGrad) return null;
     if (this.inputGrad.length < n * this.inDim) this.inputGrad = new Float32Array(n * this.inDim);
     matmulTransB(dy, this.weight.data, this.inputGrad, n, this.outDim, this.inDim);

@@ -467,6 +467,23 @@ export function addColumnSums(a: Mat, n: number, m: number, out: Mat, accumulate
   }
 }
 
+/**
+ * A ReLU layer's backward in one pass: g[i] = 0 where the layer's output y[i] ≤ 0 (g = dL/dy in
+ * place becomes dL/dz), and db[j] = Σ_r g[r·m + j], the bias gradient, from the masked values.
+ * The same numbers as `activateBackward('relu', …)` then `addColumnSums`, one pass instead of two.
+ */
+export function reluBackwardColumnSums(y: Mat, g: Mat, n: number, m: number, db: Mat): void {
+  db.fill(0, 0, m);
+  for (let r = 0; r < n; r++) {
+    const base = r * m;
+    for (let j = 0; j < m; j++) {
+      const i = base + j;
+      if (y[i] > 0) db[j] += g[i];
+      else g[i] = 0;
+    }
+  }
+}
+
 function storeTile(
   y: Mat,
   o: number,

@@ -7,6 +7,7 @@
 import { activate, activateBackward, type Activation } from './activations.ts';
 import { Dense } from './dense.ts';
 import { Dropout } from './dropout.ts';
+import { reluBackwardColumnSums } from './matmul.ts';
 import type { OptimizerConfig, Param } from './params.ts';
 import type { Rng } from './rng.ts';
 import { ConfigError } from '../contracts/errors.ts';
@@ -125,6 +126,12 @@ export class Mlp {
       const layer = this.hidden[l];
       const size = layer.outDim * n;
       if (this.training) this.drops[l].backward(g!, size);
+      if (this.activation === 'relu') {
+        // The ReLU mask and the bias gradient's column sums in one pass.
+        reluBackwardColumnSums(layer.output, g!, n, layer.outDim, layer.gradBias);
+        g = layer.backwardBatch(g!, n, l > 0 || needInputGrad, true);
+        continue;
+      }
       activateBackward(this.activation, layer.output, g!, g!, size);
       g = layer.backwardBatch(g!, n, l > 0 || needInputGrad);
     }

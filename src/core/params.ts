@@ -24,6 +24,24 @@ export type InitScheme =
   /** He (Kaiming) normal for ReLU layers. */
   | { kind: 'he' };
 
+/**
+ * Adam's bias corrections 1 / (1 − βᵗ) by table, t < CORRECTION_STEPS: the same doubles as
+ * computing them, without two Math.pow per updated row (an embedding step updates a few hundred
+ * rows per batch). One table per β, shared by every parameter; steps past it compute directly.
+ */
+const CORRECTION_STEPS = 1 << 16;
+const correctionTables = new Map<number, Float64Array>();
+
+function correctionTable(beta: number): Float64Array {
+  let table = correctionTables.get(beta);
+  if (table === undefined) {
+    table = new Float64Array(CORRECTION_STEPS);
+    for (let t = 1; t < CORRECTION_STEPS; t++) table[t] = 1 / (1 - Math.pow(beta, t));
+    correctionTables.set(beta, table);
+  }
+  return table;
+}
+
 /** Float32Array over a SharedArrayBuffer when `shared`, so worker threads can update it in place. */
 export function allocFloat32(length: number, shared = false): Float32Array {
   return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
@@ -45,6 +63,9 @@ export class Param {
   private readonly m: Float32Array | null;
   private readonly v: Float32Array | null;
   private readonly steps: Int32Array | null;
+  /** Adam's bias-correction tables for beta1 and beta2 (null for other optimizers). */
+  private readonly c1: Float64Array | null = null;
+  private readonly c2: Float64Array | null = null;
 
   constructor(name: string, rows: number, cols: number, optimizer: OptimizerConfig, options: { shared?: boolean; data?: Float32Array } = {}) {
     if (!(optimizer.learningRate > 0)) throw new ConfigError(`learning rate must be > 0, got ${optimizer.learningRate}`);
@@ -76,6 +97,8 @@ export class Param {
         this.m = allocFloat32(n, shared);
         this.v = allocFloat32(n, shared);
         this.steps = shared ? new Int32Array(new SharedArrayBuffer(rows * 4)) : new Int32Array(rows);
+        this.c1 = correctionTable(this.opt.beta1);
+        this.c2 = correctionTable(this.opt.beta2);
         break;
       default:
         throw new ConfigError(`unknown optimizer "${(optimizer as OptimizerConfig).name}" (expected sgd, adagrad or adam)`);
@@ -136,8 +159,8 @@ export class Param {
       const b1 = this.opt.beta1;
       const b2 = this.opt.beta2;
       const t = ++this.steps![row];
-      const c1 = 1 / (1 - Math.pow(b1, t));
-      const c2 = 1 / (1 - Math.pow(b2, t));
+      const c1 = t < CORRECTION_STEPS ? this.c1![t] : 1 / (1 - Math.pow(b1, t));
+      const c2 = t < CORRECTION_STEPS ? this.c2![t] : 1 / (1 - Math.pow(b2, t));
       const eps = this.opt.epsilon;
       for (let j = 0; j < cols; j++) {
         const i = base + j;
@@ -261,6 +284,8 @@ export class Param {
       m: b.m ? new Float32Array(b.m) : null,
       v: b.v ? new Float32Array(b.v) : null,
       steps: b.steps ? new Int32Array(b.steps) : null,
+      c1: optimizer.name === 'adam' ? correctionTable(opt.beta1) : null,
+      c2: optimizer.name === 'adam' ? correctionTable(opt.beta2) : null,
     });
     return p;
   }

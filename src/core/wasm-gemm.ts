@@ -253,12 +253,12 @@ const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
 const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
 const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
 const ifThen = (body: number[]): number[] => [0x04, 0x40, ...body, 0x0b];
-const f32Load = (offset = 0): number[] => [0x2a, 2, ...uleb(offset)];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const v128Load = (offset = 0): number[] => [...simd(0), 2, ...uleb(offset)];
 const v128Store = (offset = 0): number[] => [...simd(11), 2, ...uleb(offset)];
+// v128.load32_splat: one float from memory into all four lanes (a load and a splat in one).
+const v128Load32Splat = (offset = 0): number[] => [...simd(9), 2, ...uleb(offset)];
 const v128Zero = (): number[] => [...simd(12), ...new Array(16).fill(0)];
-const F32X4_SPLAT = 19;
 const F32X4_ADD = 228;
 const F32X4_MUL = 230;
 const F32X4_RELAXED_MADD = 0x105;
@@ -287,7 +287,7 @@ export function gemmModule(options: { shared?: boolean; relaxed?: boolean } = {}
   for (let r = 0; r < 4; r++) {
     step.push(...get(pa));
     if (rowOffset[r] !== null) step.push(...get(rowOffset[r]!), ADD);
-    step.push(...f32Load(0), ...simd(F32X4_SPLAT), ...set(x));
+    step.push(...v128Load32Splat(0), ...set(x));
     for (let h = 0; h < 2; h++) {
       if (options.relaxed) step.push(...get(x), ...get(h === 0 ? w0 : w1), ...get(cr(r, h)), ...simd(F32X4_RELAXED_MADD), ...set(cr(r, h)));
       else step.push(...get(cr(r, h)), ...get(x), ...get(h === 0 ? w0 : w1), ...simd(F32X4_MUL), ...simd(F32X4_ADD), ...set(cr(r, h)));
