@@ -66,6 +66,17 @@ export function matmulBiasRelu(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: numb
   for (let i = 0; i < size; i++) if (y[i] < 0) y[i] = 0;
 }
 
+/**
+ * Y = max(Y + X·W[wOffset ..], 0) (or without the max when `relu` is false): a product added to
+ * rows the caller started (a layer's shared part and bias), the ReLU fused as in `matmulBiasRelu`.
+ */
+export function matmulAddRelu(x: Mat, w: Mat, y: Mat, n: number, k: number, m: number, wOffset: number, relu: boolean): void {
+  const kernel = m === 1 ? null : useSimd(n, k, m);
+  if (kernel) return kernel.matmul(x, w, null, y, n, k, m, true, wOffset, relu);
+  matmul(x, w, null, y, n, k, m, true, wOffset);
+  if (relu) for (let i = 0; i < n * m; i++) if (y[i] < 0) y[i] = 0;
+}
+
 /** C (n × m) = A (n × k) · Bᵀ with B stored m × k [+ C]: dX = dY·Wᵀ. */
 export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
   if (k === 1) return outerProduct(a, b, c, n, m, accumulate);
