@@ -186,6 +186,40 @@ export class Param {
     }
   }
 
+  /**
+   * `updateRow(rows[s], grads, s·cols, l2)` for s < count: a batch's touched rows (row-summed
+   * gradients laid out one after another), without a call per row — the same arithmetic.
+   */
+  updateRows(rows: Int32Array, count: number, grads: Float32Array, l2 = 0): void {
+    if (this.m === null) {
+      for (let s = 0; s < count; s++) this.updateRow(rows[s], grads, s * this.cols, l2);
+      return;
+    }
+    const cols = this.cols;
+    const w = this.data;
+    const m = this.m;
+    const v = this.v!;
+    const steps = this.steps!;
+    const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this.opt;
+    const c1s = this.c1!;
+    const c2s = this.c2!;
+    for (let s = 0; s < count; s++) {
+      const row = rows[s];
+      const base = row * cols;
+      const go = s * cols;
+      const t = ++steps[row];
+      const c1 = t < CORRECTION_STEPS ? c1s[t] : 1 / (1 - Math.pow(b1, t));
+      const c2 = t < CORRECTION_STEPS ? c2s[t] : 1 / (1 - Math.pow(b2, t));
+      for (let j = 0; j < cols; j++) {
+        const i = base + j;
+        const g = grads[go + j] + l2 * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        w[i] -= (lr * (m[i] * c1)) / (Math.sqrt(v[i] * c2) + eps);
+      }
+    }
+  }
+
   /** One optimizer step on every entry (dense layers), gradient laid out like `data`. */
   updateAll(grad: Float32Array, l2 = 0, scale = 1): void {
     if (this.m !== null) return this.adamAll(grad, l2, scale);

@@ -36,3 +36,19 @@ test('shareBuffers moves a parameter into shared memory, keeping its values; ado
   assert.notEqual(p.data[4], before[4]);
   assert.throws(() => new Param('r', 2, 4, ADAM).adoptBuffers(buffers), /do not match/);
 });
+
+test('updateRows (a batch of touched rows in one call) equals updateRow row by row, bit for bit', () => {
+  for (const optimizer of [ADAM, { name: 'adagrad', learningRate: 0.05 } as const, { name: 'sgd', learningRate: 0.1 } as const]) {
+    const rng = new Rng(3);
+    const a = new Param('a', 6, 5, optimizer).init({ kind: 'normal', std: 1 }, rng);
+    const b = new Param('b', 6, 5, optimizer, { data: a.data.slice() });
+    const rows = Int32Array.of(4, 0, 2);
+    const sums = new Float32Array(15);
+    for (let step = 0; step < 4; step++) {
+      for (let i = 0; i < sums.length; i++) sums[i] = rng.normal(0, 1);
+      a.updateRows(rows, step === 3 ? 2 : 3, sums, 0.01);
+      for (let s = 0; s < (step === 3 ? 2 : 3); s++) b.updateRow(rows[s], sums, s * 5, 0.01);
+    }
+    assert.deepEqual(Array.from(a.data), Array.from(b.data), optimizer.name);
+  }
+});

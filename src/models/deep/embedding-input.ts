@@ -53,6 +53,12 @@ export class EmbeddingInput {
   /** One optimizer step on every row touched since the last apply (L2 on those rows). */
   apply(l2: number): void {
     const table = this.table;
+    const id = table.id;
+    if (table.feat === null && id !== null && table.idAcc === null) {
+      // A plain id table: every touched row's step in one call.
+      this.grads.flushAll((rows, count, sums) => id.updateRows(rows, count, sums, l2));
+      return;
+    }
     this.grads.flush((row, sums, offset) => table.backward(row, sums, offset, l2));
   }
 

@@ -66,6 +66,12 @@ export class RowGradients {
     }
   }
 
+  /** Hands the touched rows and their sums (row s's at s·dim) to `apply` in one call, then clears. */
+  flushAll(apply: (rows: Int32Array, count: number, sums: Float32Array) => void): void {
+    apply(this.touched, this.count, this.sums);
+    this.clear();
+  }
+
   /** Calls `apply(row, sums, offset)` for every touched row, then clears. */
   flush(apply: (row: number, sums: Float32Array, offset: number) => void): void {
     for (let s = 0; s < this.count; s++) apply(this.touched[s], this.sums, s * this.dim);
