@@ -1,4 +1,5 @@
 import { ConfigError } from '../contracts/errors.ts';
+import { simdKernel } from './matmul.ts';
 import type { Rng } from './rng.ts';
 
 export type OptimizerName = 'sgd' | 'adagrad' | 'adam';
@@ -30,6 +31,13 @@ export type InitScheme =
  * rows per batch). One table per β, shared by every parameter; steps past it compute directly.
  */
 const CORRECTION_STEPS = 1 << 16;
+
+/**
+ * Dense Adam steps over at least this many entries run in the SIMD kernel (float32, f32x4; the
+ * copies in and out cost less than the JavaScript loop's square roots and divisions); smaller
+ * parameters stay in JavaScript (float64, bit for bit `updateRow`).
+ */
+const SIMD_ADAM_MIN = 512;
 const correctionTables = new Map<number, Float64Array>();
 
 function correctionTable(beta: number): Float64Array {
@@ -254,6 +262,8 @@ export class Param {
     const m = this.m!;
     const v = this.v!;
     const n = w.length;
+    const kernel = n >= SIMD_ADAM_MIN ? simdKernel() : null;
+    if (kernel?.hasAdam) return kernel.adam(w, m, v, grad, n, lr, b1, b2, c1, c2, eps, l2, scale);
     for (let i = 0; i < n; i++) {
       const g = grad[i] * scale + l2 * w[i];
       // fround: the moments are stored as float32, and updateRow reads them back so.

@@ -41,6 +41,7 @@ export class WasmGemm {
   private readonly maskFn: ((g: number, y: number, db: number, n: number, m: number) => void) | null;
   private readonly runSumsFn: ((dy: number, start: number, runs: number, m: number, out: number) => void) | null;
   private readonly expandRunsFn: ((u: number, bias: number, start: number, runs: number, m: number, y: number) => void) | null;
+  private readonly adamFn: ((w: number, m: number, v: number, g: number, count: number, ...f32: number[]) => void) | null;
   private i32: Int32Array;
 
   private constructor(memory: WasmMemory, fn: GemmFn, relu: Record<string, unknown> | null = null, layer: Record<string, unknown> | null = null) {
@@ -49,6 +50,7 @@ export class WasmGemm {
     this.maskFn = (layer?.reluMaskColumnSums as WasmGemm['maskFn']) ?? null;
     this.runSumsFn = (layer?.runSums as WasmGemm['runSumsFn']) ?? null;
     this.expandRunsFn = (layer?.expandRuns as WasmGemm['expandRunsFn']) ?? null;
+    this.adamFn = (layer?.adam as WasmGemm['adamFn']) ?? null;
     this.i32 = new Int32Array(memory.buffer);
     this.reluFn = (relu?.relu as (ptr: number, count: number) => void) ?? null;
     this.addRowReluFn = (relu?.addRowRelu as (ptr: number, rowPtr: number, count: number, cols: number) => void) ?? null;
@@ -93,6 +95,32 @@ export class WasmGemm {
    */
   hasLayerPasses(m: number): boolean {
     return this.maskFn !== null && this.reluFn !== null && m % 8 === 0;
+  }
+
+  /** Whether the f32x4 Adam step (`adam`) is here. */
+  get hasAdam(): boolean {
+    return this.adamFn !== null;
+  }
+
+  /**
+   * One Adam step over w, m, v (length n) with gradient g, in float32 four lanes at a time (see
+   * adamFunc): the dense layers' step (Param.updateAll), one copy in and out per array.
+   */
+  adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, n: number, lr: number, b1: number, b2: number, c1: number, c2: number, eps: number, l2: number, scale: number): void {
+    const a = new Arena();
+    const W = a.take(n);
+    const M = a.take(n);
+    const V = a.take(n);
+    const G = a.take(n);
+    const mem = this.reserve(a.size);
+    mem.set(w.subarray(0, n), W);
+    mem.set(m.subarray(0, n), M);
+    mem.set(v.subarray(0, n), V);
+    mem.set(g.subarray(0, n), G);
+    this.adamFn!(W * 4, M * 4, V * 4, G * 4, roundUp(n, 4), lr, b1, 1 - b1, b2, 1 - b2, c1, c2, eps, l2, scale);
+    out(mem, W, w, n);
+    out(mem, M, m, n);
+    out(mem, V, v, n);
   }
 
   /**
@@ -406,6 +434,7 @@ function copyOut(mem: Float32Array, at: number, stride: number, out: Float32Arra
 // ---- The module, assembled by hand (WebAssembly binary format 1 + the SIMD proposal). ----
 
 const I32 = 0x7f;
+const F32 = 0x7d;
 const V128 = 0x7b;
 
 function uleb(v: number): number[] {
@@ -907,10 +936,97 @@ function expandRunsFunc(): number[] {
   return [1, 6, I32, ...body];
 }
 
-/** A module over the shared scratch memory exporting reluMaskColumnSums, runSums and expandRuns. */
+/**
+ * adam(w, m, v, g, count, lr, b1, 1 − b1, b2, 1 − b2, c1, c2, eps, l2, scale): one Adam step over
+ * `count` floats (a multiple of 4) of w, m, v with gradient g, four lanes at a time:
+ * g' = g·scale + l2·w, m = b1·m + (1 − b1)·g', v = b2·v + (1 − b2)·g'², w −= lr·m·c1 / (√(v·c2) + eps),
+ * c1, c2 the bias corrections. Float32 throughout (Param.updateAll's JavaScript loop: float64).
+ */
+function adamFunc(): number[] {
+  // Params: 0 w, 1 m, 2 v, 3 g, 4 count (i32); 5 lr, 6 b1, 7 ob1, 8 b2, 9 ob2, 10 c1, 11 c2, 12 eps, 13 l2, 14 scale (f32).
+  // Locals: 15 o, 16 end (i32); 17..26 the f32 params splat (v128); 27 G, 28 M, 29 V, 30 W (v128).
+  const [w, m, v, g, count, o, end] = [0, 1, 2, 3, 4, 15, 16];
+  const splat = (param: number): number => 17 + (param - 5);
+  const [LR, B1, OB1, B2, OB2, C1, C2, EPS, L2, SC] = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14].map(splat);
+  const [G, M, V, W] = [27, 28, 29, 30];
+  const F32X4_SQRT = 0xe3;
+  const F32X4_SUB = 0xe5;
+  const F32X4_DIV = 0xe7;
+  const at = (base: number): number[] => [...get(base), ...get(o), ADD];
+  const mul = simd(F32X4_MUL);
+  const add = simd(F32X4_ADD);
+  const body: number[] = [...get(count), ...i32(2), SHL, ...set(end)];
+  for (let p = 5; p <= 14; p++) body.push(...get(p), ...simd(19), ...set(splat(p)));
+  body.push(
+    ...i32(0),
+    ...set(o),
+    ...forLoop(o, end, 16, [
+      ...at(w),
+      ...v128Load(0),
+      ...set(W),
+      // g' = g·scale + l2·w
+      ...at(g),
+      ...v128Load(0),
+      ...get(SC),
+      ...mul,
+      ...get(L2),
+      ...get(W),
+      ...mul,
+      ...add,
+      ...set(G),
+      // m = b1·m + (1 − b1)·g'
+      ...at(m),
+      ...get(B1),
+      ...at(m),
+      ...v128Load(0),
+      ...mul,
+      ...get(OB1),
+      ...get(G),
+      ...mul,
+      ...add,
+      ...tee(M),
+      ...v128Store(0),
+      // v = b2·v + (1 − b2)·g'²
+      ...at(v),
+      ...get(B2),
+      ...at(v),
+      ...v128Load(0),
+      ...mul,
+      ...get(OB2),
+      ...get(G),
+      ...mul,
+      ...get(G),
+      ...mul,
+      ...add,
+      ...tee(V),
+      ...v128Store(0),
+      // w −= lr·(m·c1) / (√(v·c2) + eps)
+      ...at(w),
+      ...get(W),
+      ...get(LR),
+      ...get(M),
+      ...get(C1),
+      ...mul,
+      ...mul,
+      ...get(V),
+      ...get(C2),
+      ...mul,
+      ...simd(F32X4_SQRT),
+      ...get(EPS),
+      ...add,
+      ...simd(F32X4_DIV),
+      ...simd(F32X4_SUB),
+      ...v128Store(0),
+    ]),
+    0x0b,
+  );
+  return [2, 2, I32, 14, V128, ...body];
+}
+
+/** A module over the shared scratch memory exporting reluMaskColumnSums, runSums, expandRuns and adam. */
 export function layerModule(): Uint8Array {
-  const funcs = [reluMaskColumnSumsFunc(), runSumsFunc(), expandRunsFunc()];
-  const names = ['reluMaskColumnSums', 'runSums', 'expandRuns'];
+  const funcs = [reluMaskColumnSumsFunc(), runSumsFunc(), expandRunsFunc(), adamFunc()];
+  const names = ['reluMaskColumnSums', 'runSums', 'expandRuns', 'adam'];
   const exports: number[] = [names.length];
   names.forEach((nm, f) => exports.push(...name(nm), 0x00, f));
   const code: number[] = [funcs.length];
@@ -924,10 +1040,10 @@ export function layerModule(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    // Types: 0 (i32 × 5) → (), 1 (i32 × 6) → ().
-    ...section(1, [2, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]),
+    // Types: 0 (i32 × 5) → (), 1 (i32 × 6) → (), 2 (i32 × 5, f32 × 10) → ().
+    ...section(1, [3, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 15, I32, I32, I32, I32, I32, ...new Array(10).fill(F32), 0]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 0, 1]),
+    ...section(3, [4, 0, 0, 1, 2]),
     ...section(7, exports),
     ...section(10, code),
   ]);
