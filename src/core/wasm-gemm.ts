@@ -106,7 +106,21 @@ export class WasmGemm {
    * One Adam step over w, m, v (length n) with gradient g, in float32 four lanes at a time (see
    * adamFunc): the dense layers' step (Param.updateAll), one copy in and out per array.
    */
-  adam(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, n: number, lr: number, b1: number, b2: number, c1: number, c2: number, eps: number, l2: number, scale: number): void {
+  adam(
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    n: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    c1: number,
+    c2: number,
+    eps: number,
+    l2: number,
+    scale: number,
+  ): void {
     const a = new Arena();
     const W = a.take(n);
     const M = a.take(n);

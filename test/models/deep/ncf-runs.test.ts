@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/core/rng.ts';
+import { bceWithLogits, bceWithLogitsGrad } from '../../../src/core/losses.ts';
 import { ConcatTower } from '../../../src/models/deep/concat-tower.ts';
+import { pointwiseLoss } from '../../../src/models/deep/pointwise.ts';
 import { assertGradClose, numericGradient, randomArray } from '../../helpers/gradcheck.ts';
 
 // ConcatTower's training pass over a positive and its negatives shares the user's half of the
@@ -75,3 +77,16 @@ for (const layers of [
     assert.deepEqual(Array.from(t.users.table.id!.row(3)), Array.from(before[0].subarray(24, 32)));
   });
 }
+
+test("pointwiseLoss 'bce' (one exp per row) gives bceWithLogits and its gradient exactly", () => {
+  const z = Float32Array.of(-30, -2.5, -1e-3, 0, 1e-3, 0.7, 4, 40);
+  const labels = Float32Array.of(1, 0, 1, 0, 1, 1, 0, 0.3);
+  const grad = new Float32Array(z.length);
+  const total = pointwiseLoss('bce', z, labels, z.length, grad);
+  let expected = 0;
+  for (let r = 0; r < z.length; r++) {
+    expected += bceWithLogits(z[r], labels[r]);
+    assert.equal(grad[r], Math.fround(bceWithLogitsGrad(z[r], labels[r]) / z.length), `gradient of row ${r}`);
+  }
+  assert.equal(total, expected);
+});
