@@ -9,12 +9,16 @@ from the items the user has no train positive on, Adam lr 1e-3, batches of 255 r
 positives + their 204 negatives: tastebud's batchSize 256), 20 epochs, one fresh shuffle per
 epoch. Prints one JSON object per thread count in the shape of the tastebud rows:
 
-    {"case": "pytorch-ncf-lightfm-ua-1t", "threads": 1, "secondsPerEpoch": ..., "rowsPerSecond": ...,
+    {"case": "pytorch-ncf-lightfm-ua-1t", "threads": 1, "secondsPerEpoch": ..., "cpuSecondsPerEpoch": ...,
+     "rowsPerSecond": ..., "rowsPerCpuSecond": ..., "loadAverage": ...,
      "fitSeconds": ..., "epochSeconds": [...], "precision@10": ..., "auc": ...}
 
 Run (needs torch and numpy; tastebud itself does not):
 
     python3 bench/pytorch/ncf_lightfm_ua.py --data-dir ../shared/data --threads 1 2
+
+(Debian's python3-torch 1.13 works: /usr/bin/python3.) cpuSecondsPerEpoch is time.process_time()
+over the epoch (every thread of the process), median from the 2nd epoch on.
 
 AUC is per user (mean over users with >= 1 test positive), ties counted half, as
 src/eval/ranking.ts computes it.
@@ -103,7 +107,7 @@ def evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i):
     return float(np.mean(p10)), float(np.mean(aucs))
 
 
-def run(data_dir, threads, seed):
+def run(data_dir, threads, seed, epochs=EPOCHS):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -118,10 +122,11 @@ def run(data_dir, threads, seed):
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = nn.BCEWithLogitsLoss()
     per_batch = BATCH // (1 + NEGATIVES)
-    epoch_seconds = []
+    epoch_seconds, epoch_cpu = [], []
     t_fit = time.perf_counter()
-    for _ in range(EPOCHS):
+    for _ in range(epochs):
         t0 = time.perf_counter()
+        c0 = time.process_time()  # CPU seconds of the whole process, every thread
         order = rng.permutation(len(train_u))
         for s in range(0, len(order), per_batch):
             idx = order[s : s + per_batch]
@@ -135,16 +140,23 @@ def run(data_dir, threads, seed):
             loss.backward()
             opt.step()
         epoch_seconds.append(time.perf_counter() - t0)
+        epoch_cpu.append(time.process_time() - c0)
     fit_seconds = time.perf_counter() - t_fit
     p10, auc = evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i)
     spe = float(np.median(epoch_seconds))
+    # From the 2nd epoch on, as bench/train-deep.ts does.
+    cpe = float(np.median(epoch_cpu[1:]))
     return {
         "case": f"pytorch-ncf-lightfm-ua-{threads}t",
         "threads": threads,
+        "epochs": epochs,
         "torch": torch.__version__,
         "positives": int(len(train_u)),
         "secondsPerEpoch": round(spe, 3),
+        "cpuSecondsPerEpoch": round(cpe, 3),
         "rowsPerSecond": round(len(train_u) * (1 + NEGATIVES) / spe),
+        "rowsPerCpuSecond": round(len(train_u) * (1 + NEGATIVES) / cpe),
+        "loadAverage": round(os.getloadavg()[0], 2),
         "fitSeconds": round(fit_seconds, 2),
         "epochSeconds": [round(x, 3) for x in epoch_seconds],
         "precision@10": round(p10, 4),
@@ -157,9 +169,10 @@ def main():
     ap.add_argument("--data-dir", default=os.environ.get("TASTEBUD_DATA_DIR", "../shared/data"))
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=EPOCHS, help="20 for the comparison's quality; fewer to time epochs only")
     args = ap.parse_args()
     for t in args.threads:
-        print(json.dumps(run(args.data_dir, t, args.seed)), flush=True)
+        print(json.dumps(run(args.data_dir, t, args.seed, args.epochs)), flush=True)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,17 @@ export function matmulBiasRelu(x: Mat, w: Mat, bias: Mat | null, y: Mat, n: numb
   for (let i = 0; i < size; i++) if (y[i] < 0) y[i] = 0;
 }
 
+/**
+ * Y = max(Y + X·W[wOffset ..], 0) (or without the max when `relu` is false): a product added to
+ * rows the caller started (a layer's shared part and bias), the ReLU fused as in `matmulBiasRelu`.
+ */
+export function matmulAddRelu(x: Mat, w: Mat, y: Mat, n: number, k: number, m: number, wOffset: number, relu: boolean): void {
+  const kernel = m === 1 ? null : useSimd(n, k, m);
+  if (kernel) return kernel.matmul(x, w, null, y, n, k, m, true, wOffset, relu);
+  matmul(x, w, null, y, n, k, m, true, wOffset);
+  if (relu) for (let i = 0; i < n * m; i++) if (y[i] < 0) y[i] = 0;
+}
+
 /** C (n × m) = A (n × k) · Bᵀ with B stored m × k [+ C]: dX = dY·Wᵀ. */
 export function matmulTransB(a: Mat, b: Mat, c: Mat, n: number, k: number, m: number, accumulate = false): void {
   if (k === 1) return outerProduct(a, b, c, n, m, accumulate);
@@ -464,6 +475,23 @@ export function addColumnSums(a: Mat, n: number, m: number, out: Mat, accumulate
   for (let r = 0; r < n; r++) {
     const base = r * m;
     for (let j = 0; j < m; j++) out[j] += a[base + j];
+  }
+}
+
+/**
+ * A ReLU layer's backward in one pass: g[i] = 0 where the layer's output y[i] ≤ 0 (g = dL/dy in
+ * place becomes dL/dz), and db[j] = Σ_r g[r·m + j], the bias gradient, from the masked values.
+ * The same numbers as `activateBackward('relu', …)` then `addColumnSums`, one pass instead of two.
+ */
+export function reluBackwardColumnSums(y: Mat, g: Mat, n: number, m: number, db: Mat): void {
+  db.fill(0, 0, m);
+  for (let r = 0; r < n; r++) {
+    const base = r * m;
+    for (let j = 0; j < m; j++) {
+      const i = base + j;
+      if (y[i] > 0) db[j] += g[i];
+      else g[i] = 0;
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * writes to a separate buffer, so backward sees the undropped activations.
  */
 import { activate, activateBackward, type Activation } from './activations.ts';
-import { Dense } from './dense.ts';
+import { Dense, type RunGradients, type RunRows } from './dense.ts';
 import { Dropout } from './dropout.ts';
 import type { OptimizerConfig, Param } from './params.ts';
 import type { Rng } from './rng.ts';
@@ -72,6 +72,18 @@ export class Mlp {
     return this.output ? this.output.forwardBatch(h, n) : h;
   }
 
+  /**
+   * A training forward pass over rows given as `RunRows` (the first layer multiplies their shared
+   * columns once per run, Dense.forwardRuns); backward with `backwardRuns`. Needs a hidden layer.
+   */
+  forwardRuns(x: RunRows, n: number, rng: Rng): Float32Array {
+    if (this.hidden.length === 0) throw new Error('forwardRuns needs a hidden layer');
+    this.training = true;
+    let h = this.hiddenStep(0, this.hidden[0].forwardRuns(x, n, this.activation === 'relu'), n, rng);
+    for (let l = 1; l < this.hidden.length; l++) h = this.hiddenStep(l, this.denseStep(l, h, n), n, rng);
+    return this.output ? this.output.forwardBatch(h, n) : h;
+  }
+
   /** Hidden layer l's product, with a ReLU fused into it (then hiddenStep skips the activation). */
   private denseStep(l: number, h: Float32Array, n: number): Float32Array {
     return this.hidden[l].forwardBatch(h, n, this.activation === 'relu');
@@ -119,16 +131,37 @@ export class Mlp {
    * in place). Sets every layer's gradients and returns dL/dx (n × inputDim).
    */
   backwardBatch(dy: Float32Array, n: number, needInputGrad = true): Float32Array | null {
-    let g: Float32Array | null = dy;
-    if (this.output) g = this.output.backwardBatch(g, n, this.hidden.length > 0 || needInputGrad);
-    for (let l = this.hidden.length - 1; l >= 0; l--) {
-      const layer = this.hidden[l];
-      const size = layer.outDim * n;
-      if (this.training) this.drops[l].backward(g!, size);
-      activateBackward(this.activation, layer.output, g!, g!, size);
-      g = layer.backwardBatch(g!, n, l > 0 || needInputGrad);
-    }
+    if (this.hidden.length === 0) return this.output ? this.output.backwardBatch(dy, n, needInputGrad) : dy;
+    return this.hiddenBackward(0, this.backwardToFirst(dy, n), n, needInputGrad);
+  }
+
+  /** `backwardBatch` after `forwardRuns`: dL/dx per run for the shared columns, per row for the rest. */
+  backwardRuns(dy: Float32Array, n: number): RunGradients {
+    const g = this.backwardToFirst(dy, n);
+    const first = this.hidden[0];
+    if (this.training) this.drops[0].backward(g, first.outDim * n);
+    if (this.activation === 'relu') return first.backwardReluRuns(g, n);
+    activateBackward(this.activation, first.output, g, g, first.outDim * n);
+    return first.backwardRuns(g, n);
+  }
+
+  /** Through the output layer and the hidden layers after the first: dL/d(first hidden layer's output). */
+  private backwardToFirst(dy: Float32Array, n: number): Float32Array {
+    let g = dy;
+    if (this.output) g = this.output.backwardBatch(g, n, true)!;
+    for (let l = this.hidden.length - 1; l >= 1; l--) g = this.hiddenBackward(l, g, n, true)!;
     return g;
+  }
+
+  /** Hidden layer l's backward from dL/d(its dropped-out output) g: dropout, activation, product. */
+  private hiddenBackward(l: number, g: Float32Array, n: number, needInputGrad: boolean): Float32Array | null {
+    const layer = this.hidden[l];
+    const size = layer.outDim * n;
+    if (this.training) this.drops[l].backward(g, size);
+    // ReLU: mask, bias gradient and products in one call (in the SIMD kernel's memory where it can).
+    if (this.activation === 'relu') return layer.backwardRelu(g, n, needInputGrad);
+    activateBackward(this.activation, layer.output, g, g, size);
+    return layer.backwardBatch(g, n, needInputGrad);
   }
 
   /** One optimizer step on every layer (L2 on weights). */

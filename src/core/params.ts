@@ -1,4 +1,5 @@
 import { ConfigError } from '../contracts/errors.ts';
+import { simdKernel } from './matmul.ts';
 import type { Rng } from './rng.ts';
 
 export type OptimizerName = 'sgd' | 'adagrad' | 'adam';
@@ -24,6 +25,31 @@ export type InitScheme =
   /** He (Kaiming) normal for ReLU layers. */
   | { kind: 'he' };
 
+/**
+ * Adam's bias corrections 1 / (1 − βᵗ) by table, t < CORRECTION_STEPS: the same doubles as
+ * computing them, without two Math.pow per updated row (an embedding step updates a few hundred
+ * rows per batch). One table per β, shared by every parameter; steps past it compute directly.
+ */
+const CORRECTION_STEPS = 1 << 16;
+
+/**
+ * Dense Adam steps over at least this many entries run in the SIMD kernel (float32, f32x4; the
+ * copies in and out cost less than the JavaScript loop's square roots and divisions); smaller
+ * parameters stay in JavaScript (float64, bit for bit `updateRow`).
+ */
+const SIMD_ADAM_MIN = 512;
+const correctionTables = new Map<number, Float64Array>();
+
+function correctionTable(beta: number): Float64Array {
+  let table = correctionTables.get(beta);
+  if (table === undefined) {
+    table = new Float64Array(CORRECTION_STEPS);
+    for (let t = 1; t < CORRECTION_STEPS; t++) table[t] = 1 / (1 - Math.pow(beta, t));
+    correctionTables.set(beta, table);
+  }
+  return table;
+}
+
 /** Float32Array over a SharedArrayBuffer when `shared`, so worker threads can update it in place. */
 export function allocFloat32(length: number, shared = false): Float32Array {
   return shared ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
@@ -45,6 +71,9 @@ export class Param {
   private readonly m: Float32Array | null;
   private readonly v: Float32Array | null;
   private readonly steps: Int32Array | null;
+  /** Adam's bias-correction tables for beta1 and beta2 (null for other optimizers). */
+  private readonly c1: Float64Array | null = null;
+  private readonly c2: Float64Array | null = null;
 
   constructor(name: string, rows: number, cols: number, optimizer: OptimizerConfig, options: { shared?: boolean; data?: Float32Array } = {}) {
     if (!(optimizer.learningRate > 0)) throw new ConfigError(`learning rate must be > 0, got ${optimizer.learningRate}`);
@@ -76,6 +105,8 @@ export class Param {
         this.m = allocFloat32(n, shared);
         this.v = allocFloat32(n, shared);
         this.steps = shared ? new Int32Array(new SharedArrayBuffer(rows * 4)) : new Int32Array(rows);
+        this.c1 = correctionTable(this.opt.beta1);
+        this.c2 = correctionTable(this.opt.beta2);
         break;
       default:
         throw new ConfigError(`unknown optimizer "${(optimizer as OptimizerConfig).name}" (expected sgd, adagrad or adam)`);
@@ -136,8 +167,8 @@ export class Param {
       const b1 = this.opt.beta1;
       const b2 = this.opt.beta2;
       const t = ++this.steps![row];
-      const c1 = 1 / (1 - Math.pow(b1, t));
-      const c2 = 1 / (1 - Math.pow(b2, t));
+      const c1 = t < CORRECTION_STEPS ? this.c1![t] : 1 / (1 - Math.pow(b1, t));
+      const c2 = t < CORRECTION_STEPS ? this.c2![t] : 1 / (1 - Math.pow(b2, t));
       const eps = this.opt.epsilon;
       for (let j = 0; j < cols; j++) {
         const i = base + j;
@@ -159,6 +190,40 @@ export class Param {
       for (let j = 0; j < cols; j++) {
         const i = base + j;
         w[i] -= lr * (grad[gradOffset + j] * scale + l2 * w[i]);
+      }
+    }
+  }
+
+  /**
+   * `updateRow(rows[s], grads, s·cols, l2)` for s < count: a batch's touched rows (row-summed
+   * gradients laid out one after another), without a call per row — the same arithmetic.
+   */
+  updateRows(rows: Int32Array, count: number, grads: Float32Array, l2 = 0): void {
+    if (this.m === null) {
+      for (let s = 0; s < count; s++) this.updateRow(rows[s], grads, s * this.cols, l2);
+      return;
+    }
+    const cols = this.cols;
+    const w = this.data;
+    const m = this.m;
+    const v = this.v!;
+    const steps = this.steps!;
+    const { beta1: b1, beta2: b2, epsilon: eps, learningRate: lr } = this.opt;
+    const c1s = this.c1!;
+    const c2s = this.c2!;
+    for (let s = 0; s < count; s++) {
+      const row = rows[s];
+      const base = row * cols;
+      const go = s * cols;
+      const t = ++steps[row];
+      const c1 = t < CORRECTION_STEPS ? c1s[t] : 1 / (1 - Math.pow(b1, t));
+      const c2 = t < CORRECTION_STEPS ? c2s[t] : 1 / (1 - Math.pow(b2, t));
+      for (let j = 0; j < cols; j++) {
+        const i = base + j;
+        const g = grads[go + j] + l2 * w[i];
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        w[i] -= (lr * (m[i] * c1)) / (Math.sqrt(v[i] * c2) + eps);
       }
     }
   }
@@ -197,6 +262,8 @@ export class Param {
     const m = this.m!;
     const v = this.v!;
     const n = w.length;
+    const kernel = n >= SIMD_ADAM_MIN ? simdKernel() : null;
+    if (kernel?.hasAdam) return kernel.adam(w, m, v, grad, n, lr, b1, b2, c1, c2, eps, l2, scale);
     for (let i = 0; i < n; i++) {
       const g = grad[i] * scale + l2 * w[i];
       // fround: the moments are stored as float32, and updateRow reads them back so.
@@ -261,6 +328,8 @@ export class Param {
       m: b.m ? new Float32Array(b.m) : null,
       v: b.v ? new Float32Array(b.v) : null,
       steps: b.steps ? new Int32Array(b.steps) : null,
+      c1: optimizer.name === 'adam' ? correctionTable(opt.beta1) : null,
+      c2: optimizer.name === 'adam' ? correctionTable(opt.beta2) : null,
     });
     return p;
   }

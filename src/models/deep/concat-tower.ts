@@ -6,6 +6,7 @@
  * forward/backward over filled input rows, row-summed sparse embedding updates, and
  * full-catalogue scoring with the first layer's item half precomputed.
  */
+import type { RunRows } from '../../core/dense.ts';
 import { Dropout } from '../../core/dropout.ts';
 import { Mlp } from '../../core/mlp.ts';
 import type { Param } from '../../core/params.ts';
@@ -36,6 +37,15 @@ export class ConcatTower implements Tower {
   /** Whether the last forward was a training pass with input dropout (backward applies its mask). */
   private dropped = false;
   private x = new Float32Array(0);
+  /** Rows given to `fill` and not gathered yet: forward gathers them, as whole rows or as runs. */
+  private pendingUsers: Int32Array | null = null;
+  private pendingItems: Int32Array | null = null;
+  /** The last forward's rows as runs of one user (null: whole rows in `x`). */
+  private runRows: RunRows | null = null;
+  private runUsers = new Int32Array(0);
+  private runStart = new Int32Array(1);
+  private userRows = new Float32Array(0);
+  private itemRows = new Float32Array(0);
 
   constructor(rng: Rng, o: ConcatTowerOptions) {
     if (o.layers.length === 0) throw new ConfigError('the MLP needs at least one hidden layer (layers: [64, 32])');
@@ -61,12 +71,15 @@ export class ConcatTower implements Tower {
     return this.du + this.di;
   }
 
-  fill(users: Int32Array, items: Int32Array, n: number): void {
-    this.gather(users, items, n);
+  fill(users: Int32Array, items: Int32Array, _n: number): void {
+    // Gathered in forward, which knows whether it may share the user rows (training, no input dropout).
+    this.pendingUsers = users;
+    this.pendingItems = items;
   }
 
   /** Fills input rows with users[r] and items[r] (items null: the caller fills the item half). */
   private gather(users: Int32Array, items: Int32Array | null, n: number): Float32Array {
+    this.pendingUsers = this.pendingItems = null;
     if (this.x.length < n * this.width) this.x = new Float32Array(n * this.width);
     this.users.gather(users, n, this.x, this.width, 0);
     if (items) this.items.gather(items, n, this.x, this.width, this.du);
@@ -74,13 +87,60 @@ export class ConcatTower implements Tower {
   }
 
   forward(n: number, rng: Rng | null): Float32Array {
+    this.runRows = null;
+    if (this.pendingUsers !== null) {
+      const users = this.pendingUsers;
+      const items = this.pendingItems!;
+      // Training batches hold a positive and its negatives for one user in consecutive rows: the
+      // user's half of the first layer is computed once per run (Dense.forwardRuns).
+      if (rng !== null && this.inputDrop.rate === 0 && this.gatherRuns(users, items, n)) {
+        this.pendingUsers = this.pendingItems = null;
+        this.dropped = false;
+        return this.mlp.forwardRuns(this.runRows!, n, rng);
+      }
+      this.gather(users, items, n);
+    }
     // In place: the input rows are gathered afresh for every batch. No draws at rate 0.
     this.dropped = rng !== null && this.inputDrop.rate > 0;
     if (this.dropped) this.inputDrop.forwardTraining(this.x, n * this.width, rng!);
     return this.mlp.forwardBatch(this.x, n, rng);
   }
 
+  /**
+   * The rows as runs of equal consecutive users (their vectors once per run, items per row), when
+   * that saves at least half the user rows; false (nothing gathered) otherwise.
+   */
+  private gatherRuns(users: Int32Array, items: Int32Array, n: number): boolean {
+    let runs = 0;
+    for (let r = 0; r < n; r++) if (r === 0 || users[r] !== users[r - 1]) runs++;
+    if (runs * 2 > n) return false;
+    if (this.runUsers.length < runs) {
+      this.runUsers = new Int32Array(runs);
+      this.runStart = new Int32Array(runs + 1);
+    }
+    let q = 0;
+    for (let r = 0; r < n; r++) {
+      if (r === 0 || users[r] !== users[r - 1]) {
+        this.runUsers[q] = users[r];
+        this.runStart[q++] = r;
+      }
+    }
+    this.runStart[runs] = n;
+    if (this.userRows.length < runs * this.du) this.userRows = new Float32Array(runs * this.du);
+    if (this.itemRows.length < n * this.di) this.itemRows = new Float32Array(n * this.di);
+    this.users.gather(this.runUsers, runs, this.userRows, this.du, 0);
+    this.items.gather(items, n, this.itemRows, this.di, 0);
+    this.runRows = { runs, start: this.runStart, shared: this.userRows, sharedDim: this.du, rest: this.itemRows };
+    return true;
+  }
+
   backward(dz: Float32Array, n: number, users: Int32Array, items: Int32Array): void {
+    if (this.runRows !== null) {
+      const g = this.mlp.backwardRuns(dz, n);
+      this.users.accumulate(this.runUsers, this.runRows.runs, g.shared, this.du, 0);
+      this.items.accumulate(items, n, g.rest, this.di, 0);
+      return;
+    }
     const dx = this.mlp.backwardBatch(dz, n)!;
     if (this.dropped) this.inputDrop.backward(dx, n * this.width);
     this.users.accumulate(users, n, dx, this.width, 0);

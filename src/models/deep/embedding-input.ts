@@ -30,17 +30,35 @@ export class EmbeddingInput {
 
   /** out[r·stride + offset ..] = representation of ids[r], for r < n. */
   gather(ids: Int32Array, n: number, out: Float32Array, stride: number, offset: number): void {
-    for (let r = 0; r < n; r++) this.table.forward(ids[r], out, r * stride + offset);
+    const table = this.table;
+    if (table.feat !== null || table.id === null) {
+      for (let r = 0; r < n; r++) table.forward(ids[r], out, r * stride + offset);
+      return;
+    }
+    // A plain id table (no metadata): copy the rows in one loop, no call per row.
+    const w = table.id.data;
+    const dim = this.dim;
+    for (let r = 0; r < n; r++) {
+      const from = ids[r] * dim;
+      const to = r * stride + offset;
+      for (let d = 0; d < dim; d++) out[to + d] = w[from + d];
+    }
   }
 
   /** Adds dL/d(representation of ids[r]) = grad[r·stride + offset ..] to this batch's row sums. */
   accumulate(ids: Int32Array, n: number, grad: Float32Array, stride: number, offset: number): void {
-    for (let r = 0; r < n; r++) this.grads.add(ids[r], grad, r * stride + offset);
+    this.grads.addRows(ids, n, grad, stride, offset);
   }
 
   /** One optimizer step on every row touched since the last apply (L2 on those rows). */
   apply(l2: number): void {
     const table = this.table;
+    const id = table.id;
+    if (table.feat === null && id !== null && table.idAcc === null) {
+      // A plain id table: every touched row's step in one call.
+      this.grads.flushAll((rows, count, sums) => id.updateRows(rows, count, sums, l2));
+      return;
+    }
     this.grads.flush((row, sums, offset) => table.backward(row, sums, offset, l2));
   }
 

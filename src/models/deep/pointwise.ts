@@ -6,7 +6,7 @@
  * over each positive and its own negatives (the cross-entropy of the 1 + negatives logits, as
  * in Covington et al. 2016 and the sampled-softmax NCF baselines of Rendle et al. 2020).
  */
-import { bceWithLogits, bceWithLogitsGrad, logSumExp, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
+import { logSumExp, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -103,13 +103,21 @@ export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Floa
   const inv = 1 / n;
   if (kind === 'softmax') return softmaxGroupsLoss(z, labels, n, grad, group, inv);
   let total = 0;
+  if (kind === 'bce') {
+    // bceWithLogits and its gradient from one exp(−|z|): the same doubles as softplus and sigmoid.
+    for (let r = 0; r < n; r++) {
+      const y = labels[r];
+      const s = z[r];
+      const e = Math.exp(-Math.abs(s));
+      total += (s > 0 ? s : 0) + Math.log1p(e) - y * s;
+      grad[r] = ((s >= 0 ? 1 : e) / (1 + e) - y) * inv;
+    }
+    return total;
+  }
   for (let r = 0; r < n; r++) {
     const y = labels[r];
     const s = z[r];
-    if (kind === 'bce') {
-      total += bceWithLogits(s, y);
-      grad[r] = bceWithLogitsGrad(s, y) * inv;
-    } else if (kind === 'mse') {
+    if (kind === 'mse') {
       total += mse(s, y);
       grad[r] = mseGrad(s, y) * inv;
     } else {

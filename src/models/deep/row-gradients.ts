@@ -38,6 +38,40 @@ export class RowGradients {
     for (let d = 0; d < dim; d++) s[base + d] += scale * grad[offset + d];
   }
 
+  /**
+   * sums[ids[r]] += grad[r·stride + offset .. + dim) for r < n: a batch's rows in one call, the
+   * slot looked up once per run of equal ids (a positive's user repeats over its negatives).
+   */
+  addRows(ids: Int32Array, n: number, grad: Float32Array, stride: number, offset: number): void {
+    const dim = this.dim;
+    let last = -1;
+    let base = 0;
+    for (let r = 0; r < n; r++) {
+      const row = ids[r];
+      if (row !== last) {
+        let slot = this.slotOf[row];
+        if (slot < 0) {
+          slot = this.count++;
+          if (slot >= this.touched.length) this.grow();
+          this.slotOf[row] = slot;
+          this.touched[slot] = row;
+          this.sums.fill(0, slot * dim, (slot + 1) * dim);
+        }
+        base = slot * dim;
+        last = row;
+      }
+      const s = this.sums;
+      const o = r * stride + offset;
+      for (let d = 0; d < dim; d++) s[base + d] += grad[o + d];
+    }
+  }
+
+  /** Hands the touched rows and their sums (row s's at s·dim) to `apply` in one call, then clears. */
+  flushAll(apply: (rows: Int32Array, count: number, sums: Float32Array) => void): void {
+    apply(this.touched, this.count, this.sums);
+    this.clear();
+  }
+
   /** Calls `apply(row, sums, offset)` for every touched row, then clears. */
   flush(apply: (row: number, sums: Float32Array, offset: number) => void): void {
     for (let s = 0; s < this.count; s++) apply(this.touched[s], this.sums, s * this.dim);

@@ -1,0 +1,55 @@
+/**
+ * A few NCF epochs of the issue-13 setting on ML-100K `lightfm-ua` (one thread by default): for
+ * profiling (`node --cpu-prof --import tsx bench/ncf-epoch.ts`) and for before/after CPU-time
+ * comparisons of two trees. Prints one JSON row: CPU seconds per epoch (from the 2nd epoch on),
+ * rows per CPU second, wall seconds per epoch.
+ *
+ *   BENCH_EPOCHS=3 BENCH_THREADS=1 node --import tsx bench/ncf-epoch.ts
+ */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { lightfmUa } from '../src/eval/protocols/ranking.ts';
+import { createModel } from '../src/models/registry.ts';
+
+const dataDir = process.env.TASTEBUD_DATA_DIR ?? '../shared/data';
+if (!existsSync(path.join(dataDir, 'ml-100k', 'ua.base'))) {
+  process.stderr.write(`skipped: ML-100K not found under ${dataDir} (set TASTEBUD_DATA_DIR)\n`);
+  process.exit(0);
+}
+const epochs = Math.max(2, Number(process.env.BENCH_EPOCHS ?? 3));
+const threads = Math.max(1, Number(process.env.BENCH_THREADS ?? 1));
+const p = await lightfmUa.prepare({ dataDir, download: false });
+const model = createModel('ncf', { factors: 32, layers: [64, 32], loss: 'bce', negatives: 4, optimizer: 'adam', learningRate: 0.001, batchSize: 256, epochs });
+const cpu: number[] = [];
+const wall: number[] = [];
+let last = process.cpuUsage();
+const history = await model.fit(p.train, {
+  threads,
+  seed: 1,
+  callbacks: {
+    onEpochEnd: (r) => {
+      const c = process.cpuUsage(last);
+      last = process.cpuUsage();
+      if (r.epoch > 1) {
+        cpu.push((c.user + c.system) / 1e6);
+        wall.push(r.seconds);
+      }
+    },
+  },
+});
+const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const rows = p.train.length * 5;
+console.log(
+  JSON.stringify({
+    case: `ncf-epoch-${threads}t`,
+    epochs,
+    threads,
+    cpuSecondsPerEpoch: +med(cpu).toFixed(3),
+    rowsPerCpuSecond: Math.round(rows / med(cpu)),
+    secondsPerEpoch: +med(wall).toFixed(3),
+    rowsPerSecond: Math.round(rows / med(wall)),
+    lastLoss: +(history.epochs.at(-1)?.loss ?? Number.NaN).toFixed(5),
+    loadAverage: loadavg()[0],
+  }),
+);
