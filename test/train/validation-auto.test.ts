@@ -8,6 +8,7 @@ import type { Interactions } from '../../src/data/interactions.ts';
 import { AUTO_EPOCH_SHARE, autoValidationUsers, chooseValidationUsers, defaultValidationCost, parseValidationUsers } from '../../src/train/validation-users.ts';
 import type { Trainable } from '../../src/train/types.ts';
 import { ToyModel } from '../helpers/toy-model.ts';
+import { createModel } from '../../src/models/registry.ts';
 import { rawExperiment } from '../helpers/experiment.ts';
 
 // NCF's default shape of cost: 4 negatives per positive.
@@ -114,4 +115,19 @@ test('fit samples by default on a large catalogue, says how many and why, and th
     fixed.lines.some((l) => l.startsWith('validating on a sample of 30 of') && l.includes('(validationUsers)')),
     fixed.lines.join('\n'),
   );
+});
+
+test('the autoencoders and the two-tower model declare costs that fit their shape', () => {
+  const s = shape(60_000, 17_000, 1_200_000);
+  const pick = (type: string) => chooseValidationUsers('auto', createModel(type) as unknown as Trainable, s, 59_000, true).users;
+  // Mult-VAE's epoch runs each user's row through an items-wide softmax three times over
+  // (forward, backward); a score is one column of it: ~60 % of the users fit in 20 %.
+  const multvae = pick('multvae');
+  assert.ok(multvae > 0.5 * 60_000 && multvae < 0.7 * 60_000, String(multvae));
+  // RecVAE's epoch is four such passes (3 encoder, 1 decoder): every user fits.
+  assert.equal(pick('recvae'), 59_000);
+  // The two-tower model scores by one dot product per item: far more than the default's NCF-like cost allows.
+  const twoTower = pick('two-tower');
+  const ncfLike = chooseValidationUsers('auto', { config: { negatives: 4 } } as unknown as Trainable, s, 59_000, true).users;
+  assert.ok(twoTower > 3 * ncfLike, `${twoTower} vs ${ncfLike}`);
 });
