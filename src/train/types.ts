@@ -78,7 +78,7 @@ export interface Trainable extends Scorer {
   estimateMemory?(shape: DataShape, threads: number): MemoryEstimate | null;
   /**
    * What an epoch on data of this shape and one validation score cost, for `validationUsers:
-   * 'auto'` (default: 3 per training row, one row per interaction and sampled negative, 1 per score).
+   * 'auto'` (default: 10 per training row, one row per interaction and sampled negative, 1 per score).
    */
   validationCost?(shape: DataShape): ValidationCost;
   trainEpoch(ctx: EpochContext): number | Promise<number>;

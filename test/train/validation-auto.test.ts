@@ -51,7 +51,8 @@ test('a model that declares its cost is believed; options other than auto are ta
   const s = shape(100_000, 50_000, 2_000_000);
   assert.equal(chooseValidationUsers('auto', model, s, 90_000, true).users, 90_000, 'a costly epoch pays for every user');
   const plain = { config: {} } as unknown as Trainable;
-  assert.equal(chooseValidationUsers('auto', plain, s, 90_000, true).users, Math.max(100, Math.floor((0.2 * 3 * 2_000_000) / 50_000)));
+  // Without a declaration: 10 scores per training row, one row per interaction (no negatives).
+  assert.equal(chooseValidationUsers('auto', plain, shape(100_000, 50_000, 20_000_000), 90_000, true).users, (0.2 * 10 * 20_000_000) / 50_000);
   assert.equal(chooseValidationUsers('all', plain, s, 90_000, true).users, 90_000);
   assert.equal(chooseValidationUsers(250, plain, s, 90_000, true).users, 250);
   assert.equal(chooseValidationUsers(250, plain, s, 40, true).users, 40);
