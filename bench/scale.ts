@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { createModel, listModels } from '../src/models/registry.ts';
 import type { Interactions } from '../src/data/interactions.ts';
+import type { Trainable } from '../src/train/types.ts';
 import { Rng } from '../src/core/rng.ts';
 import { median } from './common.ts';
 
@@ -45,7 +46,7 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const rssAfterData = process.memoryUsage().rss;
   const model = createModel(type, { ...MODELS[type], epochs });
   // The estimate at the full shape (the fit checks the sample's own, which is the same for items-bound models).
-  const estimate = model.estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
+  const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   const history = await model.fit(train, { threads: 2, seed: 1, progress: false, log: () => {} });

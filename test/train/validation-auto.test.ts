@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { validateExperimentConfig } from '../../src/experiment/config.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
@@ -10,6 +13,7 @@ import type { Trainable } from '../../src/train/types.ts';
 import { ToyModel } from '../helpers/toy-model.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { rawExperiment } from '../helpers/experiment.ts';
+import { tastebud } from '../helpers/cli.ts';
 
 // NCF's default shape of cost: 4 negatives per positive.
 const ncf = { negatives: 4 };
@@ -131,4 +135,35 @@ test('the autoencoders and the two-tower model declare costs that fit their shap
   const twoTower = pick('two-tower');
   const ncfLike = chooseValidationUsers('auto', { config: { negatives: 4 } } as unknown as Trainable, s, 59_000, true).users;
   assert.ok(twoTower > 3 * ncfLike, `${twoTower} vs ${ncfLike}`);
+});
+
+test('tastebud train --validation-users samples as asked, and a bad value is refused naming the flag', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-valusers-'));
+  const rows = (from: number, to: number) => Array.from({ length: 60 }, (_, u) => Array.from({ length: to - from }, (_, k) => `u${u},i${(u * 7 + from + k) % 50},1`).join('\n'));
+  await writeFile(join(dir, 'train.csv'), 'user,item,rating\n' + rows(0, 6).join('\n') + '\n');
+  await writeFile(join(dir, 'valid.csv'), 'user,item,rating\n' + rows(6, 8).join('\n') + '\n');
+  const base = [
+    'train',
+    '--train',
+    join(dir, 'train.csv'),
+    '--valid',
+    join(dir, 'valid.csv'),
+    '--header',
+    '--model',
+    'popularity',
+    '--validation-metric',
+    'auc',
+    '--force',
+    '--out',
+    join(dir, 'm'),
+  ];
+  const sampled = await tastebud(...base, '--validation-users', '20');
+  assert.equal(sampled.code, 0, sampled.stderr);
+  assert.match(sampled.stderr, /validating on a sample of 20 of 60 users \(validationUsers\)/);
+  const everyone = await tastebud(...base, '--validation-users', 'all');
+  assert.equal(everyone.code, 0, everyone.stderr);
+  assert.doesNotMatch(everyone.stderr, /validating on a sample/);
+  const bad = await tastebud(...base, '--validation-users', 'most');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--validation-users: expected auto, all or a whole number ≥ 1, got "most"/);
 });
