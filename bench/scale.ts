@@ -5,7 +5,14 @@
  * Each (model, size) runs in its own child process, so its peak RSS (resourceUsage().maxRSS) is
  * its own. Prints JSON: seconds per epoch, ns per interaction per epoch (wall clock, and CPU
  * time over every thread, setup included, which a loaded machine disturbs less), peak RSS, data
- * and setup time. A child that passes BENCH_TIMEOUT seconds (default 1800) is stopped and reported.
+ * and setup time, and the model's own memory estimate (`estimateMemory`, where it has one) beside
+ * the peak. A child that passes BENCH_TIMEOUT seconds (default 1800) is stopped and reported.
+ *
+ * BENCH_USER_SHARE (default 1) trains on a seeded sample of that share of the users (every item
+ * kept): for a model whose cost per user does not depend on how many users there are (Mult-VAE:
+ * each user's row goes through a softmax over every item), its CPU per interaction at the full
+ * shape, when a full epoch would take hours. The row then says `userShare` and projects the
+ * full epoch's CPU seconds from it; its peak RSS is that of the sample's data.
  *
  *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
  *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
@@ -15,6 +22,9 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from '../src/data/synthetic.ts';
 import { createModel, listModels } from '../src/models/registry.ts';
+import type { Interactions } from '../src/data/interactions.ts';
+import type { Trainable } from '../src/train/types.ts';
+import { Rng } from '../src/core/rng.ts';
 import { median } from './common.ts';
 
 /** Per model: its config for the curve (defaults, a fixed size) and threads. */
@@ -29,10 +39,14 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const t0 = performance.now();
   const users = Math.round(size / 40);
   const items = Math.round(size / 250);
-  const { interactions: train } = generateSynthetic({ users, items, factors: 16, interactionsPerUser: 40, seed: 1 });
+  const { interactions: all } = generateSynthetic({ users, items, factors: 16, interactionsPerUser: 40, seed: 1 });
+  const share = Number(process.env.BENCH_USER_SHARE ?? 1);
+  const train = share < 1 ? sampleUsers(all, share) : all;
   const generated = (performance.now() - t0) / 1000;
   const rssAfterData = process.memoryUsage().rss;
   const model = createModel(type, { ...MODELS[type], epochs });
+  // The estimate at the full shape (the fit checks the sample's own, which is the same for items-bound models).
+  const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   const history = await model.fit(train, { threads: 2, seed: 1, progress: false, log: () => {} });
@@ -56,8 +70,20 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
     generateSeconds: +generated.toFixed(1),
     dataRssMB: Math.round(rssAfterData / 2 ** 20),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    estimateMB: estimate ? Math.round(estimate.bytes / 2 ** 20) : null,
+    ...(share < 1
+      ? { userShare: share, fullInteractions: all.length, projectedFullEpochCpuSeconds: Math.round((fitCpuSeconds / perEpoch.length / train.length) * all.length) }
+      : {}),
   };
   console.log(JSON.stringify(out));
+}
+
+/** A seeded sample of `share` of the users with all their interactions (ids and the item catalogue unchanged). */
+function sampleUsers(x: Interactions, share: number): Interactions {
+  const rng = new Rng(7);
+  const keep = new Uint8Array(x.numUsers);
+  for (let u = 0; u < x.numUsers; u++) keep[u] = rng.next() < share ? 1 : 0;
+  return x.filter((p) => keep[x.users[p]] === 1);
 }
 
 function main(): void {

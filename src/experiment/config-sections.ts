@@ -229,8 +229,8 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
     else fail([...path, 'threads'], `expected a whole number ≥ 1, got ${describe(raw.threads)}`);
   }
   if (raw.validationUsers !== undefined) {
-    if (isWhole(raw.validationUsers, 1)) fit.validationUsers = raw.validationUsers;
-    else fail([...path, 'validationUsers'], `expected a whole number ≥ 1, got ${describe(raw.validationUsers)}`);
+    if (isWhole(raw.validationUsers, 1) || raw.validationUsers === 'auto' || raw.validationUsers === 'all') fit.validationUsers = raw.validationUsers;
+    else fail([...path, 'validationUsers'], `expected auto, all or a whole number ≥ 1, got ${describe(raw.validationUsers)}`);
   }
   if (raw.metric !== undefined) {
     if (typeof raw.metric === 'string' && raw.metric) fit.metric = raw.metric;

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../contracts/errors.ts';
+import type { ValidationUsers } from '../train/types.ts';
 import { NAME, describe, isObject, isWhole, parseData, parseProtocol, parseRun, parseSearch, pathOf, pathText, unknownKeys } from './config-sections.ts';
 
 /** One hyperparameter: a fixed value, a list of choices, or a numeric range (random search). */
@@ -21,8 +22,8 @@ export interface EarlyStoppingSettings {
 /** Fit-loop settings of one run (not hyperparameters of the model). */
 export interface FitSettings {
   threads?: number;
-  /** Validate each epoch on a seeded sample of this many users (estimates; cheaper on large catalogues). */
-  validationUsers?: number;
+  /** Validate each epoch on a seeded sample of this many users (estimates; cheaper on large catalogues); `auto` (the fit loop's default) or `all`. */
+  validationUsers?: ValidationUsers;
   earlyStopping?: EarlyStoppingSettings | false;
   /** Validation metric for this run, overriding `search.metric`. */
   metric?: string;

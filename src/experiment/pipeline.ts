@@ -19,6 +19,7 @@ import { createModel } from '../models/registry.ts';
 import { alignPrepared, alignToModel } from '../serve/align.ts';
 import { loadTrainingData, type DataSpec, type TrainingData } from '../train/sources.ts';
 import { isLowerBetter } from '../train/validation.ts';
+import type { ValidationUsers } from '../train/types.ts';
 import type { ReferenceComparison } from './results.ts';
 import { checkEvaluationData, type DataCheck } from './data-check.ts';
 
@@ -50,6 +51,8 @@ export interface TrainSpec {
   validationMetric?: string;
   /** Early stopping after this many epochs without improvement (restores the best epoch). */
   patience?: number;
+  /** Users validated each epoch: `auto` (default), `all` or at most a number; see FitOptions.validationUsers. */
+  validationUsers?: ValidationUsers;
   /** Save the trained model in this folder (default: not saved). */
   out?: string;
   /** Bytes the fit may use (default: available memory); see FitOptions.memoryBudget. */
@@ -179,6 +182,7 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     seed,
     validation: target.validation,
     validationMetric: spec.validationMetric,
+    validationUsers: spec.validationUsers,
     memoryBudget: spec.memoryBudget,
     earlyStopping: spec.patience ? { patience: spec.patience } : false,
     userFeatures: target.userFeatures,

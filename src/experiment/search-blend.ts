@@ -41,7 +41,8 @@ export function cachedBlendTrials(run: RunSpec, ctx: SearchContext, metric: stri
       const blend = createModel('blend', point) as Blend;
       await blend.fit(holdOut.train, fitOptions(run.fit, point, ctx, null));
       // The fit loop would validate on this sample (validationUsers); so do the weight trials.
-      const validation = run.fit.validationUsers !== undefined ? sampleValidationUsers(holdOut.validation, run.fit.validationUsers, ctx.seed).sample : holdOut.validation;
+      // ('auto' has no cost model for a blend's weight trials: they use every user, as before.)
+      const validation = typeof run.fit.validationUsers === 'number' ? sampleValidationUsers(holdOut.validation, run.fit.validationUsers, ctx.seed).sample : holdOut.validation;
       base = { blend, cache: new MemberScoreCache(blend.models.length), validation };
       fitted.set(holdOut, base);
       ctx.log(`  ${run.name}: ${blend.models.length} members fit once on this validation part; every weight trial reuses their scores`);

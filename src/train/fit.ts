@@ -5,7 +5,8 @@ import { fingerprintInteractions } from '../data/fingerprint.ts';
 import { availableParallelism, freemem } from 'node:os';
 import type { Trainable } from './types.ts';
 import type { ModelState } from '../contracts/types.ts';
-import { isLowerBetter, sampleValidationUsers, validationScore } from './validation.ts';
+import { isLowerBetter, isRankingMetric, sampleValidationUsers, validationScore } from './validation.ts';
+import { chooseValidationUsers, countUsers } from './validation-users.ts';
 import { Progress } from './progress.ts';
 import { FitHealth } from './health.ts';
 import type { FitOptions } from './types.ts';
@@ -50,12 +51,15 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   if (!previous) await model.prepare(train, rng, options);
 
   let validation = options.validation && options.validation.length > 0 ? options.validation : null;
-  if (validation && options.validationUsers !== undefined) {
-    const { sample, users, of } = sampleValidationUsers(validation, options.validationUsers, seed);
-    if (users < of) log(`validating on a sample of ${users} of ${of} users (validationUsers): the validation values are estimates`);
-    validation = sample;
-  }
   const metric = validation ? (options.validationMetric ?? defaultMetric(model)) : null;
+  if (validation && metric) {
+    const shape = { users: train.numUsers, items: train.numItems, interactions: train.length };
+    const choice = chooseValidationUsers(options.validationUsers ?? 'auto', model, shape, countUsers(validation), isRankingMetric(metric));
+    if (choice.users < choice.of) {
+      validation = sampleValidationUsers(validation, choice.users, seed).sample;
+      log(`validating on a sample of ${choice.users} of ${choice.of} users (${choice.reason}): the validation values are estimates`);
+    }
+  }
   const lowerBetter = metric ? isLowerBetter(metric) : false;
   const stopping = options.earlyStopping && validation ? options.earlyStopping : null;
   const minDelta = stopping?.minDelta ?? 0;

@@ -22,9 +22,12 @@ export interface FitOptions {
   /**
    * Measure validation on a seeded sample of at most this many users (the same users every
    * epoch), so that ranking every item for every user does not cost more than the epoch itself
-   * on a large catalogue; the value is then an estimate, and the log says so. Default: every user.
+   * on a large catalogue; the value is then an estimate, and the log says so. `'all'`: every
+   * user. Default `'auto'`: as many as keep a ranking metric's pass under 20 % of an epoch's
+   * cost by the model's cost model (`validationCost`), and never fewer than every user whose
+   * scores fit in 2 M (user, item) pairs or 100 users (src/train/validation-users.ts).
    */
-  validationUsers?: number;
+  validationUsers?: ValidationUsers;
   earlyStopping?: EarlyStopping | false;
   callbacks?: TrainingCallbacks;
   /** Progress bar on a TTY, plain lines otherwise; `false` is silent (default `false` in the library, the CLI turns it on). */
@@ -73,6 +76,11 @@ export interface Trainable extends Scorer {
   prepare(train: Interactions, rng: Rng, options: FitOptions): void | Promise<void>;
   /** The peak memory a fit on data of this shape needs, in bytes, where the model can say (null: no estimate). */
   estimateMemory?(shape: DataShape, threads: number): MemoryEstimate | null;
+  /**
+   * What an epoch on data of this shape and one validation score cost, for `validationUsers:
+   * 'auto'` (default: 10 per training row, one row per interaction and sampled negative, 1 per score).
+   */
+  validationCost?(shape: DataShape): ValidationCost;
   trainEpoch(ctx: EpochContext): number | Promise<number>;
   /**
    * True when `trainEpoch` may be called again after a fit in this process (and after
@@ -83,6 +91,15 @@ export interface Trainable extends Scorer {
   getState(): ModelState;
   setState(state: ModelState): void;
   score(users: Int32Array, items: Int32Array): Float32Array;
+}
+
+/** `'auto'`: the cost model's choice; `'all'`: every user; a number: at most that many users. */
+export type ValidationUsers = number | 'all' | 'auto';
+
+/** What one training epoch and one scored (user, item) pair cost, in one unit of the model's choosing (e.g. multiply-adds). */
+export interface ValidationCost {
+  epoch: number;
+  perScore: number;
 }
 
 export interface DataShape {

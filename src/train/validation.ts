@@ -14,6 +14,11 @@ export function isLowerBetter(metric: string): boolean {
   return LOWER_IS_BETTER.has(metric);
 }
 
+/** True for the metrics that rank every item for each validation user (what `validationUsers` samples to bound). */
+export function isRankingMetric(metric: string): boolean {
+  return RANKING.has(parseMetric(metric).name);
+}
+
 /** Parses `name` or `name@k` and checks that it names a metric we compute. */
 export function parseMetric(metric: string): { name: string; k: number | null } {
   const [name, kText] = metric.split('@');

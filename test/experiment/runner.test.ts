@@ -126,7 +126,7 @@ test('fit.validationUsers validates each epoch on a sample of users, and the log
   );
   assert.throws(
     () => validateExperimentConfig(rawExperiment({ models: [{ type: 'test-tiny-mf', fit: { validationUsers: 0 } }] })),
-    /models\[0\]\.fit\.validationUsers: expected a whole number ≥ 1, got 0/,
+    /models\[0\]\.fit\.validationUsers: expected auto, all or a whole number ≥ 1, got 0/,
   );
 });
 

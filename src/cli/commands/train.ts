@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createModel } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
+import { parseValidationUsers } from '../../train/validation-users.ts';
 import { addFileFlags, collectParam, DEFAULT_COLUMNS, fileReadOptions, parseBytes, parseNumber, readConfigFile, type FileFlags } from '../options.ts';
 import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
@@ -24,6 +25,10 @@ export function registerTrain(program: Command): void {
     .option('--memory <size>', 'memory the fit may use, e.g. 8G; a model estimated to need more is refused before it starts (default: available memory)')
     .option('--seed <n>', 'random seed; with --threads 1 training is reproducible bit for bit', '42')
     .option('--validation-metric <m>', 'auc, precision@10, ndcg@10, rmse, ... (needs validation data)')
+    .option(
+      '--validation-users <n|all|auto>',
+      'users validated each epoch: auto (default: a sample whose scoring costs ≤ 20 % of an epoch, every user on small data), all, or at most N',
+    )
     .option('--patience <n>', 'early stopping: epochs without improvement before stopping (restores the best epoch)')
     .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
     .option('--out <dir>', 'where to save the model (default runs/<model>)')
@@ -65,6 +70,7 @@ export function registerTrain(program: Command): void {
       epochs: o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined,
       memoryBudget: o.memory !== undefined ? parseBytes('--memory', String(o.memory)) : undefined,
       validationMetric: o.validationMetric,
+      validationUsers: o.validationUsers !== undefined ? parseValidationUsers(o.validationUsers, '--validation-users') : undefined,
       patience: o.patience !== undefined ? parseNumber('--patience', String(o.patience), { integer: true, min: 1 }) : undefined,
       dataDir: process.env.TASTEBUD_DATA_DIR,
       out,

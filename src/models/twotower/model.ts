@@ -26,7 +26,8 @@ import { ACTIVATIONS, type Activation } from '../../core/activations.ts';
 import { matmulTransB } from '../../core/matmul.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
-import type { EpochContext, FitOptions } from '../../train/types.ts';
+import type { DataShape, EpochContext, FitOptions, MemoryEstimate, ValidationCost } from '../../train/types.ts';
+import { twoTowerCost, twoTowerMemory } from './cost.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
@@ -130,6 +131,20 @@ export class TwoTower extends Recommender {
     this.logPopularity = Float32Array.from(counts, (n) => Math.log(Math.max(n, 1) / train.length));
     this.frequency = this.config.logQ === 'streaming' ? new StreamingFrequency(this.numItems, this.config.streamingAlpha) : null;
     this.step = 0;
+  }
+
+  /** Peak memory of a fit: the embedding tables with gradients and optimizer state dominate (cost.ts). */
+  estimateMemory(shape: DataShape): MemoryEstimate {
+    return twoTowerMemory(shape, this.config, this.featureCounts());
+  }
+
+  /** An epoch's work against one validation score (a dot product), for validationUsers 'auto' (cost.ts). */
+  validationCost(shape: DataShape): ValidationCost {
+    return twoTowerCost(shape, this.config, this.featureCounts());
+  }
+
+  private featureCounts(): { user: number; item: number } {
+    return { user: this.userFeatures?.numFeatures ?? 0, item: this.itemFeatures?.numFeatures ?? 0 };
   }
 
   trainEpoch(ctx: EpochContext): number {

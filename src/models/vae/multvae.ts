@@ -30,6 +30,8 @@ import { MultVaeNet } from './network.ts';
 import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
+import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
+import { multVaeMemory, multVaeCost } from './cost.ts';
 import type { EpochContext } from '../../train/types.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 
@@ -110,6 +112,16 @@ export class MultVae extends Recommender {
     this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, this.order.length)));
     this.noise = new Float32Array(this.batch.length * this.config.latent);
     this.steps = 0;
+  }
+
+  /** Peak memory of a fit: the items-wide layers with gradients and optimizer state, and a batch's logits (cost.ts). */
+  estimateMemory(shape: DataShape): MemoryEstimate {
+    return multVaeMemory(shape, this.config);
+  }
+
+  /** An epoch's work against one validation score, for validationUsers 'auto' (cost.ts). */
+  validationCost(shape: DataShape): ValidationCost {
+    return multVaeCost(shape, this.config);
   }
 
   trainEpoch(ctx: EpochContext): number {

@@ -22,6 +22,8 @@ import { ConfigError } from '../../contracts/errors.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Interactions } from '../../data/interactions.ts';
+import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
+import { recVaeMemory, recVaeCost } from './cost.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
@@ -93,6 +95,16 @@ export class RecVae extends Recommender {
   }
 
   /** One epoch: encoder passes, prior refresh, decoder passes (or joint passes); returns the last pass's mean loss. */
+  /** Peak memory of a fit: the items-wide layers with gradients and optimizer state, and a batch's logits (cost.ts). */
+  estimateMemory(shape: DataShape): MemoryEstimate {
+    return recVaeMemory(shape, this.config);
+  }
+
+  /** An epoch's work against one validation score, for validationUsers 'auto' (cost.ts). */
+  validationCost(shape: DataShape): ValidationCost {
+    return recVaeCost(shape, this.config);
+  }
+
   trainEpoch(ctx: EpochContext): number {
     const c = this.config;
     const net = this.requireNet();

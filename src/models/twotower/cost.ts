@@ -1,0 +1,72 @@
+/**
+ * What the two-tower model costs before it is built: peak memory (`estimateMemory`) and an
+ * epoch's work against one validation score (`validationCost`). Memory is dominated by the
+ * embedding tables (user ids: users × embeddingDim; item ids and history vectors: items ×
+ * embeddingDim each), which carry a dense gradient and Adam's two moments beside their values;
+ * then the permutation of the training interactions and the retrieval vectors kept for scoring.
+ * A score is one dot product of two `factors`-long vectors.
+ */
+import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
+import { bytesPerWeight, chainWeights, MB, type OptimizerName } from '../cost.ts';
+
+export interface TwoTowerCostConfig {
+  factors: number;
+  embeddingDim: number;
+  layers: number[];
+  softmax: 'in-batch' | 'full';
+  negatives: number;
+  history: boolean;
+  userIdentity: boolean;
+  itemIdentity: boolean;
+  batchSize: number;
+  optimizer: OptimizerName;
+}
+
+/** Feature counts of the user and item metadata the fit is given (0: none). */
+export interface FeatureCounts {
+  user: number;
+  item: number;
+}
+
+function userInDim(c: TwoTowerCostConfig, features: FeatureCounts): number {
+  const E = c.embeddingDim;
+  return (c.userIdentity || features.user > 0 ? E : 0) + (c.history ? E : 0);
+}
+
+function candidates(c: TwoTowerCostConfig, items: number): number {
+  return c.softmax === 'full' ? items : c.batchSize + c.negatives;
+}
+
+export function twoTowerMemory(shape: DataShape, c: TwoTowerCostConfig, features: FeatureCounts): MemoryEstimate {
+  const { users, items, interactions } = shape;
+  const E = c.embeddingDim;
+  const F = c.factors;
+  const tableRows = (c.userIdentity ? users : 0) + features.user + (c.itemIdentity ? items : 0) + features.item + (c.history ? items : 0);
+  // Values, dense gradients and optimizer state, and Adam's per-row step counts.
+  const tables = tableRows * (E * bytesPerWeight(c.optimizer) + 4);
+  const towers = (chainWeights([userInDim(c, features), ...c.layers, F]) + chainWeights([E, ...c.layers, F])) * bytesPerWeight(c.optimizer);
+  const B = Math.min(c.batchSize, Math.max(1, interactions));
+  const C = candidates(c, items);
+  const hidden = c.layers.reduce((a, b) => a + b, 0);
+  // Logits (B × C), tower inputs, hidden activations and outputs with their gradients.
+  const batch = 4 * (B * C + B * userInDim(c, features) + C * E + 2 * (B + C) * (hidden + 2 * F) + 2 * B * E);
+  // The shuffled order of the interactions, log popularity, and the retrieval vectors of every user and item.
+  const fixed = 4 * interactions + 8 * items + 4 * (users + items) * F;
+  return {
+    bytes: tables + towers + batch + fixed,
+    what: `${Math.round(tables / MB)} MB of embedding tables (${tableRows.toLocaleString('en-US')} rows × ${E}, with gradients and ${c.optimizer} state), ${Math.round(fixed / MB)} MB for the interactions' order and the retrieval vectors, ${Math.round(batch / MB)} MB of a batch`,
+    advice: 'use a smaller embeddingDim or factors, drop the per-user id vectors (userIdentity: false) or the rarest items',
+  };
+}
+
+export function twoTowerCost(shape: DataShape, c: TwoTowerCostConfig, features: FeatureCounts): ValidationCost {
+  const E = c.embeddingDim;
+  const F = c.factors;
+  const B = c.batchSize;
+  const C = candidates(c, shape.items);
+  const historyPerUser = c.history ? shape.interactions / Math.max(1, shape.users) : 0;
+  // Per training row: the user tower and its history mean, its share of the candidates' item
+  // tower, and its row of logits; forward and backward (×3).
+  const perRow = chainWeights([userInDim(c, features), ...c.layers, F]) + historyPerUser * E + (C / B) * chainWeights([E, ...c.layers, F]) + C * F;
+  return { epoch: 3 * shape.interactions * perRow, perScore: F };
+}

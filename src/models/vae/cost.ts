@@ -1,0 +1,73 @@
+/**
+ * What the autoencoders (Mult-VAE, RecVAE) cost, before they are built: peak memory for the fit
+ * loop's budget check (`estimateMemory`) and the work of an epoch against one validation score
+ * (`validationCost`, which `validationUsers: 'auto'` weighs). Both are dominated by the two
+ * items-wide matrices: the encoder's first layer (items × hidden) and the decoder's last
+ * (hidden × items), and the batch's logits (batch × items).
+ */
+import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
+import { bytesPerWeight, chainWeights, MB, type OptimizerName } from '../cost.ts';
+
+/** Mult-VAE / Mult-DAE: `layers` encoder widths (mirrored in the decoder), `latent`, users per batch. */
+export function multVaeMemory(shape: DataShape, c: { layers: number[]; latent: number; variational: boolean; batchSize: number; optimizer: OptimizerName }): MemoryEstimate {
+  const { items } = shape;
+  const encOut = c.variational ? 2 * c.latent : c.latent;
+  const h0 = c.layers.length > 0 ? c.layers[0] : encOut;
+  const weights = (items + 1) * h0 + chainWeights([h0, ...c.layers.slice(1), encOut]) + chainWeights([c.latent, ...c.layers.slice().reverse(), items]);
+  const batch = Math.min(c.batchSize, Math.max(1, shape.users));
+  // The batch's logits (batch × items, the gradient written over them) and every narrower activation and its gradient.
+  const widths = c.layers.reduce((a, b) => a + b, 0) * 2 + encOut + 3 * c.latent;
+  const activations = 4 * batch * (items + 2 * widths);
+  const bytes = weights * bytesPerWeight(c.optimizer) + activations + 4 * shape.users;
+  return {
+    bytes,
+    what: `${Math.round((weights * bytesPerWeight(c.optimizer)) / MB)} MB of weights with their gradients and ${c.optimizer} state (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
+    advice: 'use fewer items (drop the rarest), narrower layers, or a smaller batchSize',
+  };
+}
+
+/** Mult-VAE: each user's row goes forward and back through both halves; a score is one output-layer column. */
+export function multVaeCost(shape: DataShape, c: { layers: number[]; latent: number; variational: boolean }): ValidationCost {
+  const encOut = c.variational ? 2 * c.latent : c.latent;
+  const h0 = c.layers.length > 0 ? c.layers[0] : encOut;
+  const perUser = chainWeights([h0, ...c.layers.slice(1), encOut]) + chainWeights([c.latent, ...c.layers.slice().reverse(), shape.items]);
+  const last = c.layers.length > 0 ? c.layers[0] : c.latent;
+  return { epoch: 3 * (shape.users * perUser + shape.interactions * h0), perScore: last + 1 };
+}
+
+type RecVaeShapeConfig = {
+  hidden: number;
+  depth: number;
+  latent: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  alternating: boolean;
+  encoderEpochs: number;
+  decoderEpochs: number;
+};
+
+/** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder. */
+export function recVaeMemory(shape: DataShape, c: RecVaeShapeConfig): MemoryEstimate {
+  const { items } = shape;
+  const H = c.hidden;
+  const encoder = (items + 1) * H + (c.depth - 1) * (H + 1) * H + 2 * c.depth * H + (H + 1) * 2 * c.latent;
+  const decoder = (c.latent + 1) * items;
+  const trained = (encoder + decoder) * bytesPerWeight(c.optimizer);
+  const prior = encoder * bytesPerWeight('sgd');
+  const batch = Math.min(c.batchSize, Math.max(1, shape.users));
+  // Logits over every item, and per encoder layer its pre-activation, normalised and output rows (two encoders).
+  const activations = 4 * batch * (items + 2 * (3 * c.depth + 2) * H + 6 * c.latent);
+  return {
+    bytes: trained + prior + activations + 4 * shape.users,
+    what: `${Math.round((trained + prior) / MB)} MB of weights with their gradients, ${c.optimizer} state and the prior's frozen encoder (items × ${H} input, ${c.latent} × items decoder) and ${Math.round(activations / MB)} MB of a batch's logits and activations`,
+    advice: 'use fewer items (drop the rarest), a smaller hidden or latent size, or a smaller batchSize',
+  };
+}
+
+/** RecVAE: every pass of an epoch (encoder passes, then decoder passes) runs each user's row forward and back; a score is one decoder column. */
+export function recVaeCost(shape: DataShape, c: RecVaeShapeConfig): ValidationCost {
+  const H = c.hidden;
+  const passes = c.alternating ? c.encoderEpochs + c.decoderEpochs : 1;
+  const perUser = (c.depth - 1) * H * H + 2 * H * c.latent + c.latent * shape.items;
+  return { epoch: 3 * passes * (shape.users * perUser + shape.interactions * H), perScore: c.latent + 1 };
+}
