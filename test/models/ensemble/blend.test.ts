@@ -69,11 +69,7 @@ test('scores are the weighted sum of the members’ per-user z-scores', async ()
 
 test('a member’s own seed is kept (a seed ensemble); members without one train under the fit’s seed', async () => {
   const blend = await fitted({
-    members: [
-      { type: 'ials', params: { ...IALS.params, seed: 1 } },
-      { type: 'ials', params: { ...IALS.params, seed: 2 } },
-      IALS,
-    ],
+    members: [{ type: 'ials', params: { ...IALS.params, seed: 1 } }, { type: 'ials', params: { ...IALS.params, seed: 2 } }, IALS],
   });
   const alone = async (seed: number) => fitQuietly(createModel('ials', IALS.params), tiny, { seed });
   const expected = [await alone(1), await alone(2), await alone(7)]; // fitQuietly's fit seed is 7
