@@ -307,7 +307,10 @@ export const blendSpec = defineModel({
   task: 'ranking',
   defaults: { members: NO_MEMBERS, weights: [], mix: null, normalize: 'zscore', task: 'ranking', epochs: 1 } as BlendSettings,
   schema: {
-    members: { kind: 'json', help: 'the models to blend: a list of { type, params, weight } (weight default 1)' },
+    members: {
+      kind: 'json',
+      help: 'the models to blend: a list of { type, params, weight } (weight default 1; a seed in params is the member’s own, so one model under several seeds is a seed ensemble)',
+    },
     weights: { kind: 'json', help: "one weight ≥ 0 per member, overriding the members' own; []: use them" },
     mix: { kind: 'number', min: 0, max: 1, nullable: true, help: 'two members only: weights [1 − mix, mix]; null: unused' },
     normalize: { kind: 'enum', values: ['zscore', 'none'], help: "zscore: standardise each member's scores per user first" },
