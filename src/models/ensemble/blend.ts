@@ -21,7 +21,7 @@ export type BlendMemberInput = { type: string; params?: Record<string, unknown>;
 export interface BlendMember {
   /** A registered model type (`tastebud models`). */
   type: string;
-  /** Its hyperparameters; the blend's config holds them complete (defaults filled in). */
+  /** Its hyperparameters (a `seed` here is the member's own, else it trains under the fit's seed); the blend's config holds them complete (defaults filled in). */
   params: Record<string, unknown>;
   /** Non-negative weight (default 1); overridden by the blend's `weights` or `mix`. */
   weight: number;
@@ -95,6 +95,8 @@ export class Blend extends Recommender {
   /** The weights in use (members', or `weights`, or from `mix`). */
   readonly weights: Float64Array;
   private members: Recommender[];
+  /** Seeds given in members' own params (a seed ensemble of one model); the others train under the fit's seed. */
+  private readonly memberSeeds: (number | undefined)[];
   private pending: { train: Interactions; options: FitOptions } | null = null;
   private scratch = new Float32Array(0);
   private one = new Int32Array(1);
@@ -110,6 +112,7 @@ export class Blend extends Recommender {
     if (!Array.isArray(c.members)) throw new ConfigError(`blend: members must be a list of { type, params, weight }, got ${JSON.stringify(c.members)}`);
     if (c.members !== NO_MEMBERS && c.members.length === 0) throw new ConfigError('blend: members is empty; give at least one { type, params, weight }');
     const specs = c.members.map((m, i) => memberSpec(m, i));
+    this.memberSeeds = specs.map((m) => (typeof m.params.seed === 'number' ? m.params.seed : undefined));
     this.members = specs.map((m, i) => this.buildMember(m, i));
     // Store every member's complete configuration, as every model's config is complete.
     const members = specs.map((m, i) => ({ type: m.type, params: { ...this.members[i].config }, weight: m.weight }));
@@ -159,7 +162,7 @@ export class Blend extends Recommender {
     for (let m = 0; m < n; m++) {
       const member = this.members[m];
       const epochs = Number(member.config.epochs) || 1;
-      await member.fit(train, { ...base, callbacks: { onEpochEnd: (r) => ctx.progress((m + Math.min(1, r.epoch / epochs)) / n) } });
+      await member.fit(train, { ...base, seed: this.memberSeeds[m] ?? base.seed, callbacks: { onEpochEnd: (r) => ctx.progress((m + Math.min(1, r.epoch / epochs)) / n) } });
       ctx.progress((m + 1) / n);
     }
     return 0;
@@ -304,7 +307,10 @@ export const blendSpec = defineModel({
   task: 'ranking',
   defaults: { members: NO_MEMBERS, weights: [], mix: null, normalize: 'zscore', task: 'ranking', epochs: 1 } as BlendSettings,
   schema: {
-    members: { kind: 'json', help: 'the models to blend: a list of { type, params, weight } (weight default 1)' },
+    members: {
+      kind: 'json',
+      help: 'the models to blend: a list of { type, params, weight } (weight default 1; a seed in params is the member’s own, so one model under several seeds is a seed ensemble)',
+    },
     weights: { kind: 'json', help: "one weight ≥ 0 per member, overriding the members' own; []: use them" },
     mix: { kind: 'number', min: 0, max: 1, nullable: true, help: 'two members only: weights [1 − mix, mix]; null: unused' },
     normalize: { kind: 'enum', values: ['zscore', 'none'], help: "zscore: standardise each member's scores per user first" },

@@ -67,6 +67,19 @@ test('scores are the weighted sum of the members’ per-user z-scores', async ()
   }
 });
 
+test('a member’s own seed is kept (a seed ensemble); members without one train under the fit’s seed', async () => {
+  const blend = await fitted({
+    members: [{ type: 'ials', params: { ...IALS.params, seed: 1 } }, { type: 'ials', params: { ...IALS.params, seed: 2 } }, IALS],
+  });
+  const alone = async (seed: number) => fitQuietly(createModel('ials', IALS.params), tiny, { seed });
+  const expected = [await alone(1), await alone(2), await alone(7)]; // fitQuietly's fit seed is 7
+  const differs = (a: Recommender, b: Recommender) => X.some((_, u) => scoresOf(a, u).some((v, i) => v !== scoresOf(b, u)[i]));
+  assert.ok(differs(expected[0], expected[1]), 'the two seeds train different models, so the check means something');
+  blend.models.forEach((member, m) => {
+    for (let u = 0; u < X.length; u++) assert.deepEqual(scoresOf(member, u), scoresOf(expected[m], u), `member ${m}, user ${u}`);
+  });
+});
+
 test('batched scoreUsers equals scoreItems user by user', async () => {
   const blend = await fitted({ members: [EASE, IALS], mix: 0.4 });
   const users = Int32Array.of(3, 0, 6, 3);
