@@ -2,7 +2,8 @@
  * WARP at ML-1M size (6,040 users × 3,706 items, ~670 K positives, synthetic with planted
  * structure), 64 factors, 10 epochs, 1 and 2 threads: positives per second (median epoch) and
  * quality on a held-out 10 % per user (P@10, AUC), so a speed-up that hurts learning shows.
- * Prints JSON. BENCH_WRITE=<dir> also writes the exact train/test split there (Int32 user and
+ * Also positives per CPU-second (all threads), which a busy shared machine disturbs less than
+ * wall time. Prints JSON. BENCH_WRITE=<dir> also writes the exact train/test split there (Int32 user and
  * item columns plus meta.json) so bench/lightfm/warp_side_by_side.py trains LightFM on the same
  * data; BENCH_RUNS=0 only writes it.
  *
@@ -46,7 +47,9 @@ async function main(): Promise<void> {
   for (let run = firstRun; run < firstRun + runs; run++) {
     for (const threads of threadCounts) {
       const model = createModel('warp', { factors: 64, epochs, minParallelPositives: 0 });
+      const cpu0 = process.cpuUsage();
       const history = await model.fit(train, { threads, seed: run + 1, progress: false, log: () => {} });
+      const cpu = process.cpuUsage(cpu0); // every thread of the process, worker threads included
       const perEpoch = history.epochs.map((e) => train.length / e.seconds);
       const m = evaluateRanking(model, test, { k: [10], exclude: train.byUser(), perUser: false }).metrics;
       const row = {
@@ -54,6 +57,8 @@ async function main(): Promise<void> {
         threads,
         positives: train.length,
         medianPositivesPerSecond: Math.round(median(perEpoch)),
+        // Per CPU-second of the whole fit (set-up included): steadier than wall time on a busy machine.
+        positivesPerCpuSecond: Math.round((train.length * epochs) / ((cpu.user + cpu.system) / 1e6)),
         'precision@10': +m['precision@10'].toFixed(4),
         auc: +m.auc.toFixed(4),
         load: loadavg().map((v) => +v.toFixed(1)),

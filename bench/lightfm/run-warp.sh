@@ -7,6 +7,8 @@
 #   python3 bench/lightfm/warp_side_by_side.py --summarise /tmp/warp-side.jsonl
 #
 # Needs LightFM importable by $PYTHON (default /usr/bin/python3), built with OpenMP.
+# TASTEBUD_BASE=<checkout of another commit, with this bench/warp.ts copied in> adds its
+# tastebud to each round ("tastebud-base"), for before/after in the same run.
 set -eu
 DATA=${DATA:-/tmp/warp-data}
 ROUNDS=${ROUNDS:-3}
@@ -16,6 +18,9 @@ export NODE_OPTIONS="${NODE_OPTIONS:-} --conditions=tastebud-source"
 BENCH_WRITE="$DATA" BENCH_RUNS=0 node --import tsx "$HERE/../warp.ts" > /dev/null
 r=0
 while [ "$r" -lt "$ROUNDS" ]; do
+  if [ -n "${TASTEBUD_BASE:-}" ]; then
+    (cd "$TASTEBUD_BASE" && BENCH_FIRST_RUN=$r BENCH_RUNS=1 node --import tsx bench/warp.ts 2>&1 >/dev/null | grep '^{' | sed 's/^{/{"library":"tastebud-base",/')
+  fi
   BENCH_FIRST_RUN=$r BENCH_RUNS=1 node --import tsx "$HERE/../warp.ts" 2>&1 >/dev/null | grep '^{' | sed 's/^{/{"library":"tastebud",/'
   "$PYTHON" "$HERE/warp_side_by_side.py" --data "$DATA" --first-run "$r" --runs 1 | sed 's/^{/{"library":"lightfm",/'
   r=$((r + 1))

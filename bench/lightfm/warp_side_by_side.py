@@ -80,13 +80,14 @@ def run(meta, train, test, threads, seed, run_index, epochs):
     ones = np.ones(len(train[0]), dtype=np.float32)
     interactions = sp.coo_matrix((ones, (train[0], train[1])), shape=(n_users, n_items))
     model = LightFM(no_components=FACTORS, loss="warp", learning_rate=LR, max_sampled=MAX_SAMPLED, random_state=seed)
-    epoch_seconds = []
+    epoch_seconds, epoch_cpu = [], []
     inner = model._run_epoch
 
     def timed(*args, **kwargs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = inner(*args, **kwargs)
         epoch_seconds.append(time.perf_counter() - t0)
+        epoch_cpu.append(time.process_time() - c0)  # every thread of the process
         return out
 
     model._run_epoch = timed
@@ -103,6 +104,8 @@ def run(meta, train, test, threads, seed, run_index, epochs):
         "threads": threads,
         "positives": int(len(train[0])),
         "medianPositivesPerSecond": round(len(train[0]) / float(np.median(epoch_seconds))),
+        # Per CPU-second of the epochs only (tastebud's figure also counts its fit's set-up).
+        "positivesPerCpuSecond": round(len(train[0]) * len(epoch_cpu) / sum(epoch_cpu)),
         "fitSeconds": round(fit_seconds, 2),
         "epochSeconds": [round(x, 3) for x in epoch_seconds],
         "precision@10": round(p10, 4),
@@ -117,20 +120,29 @@ def summarise(path):
     rows = [json.loads(line) for line in open(path) if line.startswith("{")]
     out = []
     for t in sorted({r["threads"] for r in rows}, reverse=True):
-        by = {lib: [r for r in rows if r["library"] == lib and r["threads"] == t] for lib in ("tastebud", "lightfm")}
+        libs = sorted({r["library"] for r in rows})
+        by = {lib: [r for r in rows if r["library"] == lib and r["threads"] == t] for lib in libs}
         entry = {"threads": t}
         for lib, rs in by.items():
             if rs:
                 entry[lib] = {
                     "runs": len(rs),
                     "medianPositivesPerSecond": float(np.median([r["medianPositivesPerSecond"] for r in rs])),
+                    "medianPositivesPerCpuSecond": float(np.median([r["positivesPerCpuSecond"] for r in rs])),
                     "medianPrecisionAt10": float(np.median([r["precision@10"] for r in rs])),
                     "medianAuc": float(np.median([r["auc"] for r in rs])),
+                    "load1": [r["load"][0] for r in rs],
                 }
-        lf = {r["run"]: r["medianPositivesPerSecond"] for r in by["lightfm"]}
-        ratios = [r["medianPositivesPerSecond"] / lf[r["run"]] for r in by["tastebud"] if r["run"] in lf]
-        if ratios:
-            entry["tastebudOverLightfm"] = {"perRound": [round(x, 2) for x in ratios], "median": round(float(np.median(ratios)), 2)}
+        # Ratios within a round (the runs next to each other in time), then their median.
+        for lib in libs:
+            for ref in libs:
+                if lib == ref or (ref != "lightfm" and lib != "tastebud"):
+                    continue
+                for key, name in (("medianPositivesPerSecond", "wall"), ("positivesPerCpuSecond", "cpu")):
+                    base = {r["run"]: r[key] for r in by[ref]}
+                    ratios = [r[key] / base[r["run"]] for r in by[lib] if r["run"] in base]
+                    if ratios:
+                        entry[f"{lib}/{ref} {name}"] = {"perRound": [round(x, 2) for x in ratios], "median": round(float(np.median(ratios)), 2)}
         out.append(entry)
     print(json.dumps(out, indent=1))
 
