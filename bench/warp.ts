@@ -25,11 +25,20 @@ import { createModel } from '../src/models/registry.ts';
 function writeSplit(dir: string, train: Interactions, test: Interactions): void {
   mkdirSync(dir, { recursive: true });
   const column = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  for (const [name, part] of [['train', train], ['test', test]] as const) {
+  for (const [name, part] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     writeFileSync(join(dir, `${name}.users.i32`), column(part.users));
     writeFileSync(join(dir, `${name}.items.i32`), column(part.items));
   }
-  const meta = { users: train.numUsers, items: train.numItems, train: train.length, test: test.length, source: 'bench/warp.ts generateSynthetic seed 1, perUserSplit testRatio 0.1 seed 1' };
+  const meta = {
+    users: train.numUsers,
+    items: train.numItems,
+    train: train.length,
+    test: test.length,
+    source: 'bench/warp.ts generateSynthetic seed 1, perUserSplit testRatio 0.1 seed 1',
+  };
   writeFileSync(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
   console.error(`wrote the split to ${dir}`);
 }

@@ -152,6 +152,11 @@ test('fused WARP step equals plain WARP for every position of the violating draw
     });
     // The user bias gets no gradient from a pairwise loss.
     assert.deepEqual(Array.from(state[6]), Array.from(initial[6]).map(Math.fround), `${c.name}: user bias unchanged`);
-    if (c.trials === 0) assert.deepEqual(state.slice(0, 6).map((a) => Array.from(a)), initial.slice(0, 6).map((a) => Array.from(a, Math.fround)), `${c.name}: nothing moves`);
+    if (c.trials === 0)
+      assert.deepEqual(
+        state.slice(0, 6).map((a) => Array.from(a)),
+        initial.slice(0, 6).map((a) => Array.from(a, Math.fround)),
+        `${c.name}: nothing moves`,
+      );
   }
 });
