@@ -233,6 +233,11 @@ export class BilinearKernel {
         for (let k = 0; k < n; k++) c[k] = sampler.drawUnchecked();
         if (n === 4) {
           s[0] = f.score4(ub, c[0], c[1], c[2], c[3]);
+          // Late in training most blocks hold no violation: skip them without the per-draw loop.
+          if (s[0] <= threshold && f.second <= threshold && f.third <= threshold && f.fourth <= threshold) {
+            trials += 4;
+            continue;
+          }
           s[1] = f.second;
           s[2] = f.third;
           s[3] = f.fourth;
