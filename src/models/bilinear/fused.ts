@@ -28,9 +28,16 @@ export class FusedDot {
   private readonly l2u: number;
   private readonly l2i: number;
   private readonly l2b: number;
-  /** Σ(q⁻ − q⁺)² and Σp² from the last `bprDifference` (row-wise only; −1 = not computed). */
+  /**
+   * Row-wise only, −1 = not computed: Σ(q⁻ − q⁺)² from the last `bprDifference`, Σp² from it or
+   * from `scorePositiveAndDraw` (the user row does not change between scoring and the update).
+   */
   private preQQ = -1;
-  private prePP = 0;
+  private prePP = -1;
+  /** The later scores of the last `score2` / `score4` / `scorePositiveAndDraw`. */
+  second = 0;
+  third = 0;
+  fourth = 0;
 
   constructor(t: BilinearTables, l2: { user: number; item: number; bias: number }, epsilon: number) {
     const uId = t.user.id!;
@@ -87,6 +94,123 @@ export class FusedDot {
     return this.bias === null ? s : s + this.bias[item];
   }
 
+  /**
+   * WARP's opening pass: the positive's score, and in the same pass over the user row the first
+   * draw's (in `second`) and, for a row-wise update that may follow, Σp² (the update then reads
+   * only the two item rows before it writes).
+   */
+  scorePositiveAndDraw(ub: number, i: number, j: number): number {
+    if (!this.rowwise) return this.score2(ub, i, j);
+    const P = this.P;
+    const Q = this.Q;
+    const dim = this.dim;
+    const ib = i * dim;
+    const jb = j * dim;
+    let a0 = 0;
+    let a1 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let n0 = 0;
+    let n1 = 0;
+    const d2 = dim - (dim & 1);
+    let d = 0;
+    for (; d < d2; d += 2) {
+      const p0 = P[ub + d];
+      const p1 = P[ub + d + 1];
+      a0 += p0 * Q[ib + d];
+      a1 += p1 * Q[ib + d + 1];
+      b0 += p0 * Q[jb + d];
+      b1 += p1 * Q[jb + d + 1];
+      n0 += p0 * p0;
+      n1 += p1 * p1;
+    }
+    if (d < dim) {
+      const p = P[ub + d];
+      a0 += p * Q[ib + d];
+      b0 += p * Q[jb + d];
+      n0 += p * p;
+    }
+    this.prePP = n0 + n1;
+    const bias = this.bias;
+    this.second = bias === null ? b0 + b1 : b0 + b1 + bias[j];
+    return bias === null ? a0 + a1 : a0 + a1 + bias[i];
+  }
+
+  /**
+   * Scores of two items for one user in one pass (the second in `second`): each user entry is
+   * loaded once for both, and the four sums are independent. WARP scores its draws in pairs.
+   */
+  score2(ub: number, a: number, b: number): number {
+    const P = this.P;
+    const Q = this.Q;
+    const dim = this.dim;
+    const ab = a * dim;
+    const bb = b * dim;
+    let a0 = 0;
+    let a1 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    const d2 = dim - (dim & 1);
+    let d = 0;
+    for (; d < d2; d += 2) {
+      const p0 = P[ub + d];
+      const p1 = P[ub + d + 1];
+      a0 += p0 * Q[ab + d];
+      a1 += p1 * Q[ab + d + 1];
+      b0 += p0 * Q[bb + d];
+      b1 += p1 * Q[bb + d + 1];
+    }
+    if (d < dim) {
+      const p = P[ub + d];
+      a0 += p * Q[ab + d];
+      b0 += p * Q[bb + d];
+    }
+    const bias = this.bias;
+    this.second = bias === null ? b0 + b1 : b0 + b1 + bias[b];
+    return bias === null ? a0 + a1 : a0 + a1 + bias[a];
+  }
+
+  /**
+   * Scores of four items for one user in one pass (the last three in `second`, `third`,
+   * `fourth`): late in training most WARP draws do not violate, so a block rarely wastes much.
+   */
+  score4(ub: number, a: number, b: number, c: number, e: number): number {
+    const P = this.P;
+    const Q = this.Q;
+    const dim = this.dim;
+    const ab = a * dim;
+    const bb = b * dim;
+    const cb = c * dim;
+    const eb = e * dim;
+    let sa = 0;
+    let sb = 0;
+    let sc = 0;
+    let se = 0;
+    for (let d = 0; d < dim; d++) {
+      const p = P[ub + d];
+      sa += p * Q[ab + d];
+      sb += p * Q[bb + d];
+      sc += p * Q[cb + d];
+      se += p * Q[eb + d];
+    }
+    const bias = this.bias;
+    if (bias === null) {
+      this.second = sb;
+      this.third = sc;
+      this.fourth = se;
+      return sa;
+    }
+    this.second = sb + bias[b];
+    this.third = sc + bias[c];
+    this.fourth = se + bias[e];
+    return sa + bias[a];
+  }
+
+  /** Forget a Σp² kept by `scorePositiveAndDraw` that no update used (the next user differs). */
+  clearNorm(): void {
+    this.prePP = -1;
+  }
+
   /** s⁻ − s⁺ in one pass over the three rows (BPR needs no more). */
   bprDifference(ub: number, i: number, j: number): number {
     const P = this.P;
@@ -139,9 +263,18 @@ export class FusedDot {
       // Mean squares of the three rows' loss gradients first: one square root per row.
       let gg = 0;
       let pp = 0;
-      if (this.preQQ >= 0 && gJ === -gI) {
-        gg = gI * gI * this.preQQ;
+      if (this.prePP >= 0 && gJ === -gI) {
+        // A pairwise step: the user's gradient is gI·(q⁺ − q⁻), so Σ(q⁻ − q⁺)² is all it needs.
         pp = this.prePP;
+        let qq = this.preQQ;
+        if (qq < 0) {
+          qq = 0;
+          for (let d = 0; d < dim; d++) {
+            const dq = Q[jb + d] - Q[ib + d];
+            qq += dq * dq;
+          }
+        }
+        gg = gI * gI * qq;
       } else {
         for (let d = 0; d < dim; d++) {
           const p = P[ub + d];
@@ -151,6 +284,7 @@ export class FusedDot {
         }
       }
       this.preQQ = -1;
+      this.prePP = -1;
       const accQ = this.accQ;
       const sP = lr / (Math.sqrt((this.accP[u] += gg / dim)) + eps);
       const sI = lr / (Math.sqrt((accQ[i] += (gI * gI * pp) / dim)) + eps);

@@ -53,6 +53,9 @@ export class BilinearKernel {
   private readonly gI: Float32Array;
   private readonly gJ: Float32Array;
   private readonly candidates: Int32Array;
+  /** WARP's current block of draws and their scores (fused path). */
+  private readonly blockDraws = new Int32Array(4);
+  private readonly blockScores = new Float64Array(4);
   /** WARP rank weight by number of draws (index = trials). */
   private readonly warpWeights: Float64Array;
   private ub = 0;
@@ -88,6 +91,15 @@ export class BilinearKernel {
     let loss = 0;
     const code = this.lossCode;
     this.setLearningRate();
+    const fused = this.fused;
+    if (code === WARP && fused !== null) {
+      // WARP's fused path needs neither the user bias (it cancels) nor the generic set-up.
+      for (let t = start; t < end; t++) {
+        const k = order[t];
+        loss += this.warpStepFused(fused, users[k], items[k]);
+      }
+      return loss;
+    }
     for (let t = start; t < end; t++) {
       const k = order[t];
       const u = users[k];
@@ -172,6 +184,7 @@ export class BilinearKernel {
    * of the positive, then take a hinge step weighted by the rank estimated from the draw count.
    */
   private warpStep(u: number, i: number): number {
+    if (this.fused !== null) return this.warpStepFused(this.fused, u, i);
     const sI = this.score(i, this.iRep);
     const margin = this.spec.margin;
     const max = this.spec.maxSampled;
@@ -189,6 +202,71 @@ export class BilinearKernel {
       }
     }
     return 0;
+  }
+
+  /**
+   * `warpStep` on the fused path, the same draws-until-violation rule with less work per draw:
+   * the first draw is scored in the positive's pass over the user row (early in training it
+   * usually violates), later ones in blocks of four (two, one near maxSampled) in one pass each,
+   * so every user entry is loaded once per block. The trial count is still the position of the
+   * violating draw; the rest of its block is wasted (random numbers and part of a pass). The
+   * opening pass also keeps Σp² for the row-wise update. The user bias shifts every score
+   * equally, so it is left out.
+   */
+  private warpStepFused(f: FusedDot, u: number, i: number): number {
+    const ub = u * this.dim;
+    const sampler = this.sampler;
+    const max = this.spec.maxSampled;
+    let j = sampler.drawUnchecked();
+    const threshold = f.scorePositiveAndDraw(ub, i, j) - this.spec.margin; // a draw violates when sJ > threshold
+    let sJ = f.second;
+    let trials = 1;
+    // Score first, check against the user's positives only on a violation (LightFM's order):
+    // a drawn positive counts as a trial, and the check is skipped for most draws.
+    if (!(sJ > threshold) || j === i || sampler.isExcluded(u, j)) {
+      j = -1;
+      const c = this.blockDraws;
+      const s = this.blockScores;
+      while (trials < max && j < 0) {
+        const left = max - trials;
+        const n = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        for (let k = 0; k < n; k++) c[k] = sampler.drawUnchecked();
+        if (n === 4) {
+          s[0] = f.score4(ub, c[0], c[1], c[2], c[3]);
+          // Late in training most blocks hold no violation: skip them without the per-draw loop.
+          if (s[0] <= threshold && f.second <= threshold && f.third <= threshold && f.fourth <= threshold) {
+            trials += 4;
+            continue;
+          }
+          s[1] = f.second;
+          s[2] = f.third;
+          s[3] = f.fourth;
+        } else if (n === 2) {
+          s[0] = f.score2(ub, c[0], c[1]);
+          s[1] = f.second;
+        } else {
+          s[0] = f.score(ub, c[0]);
+        }
+        for (let k = 0; k < n; k++) {
+          trials++;
+          const x = c[k];
+          if (s[k] > threshold && x !== i && !sampler.isExcluded(u, x)) {
+            j = x;
+            sJ = s[k];
+            break;
+          }
+        }
+      }
+      if (j < 0) {
+        f.clearNorm();
+        return 0;
+      }
+    }
+    this.u = u;
+    this.ub = ub;
+    const w = this.warpWeights[trials];
+    this.update(i, -w, j, w);
+    return w * (sJ - threshold);
   }
 
   /** Triplet margin (hinge) loss on one negative: max(0, m − s⁺ + s⁻). */
