@@ -19,6 +19,7 @@
  *   BENCH_ROUNDS=3 BENCH_BASELINE=/tmp/serve-base node --import tsx bench/serve-http.ts recommend
  *   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_ITEMS=20000 node --import tsx bench/serve-http.ts
  *   BENCH_ITEMS=1682 BENCH_USERS=943 BENCH_ANN=off node --import tsx bench/serve-http.ts recommend   # ML-100K-sized, exact
+ *   BENCH_PIPELINING=4 …   # 4 requests in flight per connection: is the per-request I/O the limit?
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +35,8 @@ import { caseFilter, median } from './common.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Requests in flight per connection (default 1, as browsers and most clients send them; more is reported beside, never instead). */
+const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 20_000);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const BATCH = 100;
@@ -127,6 +130,7 @@ async function drive(): Promise<void> {
   const report = {
     seconds: SECONDS,
     connections: CONNECTIONS,
+    pipelining: PIPELINING,
     rounds: ROUNDS,
     baseline: process.env.BENCH_BASELINE ?? null,
     model: { users: USERS, items: ITEMS, factors: 64, retrieval },
@@ -234,7 +238,7 @@ async function run(pid: number, options: { url: string; requests: Record<string,
   const cpu0 = cpuSeconds(pid);
   const own0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await autocannon({ ...options, connections: CONNECTIONS, duration: SECONDS } as autocannon.Options);
+  const r = await autocannon({ ...options, connections: CONNECTIONS, pipelining: PIPELINING, duration: SECONDS } as autocannon.Options);
   const wall = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(own0);
   const cpu1 = cpuSeconds(pid);
