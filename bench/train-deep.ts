@@ -18,6 +18,9 @@
  *   node --import tsx bench/train-deep.ts                  # everything
  *   node --import tsx bench/train-deep.ts lightfm-ua       # cases whose name contains a filter
  *   BENCH_ROUNDS=3 node --import tsx bench/train-deep.ts lightfm-ua
+ *
+ * For CPU time per epoch of two trees alternating (before/after) see bench/ncf-epoch.ts; for
+ * PyTorch beside tastebud in one session, bench/pytorch/side-by-side.sh.
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';

@@ -93,8 +93,8 @@ export class ConcatTower implements Tower {
       const items = this.pendingItems!;
       // Training batches hold a positive and its negatives for one user in consecutive rows: the
       // user's half of the first layer is computed once per run (Dense.forwardRuns).
+      // (The rows stay pending: a second forward without a new fill still sees them.)
       if (rng !== null && this.inputDrop.rate === 0 && this.gatherRuns(users, items, n)) {
-        this.pendingUsers = this.pendingItems = null;
         this.dropped = false;
         return this.mlp.forwardRuns(this.runRows!, n, rng);
       }

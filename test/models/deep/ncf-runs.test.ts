@@ -90,3 +90,13 @@ test("pointwiseLoss 'bce' (one exp per row) gives bceWithLogits and its gradient
   }
   assert.equal(total, expected);
 });
+
+test('ncf tower: a forward pass after a training pass, without a new fill, still sees the filled rows', () => {
+  const t = tower([16, 8]);
+  t.fill(users, items, n);
+  t.forward(n, new Rng(1));
+  const again = t.forward(n, null).slice(0, n);
+  t.fill(users, items, n);
+  const inference = t.forward(n, null).slice(0, n);
+  for (let r = 0; r < n; r++) assert.ok(Math.abs(again[r] - inference[r]) <= 1e-6 * (1 + Math.abs(inference[r])), `row ${r}`);
+});
