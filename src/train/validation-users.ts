@@ -39,8 +39,8 @@ export function parseValidationUsers(value: unknown, where: string): ValidationU
  * forward and a backward pass (≈ 3 forward passes) plus optimizer steps on the rows it touches;
  * full-catalogue scoring is batched and shares work across items (NCF precomputes the items'
  * half of its first layer, factor models run one GEMM), so a score costs less than a forward pass
- * of a training row. Measured for NCF on the 17 K-item catalogue: 4.5 CPU-µs per training row,
- * 0.24 per score, a ratio of ~18 (bench/validation-auto.ts). 10 errs towards validating fewer users.
+ * of a training row. Measured for NCF on the 17 K-item catalogue: 4.8 CPU-µs per training row,
+ * 0.25 per score, a ratio of ~19 (bench/validation-auto.ts). 10 errs towards validating fewer users.
  */
 export const TRAINING_ROW_COST = 10;
 
