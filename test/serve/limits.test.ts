@@ -37,13 +37,16 @@ test('overload: 503 with Retry-After while the event loop lags, and serving agai
   try {
     await app.ready();
     assert.equal((await app.inject({ method: 'GET', url: '/v1/recommend?user=u1' })).statusCode, 200);
-    // Sustained overload: something hogs the event loop 300 ms at a time (a stand-in for a burst
-    // of heavy requests), so the measured lag stays far over the limit.
+    // Sustained overload: something hogs the event loop 1 s at a time with 1 ms gaps (a stand-in
+    // for a burst of heavy requests). The measured lag is the mean delay of a 10 ms timer since the
+    // last sample: with gaps this short nearly every delay recorded is a whole block, far over the
+    // limit (with 300 ms blocks and 20 ms gaps the short delays in the gaps pulled the mean under
+    // it on a loaded machine, about one run in a few hundred).
     hog = setInterval(() => {
-      const until = Date.now() + 300;
+      const until = Date.now() + 1000;
       while (Date.now() < until) {}
-    }, 20);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    }, 1);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     const shed = await app.inject({ method: 'GET', url: '/v1/recommend?user=u1' });
     assert.equal(shed.statusCode, 503);
     assert.equal(shed.headers['retry-after'], '7');
