@@ -11,6 +11,38 @@
  * 8, zeros outside), which costs O(n·k + k·m + n·m) against the O(n·k·m) product.
  * Accumulation is in float32 (the JavaScript kernels accumulate in float64).
  */
+import {
+  ADD,
+  block,
+  br,
+  brIf,
+  EQZ,
+  F32,
+  F32X4_ADD,
+  F32X4_MUL,
+  GE_S,
+  get,
+  I32,
+  i32,
+  i32Load,
+  ifThen,
+  loop,
+  MODULE_HEADER,
+  MUL,
+  name,
+  section,
+  set,
+  SHL,
+  simd,
+  SUB,
+  tee,
+  uleb,
+  V128,
+  v128Load,
+  v128Load32Splat,
+  v128Store,
+  v128Zero,
+} from './wasm-encode.ts';
 
 /** The kernel's signature: gemm(a, b, c, rows, inner, cols, aRowStride, aInnerStride, ldb, ldc, accumulate). */
 type GemmFn = (a: number, b: number, c: number, n: number, k: number, m: number, sai: number, sap: number, ldb: number, ldc: number, acc: number) => void;
@@ -447,65 +479,6 @@ function copyOut(mem: Float32Array, at: number, stride: number, out: Float32Arra
 
 // ---- The module, assembled by hand (WebAssembly binary format 1 + the SIMD proposal). ----
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-}
-
-// Instructions.
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-const ADD = 0x6a;
-const SUB = 0x6b;
-const MUL = 0x6c;
-const SHL = 0x74;
-const GE_S = 0x4e;
-const EQZ = 0x45;
-const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
-const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
-const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
-const ifThen = (body: number[]): number[] => [0x04, 0x40, ...body, 0x0b];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const v128Load = (offset = 0): number[] => [...simd(0), 2, ...uleb(offset)];
-const v128Store = (offset = 0): number[] => [...simd(11), 2, ...uleb(offset)];
-// v128.load32_splat: one float from memory into all four lanes (a load and a splat in one).
-const v128Load32Splat = (offset = 0): number[] => [...simd(9), 2, ...uleb(offset)];
-const v128Zero = (): number[] => [...simd(12), ...new Array(16).fill(0)];
-const F32X4_ADD = 228;
-const F32X4_MUL = 230;
 const F32X4_RELAXED_MADD = 0x105;
 
 /**
@@ -632,14 +605,7 @@ export function gemmModule(options: { shared?: boolean; relaxed?: boolean } = {}
   const func = [...locals, ...body];
 
   const bytes = [
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...MODULE_HEADER,
     ...section(1, [1, 0x60, 11, ...new Array(11).fill(I32), 0]),
     // Memory limits: flags 0 (min 1 page); shared memory must declare a maximum (flags 3, up to 4 GiB).
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(options.shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1])]),
@@ -748,14 +714,7 @@ function reluModule(): Uint8Array {
   const func = [2, 1, I32, 1, V128, ...body];
   const func2 = [2, 3, I32, 1, V128, ...addRowReluBody()];
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...MODULE_HEADER,
     ...section(1, [2, 0x60, 2, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
     ...section(3, [2, 0, 1]),
@@ -768,8 +727,6 @@ function reluModule(): Uint8Array {
 
 const F32X4_GT = 0x44;
 const V128_AND = 0x4e;
-const i32Load = (offset = 0): number[] => [0x28, 2, ...uleb(offset)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
 
 /** `for (; v < end; v += step) body` as a block/loop (v and end locals, step a constant). */
 function forLoop(v: number, end: number, step: number, body: number[]): number[] {
@@ -1046,14 +1003,7 @@ export function layerModule(): Uint8Array {
   const code: number[] = [funcs.length];
   for (const f of funcs) code.push(...uleb(f.length), ...f);
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...MODULE_HEADER,
     // Types: 0 (i32 × 5) → (), 1 (i32 × 6) → (), 2 (i32 × 5, f32 × 10) → ().
     ...section(1, [3, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 15, I32, I32, I32, I32, I32, ...new Array(10).fill(F32), 0]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),

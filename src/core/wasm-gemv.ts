@@ -9,6 +9,30 @@
  * with it up to float rounding. Null where WebAssembly SIMD is missing; callers keep their
  * JavaScript path.
  */
+import {
+  ADD,
+  block,
+  br,
+  brIf,
+  EQZ,
+  F32X4_ADD,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  get,
+  I32,
+  i32,
+  loop,
+  MODULE_HEADER,
+  name,
+  section,
+  set,
+  simd,
+  SUB,
+  uleb,
+  V128,
+  v128Load,
+  v128Store,
+} from './wasm-encode.ts';
 
 /** The slice of the WebAssembly JS API used here (the compiler's ES2022 lib does not declare it). */
 interface WasmMemory {
@@ -81,45 +105,7 @@ export class ResidentGemv {
 
 // ---- The module, assembled from bytes (no toolchain, no binary file).
 
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-/** i32.const takes a signed LEB128: 64 is 0xc0 0x00 (0x40 alone would be -64). */
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const i32 = (v: number): number[] => [0x41, ...sleb(v)];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const v128Load = (offset: number): number[] => [...simd(0), 2, ...uleb(offset)];
-const v128Store = (offset: number): number[] => [...simd(11), 2, ...uleb(offset)];
 const f32Load = [0x2a, 2, 0];
-const [ADD, SUB, EQZ, I32, V128] = [0x6a, 0x6b, 0x45, 0x7f, 0x7b];
-const [F32X4_SPLAT, F32X4_ADD, F32X4_MUL] = [19, 228, 230];
-const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
-const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
-const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
 
 /** The module: imports env.memory, exports gemv (see GemvFn). */
 export function gemvModule(): Uint8Array {
@@ -164,14 +150,7 @@ export function gemvModule(): Uint8Array {
   ];
   const func = [2, 3, I32, 5, V128, ...body];
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
+    ...MODULE_HEADER,
     ...section(1, [1, 0x60, 6, ...new Array(6).fill(I32), 0]),
     ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
     ...section(3, [1, 0]),
