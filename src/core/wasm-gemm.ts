@@ -728,6 +728,12 @@ function reluModule(): Uint8Array {
 const F32X4_GT = 0x44;
 const V128_AND = 0x4e;
 
+/** r = start[q], rEnd = start[q + 1]: run q's rows (start a byte pointer to int32 row offsets). */
+function runBounds(start: number, q: number, r: number, rEnd: number): number[] {
+  const at = [...get(start), ...get(q), ...i32(2), SHL, ADD];
+  return [...at, ...i32Load(0), ...set(r), ...at, ...i32Load(4), ...set(rEnd)];
+}
+
 /** `for (; v < end; v += step) body` as a block/loop (v and end locals, step a constant). */
 function forLoop(v: number, end: number, step: number, body: number[]): number[] {
   return block(loop([...get(v), ...get(end), GE_S, ...brIf(1), ...body, ...get(v), ...i32(step), ADD, ...set(v), ...br(0)]));
@@ -829,20 +835,7 @@ function runSumsFunc(): number[] {
       ...i32(0),
       ...set(j),
       ...forLoop(j, rowBytes, 16, [...get(out), ...get(j), ADD, ...get(zero), ...v128Store(0)]),
-      ...get(start),
-      ...get(q),
-      ...i32(2),
-      SHL,
-      ADD,
-      ...i32Load(0),
-      ...set(r),
-      ...get(start),
-      ...get(q),
-      ...i32(2),
-      SHL,
-      ADD,
-      ...i32Load(4),
-      ...set(rEnd),
+      ...runBounds(start, q, r, rEnd),
       ...get(dy),
       ...get(r),
       ...get(rowBytes),
@@ -876,20 +869,7 @@ function expandRunsFunc(): number[] {
     ...i32(0),
     ...set(q),
     ...forLoop(q, runs, 1, [
-      ...get(start),
-      ...get(q),
-      ...i32(2),
-      SHL,
-      ADD,
-      ...i32Load(0),
-      ...set(r),
-      ...get(start),
-      ...get(q),
-      ...i32(2),
-      SHL,
-      ADD,
-      ...i32Load(4),
-      ...set(rEnd),
+      ...runBounds(start, q, r, rEnd),
       ...get(y),
       ...get(r),
       ...get(rowBytes),
