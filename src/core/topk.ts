@@ -22,32 +22,43 @@ export function topKInto(scores: ArrayLike<number>, k: number, out: Int32Array, 
   for (let i = 0; i < n; i++) {
     if (skip !== null && skip[i] === mark) continue;
     if (count < size) {
-      // Sift up: every parent ranks below its children.
-      let c = count++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!worse(scores, i, out[p])) break;
-        out[c] = out[p];
-        c = p;
-      }
-      out[c] = i;
+      siftUp(scores, out, i, count++);
       if (count === size) floor = scores[out[0]];
     } else if (size > 0 && !(scores[i] < floor) && worse(scores, out[0], i)) {
       siftDown(scores, out, i, size);
       floor = scores[out[0]];
     }
   }
-  // Heap sort: move the worst kept entry to the end, restore the heap on the rest, repeat.
-  for (let end = count - 1; end > 0; end--) {
+  sortHeap(scores, out, count);
+  return count;
+}
+
+/**
+ * Adds entry x to the min-heap out[0 .. size) at position size, sifting it up: every parent
+ * ranks below its children. The heap then holds size + 1 entries.
+ */
+export function siftUp(scores: ArrayLike<number>, out: Int32Array, x: number, size: number): void {
+  let c = size;
+  while (c > 0) {
+    const p = (c - 1) >> 1;
+    if (!worse(scores, x, out[p])) break;
+    out[c] = out[p];
+    c = p;
+  }
+  out[c] = x;
+}
+
+/** Heap sort of the min-heap out[0 .. size) into best-first order: move the worst kept entry to the end, restore the heap on the rest, repeat. */
+export function sortHeap(scores: ArrayLike<number>, out: Int32Array, size: number): void {
+  for (let end = size - 1; end > 0; end--) {
     const x = out[end];
     out[end] = out[0];
     siftDown(scores, out, x, end);
   }
-  return count;
 }
 
 /** Puts entry x at the root of the min-heap out[0 .. size) and sifts it down to its place. */
-function siftDown(scores: ArrayLike<number>, out: Int32Array, x: number, size: number): void {
+export function siftDown(scores: ArrayLike<number>, out: Int32Array, x: number, size: number): void {
   let c = 0;
   for (;;) {
     const l = 2 * c + 1;
