@@ -22,18 +22,23 @@ export class RowGradients {
     return this.count;
   }
 
-  /** sums[row] += scale · grad[offset .. offset+dim). */
-  add(row: number, grad: Float32Array, offset: number, scale = 1): void {
+  /** The slot of row's sum, taken (and zeroed) on its first gradient in this batch. */
+  private slotFor(row: number): number {
     let slot = this.slotOf[row];
-    const dim = this.dim;
     if (slot < 0) {
       slot = this.count++;
       if (slot >= this.touched.length) this.grow();
       this.slotOf[row] = slot;
       this.touched[slot] = row;
-      this.sums.fill(0, slot * dim, (slot + 1) * dim);
+      this.sums.fill(0, slot * this.dim, (slot + 1) * this.dim);
     }
-    const base = slot * dim;
+    return slot;
+  }
+
+  /** sums[row] += scale · grad[offset .. offset+dim). */
+  add(row: number, grad: Float32Array, offset: number, scale = 1): void {
+    const dim = this.dim;
+    const base = this.slotFor(row) * dim;
     const s = this.sums;
     for (let d = 0; d < dim; d++) s[base + d] += scale * grad[offset + d];
   }
@@ -49,15 +54,7 @@ export class RowGradients {
     for (let r = 0; r < n; r++) {
       const row = ids[r];
       if (row !== last) {
-        let slot = this.slotOf[row];
-        if (slot < 0) {
-          slot = this.count++;
-          if (slot >= this.touched.length) this.grow();
-          this.slotOf[row] = slot;
-          this.touched[slot] = row;
-          this.sums.fill(0, slot * dim, (slot + 1) * dim);
-        }
-        base = slot * dim;
+        base = this.slotFor(row) * dim;
         last = row;
       }
       const s = this.sums;
