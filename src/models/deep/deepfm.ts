@@ -27,6 +27,7 @@ import {
 import { DeepFmTower } from './deepfm-tower.ts';
 import { FieldLayout } from './fields.ts';
 import { DeepModel } from './model.ts';
+import type { HogwildPlan, TowerRecipe } from './parallel.ts';
 import { withDecay } from './schedule.ts';
 import { TripletTrainer } from './triplets.ts';
 import { checkBinaryLabels, PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
@@ -82,6 +83,36 @@ export class DeepFM extends DeepModel<DeepFmTower> {
       return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
     }
     return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, sampler), 'bce'), c.lrDecay);
+  }
+
+  /**
+   * Hogwild over threads (parallel.ts): the same tower (its field layout rebuilt from the
+   * features), sampler and batches in every worker; with lrDecay ≠ 1 it trains on one thread.
+   */
+  protected override hogwildPlan(): HogwildPlan | null {
+    const c = this.config;
+    if (c.lrDecay !== 1) return null;
+    const features = this.features();
+    const tower: TowerRecipe = {
+      kind: 'deepfm',
+      options: {
+        numUsers: this.numUsers,
+        numItems: this.numItems,
+        userFeatures: features.user,
+        itemFeatures: features.item,
+        factors: c.factors,
+        layers: c.layers,
+        activation: c.activation,
+        dropout: c.dropout,
+        optimizer: optimizerOf(c),
+        initStd: c.initStd,
+        l2: c.l2,
+        denseL2: c.denseL2,
+      },
+    };
+    const sampler = { kind: c.sampler, alpha: c.samplerAlpha };
+    if (c.loss === 'bpr') return { trainer: 'triplet', tower, sampler, batchSize: Math.max(1, c.batchSize >> 1), loss: 'bpr', margin: 0 };
+    return { trainer: 'pointwise', tower, sampler: c.negatives > 0 ? sampler : null, negatives: c.negatives, batchSize: c.batchSize, loss: 'bce' };
   }
 
   /** Names of the fields in the deep part's input order. */

@@ -11,6 +11,7 @@ import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { ConcatTower } from './concat-tower.ts';
 import { DEEP_DEFAULTS, DEEP_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
+import type { HogwildPlan } from './parallel.ts';
 import type { Trainer } from './tower.ts';
 import { TripletTrainer } from './triplets.ts';
 import type { CustomTripletLoss } from './custom-loss.ts';
@@ -57,6 +58,14 @@ export class MatchModel extends DeepModel<ConcatTower> {
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
     const c = this.config;
     return new TripletTrainer(train, new NegativeSampler(train, { kind: c.sampler, rng: rng.fork() }), c.batchSize, this.customLoss ?? c.loss, c.margin);
+  }
+
+  /** Hogwild over threads (parallel.ts): the same tower, sampler and triplets in every worker; a custom loss (a function) stays on one thread. */
+  protected override hogwildPlan(): HogwildPlan | null {
+    const c = this.config;
+    if (this.customLoss) return null;
+    const options = { ...this.towerBase(c), userFactors: c.userFactors, itemFactors: c.itemFactors };
+    return { trainer: 'triplet', tower: { kind: 'concat', options }, sampler: { kind: c.sampler }, batchSize: c.batchSize, loss: c.loss, margin: c.margin };
   }
 }
 

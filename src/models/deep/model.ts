@@ -13,18 +13,17 @@ import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
 import { optimizerOf, type DeepConfig } from './config.ts';
-import { HogwildPointwise, MIN_PARALLEL_POSITIVES, type PointwisePlan } from './parallel.ts';
-import { PointwiseTrainer } from './pointwise.ts';
+import { Hogwild, type HogwildPlan, MIN_PARALLEL_POSITIVES, type PointwisePlan } from './parallel.ts';
 import { scoreCatalogue, scoreRows } from './scoring.ts';
 import { loadParams, paramTensors } from './state.ts';
-import type { CatalogueScorer, EmbeddingTowerOptions, Tower, Trainer } from './tower.ts';
+import { type CatalogueScorer, type EmbeddingTowerOptions, isShardTrainer, type ShardTrainer, type Tower, type Trainer } from './tower.ts';
 
 export abstract class DeepModel<T extends Tower> extends Recommender {
   abstract override readonly config: Pick<DeepConfig, 'seed' | 'useFeatures'> & Record<string, unknown>;
   protected tower: T | null = null;
   private trainer: Trainer | null = null;
   /** Worker threads of a multi-threaded fit (between prepare and the end of fit). */
-  private hogwild: HogwildPointwise | null = null;
+  private hogwild: Hogwild | null = null;
   /** The catalogue scorer's per-item precomputation, dropped whenever the parameters change. */
   private scorer: CatalogueScorer | null = null;
 
@@ -35,10 +34,20 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
 
   /**
    * The tower and batch settings of a pointwise model that can train Hogwild over worker threads
-   * (parallel.ts), or null: that model trains on one thread whatever `threads` says.
+   * (parallel.ts), or null (ncf and neumf override it; others override `hogwildPlan`).
    */
   protected pointwisePlan(): PointwisePlan | null {
     return null;
+  }
+
+  /**
+   * The tower and batch loop a worker thread rebuilds to train this model Hogwild (parallel.ts),
+   * or null: the model trains on one thread whatever `threads` says. The default is
+   * `pointwisePlan()`'s, when there is one.
+   */
+  protected hogwildPlan(): HogwildPlan | null {
+    const plan = this.pointwisePlan();
+    return plan ? { trainer: 'pointwise', ...plan } : null;
   }
 
   /** Fit, then stop any worker threads this fit started. */
@@ -56,15 +65,16 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     this.scorer = null;
     this.trainer = this.createTrainer(train, rng);
     const threads = Math.min(options.threads ?? (this.config.threads as number | undefined) ?? 1, availableParallelism());
-    const plan = threads > 1 && train.length >= MIN_PARALLEL_POSITIVES && this.trainer instanceof PointwiseTrainer ? this.pointwisePlan() : null;
+    // A trainer wrapped in a schedule (lrDecay) is not a ShardTrainer: it trains on one thread.
+    const plan = threads > 1 && train.length >= MIN_PARALLEL_POSITIVES && isShardTrainer(this.trainer) ? this.hogwildPlan() : null;
     // Forked only when used, so a one-thread fit draws exactly what it always did.
-    if (plan) this.hogwild = await HogwildPointwise.start(plan, this.tower, train, threads, rng.fork());
+    if (plan) this.hogwild = await Hogwild.start(plan, this.tower, train, threads, rng.fork());
   }
 
   async trainEpoch(ctx: EpochContext): Promise<number> {
     if (!this.tower || !this.trainer) throw new ConfigError(`${this.type}: prepare() must run before trainEpoch()`);
     this.scorer = null;
-    const loss = this.hogwild ? await this.hogwild.epoch(this.trainer as PointwiseTrainer, this.tower, ctx) : this.trainer.epoch(this.tower, ctx);
+    const loss = this.hogwild ? await this.hogwild.epoch(this.trainer as ShardTrainer, this.tower, ctx) : this.trainer.epoch(this.tower, ctx);
     this.scorer = null;
     return loss;
   }

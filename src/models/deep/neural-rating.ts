@@ -14,6 +14,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { DEEP_DEFAULTS, DEEP_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
+import type { HogwildPlan } from './parallel.ts';
 import { NeuralRatingTower } from './neural-rating-tower.ts';
 import { checkBinaryLabels, PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import type { Trainer } from './tower.ts';
@@ -62,6 +63,13 @@ export class NeuralRating extends DeepModel<NeuralRatingTower> {
     if (c.loss === 'bce') mean = Math.log(Math.max(1e-6, mean) / Math.max(1e-6, 1 - mean));
     this.requireTower().startOutputAt(mean);
     return new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, 0, null), c.loss);
+  }
+
+  /** Hogwild over threads (parallel.ts): the same tower and batches of labelled rows in every worker. */
+  protected override hogwildPlan(): HogwildPlan | null {
+    const c = this.config;
+    const options = { ...this.towerBase(c), factors: c.factors, combine: c.combine, skip: c.skip, biases: c.biases };
+    return { trainer: 'pointwise', tower: { kind: 'neural-rating', options }, sampler: null, negatives: 0, batchSize: c.batchSize, loss: c.loss };
   }
 }
 

@@ -66,3 +66,17 @@ export interface Trainer {
   /** One pass over the training data through `tower`; returns the mean loss. */
   epoch(tower: Tower, ctx: EpochContext): number;
 }
+
+/**
+ * A trainer that can also train one slice of an epoch's shuffled positives (a Hogwild thread's
+ * chunk, parallel.ts): `order[start .. end)` through `tower`, returning the summed loss and the
+ * rows it is averaged over (the same unit `epoch`'s mean uses).
+ */
+export interface ShardTrainer extends Trainer {
+  shard(tower: Tower, order: Int32Array, start: number, end: number, rng: Rng, progress?: (done: number) => void): { loss: number; rows: number };
+}
+
+/** Whether `t` can train slices of an epoch (and so train over threads). */
+export function isShardTrainer(t: Trainer): t is ShardTrainer {
+  return typeof (t as Partial<ShardTrainer>).shard === 'function';
+}

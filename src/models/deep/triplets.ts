@@ -7,13 +7,14 @@ import { bpr, bprGrad, hinge, hingeGrad } from '../../core/losses.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { NegativeSampler } from '../../sampling/negatives.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { Tower, Trainer } from './tower.ts';
+import type { Rng } from '../../core/rng.ts';
+import type { ShardTrainer, Tower } from './tower.ts';
 import { customTripletStep, type CustomTripletLoss } from './custom-loss.ts';
 
 export type TripletLoss = 'margin' | 'bpr';
 
-export class TripletTrainer implements Trainer {
-  private readonly train: Interactions;
+export class TripletTrainer implements ShardTrainer {
+  private readonly train: Pick<Interactions, 'users' | 'items' | 'length'>;
   private readonly sampler: NegativeSampler;
   private readonly batchSize: number;
   /** A built-in loss, or a custom one (library API, custom-loss.ts). */
@@ -24,7 +25,7 @@ export class TripletTrainer implements Trainer {
   private readonly rowItems: Int32Array;
   private readonly dz: Float32Array;
 
-  constructor(train: Interactions, sampler: NegativeSampler, batchSize: number, loss: TripletLoss | CustomTripletLoss, margin: number) {
+  constructor(train: Pick<Interactions, 'users' | 'items' | 'length'>, sampler: NegativeSampler, batchSize: number, loss: TripletLoss | CustomTripletLoss, margin: number) {
     this.train = train;
     this.sampler = sampler;
     this.batchSize = batchSize;
@@ -36,30 +37,39 @@ export class TripletTrainer implements Trainer {
   }
 
   epoch(tower: Tower, ctx: EpochContext): number {
+    const order = ctx.rng.permutation(this.train.length);
+    const { loss } = this.shard(tower, order, 0, order.length, ctx.rng, ctx.progress);
+    return loss / Math.max(1, order.length);
+  }
+
+  /**
+   * The triplets of positives order[start .. end) through `tower` (one epoch, or a Hogwild
+   * thread's chunk); returns the summed loss and the number of triplets.
+   */
+  shard(tower: Tower, order: Int32Array, start: number, end: number, rng: Rng, progress: (done: number) => void = () => {}): { loss: number; rows: number } {
     const { users, items } = this.train;
-    const order = ctx.rng.permutation(users.length);
     const size = this.batchSize;
     let total = 0;
-    for (let start = 0, steps = 0; start < order.length; start += size, steps++) {
-      const b = Math.min(size, order.length - start);
+    for (let first = start, steps = 0; first < end; first += size, steps++) {
+      const b = Math.min(size, end - first);
       for (let k = 0; k < b; k++) {
-        const p = order[start + k];
+        const p = order[first + k];
         this.rowUsers[k] = this.rowUsers[b + k] = users[p];
         this.rowItems[k] = items[p];
         this.rowItems[b + k] = this.sampler.sample(users[p]);
       }
-      total += this.step(tower, b, ctx);
-      if (steps % 64 === 63) ctx.progress(start / order.length);
+      total += this.step(tower, b, rng);
+      if (steps % 64 === 63) progress((first - start) / (end - start));
     }
-    ctx.progress(1);
-    return total / Math.max(1, order.length);
+    progress(1);
+    return { loss: total, rows: end - start };
   }
 
   /** One batch of b triplets; returns the summed loss. */
-  private step(tower: Tower, b: number, ctx: EpochContext): number {
+  private step(tower: Tower, b: number, rng: Rng): number {
     const n = 2 * b;
     tower.fill(this.rowUsers, this.rowItems, n);
-    const s = tower.forward(n, ctx.rng);
+    const s = tower.forward(n, rng);
     if (typeof this.loss !== 'string') {
       const total = customTripletStep(this.loss, s, b, this.dz);
       tower.backward(this.dz, n, this.rowUsers, this.rowItems);

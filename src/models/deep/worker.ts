@@ -1,9 +1,11 @@
-/** A Hogwild worker of the pointwise deep models (see parallel.ts): its own tower over the shared parameters. */
+/** A Hogwild worker of the deep models (see parallel.ts): its own tower and batch loop over the shared parameters. */
 import { serveWorker } from '../../core/pool.ts';
 import { Rng } from '../../core/rng.ts';
 import { NegativeSampler } from '../../sampling/negatives.ts';
-import { buildTower, type DeepShard, type DeepWorkerInit } from './parallel.ts';
+import { buildTower, type DeepWorkerInit, trainClaimedChunks } from './parallel.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
+import type { ShardTrainer } from './tower.ts';
+import { TripletTrainer } from './triplets.ts';
 
 serveWorker((init: DeepWorkerInit, index: number) => {
   const rng = new Rng(init.seeds[index]);
@@ -16,8 +18,12 @@ serveWorker((init: DeepWorkerInit, index: number) => {
   });
   const { plan } = init;
   const csr = { rows: init.seenIndptr.length - 1, cols: init.numItems, indptr: init.seenIndptr, indices: init.seenIndices, values: new Float32Array(0), order: new Int32Array(0) };
-  const sampler = plan.sampler ? new NegativeSampler({ csr, numItems: init.numItems, itemCounts: init.itemCounts ?? undefined }, { ...plan.sampler, rng: rng.fork() }) : null;
+  const source = { csr, numItems: init.numItems, itemCounts: init.itemCounts ?? undefined };
+  const sampler = plan.sampler ? new NegativeSampler(source, { ...plan.sampler, rng: rng.fork() }) : null;
   const train = { users: init.users, items: init.items, values: init.values, length: init.users.length };
-  const trainer = new PointwiseTrainer(new PointwiseBatches(train, plan.batchSize, plan.negatives, sampler), plan.loss);
-  return (shard: DeepShard) => trainer.shard(tower, init.order, shard.start, shard.end, rng);
+  const trainer: ShardTrainer =
+    plan.trainer === 'triplet'
+      ? new TripletTrainer(train, sampler!, plan.batchSize, plan.loss, plan.margin)
+      : new PointwiseTrainer(new PointwiseBatches(train, plan.batchSize, plan.negatives, sampler), plan.loss);
+  return (_message: { epoch: number }) => trainClaimedChunks(trainer, tower, init.order, init.cursor, init.chunk, rng);
 });
