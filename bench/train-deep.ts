@@ -13,11 +13,15 @@
  *    early stopping measures it) against one training epoch, for every validation user and for
  *    `validationUsers` samples, on `lightfm-ua` (validation = 10 % of each user's ua.base
  *    positives) and on a synthetic 17 K-item catalogue.
- * 3. the synthetic cases of old (NCF, NeuMF, DeepFM, match on 10 K items, one thread), as before.
+ * 3. `hogwild-*` — DeepFM, match and neural-rating on 1 and 2 threads (Hogwild), CPU and wall
+ *    seconds per epoch and validation quality (see hogwildModelCases).
+ * 4. the synthetic cases of old (NCF, NeuMF, DeepFM, match on 10 K items, one thread), as before.
  *
  *   node --import tsx bench/train-deep.ts                  # everything
  *   node --import tsx bench/train-deep.ts lightfm-ua       # cases whose name contains a filter
  *   BENCH_ROUNDS=3 node --import tsx bench/train-deep.ts lightfm-ua
+ *   BENCH_SPLIT=validation BENCH_ROUNDS=2 node --import tsx bench/train-deep.ts ncf-lightfm-ua   # quality on validation
+ *   BENCH_ROUNDS=3 node --import tsx bench/train-deep.ts hogwild
  *
  * For CPU time per epoch of two trees alternating (before/after) see bench/ncf-epoch.ts; for
  * PyTorch beside tastebud in one session, bench/pytorch/side-by-side.sh.
@@ -32,6 +36,8 @@ import { perUserSplit } from '../src/data/splits.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { lightfmUa } from '../src/eval/protocols/ranking.ts';
+import { pointwise } from '../src/eval/protocols/pointwise.ts';
+import { evaluatePointwise } from '../src/eval/pointwise.ts';
 import { createModel } from '../src/models/registry.ts';
 import { sampleValidationUsers, validationScore } from '../src/train/validation.ts';
 
@@ -58,6 +64,11 @@ async function lightfmUaCases(): Promise<void> {
     return;
   }
   const p = await lightfmUa.prepare({ dataDir, download: false });
+  // BENCH_SPLIT=validation: train on 90 % of each user's ua.base positives and measure on the
+  // other 10 % (ua.test unseen), for quality comparisons that must not look at test.
+  const onValidation = process.env.BENCH_SPLIT === 'validation';
+  const fitData = onValidation ? perUserSplit(p.train, { testRatio: 0.1, seed: 1 }) : { train: p.train, test: p.test };
+  const exclude = onValidation ? fitData.train.byUser() : p.exclude;
   const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
   for (let round = 1; round <= rounds; round++) {
     const perEpoch = new Map<number, number>();
@@ -70,7 +81,7 @@ async function lightfmUaCases(): Promise<void> {
       const cpu: number[] = [];
       let last = process.cpuUsage();
       const t0 = performance.now();
-      await model.fit(p.train, {
+      await model.fit(fitData.train, {
         threads,
         seed: round,
         callbacks: {
@@ -83,7 +94,7 @@ async function lightfmUaCases(): Promise<void> {
         },
       });
       const fitSeconds = (performance.now() - t0) / 1000;
-      const m = evaluateRanking(model, p.test, { k: [10], exclude: p.exclude, perUser: false }).metrics;
+      const m = evaluateRanking(model, fitData.test, { k: [10], exclude, perUser: false }).metrics;
       const s = median(seconds);
       const cpuPerEpoch = median(cpu);
       perEpoch.set(threads, s);
@@ -93,10 +104,11 @@ async function lightfmUaCases(): Promise<void> {
         round,
         threads,
         setting: NCF_SETTING,
-        positives: p.train.length,
+        positives: fitData.train.length,
+        measuredOn: onValidation ? 'validation (10 % of ua.base positives per user)' : 'ua.test',
         secondsPerEpoch: +s.toFixed(3),
         cpuSecondsPerEpoch: +cpuPerEpoch.toFixed(3),
-        rowsPerSecond: Math.round((p.train.length * ROWS_PER_POSITIVE) / s),
+        rowsPerSecond: Math.round((fitData.train.length * ROWS_PER_POSITIVE) / s),
         fitSeconds: +fitSeconds.toFixed(2),
         epochSeconds: seconds.map((x) => +x.toFixed(3)),
         'precision@10': +m['precision@10'].toFixed(4),
@@ -111,6 +123,7 @@ async function lightfmUaCases(): Promise<void> {
         round,
         speedup2v1: +(perEpoch.get(1)! / perEpoch.get(2)!).toFixed(2),
         idealSpeedup2v1: +((2 * cpuEpoch.get(1)!) / cpuEpoch.get(2)!).toFixed(2),
+        cpuOverhead2v1: +(cpuEpoch.get(2)! / cpuEpoch.get(1)!).toFixed(3),
         loadAverage: loadavg()[0],
       });
     }
@@ -210,8 +223,89 @@ const syntheticCases: BenchCase[] = [
   { name: 'two-tower-64f-128-fields-1t', model: 'two-tower', config: { factors: 64, embeddingDim: 64, layers: [128] }, rowsPerPositive: 1 },
 ];
 
+/**
+ * `hogwild-<model>-<t>t`: DeepFM (BCE, 4 negatives) and match (margin triplets) on `lightfm-ua`,
+ * neural-rating (MSE) on ML-100K ratings (pointwise protocol), each on 1 and 2 threads alternating
+ * (BENCH_ROUNDS rounds, seed = round, BENCH_EPOCHS epochs, default 5): wall and CPU seconds per
+ * epoch from the 2nd epoch on, and the quality on a validation split (never test).
+ */
+async function hogwildModelCases(): Promise<void> {
+  const models = ['deepfm', 'match', 'neural-rating'].filter((m) => selected(`hogwild-${m}`));
+  if (models.length === 0) return;
+  if (!existsSync(path.join(dataDir, 'ml-100k', 'ua.base'))) {
+    process.stderr.write(`skipped the hogwild cases: ML-100K not found under ${dataDir} (set TASTEBUD_DATA_DIR)\n`);
+    return;
+  }
+  const ua = await lightfmUa.prepare({ dataDir, download: false });
+  const ranked = perUserSplit(ua.train, { testRatio: 0.1, seed: 1 });
+  const rated = await pointwise.prepare({ dataset: 'ml-100k', dataDir, download: false });
+  const epochs = Math.max(2, Number(process.env.BENCH_EPOCHS ?? 5));
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+  const settings: Record<string, Record<string, unknown>> = {
+    deepfm: { factors: 16, layers: [64, 32], negatives: 4, learningRate: 0.001, batchSize: 256 },
+    match: { userFactors: 32, itemFactors: 32, layers: [64, 32], learningRate: 0.001, batchSize: 256 },
+    'neural-rating': { factors: 32, layers: [64, 32], loss: 'mse', learningRate: 0.001, batchSize: 256 },
+  };
+  for (let round = 1; round <= rounds; round++) {
+    for (const type of models) {
+      const rating = type === 'neural-rating';
+      const train = rating ? rated.train : ranked.train;
+      const cpu = new Map<number, number>();
+      const wall = new Map<number, number>();
+      for (const threads of [1, 2]) {
+        const model = createModel(type, { ...settings[type], epochs });
+        const seconds: number[] = [];
+        const cpuSeconds: number[] = [];
+        let last = process.cpuUsage();
+        await model.fit(train, {
+          threads,
+          seed: round,
+          callbacks: {
+            onEpochEnd: (r) => {
+              const c = process.cpuUsage(last);
+              last = process.cpuUsage();
+              if (r.epoch > 1) {
+                seconds.push(r.seconds);
+                cpuSeconds.push((c.user + c.system) / 1e6);
+              }
+            },
+          },
+        });
+        const quality = rating
+          ? { rmse: +evaluatePointwise(model, rated.validation!, { scoreKind: 'rating' }).metrics.rmse.toFixed(4) }
+          : (() => {
+              const m = evaluateRanking(model, ranked.test, { k: [10], exclude: ranked.train.byUser(), perUser: false }).metrics;
+              return { 'precision@10': +m['precision@10'].toFixed(4), auc: +m.auc.toFixed(4) };
+            })();
+        cpu.set(threads, median(cpuSeconds));
+        wall.set(threads, median(seconds));
+        emit({
+          case: `hogwild-${type}-${threads}t`,
+          round,
+          threads,
+          setting: settings[type],
+          positives: train.length,
+          epochs,
+          secondsPerEpoch: +median(seconds).toFixed(3),
+          cpuSecondsPerEpoch: +median(cpuSeconds).toFixed(3),
+          measuredOn: rating ? 'ML-100K pointwise validation' : 'lightfm-ua validation (10 % of ua.base positives per user)',
+          ...quality,
+        });
+      }
+      emit({
+        case: `hogwild-${type}-speedup`,
+        round,
+        speedup2v1: +(wall.get(1)! / wall.get(2)!).toFixed(2),
+        cpuOverhead2v1: +(cpu.get(2)! / cpu.get(1)!).toFixed(3),
+        loadAverage: loadavg()[0],
+      });
+    }
+  }
+}
+
 async function main(): Promise<void> {
   await lightfmUaCases();
+  await hogwildModelCases();
   await largeCatalogueValidation();
   if (!syntheticCases.some((c) => selected(c.name))) {
     console.log(JSON.stringify({ rows, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), node: process.version }, null, 1));
