@@ -24,10 +24,9 @@ import {
   SAMPLER_SCHEMA,
   type DeepConfig,
 } from './config.ts';
-import { DeepFmTower } from './deepfm-tower.ts';
-import { FieldLayout } from './fields.ts';
+import type { DeepFmTower } from './deepfm-tower.ts';
 import { DeepModel } from './model.ts';
-import type { HogwildPlan, TowerRecipe } from './parallel.ts';
+import { buildTower, type HogwildPlan, type TowerRecipe } from './parallel.ts';
 import { withDecay } from './schedule.ts';
 import { TripletTrainer } from './triplets.ts';
 import { checkBinaryLabels, PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
@@ -58,19 +57,30 @@ export class DeepFM extends DeepModel<DeepFmTower> {
   }
 
   protected createTower(rng: Rng): DeepFmTower {
+    return buildTower(this.towerRecipe(), rng) as DeepFmTower;
+  }
+
+  /** The tower as plain options: built here, and rebuilt by Hogwild workers (parallel.ts). */
+  private towerRecipe(): TowerRecipe {
     const c = this.config;
     const features = this.features();
-    return new DeepFmTower(rng, {
-      layout: new FieldLayout(this.numUsers, this.numItems, features.user, features.item),
-      factors: c.factors,
-      layers: c.layers,
-      activation: c.activation,
-      dropout: c.dropout,
-      optimizer: optimizerOf(c),
-      initStd: c.initStd,
-      l2: c.l2,
-      denseL2: c.denseL2,
-    });
+    return {
+      kind: 'deepfm',
+      options: {
+        numUsers: this.numUsers,
+        numItems: this.numItems,
+        userFeatures: features.user,
+        itemFeatures: features.item,
+        factors: c.factors,
+        layers: c.layers,
+        activation: c.activation,
+        dropout: c.dropout,
+        optimizer: optimizerOf(c),
+        initStd: c.initStd,
+        l2: c.l2,
+        denseL2: c.denseL2,
+      },
+    };
   }
 
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
@@ -92,24 +102,7 @@ export class DeepFM extends DeepModel<DeepFmTower> {
   protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
     if (c.lrDecay !== 1) return null;
-    const features = this.features();
-    const tower: TowerRecipe = {
-      kind: 'deepfm',
-      options: {
-        numUsers: this.numUsers,
-        numItems: this.numItems,
-        userFeatures: features.user,
-        itemFeatures: features.item,
-        factors: c.factors,
-        layers: c.layers,
-        activation: c.activation,
-        dropout: c.dropout,
-        optimizer: optimizerOf(c),
-        initStd: c.initStd,
-        l2: c.l2,
-        denseL2: c.denseL2,
-      },
-    };
+    const tower = this.towerRecipe();
     const sampler = { kind: c.sampler, alpha: c.samplerAlpha };
     if (c.loss === 'bpr') return { trainer: 'triplet', tower, sampler, batchSize: Math.max(1, c.batchSize >> 1), loss: 'bpr', margin: 0 };
     return { trainer: 'pointwise', tower, sampler: c.negatives > 0 ? sampler : null, negatives: c.negatives, batchSize: c.batchSize, loss: 'bce' };

@@ -8,7 +8,7 @@ import type { Rng } from '../../core/rng.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
-import { ConcatTower } from './concat-tower.ts';
+import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
 import { DEEP_DEFAULTS, DEEP_SCHEMA, RANKING_TASK_SCHEMA, requireHiddenLayer, SAMPLER_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
 import type { HogwildPlan } from './parallel.ts';
@@ -51,8 +51,13 @@ export class MatchModel extends DeepModel<ConcatTower> {
   }
 
   protected createTower(rng: Rng): ConcatTower {
+    return new ConcatTower(rng, this.towerOptions());
+  }
+
+  /** The tower's options: built here, and rebuilt by Hogwild workers (parallel.ts). */
+  private towerOptions(): ConcatTowerOptions {
     const c = this.config;
-    return new ConcatTower(rng, { ...this.towerBase(c), userFactors: c.userFactors, itemFactors: c.itemFactors });
+    return { ...this.towerBase(c), userFactors: c.userFactors, itemFactors: c.itemFactors };
   }
 
   protected createTrainer(train: Interactions, rng: Rng): Trainer {
@@ -64,8 +69,7 @@ export class MatchModel extends DeepModel<ConcatTower> {
   protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
     if (this.customLoss) return null;
-    const options = { ...this.towerBase(c), userFactors: c.userFactors, itemFactors: c.itemFactors };
-    return { trainer: 'triplet', tower: { kind: 'concat', options }, sampler: { kind: c.sampler }, batchSize: c.batchSize, loss: c.loss, margin: c.margin };
+    return { trainer: 'triplet', tower: { kind: 'concat', options: this.towerOptions() }, sampler: { kind: c.sampler }, batchSize: c.batchSize, loss: c.loss, margin: c.margin };
   }
 }
 

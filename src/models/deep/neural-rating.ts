@@ -15,7 +15,7 @@ import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { DEEP_DEFAULTS, DEEP_SCHEMA, type DeepConfig } from './config.ts';
 import { DeepModel } from './model.ts';
 import type { HogwildPlan } from './parallel.ts';
-import { NeuralRatingTower } from './neural-rating-tower.ts';
+import { NeuralRatingTower, type NeuralRatingTowerOptions } from './neural-rating-tower.ts';
 import { checkBinaryLabels, PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import type { Trainer } from './tower.ts';
 
@@ -49,8 +49,13 @@ export class NeuralRating extends DeepModel<NeuralRatingTower> {
   }
 
   protected createTower(rng: Rng): NeuralRatingTower {
+    return new NeuralRatingTower(rng, this.towerOptions());
+  }
+
+  /** The tower's options: built here, and rebuilt by Hogwild workers (parallel.ts). */
+  private towerOptions(): NeuralRatingTowerOptions {
     const c = this.config;
-    return new NeuralRatingTower(rng, { ...this.towerBase(c), factors: c.factors, combine: c.combine, skip: c.skip, biases: c.biases });
+    return { ...this.towerBase(c), factors: c.factors, combine: c.combine, skip: c.skip, biases: c.biases };
   }
 
   protected createTrainer(train: Interactions, _rng: Rng): Trainer {
@@ -68,8 +73,7 @@ export class NeuralRating extends DeepModel<NeuralRatingTower> {
   /** Hogwild over threads (parallel.ts): the same tower and batches of labelled rows in every worker. */
   protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
-    const options = { ...this.towerBase(c), factors: c.factors, combine: c.combine, skip: c.skip, biases: c.biases };
-    return { trainer: 'pointwise', tower: { kind: 'neural-rating', options }, sampler: null, negatives: 0, batchSize: c.batchSize, loss: c.loss };
+    return { trainer: 'pointwise', tower: { kind: 'neural-rating', options: this.towerOptions() }, sampler: null, negatives: 0, batchSize: c.batchSize, loss: c.loss };
   }
 }
 
