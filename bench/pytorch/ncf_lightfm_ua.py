@@ -125,7 +125,7 @@ def read_pairs(path):
     return a[:, 0] - 1, a[:, 1] - 1
 
 
-def run(data_dir, threads, seed, epochs=EPOCHS, split_dir=None, embedding_adam="dense", init="script"):
+def run(data_dir, threads, seed, epochs=EPOCHS, split_dir=None, embedding_adam="dense", init="script", curve=False):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -150,12 +150,13 @@ def run(data_dir, threads, seed, epochs=EPOCHS, split_dir=None, embedding_adam="
         opts = [torch.optim.Adam(model.parameters(), lr=LR)]
     loss_fn = nn.BCEWithLogitsLoss()
     per_batch = BATCH // (1 + NEGATIVES)
-    epoch_seconds, epoch_cpu = [], []
+    epoch_seconds, epoch_cpu, p10_curve = [], [], []
     t_fit = time.perf_counter()
     for _ in range(epochs):
         t0 = time.perf_counter()
         c0 = time.process_time()  # CPU seconds of the whole process, every thread
         order = rng.permutation(len(train_u))
+        loss_sum, loss_rows = 0.0, 0
         for s in range(0, len(order), per_batch):
             idx = order[s : s + per_batch]
             u, i = train_u[idx], train_i[idx]
@@ -169,8 +170,12 @@ def run(data_dir, threads, seed, epochs=EPOCHS, split_dir=None, embedding_adam="
             loss.backward()
             for opt in opts:
                 opt.step()
+            loss_sum += float(loss) * len(labels)
+            loss_rows += len(labels)
         epoch_seconds.append(time.perf_counter() - t0)
         epoch_cpu.append(time.process_time() - c0)
+        if curve:  # outside the timed epoch
+            p10_curve.append(round(evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i)[0], 4))
     fit_seconds = time.perf_counter() - t_fit
     p10, auc = evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i)
     spe = float(np.median(epoch_seconds))
@@ -195,6 +200,8 @@ def run(data_dir, threads, seed, epochs=EPOCHS, split_dir=None, embedding_adam="
         "epochSeconds": [round(x, 3) for x in epoch_seconds],
         "precision@10": round(p10, 4),
         "auc": round(auc, 4),
+        "lastLoss": round(loss_sum / loss_rows, 5),  # mean BCE per row over the last epoch, as tastebud's history
+        **({"curve": p10_curve} if curve else {}),
     }
 
 
@@ -207,9 +214,10 @@ def main():
     ap.add_argument("--split-dir", default=None, help="validation mode: DIR/fit.tsv and DIR/validation.tsv (bench/pytorch/write-validation-split.ts)")
     ap.add_argument("--embedding-adam", choices=["dense", "sparse"], default="dense", help="dense: Adam on dense embedding gradients; sparse: SparseAdam (lazy)")
     ap.add_argument("--init", choices=["script", "pytorch"], default="script", help="script: the init above; pytorch: PyTorch's module defaults")
+    ap.add_argument("--curve", action="store_true", help="P@10 after every epoch (untimed), as tastebud's validation curve")
     args = ap.parse_args()
     for t in args.threads:
-        print(json.dumps(run(args.data_dir, t, args.seed, args.epochs, args.split_dir, args.embedding_adam, args.init)), flush=True)
+        print(json.dumps(run(args.data_dir, t, args.seed, args.epochs, args.split_dir, args.embedding_adam, args.init, args.curve)), flush=True)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,8 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     this.type = variant;
     const c = resolveConfig(variant === 'neumf' ? neumfSpec : ncfSpec, config);
     requireHiddenLayer(variant, c.layers);
-    if (variant === 'neumf' && c.embeddingOptimizer !== 'lazy') throw new ConfigError("neumf: embeddingOptimizer 'dense' is ncf's only (NeuMF's GMF tables step lazily); use 'lazy'");
+    if (variant === 'neumf' && c.embeddingOptimizer !== 'lazy')
+      throw new ConfigError("neumf: embeddingOptimizer 'dense' is ncf's only (NeuMF's GMF tables step lazily); use 'lazy'");
     this.config = { ...c, gmfFactors: c.gmfFactors ?? c.factors };
   }
 

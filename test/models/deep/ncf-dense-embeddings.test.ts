@@ -118,7 +118,7 @@ test("ncf with embeddingOptimizer 'dense' learns planted preferences and clearly
 
 test("embeddingOptimizer 'dense': clear errors for neumf and for embeddings with metadata features", async () => {
   assert.throws(() => createModel('neumf', { embeddingOptimizer: 'dense' }), /neumf: embeddingOptimizer 'dense' is ncf's only/);
-  assert.throws(() => createModel('ncf', { embeddingOptimizer: 'sparse' }), /embeddingOptimizer/);
+  assert.throws(() => createModel('ncf' as string, { embeddingOptimizer: 'sparse' }), /embeddingOptimizer/);
   const { data, train } = plantedSplit({ itemFeatures: 4 });
   const model = createModel('ncf', { embeddingOptimizer: 'dense', epochs: 1 });
   await assert.rejects(model.fit(train, { threads: 1, itemFeatures: data.itemFeatures }), /item embedding: embeddingOptimizer 'dense' needs a plain id table/);
