@@ -5,6 +5,10 @@
  * rows per CPU second, wall seconds per epoch.
  *
  *   BENCH_EPOCHS=3 BENCH_THREADS=1 node --import tsx bench/ncf-epoch.ts
+ *
+ * `BENCH_EMBEDDING_OPTIMIZERS=lazy,dense BENCH_ROUNDS=3` fits each embedding optimizer in turn,
+ * alternating for that many rounds in one process, for a cost ratio measured within one run
+ * (dense runs on one thread whatever BENCH_THREADS says).
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -19,37 +23,55 @@ if (!existsSync(path.join(dataDir, 'ml-100k', 'ua.base'))) {
 }
 const epochs = Math.max(2, Number(process.env.BENCH_EPOCHS ?? 3));
 const threads = Math.max(1, Number(process.env.BENCH_THREADS ?? 1));
+const modes = (process.env.BENCH_EMBEDDING_OPTIMIZERS ?? 'lazy').split(',') as ('lazy' | 'dense')[];
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const p = await lightfmUa.prepare({ dataDir, download: false });
-const model = createModel('ncf', { factors: 32, layers: [64, 32], loss: 'bce', negatives: 4, optimizer: 'adam', learningRate: 0.001, batchSize: 256, epochs });
-const cpu: number[] = [];
-const wall: number[] = [];
-let last = process.cpuUsage();
-const history = await model.fit(p.train, {
-  threads,
-  seed: 1,
-  callbacks: {
-    onEpochEnd: (r) => {
-      const c = process.cpuUsage(last);
-      last = process.cpuUsage();
-      if (r.epoch > 1) {
-        cpu.push((c.user + c.system) / 1e6);
-        wall.push(r.seconds);
-      }
-    },
-  },
-});
-const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const rows = p.train.length * 5;
-console.log(
-  JSON.stringify({
-    case: `ncf-epoch-${threads}t`,
+for (let round = 1; round <= rounds; round++) for (const mode of modes) await run(mode, round);
+
+async function run(embeddingOptimizer: 'lazy' | 'dense', round: number): Promise<void> {
+  const model = createModel('ncf', {
+    factors: 32,
+    layers: [64, 32],
+    loss: 'bce',
+    negatives: 4,
+    optimizer: 'adam',
+    learningRate: 0.001,
+    batchSize: 256,
     epochs,
+    embeddingOptimizer,
+  });
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  let last = process.cpuUsage();
+  const history = await model.fit(p.train, {
     threads,
-    cpuSecondsPerEpoch: +med(cpu).toFixed(3),
-    rowsPerCpuSecond: Math.round(rows / med(cpu)),
-    secondsPerEpoch: +med(wall).toFixed(3),
-    rowsPerSecond: Math.round(rows / med(wall)),
-    lastLoss: +(history.epochs.at(-1)?.loss ?? Number.NaN).toFixed(5),
-    loadAverage: loadavg()[0],
-  }),
-);
+    seed: 1,
+    callbacks: {
+      onEpochEnd: (r) => {
+        const c = process.cpuUsage(last);
+        last = process.cpuUsage();
+        if (r.epoch > 1) {
+          cpu.push((c.user + c.system) / 1e6);
+          wall.push(r.seconds);
+        }
+      },
+    },
+  });
+  const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const rows = p.train.length * 5;
+  console.log(
+    JSON.stringify({
+      case: `ncf-epoch-${threads}t`,
+      embeddingOptimizer,
+      round,
+      epochs,
+      threads,
+      cpuSecondsPerEpoch: +med(cpu).toFixed(3),
+      rowsPerCpuSecond: Math.round(rows / med(cpu)),
+      secondsPerEpoch: +med(wall).toFixed(3),
+      rowsPerSecond: Math.round(rows / med(wall)),
+      lastLoss: +(history.epochs.at(-1)?.loss ?? Number.NaN).toFixed(5),
+      loadAverage: loadavg()[0],
+    }),
+  );
+}

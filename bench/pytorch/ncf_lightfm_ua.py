@@ -22,6 +22,15 @@ over the epoch (every thread of the process), median from the 2nd epoch on.
 
 AUC is per user (mean over users with >= 1 test positive), ties counted half, as
 src/eval/ranking.ts computes it.
+
+Validation mode (never test): `--split-dir DIR` trains on DIR/fit.tsv and measures on
+DIR/validation.tsv (external user and item ids, one pair a line), tastebud's own validation carve
+written by bench/pytorch/write-validation-split.ts; the row's "split" says which was measured.
+`--embedding-adam sparse` trains the embeddings with `sparse=True` and torch.optim.SparseAdam
+(moments and weights of the rows a batch touched only, one step count per table: lazy Adam) and
+the MLP with Adam, instead of Adam on dense embedding gradients (the default, `dense`).
+`--init pytorch` keeps PyTorch's default initialisation (nn.Embedding N(0, 1), nn.Linear
+Kaiming-uniform(a=sqrt(5)) with bias U(+-1/sqrt(fan_in))) instead of the script's (above).
 """
 import argparse
 import json
@@ -42,13 +51,17 @@ def read_positives(path, threshold=4):
 
 
 class NCF(nn.Module):
-    def __init__(self, users, items):
+    def __init__(self, users, items, sparse=False, init="script"):
         super().__init__()
-        self.user = nn.Embedding(users, FACTORS)
-        self.item = nn.Embedding(items, FACTORS)
+        self.user = nn.Embedding(users, FACTORS, sparse=sparse)
+        self.item = nn.Embedding(items, FACTORS, sparse=sparse)
+        dims = [2 * FACTORS, *LAYERS]
+        if init == "pytorch":
+            self.mlp = nn.Sequential(*[m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.ReLU())])
+            self.out = nn.Linear(LAYERS[-1], 1)
+            return
         nn.init.normal_(self.user.weight, std=INIT_STD)
         nn.init.normal_(self.item.weight, std=INIT_STD)
-        dims = [2 * FACTORS, *LAYERS]
         hidden = []
         for a, b in zip(dims, dims[1:]):
             layer = nn.Linear(a, b)
@@ -107,27 +120,43 @@ def evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i):
     return float(np.mean(p10)), float(np.mean(aucs))
 
 
-def run(data_dir, threads, seed, epochs=EPOCHS):
+def read_pairs(path):
+    a = np.loadtxt(path, dtype=np.int64, usecols=(0, 1))
+    return a[:, 0] - 1, a[:, 1] - 1
+
+
+def run(data_dir, threads, seed, epochs=EPOCHS, split_dir=None, embedding_adam="dense", init="script", curve=False):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     base = os.path.join(data_dir, "ml-100k")
-    train_u, train_i = read_positives(os.path.join(base, "ua.base"))
-    test_u, test_i = read_positives(os.path.join(base, "ua.test"))
+    if split_dir:
+        train_u, train_i = read_pairs(os.path.join(split_dir, "fit.tsv"))
+        test_u, test_i = read_pairs(os.path.join(split_dir, "validation.tsv"))
+    else:
+        train_u, train_i = read_positives(os.path.join(base, "ua.base"))
+        test_u, test_i = read_positives(os.path.join(base, "ua.test"))
     n_users, n_items = 943, 1682
     seen_sets = [set() for _ in range(n_users)]
     for u, i in zip(train_u, train_i):
         seen_sets[u].add(i)
-    model = NCF(n_users, n_items)
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    sparse = embedding_adam == "sparse"
+    model = NCF(n_users, n_items, sparse=sparse, init=init)
+    if sparse:
+        tables = [model.user.weight, model.item.weight]
+        dense = [p for p in model.parameters() if all(p is not t for t in tables)]
+        opts = [torch.optim.SparseAdam(tables, lr=LR), torch.optim.Adam(dense, lr=LR)]
+    else:
+        opts = [torch.optim.Adam(model.parameters(), lr=LR)]
     loss_fn = nn.BCEWithLogitsLoss()
     per_batch = BATCH // (1 + NEGATIVES)
-    epoch_seconds, epoch_cpu = [], []
+    epoch_seconds, epoch_cpu, p10_curve = [], [], []
     t_fit = time.perf_counter()
     for _ in range(epochs):
         t0 = time.perf_counter()
         c0 = time.process_time()  # CPU seconds of the whole process, every thread
         order = rng.permutation(len(train_u))
+        loss_sum, loss_rows = 0.0, 0
         for s in range(0, len(order), per_batch):
             idx = order[s : s + per_batch]
             u, i = train_u[idx], train_i[idx]
@@ -135,12 +164,18 @@ def run(data_dir, threads, seed, epochs=EPOCHS):
             users = torch.from_numpy(np.concatenate([u, np.repeat(u, NEGATIVES)]))
             items = torch.from_numpy(np.concatenate([i, neg.reshape(-1)]))
             labels = torch.cat([torch.ones(len(u)), torch.zeros(len(u) * NEGATIVES)])
-            opt.zero_grad()
+            for opt in opts:
+                opt.zero_grad()
             loss = loss_fn(model(users, items), labels)
             loss.backward()
-            opt.step()
+            for opt in opts:
+                opt.step()
+            loss_sum += float(loss) * len(labels)
+            loss_rows += len(labels)
         epoch_seconds.append(time.perf_counter() - t0)
         epoch_cpu.append(time.process_time() - c0)
+        if curve:  # outside the timed epoch
+            p10_curve.append(round(evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i)[0], 4))
     fit_seconds = time.perf_counter() - t_fit
     p10, auc = evaluate(model, n_users, n_items, train_u, train_i, test_u, test_i)
     spe = float(np.median(epoch_seconds))
@@ -148,6 +183,10 @@ def run(data_dir, threads, seed, epochs=EPOCHS):
     cpe = float(np.median(epoch_cpu[1:]))
     return {
         "case": f"pytorch-ncf-lightfm-ua-{threads}t",
+        "split": "validation" if split_dir else "test",
+        "embeddingAdam": embedding_adam,
+        "init": init,
+        "seed": seed,
         "threads": threads,
         "epochs": epochs,
         "torch": torch.__version__,
@@ -161,6 +200,8 @@ def run(data_dir, threads, seed, epochs=EPOCHS):
         "epochSeconds": [round(x, 3) for x in epoch_seconds],
         "precision@10": round(p10, 4),
         "auc": round(auc, 4),
+        "lastLoss": round(loss_sum / loss_rows, 5),  # mean BCE per row over the last epoch, as tastebud's history
+        **({"curve": p10_curve} if curve else {}),
     }
 
 
@@ -170,9 +211,13 @@ def main():
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=EPOCHS, help="20 for the comparison's quality; fewer to time epochs only")
+    ap.add_argument("--split-dir", default=None, help="validation mode: DIR/fit.tsv and DIR/validation.tsv (bench/pytorch/write-validation-split.ts)")
+    ap.add_argument("--embedding-adam", choices=["dense", "sparse"], default="dense", help="dense: Adam on dense embedding gradients; sparse: SparseAdam (lazy)")
+    ap.add_argument("--init", choices=["script", "pytorch"], default="script", help="script: the init above; pytorch: PyTorch's module defaults")
+    ap.add_argument("--curve", action="store_true", help="P@10 after every epoch (untimed), as tastebud's validation curve")
     args = ap.parse_args()
     for t in args.threads:
-        print(json.dumps(run(args.data_dir, t, args.seed, args.epochs)), flush=True)
+        print(json.dumps(run(args.data_dir, t, args.seed, args.epochs, args.split_dir, args.embedding_adam, args.init, args.curve)), flush=True)
 
 
 if __name__ == "__main__":

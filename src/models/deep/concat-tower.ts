@@ -12,7 +12,7 @@ import { Mlp } from '../../core/mlp.ts';
 import type { Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import { EmbeddingInput } from './embedding-input.ts';
+import { EmbeddingInput, type EmbeddingOptimizerMode } from './embedding-input.ts';
 import { SplitMlp } from './scoring.ts';
 import type { CatalogueScorer, ColdRows, EmbeddingTowerOptions, Tower } from './tower.ts';
 
@@ -23,6 +23,8 @@ export interface ConcatTowerOptions extends EmbeddingTowerOptions {
   outputDim?: number;
   /** Dropout rate on the concatenated [user, item] embeddings while training (default 0). */
   inputDropout?: number;
+  /** How the embedding tables step: 'lazy' (touched rows only, the default) or 'dense' (every row, every batch). */
+  embeddingOptimizer?: EmbeddingOptimizerMode;
 }
 
 export class ConcatTower implements Tower {
@@ -55,8 +57,9 @@ export class ConcatTower implements Tower {
     this.denseL2 = o.denseL2;
     this.inputDrop = new Dropout(o.inputDropout ?? 0);
     // Creation order (users, items, MLP) fixes what the seed draws for each.
-    this.users = new EmbeddingInput('user', o.numUsers, o.userFactors, o.userFeatures, o.optimizer, rng, o.initStd);
-    this.items = new EmbeddingInput('item', o.numItems, o.itemFactors, o.itemFeatures, o.optimizer, rng, o.initStd);
+    const mode = o.embeddingOptimizer ?? 'lazy';
+    this.users = new EmbeddingInput('user', o.numUsers, o.userFactors, o.userFeatures, o.optimizer, rng, o.initStd, mode);
+    this.items = new EmbeddingInput('item', o.numItems, o.itemFactors, o.itemFeatures, o.optimizer, rng, o.initStd, mode);
     this.mlp = new Mlp(rng, {
       inputDim: o.userFactors + o.itemFactors,
       layers: o.layers,

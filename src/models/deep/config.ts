@@ -98,3 +98,10 @@ export function optimizerOf(c: DeepConfig): OptimizerConfig {
 export function requireHiddenLayer(model: string, layers: number[]): void {
   if (layers.length === 0) throw new ConfigError(`${model}: the MLP needs at least one hidden layer (layers: [64, 32])`);
 }
+
+/** ncf: how the embedding tables' optimizer steps (deep/embedding-input.ts). */
+export const EMBEDDING_OPTIMIZER_SCHEMA: ParamSchema = {
+  kind: 'enum',
+  values: ['lazy', 'dense'],
+  help: "'lazy': only the rows a batch touched step (per-row Adam step counts); 'dense': every row steps every batch, untouched rows with a zero gradient (moments decay, momentum keeps moving them), as PyTorch's Adam on an ordinary embedding; one thread, id-only embeddings",
+};

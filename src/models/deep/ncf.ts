@@ -16,12 +16,14 @@ import type { Interactions } from '../../data/interactions.ts';
 import { NegativeSampler, type NegativeSamplerKind } from '../../sampling/negatives.ts';
 import { defineModel, resolveConfig, type ConfigSchema } from '../spec.ts';
 import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
+import type { EmbeddingOptimizerMode } from './embedding-input.ts';
 import {
   DEEP_DEFAULTS,
   DEEP_SCHEMA,
   NEGATIVES_SCHEMA,
   RANKING_TASK_SCHEMA,
   LR_DECAY_SCHEMA,
+  EMBEDDING_OPTIMIZER_SCHEMA,
   requireHiddenLayer,
   SAMPLER_ALPHA_SCHEMA,
   SAMPLER_SCHEMA,
@@ -45,6 +47,8 @@ export type NcfConfig = DeepConfig & {
   inputDropout: number;
   /** Sampled negatives per positive (the paper uses 4); 0 = train on the values as labels. */
   negatives: number;
+  /** ncf: 'lazy' row-sparse embedding steps, or 'dense' (every row every batch, as PyTorch's Adam). */
+  embeddingOptimizer: EmbeddingOptimizerMode;
   sampler: NegativeSamplerKind;
   /** Popularity sampler: weight = train count^samplerAlpha. */
   samplerAlpha: number;
@@ -72,12 +76,20 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     this.type = variant;
     const c = resolveConfig(variant === 'neumf' ? neumfSpec : ncfSpec, config);
     requireHiddenLayer(variant, c.layers);
+    if (variant === 'neumf' && c.embeddingOptimizer !== 'lazy')
+      throw new ConfigError("neumf: embeddingOptimizer 'dense' is ncf's only (NeuMF's GMF tables step lazily); use 'lazy'");
     this.config = { ...c, gmfFactors: c.gmfFactors ?? c.factors };
   }
 
   protected createTower(rng: Rng): ConcatTower | NeuMFTower {
     const c = this.config;
-    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout };
+    const o: ConcatTowerOptions = {
+      ...this.towerBase(c),
+      userFactors: c.factors,
+      itemFactors: c.factors,
+      inputDropout: c.inputDropout,
+      embeddingOptimizer: c.embeddingOptimizer,
+    };
     return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: c.gmfFactors }) : new ConcatTower(rng, o);
   }
 
@@ -117,8 +129,9 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
   /** Hogwild over threads (parallel.ts): the same tower, sampler and batches in every worker. */
   protected override pointwisePlan(): PointwisePlan | null {
     const c = this.config;
-    // The workers run the pointwise losses at a constant rate; other settings train on one thread.
-    if (c.loss === 'bpr' || c.lrDecay !== 1) return null;
+    // The workers run the pointwise losses at a constant rate with lazy embedding steps; other
+    // settings train on one thread (a dense step rewrites whole tables: Hogwild would lose them).
+    if (c.loss === 'bpr' || c.lrDecay !== 1 || c.embeddingOptimizer !== 'lazy') return null;
     const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout };
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
     return { tower, sampler: c.negatives > 0 ? { kind: c.sampler, alpha: c.samplerAlpha } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
@@ -131,6 +144,7 @@ const NCF_DEFAULTS: NcfConfig = {
   lrDecay: 1,
   inputDropout: 0,
   negatives: 4,
+  embeddingOptimizer: 'lazy',
   sampler: 'exclude-positives',
   samplerAlpha: 0.75,
   gmfFactors: null,
@@ -157,6 +171,7 @@ const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
     help: "dropout rate on the MLP's input (the concatenated user and item embeddings) while training; neumf: its MLP branch",
   },
   negatives: NEGATIVES_SCHEMA,
+  embeddingOptimizer: EMBEDDING_OPTIMIZER_SCHEMA,
   sampler: SAMPLER_SCHEMA,
   samplerAlpha: SAMPLER_ALPHA_SCHEMA,
   gmfFactors: { kind: 'int', min: 1, nullable: true, help: 'neumf: GMF embedding size (null: factors)' },
