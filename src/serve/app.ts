@@ -102,6 +102,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     labelNames: ['result'],
     registers: [registry],
   });
+  new Counter({
+    name: 'tastebud_seen_items_cache_total',
+    help: 'lookups of a user’s seen items in the store’s cache (a miss queries the event table)',
+    labelNames: ['result'],
+    registers: [registry],
+    // Read at each scrape from the store's own counts: nothing to do per request.
+    collect() {
+      const seen = store.seenItemsCache;
+      this.reset();
+      this.inc({ result: 'hit' }, seen.hits);
+      this.inc({ result: 'miss' }, seen.misses);
+    },
+  });
   const fallbacks = new Counter({ name: 'tastebud_recommendation_fallback_total', help: 'recommendations served by the popularity fallback', registers: [registry] });
   const modelInfo = new Gauge({ name: 'tastebud_model_info', help: 'the model being served (value 1)', labelNames: ['type', 'version'], registers: [registry] });
   modelInfo.set({ type: model.type, version: modelVersion }, 1);
@@ -415,12 +428,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   api.get('/v1/status', { schema: { summary: 'model, store and process' } }, async () => {
     const memory = process.memoryUsage();
     const { model, version, engine } = slot.current;
+    const seen = store.seenItemsCache;
     return {
       model: { type: model.type, version, status: model.status, users: model.numUsers, items: model.numItems },
       store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates, eventWeights: { ...store.weights, rating: 'the rating given' } },
       cachedLists: engine.cachedLists,
       retrieval: engine.retrievalStatus,
-      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize }, filterResults: { size: engine.cachedFilters, limit: 32 } },
+      caches: {
+        recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize },
+        filterResults: { size: engine.cachedFilters, limit: 32 },
+        seenItems: { size: seen.users, limit: seen.maxUsers, items: seen.items, itemLimit: seen.maxItems },
+      },
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
       ...(options.retrainer ? { retraining: options.retrainer.status() } : {}),

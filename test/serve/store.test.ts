@@ -22,7 +22,7 @@ test('the store is WAL with synchronous FULL, keeps events idempotent by eventId
     assert.deepEqual(store.counts(), { users: 2, items: 2, events: 3 });
     assert.deepEqual(store.getEvent('e2'), { eventId: 'e2', user: 'u1', item: 'i2', type: 'purchase', value: 5, timestamp: 1000, recommId: null });
     assert.equal(store.getEvent('e3')?.value, 4.5);
-    assert.deepEqual(store.itemsOf('u1').sort(), ['i1', 'i2']);
+    assert.deepEqual([...store.itemsOf('u1')].sort(), ['i1', 'i2']);
     assert.deepEqual(store.popular(null), [
       { item: 'i2', score: 9.5 },
       { item: 'i1', score: 1 },
