@@ -10,7 +10,7 @@ import type { Recommender } from '../models/recommender.ts';
 import type { AnnOptions } from './ann.ts';
 import { NotFoundError, parseWindow } from './engine.ts';
 import { parseFilterCached as parseFilter } from './filter.ts';
-import type { EventStore, ItemRecord } from './store.ts';
+import type { EventInput, EventStore, ItemRecord } from './store.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerUsersSimilar } from './routes/users-similar.ts';
 import { registerLimits, type OverloadOptions, type RateLimitOptions } from './limits.ts';
@@ -254,7 +254,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      const result = await store.addEventsGrouped(request.body.events.map((e) => ({ ...e, timestamp: e.timestamp === undefined ? undefined : toMillis(e.timestamp) })));
+      // The parsed body is this request's own: timestamps become milliseconds in place (a copy of
+      // every event cost more than the conversion).
+      const events = request.body.events;
+      for (const e of events) if (e.timestamp !== undefined) e.timestamp = toMillis(e.timestamp);
+      const result = await store.addEventsGrouped(events as EventInput[]);
       ingested.inc(result.accepted);
       duplicates.inc(result.duplicates);
       return result;
