@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { TastebudError } from '../contracts/errors.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { AnnOptions } from './ann.ts';
-import { NotFoundError, parseWindow } from './engine.ts';
+import { NotFoundError, parseWindow, type RecommendPage } from './engine.ts';
+import { pageJson } from './page-json.ts';
 import { parseFilterCached as parseFilter } from './filter.ts';
 import type { EventInput, EventStore, ItemRecord } from './store.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
@@ -373,9 +374,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return page;
   };
   // The hot path's answers are built here with exactly PAGE's (or ERROR's) fields, so they are
-  // written with JSON.stringify instead of being re-validated by zod on the way out (which cost
-  // more than the rest of the serialisation); the schemas still document the route.
-  const trusted = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+  // written without being re-validated by zod on the way out (which cost more than the rest of
+  // the serialisation): a page by pageJson, anything else by JSON.stringify. The schemas still
+  // document the route.
+  const pageOrJson = (data: unknown): string => (isPage(data) ? pageJson(data) : JSON.stringify(data));
+  const trusted = { serializerCompiler: ({ httpStatus }: { httpStatus?: string }) => (httpStatus === '200' ? pageOrJson : JSON.stringify) };
   api.get(
     '/v1/recommend',
     { schema: { summary: 'top-k items for a user, or the next page', querystring: recommendQuery, response: { 200: PAGE, ...errors } }, ...trusted },
@@ -454,6 +457,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await registerExploreRoutes(app, { serving: () => slot.current, store, ...options.explore });
   return app;
+}
+
+/** A recommendation page as the engine builds it (the 200 answer of /v1/recommend). */
+function isPage(data: unknown): data is RecommendPage {
+  const page = data as RecommendPage | null;
+  return typeof page === 'object' && page !== null && Array.isArray(page.items) && typeof page.recommId === 'string' && typeof page.modelVersion === 'string';
 }
 
 function httpName(status: number): string {
