@@ -1,7 +1,7 @@
 import type { RecommendPage } from './engine.ts';
 
-/** Strings written as they are: no quote, backslash, control or non-ASCII character to escape. */
-const PLAIN = /^[^"\\\u0000-\u001f\u007f-\uffff]*$/;
+/** Strings written as they are: printable ASCII without a quote or a backslash, nothing to escape. */
+const PLAIN = /^[ !#-[\]-~]*$/;
 
 function quote(s: string): string {
   return s.length <= 256 && PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
