@@ -6,7 +6,7 @@ import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import { tinyModel } from './helpers.ts';
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 let model: Recommender;
 let store: EventStore;
@@ -25,7 +25,7 @@ after(async () => {
 async function recommend(user: string, k = 5): Promise<string[]> {
   const res = await app.inject({ method: 'GET', url: `/v1/recommend?user=${user}&k=${k}` });
   assert.equal(res.statusCode, 200, res.body);
-  return res.json().items.map((r: Json) => r.item);
+  return (res.json() as { items: { item: string }[] }).items.map((r) => r.item);
 }
 
 async function post(events: Json[]): Promise<void> {
