@@ -8,9 +8,10 @@ import { z } from 'zod';
 import { TastebudError } from '../contracts/errors.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { AnnOptions } from './ann.ts';
-import { NotFoundError, parseWindow } from './engine.ts';
+import { NotFoundError, parseWindow, type RecommendPage } from './engine.ts';
+import { pageJson } from './page-json.ts';
 import { parseFilterCached as parseFilter } from './filter.ts';
-import type { EventStore, ItemRecord } from './store.ts';
+import type { EventInput, EventStore, ItemRecord } from './store.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerUsersSimilar } from './routes/users-similar.ts';
 import { registerLimits, type OverloadOptions, type RateLimitOptions } from './limits.ts';
@@ -101,6 +102,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     help: 'next-page lookups in the recommendation list cache',
     labelNames: ['result'],
     registers: [registry],
+  });
+  new Counter({
+    name: 'tastebud_seen_items_cache_total',
+    help: 'lookups of a user’s seen items in the store’s cache (a miss queries the event table)',
+    labelNames: ['result'],
+    registers: [registry],
+    // Read at each scrape from the store's own counts: nothing to do per request.
+    collect() {
+      const seen = store.seenItemsCache;
+      this.reset();
+      this.inc({ result: 'hit' }, seen.hits);
+      this.inc({ result: 'miss' }, seen.misses);
+    },
   });
   const fallbacks = new Counter({ name: 'tastebud_recommendation_fallback_total', help: 'recommendations served by the popularity fallback', registers: [registry] });
   const modelInfo = new Gauge({ name: 'tastebud_model_info', help: 'the model being served (value 1)', labelNames: ['type', 'version'], registers: [registry] });
@@ -241,7 +255,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
     async (request) => {
-      const result = await store.addEventsGrouped(request.body.events.map((e) => ({ ...e, timestamp: e.timestamp === undefined ? undefined : toMillis(e.timestamp) })));
+      // The parsed body is this request's own: timestamps become milliseconds in place (a copy of
+      // every event cost more than the conversion).
+      const events = request.body.events;
+      for (const e of events) if (e.timestamp !== undefined) e.timestamp = toMillis(e.timestamp);
+      const result = await store.addEventsGrouped(events as EventInput[]);
       ingested.inc(result.accepted);
       duplicates.inc(result.duplicates);
       return result;
@@ -356,9 +374,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return page;
   };
   // The hot path's answers are built here with exactly PAGE's (or ERROR's) fields, so they are
-  // written with JSON.stringify instead of being re-validated by zod on the way out (which cost
-  // more than the rest of the serialisation); the schemas still document the route.
-  const trusted = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+  // written without being re-validated by zod on the way out (which cost more than the rest of
+  // the serialisation): a page by pageJson, anything else by JSON.stringify. The schemas still
+  // document the route.
+  const pageOrJson = (data: unknown): string => (isPage(data) ? pageJson(data) : JSON.stringify(data));
+  const trusted = { serializerCompiler: ({ httpStatus }: { httpStatus?: string }) => (httpStatus === '200' ? pageOrJson : JSON.stringify) };
   api.get(
     '/v1/recommend',
     { schema: { summary: 'top-k items for a user, or the next page', querystring: recommendQuery, response: { 200: PAGE, ...errors } }, ...trusted },
@@ -415,12 +435,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   api.get('/v1/status', { schema: { summary: 'model, store and process' } }, async () => {
     const memory = process.memoryUsage();
     const { model, version, engine } = slot.current;
+    const seen = store.seenItemsCache;
     return {
       model: { type: model.type, version, status: model.status, users: model.numUsers, items: model.numItems },
       store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates, eventWeights: { ...store.weights, rating: 'the rating given' } },
       cachedLists: engine.cachedLists,
       retrieval: engine.retrievalStatus,
-      caches: { recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize }, filterResults: { size: engine.cachedFilters, limit: 32 } },
+      caches: {
+        recommendationLists: { size: engine.cachedLists, limit: limits.cacheSize },
+        filterResults: { size: engine.cachedFilters, limit: 32 },
+        seenItems: { size: seen.users, limit: seen.maxUsers, items: seen.items, itemLimit: seen.maxItems },
+      },
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
       ...(options.retrainer ? { retraining: options.retrainer.status() } : {}),
@@ -432,6 +457,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await registerExploreRoutes(app, { serving: () => slot.current, store, ...options.explore });
   return app;
+}
+
+/** A recommendation page as the engine builds it (the 200 answer of /v1/recommend). */
+function isPage(data: unknown): data is RecommendPage {
+  const page = data as RecommendPage | null;
+  return typeof page === 'object' && page !== null && Array.isArray(page.items) && typeof page.recommId === 'string' && typeof page.modelVersion === 'string';
 }
 
 function httpName(status: number): string {

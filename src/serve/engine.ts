@@ -9,6 +9,7 @@ import { matchFeatures } from './match-features.ts';
 import { topAccepted } from './rank.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
 import { ResidentGemv } from '../core/wasm-gemv.ts';
+import { LruCache } from './lru.ts';
 
 /** Something the client asked for that does not exist (the service answers 404). */
 export class NotFoundError extends TastebudError {}
@@ -51,10 +52,11 @@ export interface EngineOptions {
   /** How many items one list holds for paging (the first page and every next page come from it). */
   maxListLength?: number;
   /**
-   * How many items a new list from the model's scores ranks at first (default max(2k, 50));
-   * a later page that needs more ranks the list further, up to maxListLength. Most clients
-   * never ask for a second page, and ranking 500 items for each first page was ~15 % of a
-   * request's CPU.
+   * How many items a new list from the model's scores ranks at first (default max(2k, 20):
+   * the first page and one more); a later page that needs more ranks the list further, up to
+   * maxListLength. Most clients never ask for a second page: ranking 500 items for each first
+   * page was ~15 % of a request's CPU, and at 1,682 items a first list of 50 instead of 20
+   * cost a third of the engine's time per request (the top-k heap's work and the rescoring).
    */
   firstListLength?: number;
   /**
@@ -86,14 +88,34 @@ interface SimdScorer {
 /** Whether an item (by id, and model index when known) is left out of a list. */
 type Blocked = (id: string, index?: number) => boolean;
 
-/** One recommendation list, shared by all its pages (each page's recommId points into it). */
+/** Model items, best first: their indices and the model's scores. */
+interface Ranking {
+  indices: number[];
+  scores: number[];
+}
+
+/**
+ * One recommendation list, shared by all its pages (each page's recommId points into it). A
+ * list from the model's scores holds item indices and scores, and a page makes objects only for
+ * the items it shows: the cache keeps up to 10,000 lists of ~50 items, and an object per item
+ * was garbage-collector work on every request. Other lists (fallback, fold-in, user features)
+ * hold their items.
+ */
 interface RankedList {
-  items: ServedItem[];
+  /** A model list's ranking (empty for other lists). */
+  ranked: Ranking;
+  /** Another list's items; null for a model list. */
+  items: ServedItem[] | null;
   /**
-   * The first `size` items of the list's whole ranking (the same order `items` began with),
-   * for a list ranked short; null once the list is complete. Pages only ever append.
+   * The first `size` items of a model list's whole ranking (the same order `ranked` began
+   * with), for a list ranked short; null once the list is complete. Pages only ever append.
    */
-  more: ((size: number) => ServedItem[]) | null;
+  more: ((size: number) => Ranking) | null;
+}
+
+/** A list of ready items (fallback, fold-in, user features): complete, never ranked further. */
+function itemList(items: ServedItem[]): RankedList {
+  return { ranked: { indices: [], scores: [] }, items, more: null };
 }
 
 interface Page {
@@ -112,7 +134,7 @@ export class RecommendEngine {
   readonly modelVersion: string;
   private readonly cacheSize: number;
   private readonly maxListLength: number;
-  private readonly pages = new Map<string, Page>();
+  private readonly pages: LruCache<string, Page>;
   /**
    * Per filter (by predicate object), its result for each model item (see filterVerdicts): the
    * FILTER_CACHE most recently used filters, one byte per item each (a bound: 1 M items × 32).
@@ -146,6 +168,7 @@ export class RecommendEngine {
     this.stamp = new Int32Array(model.numItems);
     this.cacheSize = options.cacheSize ?? 10_000;
     this.maxListLength = options.maxListLength ?? 500;
+    this.pages = new LruCache({ maxEntries: this.cacheSize });
     if (options.ann?.background) {
       const started = startRetrieval(model, options.ann, (built) => {
         this.retrieval = built;
@@ -182,7 +205,7 @@ export class RecommendEngine {
       const blocked = this.blockRule(request);
       history = request.history ?? (u === undefined && request.user !== undefined ? this.store.itemsOf(request.user).map((item) => ({ item })) : []);
       byFeatures = u === undefined && history.length === 0 && request.user !== undefined ? this.fromUserFeatures(request.user, blocked) : null;
-      list = { items: history.length > 0 ? this.fromHistory(history, blocked) : (byFeatures?.list ?? this.fallback(blocked)), more: null };
+      list = itemList(history.length > 0 ? this.fromHistory(history, blocked) : (byFeatures?.list ?? this.fallback(blocked)));
     }
     const page = this.page({ list, next: 0, k: request.k }, request.k);
     if (request.explain) {
@@ -198,11 +221,9 @@ export class RecommendEngine {
 
   /** The page after the one `recommId` named (k: that page's size unless given); never repeats an item. */
   nextPage(recommId: string, k?: number): RecommendPage {
-    const earlier = this.pages.get(recommId);
+    const earlier = this.pages.get(recommId); // now the most recently used
     this.options.onCache?.(earlier !== undefined);
     if (!earlier) throw new NotFoundError(`recommId "${recommId}" is unknown or expired (the service keeps the last ${this.cacheSize} lists); ask for a new list with user=`);
-    this.pages.delete(recommId);
-    this.pages.set(recommId, earlier);
     return this.page({ ...earlier }, k ?? earlier.k);
   }
 
@@ -259,15 +280,26 @@ export class RecommendEngine {
     let next = from.next;
     for (;;) {
       // An item hidden since the list was made is skipped, never shown.
-      while (next < list.items.length && items.length < k) {
-        const r = list.items[next++];
-        if (this.store.isVisible(r.item, now)) items.push(r);
+      if (list.items !== null) {
+        while (next < list.items.length && items.length < k) {
+          const r = list.items[next++];
+          if (this.store.isVisible(r.item, now)) items.push(r);
+        }
+      } else {
+        const { indices, scores } = list.ranked;
+        const visible = this.visibleNow(now);
+        const ids = this.model.itemIds;
+        while (next < indices.length && items.length < k) {
+          const i = indices[next];
+          const id = ids.id(i);
+          if (visible(id, i)) items.push({ item: id, score: scores[next], source: 'model' });
+          next++;
+        }
       }
       if (items.length === k || !this.extend(list, next + (k - items.length))) break;
     }
     const recommId = randomUUID();
     this.pages.set(recommId, { list, next, k });
-    while (this.pages.size > this.cacheSize) this.pages.delete(this.pages.keys().next().value!);
     return { items, recommId, modelVersion: this.modelVersion };
   }
 
@@ -277,20 +309,23 @@ export class RecommendEngine {
    * False when nothing could be added (the list is complete).
    */
   private extend(list: RankedList, need: number): boolean {
-    if (list.more === null || list.items.length >= this.maxListLength) {
+    const { indices, scores } = list.ranked;
+    if (list.more === null || indices.length >= this.maxListLength) {
       list.more = null;
       return false;
     }
-    const size = Math.min(this.maxListLength, Math.max(2 * list.items.length, need));
+    const size = Math.min(this.maxListLength, Math.max(2 * indices.length, need));
     const ranked = list.more(size);
-    const held = new Set(list.items.map((r) => r.item));
-    const before = list.items.length;
-    for (const r of ranked) {
-      if (list.items.length >= this.maxListLength) break;
-      if (!held.has(r.item)) list.items.push(r);
+    const held = new Set(indices);
+    const before = indices.length;
+    for (let r = 0; r < ranked.indices.length; r++) {
+      if (indices.length >= this.maxListLength) break;
+      if (held.has(ranked.indices[r])) continue;
+      indices.push(ranked.indices[r]);
+      scores.push(ranked.scores[r]);
     }
-    if (ranked.length < size || list.items.length >= this.maxListLength) list.more = null;
-    return list.items.length > before;
+    if (ranked.indices.length < size || indices.length >= this.maxListLength) list.more = null;
+    return indices.length > before;
   }
 
   /**
@@ -363,22 +398,25 @@ export class RecommendEngine {
   private fromModel(u: number, request: RecommendRequest, excludeSeen: boolean): RankedList {
     const excluded = this.excludedIndices(u, request, excludeSeen);
     const filter = request.filter;
-    const more = (size: number): ServedItem[] => this.rankExact(u, excluded, filter, size);
+    const more = (size: number): Ranking => this.rankExact(u, excluded, filter, size);
     const index = this.retrieval.index;
     if (index) {
       // The index's candidates, re-scored by the model; too few pass the rules: score every item.
       const want = Math.min(this.maxListLength, Math.max(request.k, this.retrieval.listLength));
-      const ids = this.model.itemIds;
       const found = index.search(u, want, this.acceptRule(excluded, filter));
       if (found) {
-        const items: ServedItem[] = [];
-        for (let r = 0; r < found.count; r++) if (!Number.isNaN(found.scores[r])) items.push({ item: ids.id(found.items[r]), score: found.scores[r], source: 'model' });
-        return { items, more };
+        const ranked: Ranking = { indices: [], scores: [] };
+        for (let r = 0; r < found.count; r++) {
+          if (Number.isNaN(found.scores[r])) continue;
+          ranked.indices.push(found.items[r]);
+          ranked.scores.push(found.scores[r]);
+        }
+        return { ranked, items: null, more };
       }
     }
-    const size = Math.min(this.maxListLength, this.model.numItems, this.options.firstListLength ?? Math.max(2 * request.k, 50));
-    const items = this.rankExact(u, excluded, filter, size);
-    return { items, more: items.length < size ? null : more };
+    const size = Math.min(this.maxListLength, this.model.numItems, this.options.firstListLength ?? Math.max(2 * request.k, 20));
+    const ranked = this.rankExact(u, excluded, filter, size);
+    return { ranked, items: null, more: ranked.indices.length < size ? null : more };
   }
 
   /** The model indices a user's list leaves out: `exclude`, and with excludeSeen the user's items in the store and in training. */
@@ -426,7 +464,7 @@ export class RecommendEngine {
   }
 
   /** The first `size` items of user u's exact ranking under the rules (scores and ranks in reused buffers). */
-  private rankExact(u: number, excluded: Int32Array, filter: ItemPredicate | undefined, size: number): ServedItem[] {
+  private rankExact(u: number, excluded: Int32Array, filter: ItemPredicate | undefined, size: number): Ranking {
     const n = this.model.numItems;
     const simd = this.simdScorer();
     let scores: Float32Array;
@@ -445,10 +483,13 @@ export class RecommendEngine {
       if (simd.rescored.length < count) simd.rescored = new Float32Array(count);
       simd.form.rescore(u, order, count, simd.rescored);
     }
-    const ids = this.model.itemIds;
-    const out: ServedItem[] = new Array(count);
-    for (let r = 0; r < count; r++) out[r] = { item: ids.id(order[r]), score: simd ? simd.rescored[r] : scores[order[r]], source: 'model' };
-    return out;
+    const indices: number[] = new Array(count);
+    const served: number[] = new Array(count);
+    for (let r = 0; r < count; r++) {
+      indices[r] = order[r];
+      served[r] = simd ? simd.rescored[r] : scores[order[r]];
+    }
+    return { indices, scores: served };
   }
 
   /** The SIMD scorer for this model, built once; null when disabled, not a factor model, too large, or without WebAssembly SIMD. */

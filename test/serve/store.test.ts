@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { EventStore } from '../../src/serve/store.ts';
 
 test('the store is WAL with synchronous FULL, keeps events idempotent by eventId and survives a reopen', async () => {
@@ -22,7 +24,7 @@ test('the store is WAL with synchronous FULL, keeps events idempotent by eventId
     assert.deepEqual(store.counts(), { users: 2, items: 2, events: 3 });
     assert.deepEqual(store.getEvent('e2'), { eventId: 'e2', user: 'u1', item: 'i2', type: 'purchase', value: 5, timestamp: 1000, recommId: null });
     assert.equal(store.getEvent('e3')?.value, 4.5);
-    assert.deepEqual(store.itemsOf('u1').sort(), ['i1', 'i2']);
+    assert.deepEqual([...store.itemsOf('u1')].sort(), ['i1', 'i2']);
     assert.deepEqual(store.popular(null), [
       { item: 'i2', score: 9.5 },
       { item: 'i1', score: 1 },
@@ -85,4 +87,34 @@ test('items: put, get, delete (a tombstone), availability and expiry', () => {
   assert.deepEqual(store.getUser('u'), { id: 'u', properties: { age: 30 } });
   assert.equal(store.getUser('nobody'), null);
   store.close();
+});
+
+test('users and items created by a batch that rolls back are created by the next batch that names them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tastebud-store-'));
+  const file = join(dir, 'events.db');
+  const store = EventStore.open(file);
+  // A second connection adds a trigger that aborts the transaction at event "boom", after the
+  // batch's first event (and its new user and item) were inserted.
+  const other = new Database(file);
+  try {
+    other.exec("CREATE TRIGGER fail BEFORE INSERT ON events WHEN NEW.event_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    assert.throws(() =>
+      store.addEvents([
+        { eventId: 'r1', user: 'fresh-user', item: 'fresh-item', type: 'view' },
+        { eventId: 'boom', user: 'u', item: 'i', type: 'view' },
+      ]),
+    );
+    assert.deepEqual(store.counts(), { users: 0, items: 0, events: 0 }, 'the whole batch rolled back');
+    other.exec('DROP TRIGGER fail');
+    assert.deepEqual(store.addEvents([{ eventId: 'r2', user: 'fresh-user', item: 'fresh-item', type: 'view' }]), { accepted: 1, duplicates: 0 });
+    assert.ok(store.getUser('fresh-user'), 'the user row exists');
+    assert.ok(store.getItem('fresh-item'), 'the item row exists');
+    // Known now: more events for them store no second row.
+    store.addEvents([{ eventId: 'r3', user: 'fresh-user', item: 'fresh-item', type: 'cart' }]);
+    assert.deepEqual(store.counts(), { users: 1, items: 1, events: 2 });
+  } finally {
+    other.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
