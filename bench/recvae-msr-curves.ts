@@ -67,7 +67,9 @@ async function main(): Promise<void> {
       const liveCurves: number[][] = alphas.map(() => []);
       // The last step's weights, as the model would score with emaDecay 0.
       const live: Scorer = {
-        numItems: model.numItems,
+        get numItems() {
+          return model.numItems;
+        },
         scoreItems: (user, out) => live.scoreUsers!(Int32Array.of(user), out),
         scoreUsers: (users, out) => scoreRowsInChunks(model.network!, model.seen!, users, model.numItems, out),
       };
