@@ -34,6 +34,7 @@ test('the ready examples are there', () => {
     'msr-stratified.yaml',
     'ncf-lightfm.yaml',
     'neumf-lightfm.yaml',
+    'recvae-ema-msr.yaml',
     'recvae-ensemble-lightfm.yaml',
     'recvae-lightfm.yaml',
     'recvae-msr.yaml',

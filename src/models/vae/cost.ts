@@ -44,6 +44,8 @@ type RecVaeShapeConfig = {
   alternating: boolean;
   encoderEpochs: number;
   decoderEpochs: number;
+  /** > 0: a second copy of the network holds the weights' moving average (recvae.ts). */
+  emaDecay?: number;
 };
 
 /** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder. */
@@ -54,12 +56,14 @@ export function recVaeMemory(shape: DataShape, c: RecVaeShapeConfig): MemoryEsti
   const decoder = (c.latent + 1) * items;
   const trained = (encoder + decoder) * bytesPerWeight(c.optimizer);
   const prior = encoder * bytesPerWeight('sgd');
+  // The averaged copy is a whole second network (its own prior encoder included), plain SGD.
+  const averaged = (c.emaDecay ?? 0) > 0 ? (2 * encoder + decoder) * bytesPerWeight('sgd') : 0;
   const batch = Math.min(c.batchSize, Math.max(1, shape.users));
   // Logits over every item, and per encoder layer its pre-activation, normalised and output rows (two encoders).
   const activations = 4 * batch * (items + 2 * (3 * c.depth + 2) * H + 6 * c.latent);
   return {
-    bytes: trained + prior + activations + 4 * shape.users,
-    what: `${Math.round((trained + prior) / MB)} MB of weights with their gradients, ${c.optimizer} state and the prior's frozen encoder (items × ${H} input, ${c.latent} × items decoder) and ${Math.round(activations / MB)} MB of a batch's logits and activations`,
+    bytes: trained + prior + averaged + activations + 4 * shape.users,
+    what: `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder) and ${Math.round(activations / MB)} MB of a batch's logits and activations`,
     advice: 'use fewer items (drop the rarest), a smaller hidden or latent size, or a smaller batchSize',
   };
 }

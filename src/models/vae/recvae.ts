@@ -16,6 +16,13 @@
  *
  * Adam at 5e-4, 500 users a batch, as the reference. Scoring runs the user's training row
  * (`seen`) through the encoder with z = μ, so a history folds in exactly (`recommend({history})`).
+ *
+ * Three options beyond the paper, each off by default (docs/deep-models.md, "msr-stratified: a
+ * further pass"): `emaDecay` scores with an exponential moving average of the weights
+ * (weight-average.ts) instead of the last step's; `learningRateDecay` multiplies the step size by
+ * that factor every epoch (exponential decay); `popularityWeight` α adds α·log(1 + the item's
+ * training count) to every score, which shifts the ranking toward (α > 0) or away from popular
+ * items, as Steck (2011, "Item popularity and recommendation accuracy") trades popularity off.
  * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
  */
 import { ConfigError } from '../../contracts/errors.ts';
@@ -30,6 +37,8 @@ import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import { type GradientPart, RecVaeNet } from './recvae-network.ts';
+import { WeightAverage } from './weight-average.ts';
+import type { Csr } from '../../data/interactions.ts';
 
 export type RecVaeConfig = {
   /** Width of every encoder layer (paper: 600). */
@@ -55,6 +64,12 @@ export type RecVaeConfig = {
   learningRate: number;
   /** Weight decay l2·w on every weight's gradient (first-layer rows lazily); never on biases or norms. */
   l2: number;
+  /** Score with an exponential moving average of the weights, this decay per step (0: the last step's weights). */
+  emaDecay: number;
+  /** The step size is learningRate·learningRateDecay^(epoch − 1) (1: constant). */
+  learningRateDecay: number;
+  /** α: every score gets α·log(1 + the item's training count) added (0: the network's logits). */
+  popularityWeight: number;
   epochs: number;
   seed: number;
   threads: number;
@@ -65,6 +80,11 @@ export class RecVae extends Recommender {
   readonly type = 'recvae';
   readonly config: RecVaeConfig;
   private net: RecVaeNet | null = null;
+  /** With emaDecay > 0: the averaged weights that score, and their running average. */
+  private averagedNet: RecVaeNet | null = null;
+  private average: WeightAverage | null = null;
+  /** popularityWeight·log(1 + count) per item, for the training rows it was computed from. */
+  private popularityShift: { rows: Csr; shift: Float32Array } | null = null;
   /** Users with at least one training interaction (the ones trained on). */
   private order = new Int32Array(0);
   private batch = new Int32Array(0);
@@ -83,7 +103,13 @@ export class RecVae extends Recommender {
   private build(rng: Rng): RecVaeNet {
     const c = this.config;
     if (this.numItems === 0) throw new ConfigError('recvae: no items to model');
-    this.net = new RecVaeNet({ numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent }, { name: c.optimizer, learningRate: c.learningRate }, rng);
+    const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent };
+    this.net = new RecVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng);
+    if (c.emaDecay > 0) {
+      // Its own Rng: the average's initial values are overwritten, and the training stream stays that of emaDecay 0.
+      this.averagedNet = new RecVaeNet(shape, { name: 'sgd', learningRate: 1 }, new Rng(0));
+      this.average = new WeightAverage(this.net.params(), this.averagedNet.params(), c.emaDecay);
+    }
     return this.net;
   }
 
@@ -109,6 +135,10 @@ export class RecVae extends Recommender {
     const c = this.config;
     const net = this.requireNet();
     const total = c.alternating ? c.encoderEpochs + c.decoderEpochs : 1;
+    if (c.learningRateDecay !== 1) {
+      const lr = c.learningRate * c.learningRateDecay ** (ctx.epoch - 1);
+      for (const p of net.params()) p.learningRate = lr;
+    }
     let done = 0;
     let loss = 0;
     const run = (part: GradientPart, dropout: number): void => {
@@ -143,6 +173,7 @@ export class RecVae extends Recommender {
       total += net.loss(n, true) * n;
       net.backward(n, part);
       net.update(part, c.l2);
+      this.average?.update();
       progress(Math.min(1, (s + n) / order.length));
     }
     return order.length > 0 ? total / order.length : 0;
@@ -154,7 +185,8 @@ export class RecVae extends Recommender {
 
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreRowsInChunks(this.requireNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
+    scoreRowsInChunks(this.scoringNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
+    this.shiftByPopularity(out, users.length);
   }
 
   /** Fold-in: the history's items as a binary row (as training rows are), encoded; weights are ignored. */
@@ -163,7 +195,30 @@ export class RecVae extends Recommender {
       history.map((h) => h.index),
       this.numItems,
     );
-    scoreRowsInChunks(this.requireNet(), row, Int32Array.of(0), this.numItems, out);
+    scoreRowsInChunks(this.scoringNet(), row, Int32Array.of(0), this.numItems, out);
+    this.shiftByPopularity(out, 1);
+  }
+
+  /** The weights that score: the moving average with emaDecay > 0, else the trained ones. */
+  private scoringNet(): RecVaeNet {
+    const net = this.requireNet();
+    return this.averagedNet ?? net;
+  }
+
+  /** Adds popularityWeight·log(1 + training count) to each of `n` score rows. */
+  private shiftByPopularity(out: Float32Array, n: number): void {
+    const alpha = this.config.popularityWeight;
+    const rows = this.seen;
+    if (alpha === 0 || !rows) return;
+    if (this.popularityShift?.rows !== rows) {
+      const shift = new Float32Array(this.numItems);
+      for (let q = 0; q < rows.indptr[rows.rows]; q++) shift[rows.indices[q]]++;
+      for (let i = 0; i < shift.length; i++) shift[i] = alpha * Math.log1p(shift[i]);
+      this.popularityShift = { rows, shift };
+    }
+    const { shift } = this.popularityShift;
+    const N = this.numItems;
+    for (let r = 0; r < n; r++) for (let i = 0; i < N; i++) out[r * N + i] += shift[i];
   }
 
   private requireNet(): RecVaeNet {
@@ -172,7 +227,7 @@ export class RecVae extends Recommender {
   }
 
   getState(): ModelState {
-    return { tensors: paramTensors(this.requireNet().params()) };
+    return { tensors: paramTensors(this.scoringNet().params()) };
   }
 
   setState(state: ModelState): void {
@@ -180,6 +235,8 @@ export class RecVae extends Recommender {
     const net = this.requireNet();
     loadParams(state, net.params());
     net.syncPrior();
+    // A loaded state is the weights that scored (the average, with emaDecay > 0): the average restarts from them.
+    this.average?.reset();
   }
 }
 
@@ -201,6 +258,9 @@ export const recVaeSpec = defineModel({
     optimizer: 'adam',
     learningRate: 5e-4,
     l2: 0,
+    emaDecay: 0,
+    learningRateDecay: 1,
+    popularityWeight: 0,
     epochs: 50,
     seed: 42,
     threads: 1,
@@ -220,6 +280,15 @@ export const recVaeSpec = defineModel({
     optimizer: { kind: 'enum', values: ['adam', 'sgd', 'adagrad'], help: 'optimizer of every weight' },
     learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
     l2: { kind: 'number', min: 0, help: 'weight decay on weights (not biases or LayerNorm)' },
+    emaDecay: {
+      kind: 'number',
+      min: 0,
+      max: 1,
+      exclusiveMax: true,
+      help: 'score with an exponential moving average of the weights, this decay per step (e.g. 0.99); 0: the last weights',
+    },
+    learningRateDecay: { kind: 'number', min: 0, max: 1, exclusiveMin: true, help: 'step size × this every epoch (exponential decay); 1: constant' },
+    popularityWeight: { kind: 'number', help: "add this × log(1 + the item's training count) to every score; 0: off" },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
     threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },

@@ -1,0 +1,123 @@
+/**
+ * RecVAE on ML-100K `msr-stratified`, validation only: one fit per (setting, seed) on the
+ * experiment runner's carve (10 % of each user's train ratings, perUserSplit seed CARVE, 42 by
+ * default; 43 is the runner's second `search.repeats` carve), a fixed number of epochs without early
+ * stopping, and NDCG@10 on validation after EVERY epoch, so one fit gives the whole curve. Test is
+ * never read. With POP='[0, 0.05, ...]' each epoch is also scored with α·log(1 + train count)
+ * added to the logits (the item-popularity shift the model's `popularityWeight` applies). With
+ * `emaDecay` in a setting, the live (last-step) weights are scored too (`live` curves): the same
+ * training run, so the average's gain is measured paired, on one trajectory.
+ *
+ *   TASTEBUD_DATA_DIR=../shared/data SEEDS=42,1 \
+ *     SETTINGS='[{"name":"x","params":{"hidden":512,"depth":3,"latent":200,"batchSize":100,"learningRate":0.001,"dropout":0.8,"epochs":40}}]' \
+ *     nice -n 5 node --import tsx bench/recvae-msr-curves.ts
+ *
+ * Prints one JSON line per (setting, seed): the curve per α, the best epoch and value per α; a
+ * progress line per epoch on stderr.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Scorer } from '../src/contracts/types.ts';
+import { perUserSplit } from '../src/data/splits.ts';
+import { msrStratified } from '../src/eval/protocols/ranking.ts';
+import { evaluateRanking } from '../src/eval/ranking.ts';
+import { createModel } from '../src/models/registry.ts';
+import type { RecVae } from '../src/models/vae/recvae.ts';
+import { scoreRowsInChunks } from '../src/models/vae/user-rows.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
+
+type Setting = { name: string; params: Record<string, unknown> };
+
+/** The model's logits plus α·log(1 + count) per item. */
+function shifted(model: Scorer, logCounts: Float32Array, alpha: number): Scorer {
+  const n = model.numItems;
+  return {
+    numItems: n,
+    scoreItems: (user, out) => {
+      model.scoreItems(user, out);
+      for (let i = 0; i < n; i++) out[i] += alpha * logCounts[i];
+    },
+    scoreUsers: (users, out) => {
+      model.scoreUsers!(users, out);
+      for (let r = 0; r < users.length; r++) for (let i = 0; i < n; i++) out[r * n + i] += alpha * logCounts[i];
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.env.SETTINGS ?? '[]') as Setting[];
+  if (settings.length === 0) throw new Error('SETTINGS is empty');
+  const seeds = (process.env.SEEDS ?? '42').split(',').map(Number);
+  const carve = Number(process.env.CARVE ?? 42);
+  const alphas = JSON.parse(process.env.POP ?? '[0]') as number[];
+  const prepared = await msrStratified.prepare({ dataDir, download: false });
+  const { train: inner, test: validation } = perUserSplit(prepared.train, { testRatio: 0.1, seed: carve });
+  const exclude = inner.byUser();
+  const logCounts = new Float32Array(prepared.sizes.items);
+  const cols = inner.byUser();
+  for (let q = 0; q < cols.indices.length; q++) logCounts[cols.indices[q]]++;
+  for (let i = 0; i < logCounts.length; i++) logCounts[i] = Math.log1p(logCounts[i]);
+  for (const s of settings) {
+    for (const seed of seeds) {
+      const model = createModel('recvae', { ...s.params, seed }) as RecVae;
+      const curves: number[][] = alphas.map(() => []);
+      const withLive = ((s.params.emaDecay as number | undefined) ?? 0) > 0;
+      const liveCurves: number[][] = alphas.map(() => []);
+      // The last step's weights, as the model would score with emaDecay 0.
+      const live: Scorer = {
+        get numItems() {
+          return model.numItems;
+        },
+        scoreItems: (user, out) => live.scoreUsers!(Int32Array.of(user), out),
+        scoreUsers: (users, out) => scoreRowsInChunks(model.network!, model.seen!, users, model.numItems, out),
+      };
+      const t0 = performance.now();
+      await model.fit(inner, {
+        threads: 1,
+        seed,
+        progress: false,
+        callbacks: {
+          onEpochEnd: (e) => {
+            alphas.forEach((a, k) => {
+              const scorer = a === 0 ? model : shifted(model, logCounts, a);
+              curves[k].push(+evaluateRanking(scorer, validation, { exclude, k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4));
+              if (withLive) {
+                const l = a === 0 ? live : shifted(live, logCounts, a);
+                liveCurves[k].push(+evaluateRanking(l, validation, { exclude, k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4));
+              }
+            });
+            const liveNow = withLive ? ` | live ${liveCurves.map((c) => c.at(-1)).join(' ')}` : '';
+            console.error(`${s.name} seed ${seed} epoch ${e.epoch}: ${curves.map((c) => c.at(-1)).join(' ')}${liveNow} (${e.seconds.toFixed(1)} s)`);
+          },
+        },
+      });
+      const bestOf = (all: number[][]) =>
+        alphas.map((alpha, k) => {
+          const c = all[k];
+          const at = c.indexOf(Math.max(...c));
+          return { alpha, best: c[at], epoch: at + 1 };
+        });
+      const byAlpha = (all: number[][]) => Object.fromEntries(alphas.map((a, k) => [a, all[k]]));
+      const liveRows = withLive ? { liveBest: bestOf(liveCurves), liveCurves: byAlpha(liveCurves) } : {};
+      console.log(
+        JSON.stringify({
+          name: s.name,
+          params: s.params,
+          seed,
+          carve,
+          best: bestOf(curves),
+          curves: byAlpha(curves),
+          ...liveRows,
+          seconds: +((performance.now() - t0) / 1000).toFixed(0),
+        }),
+      );
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
