@@ -137,6 +137,39 @@ test('the autoencoders and the two-tower model declare costs that fit their shap
   assert.ok(twoTower > 3 * ncfLike, `${twoTower} vs ${ncfLike}`);
 });
 
+test('iALS and EASE declare their costs, so auto weighs their epochs by their own work, not SGD rows', () => {
+  const pick = (model: Trainable, s: ReturnType<typeof shape>, of: number) => chooseValidationUsers('auto', model, s, of, true).users;
+  const undeclared = { config: {} } as unknown as Trainable;
+  for (const type of ['ials', 'ease']) assert.equal(typeof (createModel(type) as unknown as Trainable).validationCost, 'function', type);
+
+  // iALS (64 factors, 3 CG steps) on 60 K users × 17 K items: each alternation does f² work per
+  // row and f per observed pair several times over, ~3 G multiply-adds against 64 per score.
+  const s = shape(60_000, 17_000, 1_200_000);
+  const ials = createModel('ials') as unknown as Trainable;
+  const cost = ials.validationCost!(s);
+  const f = 64;
+  const rows = 77_000;
+  assert.equal(cost.perScore, f);
+  assert.equal(cost.epoch, rows * f * f * 5 + 4 * 2 * 1_200_000 * 2 * f + 1_200_000 * f, 'Gram, loss and 1 + 3 CG passes over rows and pairs');
+  const chosen = pick(ials, s, 59_000);
+  assert.ok(chosen > 3 * pick(undeclared, s, 59_000), `${chosen} vs ${pick(undeclared, s, 59_000)}`);
+  assert.ok((chosen * 17_000 * cost.perScore) / cost.epoch <= AUTO_EPOCH_SHARE);
+  // The exact solver's f³/6 per row makes a larger epoch than CG's, and so a larger sample.
+  assert.ok(pick(createModel('ials', { solver: 'cholesky', factors: 256 }) as unknown as Trainable, s, 59_000) > pick(createModel('ials', { factors: 256 }) as unknown as Trainable, s, 59_000));
+
+  // EASE's fit is dominated by the items³ inverse: on ML-20M's shape (138 K users × 20 K items,
+  // 20 M positives) every user fits in 20 % of it, where the undeclared default would take 2,000.
+  const ml20m = shape(138_000, 20_000, 20_000_000);
+  const ease = createModel('ease') as unknown as Trainable;
+  assert.equal(pick(undeclared, ml20m, 138_000), 2000);
+  assert.equal(pick(ease, ml20m, 138_000), 138_000);
+  // A score sums the user's history rows of B (~145 of them here).
+  assert.ok(Math.abs(ease.validationCost!(ml20m).perScore - 20_000_000 / 138_000) < 1e-9);
+  // With a thousand times the users (and the same catalogue), the inverse no longer pays for all of them.
+  const many = shape(138_000_000, 20_000, 20_000_000_000);
+  assert.ok(pick(ease, many, 138_000_000) < 138_000_000);
+});
+
 test('tastebud train --validation-users samples as asked, and a bad value is refused naming the flag', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tastebud-valusers-'));
   const rows = (from: number, to: number) => Array.from({ length: 60 }, (_, u) => Array.from({ length: to - from }, (_, k) => `u${u},i${(u * 7 + from + k) % 50},1`).join('\n'));
