@@ -155,7 +155,10 @@ test('iALS and EASE declare their costs, so auto weighs their epochs by their ow
   assert.ok(chosen > 3 * pick(undeclared, s, 59_000), `${chosen} vs ${pick(undeclared, s, 59_000)}`);
   assert.ok((chosen * 17_000 * cost.perScore) / cost.epoch <= AUTO_EPOCH_SHARE);
   // The exact solver's f³/6 per row makes a larger epoch than CG's, and so a larger sample.
-  assert.ok(pick(createModel('ials', { solver: 'cholesky', factors: 256 }) as unknown as Trainable, s, 59_000) > pick(createModel('ials', { factors: 256 }) as unknown as Trainable, s, 59_000));
+  assert.ok(
+    pick(createModel('ials', { solver: 'cholesky', factors: 256 }) as unknown as Trainable, s, 59_000) >
+      pick(createModel('ials', { factors: 256 }) as unknown as Trainable, s, 59_000),
+  );
 
   // EASE's fit is dominated by the items³ inverse: on ML-20M's shape (138 K users × 20 K items,
   // 20 M positives) every user fits in 20 % of it, where the undeclared default would take 2,000.

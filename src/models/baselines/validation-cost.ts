@@ -20,7 +20,7 @@ export function ialsValidationCost(shape: DataShape, c: { factors: number; solve
   // Each observed pair is a column of its user's row and a row of its item's: two visits an epoch.
   const pairs = 2 * shape.interactions;
   const grams = (rows * f * f) / 2;
-  const solves = c.solver === 'cholesky' ? rows * (f ** 3 / 6 + 2 * f * f) + pairs * (f * f / 2 + f) : (1 + c.cgSteps) * (rows * f * f + pairs * 2 * f);
+  const solves = c.solver === 'cholesky' ? rows * (f ** 3 / 6 + 2 * f * f) + pairs * ((f * f) / 2 + f) : (1 + c.cgSteps) * (rows * f * f + pairs * 2 * f);
   const loss = (rows * f * f) / 2 + shape.interactions * f;
   return { epoch: grams + solves + loss, perScore: f };
 }
