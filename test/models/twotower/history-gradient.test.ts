@@ -32,9 +32,9 @@ test('history gradient: compact sums step the same rows to the same weights as a
     for (const h of histories) for (const item of h) compact.register(item);
     for (const t of targets) compact.register(t);
     compact.seal();
-    histories.forEach((h, s) => {
-      compact.add(targets[s], g, s * dim, -0.25);
-      dense.accumulate(targets[s], g, s * dim, -0.25);
+    targets.forEach((t, s) => {
+      compact.add(t, g, s * dim, -0.25);
+      dense.accumulate(t, g, s * dim, -0.25);
     });
     histories.forEach((h, s) => {
       compact.addEach(h, 0, h.length, g, (s + 4) * dim);
