@@ -12,7 +12,9 @@
  * kept): for a model whose cost per user does not depend on how many users there are (Mult-VAE:
  * each user's row goes through a softmax over every item), its CPU per interaction at the full
  * shape, when a full epoch would take hours. The row then says `userShare` and projects the
- * full epoch's CPU seconds from it; its peak RSS is that of the sample's data.
+ * full epoch's CPU seconds from it; its peak RSS is that of the sample's data. BENCH_PROGRESS=s
+ * prints the epoch's progress (fraction, wall and CPU seconds, RSS) every s seconds to stderr, so
+ * a run stopped before the end of its epoch still says how far it got.
  *
  *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
  *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
