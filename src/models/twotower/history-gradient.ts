@@ -20,6 +20,8 @@ export class HistoryGradient {
   private items: Int32Array;
   private sums: Float32Array;
   private count = 0;
+  /** Whether `seal` ran since the last `reset`: only then do the sums belong to this batch. */
+  private sealed = false;
 
   constructor(rows: number, dim: number) {
     this.dim = dim;
@@ -37,6 +39,7 @@ export class HistoryGradient {
   reset(): void {
     for (let s = 0; s < this.count; s++) this.slotOf[this.items[s]] = -1;
     this.count = 0;
+    this.sealed = false;
   }
 
   /** Marks `item` as one this batch may send a gradient to (before `seal`). */
@@ -53,6 +56,7 @@ export class HistoryGradient {
     items.sort();
     for (let s = 0; s < items.length; s++) this.slotOf[items[s]] = s;
     this.sums.fill(0, 0, this.count * this.dim);
+    this.sealed = true;
   }
 
   /** sums[item] += scale · g[offset .. +dim); `item` must be registered. */
@@ -73,9 +77,9 @@ export class HistoryGradient {
     }
   }
 
-  /** One optimizer step on every registered item, in increasing item order. */
+  /** One optimizer step on every registered item, in increasing item order (none before a `seal`: no gradient yet). */
   step(param: Param, l2: number): void {
-    param.updateRows(this.items, this.count, this.sums, l2);
+    if (this.sealed) param.updateRows(this.items, this.count, this.sums, l2);
     this.reset();
   }
 

@@ -48,9 +48,12 @@ test('history gradient: compact sums step the same rows to the same weights as a
     assert.deepEqual(compactParam.data, denseParam.data, `batch ${batch}: the same weights`);
     assert.equal(compact.size, 0, 'reset after the step');
   }
-  // A batch that registers nothing changes nothing.
+  // A batch that registers nothing changes nothing, nor does a step before any gradient (no seal).
   const before = compactParam.data.slice();
   compact.seal();
+  compact.step(compactParam, 0.001);
+  assert.deepEqual(compactParam.data, before);
+  compact.register(3);
   compact.step(compactParam, 0.001);
   assert.deepEqual(compactParam.data, before);
 });
