@@ -12,10 +12,13 @@
  * kept): for a model whose cost per user does not depend on how many users there are (Mult-VAE:
  * each user's row goes through a softmax over every item), its CPU per interaction at the full
  * shape, when a full epoch would take hours. The row then says `userShare` and projects the
- * full epoch's CPU seconds from it; its peak RSS is that of the sample's data.
+ * full epoch's CPU seconds from it; its peak RSS is that of the sample's data. BENCH_PROGRESS=s
+ * prints the epoch's progress (fraction, wall and CPU seconds, RSS) every s seconds to stderr, so
+ * a run stopped before the end of its epoch still says how far it got.
  *
  *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
  *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
+ *   BENCH_SIZES=20000000 BENCH_TIMEOUT=7200 BENCH_PROGRESS=60 nice -n 5 node --import tsx bench/scale.ts two-tower
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -49,6 +52,7 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
+  reportProgress(model as unknown as Trainable, Number(process.env.BENCH_PROGRESS ?? 0), t1, cpu0);
   const history = await model.fit(train, { threads: 2, seed: 1, progress: false, log: () => {} });
   const fitSeconds = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -76,6 +80,35 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
       : {}),
   };
   console.log(JSON.stringify(out));
+}
+
+/**
+ * BENCH_PROGRESS=s: every s seconds of wall time, a line on stderr with the epoch's fraction done,
+ * wall and CPU seconds and RSS so far, so a run stopped before its end still says how far it got.
+ */
+function reportProgress(model: Trainable, everySeconds: number, t0: number, cpu0: NodeJS.CpuUsage): void {
+  if (!(everySeconds > 0)) return;
+  const train = model.trainEpoch.bind(model);
+  let last = t0;
+  model.trainEpoch = (ctx) =>
+    train({
+      ...ctx,
+      progress: (fraction) => {
+        ctx.progress(fraction);
+        const now = performance.now();
+        if (now - last < everySeconds * 1000) return;
+        last = now;
+        const cpu = process.cpuUsage(cpu0);
+        const line = {
+          epoch: ctx.epoch,
+          done: +fraction.toFixed(4),
+          wallSeconds: Math.round((now - t0) / 1000),
+          cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
+          rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+        };
+        console.error(JSON.stringify(line));
+      },
+    });
 }
 
 /** A seeded sample of `share` of the users with all their interactions (ids and the item catalogue unchanged). */

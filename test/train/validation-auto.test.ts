@@ -137,6 +137,40 @@ test('the autoencoders and the two-tower model declare costs that fit their shap
   assert.ok(twoTower > 3 * ncfLike, `${twoTower} vs ${ncfLike}`);
 });
 
+test('iALS and EASE declare their costs, so auto weighs their epochs by their own work, not SGD rows', () => {
+  const pick = (model: Trainable, s: ReturnType<typeof shape>, of: number) => chooseValidationUsers('auto', model, s, of, true).users;
+  const undeclared = { config: {} } as unknown as Trainable;
+  const model = (type: string, config: Record<string, unknown> = {}) => createModel(type, config) as unknown as Trainable;
+  for (const type of ['ials', 'ease']) assert.equal(typeof model(type).validationCost, 'function', type);
+
+  // iALS (64 factors, 3 CG steps) on 60 K users × 17 K items: f² work per row and f per observed
+  // pair, several times over, in scalar loops, against one GEMM dot product and a rank per score.
+  const s = shape(60_000, 17_000, 1_200_000);
+  const ials = pick(model('ials'), s, 59_000);
+  assert.ok(ials > 10 * pick(undeclared, s, 59_000), `${ials} vs ${pick(undeclared, s, 59_000)}`);
+  assert.ok(ials < 59_000, 'the 20 % cap still binds');
+  const cost = model('ials').validationCost!(s);
+  assert.ok((ials * 17_000 * cost.perScore) / cost.epoch <= AUTO_EPOCH_SHARE);
+  // More interactions or factors make a costlier epoch; the exact solver's f³/6 per row more than CG's steps.
+  assert.ok(model('ials').validationCost!(shape(60_000, 17_000, 2_400_000)).epoch > cost.epoch);
+  assert.ok(pick(model('ials', { factors: 128 }), s, 59_000) > ials);
+  assert.ok(pick(model('ials', { solver: 'cholesky', factors: 256 }), s, 59_000) > pick(model('ials', { factors: 256 }), s, 59_000));
+
+  // EASE's fit is dominated by the items³ inverse; a score sums the user's history rows of B.
+  // On ML-20M's shape (138 K users × 20 K items, 20 M positives) that pays for several times the
+  // undeclared default's 2,000 users, but not for all 138 K.
+  const ml20m = shape(138_000, 20_000, 20_000_000);
+  const ease = model('ease');
+  assert.equal(pick(undeclared, ml20m, 138_000), 2000);
+  const chosen = pick(ease, ml20m, 138_000);
+  assert.ok(chosen > 3 * 2000 && chosen < 138_000, String(chosen));
+  // Twice the catalogue: ~8× the inverse, ~2× the scores per user, so ~4× the users.
+  const twice = pick(ease, shape(138_000, 40_000, 20_000_000), 138_000);
+  assert.ok(twice > 3 * chosen && twice < 5 * chosen, `${twice} vs ${chosen}`);
+  // Longer histories make each score dearer (more rows of B to sum).
+  assert.ok(ease.validationCost!(shape(138_000, 20_000, 40_000_000)).perScore > ease.validationCost!(ml20m).perScore);
+});
+
 test('tastebud train --validation-users samples as asked, and a bad value is refused naming the flag', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tastebud-valusers-'));
   const rows = (from: number, to: number) => Array.from({ length: 60 }, (_, u) => Array.from({ length: to - from }, (_, k) => `u${u},i${(u * 7 + from + k) % 50},1`).join('\n'));

@@ -8,7 +8,8 @@ import { ClosedFormRecommender } from './closed-form.ts';
 import { gram, gramLowerF32, invertSpd } from './dense.ts';
 import { SpdInverse, spdInverseBytes } from '../../core/spd-inverse.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { DataShape, FitOptions, MemoryEstimate } from '../../train/types.ts';
+import type { DataShape, FitOptions, MemoryEstimate, ValidationCost } from '../../train/types.ts';
+import { easeValidationCost } from './validation-cost.ts';
 import type { Rng } from '../../core/rng.ts';
 
 export type EaseConfig = {
@@ -62,6 +63,11 @@ export class Ease extends ClosedFormRecommender {
         : 'items × items matrices: the float64 Gram matrix, its factor and inverse, and the float32 weights',
       advice: 'keep fewer items (drop rarely seen ones, e.g. with data filters), or use item-knn, rp3beta or ials, whose memory grows with items × neighbours or factors',
     };
+  }
+
+  /** The fit (Gram matrix and items³ inverse) against one score, for validationUsers 'auto' (validation-cost.ts). */
+  validationCost(shape: DataShape): ValidationCost {
+    return easeValidationCost(shape);
   }
 
   protected async fitData(train: Interactions, _rng: Rng, options: FitOptions, ctx: EpochContext): Promise<void> {

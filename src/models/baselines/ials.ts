@@ -9,7 +9,8 @@ import type { HistoryAttribution } from '../recommender.ts';
 import { choleskySolve } from './dense.ts';
 import { matmulTransBWide, packTransB } from '../../core/matmul.ts';
 import { dotRowsInto } from '../../core/gemv.ts';
-import type { FitOptions } from '../../train/types.ts';
+import type { DataShape, FitOptions, ValidationCost } from '../../train/types.ts';
+import { ialsValidationCost } from './validation-cost.ts';
 import { type ConfidenceKind, type ConfidenceOptions, confidenceDefaults, confidenceSchema, weighted } from './confidence.ts';
 
 /** Index order of the `confidence_kind` tensor in the model file. */
@@ -103,6 +104,11 @@ export class Ials extends Recommender {
     this.r = new Float64Array(f);
     this.p = new Float64Array(f);
     this.ap = new Float64Array(f);
+  }
+
+  /** An alternation against one score (a dot product), for validationUsers 'auto' (validation-cost.ts). */
+  validationCost(shape: DataShape): ValidationCost {
+    return ialsValidationCost(shape, this.config);
   }
 
   /** One alternation: every user row given the items, then every item row given the users. */

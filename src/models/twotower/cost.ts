@@ -2,8 +2,10 @@
  * What the two-tower model costs before it is built: peak memory (`estimateMemory`) and an
  * epoch's work against one validation score (`validationCost`). Memory is dominated by the
  * embedding tables (user ids: users × embeddingDim; item ids and history vectors: items ×
- * embeddingDim each), which carry a dense gradient and Adam's two moments beside their values;
- * then the permutation of the training interactions and the retrieval vectors kept for scoring.
+ * embeddingDim each), which carry Adam's two moments beside their values, and a dense gradient
+ * (the history table's gradient is compact, history-gradient.ts: a slot index per item and the
+ * batch's touched rows); then the permutation of the training interactions and the retrieval
+ * vectors kept for scoring.
  * A score is one dot product of two `factors`-long vectors.
  */
 import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
@@ -41,9 +43,14 @@ export function twoTowerMemory(shape: DataShape, c: TwoTowerCostConfig, features
   const { users, items, interactions } = shape;
   const E = c.embeddingDim;
   const F = c.factors;
-  const tableRows = (c.userIdentity ? users : 0) + features.user + (c.itemIdentity ? items : 0) + features.item + (c.history ? items : 0);
-  // Values, dense gradients and optimizer state, and Adam's per-row step counts.
-  const tables = tableRows * (E * bytesPerWeight(c.optimizer) + 4);
+  const denseRows = (c.userIdentity ? users : 0) + features.user + (c.itemIdentity ? items : 0) + features.item;
+  const historyRows = c.history ? items : 0;
+  const tableRows = denseRows + historyRows;
+  // Values, dense gradients and optimizer state, and Adam's per-row step counts; the history
+  // table without a dense gradient but a slot index per row and at most one row per history item
+  // of the batch (~ batchSize × interactions per user) of sums.
+  const historyBatchRows = c.history ? Math.min(items, c.batchSize * Math.ceil(interactions / Math.max(1, users))) : 0;
+  const tables = denseRows * (E * bytesPerWeight(c.optimizer) + 4) + historyRows * (E * (bytesPerWeight(c.optimizer) - 4) + 8) + historyBatchRows * (E + 1) * 4;
   const towers = (chainWeights([userInDim(c, features), ...c.layers, F]) + chainWeights([E, ...c.layers, F])) * bytesPerWeight(c.optimizer);
   const B = Math.min(c.batchSize, Math.max(1, interactions));
   const C = candidates(c, items);

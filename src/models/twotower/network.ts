@@ -28,8 +28,9 @@ import { Mlp } from '../../core/mlp.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
-import { SparseGradTable } from '../../core/sparse-grad.ts';
+import type { SparseGradTable } from '../../core/sparse-grad.ts';
 import { EmbeddingBag } from './embedding-bag.ts';
+import { HistoryGradient } from './history-gradient.ts';
 
 export interface TwoTowerShape {
   numUsers: number;
@@ -63,7 +64,9 @@ export class TwoTowerNet {
   readonly user: EmbeddingBag | null;
   readonly item: EmbeddingBag;
   /** History item vectors (items × embeddingDim), or null. */
-  readonly historyTable: SparseGradTable | null;
+  readonly historyTable: Param | null;
+  /** The batch's gradient of `historyTable`, over the items it touches only. */
+  private readonly historyGrad: HistoryGradient | null;
   readonly userTower: Mlp;
   readonly itemTower: Mlp;
   private readonly userInDim: number;
@@ -100,23 +103,25 @@ export class TwoTowerNet {
     if (!hasUserSide && !shape.history) throw new Error('two-tower: the user tower needs ids, features or the history');
     this.user = hasUserSide ? new EmbeddingBag({ rows: shape.numUsers, dim: E, identity: shape.userIdentity, features: shape.userFeatures, optimizer, name: 'user' }) : null;
     this.item = new EmbeddingBag({ rows: shape.numItems, dim: E, identity: shape.itemIdentity, features: shape.itemFeatures, optimizer, name: 'item' });
-    this.historyTable = shape.history ? new SparseGradTable(new Param('user.history', shape.numItems, E, optimizer)) : null;
+    this.historyTable = shape.history ? new Param('user.history', shape.numItems, E, optimizer) : null;
+    this.historyGrad = shape.history ? new HistoryGradient(shape.numItems, E) : null;
     this.user?.init(embeddingStd, rng);
     this.item.init(embeddingStd, rng);
-    this.historyTable?.param.init({ kind: 'normal', std: embeddingStd }, rng);
+    this.historyTable?.init({ kind: 'normal', std: embeddingStd }, rng);
     this.userInDim = (this.user ? E : 0) + (shape.history ? E : 0);
     this.userTower = new Mlp(rng, { inputDim: this.userInDim, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'user.tower' });
     this.itemTower = new Mlp(rng, { inputDim: E, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'item.tower' });
   }
 
   params(): Param[] {
-    return [...(this.user?.params() ?? []), ...(this.historyTable ? [this.historyTable.param] : []), ...this.userTower.params(), ...this.item.params(), ...this.itemTower.params()];
+    return [...(this.user?.params() ?? []), ...(this.historyTable ? [this.historyTable] : []), ...this.userTower.params(), ...this.item.params(), ...this.itemTower.params()];
   }
 
   /** Every parameter with its gradient from the last `backward` (for the gradient check). */
   gradients(): NamedGradient[] {
-    const tables = [this.user?.id, this.user?.feat, this.historyTable, this.item.id, this.item.feat].filter((t): t is SparseGradTable => !!t);
+    const tables = [this.user?.id, this.user?.feat, this.item.id, this.item.feat].filter((t): t is SparseGradTable => !!t);
     const out: NamedGradient[] = tables.map((t) => ({ param: t.param, grad: t.grad }));
+    if (this.historyTable && this.historyGrad) out.push({ param: this.historyTable, grad: this.historyGrad.dense() });
     for (const mlp of [this.userTower, this.itemTower])
       for (const layer of mlp.layers()) out.push({ param: layer.weight, grad: layer.gradWeight }, { param: layer.bias, grad: layer.gradBias });
     return out;
@@ -140,7 +145,7 @@ export class TwoTowerNet {
     if (!this.historyTable) return 0;
     out.fill(0, o, o + E);
     if (!rows || row >= rows.rows) return 0;
-    const h = this.historyTable.param.data;
+    const h = this.historyTable.data;
     let count = 0;
     let skipped = skip < 0;
     for (let p = rows.indptr[row]; p < rows.indptr[row + 1]; p++) {
@@ -247,10 +252,12 @@ export class TwoTowerNet {
     this.clearTables();
     for (let j = 0; j < C; j++) this.item.backward(this.candidates[j], dItemIn, j * E);
     for (let b = 0; b < B; b++) if (this.user) this.user.backward(this.users[b], dUserIn, b * this.userInDim);
-    const table = this.historyTable;
-    if (!table) return;
+    const history = this.historyGrad;
+    if (!history) return;
     // d mean_b = g_b / count_b flows to every history item of the user but the target: summed per
     // distinct user first, then spread once over the user's row, the target's share taken back.
+    // The items were registered by batchInputs; their sums start at zero here.
+    history.seal();
     const rows = this.rows!;
     const off = this.user ? E : 0;
     const grads = this.slotGrad;
@@ -261,11 +268,11 @@ export class TwoTowerNet {
       const slot = this.slotOfRow[b];
       const o = b * this.userInDim + off;
       for (let d = 0; d < E; d++) grads[slot * E + d] += dUserIn[o + d] / count;
-      table.accumulate(this.targets[b], dUserIn, o, -1 / count);
+      history.add(this.targets[b], dUserIn, o, -1 / count);
     }
     for (let slot = 0; slot < this.slots; slot++) {
       const u = this.slotUser[slot];
-      for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++) table.accumulate(rows.indices[p], grads, slot * E, 1);
+      history.addEach(rows.indices, rows.indptr[u], rows.indptr[u + 1], grads, slot * E);
     }
   }
 
@@ -286,7 +293,12 @@ export class TwoTowerNet {
     }
     for (let k = 0; k < this.slots; k++) this.slotOf[this.slotUser[k]] = -1;
     this.slots = 0;
-    const h = this.historyTable?.param.data;
+    const h = this.historyTable?.data;
+    const history = this.historyGrad;
+    history?.reset();
+    const sums = this.slotSum;
+    const input = this.userIn;
+    const { indptr, indices } = rows;
     for (let b = 0; b < B; b++) {
       const u = users[b];
       const o = b * D;
@@ -297,31 +309,39 @@ export class TwoTowerNet {
         slot = this.slots++;
         this.slotOf[u] = slot;
         this.slotUser[slot] = u;
-        this.slotSum.fill(0, slot * E, (slot + 1) * E);
-        for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++) {
-          const k = rows.indices[p] * E;
-          for (let d = 0; d < E; d++) this.slotSum[slot * E + d] += h[k + d];
+        const s = slot * E;
+        sums.fill(0, s, s + E);
+        for (let p = indptr[u], end = indptr[u + 1]; p < end; p++) {
+          const item = indices[p];
+          history!.register(item);
+          const k = item * E;
+          for (let d = 0; d < E; d++) sums[s + d] += h[k + d];
         }
       }
       this.slotOfRow[b] = slot;
-      const count = rows.indptr[u + 1] - rows.indptr[u] - 1;
+      const count = indptr[u + 1] - indptr[u] - 1;
       this.historyCount[b] = Math.max(count, 0);
       const at = o + (this.user ? E : 0);
+      if (count <= 0) {
+        input.fill(0, at, at + E);
+        continue;
+      }
+      history!.register(targets[b]);
       const t = targets[b] * E;
-      for (let d = 0; d < E; d++) this.userIn[at + d] = count > 0 ? (this.slotSum[slot * E + d] - h[t + d]) / count : 0;
+      const s = slot * E;
+      for (let d = 0; d < E; d++) input[at + d] = (sums[s + d] - h[t + d]) / count;
     }
   }
 
   private clearTables(): void {
     this.user?.clear();
     this.item.clear();
-    this.historyTable?.clear();
   }
 
   update(l2: number): void {
     this.user?.update(l2);
     this.item.update(l2);
-    this.historyTable?.update(l2);
+    if (this.historyTable) this.historyGrad!.step(this.historyTable, l2);
     this.userTower.updateAll(l2);
     this.itemTower.updateAll(l2);
   }
