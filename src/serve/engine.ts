@@ -139,7 +139,7 @@ export class RecommendEngine {
    * Per filter (by predicate object), its result for each model item (see filterVerdicts): the
    * FILTER_CACHE most recently used filters, one byte per item each (a bound: 1 M items × 32).
    */
-  private readonly verdicts = new Map<ItemPredicate, { version: number; verdict: Uint8Array }>();
+  private readonly verdicts = new LruCache<ItemPredicate, { version: number; verdict: Uint8Array }>({ maxEntries: FILTER_CACHE });
   /** Each model item's visibility while it holds (see visibleNow). */
   private readonly visibility: { version: number; verdict: Uint8Array };
   private trainingCounts: Float64Array | null = null;
@@ -371,13 +371,11 @@ export class RecommendEngine {
    * A filter reads only ids and properties, so visibility (which changes with time) stays live.
    */
   private filterVerdicts(filter: ItemPredicate): (id: string, index: number) => boolean {
-    let cached = this.verdicts.get(filter);
-    if (cached) this.verdicts.delete(filter); // re-inserted below: most recently used last
+    let cached = this.verdicts.get(filter); // now the most recently used
     if (!cached || cached.version !== this.store.itemsVersion) {
       cached = { version: this.store.itemsVersion, verdict: cached?.verdict.fill(0) ?? new Uint8Array(this.model.numItems) };
+      this.verdicts.set(filter, cached);
     }
-    this.verdicts.set(filter, cached);
-    while (this.verdicts.size > FILTER_CACHE) this.verdicts.delete(this.verdicts.keys().next().value!);
     const verdict = cached.verdict; // 0: not yet asked, 1: passes, 2: fails
     const store = this.store;
     return (id, index) => {

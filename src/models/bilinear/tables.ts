@@ -81,8 +81,10 @@ export function tablesFromShared(layout: TableLayout, shared: SharedParam[]): Bi
   });
 }
 
-/** A feature matrix without its vocabulary, for sending to a worker. */
+/**
+ * A feature matrix without its vocabulary (one string per feature, the bulk of a clone), for
+ * sending to a worker. The field names stay: a deep worker rebuilds DeepFM's field layout from them.
+ */
 export function stripFeatures(f: FeatureMatrix | null): FeatureMatrix | null {
-  if (!f) return null;
-  return { rows: f.rows, numFeatures: f.numFeatures, indptr: f.indptr, indices: f.indices, weights: f.weights, vocabulary: [], fieldOf: f.fieldOf, fields: [] };
+  return f ? { ...f, vocabulary: [] } : null;
 }

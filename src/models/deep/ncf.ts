@@ -81,16 +81,15 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     this.config = { ...c, gmfFactors: c.gmfFactors ?? c.factors };
   }
 
-  protected createTower(rng: Rng): ConcatTower | NeuMFTower {
+  /** The concatenating tower's options (the main thread's tower and the Hogwild workers' recipe). */
+  private towerOptions(): ConcatTowerOptions {
     const c = this.config;
-    const o: ConcatTowerOptions = {
-      ...this.towerBase(c),
-      userFactors: c.factors,
-      itemFactors: c.factors,
-      inputDropout: c.inputDropout,
-      embeddingOptimizer: c.embeddingOptimizer,
-    };
-    return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: c.gmfFactors }) : new ConcatTower(rng, o);
+    return { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout, embeddingOptimizer: c.embeddingOptimizer };
+  }
+
+  protected createTower(rng: Rng): ConcatTower | NeuMFTower {
+    const o = this.towerOptions();
+    return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: this.config.gmfFactors }) : new ConcatTower(rng, o);
   }
 
   override async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
@@ -99,7 +98,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     if (this.type !== 'neumf' || c.pretrainEpochs === 0) return;
     // Pre-training draws from its own fork, after the tower and trainer took theirs.
     const prng = rng.fork();
-    const towerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout, gmfFactors: c.gmfFactors };
+    const towerOptions = { ...this.towerOptions(), gmfFactors: c.gmfFactors };
     // Adam for the branches as in the paper; NeuMF is fine-tuned with the configured optimizer.
     const optimizer = { name: 'adam' as const, learningRate: c.pretrainLearningRate ?? c.learningRate };
     const pretrainOptions = { epochs: c.pretrainEpochs, alpha: c.pretrainAlpha, optimizer };
@@ -132,7 +131,7 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     // The workers run the pointwise losses at a constant rate with lazy embedding steps; other
     // settings train on one thread (a dense step rewrites whole tables: Hogwild would lose them).
     if (c.loss === 'bpr' || c.lrDecay !== 1 || c.embeddingOptimizer !== 'lazy') return null;
-    const o: ConcatTowerOptions = { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout };
+    const o = this.towerOptions();
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
     return { tower, sampler: c.negatives > 0 ? { kind: c.sampler, alpha: c.samplerAlpha } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
   }

@@ -20,6 +20,7 @@ import type { FeatureMatrix } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { NegativeSamplerKind } from '../../sampling/negatives.ts';
 import type { EpochContext } from '../../train/types.ts';
+import { stripFeatures } from '../bilinear/tables.ts';
 import { ConcatTower, type ConcatTowerOptions } from './concat-tower.ts';
 import { DeepFmTower, type DeepFmTowerOptions } from './deepfm-tower.ts';
 import { FieldLayout } from './fields.ts';
@@ -162,15 +163,10 @@ export function trainClaimedChunks(
   return result;
 }
 
-/** Drops what a worker does not need of a feature matrix (the vocabulary strings). */
-function workerFeatures(f: FeatureMatrix | null): FeatureMatrix | null {
-  return f ? { ...f, vocabulary: [] } : null;
-}
-
 /** The recipe with its feature matrices trimmed for the structured clone. */
 function forWorkers(recipe: TowerRecipe): TowerRecipe {
   const o = recipe.options;
-  return { ...recipe, options: { ...o, userFeatures: workerFeatures(o.userFeatures), itemFeatures: workerFeatures(o.itemFeatures) } } as TowerRecipe;
+  return { ...recipe, options: { ...o, userFeatures: stripFeatures(o.userFeatures), itemFeatures: stripFeatures(o.itemFeatures) } } as TowerRecipe;
 }
 
 /** The main thread's side: the pool, the shared order and cursor, one epoch over every thread. */
