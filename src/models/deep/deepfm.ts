@@ -97,11 +97,10 @@ export class DeepFM extends DeepModel<DeepFmTower> {
 
   /**
    * Hogwild over threads (parallel.ts): the same tower (its field layout rebuilt from the
-   * features), sampler and batches in every worker; with lrDecay ≠ 1 it trains on one thread.
+   * features), sampler and batches in every worker.
    */
   protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
-    if (c.lrDecay !== 1) return null;
     const tower = this.towerRecipe();
     const sampler = { kind: c.sampler, alpha: c.samplerAlpha };
     if (c.loss === 'bpr') return { trainer: 'triplet', tower, sampler, batchSize: Math.max(1, c.batchSize >> 1), loss: 'bpr', margin: 0 };

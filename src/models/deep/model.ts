@@ -13,7 +13,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
 import { Recommender } from '../recommender.ts';
 import { optimizerOf, type DeepConfig } from './config.ts';
-import { Hogwild, type HogwildPlan, MIN_PARALLEL_POSITIVES, type PointwisePlan } from './parallel.ts';
+import { Hogwild, type HogwildPlan, MIN_PARALLEL_POSITIVES } from './parallel.ts';
 import { scoreCatalogue, scoreRows } from './scoring.ts';
 import { loadParams, paramTensors } from './state.ts';
 import { type CatalogueScorer, type EmbeddingTowerOptions, isShardTrainer, type ShardTrainer, type Tower, type Trainer } from './tower.ts';
@@ -33,21 +33,11 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   protected abstract createTrainer(train: Interactions, rng: Rng): Trainer;
 
   /**
-   * The tower and batch settings of a pointwise model that can train Hogwild over worker threads
-   * (parallel.ts), or null (ncf and neumf override it; others override `hogwildPlan`).
-   */
-  protected pointwisePlan(): PointwisePlan | null {
-    return null;
-  }
-
-  /**
    * The tower and batch loop a worker thread rebuilds to train this model Hogwild (parallel.ts),
-   * or null: the model trains on one thread whatever `threads` says. The default is
-   * `pointwisePlan()`'s, when there is one.
+   * or null (the default): the model trains on one thread whatever `threads` says.
    */
   protected hogwildPlan(): HogwildPlan | null {
-    const plan = this.pointwisePlan();
-    return plan ? { trainer: 'pointwise', ...plan } : null;
+    return null;
   }
 
   /** Fit, then stop any worker threads this fit started. */
@@ -65,7 +55,6 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     this.scorer = null;
     this.trainer = this.createTrainer(train, rng);
     const threads = Math.min(options.threads ?? (this.config.threads as number | undefined) ?? 1, availableParallelism());
-    // A trainer wrapped in a schedule (lrDecay) is not a ShardTrainer: it trains on one thread.
     const plan = threads > 1 && train.length >= MIN_PARALLEL_POSITIVES && isShardTrainer(this.trainer) ? this.hogwildPlan() : null;
     // Forked only when used, so a one-thread fit draws exactly what it always did.
     if (plan) this.hogwild = await Hogwild.start(plan, this.tower, train, threads, rng.fork());
@@ -74,7 +63,11 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   async trainEpoch(ctx: EpochContext): Promise<number> {
     if (!this.tower || !this.trainer) throw new ConfigError(`${this.type}: prepare() must run before trainEpoch()`);
     this.scorer = null;
-    const loss = this.hogwild ? await this.hogwild.epoch(this.trainer as ShardTrainer, this.tower, ctx) : this.trainer.epoch(this.tower, ctx);
+    let loss: number;
+    if (this.hogwild) {
+      this.trainer.startEpoch?.(this.tower, ctx);
+      loss = await this.hogwild.epoch(this.trainer as ShardTrainer, this.tower, ctx);
+    } else loss = this.trainer.epoch(this.tower, ctx);
     this.scorer = null;
     return loss;
   }

@@ -31,7 +31,7 @@ import {
 } from './config.ts';
 import { DeepModel } from './model.ts';
 import { NeuMFTower } from './neumf-tower.ts';
-import type { PointwisePlan, TowerRecipe } from './parallel.ts';
+import type { HogwildPlan, TowerRecipe } from './parallel.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import { loadPretrained, pretrainBranches } from './pretrain.ts';
 import { withDecay } from './schedule.ts';
@@ -125,15 +125,18 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss), c.lrDecay);
   }
 
-  /** Hogwild over threads (parallel.ts): the same tower, sampler and batches in every worker. */
-  protected override pointwisePlan(): PointwisePlan | null {
+  /** Hogwild over threads (parallel.ts): the same tower, sampler and batches (or triplets, for bpr) in every worker. */
+  protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
-    // The workers run the pointwise losses at a constant rate with lazy embedding steps; other
-    // settings train on one thread (a dense step rewrites whole tables: Hogwild would lose them).
-    if (c.loss === 'bpr' || c.lrDecay !== 1 || c.embeddingOptimizer !== 'lazy') return null;
+    // Dense embedding steps rewrite whole tables every batch, which Hogwild threads would
+    // overwrite in each other: those train on one thread.
+    if (c.embeddingOptimizer !== 'lazy') return null;
     const o = this.towerOptions();
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
-    return { tower, sampler: c.negatives > 0 ? { kind: c.sampler, alpha: c.samplerAlpha } : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
+    const sampler = { kind: c.sampler, alpha: c.samplerAlpha };
+    // As createTrainer: a triplet is two rows, so batches hold as many rows as the pointwise ones.
+    if (c.loss === 'bpr') return { trainer: 'triplet', tower, sampler, batchSize: Math.max(1, c.batchSize >> 1), loss: 'bpr', margin: 0 };
+    return { trainer: 'pointwise', tower, sampler: c.negatives > 0 ? sampler : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
   }
 }
 

@@ -127,6 +127,12 @@ export interface DeepWorkerInit {
   seeds: number[];
 }
 
+/** What a deep worker gets every epoch: the epoch and each parameter's learning rate for it. */
+export interface DeepEpochMessage {
+  epoch: number;
+  learningRates: number[];
+}
+
 /** Positives below which threads are not worth starting (a worker loads its modules first). */
 export const MIN_PARALLEL_POSITIVES = 20_000;
 
@@ -221,7 +227,9 @@ export class Hogwild {
   async epoch(trainer: ShardTrainer, tower: Tower, ctx: EpochContext): Promise<number> {
     this.order.set(ctx.rng.permutation(this.order.length));
     Atomics.store(this.cursor, 0, 0);
-    const others = this.pool.run<ShardResult>(Array.from({ length: this.pool.size }, () => ({ epoch: ctx.epoch })));
+    // The epoch's learning rates (a schedule sets them on this thread's parameters) go to every worker.
+    const message: DeepEpochMessage = { epoch: ctx.epoch, learningRates: tower.params().map((p) => p.learningRate) };
+    const others = this.pool.run<ShardResult>(Array.from({ length: this.pool.size }, () => message));
     const own = trainClaimedChunks(trainer, tower, this.order, this.cursor, this.chunk, ctx.rng, ctx.progress);
     let loss = own.loss;
     let rows = own.rows;

@@ -65,6 +65,11 @@ export interface Tower {
 export interface Trainer {
   /** One pass over the training data through `tower`; returns the mean loss. */
   epoch(tower: Tower, ctx: EpochContext): number;
+  /**
+   * What changes from one epoch to the next (a learning-rate schedule), set on `tower` before any
+   * thread trains the epoch; `epoch` applies it itself, the Hogwild path calls it first.
+   */
+  startEpoch?(tower: Tower, ctx: EpochContext): void;
 }
 
 /**

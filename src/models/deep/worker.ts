@@ -2,7 +2,7 @@
 import { serveWorker } from '../../core/pool.ts';
 import { Rng } from '../../core/rng.ts';
 import { NegativeSampler } from '../../sampling/negatives.ts';
-import { buildTower, type DeepWorkerInit, trainClaimedChunks } from './parallel.ts';
+import { buildTower, type DeepEpochMessage, type DeepWorkerInit, trainClaimedChunks } from './parallel.ts';
 import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import type { ShardTrainer } from './tower.ts';
 import { TripletTrainer } from './triplets.ts';
@@ -25,5 +25,10 @@ serveWorker((init: DeepWorkerInit, index: number) => {
     plan.trainer === 'triplet'
       ? new TripletTrainer(train, sampler!, plan.batchSize, plan.loss, plan.margin)
       : new PointwiseTrainer(new PointwiseBatches(train, plan.batchSize, plan.negatives, sampler), plan.loss);
-  return (_message: { epoch: number }) => trainClaimedChunks(trainer, tower, init.order, init.cursor, init.chunk, rng);
+  return (message: DeepEpochMessage) => {
+    message.learningRates.forEach((lr, k) => {
+      params[k].learningRate = lr;
+    });
+    return trainClaimedChunks(trainer, tower, init.order, init.cursor, init.chunk, rng);
+  };
 });

@@ -3,6 +3,7 @@
  * (pointwise BCE and triplet BPR), match (triplets) and neural-rating (rows labelled by their
  * values). Each must learn at two threads as it does at one (beat popularity, or the global mean's
  * RMSE, on planted data), its workers must really train, and one thread must stay reproducible.
+ * ncf's bpr loss trains over threads as triplets, and a learning-rate decay reaches the workers.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +25,8 @@ const RANKING_CASES: { name: string; type: string; config: Record<string, unknow
   { name: 'deepfm (bpr, triplets)', type: 'deepfm', config: { ...TRIPLETS, loss: 'bpr' } },
   { name: 'deepfm with item fields', type: 'deepfm', config: SMALL, features: true },
   { name: 'match (margin, triplets)', type: 'match', config: TRIPLETS },
+  { name: 'ncf (bpr, triplets)', type: 'ncf', config: { ...TRIPLETS, loss: 'bpr' } },
+  { name: 'deepfm with a learning-rate decay', type: 'deepfm', config: { ...SMALL, lrDecay: 0.8 } },
 ];
 
 test('the planted split is big enough to train over threads', () => {
@@ -87,4 +90,26 @@ test('one thread stays reproducible for deepfm, match and neural-rating: the sam
     const u = Int32Array.from({ length: 50 }, (_, k) => k);
     assert.deepEqual(Array.from(a.score(u, u)), Array.from(b.score(u, u)), type);
   }
+});
+
+test('a learning-rate decay reaches the workers: with lrDecay 1e-3, epoch 2 barely moves the weights on two threads', async () => {
+  const { train } = split;
+  // ‖weights after epoch 2 − after epoch 1‖ of a two-thread fit.
+  async function secondEpochStep(lrDecay: number): Promise<number> {
+    const model = createModel('deepfm', { ...SMALL, epochs: 2, lrDecay });
+    const after: Float32Array[] = [];
+    const onEpochEnd = () => {
+      after.push(Float32Array.from(Object.values(model.getState().tensors).flatMap((t) => Array.from(t.data as Float32Array))));
+    };
+    await model.fit(train, { threads: 2, seed: 3, callbacks: { onEpochEnd } });
+    let sq = 0;
+    for (let k = 0; k < after[0].length; k++) sq += (after[1][k] - after[0][k]) ** 2;
+    return Math.sqrt(sq);
+  }
+  const constant = await secondEpochStep(1);
+  const decayed = await secondEpochStep(1e-3);
+  assert.ok(constant > 0, 'the constant-rate fit moved');
+  // Adam's step scales with the rate: ~1e-3 of the constant one. A worker still at the first
+  // epoch's rate would train about half of epoch 2's batches at full size (ratio ~0.5).
+  assert.ok(decayed < 0.02 * constant, `epoch 2 step ${decayed} with the decay vs ${constant} without`);
 });
