@@ -6,7 +6,14 @@
  * never read. With POP='[0, 0.05, ...]' each epoch is also scored with α·log(1 + train count)
  * added to the logits (the item-popularity shift the model's `popularityWeight` applies). With
  * `emaDecay` in a setting, the live (last-step) weights are scored too (`live` curves): the same
- * training run, so the average's gain is measured paired, on one trajectory.
+ * training run, so the average's gain is measured paired, on one trajectory. AVERAGES adds further
+ * averages of the same run's weights (weight-average.ts schedules), each scored every epoch too:
+ *
+ *   AVERAGES='[{"name":"swa21","schedule":"swa","startEpoch":21},
+ *              {"name":"ema998","schedule":"ema-debiased","decay":0.998,"startEpoch":11}]'
+ *
+ * so live, the model's own average and these are all compared on ONE trajectory. WINDOW=26-40
+ * (the default) prints each curve's mean over those epochs as `means`.
  *
  *   TASTEBUD_DATA_DIR=../shared/data SEEDS=42,1 \
  *     SETTINGS='[{"name":"x","params":{"hidden":512,"depth":3,"latent":200,"batchSize":100,"learningRate":0.001,"dropout":0.8,"epochs":40}}]' \
@@ -23,12 +30,15 @@ import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
 import type { RecVae } from '../src/models/vae/recvae.ts';
+import type { RecVaeNet } from '../src/models/vae/recvae-network.ts';
+import type { AverageSchedule } from '../src/models/vae/weight-average.ts';
 import { scoreRowsInChunks } from '../src/models/vae/user-rows.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
 
 type Setting = { name: string; params: Record<string, unknown> };
+type Watched = { name: string; schedule: AverageSchedule; decay?: number; startEpoch?: number };
 
 /** The model's logits plus α·log(1 + count) per item. */
 function shifted(model: Scorer, logCounts: Float32Array, alpha: number): Scorer {
@@ -52,6 +62,12 @@ async function main(): Promise<void> {
   const seeds = (process.env.SEEDS ?? '42').split(',').map(Number);
   const carve = Number(process.env.CARVE ?? 42);
   const alphas = JSON.parse(process.env.POP ?? '[0]') as number[];
+  const watched = JSON.parse(process.env.AVERAGES ?? '[]') as Watched[];
+  const [from, to] = (process.env.WINDOW ?? '26-40').split('-').map(Number);
+  const mean = (c: number[]) => {
+    const w = c.slice(from - 1, to);
+    return w.length ? +(w.reduce((a, b) => a + b, 0) / w.length).toFixed(4) : null;
+  };
   const prepared = await msrStratified.prepare({ dataDir, download: false });
   const { train: inner, test: validation } = perUserSplit(prepared.train, { testRatio: 0.1, seed: carve });
   const exclude = inner.byUser();
@@ -62,17 +78,25 @@ async function main(): Promise<void> {
   for (const s of settings) {
     for (const seed of seeds) {
       const model = createModel('recvae', { ...s.params, seed }) as RecVae;
+      model.watchAverages(watched.map((w) => ({ decay: w.decay ?? 0, schedule: w.schedule, startEpoch: w.startEpoch })));
       const curves: number[][] = alphas.map(() => []);
-      const withLive = ((s.params.emaDecay as number | undefined) ?? 0) > 0;
+      const withLive = ((s.params.emaDecay as number | undefined) ?? 0) > 0 || s.params.weightAverage === 'swa' || watched.length > 0;
       const liveCurves: number[][] = alphas.map(() => []);
-      // The last step's weights, as the model would score with emaDecay 0.
-      const live: Scorer = {
-        get numItems() {
-          return model.numItems;
-        },
-        scoreItems: (user, out) => live.scoreUsers!(Int32Array.of(user), out),
-        scoreUsers: (users, out) => scoreRowsInChunks(model.network!, model.seen!, users, model.numItems, out),
+      const watchedCurves: number[][][] = watched.map(() => alphas.map(() => []));
+      // A network's scores of users' training rows, as the model scores with it (no popularity shift).
+      const scorerOf = (net: () => RecVaeNet): Scorer => {
+        const scorer: Scorer = {
+          get numItems() {
+            return model.numItems;
+          },
+          scoreItems: (user, out) => scorer.scoreUsers!(Int32Array.of(user), out),
+          scoreUsers: (users, out) => scoreRowsInChunks(net(), model.seen!, users, model.numItems, out),
+        };
+        return scorer;
       };
+      // The last step's weights, as the model would score with emaDecay 0.
+      const live = scorerOf(() => model.network!);
+      const watchedScorers = watched.map((_, k) => scorerOf(() => model.watchedNetworks[k]));
       const t0 = performance.now();
       await model.fit(inner, {
         threads: 1,
@@ -87,9 +111,14 @@ async function main(): Promise<void> {
                 const l = a === 0 ? live : shifted(live, logCounts, a);
                 liveCurves[k].push(+evaluateRanking(l, validation, { exclude, k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4));
               }
+              watchedScorers.forEach((ws, j) => {
+                const w = a === 0 ? ws : shifted(ws, logCounts, a);
+                watchedCurves[j][k].push(+evaluateRanking(w, validation, { exclude, k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4));
+              });
             });
             const liveNow = withLive ? ` | live ${liveCurves.map((c) => c.at(-1)).join(' ')}` : '';
-            console.error(`${s.name} seed ${seed} epoch ${e.epoch}: ${curves.map((c) => c.at(-1)).join(' ')}${liveNow} (${e.seconds.toFixed(1)} s)`);
+            const watchedNow = watched.map((w, j) => ` | ${w.name} ${watchedCurves[j].map((c) => c.at(-1)).join(' ')}`).join('');
+            console.error(`${s.name} seed ${seed} epoch ${e.epoch}: ${curves.map((c) => c.at(-1)).join(' ')}${liveNow}${watchedNow} (${e.seconds.toFixed(1)} s)`);
           },
         },
       });
@@ -101,6 +130,13 @@ async function main(): Promise<void> {
         });
       const byAlpha = (all: number[][]) => Object.fromEntries(alphas.map((a, k) => [a, all[k]]));
       const liveRows = withLive ? { liveBest: bestOf(liveCurves), liveCurves: byAlpha(liveCurves) } : {};
+      const meansOf = (all: number[][]) => Object.fromEntries(alphas.map((a, k) => [a, mean(all[k])]));
+      const means: Record<string, Record<string, number | null>> = { model: meansOf(curves) };
+      if (withLive) means.live = meansOf(liveCurves);
+      watched.forEach((w, j) => {
+        means[w.name] = meansOf(watchedCurves[j]);
+      });
+      const averages = Object.fromEntries(watched.map((w, j) => [w.name, { spec: w, best: bestOf(watchedCurves[j]), curves: byAlpha(watchedCurves[j]) }]));
       console.log(
         JSON.stringify({
           name: s.name,
@@ -110,6 +146,9 @@ async function main(): Promise<void> {
           best: bestOf(curves),
           curves: byAlpha(curves),
           ...liveRows,
+          averages,
+          window: `${from}-${to}`,
+          means,
           seconds: +((performance.now() - t0) / 1000).toFixed(0),
         }),
       );

@@ -46,6 +46,8 @@ type RecVaeShapeConfig = {
   decoderEpochs: number;
   /** > 0: a second copy of the network holds the weights' moving average (recvae.ts). */
   emaDecay?: number;
+  /** 'swa' holds an averaged copy even with emaDecay 0. */
+  weightAverage?: string;
 };
 
 /** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder. */
@@ -57,7 +59,7 @@ export function recVaeMemory(shape: DataShape, c: RecVaeShapeConfig): MemoryEsti
   const trained = (encoder + decoder) * bytesPerWeight(c.optimizer);
   const prior = encoder * bytesPerWeight('sgd');
   // The averaged copy is a whole second network (its own prior encoder included), plain SGD.
-  const averaged = (c.emaDecay ?? 0) > 0 ? (2 * encoder + decoder) * bytesPerWeight('sgd') : 0;
+  const averaged = (c.emaDecay ?? 0) > 0 || c.weightAverage === 'swa' ? (2 * encoder + decoder) * bytesPerWeight('sgd') : 0;
   const batch = Math.min(c.batchSize, Math.max(1, shape.users));
   // Logits over every item, and per encoder layer its pre-activation, normalised and output rows (two encoders).
   const activations = 4 * batch * (items + 2 * (3 * c.depth + 2) * H + 6 * c.latent);

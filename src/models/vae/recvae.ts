@@ -19,7 +19,8 @@
  *
  * Three options beyond the paper, each off by default (docs/deep-models.md, "msr-stratified: a
  * further pass"): `emaDecay` scores with an exponential moving average of the weights
- * (weight-average.ts) instead of the last step's; `learningRateDecay` multiplies the step size by
+ * (weight-average.ts) instead of the last step's (`weightAverage` picks TensorFlow's warm-up EMA,
+ * a bias-corrected fixed-decay EMA or SWA, "msr-stratified: a third pass"); `learningRateDecay` multiplies the step size by
  * that factor every epoch (exponential decay); `popularityWeight` α adds α·log(1 + the item's
  * training count) to every score, which shifts the ranking toward (α > 0) or away from popular
  * items, as Steck (2011, "Item popularity and recommendation accuracy") trades popularity off.
@@ -37,7 +38,7 @@ import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import { type GradientPart, RecVaeNet } from './recvae-network.ts';
-import { WeightAverage } from './weight-average.ts';
+import { type AverageSchedule, WeightAverage } from './weight-average.ts';
 import type { Csr } from '../../data/interactions.ts';
 
 export type RecVaeConfig = {
@@ -66,6 +67,14 @@ export type RecVaeConfig = {
   l2: number;
   /** Score with an exponential moving average of the weights, this decay per step (0: the last step's weights). */
   emaDecay: number;
+  /**
+   * How the weights are averaged (weight-average.ts): `ema-warmup` (TensorFlow's warm-up, the
+   * default), `ema-debiased` (fixed emaDecay, bias-corrected, from averageStart) or `swa` (equal
+   * weights on each epoch's end from averageStart; on even with emaDecay 0).
+   */
+  weightAverage: AverageSchedule;
+  /** `ema-debiased` / `swa`: the first epoch whose weights enter the average. */
+  averageStart: number;
   /** The step size is learningRate·learningRateDecay^(epoch − 1) (1: constant). */
   learningRateDecay: number;
   /** α: every score gets α·log(1 + the item's training count) added (0: the network's logits). */
@@ -83,6 +92,9 @@ export class RecVae extends Recommender {
   /** With emaDecay > 0: the averaged weights that score, and their running average. */
   private averagedNet: RecVaeNet | null = null;
   private average: WeightAverage | null = null;
+  /** Further averages of the same run, for benches that compare several on one trajectory (watchAverages). */
+  private watched: { decay: number; schedule: AverageSchedule; startEpoch: number }[] = [];
+  private watchedAverages: { net: RecVaeNet; average: WeightAverage }[] = [];
   /** popularityWeight·log(1 + count) per item, for the training rows it was computed from. */
   private popularityShift: { rows: Csr; shift: Float32Array } | null = null;
   /** Users with at least one training interaction (the ones trained on). */
@@ -93,6 +105,28 @@ export class RecVae extends Recommender {
   constructor(config: Partial<RecVaeConfig> = {}) {
     super();
     this.config = resolveConfig(recVaeSpec, config);
+    const c = this.config;
+    if (c.weightAverage === 'ema-debiased' && c.emaDecay === 0) throw new ConfigError('recvae: weightAverage "ema-debiased" needs emaDecay > 0 (its fixed decay)');
+    if (c.weightAverage === 'ema-warmup' && c.averageStart !== 1) throw new ConfigError('recvae: averageStart applies to weightAverage "ema-debiased" or "swa", not "ema-warmup"');
+  }
+
+  /** Whether a weight average scores (emaDecay > 0, or SWA). */
+  private get averaging(): boolean {
+    return this.config.emaDecay > 0 || this.config.weightAverage === 'swa';
+  }
+
+  /**
+   * For benches: further averages of the live weights of the same training run, each in its own
+   * network, updated step by step like the model's own (which still alone scores). Call before
+   * fit; their networks are `watchedNetworks` after training starts.
+   */
+  watchAverages(specs: { decay: number; schedule: AverageSchedule; startEpoch?: number }[]): void {
+    this.watched = specs.map((s) => ({ decay: s.decay, schedule: s.schedule, startEpoch: s.startEpoch ?? 1 }));
+  }
+
+  /** The networks of watchAverages, in its order (empty before training). */
+  get watchedNetworks(): RecVaeNet[] {
+    return this.watchedAverages.map((w) => w.net);
   }
 
   /** The network (null before fit / load), for tests and diagnostics. */
@@ -105,11 +139,18 @@ export class RecVae extends Recommender {
     if (this.numItems === 0) throw new ConfigError('recvae: no items to model');
     const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent };
     this.net = new RecVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng);
-    if (c.emaDecay > 0) {
-      // Its own Rng: the average's initial values are overwritten, and the training stream stays that of emaDecay 0.
-      this.averagedNet = new RecVaeNet(shape, { name: 'sgd', learningRate: 1 }, new Rng(0));
-      this.average = new WeightAverage(this.net.params(), this.averagedNet.params(), c.emaDecay);
+    const live = this.net.params();
+    // Each average has its own Rng: its initial values are overwritten, and the training stream stays that of emaDecay 0.
+    const averageOf = (decay: number, schedule: AverageSchedule, startEpoch: number) => {
+      const net = new RecVaeNet(shape, { name: 'sgd', learningRate: 1 }, new Rng(0));
+      return { net, average: new WeightAverage(live, net.params(), decay, { schedule, startEpoch }) };
+    };
+    if (this.averaging) {
+      const own = averageOf(c.emaDecay, c.weightAverage, c.averageStart);
+      this.averagedNet = own.net;
+      this.average = own.average;
     }
+    this.watchedAverages = this.watched.map((w) => averageOf(w.decay, w.schedule, w.startEpoch));
     return this.net;
   }
 
@@ -150,6 +191,8 @@ export class RecVae extends Recommender {
     // The prior's old encoder follows the encoder once per epoch (the reference's update_prior).
     net.syncPrior();
     if (c.alternating) for (let e = 0; e < c.decoderEpochs; e++) run('decoder', 0);
+    this.average?.endEpoch();
+    for (const w of this.watchedAverages) w.average.endEpoch();
     return loss;
   }
 
@@ -174,6 +217,7 @@ export class RecVae extends Recommender {
       net.backward(n, part);
       net.update(part, c.l2);
       this.average?.update();
+      for (const w of this.watchedAverages) w.average.update();
       progress(Math.min(1, (s + n) / order.length));
     }
     return order.length > 0 ? total / order.length : 0;
@@ -199,7 +243,7 @@ export class RecVae extends Recommender {
     this.shiftByPopularity(out, 1);
   }
 
-  /** The weights that score: the moving average with emaDecay > 0, else the trained ones. */
+  /** The weights that score: the average when one is on (emaDecay > 0 or SWA), else the trained ones. */
   private scoringNet(): RecVaeNet {
     const net = this.requireNet();
     return this.averagedNet ?? net;
@@ -235,7 +279,7 @@ export class RecVae extends Recommender {
     const net = this.requireNet();
     loadParams(state, net.params());
     net.syncPrior();
-    // A loaded state is the weights that scored (the average, with emaDecay > 0): the average restarts from them.
+    // A loaded state is the weights that scored (the average, when one is on): the average restarts from them.
     this.average?.reset();
   }
 }
@@ -259,6 +303,8 @@ export const recVaeSpec = defineModel({
     learningRate: 5e-4,
     l2: 0,
     emaDecay: 0,
+    weightAverage: 'ema-warmup',
+    averageStart: 1,
     learningRateDecay: 1,
     popularityWeight: 0,
     epochs: 50,
@@ -287,6 +333,12 @@ export const recVaeSpec = defineModel({
       exclusiveMax: true,
       help: 'score with an exponential moving average of the weights, this decay per step (e.g. 0.99); 0: the last weights',
     },
+    weightAverage: {
+      kind: 'enum',
+      values: ['ema-warmup', 'ema-debiased', 'swa'],
+      help: "how weights are averaged: 'ema-warmup' (TensorFlow's warm-up cap, emaDecay), 'ema-debiased' (fixed emaDecay, bias-corrected, from averageStart), 'swa' (equal weights per epoch end from averageStart)",
+    },
+    averageStart: { kind: 'int', min: 1, help: "'ema-debiased' / 'swa': the first epoch whose weights enter the average" },
     learningRateDecay: { kind: 'number', min: 0, max: 1, exclusiveMin: true, help: 'step size × this every epoch (exponential decay); 1: constant' },
     popularityWeight: { kind: 'number', help: "add this × log(1 + the item's training count) to every score; 0: off" },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
