@@ -120,6 +120,50 @@ export class NegativeSampler {
     return this.exclude && csrHas(this.csr, user, item);
   }
 
+  /**
+   * log of the probability that `sample(user)` returns `item`: the base distribution renormalised
+   * over the user's unseen items when positives are excluded (rejection sampling and the exact
+   * fallback both draw from exactly that). For a sampled softmax's log-Q correction (deep/ncf).
+   */
+  logProbability(user: number, item: number): number {
+    const norm = this.logNormaliser(user);
+    if (this.weights === null || norm.uniform) return norm.value;
+    const w = this.weights[item];
+    // An item of weight 0 is drawn only by the uniform fallback.
+    return w > 0 ? Math.log(w) - norm.value : -Math.log(this.numItems);
+  }
+
+  /** Per user: log of the normaliser (popularity) or the log-probability of each item (uniform). */
+  private logNormaliser(user: number): { value: number; uniform: boolean } {
+    // A positive's negatives are asked for one after another: compute once per user in a row.
+    if (this.lastNorm.user !== user) this.lastNorm = { user, ...this.computeLogNormaliser(user) };
+    return this.lastNorm;
+  }
+
+  private lastNorm = { user: -1, value: 0, uniform: true };
+
+  private computeLogNormaliser(user: number): { value: number; uniform: boolean } {
+    const all = this.weights === null ? { value: -Math.log(this.numItems), uniform: true } : { value: Math.log(this.totalWeight), uniform: false };
+    if (!this.exclude) return all;
+    const { indptr, indices } = this.csr;
+    const start = indptr[user];
+    const end = indptr[user + 1];
+    if (end === start) return all;
+    let distinct = 0;
+    let seenWeight = 0;
+    for (let p = start; p < end; p++) {
+      if (p > start && indices[p] === indices[p - 1]) continue;
+      distinct++;
+      if (this.weights !== null) seenWeight += this.weights[indices[p]];
+    }
+    if (distinct >= this.numItems) return { value: -Math.log(this.numItems), uniform: true };
+    if (this.weights === null) return { value: -Math.log(this.numItems - distinct), uniform: true };
+    const free = this.totalWeight - seenWeight;
+    // As `sample`: with (almost) no unseen weight left, uniform over the unseen items.
+    if (!(free > 1e-9 * this.totalWeight)) return { value: -Math.log(this.numItems - distinct), uniform: true };
+    return { value: Math.log(free), uniform: false };
+  }
+
   /** `k` negatives for `user` into out[offset .. offset+k). */
   sampleMany(user: number, k: number, out: Int32Array, offset = 0): void {
     for (let j = 0; j < k; j++) out[offset + j] = this.sample(user);

@@ -8,8 +8,12 @@
  * embeddings are hybrid (id + Σ feature vectors), which also scores cold-start items.
  * NeuMF can start from separately trained GMF and MLP models (`pretrainEpochs`, the paper's
  * §3.4.1; deep/pretrain.ts).
+ * ncf options beyond the paper: `logQ` corrects a sampled softmax for the sampler's
+ * probabilities (deep/pointwise.ts; with `sampler: popularity` the negatives are drawn
+ * ∝ count^samplerAlpha, as word2vec), and `emaDecay` scores with a moving average of the weights
+ * (deep/weight-averaged.ts).
  */
-import type { Rng } from '../../core/rng.ts';
+import { Rng } from '../../core/rng.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -37,6 +41,9 @@ import { loadPretrained, pretrainBranches } from './pretrain.ts';
 import { withDecay } from './schedule.ts';
 import { TripletTrainer } from './triplets.ts';
 import type { Trainer } from './tower.ts';
+import { AveragedWeights } from './weight-averaged.ts';
+import type { ModelState } from '../../contracts/types.ts';
+import { paramTensors } from './state.ts';
 
 export type NcfConfig = DeepConfig & {
   /** Pointwise 'bce' / 'mse' over each positive and its negatives, 'softmax' over the group of both, or pairwise 'bpr' over (positive, one negative). */
@@ -52,6 +59,10 @@ export type NcfConfig = DeepConfig & {
   sampler: NegativeSamplerKind;
   /** Popularity sampler: weight = train count^samplerAlpha. */
   samplerAlpha: number;
+  /** loss 'softmax': shift each sampled negative's logit by −log(negatives · Q(item)), Q the sampler's probability. */
+  logQ: boolean;
+  /** ncf: score with a moving average of the weights, this decay per step (0: the last step's weights). */
+  emaDecay: number;
   /** NeuMF's GMF embedding size; null = factors. */
   gmfFactors: number | null;
   /** NeuMF: epochs of GMF and of the MLP model each before NeuMF starts from their weights (0 = no pre-training). */
@@ -78,6 +89,8 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     requireHiddenLayer(variant, c.layers);
     if (variant === 'neumf' && c.embeddingOptimizer !== 'lazy')
       throw new ConfigError("neumf: embeddingOptimizer 'dense' is ncf's only (NeuMF's GMF tables step lazily); use 'lazy'");
+    if (variant === 'neumf' && c.emaDecay !== 0) throw new ConfigError("neumf: emaDecay is ncf's only (a pre-trained NeuMF has no averaged copy); use 0");
+    if (c.logQ && c.loss !== 'softmax') throw new ConfigError(`${variant}: logQ corrects a sampled softmax; it needs loss 'softmax' (got '${c.loss}')`);
     this.config = { ...c, gmfFactors: c.gmfFactors ?? c.factors };
   }
 
@@ -87,9 +100,44 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     return { ...this.towerBase(c), userFactors: c.factors, itemFactors: c.factors, inputDropout: c.inputDropout, embeddingOptimizer: c.embeddingOptimizer };
   }
 
+  /** With emaDecay > 0: the live tower the trainer steps, and the average that scores. */
+  private averaged: AveragedWeights | null = null;
+
   protected createTower(rng: Rng): ConcatTower | NeuMFTower {
     const o = this.towerOptions();
-    return this.type === 'neumf' ? new NeuMFTower(rng, { ...o, gmfFactors: this.config.gmfFactors }) : new ConcatTower(rng, o);
+    if (this.type === 'neumf') return new NeuMFTower(rng, { ...o, gmfFactors: this.config.gmfFactors });
+    const live = new ConcatTower(rng, o);
+    if (this.config.emaDecay === 0) {
+      this.averaged = null;
+      return live;
+    }
+    // Its own Rng: the copy's initial values are overwritten, and training draws what it draws with emaDecay 0.
+    const copy = new ConcatTower(new Rng(0), { ...o, embeddingOptimizer: 'lazy' });
+    this.averaged = new AveragedWeights(live, copy, this.config.emaDecay);
+    return copy;
+  }
+
+  /**
+   * Runs `fn` with the live (last-step) weights in the scoring tower, then puts the average
+   * back: for comparing the two on one training run (bench/deep-defaults.ts). Plain `fn()`
+   * without emaDecay.
+   */
+  withLiveWeights<T>(fn: () => T): T {
+    const a = this.averaged;
+    if (!a) return fn();
+    const saved = this.getState();
+    super.setState({ tensors: paramTensors(a.live.params()) });
+    try {
+      return fn();
+    } finally {
+      super.setState(saved);
+    }
+  }
+
+  /** A loaded state is the weights that score (the average, with emaDecay): training resumes from them. */
+  override setState(state: ModelState): void {
+    super.setState(state);
+    this.averaged?.restartFromAveraged();
   }
 
   override async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
@@ -122,15 +170,18 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
       return withDecay(new TripletTrainer(train, sampler, Math.max(1, c.batchSize >> 1), 'bpr', 0), c.lrDecay);
     }
     if (c.loss === 'softmax' && c.negatives === 0) throw new ConfigError(`${this.type}: loss 'softmax' needs sampled negatives (negatives ≥ 1)`);
-    return withDecay(new PointwiseTrainer(new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null), c.loss), c.lrDecay);
+    const batches = new PointwiseBatches(train, c.batchSize, c.negatives, c.negatives > 0 ? sampler : null, c.logQ);
+    const trainer = withDecay(new PointwiseTrainer(batches, c.loss), c.lrDecay);
+    return this.averaged ? this.averaged.trainer(trainer) : trainer;
   }
 
   /** Hogwild over threads (parallel.ts): the same tower, sampler and batches (or triplets, for bpr) in every worker. */
   protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
     // Dense embedding steps rewrite whole tables every batch, which Hogwild threads would
-    // overwrite in each other: those train on one thread.
-    if (c.embeddingOptimizer !== 'lazy') return null;
+    // overwrite in each other; logQ's offsets are not in the workers' batches, and the weight
+    // average follows one thread's steps: those train on one thread.
+    if (c.embeddingOptimizer !== 'lazy' || c.logQ || c.emaDecay !== 0) return null;
     const o = this.towerOptions();
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
     const sampler = { kind: c.sampler, alpha: c.samplerAlpha };
@@ -149,6 +200,8 @@ const NCF_DEFAULTS: NcfConfig = {
   embeddingOptimizer: 'lazy',
   sampler: 'exclude-positives',
   samplerAlpha: 0.75,
+  logQ: false,
+  emaDecay: 0,
   gmfFactors: null,
   pretrainEpochs: 0,
   pretrainAlpha: 0.5,
@@ -176,6 +229,17 @@ const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
   embeddingOptimizer: EMBEDDING_OPTIMIZER_SCHEMA,
   sampler: SAMPLER_SCHEMA,
   samplerAlpha: SAMPLER_ALPHA_SCHEMA,
+  logQ: {
+    kind: 'boolean',
+    help: "loss 'softmax': shift each sampled negative's logit by −log(negatives · Q(item)), Q the sampler's probability of drawing it for the user (Bengio & Senécal 2008; the log-Q correction of Yi et al. 2019); one thread",
+  },
+  emaDecay: {
+    kind: 'number',
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    help: "ncf: score with an exponential moving average of the weights, this decay per step (e.g. 0.999; warm-up min(decay, (1 + t)/(10 + t))); 0: the last step's weights; one thread",
+  },
   gmfFactors: { kind: 'int', min: 1, nullable: true, help: 'neumf: GMF embedding size (null: factors)' },
   pretrainEpochs: {
     kind: 'int',

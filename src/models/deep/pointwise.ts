@@ -5,6 +5,10 @@
  * each batch goes through the tower with BCE, MSE or MAE on its outputs, or a sampled softmax
  * over each positive and its own negatives (the cross-entropy of the 1 + negatives logits, as
  * in Covington et al. 2016 and the sampled-softmax NCF baselines of Rendle et al. 2020).
+ * With `logQ`, each sampled negative's logit in the softmax is shifted by −log(k·Q_u(j)), Q_u the
+ * sampler's probability of drawing j for the user: the importance-sampling estimate of the full
+ * softmax's normaliser (Bengio & Senécal 2008; Jean et al. 2015), the sampled-softmax form of
+ * Yi et al. 2019's log-Q correction. The positive is given, not sampled, and keeps its logit.
  */
 import { logSumExp, mae, maeGrad, mse, mseGrad } from '../../core/losses.ts';
 import type { Rng } from '../../core/rng.ts';
@@ -20,6 +24,8 @@ export class PointwiseBatches {
   readonly users: Int32Array;
   readonly items: Int32Array;
   readonly labels: Float32Array;
+  /** With logQ: a constant added to each row's logit in the loss (0 for positives), else null. */
+  readonly offsets: Float32Array | null;
   private readonly train: Pick<Interactions, 'users' | 'items' | 'values' | 'length'>;
   private readonly negatives: number;
   private readonly sampler: NegativeSampler | null;
@@ -30,7 +36,7 @@ export class PointwiseBatches {
   private end = 0;
 
   /** With a sampler, positives get label 1 and negatives 0; without, labels are the values. */
-  constructor(train: Pick<Interactions, 'users' | 'items' | 'values' | 'length'>, batchSize: number, negatives: number, sampler: NegativeSampler | null) {
+  constructor(train: Pick<Interactions, 'users' | 'items' | 'values' | 'length'>, batchSize: number, negatives: number, sampler: NegativeSampler | null, logQ = false) {
     this.train = train;
     this.negatives = sampler ? negatives : 0;
     this.sampler = sampler;
@@ -39,6 +45,7 @@ export class PointwiseBatches {
     this.users = new Int32Array(rows);
     this.items = new Int32Array(rows);
     this.labels = new Float32Array(rows);
+    this.offsets = logQ && this.sampler ? new Float32Array(rows) : null;
   }
 
   /** Rows per positive: the positive and its negatives, consecutive in every batch. */
@@ -82,6 +89,12 @@ export class PointwiseBatches {
       this.labels[n++] = this.sampler ? 1 : values[p];
       if (this.sampler) {
         this.sampler.sampleMany(u, this.negatives, this.items, n);
+        const offsets = this.offsets;
+        if (offsets) {
+          offsets[n - 1] = 0;
+          const logK = Math.log(this.negatives);
+          for (let k = 0; k < this.negatives; k++) offsets[n + k] = -(logK + this.sampler.logProbability(u, this.items[n + k]));
+        }
         for (let k = 0; k < this.negatives; k++) {
           this.users[n] = u;
           this.labels[n++] = 0;
@@ -97,11 +110,13 @@ export class PointwiseBatches {
  * for 'mse' / 'mae' it is the prediction itself. For 'softmax' the rows come in groups of
  * `group` (a positive and its negatives): each group's cross-entropy −Σ y·log softmax(z) is
  * summed, and the batch loss is that sum over the n rows, like the others (a per-row share:
- * Adam does not see the constant factor 1 / group).
+ * Adam does not see the constant factor 1 / group). `offsets` (softmax only) are added to the
+ * logits inside the loss (the log-Q correction); dL/dz is unchanged in form.
  */
-export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Float32Array, n: number, grad: Float32Array, group = 1): number {
+export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Float32Array, n: number, grad: Float32Array, group = 1, offsets: Float32Array | null = null): number {
   const inv = 1 / n;
-  if (kind === 'softmax') return softmaxGroupsLoss(z, labels, n, grad, group, inv);
+  if (kind === 'softmax') return softmaxGroupsLoss(z, labels, n, grad, group, inv, offsets);
+  if (offsets) throw new Error(`pointwise loss '${kind}': logit offsets (log-Q) are for 'softmax' only`);
   let total = 0;
   if (kind === 'bce') {
     // bceWithLogits and its gradient from one exp(−|z|): the same doubles as softplus and sigmoid.
@@ -129,16 +144,23 @@ export function pointwiseLoss(kind: PointwiseLoss, z: Float32Array, labels: Floa
 }
 
 /** 'softmax': groups of `group` rows, labels as the target weights (1 on the positive). */
-function softmaxGroupsLoss(z: Float32Array, labels: Float32Array, n: number, grad: Float32Array, group: number, inv: number): number {
+function softmaxGroupsLoss(z: Float32Array, labels: Float32Array, n: number, grad: Float32Array, group: number, inv: number, offsets: Float32Array | null): number {
   if (n % group !== 0) throw new Error(`softmax loss: ${n} rows are not whole groups of ${group}`);
   let total = 0;
+  // The corrected logits, when there are offsets (one group at a time).
+  const zc = offsets ? new Float64Array(group) : null;
   for (let g = 0; g < n; g += group) {
-    const lse = logSumExp(z, g, group);
+    let lse: number;
+    if (zc && offsets) {
+      for (let j = 0; j < group; j++) zc[j] = z[g + j] + offsets[g + j];
+      lse = logSumExp(zc, 0, group);
+    } else lse = logSumExp(z, g, group);
     let mass = 0;
     for (let r = g; r < g + group; r++) mass += labels[r];
     for (let r = g; r < g + group; r++) {
-      total -= labels[r] * (z[r] - lse);
-      grad[r] = (mass * Math.exp(z[r] - lse) - labels[r]) * inv;
+      const zr = zc ? zc[r - g] : z[r];
+      total -= labels[r] * (zr - lse);
+      grad[r] = (mass * Math.exp(zr - lse) - labels[r]) * inv;
     }
   }
   return total;
@@ -193,7 +215,7 @@ export class PointwiseTrainer implements Trainer {
     for (let n = b.next(); n > 0; n = b.next()) {
       tower.fill(b.users, b.items, n);
       const z = tower.forward(n, rng);
-      total += pointwiseLoss(this.loss, z, b.labels, n, this.dz, b.groupSize);
+      total += pointwiseLoss(this.loss, z, b.labels, n, this.dz, b.groupSize, b.offsets);
       tower.backward(this.dz, n, b.users, b.items);
       tower.update();
       rows += n;
