@@ -13,6 +13,9 @@ export type AnnSpace = 'ip' | 'l2';
 /** How the graph stores item rows: 32-bit floats, or 16-bit (bf16, f16: half the memory and distance cost, coarser distances). */
 export type AnnQuantization = 'f32' | 'bf16' | 'f16';
 
+/** A second, wider search only when it would be at least this much deeper (fewer than 80 % of the candidates passed). */
+const WIDEN_AT = 1.25;
+
 const SCALAR = { f32: usearch.ScalarKind.F32, bf16: usearch.ScalarKind.BF16, f16: usearch.ScalarKind.F16 };
 
 /**
@@ -131,7 +134,8 @@ export class AnnIndex {
   /**
    * The `want` best items for `user` that `accept` lets through, with the model's exact scores:
    * the index is asked for more than `want` (over-fetch), and asked again for 4× more while too
-   * few pass. Returns null when even `maxFetch` candidates (or the whole catalogue) leave fewer
+   * few pass; when enough pass but many were turned away, once more at a depth widened by the
+   * share that passed. Returns null when even `maxFetch` candidates (or the whole catalogue) leave fewer
    * than `want` (a strict filter): the caller then scores every item.
    */
   search(user: number, want: number, accept: (item: number) => boolean, maxFetch = 4096): Candidates | null {
@@ -141,9 +145,11 @@ export class AnnIndex {
     // l2 space's 0, stay as they are): no copy of the user table's row beyond this one.
     this.form.query(user, this.query);
     let fetch = Math.min(n, Math.max(2 * target, target + 16));
+    let widened = false;
     for (;;) {
       // Asking for max(fetch, ef) results is a search with ef = that (usearch widens ef to the count).
-      const found = this.index.search(this.query, Math.max(fetch, this.expansionSearch), 1);
+      const depth = Math.max(fetch, this.expansionSearch);
+      const found = this.index.search(this.query, depth, 1);
       const keys = found.keys;
       const count = keys.length;
       if (this.ids.length < count) this.ids = new Int32Array(count);
@@ -153,7 +159,16 @@ export class AnnIndex {
         const i = Number(keys[r]);
         if (accept(i)) ids[kept++] = i;
       }
-      if (kept >= target) return this.rescored(user, ids, kept, target);
+      if (kept >= target) {
+        // The items that pass sit deeper in the ranking than the unfiltered ones the search depth
+        // was tuned for: searched once more at depth ÷ the share that passed, they are found as
+        // reliably as an unfiltered list (post-filtering with a widened beam, as filtered HNSW does).
+        const widerDepth = Math.ceil(depth / (kept / count));
+        if (widened || widerDepth < depth * WIDEN_AT || depth >= maxFetch || depth >= n) return this.rescored(user, ids, kept, target);
+        fetch = Math.min(n, maxFetch, widerDepth);
+        widened = true;
+        continue;
+      }
       // Fewer pass than wanted even among this many: a graph search need not reach every item,
       // so only exact scoring is sure to find all that pass.
       if (fetch >= maxFetch || fetch >= n) return null;

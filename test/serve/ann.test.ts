@@ -259,7 +259,8 @@ describe('the service with an index', () => {
   test('filters, exclusions and hidden items still give k items, never a blocked one; a strict filter falls back to exact', () => {
     const store = EventStore.open(':memory:');
     try {
-      const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on' } });
+      // One build thread: the graph, so the recall below, is the same on every run.
+      const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on', threads: 1 } });
       assert.equal(engine.retrievalStatus.kind, 'hnsw');
       const exactEngine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'off' } });
       let overlap = 0;
@@ -279,10 +280,10 @@ describe('the service with an index', () => {
         overlap += page.items.filter((r) => reference.has(r.item)).length / 10;
         store.putItem({ id: top[0], properties: {}, available: true, expiresAt: null });
       }
-      // The index is tuned at load to recall@10 ≥ 0.95 without filters; filtered lists come from
-      // over-fetched candidates and land near it (0.94–0.97 across builds: the multi-threaded
-      // graph build is not deterministic), so this floor catches a broken post-filter, not noise.
-      assert.ok(overlap / 30 >= 0.9, `filtered recall@10 against exact ${overlap / 30}`);
+      // The index is tuned at load to recall@10 ≥ 0.95 without filters. Half the items pass this
+      // filter, so the ones that do sit deeper in the ranking: searched at the tuned depth alone
+      // they came out at 0.89; with the depth widened by the share that passed, 0.97.
+      assert.ok(overlap / 30 >= 0.94, `filtered recall@10 against exact ${overlap / 30}`);
       // Only five items pass: the index's candidates cannot hold them all, the exact path finds them.
       const five = new Set(['i3', 'i1000', 'i2000', 'i2500', 'i2999']);
       const page = engine.recommend({ user: 'u0', k: 10, filter: (item) => five.has(item.id) });
