@@ -3,9 +3,9 @@
  * replacement, of at most H positions of a user's row, drawn afresh for each batch the user is in.
  * Covington, Adams & Sargin (2016, "Deep Neural Networks for YouTube Recommendations") average a
  * capped watch history (the most recent 50) for the same reason: a user's cost and the rows a
- * step updates stay bounded however long the history grows. tastebud's interactions carry no
- * timestamps, so "most recent" is not defined here and the sample is uniform instead; its mean is
- * an unbiased estimate of the whole history's mean, which scoring uses.
+ * step updates stay bounded however long the history grows. Timestamps are optional in tastebud
+ * (synthetic data and fold-in histories have none), so the sample is uniform rather than the most
+ * recent H; its mean is an unbiased estimate of the whole history's mean, which scoring uses.
  *
  * Floyd's algorithm draws k distinct positions in O(k) with a mark per position; the positions
  * come back in increasing order, so their items (CSR rows are sorted by item) are read forwards

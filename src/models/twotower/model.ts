@@ -22,8 +22,8 @@
  *
  * `historyLimit: H` bounds the history the user tower averages while training, as YouTube's
  * model caps the watch history (Covington et al. 2016): a user whose history is longer than H
- * gets a fresh seeded uniform sample of H of it in each batch (history-sample.ts; the data has no
- * timestamps for "the most recent H"), so the work and the history rows a batch steps stay
+ * gets a fresh seeded uniform sample of H of it in each batch (history-sample.ts: not "the most
+ * recent H", since timestamps are optional), so the work and the history rows a batch steps stay
  * bounded as histories grow. Scoring and fold-in use the whole history, the expectation of the
  * sample's mean. With H at least every training history nothing is sampled and the fit is the
  * unlimited one, bit for bit.
