@@ -16,6 +16,10 @@
  * prints the epoch's progress (fraction, wall and CPU seconds, RSS) every s seconds to stderr, so
  * a run stopped before the end of its epoch still says how far it got.
  *
+ * BENCH_HISTORY_LIMIT=H trains the two-tower model with `historyLimit: H` (at most H history
+ * items per user and batch, a seeded sample; scoring keeps the whole history); the row says so.
+ * Unset, the model's default (the whole history).
+ *
  *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
  *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
  *   BENCH_SIZES=20000000 BENCH_TIMEOUT=7200 BENCH_PROGRESS=60 nice -n 5 node --import tsx bench/scale.ts two-tower
@@ -47,7 +51,8 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const train = share < 1 ? sampleUsers(all, share) : all;
   const generated = (performance.now() - t0) / 1000;
   const rssAfterData = process.memoryUsage().rss;
-  const model = createModel(type, { ...MODELS[type], epochs });
+  const historyLimit = type === 'two-tower' && process.env.BENCH_HISTORY_LIMIT ? Number(process.env.BENCH_HISTORY_LIMIT) : null;
+  const model = createModel(type, { ...MODELS[type], ...(historyLimit ? { historyLimit } : {}), epochs });
   // The estimate at the full shape (the fit checks the sample's own, which is the same for items-bound models).
   const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
   const t1 = performance.now();
@@ -62,6 +67,7 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const epochSeconds = median(perEpoch);
   const out = {
     model: type,
+    ...(historyLimit ? { historyLimit } : {}),
     interactions: train.length,
     users: train.numUsers,
     items: train.numItems,

@@ -18,6 +18,8 @@ export interface TwoTowerCostConfig {
   softmax: 'in-batch' | 'full';
   negatives: number;
   history: boolean;
+  /** At most this many history items per user and batch while training (null / absent: all). */
+  historyLimit?: number | null;
   userIdentity: boolean;
   itemIdentity: boolean;
   batchSize: number;
@@ -35,6 +37,13 @@ function userInDim(c: TwoTowerCostConfig, features: FeatureCounts): number {
   return (c.userIdentity || features.user > 0 ? E : 0) + (c.history ? E : 0);
 }
 
+/** History items a training row averages: the mean history, at most the limit. */
+function historyPerUser(c: TwoTowerCostConfig, shape: DataShape): number {
+  if (!c.history) return 0;
+  const mean = shape.interactions / Math.max(1, shape.users);
+  return c.historyLimit ? Math.min(mean, c.historyLimit) : mean;
+}
+
 function candidates(c: TwoTowerCostConfig, items: number): number {
   return c.softmax === 'full' ? items : c.batchSize + c.negatives;
 }
@@ -49,7 +58,7 @@ export function twoTowerMemory(shape: DataShape, c: TwoTowerCostConfig, features
   // Values, dense gradients and optimizer state, and Adam's per-row step counts; the history
   // table without a dense gradient but a slot index per row and at most one row per history item
   // of the batch (~ batchSize × interactions per user) of sums.
-  const historyBatchRows = c.history ? Math.min(items, c.batchSize * Math.ceil(interactions / Math.max(1, users))) : 0;
+  const historyBatchRows = c.history ? Math.min(items, c.batchSize * Math.ceil(historyPerUser(c, shape))) : 0;
   const tables = denseRows * (E * bytesPerWeight(c.optimizer) + 4) + historyRows * (E * (bytesPerWeight(c.optimizer) - 4) + 8) + historyBatchRows * (E + 1) * 4;
   const towers = (chainWeights([userInDim(c, features), ...c.layers, F]) + chainWeights([E, ...c.layers, F])) * bytesPerWeight(c.optimizer);
   const B = Math.min(c.batchSize, Math.max(1, interactions));
@@ -71,9 +80,8 @@ export function twoTowerCost(shape: DataShape, c: TwoTowerCostConfig, features: 
   const F = c.factors;
   const B = c.batchSize;
   const C = candidates(c, shape.items);
-  const historyPerUser = c.history ? shape.interactions / Math.max(1, shape.users) : 0;
   // Per training row: the user tower and its history mean, its share of the candidates' item
   // tower, and its row of logits; forward and backward (×3).
-  const perRow = chainWeights([userInDim(c, features), ...c.layers, F]) + historyPerUser * E + (C / B) * chainWeights([E, ...c.layers, F]) + C * F;
+  const perRow = chainWeights([userInDim(c, features), ...c.layers, F]) + historyPerUser(c, shape) * E + (C / B) * chainWeights([E, ...c.layers, F]) + C * F;
   return { epoch: 3 * shape.interactions * perRow, perScore: F };
 }

@@ -19,6 +19,14 @@
  * `softmax: full` trains the exact softmax over every item instead (no sampling, so no log Q):
  * for catalogues of a few thousand items it costs about as much as the towers themselves.
  * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ *
+ * `historyLimit: H` bounds the history the user tower averages while training, as YouTube's
+ * model caps the watch history (Covington et al. 2016): a user whose history is longer than H
+ * gets a fresh seeded uniform sample of H of it in each batch (history-sample.ts: not "the most
+ * recent H", since timestamps are optional), so the work and the history rows a batch steps stay
+ * bounded as histories grow. Scoring and fold-in use the whole history, the expectation of the
+ * sample's mean. With H at least every training history nothing is sampled and the fit is the
+ * unlimited one, bit for bit.
  */
 import { ConfigError } from '../../contracts/errors.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
@@ -32,6 +40,7 @@ import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
 import { StreamingFrequency } from './frequency.ts';
+import { HistorySampler } from './history-sample.ts';
 import { TwoTowerNet } from './network.ts';
 
 export type TwoTowerConfig = {
@@ -55,6 +64,8 @@ export type TwoTowerConfig = {
   streamingAlpha: number;
   /** Put the mean of the user's history item vectors in the user tower. */
   history: boolean;
+  /** While training, average at most this many history items per user and batch (a seeded sample); null: all. */
+  historyLimit: number | null;
   /** Give each user its own id vector. */
   userIdentity: boolean;
   /** Give each item its own id vector. */
@@ -154,6 +165,9 @@ export class TwoTower extends Recommender {
     const c = this.config;
     const order = this.order;
     ctx.rng.shuffle(order);
+    // Only a limit some history exceeds draws anything, so a limit above every history is the unlimited fit exactly.
+    const limit = c.historyLimit;
+    net.sampleHistory(c.history && limit !== null && limit < longestRow(rows) - 1 ? new HistorySampler(limit, new Rng(ctx.rng.nextUint32())) : null);
     if (c.softmax === 'full') return this.trainEpochFull(ctx, net, rows);
     const M = c.negatives;
     const users = new Int32Array(c.batchSize);
@@ -314,6 +328,13 @@ export class TwoTower extends Recommender {
   }
 }
 
+/** The most items of any row. */
+function longestRow(rows: Csr): number {
+  let longest = 0;
+  for (let r = 0; r < rows.rows; r++) longest = Math.max(longest, rows.indptr[r + 1] - rows.indptr[r]);
+  return longest;
+}
+
 export const twoTowerSpec = defineModel({
   type: 'two-tower',
   description:
@@ -331,6 +352,7 @@ export const twoTowerSpec = defineModel({
     logQ: 'popularity',
     streamingAlpha: 0.01,
     history: true,
+    historyLimit: null,
     userIdentity: true,
     itemIdentity: true,
     embeddingStd: 0.05,
@@ -355,6 +377,12 @@ export const twoTowerSpec = defineModel({
     logQ: { kind: 'enum', values: ['popularity', 'streaming', 'none'], help: 'log-Q correction: known training frequency, the streaming estimate, or none' },
     streamingAlpha: { kind: 'number', min: 0, max: 1, exclusiveMin: true, help: 'moving-average rate of the streaming frequency estimate (logQ: streaming)' },
     history: { kind: 'boolean', help: "put the mean of the user's history item vectors in the user tower" },
+    historyLimit: {
+      kind: 'int',
+      min: 1,
+      nullable: true,
+      help: "while training, average at most this many of a user's history items per batch (a seeded uniform sample); null: all. Scoring uses all",
+    },
     userIdentity: { kind: 'boolean', help: 'give each user its own id vector (off: features and history only)' },
     itemIdentity: { kind: 'boolean', help: 'give each item its own id vector (off: features only)' },
     embeddingStd: { kind: 'number', min: 0, help: "standard deviation of the embeddings' normal init" },

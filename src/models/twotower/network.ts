@@ -18,7 +18,9 @@
  * Q_j is how likely item c_j was to be a candidate (in-batch: proportional to its frequency), so
  * subtracting log Q_j undoes the popularity bias of in-batch negatives. While training, the
  * target item is left out of the user's history mean (it would leak the label); scoring uses the
- * whole history.
+ * whole history. With a history sampler (`historyLimit`), a user whose history would be longer
+ * than H gets a uniform sample of H items of their row for the batch instead (history-sample.ts),
+ * the target left out when it was drawn; the gradient reaches the sampled items only.
  */
 import { logSumExp } from '../../core/losses.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
@@ -31,6 +33,7 @@ import type { Csr } from '../../data/interactions.ts';
 import type { SparseGradTable } from '../../core/sparse-grad.ts';
 import { EmbeddingBag } from './embedding-bag.ts';
 import { HistoryGradient } from './history-gradient.ts';
+import type { HistorySampler } from './history-sample.ts';
 
 export interface TwoTowerShape {
   numUsers: number;
@@ -95,6 +98,13 @@ export class TwoTowerNet {
   private slotSum = new Float32Array(0);
   private slotGrad = new Float32Array(0);
   private slots = 0;
+  // A bounded history (historyLimit): the sampled items of each slot whose row was longer, and
+  // whether each row's target is among the items its history mean was taken over.
+  private sampler: HistorySampler | null = null;
+  private slotSampled = new Uint8Array(0);
+  private slotItems = new Int32Array(0);
+  private positions = new Int32Array(0);
+  private targetInHistory = new Uint8Array(0);
 
   constructor(shape: TwoTowerShape, optimizer: OptimizerConfig, rng: Rng, embeddingStd: number) {
     this.shape = shape;
@@ -111,6 +121,14 @@ export class TwoTowerNet {
     this.userInDim = (this.user ? E : 0) + (shape.history ? E : 0);
     this.userTower = new Mlp(rng, { inputDim: this.userInDim, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'user.tower' });
     this.itemTower = new Mlp(rng, { inputDim: E, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'item.tower' });
+  }
+
+  /**
+   * Training batches from now on take at most `sampler.limit` history items per user (a fresh
+   * uniform sample per batch), or the whole history with null. Scoring always uses the whole history.
+   */
+  sampleHistory(sampler: HistorySampler | null): void {
+    this.sampler = sampler;
   }
 
   params(): Param[] {
@@ -268,11 +286,13 @@ export class TwoTowerNet {
       const slot = this.slotOfRow[b];
       const o = b * this.userInDim + off;
       for (let d = 0; d < E; d++) grads[slot * E + d] += dUserIn[o + d] / count;
-      history.add(this.targets[b], dUserIn, o, -1 / count);
+      if (this.targetInHistory[b] === 1) history.add(this.targets[b], dUserIn, o, -1 / count);
     }
+    const H = this.sampler?.limit ?? 0;
     for (let slot = 0; slot < this.slots; slot++) {
       const u = this.slotUser[slot];
-      history.addEach(rows.indices, rows.indptr[u], rows.indptr[u + 1], grads, slot * E);
+      if (this.slotSampled[slot] === 1) history.addEach(this.slotItems, slot * H, (slot + 1) * H, grads, slot * E);
+      else history.addEach(rows.indices, rows.indptr[u], rows.indptr[u + 1], grads, slot * E);
     }
   }
 
@@ -290,6 +310,14 @@ export class TwoTowerNet {
       this.slotGrad = new Float32Array(B * E);
       this.slotUser = new Int32Array(B);
       this.slotOfRow = new Int32Array(B);
+      this.slotSampled = new Uint8Array(B);
+      this.targetInHistory = new Uint8Array(B);
+    }
+    const sampler = this.sampler;
+    const H = sampler?.limit ?? 0;
+    if (this.slotItems.length < this.slotSampled.length * H) {
+      this.slotItems = new Int32Array(this.slotSampled.length * H);
+      this.positions = new Int32Array(H);
     }
     for (let k = 0; k < this.slots; k++) this.slotOf[this.slotUser[k]] = -1;
     this.slots = 0;
@@ -305,25 +333,44 @@ export class TwoTowerNet {
       if (this.user) this.user.forward(u, this.userIn, o);
       if (!h) continue;
       let slot = this.slotOf[u];
+      const length = indptr[u + 1] - indptr[u];
       if (slot < 0) {
         slot = this.slots++;
         this.slotOf[u] = slot;
         this.slotUser[slot] = u;
         const s = slot * E;
         sums.fill(0, s, s + E);
-        for (let p = indptr[u], end = indptr[u + 1]; p < end; p++) {
-          const item = indices[p];
+        // Bounded: H items of a row whose history (without the target) is longer than H.
+        const sampled = sampler !== null && length - 1 > H;
+        this.slotSampled[slot] = sampled ? 1 : 0;
+        if (sampled) {
+          sampler.sample(length, this.positions);
+          for (let i = 0; i < H; i++) this.slotItems[slot * H + i] = indices[indptr[u] + this.positions[i]];
+        }
+        const from = sampled ? slot * H : indptr[u];
+        const end = sampled ? from + H : indptr[u + 1];
+        const list = sampled ? this.slotItems : indices;
+        for (let p = from; p < end; p++) {
+          const item = list[p];
           history!.register(item);
           const k = item * E;
           for (let d = 0; d < E; d++) sums[s + d] += h[k + d];
         }
       }
       this.slotOfRow[b] = slot;
-      const count = indptr[u + 1] - indptr[u] - 1;
+      // The target is in a whole row; in a sample only when it was drawn (then left out, as always).
+      const inHistory = this.slotSampled[slot] === 0 || contains(this.slotItems, slot * H, (slot + 1) * H, targets[b]);
+      this.targetInHistory[b] = inHistory ? 1 : 0;
+      const count = this.slotSampled[slot] === 1 ? H - (inHistory ? 1 : 0) : length - 1;
       this.historyCount[b] = Math.max(count, 0);
       const at = o + (this.user ? E : 0);
       if (count <= 0) {
         input.fill(0, at, at + E);
+        continue;
+      }
+      if (!inHistory) {
+        const s = slot * E;
+        for (let d = 0; d < E; d++) input[at + d] = sums[s + d] / count;
         continue;
       }
       history!.register(targets[b]);
@@ -408,6 +455,12 @@ export class TwoTowerNet {
     const D = this.shape.factors;
     normaliseRows(this.itemTower.forwardBatch(input, n), n, D, out.subarray(row * D, (row + n) * D), new Float32Array(n));
   }
+}
+
+/** Whether `item` is in list[from .. to). */
+function contains(list: Int32Array, from: number, to: number, item: number): boolean {
+  for (let p = from; p < to; p++) if (list[p] === item) return true;
+  return false;
 }
 
 /** out_r = y_r / ‖y_r‖, norms kept. */
