@@ -69,11 +69,6 @@ export type MultVaeConfig = {
    * the exact softmax over every item (the paper's model). k ≥ the catalogue is the exact model.
    */
   sampledSoftmax: number | null;
-  /**
-   * How the sampled softmax draws its items: 'uniform' (k distinct items) or 'popularity' (k
-   * draws ∝ training count^0.75, with replacement); both log-Q corrected. Unused without it.
-   */
-  negativeSampler: 'uniform' | 'popularity';
   epochs: number;
   seed: number;
   /** Accepted for the fit loop; training runs on one thread. */
@@ -123,8 +118,7 @@ export class MultVae extends Recommender {
   }
 
   prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
-    const net = this.build(rng);
-    if (this.config.negativeSampler === 'popularity') net.sampledOutput?.usePopularity(train.itemCounts());
+    this.build(rng);
     this.order = activeUsers(train.byUser());
     this.batch = new Int32Array(Math.min(this.config.batchSize, Math.max(1, this.order.length)));
     this.noise = new Float32Array(this.batch.length * this.config.latent);
@@ -231,7 +225,6 @@ export const multVaeSpec = defineModel({
     learningRate: 0.001,
     l2: 0,
     sampledSoftmax: null,
-    negativeSampler: 'uniform',
     epochs: 200,
     seed: 42,
     threads: 1,
@@ -253,11 +246,6 @@ export const multVaeSpec = defineModel({
       min: 1,
       nullable: true,
       help: "while training, a sampled softmax over each user's positives and this many items per mini-batch (uniform, log-Q corrected); null: every item. Scoring uses every item",
-    },
-    negativeSampler: {
-      kind: 'enum',
-      values: ['uniform', 'popularity'],
-      help: 'sampledSoftmax: k distinct items uniformly, or k draws ∝ training count^0.75; both log-Q corrected',
     },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },

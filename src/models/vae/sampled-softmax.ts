@@ -4,15 +4,10 @@
  * sample of k items shared by the mini-batch, each sampled logit corrected by −log(k·Q(j))
  * (Bengio & Senécal 2008, importance sampling of the partition function; Jean, Cho, Memisevic &
  * Bengio 2015, "On Using Very Large Target Vocabulary for Neural Machine Translation"; the log-Q
- * correction as in Yi et al. 2019). By default the sample is k distinct items drawn uniformly
- * (Floyd's algorithm), so Q(j) = 1/items per draw and every item's inclusion probability is k/items:
+ * correction as in Yi et al. 2019). The sample is k distinct items drawn uniformly (Floyd's
+ * algorithm), so Q(j) = 1/items per draw and every item's inclusion probability is k/items:
  *
  *   NLL_u = |x_u| · log( Σ_{i ∈ x_u} e^{l_i} + Σ_{j ∈ S, j ∉ x_u} e^{l_j − log(k/items)} ) − Σ_{i ∈ x_u} l_i
- *
- * With `usePopularity` the k draws are with replacement from Q(j) ∝ max(count_j, 1)^0.75
- * (word2vec's unigram^0.75; a floor of one so that every item can be drawn and pushed down), and
- * an item drawn m_j times enters once with the correction −log(k·Q(j)) + log m_j (the same
- * importance-sampling sum, its repeats merged).
  *
  * The positives enter with probability 1 and no correction; a sampled item that is one of the
  * user's positives (an accidental hit) is masked from that user's negatives, else it would count
@@ -32,7 +27,6 @@ import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { ModelState, Tensor } from '../../contracts/types.ts';
 import type { Csr } from '../../data/interactions.ts';
-import { buildAlias } from '../../sampling/negatives.ts';
 import { requireTensor } from '../recommender.ts';
 
 /**
@@ -85,14 +79,8 @@ export class SampledItemOutput {
 
   /** The batch's shared sample, and each item's position in it (−1: not sampled). */
   readonly sample: Int32Array;
-  /** Distinct items in the current sample: k when uniform, at most k with popularity draws. */
-  drawn = 0;
   private readonly sampleIndex: Int32Array;
-  /** −log(k·Q(j)) + log(times drawn), per position of the sample. */
-  private readonly logWeight: Float64Array;
   private sampled = false;
-  /** Popularity draws: the alias table of Q and log Q per item (null: uniform without replacement). */
-  private popularity: { prob: Float64Array; alias: Int32Array; logQ: Float64Array } | null = null;
   /** The sample's rows of `weight`, gathered (k × width), for the batch's GEMMs. */
   private readonly sampleRows: Float32Array;
   /** Each sampled item's bias plus its log-Q correction. */
@@ -121,66 +109,28 @@ export class SampledItemOutput {
     this.sampleIndex = new Int32Array(numItems).fill(-1);
     this.sampleRows = new Float32Array(k * width);
     this.shift = new Float64Array(k);
-    this.logWeight = new Float64Array(k);
     this.slotOf = new Int32Array(numItems).fill(-1);
   }
 
   /**
    * Draws the batch's shared sample: k distinct items, uniform (Floyd's algorithm: k draws,
-   * O(k) work and no pass over the catalogue), or k popularity draws with replacement.
+   * O(k) work and no pass over the catalogue).
    */
   drawSample(rng: Rng): void {
-    const { k, numItems: N, sample, sampleIndex, logWeight } = this;
-    if (this.sampled) for (let s = 0; s < this.drawn; s++) sampleIndex[sample[s]] = -1;
+    const { k, numItems: N, sample, sampleIndex } = this;
+    if (this.sampled) for (let s = 0; s < k; s++) sampleIndex[sample[s]] = -1;
+    for (let s = 0, j = N - k; j < N; j++, s++) {
+      const t = rng.int(j + 1);
+      const item = sampleIndex[t] >= 0 ? j : t;
+      sample[s] = item;
+      sampleIndex[item] = s;
+    }
     this.sampled = true;
-    const pop = this.popularity;
-    if (pop === null) {
-      for (let s = 0, j = N - k; j < N; j++, s++) {
-        const t = rng.int(j + 1);
-        const item = sampleIndex[t] >= 0 ? j : t;
-        sample[s] = item;
-        sampleIndex[item] = s;
-        logWeight[s] = -Math.log(k / N);
-      }
-      this.drawn = k;
-      return;
-    }
-    // k draws with replacement (Vose's alias method); repeats counted, then merged into one entry.
-    let drawn = 0;
-    for (let t = 0; t < k; t++) {
-      const c = rng.int(N);
-      const item = rng.next() < pop.prob[c] ? c : pop.alias[c];
-      const s = sampleIndex[item];
-      if (s >= 0) {
-        logWeight[s] += 1;
-        continue;
-      }
-      sample[drawn] = item;
-      sampleIndex[item] = drawn;
-      logWeight[drawn++] = 1;
-    }
-    for (let s = 0; s < drawn; s++) logWeight[s] = Math.log(logWeight[s]) - Math.log(k) - pop.logQ[sample[s]];
-    this.drawn = drawn;
   }
 
-  /**
-   * Draws from Q(j) ∝ max(counts_j, 1)^0.75 with replacement instead of uniformly without
-   * (`negativeSampler: 'popularity'`), from the training interactions per item.
-   */
-  usePopularity(counts: ArrayLike<number>): void {
-    const w = new Float64Array(this.numItems);
-    let total = 0;
-    for (let j = 0; j < w.length; j++) {
-      w[j] = Math.max(1, counts[j] ?? 0) ** 0.75;
-      total += w[j];
-    }
-    const { prob, alias } = buildAlias(w);
-    this.popularity = { prob, alias, logQ: Float64Array.from(w, (v) => Math.log(v / total)) };
-  }
-
-  /** The log-Q correction at the sample's position s: −log(k·Q(j)), plus log of its multiplicity. */
-  protected correction(s: number): number {
-    return this.logWeight[s];
+  /** −log(k·Q(j)) added to a sampled item's logit: uniform sampling, Q(j) = 1/items. */
+  protected correction(_item: number): number {
+    return -Math.log(this.k / this.numItems);
   }
 
   /** Sets −∞ on the user's negatives (k logits at neg[o ..]) that are one of its positives. */
@@ -199,8 +149,7 @@ export class SampledItemOutput {
    */
   loss(h: Float32Array, rows: Csr, users: Int32Array, n: number, grad: boolean): number {
     if (!this.sampled) throw new Error('SampledItemOutput.loss called before drawSample');
-    const { width: H, sample } = this;
-    const k = this.drawn;
+    const { k, width: H, sample } = this;
     const w = this.weight.data;
     const b = this.bias.data;
     const { indptr, indices } = rows;
@@ -218,7 +167,7 @@ export class SampledItemOutput {
     for (let s = 0; s < k; s++) rowsOfSample.set(w.subarray(sample[s] * H, (sample[s] + 1) * H), s * H);
     matmulTransB(h, rowsOfSample, neg, n, H, k);
     const shift = this.shift;
-    for (let s = 0; s < k; s++) shift[s] = b[sample[s]] + this.correction(s);
+    for (let s = 0; s < k; s++) shift[s] = b[sample[s]] + this.correction(sample[s]);
     let total = 0;
     for (let r = 0, p = 0; r < n; r++) {
       const start = rowStart(r);
@@ -243,8 +192,7 @@ export class SampledItemOutput {
 
   /** From the gradients `loss` left in negLogits / posLogits: dLoss/dh and the touched rows' gradients. */
   private backward(h: Float32Array, rows: Csr, users: Int32Array, n: number, positives: number): void {
-    const { width: H, sample, slotOf } = this;
-    const k = this.drawn;
+    const { k, width: H, sample, slotOf } = this;
     const w = this.weight.data;
     const dNeg = this.negLogits;
     const dPos = this.posLogits;
