@@ -20,6 +20,10 @@
  * items per user and batch, a seeded sample; scoring keeps the whole history); the row says so.
  * Unset, the model's default (the whole history).
  *
+ * BENCH_SAMPLED_SOFTMAX=k trains Mult-VAE with `sampledSoftmax: k` (each user's positives and k
+ * items shared by the batch in the likelihood, instead of every item); the row says so. Unset,
+ * the paper's exact softmax.
+ *
  *   node --import tsx bench/scale.ts                         # every model at 1M and 5M
  *   BENCH_SIZES=20000000 node --import tsx bench/scale.ts bpr ials
  *   BENCH_SIZES=20000000 BENCH_TIMEOUT=7200 BENCH_PROGRESS=60 nice -n 5 node --import tsx bench/scale.ts two-tower
@@ -52,7 +56,8 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const generated = (performance.now() - t0) / 1000;
   const rssAfterData = process.memoryUsage().rss;
   const historyLimit = type === 'two-tower' && process.env.BENCH_HISTORY_LIMIT ? Number(process.env.BENCH_HISTORY_LIMIT) : null;
-  const model = createModel(type, { ...MODELS[type], ...(historyLimit ? { historyLimit } : {}), epochs });
+  const sampledSoftmax = type === 'multvae' && process.env.BENCH_SAMPLED_SOFTMAX ? Number(process.env.BENCH_SAMPLED_SOFTMAX) : null;
+  const model = createModel(type, { ...MODELS[type], ...(historyLimit ? { historyLimit } : {}), ...(sampledSoftmax ? { sampledSoftmax } : {}), epochs });
   // The estimate at the full shape (the fit checks the sample's own, which is the same for items-bound models).
   const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
   const t1 = performance.now();
@@ -68,6 +73,7 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const out = {
     model: type,
     ...(historyLimit ? { historyLimit } : {}),
+    ...(sampledSoftmax ? { sampledSoftmax } : {}),
     interactions: train.length,
     users: train.numUsers,
     items: train.numItems,

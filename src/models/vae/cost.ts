@@ -8,8 +8,21 @@
 import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
 import { bytesPerWeight, chainWeights, MB, type OptimizerName } from '../cost.ts';
 
-/** Mult-VAE / Mult-DAE: `layers` encoder widths (mirrored in the decoder), `latent`, users per batch. */
-export function multVaeMemory(shape: DataShape, c: { layers: number[]; latent: number; variational: boolean; batchSize: number; optimizer: OptimizerName }): MemoryEstimate {
+/** Items a Mult-VAE training step computes logits for per user: every item, or the sample (`sampledSoftmax` k < items). */
+function trainedOutputs(items: number, k: number | null | undefined): number {
+  return k != null && k < items ? k : items;
+}
+
+/**
+ * Mult-VAE / Mult-DAE: `layers` encoder widths (mirrored in the decoder), `latent`, users per
+ * batch. With a sampled softmax the items-wide weights are the same (item-major, no transposed
+ * copy); a batch's training logits are batch × (k + its positives), while scoring still fills
+ * 256 users × items.
+ */
+export function multVaeMemory(
+  shape: DataShape,
+  c: { layers: number[]; latent: number; variational: boolean; batchSize: number; optimizer: OptimizerName; sampledSoftmax?: number | null },
+): MemoryEstimate {
   const { items } = shape;
   const encOut = c.variational ? 2 * c.latent : c.latent;
   const h0 = c.layers.length > 0 ? c.layers[0] : encOut;
@@ -17,7 +30,10 @@ export function multVaeMemory(shape: DataShape, c: { layers: number[]; latent: n
   const batch = Math.min(c.batchSize, Math.max(1, shape.users));
   // The batch's logits (batch × items, the gradient written over them) and every narrower activation and its gradient.
   const widths = c.layers.reduce((a, b) => a + b, 0) * 2 + encOut + 3 * c.latent;
-  const activations = 4 * batch * (items + 2 * widths);
+  const sampled = trainedOutputs(items, c.sampledSoftmax) < items;
+  const perUser = sampled ? Math.min(items, c.sampledSoftmax! + 2 * Math.ceil(shape.interactions / Math.max(1, shape.users))) : items;
+  const logitRows = sampled ? Math.max(batch * perUser, 256 * items) : batch * items;
+  const activations = 4 * (logitRows + batch * 2 * widths);
   const bytes = weights * bytesPerWeight(c.optimizer) + activations + 4 * shape.users;
   return {
     bytes,
@@ -26,13 +42,19 @@ export function multVaeMemory(shape: DataShape, c: { layers: number[]; latent: n
   };
 }
 
-/** Mult-VAE: each user's row goes forward and back through both halves; a score is one output-layer column. */
-export function multVaeCost(shape: DataShape, c: { layers: number[]; latent: number; variational: boolean }): ValidationCost {
+/**
+ * Mult-VAE: each user's row goes forward and back through both halves; a score is one
+ * output-layer column. With a sampled softmax the last layer is k columns per user plus one per
+ * positive (in the interactions term), not every item.
+ */
+export function multVaeCost(shape: DataShape, c: { layers: number[]; latent: number; variational: boolean; sampledSoftmax?: number | null }): ValidationCost {
   const encOut = c.variational ? 2 * c.latent : c.latent;
   const h0 = c.layers.length > 0 ? c.layers[0] : encOut;
-  const perUser = chainWeights([h0, ...c.layers.slice(1), encOut]) + chainWeights([c.latent, ...c.layers.slice().reverse(), shape.items]);
+  const outputs = trainedOutputs(shape.items, c.sampledSoftmax);
   const last = c.layers.length > 0 ? c.layers[0] : c.latent;
-  return { epoch: 3 * (shape.users * perUser + shape.interactions * h0), perScore: last + 1 };
+  const perUser = chainWeights([h0, ...c.layers.slice(1), encOut]) + chainWeights([c.latent, ...c.layers.slice().reverse(), outputs]);
+  const perInteraction = outputs < shape.items ? h0 + last + 1 : h0;
+  return { epoch: 3 * (shape.users * perUser + shape.interactions * perInteraction), perScore: last + 1 };
 }
 
 type RecVaeShapeConfig = {

@@ -19,13 +19,19 @@
  * decoder's logits, so any row of items can be scored (`foldInItems`, and `foldIn` / `recommend({ history })` through
  * `scoreHistory`) without retraining.
  * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ *
+ * `sampledSoftmax: k` (default null: the paper's exact softmax) trains the likelihood with a
+ * sampled softmax instead (Jean et al. 2015; the log-Q correction as in Yi et al. 2019;
+ * sampled-softmax.ts): per mini-batch k distinct items drawn uniformly and shared by the batch,
+ * each user's log-sum-exp over its positives and the sample (logits corrected by −log(k/items),
+ * accidental hits masked), so a training step's cost does not grow with the catalogue. Scoring,
+ * fold-in and the model file are the exact model's (every item's logit). k ≥ items is the exact
+ * model, bit for bit.
  */
 import { Rng } from '../../core/rng.ts';
-import type { Param } from '../../core/params.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { FitOptions } from '../../train/types.ts';
-import { loadParams, paramTensors } from '../deep/state.ts';
 import { MultVaeNet } from './network.ts';
 import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
@@ -58,6 +64,11 @@ export type MultVaeConfig = {
    * batch touches them (lazily); biases never.
    */
   l2: number;
+  /**
+   * Items in a sampled softmax per mini-batch while training (TensorFlow's `num_sampled`); null:
+   * the exact softmax over every item (the paper's model). k ≥ the catalogue is the exact model.
+   */
+  sampledSoftmax: number | null;
   epochs: number;
   seed: number;
   /** Accepted for the fit loop; training runs on one thread. */
@@ -99,7 +110,7 @@ export class MultVae extends Recommender {
     const c = this.config;
     if (this.numItems === 0) throw new ConfigError('multvae: no items to model');
     this.net = new MultVaeNet(
-      { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational },
+      { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational, sampledSoftmax: c.sampledSoftmax },
       { name: c.optimizer, learningRate: c.learningRate },
       rng,
     );
@@ -142,8 +153,9 @@ export class MultVae extends Recommender {
         noise = this.noise;
         for (let k = 0; k < n * c.latent; k++) noise[k] = ctx.rng.normal();
       }
+      net.drawSample(ctx.rng);
       const beta = this.beta();
-      net.forward(n, noise);
+      net.forward(n, noise, false);
       total += net.loss(n, beta, true) * n;
       net.backward(n, beta);
       net.update(c.l2);
@@ -187,17 +199,13 @@ export class MultVae extends Recommender {
     return this.net;
   }
 
-  private params(): Param[] {
-    return this.requireNet().params();
-  }
-
   getState(): ModelState {
-    return { tensors: paramTensors(this.params()) };
+    return { tensors: this.requireNet().tensors() };
   }
 
   setState(state: ModelState): void {
     if (!this.net) this.build(new Rng(this.config.seed));
-    loadParams(state, this.params());
+    this.requireNet().loadState(state);
   }
 }
 
@@ -216,6 +224,7 @@ export const multVaeSpec = defineModel({
     optimizer: 'adam',
     learningRate: 0.001,
     l2: 0,
+    sampledSoftmax: null,
     epochs: 200,
     seed: 42,
     threads: 1,
@@ -232,6 +241,12 @@ export const multVaeSpec = defineModel({
     optimizer: { kind: 'enum', values: ['adam', 'sgd', 'adagrad'], help: 'optimizer of every weight' },
     learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
     l2: { kind: 'number', min: 0, help: "weight decay (the reference code's lam is l2/2)" },
+    sampledSoftmax: {
+      kind: 'int',
+      min: 1,
+      nullable: true,
+      help: "while training, a sampled softmax over each user's positives and this many items per mini-batch (uniform, log-Q corrected); null: every item. Scoring uses every item",
+    },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
     threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },

@@ -15,6 +15,10 @@
  * of the kept items and its gradient is accumulated only into those rows, which then get lazy
  * row-sparse optimizer steps (Param.updateRow; per-row Adam step counts). Every later layer is a
  * `Dense` inside an `Mlp` (batched matmul kernels, WebAssembly SIMD where available).
+ *
+ * With `sampledSoftmax: k` (k < items) the decoder's last layer is a `SampledItemOutput`
+ * (sampled-softmax.ts): trained on each user's positives and k items shared by the batch, stored
+ * item-major with lazy row-wise steps; scoring still computes every item's logit.
  */
 import { logSumExp } from '../../core/losses.ts';
 import { Mlp } from '../../core/mlp.ts';
@@ -22,6 +26,9 @@ import type { Param, OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
 import { SparseInputLayer } from './sparse-input.ts';
+import { SampledItemOutput } from './sampled-softmax.ts';
+import type { ModelState, Tensor } from '../../contracts/types.ts';
+import { loadParams, paramTensors } from '../deep/state.ts';
 
 export interface MultVaeShape {
   numItems: number;
@@ -30,6 +37,8 @@ export interface MultVaeShape {
   latent: number;
   /** true: Mult-VAE; false: Mult-DAE (no sampling, no KL, tanh on the code). */
   variational: boolean;
+  /** Items per batch in a sampled softmax while training; null, or ≥ numItems: the exact softmax. */
+  sampledSoftmax?: number | null;
 }
 
 /** A parameter with the gradient buffer the last `backward` filled (laid out like its data). */
@@ -46,7 +55,10 @@ export class MultVaeNet {
   readonly input: SparseInputLayer;
   /** h₀ → … → encoder output (μ and log σ², or the code), or null when there are no hidden layers. */
   readonly encoder: Mlp | null;
+  /** Latent → logits (exact model), or latent → the last hidden layer (sampled softmax). */
   readonly decoder: Mlp;
+  /** The decoder's last layer when training with a sampled softmax (else null: it is `decoder`'s output layer). */
+  readonly sampledOutput: SampledItemOutput | null;
   private readonly h0: number;
   private readonly encOut: number;
 
@@ -61,6 +73,8 @@ export class MultVaeNet {
   private std = new Float32Array(0);
   private enc: Float32Array = new Float32Array(0);
   private logits: Float32Array = new Float32Array(0);
+  /** The decoder's last hidden activations (sampled softmax: the output layer's input). */
+  private hidden: Float32Array = new Float32Array(0);
   private dEnc: Float32Array = new Float32Array(0);
   private capacity = 0;
 
@@ -73,12 +87,38 @@ export class MultVaeNet {
     this.h0 = layers.length > 0 ? layers[0] : this.encOut;
     this.input = new SparseInputLayer('encoder.input', numItems, this.h0, optimizer, rng);
     this.encoder = layers.length > 0 ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' }) : null;
-    this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: numItems, activation: 'tanh', optimizer, name: 'decoder' });
+    const k = shape.sampledSoftmax ?? null;
+    const sampled = k !== null && k < numItems;
+    this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: sampled ? 0 : numItems, activation: 'tanh', optimizer, name: 'decoder' });
+    this.sampledOutput = sampled ? new SampledItemOutput('decoder.out', numItems, layers.length > 0 ? layers[0] : latent, k, optimizer, rng) : null;
+  }
+
+  /** Draws the next batch's shared sample (sampled softmax only; a no-op for the exact model). */
+  drawSample(rng: Rng): void {
+    this.sampledOutput?.drawSample(rng);
+  }
+
+  /** The weights in the model file's layout (the same names and shapes with or without a sampled softmax). */
+  tensors(): Record<string, Tensor> {
+    const out = this.sampledOutput;
+    if (out === null) return paramTensors(this.params());
+    return { ...paramTensors(this.params().filter((p) => p !== out.weight && p !== out.bias)), ...out.tensors() };
+  }
+
+  /** Loads `tensors()`'s layout, checking names and shapes. */
+  loadState(state: ModelState): void {
+    const out = this.sampledOutput;
+    loadParams(
+      state,
+      this.params().filter((p) => out === null || (p !== out.weight && p !== out.bias)),
+    );
+    out?.load(state);
   }
 
   /** Every trainable Param, in the order a model file stores them. */
   params(): Param[] {
-    return [this.input.weight, this.input.bias, ...(this.encoder?.params() ?? []), ...this.decoder.params()];
+    const out = this.sampledOutput;
+    return [this.input.weight, this.input.bias, ...(this.encoder?.params() ?? []), ...this.decoder.params(), ...(out ? [out.weight, out.bias] : [])];
   }
 
   /** Each Param with its gradient from the last `backward` (for tests and diagnostics). */
@@ -89,6 +129,10 @@ export class MultVaeNet {
     ];
     for (const mlp of [this.encoder, this.decoder]) {
       for (const layer of mlp?.layers() ?? []) out.push({ param: layer.weight, grad: layer.gradWeight }, { param: layer.bias, grad: layer.gradBias });
+    }
+    if (this.sampledOutput) {
+      const g = this.sampledOutput.denseGradients();
+      out.push({ param: this.sampledOutput.weight, grad: g.weight }, { param: this.sampledOutput.bias, grad: g.bias });
     }
     return out;
   }
@@ -114,8 +158,10 @@ export class MultVaeNet {
    * Logits (n × items) of the batch set by `setBatch`. `noise` (n × latent standard normals)
    * makes it a training pass of the VAE, z = μ + ε·σ; without it z = μ (scoring). The returned
    * buffer belongs to the decoder and is overwritten by the next pass (and by `loss` with grad).
+   * With a sampled softmax, `allItems: false` (a training pass) stops at the decoder's last
+   * hidden layer and returns an empty array: the loss computes the logits it needs.
    */
-  forward(n: number, noise: Float32Array | null = null): Float32Array {
+  forward(n: number, noise: Float32Array | null = null, allItems = true): Float32Array {
     const h0 = this.h0;
     const L = this.latent;
     const h1 = this.h1;
@@ -141,7 +187,15 @@ export class MultVaeNet {
         }
       }
     }
-    this.logits = this.decoder.forwardBatch(z, n);
+    const out = this.sampledOutput;
+    if (out === null) {
+      this.logits = this.decoder.forwardBatch(z, n);
+      return this.logits;
+    }
+    this.hidden = this.decoder.forwardBatch(z, n);
+    if (!allItems) return new Float32Array(0);
+    if (this.logits.length < n * this.numItems) this.logits = new Float32Array(n * this.numItems);
+    out.logits(this.hidden, n, this.logits);
     return this.logits;
   }
 
@@ -150,6 +204,8 @@ export class MultVaeNet {
    * training row plus β·KL (VAE). With `grad`, the logits buffer is overwritten by dLoss/dlogits.
    */
   loss(n: number, beta: number, grad = false): number {
+    const kl = this.variational ? beta * this.kl(n) : 0;
+    if (this.sampledOutput !== null) return (this.sampledOutput.loss(this.hidden, this.targets!, this.users, n, grad) + kl) / n;
     const N = this.numItems;
     const rows = this.targets!;
     const { indptr, indices } = rows;
@@ -167,7 +223,7 @@ export class MultVaeNet {
       nll += count * lse - hit;
       if (grad) this.outputGradient(logits, o, lse, count, indices, start, end, 1 / n);
     }
-    return (nll + (this.variational ? beta * this.kl(n) : 0)) / n;
+    return (nll + kl) / n;
   }
 
   /** dlogits of one user's row, in place: (count · softmax − x) · scale. */
@@ -198,7 +254,7 @@ export class MultVaeNet {
    * first layer's only in the rows of the batch's input items).
    */
   backward(n: number, beta: number): void {
-    const dz = this.decoder.backwardBatch(this.logits, n, true)!;
+    const dz = this.decoder.backwardBatch(this.sampledOutput?.inputGradient ?? this.logits, n, true)!;
     const dEnc = this.dEnc;
     this.latentBackward(dz, n, beta, dEnc);
     const h0 = this.h0;
@@ -246,5 +302,6 @@ export class MultVaeNet {
     this.input.update(l2);
     this.encoder?.updateAll(l2);
     this.decoder.updateAll(l2);
+    this.sampledOutput?.update(l2);
   }
 }
