@@ -5,7 +5,7 @@
  * - `CHECK=ease`: EASE (default λ) on the runner's carves (`CARVES=42,43,44,45`), the reference
  *   each RecVAE curve of bench/recvae-msr-curves.ts is read against.
  * - `CHECK=blend`: RecVAE (the example's setting, SETTING overrides it) and EASE fitted on one
- *   carve, scores z-scored per user and mixed as (1 − w)·RecVAE + w·EASE: if the two models made
+ *   carve as members of a `blend` (scores z-scored per user), mixed as (1 − w)·RecVAE + w·EASE: if the two models made
  *   different mistakes, some w > 0 would beat both.
  * - `CHECK=size`: the RecVAE − EASE gap when the carve changes shape: `RATIO` (share of train
  *   carved out, 0.1 as the runner; 0.25 gives validation the same size relative to its training
@@ -21,6 +21,8 @@ import type { Interactions } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
+import type { Blend } from '../src/models/ensemble/blend.ts';
+import { MemberScoreCache } from '../src/models/ensemble/blend.ts';
 import { createModel } from '../src/models/registry.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,24 +45,6 @@ function ndcg(model: Scorer, validation: Interactions, train: Interactions): num
   return +evaluateRanking(model, validation, { exclude: train.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
 }
 
-/** Every user's scores, z-scored per user (so two models' scales can be mixed). */
-function standardised(model: Scorer, users: number): Float32Array {
-  const n = model.numItems;
-  const out = new Float32Array(users * n);
-  const row = new Float32Array(n);
-  for (let u = 0; u < users; u++) {
-    model.scoreItems(u, row);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += row[i];
-    mean /= n;
-    let sq = 0;
-    for (let i = 0; i < n; i++) sq += (row[i] - mean) ** 2;
-    const sd = Math.sqrt(sq / n) || 1;
-    for (let i = 0; i < n; i++) out[u * n + i] = (row[i] - mean) / sd;
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const check = process.env.CHECK ?? 'ease';
   const setting = { ...EXAMPLE, ...(JSON.parse(process.env.SETTING ?? '{}') as Record<string, unknown>) };
@@ -79,21 +63,14 @@ async function main(): Promise<void> {
   const carve = Number(process.env.CARVE ?? 42);
   if (check === 'blend') {
     const { train, test: validation } = carveOf(carve);
-    const n = prepared.sizes.items;
-    const users = prepared.sizes.users;
-    const blended = { ...setting, epochs: Number(process.env.EPOCHS ?? 33) }; // the example's epoch count
-    const a = standardised(await fitted('recvae', blended, train), users);
-    const b = standardised(await fitted('ease', {}, train), users);
+    const blended = { ...setting, epochs: Number(process.env.EPOCHS ?? 33), seed: 42 }; // the example's epoch count
+    // The library's blend: each member's scores z-scored per user, weights [1 − mix, mix]; the
+    // reweighted blends share one fit and a member-score cache.
+    const members = [{ type: 'recvae', params: blended }, { type: 'ease' }];
+    const fittedBlend = (await fitted('blend', { members, mix: 0 }, train)) as unknown as Blend;
+    const cache = new MemberScoreCache(members.length);
     const blend: Record<string, number> = {};
-    for (const w of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1]) {
-      const mixed: Scorer = {
-        numItems: n,
-        scoreItems: (u, out) => {
-          for (let i = 0; i < n; i++) out[i] = (1 - w) * a[u * n + i] + w * b[u * n + i];
-        },
-      };
-      blend[w] = ndcg(mixed, validation, train);
-    }
+    for (const w of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1]) blend[w] = ndcg(fittedBlend.reweighted({ mix: w }, cache), validation, train);
     console.log(JSON.stringify({ check, carve, setting: blended, blend }));
     return;
   }

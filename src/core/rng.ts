@@ -88,6 +88,21 @@ export class Rng {
     return this.shuffle(p);
   }
 
+  /**
+   * k distinct values of 0 .. n − 1 into out[0 .. k), uniformly, in draw order (Floyd's
+   * algorithm: k draws, no pass over n). `marks` (length ≥ n, all 0) says which are taken while
+   * drawing and is all 0 again on return.
+   */
+  distinct(n: number, k: number, out: Int32Array, marks: Uint8Array): void {
+    for (let s = 0, j = n - k; j < n; j++, s++) {
+      let t = this.int(j + 1);
+      if (marks[t] === 1) t = j;
+      marks[t] = 1;
+      out[s] = t;
+    }
+    for (let s = 0; s < k; s++) marks[out[s]] = 0;
+  }
+
   /** An independent generator derived from this one (e.g. one per worker thread). */
   fork(): Rng {
     return new Rng(this.nextUint32());

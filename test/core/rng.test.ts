@@ -42,6 +42,21 @@ test('permutation holds every index once', () => {
   );
 });
 
+test('distinct draws k different values below n, each about equally often, and leaves the marks clear', () => {
+  const rng = new Rng(11);
+  const marks = new Uint8Array(10);
+  const out = new Int32Array(3);
+  const counts = new Array(10).fill(0);
+  for (let t = 0; t < 20_000; t++) {
+    rng.distinct(10, 3, out, marks);
+    assert.equal(new Set(out).size, 3);
+    for (const v of out) counts[v]++;
+  }
+  assert.ok(marks.every((m) => m === 0));
+  // Each value is in a draw with probability k / n = 0.3.
+  for (const c of counts) assert.ok(Math.abs(c / 20_000 - 0.3) < 0.02, `${c}`);
+});
+
 test('forked generators are reproducible and independent of their parent', () => {
   const a = new Rng(9);
   const b = new Rng(9);

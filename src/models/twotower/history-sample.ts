@@ -7,8 +7,8 @@
  * (synthetic data and fold-in histories have none), so the sample is uniform rather than the most
  * recent H; its mean is an unbiased estimate of the whole history's mean, which scoring uses.
  *
- * Floyd's algorithm draws k distinct positions in O(k) with a mark per position; the positions
- * come back in increasing order, so their items (CSR rows are sorted by item) are read forwards
+ * Floyd's algorithm (`Rng.distinct`) draws k distinct positions in O(k) with a mark per position;
+ * they come back in increasing order, so their items (CSR rows are sorted by item) are read forwards
  * through the table.
  */
 import type { Rng } from '../../core/rng.ts';
@@ -28,15 +28,7 @@ export class HistorySampler {
   sample(n: number, out: Int32Array): void {
     const k = this.limit;
     if (this.marks.length < n) this.marks = new Uint8Array(Math.max(n, 2 * this.marks.length));
-    const marks = this.marks;
-    let m = 0;
-    for (let j = n - k; j < n; j++) {
-      let t = this.rng.int(j + 1);
-      if (marks[t] === 1) t = j;
-      marks[t] = 1;
-      out[m++] = t;
-    }
-    for (let i = 0; i < k; i++) marks[out[i]] = 0;
+    this.rng.distinct(n, k, out, this.marks);
     out.subarray(0, k).sort();
   }
 }

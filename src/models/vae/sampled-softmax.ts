@@ -80,6 +80,8 @@ export class SampledItemOutput {
   /** The batch's shared sample, and each item's position in it (−1: not sampled). */
   readonly sample: Int32Array;
   private readonly sampleIndex: Int32Array;
+  /** Floyd's marks for the draw (all 0 between draws). */
+  private readonly marks: Uint8Array;
   private sampled = false;
   /** The sample's rows of `weight`, gathered (k × width), for the batch's GEMMs. */
   private readonly sampleRows: Float32Array;
@@ -107,6 +109,7 @@ export class SampledItemOutput {
     this.bias = new Param(`${name}.bias`, numItems, 1, optimizer);
     this.sample = new Int32Array(k);
     this.sampleIndex = new Int32Array(numItems).fill(-1);
+    this.marks = new Uint8Array(numItems);
     this.sampleRows = new Float32Array(k * width);
     this.shift = new Float64Array(k);
     this.slotOf = new Int32Array(numItems).fill(-1);
@@ -119,12 +122,8 @@ export class SampledItemOutput {
   drawSample(rng: Rng): void {
     const { k, numItems: N, sample, sampleIndex } = this;
     if (this.sampled) for (let s = 0; s < k; s++) sampleIndex[sample[s]] = -1;
-    for (let s = 0, j = N - k; j < N; j++, s++) {
-      const t = rng.int(j + 1);
-      const item = sampleIndex[t] >= 0 ? j : t;
-      sample[s] = item;
-      sampleIndex[item] = s;
-    }
+    rng.distinct(N, k, sample, this.marks);
+    for (let s = 0; s < k; s++) sampleIndex[sample[s]] = s;
     this.sampled = true;
   }
 
