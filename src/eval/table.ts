@@ -67,8 +67,8 @@ export function textTable(rows: TableRow[], options: TableOptions = {}): string 
 /** GitHub-flavoured markdown, numeric columns right-aligned. */
 export function markdownTable(rows: TableRow[], options: TableOptions = {}): string {
   const { header, body, note } = cells(rows, options);
-  const escape = (s: string): string => s.replace(/\|/g, '\\|');
-  const line = (r: string[]): string => `| ${r.map(escape).join(' | ')} |`;
+  const escapePipes = (s: string): string => s.replace(/\|/g, '\\|');
+  const line = (r: string[]): string => `| ${r.map(escapePipes).join(' | ')} |`;
   const align = header.map((_, c) => (c === 0 || c === header.length - 1 ? '---' : '---:'));
   const out = [...(options.title ? [options.title, ''] : []), line(header), `| ${align.join(' | ')} |`, ...body.map(line)];
   if (note) out.push('', note);

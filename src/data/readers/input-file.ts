@@ -1,9 +1,10 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DataFormatError, DatasetNotFoundError, TastebudError } from '../../contracts/errors.ts';
 
 /** Fails with one plain sentence when `path` is missing, a directory or unreadable. */
 export async function checkInputFile(path: string): Promise<void> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (error) {

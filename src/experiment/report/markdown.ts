@@ -64,7 +64,7 @@ function runSection(run: RunResult): string[] {
   const params = Object.entries(run.params);
   if (params.length) out.push(`Parameters: ${params.map(([k, v]) => `\`${k}\`=${paramText(v)}`).join(', ')}`, '');
   const h = run.history;
-  if (h && h.epochs.length) {
+  if (h?.epochs.length) {
     const last = h.epochs[h.epochs.length - 1];
     out.push(
       `Training: ${h.epochs.length} epoch${h.epochs.length === 1 ? '' : 's'}, final loss ${formatValue(last.loss)}, ${h.seconds.toFixed(1)} s${h.stoppedEarly ? ', stopped early' : ''}.`,
