@@ -12,6 +12,15 @@
  *   rows as test has) and `KEEP` (share of the remaining rows trained on, the rest neither trained
  *   on nor relevant: less data per user).
  *
+ * - `CHECK=time`: is there signal in WHEN a user rated that neither model reads? EASE's scores
+ *   masked where an item's first training rating comes after the user's last (plus a slack), and
+ *   mixed with the log-popularity of each item among the ratings made during the user's active
+ *   window (z-scored, weight α). Timestamps of the training part only.
+ * - `CHECK=values`: is there signal in the rating values? An EASE-style ridge regression whose
+ *   input rows weigh each rated item by a function of its rating while the target stays binary
+ *   (B = P·XᵀY with its diagonal projected to 0, P = (XᵀX + λI)⁻¹, λ = 500 as EASE's default);
+ *   `binary` reproduces EASE.
+ *
  *   TASTEBUD_DATA_DIR=../shared/data CHECK=blend CARVE=42 nice -n 5 node --import tsx bench/recvae-msr-diagnostics.ts
  */
 import path from 'node:path';
@@ -23,6 +32,7 @@ import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import type { Blend } from '../src/models/ensemble/blend.ts';
 import { MemberScoreCache } from '../src/models/ensemble/blend.ts';
+import { invertSpd } from '../src/models/baselines/dense.ts';
 import { createModel } from '../src/models/registry.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,7 +97,149 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ check, carve, ratio, keep, ease, recvaeMean26to40: mean, gap: +(mean - ease).toFixed(4), curve }));
     return;
   }
-  throw new Error(`CHECK must be ease, blend or size, not ${check}`);
+  if (check === 'time') {
+    const { train, test: validation } = carveOf(carve);
+    const ease = await fitted('ease', {}, train);
+    const day = 86_400;
+    const result: Record<string, number> = { ease: ndcg(ease, validation, train) };
+    for (const slack of [0, 1, 7, 30]) result[`mask+${slack}d`] = ndcg(timeMasked(ease, train, slack * day), validation, train);
+    for (const window of [0, 1, 7, 30]) {
+      for (const alpha of [0.1, 0.3, 0.6]) result[`window±${window}d·${alpha}`] = ndcg(windowPopularity(ease, train, window * day, alpha), validation, train);
+    }
+    console.log(JSON.stringify({ check, carve, ndcg: result }));
+    return;
+  }
+  if (check === 'values') {
+    const { train, test: validation } = carveOf(carve);
+    const weights: Record<string, (rating: number) => number> = {
+      binary: () => 1,
+      rating: (r) => r / 5,
+      'liked 1, else 0.5': (r) => (r >= 4 ? 1 : 0.5),
+      'disliked 1, else 0.7': (r) => (r <= 2 ? 1 : 0.7),
+    };
+    const result: Record<string, number> = {};
+    for (const [name, weight] of Object.entries(weights)) result[name] = ndcg(weightedInputRidge(train, weight, 500), validation, train);
+    console.log(JSON.stringify({ check, carve, ndcg: result }));
+    return;
+  }
+  throw new Error(`CHECK must be ease, blend, size, time or values, not ${check}`);
+}
+
+/** Per item its first training timestamp; per user the first and last. */
+function activity(train: Interactions): { itemFirst: Float64Array; userFirst: Float64Array; userLast: Float64Array } {
+  const times = train.times;
+  if (!times) throw new Error('CHECK=time needs timestamps');
+  const itemFirst = new Float64Array(train.numItems).fill(Infinity);
+  const userFirst = new Float64Array(train.numUsers).fill(Infinity);
+  const userLast = new Float64Array(train.numUsers).fill(-Infinity);
+  for (let k = 0; k < train.length; k++) {
+    const u = train.users[k];
+    itemFirst[train.items[k]] = Math.min(itemFirst[train.items[k]], times[k]);
+    userFirst[u] = Math.min(userFirst[u], times[k]);
+    userLast[u] = Math.max(userLast[u], times[k]);
+  }
+  return { itemFirst, userFirst, userLast };
+}
+
+/** `model`'s scores with items first rated after the user's last rating (+ slack seconds) put last. */
+function timeMasked(model: Scorer, train: Interactions, slack: number): Scorer {
+  const { itemFirst, userLast } = activity(train);
+  return {
+    numItems: model.numItems,
+    scoreItems(user, out) {
+      model.scoreItems(user, out);
+      for (let i = 0; i < out.length; i++) if (itemFirst[i] > userLast[user] + slack) out[i] = -Infinity;
+    },
+  };
+}
+
+/** z(model's scores) + α·z(log(1 + the item's ratings within the user's active span ± window)). */
+function windowPopularity(model: Scorer, train: Interactions, window: number, alpha: number): Scorer {
+  const { userFirst, userLast } = activity(train);
+  const order = Array.from({ length: train.length }, (_, k) => k).sort((a, b) => train.times![a] - train.times![b]);
+  const times = Float64Array.from(order, (k) => train.times![k]);
+  const items = Int32Array.from(order, (k) => train.items[k]);
+  const firstAtOrAfter = (t: number): number => {
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const counts = new Float32Array(train.numItems);
+  return {
+    numItems: model.numItems,
+    scoreItems(user, out) {
+      model.scoreItems(user, out);
+      counts.fill(0);
+      for (let p = firstAtOrAfter(userFirst[user] - window); p < firstAtOrAfter(userLast[user] + window + 1); p++) counts[items[p]]++;
+      for (let i = 0; i < counts.length; i++) counts[i] = Math.log1p(counts[i]);
+      zScore(out);
+      zScore(counts);
+      for (let i = 0; i < out.length; i++) out[i] += alpha * counts[i];
+    },
+  };
+}
+
+function zScore(v: Float32Array): void {
+  let mean = 0;
+  let square = 0;
+  for (const x of v) {
+    mean += x;
+    square += x * x;
+  }
+  mean /= v.length;
+  const sd = Math.sqrt(Math.max(0, square / v.length - mean * mean)) || 1;
+  for (let i = 0; i < v.length; i++) v[i] = (v[i] - mean) / sd;
+}
+
+/**
+ * Ridge regression from weighted rows X (w(rating) per rated item) to binary rows Y, with the
+ * diagonal constrained to 0 as EASE's: B = P·XᵀY − P·diag(γ), γ_j = (P·XᵀY)_jj / P_jj.
+ */
+function weightedInputRidge(train: Interactions, weight: (rating: number) => number, lambda: number): Scorer {
+  const n = train.numItems;
+  const rows = train.byUser();
+  const gram = new Float64Array(n * n);
+  const cross = new Float64Array(n * n);
+  for (let u = 0; u < rows.rows; u++) {
+    for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++) {
+      const i = rows.indices[p];
+      const wi = weight(rows.values[p]);
+      for (let q = rows.indptr[u]; q < rows.indptr[u + 1]; q++) {
+        gram[i * n + rows.indices[q]] += wi * weight(rows.values[q]);
+        cross[i * n + rows.indices[q]] += wi;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) gram[i * n + i] += lambda;
+  const inverse = invertSpd(gram, n);
+  const b = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let l = 0; l < n; l++) {
+      const pil = inverse[i * n + l];
+      for (let j = 0; j < n; j++) b[i * n + j] += pil * cross[l * n + j];
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    const gamma = b[j * n + j] / inverse[j * n + j];
+    for (let i = 0; i < n; i++) b[i * n + j] -= inverse[i * n + j] * gamma;
+  }
+  return {
+    numItems: n,
+    scoreItems(user, out) {
+      out.fill(0);
+      if (user >= rows.rows) return;
+      for (let p = rows.indptr[user]; p < rows.indptr[user + 1]; p++) {
+        const i = rows.indices[p];
+        const wi = weight(rows.values[p]);
+        for (let j = 0; j < n; j++) out[j] += wi * b[i * n + j];
+      }
+    },
+  };
 }
 
 await main();
