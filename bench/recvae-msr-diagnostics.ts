@@ -21,6 +21,12 @@
  *   (B = P·XᵀY with its diagonal projected to 0, P = (XᵀX + λI)⁻¹, λ = 500 as EASE's default);
  *   `binary` reproduces EASE.
  *
+ * - `CHECK=users`: RecVAE (the example's setting, 33 epochs) against EASE per user: mean NDCG@10
+ *   by quartile of the user's training count, and a "test-like" mean that weighs users as test
+ *   does. A user's validation items are a random share q = v / (v + h) of the positives the
+ *   model never saw (v validation items, h ≈ a third of the user's training rows held out as
+ *   test), so DCG / q estimates the DCG over all of them, normalised by the ideal DCG of v + h.
+ *
  *   TASTEBUD_DATA_DIR=../shared/data CHECK=blend CARVE=42 nice -n 5 node --import tsx bench/recvae-msr-diagnostics.ts
  */
 import path from 'node:path';
@@ -122,7 +128,13 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ check, carve, ndcg: result }));
     return;
   }
-  throw new Error(`CHECK must be ease, blend, size, time or values, not ${check}`);
+  if (check === 'users') {
+    const { train, test: validation } = carveOf(carve);
+    const models = { ease: await fitted('ease', {}, train), recvae: await fitted('recvae', { ...setting, epochs: 33 }, train) };
+    console.log(JSON.stringify({ check, carve, ...byUser(models, train, validation, prepared.train) }));
+    return;
+  }
+  throw new Error(`CHECK must be ease, blend, size, time, values or users, not ${check}`);
 }
 
 /** Per item its first training timestamp; per user the first and last. */
@@ -240,6 +252,47 @@ function weightedInputRidge(train: Interactions, weight: (rating: number) => num
       }
     },
   };
+}
+
+/** Ideal DCG@10 of n relevant items. */
+function idealDcg(n: number): number {
+  let sum = 0;
+  for (let i = 0; i < Math.min(10, n); i++) sum += 1 / Math.log2(i + 2);
+  return sum;
+}
+
+/** CHECK=users: per-quartile means of NDCG@10 (quartiles of `outerTrain` counts) and the test-like mean, per model. */
+function byUser(models: Record<string, Scorer>, train: Interactions, validation: Interactions, outerTrain: Interactions) {
+  const valRows = validation.byUser();
+  const outerRows = outerTrain.byUser();
+  const rowLength = (rows: { indptr: Int32Array }, u: number): number => rows.indptr[u + 1] - rows.indptr[u];
+  const perUser = Object.fromEntries(
+    Object.entries(models).map(([name, model]) => [name, evaluateRanking(model, validation, { exclude: train.byUser(), k: [10] }).perUser]),
+  );
+  const users = Object.values(perUser)[0].users;
+  const counts = Array.from(users, (u) => rowLength(outerRows, u));
+  const sorted = [...counts].sort((a, b) => a - b);
+  const edges = [1, 2, 3].map((q) => sorted[Math.floor((q * sorted.length) / 4)]);
+  const quartile = (c: number): number => edges.filter((e) => c > e).length;
+  const result: Record<string, { plain: number; testLike: number; byQuartile: number[] }> = {};
+  for (const [name, { values }] of Object.entries(perUser)) {
+    const ndcg = values['ndcg@10'];
+    const sums = [0, 0, 0, 0];
+    const sizes = [0, 0, 0, 0];
+    let plain = 0;
+    let testLike = 0;
+    for (let k = 0; k < users.length; k++) {
+      const v = rowLength(valRows, users[k]);
+      const h = Math.round(counts[k] / 3); // test is 25 % of all ratings: a third of train
+      plain += ndcg[k];
+      testLike += (ndcg[k] * idealDcg(v) * ((v + h) / v)) / idealDcg(v + h);
+      sums[quartile(counts[k])] += ndcg[k];
+      sizes[quartile(counts[k])]++;
+    }
+    const round = (x: number): number => +x.toFixed(4);
+    result[name] = { plain: round(plain / users.length), testLike: round(testLike / users.length), byQuartile: sums.map((s, q) => round(s / sizes[q])) };
+  }
+  return { quartileEdges: edges, models: result };
 }
 
 await main();
