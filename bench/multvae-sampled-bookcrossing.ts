@@ -13,6 +13,11 @@
  *     nice -n 5 node --import tsx bench/multvae-sampled-bookcrossing.ts
  *
  * A setting's `type` is any registered model (popularity, ials, ease …; default multvae).
+ * `"diagnostic": "dense-output-adam"` (multvae with sampledSoftmax; a bench-only diagnostic, not a
+ * model option): the sampled output layer takes a dense Adam step over every item each batch (zero
+ * gradient on the rows the batch did not touch, so their moments decay and they keep moving), in
+ * place of the lazy row-wise step: it walks the catalogue every batch, which is what the sample
+ * avoids, so it is a measurement, not something to offer.
  * Prints JSON (a line per setting on stderr as it finishes).
  */
 import path from 'node:path';
@@ -22,11 +27,33 @@ import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
 import type { EpochContext } from '../src/train/types.ts';
+import type { MultVae } from '../src/models/vae/multvae.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
 
-type Setting = { name: string; type?: string; params: Record<string, unknown>; seed?: number };
+type Setting = { name: string; type?: string; params: Record<string, unknown>; seed?: number; diagnostic?: 'dense-output-adam' };
+
+/** Replaces the sampled output layer's lazy step by a dense one over every row (see the header). */
+function denseOutputSteps(model: MultVae): void {
+  const out = model.network?.sampledOutput;
+  if (!out) throw new Error('dense-output-adam needs multvae with sampledSoftmax < items');
+  const H = out.width;
+  const gw = new Float32Array(out.numItems * H);
+  const gb = new Float32Array(out.numItems);
+  const view = out as unknown as { slotItems: Int32Array; slots: number; gradRows: Float32Array; gradBias: Float32Array };
+  out.update = (l2: number) => {
+    gw.fill(0);
+    gb.fill(0);
+    for (let s = 0; s < view.slots; s++) {
+      const j = view.slotItems[s];
+      gw.set(view.gradRows.subarray(s * H, (s + 1) * H), j * H);
+      gb[j] = view.gradBias[s];
+    }
+    out.weight.updateAll(gw, l2);
+    out.bias.updateAll(gb, 0);
+  };
+}
 
 async function main(): Promise<void> {
   const patience = Number(process.env.PATIENCE ?? 10);
@@ -48,7 +75,12 @@ async function main(): Promise<void> {
     // CPU of the training passes alone (the fit loop calls trainEpoch once per epoch).
     let trainCpu = 0;
     const trainEpoch = model.trainEpoch.bind(model);
+    let patched = false;
     model.trainEpoch = (ctx: EpochContext) => {
+      if (s.diagnostic === 'dense-output-adam' && !patched) {
+        denseOutputSteps(model as MultVae);
+        patched = true;
+      }
       const c0 = process.cpuUsage();
       const loss = trainEpoch(ctx);
       const c = process.cpuUsage(c0);
@@ -71,6 +103,7 @@ async function main(): Promise<void> {
       name: s.name,
       type,
       params: s.params,
+      ...(s.diagnostic ? { diagnostic: s.diagnostic } : {}),
       seed: s.seed ?? 42,
       'ndcg@10': +m['ndcg@10'].toFixed(4),
       'recall@20': +m['recall@20'].toFixed(4),

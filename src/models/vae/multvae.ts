@@ -69,6 +69,15 @@ export type MultVaeConfig = {
    * the exact softmax over every item (the paper's model). k ≥ the catalogue is the exact model.
    */
   sampledSoftmax: number | null;
+  /**
+   * The optimizer of the sampled output layer (with `sampledSoftmax` < the catalogue); null: the
+   * model's `optimizer`. Adam's per-coordinate normalisation turns a rarely sampled row's small
+   * gradient into a full-size step; Adagrad and SGD keep the gradient's size. Ignored by the
+   * exact softmax.
+   */
+  sampledOptimizer: 'adam' | 'sgd' | 'adagrad' | null;
+  /** The sampled output layer's step size; null: `learningRate`. Ignored by the exact softmax. */
+  sampledLearningRate: number | null;
   epochs: number;
   seed: number;
   /** Accepted for the fit loop; training runs on one thread. */
@@ -113,6 +122,7 @@ export class MultVae extends Recommender {
       { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational, sampledSoftmax: c.sampledSoftmax },
       { name: c.optimizer, learningRate: c.learningRate },
       rng,
+      { name: c.sampledOptimizer ?? c.optimizer, learningRate: c.sampledLearningRate ?? c.learningRate },
     );
     return this.net;
   }
@@ -225,6 +235,8 @@ export const multVaeSpec = defineModel({
     learningRate: 0.001,
     l2: 0,
     sampledSoftmax: null,
+    sampledOptimizer: null,
+    sampledLearningRate: null,
     epochs: 200,
     seed: 42,
     threads: 1,
@@ -246,6 +258,19 @@ export const multVaeSpec = defineModel({
       min: 1,
       nullable: true,
       help: "while training, a sampled softmax over each user's positives and this many items per mini-batch (uniform, log-Q corrected); null: every item. Scoring uses every item",
+    },
+    sampledOptimizer: {
+      kind: 'enum',
+      values: ['adam', 'sgd', 'adagrad'],
+      nullable: true,
+      help: "optimizer of the sampled softmax's output layer (with sampledSoftmax); null: optimizer. Ignored by the exact softmax",
+    },
+    sampledLearningRate: {
+      kind: 'number',
+      min: 0,
+      exclusiveMin: true,
+      nullable: true,
+      help: "step size of the sampled softmax's output layer (with sampledSoftmax); null: learningRate. Ignored by the exact softmax",
     },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },

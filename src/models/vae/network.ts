@@ -78,7 +78,11 @@ export class MultVaeNet {
   private dEnc: Float32Array = new Float32Array(0);
   private capacity = 0;
 
-  constructor(shape: MultVaeShape, optimizer: OptimizerConfig, rng: Rng) {
+  /**
+   * `sampledOptimizer`: the optimizer of the sampled output layer (weights and bias), when there is
+   * one; default `optimizer`, as every other layer. Ignored by the exact network.
+   */
+  constructor(shape: MultVaeShape, optimizer: OptimizerConfig, rng: Rng, sampledOptimizer: OptimizerConfig = optimizer) {
     const { numItems, layers, latent, variational } = shape;
     this.numItems = numItems;
     this.latent = latent;
@@ -90,7 +94,7 @@ export class MultVaeNet {
     const k = shape.sampledSoftmax ?? null;
     const sampled = k !== null && k < numItems;
     this.decoder = new Mlp(rng, { inputDim: latent, layers: layers.slice().reverse(), outputDim: sampled ? 0 : numItems, activation: 'tanh', optimizer, name: 'decoder' });
-    this.sampledOutput = sampled ? new SampledItemOutput('decoder.out', numItems, layers.length > 0 ? layers[0] : latent, k, optimizer, rng) : null;
+    this.sampledOutput = sampled ? new SampledItemOutput('decoder.out', numItems, layers.length > 0 ? layers[0] : latent, k, sampledOptimizer, rng) : null;
   }
 
   /** Draws the next batch's shared sample (sampled softmax only; a no-op for the exact model). */
