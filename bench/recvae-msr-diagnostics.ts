@@ -266,9 +266,7 @@ function byUser(models: Record<string, Scorer>, train: Interactions, validation:
   const valRows = validation.byUser();
   const outerRows = outerTrain.byUser();
   const rowLength = (rows: { indptr: Int32Array }, u: number): number => rows.indptr[u + 1] - rows.indptr[u];
-  const perUser = Object.fromEntries(
-    Object.entries(models).map(([name, model]) => [name, evaluateRanking(model, validation, { exclude: train.byUser(), k: [10] }).perUser]),
-  );
+  const perUser = Object.fromEntries(Object.entries(models).map(([name, model]) => [name, evaluateRanking(model, validation, { exclude: train.byUser(), k: [10] }).perUser]));
   const users = Object.values(perUser)[0].users;
   const counts = Array.from(users, (u) => rowLength(outerRows, u));
   const sorted = [...counts].sort((a, b) => a - b);
