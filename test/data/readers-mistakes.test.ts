@@ -112,11 +112,13 @@ test('the latin-1 hint names the library option, and the CLI wording names the f
 
 test('a missing file or a directory is one plain error', async () => {
   const missing = join(dir, 'nope.csv');
+  // Each read starts only when its rejection is awaited: started together, a later one could
+  // reject before its handler is attached (an unhandled rejection, under load).
   for (const read of [
-    readInteractions(missing, POS),
-    readInteractionsFile(missing, POS),
-    readInteractionsFile(join(dir, 'nope.dat'), POS),
-    readInteractionsFile(join(dir, 'nope.parquet'), POS),
+    () => readInteractions(missing, POS),
+    () => readInteractionsFile(missing, POS),
+    () => readInteractionsFile(join(dir, 'nope.dat'), POS),
+    () => readInteractionsFile(join(dir, 'nope.parquet'), POS),
   ]) {
     await assert.rejects(read, (e: unknown) => e instanceof DatasetNotFoundError && /nope\.\w+: no such file$/.test(e.message));
   }
