@@ -16,7 +16,8 @@
  *     `epochs`, taken from validation), no early stopping, score test with train and validation
  *     items excluded. Run it once, for settings chosen on validation.
  *   PHASE=paired: FILES=a.json,b.json (per-user files this bench wrote with PERUSER_DIR): paired
- *     Wilcoxon signed-rank test and sign counts of a − b on NDCG@10 and AUC, per user.
+ *     Wilcoxon signed-rank test and sign counts of a − b on NDCG@10 and AUC, per user, and NDCG@10
+ *     per quartile bucket of the training history length.
  *
  * PERUSER_DIR=dir writes `<phase>-<name>.json` (per-user NDCG@10, AUC, training history length).
  *
@@ -94,6 +95,28 @@ function paired(files: string[]): void {
       users: x.length,
     };
   }
+  // NDCG@10 per quartile bucket of the training history length (the same edges as the scoring phase).
+  const h = [...a.history].sort((x, y) => x - y);
+  const edges = [0.25, 0.5, 0.75].map((q) => h[Math.floor(q * (h.length - 1))]);
+  const bucketOf = (n: number) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3);
+  const names = [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`];
+  out.buckets = names.map((name, k) => {
+    const idx = a.history.flatMap((n, i) => (bucketOf(n) === k ? [i] : []));
+    const x = idx.map((i) => a['ndcg@10'][i]);
+    const y = idx.map((i) => b['ndcg@10'][i]);
+    const mx = x.reduce((s, t) => s + t, 0) / x.length;
+    const my = y.reduce((s, t) => s + t, 0) / y.length;
+    return {
+      history: name,
+      users: idx.length,
+      a: +mx.toFixed(4),
+      b: +my.toFixed(4),
+      relative: +((mx - my) / my).toFixed(3),
+      wins: x.filter((v, i) => v > y[i]).length,
+      losses: x.filter((v, i) => v < y[i]).length,
+      wilcoxonP: +wilcoxonSignedRank(x, y).pValue.toPrecision(3),
+    };
+  });
   console.log(JSON.stringify(out, null, 1));
 }
 
@@ -143,13 +166,13 @@ async function main(): Promise<void> {
     const h = await model.fit(train, {
       threads: 1,
       seed: s.seed ?? 42,
-      ...(phase === 'validation'
-        ? { validation, validationMetric: 'ndcg@10', validationUsers, earlyStopping: { patience } }
-        : { earlyStopping: false as const }),
+      ...(phase === 'validation' ? { validation, validationMetric: 'ndcg@10', validationUsers, earlyStopping: { patience } } : { earlyStopping: false as const }),
       progress: false,
       callbacks: {
         onEpochEnd: (e) =>
-          console.error(`${s.name} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}${e.validation === undefined ? '' : `, validation ${e.validation.toFixed(4)}`}, ${e.seconds.toFixed(1)} s`),
+          console.error(
+            `${s.name} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}${e.validation === undefined ? '' : `, validation ${e.validation.toFixed(4)}`}, ${e.seconds.toFixed(1)} s`,
+          ),
       },
     });
     const fitCpu = process.cpuUsage(c0);
