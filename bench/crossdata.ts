@@ -1,0 +1,222 @@
+/**
+ * Neural against linear recommenders on a second dataset: Book-Crossing's implicit history
+ * (caserec-processed `book_history.dat`, 2,946 users × 17,384 books, every row a positive).
+ *
+ * Protocol "bx-peruser-80/10/10" (RecBole-style): per-user random 80/10/10 split,
+ * `perUserSplit(all, { testRatio: 0.1, validationRatio: 0.1, seed: 2026 })`; full ranking over
+ * every item, NDCG@10 (main), recall@10, AUC, coverage@10.
+ *
+ *   PHASE=validation (default): train on train, score validation with train items excluded.
+ *     Models with epochs early-stop on validation NDCG@10 (PATIENCE, default 5; VALIDATION_USERS
+ *     users sampled for the per-epoch score, default all) and restore the best epoch; the final
+ *     figures use every validation user. Also prints NDCG@10 per bucket of the user's training
+ *     history length (quartiles of the evaluated users' training counts, the same for every
+ *     setting).
+ *   PHASE=test: train on train + validation for a fixed number of epochs (the setting's
+ *     `epochs`, taken from validation), no early stopping, score test with train and validation
+ *     items excluded. Run it once, for settings chosen on validation.
+ *   PHASE=paired: FILES=a.json,b.json (per-user files this bench wrote with PERUSER_DIR): paired
+ *     Wilcoxon signed-rank test and sign counts of a − b on NDCG@10 and AUC, per user, and NDCG@10
+ *     per quartile bucket of the training history length.
+ *
+ * PERUSER_DIR=dir writes `<phase>-<name>.json` (per-user NDCG@10, AUC, training history length).
+ *
+ *   TASTEBUD_DATA_DIR=/work/shared/data PHASE=validation PATIENCE=5 \
+ *     SETTINGS='[{"name":"ials","type":"ials","params":{"epochs":30}}]' \
+ *     nice -n 5 node --import tsx bench/crossdata.ts
+ *
+ * A setting: { name, type (any registered model), params, seed? (default 42) }. CPU seconds are
+ * the whole fit's (early-stopping scoring included; `fitCpuSeconds`) and the training passes'
+ * alone (`trainCpuSeconds`). Prints JSON (a line per setting on stderr as it finishes).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Interactions } from '../src/data/interactions.ts';
+import { readInteractions } from '../src/data/readers/index.ts';
+import { perUserSplit } from '../src/data/splits.ts';
+import { evaluateRanking } from '../src/eval/ranking.ts';
+import { wilcoxonSignedRank } from '../src/eval/significance.ts';
+import { createModel } from '../src/models/registry.ts';
+import type { EpochContext } from '../src/train/types.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
+
+type Setting = { name: string; type: string; params: Record<string, unknown>; seed?: number };
+type PerUser = { name: string; phase: string; users: number[]; 'ndcg@10': number[]; auc: number[]; history: number[] };
+
+const SPLIT = { testRatio: 0.1, validationRatio: 0.1, seed: 2026 };
+
+/** The union of two parts of one dataset (same id maps; the file has no duplicate pairs). */
+function union(a: Interactions, b: Interactions): Interactions {
+  const cat = <T extends Int32Array | Float32Array>(x: T, y: T, make: (n: number) => T): T => {
+    const out = make(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return new Interactions({
+    users: cat(a.users, b.users, (n) => new Int32Array(n)),
+    items: cat(a.items, b.items, (n) => new Int32Array(n)),
+    values: cat(a.values, b.values, (n) => new Float32Array(n)),
+    userIds: a.userIds,
+    itemIds: a.itemIds,
+  });
+}
+
+function paired(files: string[]): void {
+  const [a, b] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PerUser);
+  const out: Record<string, unknown> = { a: a.name, b: b.name, phase: a.phase };
+  if (a.phase !== b.phase || a.users.join() !== b.users.join()) throw new Error('the two files score different users or phases');
+  for (const metric of ['ndcg@10', 'auc'] as const) {
+    const x = a[metric];
+    const y = b[metric];
+    let wins = 0;
+    let losses = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (x[i] > y[i]) wins++;
+      else if (x[i] < y[i]) losses++;
+    }
+    const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
+    const w = wilcoxonSignedRank(x, y);
+    // Sign test, normal approximation with continuity correction (ties dropped).
+    const n = wins + losses;
+    const z = n > 0 ? (Math.abs(wins - losses) - 1) / Math.sqrt(n) : 0;
+    out[metric] = {
+      a: +mean(x).toFixed(4),
+      b: +mean(y).toFixed(4),
+      difference: +(mean(x) - mean(y)).toFixed(4),
+      wilcoxonP: +w.pValue.toPrecision(3),
+      wins,
+      losses,
+      ties: x.length - n,
+      signZ: +z.toFixed(2),
+      users: x.length,
+    };
+  }
+  // NDCG@10 per quartile bucket of the training history length (the same edges as the scoring phase).
+  const h = [...a.history].sort((x, y) => x - y);
+  const edges = [0.25, 0.5, 0.75].map((q) => h[Math.floor(q * (h.length - 1))]);
+  const bucketOf = (n: number) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3);
+  const names = [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`];
+  out.buckets = names.map((name, k) => {
+    const idx = a.history.flatMap((n, i) => (bucketOf(n) === k ? [i] : []));
+    const x = idx.map((i) => a['ndcg@10'][i]);
+    const y = idx.map((i) => b['ndcg@10'][i]);
+    const mx = x.reduce((s, t) => s + t, 0) / x.length;
+    const my = y.reduce((s, t) => s + t, 0) / y.length;
+    return {
+      history: name,
+      users: idx.length,
+      a: +mx.toFixed(4),
+      b: +my.toFixed(4),
+      relative: +((mx - my) / my).toFixed(3),
+      wins: x.filter((v, i) => v > y[i]).length,
+      losses: x.filter((v, i) => v < y[i]).length,
+      wilcoxonP: +wilcoxonSignedRank(x, y).pValue.toPrecision(3),
+    };
+  });
+  console.log(JSON.stringify(out, null, 1));
+}
+
+async function main(): Promise<void> {
+  const phase = process.env.PHASE ?? 'validation';
+  if (phase === 'paired') return paired((process.env.FILES ?? '').split(','));
+  if (phase !== 'validation' && phase !== 'test') throw new Error(`PHASE must be validation, test or paired, got ${phase}`);
+  const patience = Number(process.env.PATIENCE ?? 5);
+  const validationUsers = process.env.VALIDATION_USERS ? Number(process.env.VALIDATION_USERS) : 'all';
+  const perUserDir = process.env.PERUSER_DIR ?? null;
+  const settings = JSON.parse(process.env.SETTINGS ?? '[{"name":"popularity","type":"popularity","params":{}}]') as Setting[];
+  const file = path.join(dataDir, 'book-crossing/caserec-processed/book_history.dat');
+  const { interactions: all } = await readInteractions(file, { separator: '\t', header: true, columns: { user: 'user', item: 'item' } });
+  const split = perUserSplit(all, SPLIT);
+  const validation = split.validation;
+  if (!validation) throw new Error('no validation split');
+  const train = phase === 'test' ? union(split.train, validation) : split.train;
+  const target = phase === 'test' ? split.test : validation;
+  const exclude = train.byUser();
+  const data = { interactions: all.length, users: all.numUsers, items: all.numItems, train: train.length, scored: target.length, phase };
+  console.error(JSON.stringify(data));
+
+  // History-length buckets: quartiles of the scored users' training counts.
+  const counts = train.userCounts();
+  const targetCsr = target.byUser();
+  const scoredUsers: number[] = [];
+  for (let u = 0; u < targetCsr.rows; u++) if (targetCsr.indptr[u + 1] > targetCsr.indptr[u]) scoredUsers.push(u);
+  const sorted = scoredUsers.map((u) => counts[u]).sort((x, y) => x - y);
+  const edges = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
+  const bucketOf = (n: number) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3);
+  const bucketNames = [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`];
+
+  const rows: Record<string, unknown>[] = [];
+  for (const s of settings) {
+    const model = createModel(s.type, s.params);
+    let trainCpu = 0;
+    const trainEpoch = model.trainEpoch.bind(model);
+    model.trainEpoch = (ctx: EpochContext) => {
+      const c0 = process.cpuUsage();
+      const loss = trainEpoch(ctx);
+      const c = process.cpuUsage(c0);
+      trainCpu += (c.user + c.system) / 1e6;
+      return loss;
+    };
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const h = await model.fit(train, {
+      threads: 1,
+      seed: s.seed ?? 42,
+      ...(phase === 'validation' ? { validation, validationMetric: 'ndcg@10', validationUsers, earlyStopping: { patience } } : { earlyStopping: false as const }),
+      progress: false,
+      callbacks: {
+        onEpochEnd: (e) =>
+          console.error(
+            `${s.name} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}${e.validation === undefined ? '' : `, validation ${e.validation.toFixed(4)}`}, ${e.seconds.toFixed(1)} s`,
+          ),
+      },
+    });
+    const fitCpu = process.cpuUsage(c0);
+    const fitSeconds = (performance.now() - t0) / 1000;
+    const r = evaluateRanking(model, target, { exclude, k: [10], perUser: true });
+    const m = r.metrics;
+    const users = Array.from(r.perUser.users);
+    const ndcg = Array.from(r.perUser.values['ndcg@10']);
+    const bucketSums = [0, 0, 0, 0];
+    const bucketN = [0, 0, 0, 0];
+    users.forEach((u, i) => {
+      const b = bucketOf(counts[u]);
+      bucketSums[b] += ndcg[i];
+      bucketN[b]++;
+    });
+    const buckets = Object.fromEntries(bucketNames.map((name, b) => [name, { users: bucketN[b], 'ndcg@10': +(bucketSums[b] / Math.max(1, bucketN[b])).toFixed(4) }]));
+    if (perUserDir) {
+      mkdirSync(perUserDir, { recursive: true });
+      const out: PerUser = { name: s.name, phase, users, 'ndcg@10': ndcg, auc: Array.from(r.perUser.values.auc), history: users.map((u) => counts[u]) };
+      writeFileSync(path.join(perUserDir, `${phase}-${s.name}.json`), JSON.stringify(out));
+    }
+    rows.push({
+      name: s.name,
+      type: s.type,
+      params: s.params,
+      seed: s.seed ?? 42,
+      'ndcg@10': +m['ndcg@10'].toFixed(4),
+      'recall@10': +m['recall@10'].toFixed(4),
+      auc: +m.auc.toFixed(4),
+      'coverage@10': +m['coverage@10'].toFixed(4),
+      usersEvaluated: r.usersEvaluated,
+      bestEpoch: h.bestEpoch,
+      epochsRun: h.epochs.length,
+      fitCpuSeconds: +((fitCpu.user + fitCpu.system) / 1e6).toFixed(1),
+      trainCpuSeconds: +trainCpu.toFixed(1),
+      fitSeconds: +fitSeconds.toFixed(1),
+      buckets,
+    });
+    console.error(JSON.stringify(rows.at(-1)));
+  }
+  console.log(JSON.stringify({ data, protocol: { name: 'bx-peruser-80/10/10', ...SPLIT }, patience, validationUsers, settings: rows }, null, 1));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
