@@ -72,8 +72,9 @@ export type MultVaeConfig = {
   /**
    * The optimizer of the sampled output layer (with `sampledSoftmax` < the catalogue); null: the
    * model's `optimizer`. Adam's per-coordinate normalisation turns a rarely sampled row's small
-   * gradient into a full-size step; Adagrad and SGD keep the gradient's size. Ignored by the
-   * exact softmax.
+   * gradient into a full-size step; Adagrad and SGD keep the gradient's size. Measured on
+   * Book-Crossing, neither beat Adam at both k tried (docs/deep-models.md), so none is
+   * recommended. Ignored by the exact softmax.
    */
   sampledOptimizer: 'adam' | 'sgd' | 'adagrad' | null;
   /** The sampled output layer's step size; null: `learningRate`. Ignored by the exact softmax. */
