@@ -1,6 +1,7 @@
 /** What the training benchmarks share: arguments, synthetic data, the median, the JSON report. */
 import { generateSynthetic, type SyntheticDataset } from '../src/data/synthetic.ts';
 import type { Interactions } from '../src/data/interactions.ts';
+import type { EpochContext } from '../src/train/types.ts';
 
 export function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
@@ -36,4 +37,29 @@ export function printReport(train: Interactions, generated: number, rows: Record
     node: process.version,
   };
   console.log(JSON.stringify(out, null, 1));
+}
+
+/**
+ * Counts the CPU seconds of `model`'s training passes alone (the fit loop's validation scoring
+ * excluded) by wrapping its `trainEpoch` (a pass that returns a promise is counted until it
+ * settles); `before` runs ahead of each pass, uncounted.
+ */
+export function meterTrainCpu(model: { trainEpoch(ctx: EpochContext): number | Promise<number> }, before?: () => void): { seconds: number } {
+  const meter = { seconds: 0 };
+  const trainEpoch = model.trainEpoch.bind(model);
+  model.trainEpoch = (ctx: EpochContext) => {
+    before?.();
+    const c0 = process.cpuUsage();
+    const count = (): void => {
+      const c = process.cpuUsage(c0);
+      meter.seconds += (c.user + c.system) / 1e6;
+    };
+    const loss = trainEpoch(ctx);
+    if (typeof loss === 'number') {
+      count();
+      return loss;
+    }
+    return loss.finally(count);
+  };
+  return meter;
 }

@@ -38,7 +38,7 @@ import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { wilcoxonSignedRank } from '../src/eval/significance.ts';
 import { createModel } from '../src/models/registry.ts';
-import type { EpochContext } from '../src/train/types.ts';
+import { meterTrainCpu } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -152,15 +152,7 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   for (const s of settings) {
     const model = createModel(s.type, s.params);
-    let trainCpu = 0;
-    const trainEpoch = model.trainEpoch.bind(model);
-    model.trainEpoch = (ctx: EpochContext) => {
-      const c0 = process.cpuUsage();
-      const loss = trainEpoch(ctx);
-      const c = process.cpuUsage(c0);
-      trainCpu += (c.user + c.system) / 1e6;
-      return loss;
-    };
+    const trainCpu = meterTrainCpu(model);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const h = await model.fit(train, {
@@ -207,7 +199,7 @@ async function main(): Promise<void> {
       bestEpoch: h.bestEpoch,
       epochsRun: h.epochs.length,
       fitCpuSeconds: +((fitCpu.user + fitCpu.system) / 1e6).toFixed(1),
-      trainCpuSeconds: +trainCpu.toFixed(1),
+      trainCpuSeconds: +trainCpu.seconds.toFixed(1),
       fitSeconds: +fitSeconds.toFixed(1),
       buckets,
     });

@@ -26,7 +26,7 @@ import { readInteractions } from '../src/data/readers/index.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
-import type { EpochContext } from '../src/train/types.ts';
+import { meterTrainCpu } from './common.ts';
 import type { MultVae } from '../src/models/vae/multvae.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -73,20 +73,13 @@ async function main(): Promise<void> {
     const type = s.type ?? 'multvae';
     const model = createModel(type, s.params);
     // CPU of the training passes alone (the fit loop calls trainEpoch once per epoch).
-    let trainCpu = 0;
-    const trainEpoch = model.trainEpoch.bind(model);
     let patched = false;
-    model.trainEpoch = (ctx: EpochContext) => {
+    const trainCpu = meterTrainCpu(model, () => {
       if (s.diagnostic === 'dense-output-adam' && !patched) {
         denseOutputSteps(model as MultVae);
         patched = true;
       }
-      const c0 = process.cpuUsage();
-      const loss = trainEpoch(ctx);
-      const c = process.cpuUsage(c0);
-      trainCpu += (c.user + c.system) / 1e6;
-      return loss;
-    };
+    });
     const t0 = performance.now();
     const h = await model.fit(inner, {
       threads: 1,
@@ -110,7 +103,7 @@ async function main(): Promise<void> {
       auc: +m.auc.toFixed(4),
       bestEpoch: h.bestEpoch,
       epochsRun: h.epochs.length,
-      trainCpuSecondsPerEpoch: +(trainCpu / Math.max(1, h.epochs.length)).toFixed(3),
+      trainCpuSecondsPerEpoch: +(trainCpu.seconds / Math.max(1, h.epochs.length)).toFixed(3),
       seconds: +((performance.now() - t0) / 1000).toFixed(1),
     });
     console.error(JSON.stringify(rows.at(-1)));
