@@ -32,7 +32,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Interactions } from '../src/data/interactions.ts';
 import { readInteractions } from '../src/data/readers/index.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
@@ -47,23 +46,6 @@ type Setting = { name: string; type: string; params: Record<string, unknown>; se
 type PerUser = { name: string; phase: string; users: number[]; 'ndcg@10': number[]; auc: number[]; history: number[] };
 
 const SPLIT = { testRatio: 0.1, validationRatio: 0.1, seed: 2026 };
-
-/** The union of two parts of one dataset (same id maps; the file has no duplicate pairs). */
-function union(a: Interactions, b: Interactions): Interactions {
-  const cat = <T extends Int32Array | Float32Array>(x: T, y: T, make: (n: number) => T): T => {
-    const out = make(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return new Interactions({
-    users: cat(a.users, b.users, (n) => new Int32Array(n)),
-    items: cat(a.items, b.items, (n) => new Int32Array(n)),
-    values: cat(a.values, b.values, (n) => new Float32Array(n)),
-    userIds: a.userIds,
-    itemIds: a.itemIds,
-  });
-}
 
 function paired(files: string[]): void {
   const [a, b] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PerUser);
@@ -133,7 +115,7 @@ async function main(): Promise<void> {
   const split = perUserSplit(all, SPLIT);
   const validation = split.validation;
   if (!validation) throw new Error('no validation split');
-  const train = phase === 'test' ? union(split.train, validation) : split.train;
+  const train = phase === 'test' ? split.train.concat(validation) : split.train;
   const target = phase === 'test' ? split.test : validation;
   const exclude = train.byUser();
   const data = { interactions: all.length, users: all.numUsers, items: all.numItems, train: train.length, scored: target.length, phase };

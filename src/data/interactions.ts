@@ -107,6 +107,30 @@ export class Interactions {
     return this.subset(kept);
   }
 
+  /**
+   * These interactions followed by `other`'s (e.g. train + validation for a refit). Both must share
+   * the id maps (two parts of one split); times are kept when both parts have them.
+   */
+  concat(other: Interactions): Interactions {
+    if (other.numUsers !== this.numUsers || other.numItems !== this.numItems) {
+      throw new RangeError(`concat: the parts have ${this.numUsers} × ${this.numItems} and ${other.numUsers} × ${other.numItems} users × items: not two parts of one split`);
+    }
+    const joined = <T extends Int32Array | Float32Array | Float64Array>(a: T, b: T, make: new (n: number) => T): T => {
+      const out = new make(a.length + b.length);
+      out.set(a);
+      out.set(b, a.length);
+      return out;
+    };
+    return new Interactions({
+      users: joined(this.users, other.users, Int32Array),
+      items: joined(this.items, other.items, Int32Array),
+      values: joined(this.values, other.values, Float32Array),
+      times: this.times && other.times ? joined(this.times, other.times, Float64Array) : undefined,
+      userIds: this.userIds,
+      itemIds: this.itemIds,
+    });
+  }
+
   /** The same pairs with other values (e.g. after a label transform). */
   withValues(values: Float32Array): Interactions {
     return new Interactions({ users: this.users, items: this.items, values, times: this.times ?? undefined, userIds: this.userIds, itemIds: this.itemIds });

@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { Rng } from '../core/rng.ts';
 import { ConfigError } from '../contracts/errors.ts';
 import type { Dataset } from '../data/types.ts';
-import { Interactions } from '../data/interactions.ts';
+import type { Interactions } from '../data/interactions.ts';
 import { binarize } from '../data/labels.ts';
 import { perUserSplit } from '../data/splits.ts';
 import type { Protocol, PreparedProtocol, ProtocolResult } from '../eval/protocols/types.ts';
@@ -293,7 +293,7 @@ function validationSplit(
     if (cfg.search.repeats > 1) {
       throw new ConfigError(`${cfg.source ?? 'experiment'}: search.repeats: protocol ${protocolName} has its own validation split, so there is nothing to repeat; remove repeats`);
     }
-    const refitOn = cfg.search.refit === true ? concat(prepared.train, prepared.validation) : null;
+    const refitOn = cfg.search.refit === true ? prepared.train.concat(prepared.validation) : null;
     return { train: prepared.train, validation: prepared.validation, refitOn, source: 'protocol', moreHoldOuts: [] };
   }
   const carve = (seed: number): HoldOut => {
@@ -303,22 +303,6 @@ function validationSplit(
   const first = carve(cfg.seed);
   const moreHoldOuts = Array.from({ length: cfg.search.repeats - 1 }, (_, r) => carve(cfg.seed + r + 1));
   return { ...first, refitOn: cfg.search.refit === false ? null : prepared.train, source: 'carved', moreHoldOuts };
-}
-
-function concat(a: Interactions, b: Interactions): Interactions {
-  const cat = <T extends Int32Array | Float32Array>(x: T, y: T, make: new (n: number) => T): T => {
-    const out = new make(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  return new Interactions({
-    users: cat(a.users, b.users, Int32Array),
-    items: cat(a.items, b.items, Int32Array),
-    values: cat(a.values, b.values, Float32Array),
-    userIds: a.userIds,
-    itemIds: a.itemIds,
-  });
 }
 
 /** With `fit.binarize`, the run trains on 0/1 labels (validation stays raw: its metric applies the threshold). */

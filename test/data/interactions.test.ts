@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCsr, csrHas } from '../../src/data/interactions.ts';
+import { buildCsr, csrHas, Interactions } from '../../src/data/interactions.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { interactionsFrom } from '../helpers/toy-model.ts';
 
@@ -43,4 +43,28 @@ test('IdMap keeps first-seen order and round-trips through JSON', () => {
   assert.equal(ids.add('c'), 2);
   assert.deepEqual(IdMap.fromJSON(JSON.parse(JSON.stringify(ids))).toArray(), ['b', 'a', 'c']);
   assert.throws(() => ids.id(7), /outside the id map/);
+});
+
+test('concat joins two parts of one split in order, keeping times only when both have them', () => {
+  const data = new Interactions({
+    users: Int32Array.of(0, 1, 1, 2),
+    items: Int32Array.of(2, 0, 1, 2),
+    values: Float32Array.of(1, 2, 3, 4),
+    times: Float64Array.of(10, 20, 30, 40),
+    userIds: new IdMap(['u0', 'u1', 'u2']),
+    itemIds: new IdMap(['i0', 'i1', 'i2']),
+  });
+  const a = data.subset([3, 0]);
+  const b = data.subset([1]);
+  const joined = a.concat(b);
+  assert.deepEqual([...joined.users], [2, 0, 1]);
+  assert.deepEqual([...joined.items], [2, 2, 0]);
+  assert.deepEqual([...joined.values], [4, 1, 2]);
+  assert.deepEqual([...joined.times!], [40, 10, 20]);
+  assert.equal(joined.userIds, data.userIds);
+  assert.equal(a.concat(b.withValues(Float32Array.of(9))).values[2], 9);
+  const untimed = new Interactions({ users: Int32Array.of(0), items: Int32Array.of(0), values: Float32Array.of(1), userIds: data.userIds, itemIds: data.itemIds });
+  assert.equal(a.concat(untimed).times, null);
+  const other = new Interactions({ users: Int32Array.of(0), items: Int32Array.of(0), userIds: new IdMap(['u0']), itemIds: new IdMap(['i0']) });
+  assert.throws(() => a.concat(other), /not two parts of one split/);
 });
