@@ -47,6 +47,16 @@ type PerUser = { name: string; phase: string; users: number[]; 'ndcg@10': number
 
 const SPLIT = { testRatio: 0.1, validationRatio: 0.1, seed: 2026 };
 
+/** Quartile buckets of history lengths: which bucket a length falls in, and the buckets' names. */
+function quartileBuckets(lengths: number[]): { bucketOf: (n: number) => number; names: string[] } {
+  const sorted = [...lengths].sort((x, y) => x - y);
+  const edges = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
+  return {
+    bucketOf: (n) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3),
+    names: [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`],
+  };
+}
+
 function paired(files: string[]): void {
   const [a, b] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as PerUser);
   const out: Record<string, unknown> = { a: a.name, b: b.name, phase: a.phase };
@@ -78,10 +88,7 @@ function paired(files: string[]): void {
     };
   }
   // NDCG@10 per quartile bucket of the training history length (the same edges as the scoring phase).
-  const h = [...a.history].sort((x, y) => x - y);
-  const edges = [0.25, 0.5, 0.75].map((q) => h[Math.floor(q * (h.length - 1))]);
-  const bucketOf = (n: number) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3);
-  const names = [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`];
+  const { bucketOf, names } = quartileBuckets(a.history);
   out.buckets = names.map((name, k) => {
     const idx = a.history.flatMap((n, i) => (bucketOf(n) === k ? [i] : []));
     const x = idx.map((i) => a['ndcg@10'][i]);
@@ -126,10 +133,7 @@ async function main(): Promise<void> {
   const targetCsr = target.byUser();
   const scoredUsers: number[] = [];
   for (let u = 0; u < targetCsr.rows; u++) if (targetCsr.indptr[u + 1] > targetCsr.indptr[u]) scoredUsers.push(u);
-  const sorted = scoredUsers.map((u) => counts[u]).sort((x, y) => x - y);
-  const edges = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
-  const bucketOf = (n: number) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3);
-  const bucketNames = [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`];
+  const { bucketOf, names: bucketNames } = quartileBuckets(scoredUsers.map((u) => counts[u]));
 
   const rows: Record<string, unknown>[] = [];
   for (const s of settings) {

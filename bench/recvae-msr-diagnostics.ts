@@ -35,6 +35,7 @@ import type { Scorer } from '../src/contracts/types.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
+import { idealDcgAtK } from '../src/eval/metrics.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import type { Blend } from '../src/models/ensemble/blend.ts';
 import { MemberScoreCache } from '../src/models/ensemble/blend.ts';
@@ -106,11 +107,12 @@ async function main(): Promise<void> {
   if (check === 'time') {
     const { train, test: validation } = carveOf(carve);
     const ease = await fitted('ease', {}, train);
+    const timeline = activity(train);
     const day = 86_400;
     const result: Record<string, number> = { ease: ndcg(ease, validation, train) };
-    for (const slack of [0, 1, 7, 30]) result[`mask+${slack}d`] = ndcg(timeMasked(ease, train, slack * day), validation, train);
+    for (const slack of [0, 1, 7, 30]) result[`mask+${slack}d`] = ndcg(timeMasked(ease, timeline, slack * day), validation, train);
     for (const window of [0, 1, 7, 30]) {
-      for (const alpha of [0.1, 0.3, 0.6]) result[`window±${window}d·${alpha}`] = ndcg(windowPopularity(ease, train, window * day, alpha), validation, train);
+      for (const alpha of [0.1, 0.3, 0.6]) result[`window±${window}d·${alpha}`] = ndcg(windowPopularity(ease, timeline, window * day, alpha), validation, train);
     }
     console.log(JSON.stringify({ check, carve, ndcg: result }));
     return;
@@ -137,25 +139,29 @@ async function main(): Promise<void> {
   throw new Error(`CHECK must be ease, blend, size, time, values or users, not ${check}`);
 }
 
-/** Per item its first training timestamp; per user the first and last. */
-function activity(train: Interactions): { itemFirst: Float64Array; userFirst: Float64Array; userLast: Float64Array } {
-  const times = train.times;
-  if (!times) throw new Error('CHECK=time needs timestamps');
+/** When the training ratings were made: per item the first, per user the first and last, and every rating's item in time order. */
+type Timeline = { itemFirst: Float64Array; userFirst: Float64Array; userLast: Float64Array; times: Float64Array; items: Int32Array };
+
+function activity(train: Interactions): Timeline {
+  const stamps = train.times;
+  if (!stamps) throw new Error('CHECK=time needs timestamps');
   const itemFirst = new Float64Array(train.numItems).fill(Infinity);
   const userFirst = new Float64Array(train.numUsers).fill(Infinity);
   const userLast = new Float64Array(train.numUsers).fill(-Infinity);
   for (let k = 0; k < train.length; k++) {
     const u = train.users[k];
-    itemFirst[train.items[k]] = Math.min(itemFirst[train.items[k]], times[k]);
-    userFirst[u] = Math.min(userFirst[u], times[k]);
-    userLast[u] = Math.max(userLast[u], times[k]);
+    itemFirst[train.items[k]] = Math.min(itemFirst[train.items[k]], stamps[k]);
+    userFirst[u] = Math.min(userFirst[u], stamps[k]);
+    userLast[u] = Math.max(userLast[u], stamps[k]);
   }
-  return { itemFirst, userFirst, userLast };
+  const order = Array.from({ length: train.length }, (_, k) => k).sort((a, b) => stamps[a] - stamps[b]);
+  const times = Float64Array.from(order, (k) => stamps[k]);
+  const items = Int32Array.from(order, (k) => train.items[k]);
+  return { itemFirst, userFirst, userLast, times, items };
 }
 
 /** `model`'s scores with items first rated after the user's last rating (+ slack seconds) put last. */
-function timeMasked(model: Scorer, train: Interactions, slack: number): Scorer {
-  const { itemFirst, userLast } = activity(train);
+function timeMasked(model: Scorer, { itemFirst, userLast }: Timeline, slack: number): Scorer {
   return {
     numItems: model.numItems,
     scoreItems(user, out) {
@@ -166,11 +172,7 @@ function timeMasked(model: Scorer, train: Interactions, slack: number): Scorer {
 }
 
 /** z(model's scores) + α·z(log(1 + the item's ratings within the user's active span ± window)). */
-function windowPopularity(model: Scorer, train: Interactions, window: number, alpha: number): Scorer {
-  const { userFirst, userLast } = activity(train);
-  const order = Array.from({ length: train.length }, (_, k) => k).sort((a, b) => train.times![a] - train.times![b]);
-  const times = Float64Array.from(order, (k) => train.times![k]);
-  const items = Int32Array.from(order, (k) => train.items[k]);
+function windowPopularity(model: Scorer, { userFirst, userLast, times, items }: Timeline, window: number, alpha: number): Scorer {
   const firstAtOrAfter = (t: number): number => {
     let lo = 0;
     let hi = times.length;
@@ -181,7 +183,7 @@ function windowPopularity(model: Scorer, train: Interactions, window: number, al
     }
     return lo;
   };
-  const counts = new Float32Array(train.numItems);
+  const counts = new Float32Array(model.numItems);
   return {
     numItems: model.numItems,
     scoreItems(user, out) {
@@ -254,13 +256,6 @@ function weightedInputRidge(train: Interactions, weight: (rating: number) => num
   };
 }
 
-/** Ideal DCG@10 of n relevant items. */
-function idealDcg(n: number): number {
-  let sum = 0;
-  for (let i = 0; i < Math.min(10, n); i++) sum += 1 / Math.log2(i + 2);
-  return sum;
-}
-
 /** CHECK=users: per-quartile means of NDCG@10 (quartiles of `outerTrain` counts) and the test-like mean, per model. */
 function byUser(models: Record<string, Scorer>, train: Interactions, validation: Interactions, outerTrain: Interactions) {
   const valRows = validation.byUser();
@@ -283,7 +278,7 @@ function byUser(models: Record<string, Scorer>, train: Interactions, validation:
       const v = rowLength(valRows, users[k]);
       const h = Math.round(counts[k] / 3); // test is 25 % of all ratings: a third of train
       plain += ndcg[k];
-      testLike += (ndcg[k] * idealDcg(v) * ((v + h) / v)) / idealDcg(v + h);
+      testLike += (ndcg[k] * idealDcgAtK(10, v) * ((v + h) / v)) / idealDcgAtK(10, v + h);
       sums[quartile(counts[k])] += ndcg[k];
       sizes[quartile(counts[k])]++;
     }

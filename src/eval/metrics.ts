@@ -224,14 +224,18 @@ function discount(r: number): number {
  * DCG of min(k, numRelevant) relevant items at the top.
  */
 export function ndcgAtK(hits: ArrayLike<number>, k: number, numRelevant: number): number {
-  const ideal = Math.min(k, numRelevant);
-  if (ideal <= 0) return 0;
+  if (Math.min(k, numRelevant) <= 0) return 0;
   const n = Math.min(k, hits.length);
   let dcg = 0;
   for (let r = 0; r < n; r++) if (hits[r] > 0) dcg += discount(r);
+  return dcg / idealDcgAtK(k, numRelevant);
+}
+
+/** The ideal DCG@k with binary gains: min(k, numRelevant) relevant items at the top (0 when none). */
+export function idealDcgAtK(k: number, numRelevant: number): number {
   let idcg = 0;
-  for (let r = 0; r < ideal; r++) idcg += discount(r);
-  return dcg / idcg;
+  for (let r = 0; r < Math.min(k, numRelevant); r++) idcg += discount(r);
+  return idcg;
 }
 
 /** 1 / rank of the first relevant item within the top k, else 0. */
