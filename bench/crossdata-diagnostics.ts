@@ -20,6 +20,9 @@
  *     - `hitSets`: the pairs both top 10s hit, EASE alone hits, RecVAE alone hits, described by
  *       item popularity, max co-occurrence and max EASE weight B_hj over the user's history;
  *     - `lists`: what each top 10 holds (popularity quartiles, items with a strong neighbour);
+ *     - `headByCooccurrence` / `headByConfidence` / `missRanks` (exploratory): in the top
+ *       popularity quartile, hit rates by the neighbour's strength, and the rank the other model
+ *       gives each one-model-only hit (SKIP_SWEEPS=1 stops after these);
  *     - `popularityShift`: RecVAE's saved logits + α·log(1 + training count) (what
  *       `popularityWeight` α adds at scoring time), α in ALPHAS;
  *     - `blend`: per user, both models' scores z-scored over the user's candidate items (training
@@ -249,16 +252,33 @@ async function scores(): Promise<void> {
 }
 
 /** Max co-occurrence count (users in train with both) of `item` with any of `history`, via item columns. */
-function maxCooccurrence(byItem: Csr, history: ArrayLike<number>, item: number, stamp: Int32Array, mark: number): number {
+function maxCooccurrence(byItem: Csr, history: ArrayLike<number>, item: number, stamp: Int32Array, mark: number, confidence?: { value: number }): number {
   for (let p = byItem.indptr[item]; p < byItem.indptr[item + 1]; p++) stamp[byItem.indices[p]] = mark;
   let best = 0;
+  let bestConfidence = 0;
   for (let k = 0; k < history.length; k++) {
     const h = history[k];
     let c = 0;
     for (let p = byItem.indptr[h]; p < byItem.indptr[h + 1]; p++) if (stamp[byItem.indices[p]] === mark) c++;
     if (c > best) best = c;
+    // P(item | h) in train: the share of h's readers who also read the item ("read h, then this").
+    const degree = byItem.indptr[h + 1] - byItem.indptr[h];
+    if (degree > 0 && c / degree > bestConfidence) bestConfidence = c / degree;
   }
+  if (confidence) confidence.value = bestConfidence;
   return best;
+}
+
+/** 1 + the number of the user's candidate items (not in `excluded`) scored above item j (ties: lower index first), in `row`. */
+function rankOf(row: Float32Array, j: number, excluded: ArrayLike<number>): number {
+  const v = row[j];
+  let above = 0;
+  for (let i = 0; i < row.length; i++) if (row[i] > v || (row[i] === v && i < j)) above++;
+  for (let k = 0; k < excluded.length; k++) {
+    const i = excluded[k];
+    if (row[i] > v || (row[i] === v && i < j)) above--;
+  }
+  return above + 1;
 }
 
 async function analyse(): Promise<void> {
@@ -289,7 +309,8 @@ async function analyse(): Promise<void> {
   const vCsr = validation.byUser();
   const stamp = new Int32Array(users).fill(-1);
   let mark = 0;
-  type Pair = { pop: number; co: number; b: number; hitE: boolean; hitR: boolean };
+  type Pair = { u: number; j: number; pop: number; co: number; conf: number; b: number; hitE: boolean; hitR: boolean };
+  const conf = { value: 0 };
   const pairs: Pair[] = [];
   const inList = (list: Int32Array, u: number, j: number) => {
     for (let k = 0; k < K; k++) if (list[u * K + k] === j) return true;
@@ -305,7 +326,8 @@ async function analyse(): Promise<void> {
     const hist = history(u);
     for (let p = vCsr.indptr[u]; p < vCsr.indptr[u + 1]; p++) {
       const j = vCsr.indices[p];
-      pairs.push({ pop: counts[j], co: maxCooccurrence(byItem, hist, j, stamp, mark++), b: maxB(u, j), hitE: inList(topE, u, j), hitR: inList(topR, u, j) });
+      const co = maxCooccurrence(byItem, hist, j, stamp, mark++, conf);
+      pairs.push({ u, j, pop: counts[j], co, conf: conf.value, b: maxB(u, j), hitE: inList(topE, u, j), hitR: inList(topR, u, j) });
     }
   }
   const popEdges = quartileEdges(pairs.map((q) => q.pop));
@@ -341,6 +363,8 @@ async function analyse(): Promise<void> {
     shareStrongNeighbour: +(xs.filter((q) => q.co >= STRONG).length / Math.max(1, xs.length)).toFixed(3),
     shareNoNeighbour: +(xs.filter((q) => q.co === 0).length / Math.max(1, xs.length)).toFixed(3),
     medianMaxEaseWeight: +median(xs.map((q) => q.b)).toFixed(4),
+    // Exploratory (added after the first analyse run): the strongest P(item | history item).
+    medianMaxConfidence: +median(xs.map((q) => q.conf)).toFixed(4),
   });
   out.hitSets = {
     both: describe(pairs.filter((q) => q.hitE && q.hitR)),
@@ -380,6 +404,63 @@ async function analyse(): Promise<void> {
   };
   out.lists = { ease: listStats(topE), recvae: listStats(topR), overlapAt10: +(overlap(topE, topR, users, K) / (users * K)).toFixed(3) };
   console.error(JSON.stringify({ pairs: out.pairs, lists: out.lists }));
+
+  // Exploratory (added after the first analyse run, not in the decision rule): within the top
+  // popularity quartile of validation pairs (where most of the hit difference is), hit rates by
+  // quartile of the neighbour's strength (max co-occurrence count; max P(item | history item)),
+  // and where each model ranks the pairs only the other one puts in its top 10.
+  const head = pairs.filter((q) => bucketOf(popEdges, q.pop) === 3);
+  const headTable = (key: (q: Pair) => number) => {
+    const edges = quartileEdges(head.map(key));
+    return [0, 1, 2, 3].map((b) => {
+      const xs = head.filter((q) => bucketOf(edges, key(q)) === b);
+      const e = xs.filter((q) => q.hitE).length;
+      const r = xs.filter((q) => q.hitR).length;
+      const lo = b === 0 ? Math.min(...xs.map(key)) : edges[b - 1];
+      return {
+        bucket: b === 0 ? `≤${+edges[0].toFixed(3)}` : b === 3 ? `>${+edges[2].toFixed(3)}` : `(${+lo.toFixed(3)}, ${+edges[b].toFixed(3)}]`,
+        pairs: xs.length,
+        medianPopularity: median(xs.map((q) => q.pop)),
+        easeHitRate: +(e / Math.max(1, xs.length)).toFixed(4),
+        recvaeHitRate: +(r / Math.max(1, xs.length)).toFixed(4),
+        ratio: +(e / Math.max(1, r)).toFixed(2),
+      };
+    });
+  };
+  out.headByCooccurrence = headTable((q) => q.co);
+  out.headByConfidence = headTable((q) => q.conf);
+  const row = new Float32Array(n);
+  const ranks = (xs: Pair[], m: Float32Array) =>
+    xs.map((q) => {
+      row.set(m.subarray(q.u * n, (q.u + 1) * n));
+      return rankOf(row, q.j, history(q.u));
+    });
+  const rankSummary = (rs: number[]) => ({
+    pairs: rs.length,
+    median: median(rs),
+    share11to20: +(rs.filter((r) => r <= 20).length / rs.length).toFixed(3),
+    share11to50: +(rs.filter((r) => r <= 50).length / rs.length).toFixed(3),
+    shareBeyond100: +(rs.filter((r) => r > 100).length / rs.length).toFixed(3),
+  });
+  out.missRanks = {
+    easeOnlyInRecvae: rankSummary(
+      ranks(
+        pairs.filter((q) => q.hitE && !q.hitR),
+        R,
+      ),
+    ),
+    recvaeOnlyInEase: rankSummary(
+      ranks(
+        pairs.filter((q) => !q.hitE && q.hitR),
+        E,
+      ),
+    ),
+  };
+  console.error(JSON.stringify({ headByCooccurrence: out.headByCooccurrence, headByConfidence: out.headByConfidence, missRanks: out.missRanks }));
+  if (process.env.SKIP_SWEEPS === '1') {
+    console.log(JSON.stringify(out, null, 1));
+    return;
+  }
 
   // 3. RecVAE + α·log(1 + training count).
   const alphas = (process.env.ALPHAS ?? '-0.2,-0.1,0,0.1,0.2,0.4,0.8').split(',').map(Number);
