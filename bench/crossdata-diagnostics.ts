@@ -22,7 +22,8 @@
  *     - `lists`: what each top 10 holds (popularity quartiles, items with a strong neighbour);
  *     - `headByCooccurrence` / `headByConfidence` / `missRanks` (exploratory): in the top
  *       popularity quartile, hit rates by the neighbour's strength, and the rank the other model
- *       gives each one-model-only hit (SKIP_SWEEPS=1 stops after these);
+ *       gives each one-model-only hit, and `sameAuthor`: hit rates of pairs whose user has read
+ *       another book by the same author (items_info.dat) (SKIP_SWEEPS=1 stops after these);
  *     - `popularityShift`: RecVAE's saved logits + α·log(1 + training count) (what
  *       `popularityWeight` α adds at scoring time), α in ALPHAS;
  *     - `blend`: per user, both models' scores z-scored over the user's candidate items (training
@@ -195,6 +196,22 @@ function summary(scorer: Scorer, validation: Interactions, exclude: Csr, counts:
     ndcg: Array.from(r.perUser.values['ndcg@10']),
     raw: m,
   };
+}
+
+/** Each item index's author (items_info.dat, column Book-Author, lower-cased), or null when the file is missing. */
+function authorsOf(train: Interactions): (string | undefined)[] | null {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dataDir, 'book-crossing/caserec-processed/items_info.dat'), 'utf8');
+  } catch {
+    return null;
+  }
+  const byId = new Map<string, string>();
+  for (const line of text.split('\n').slice(1)) {
+    const cells = line.split('\t');
+    if (cells.length > 3 && cells[3].trim()) byId.set(cells[0].trim(), cells[3].trim().toLowerCase());
+  }
+  return Array.from({ length: train.numItems }, (_, i) => byId.get(train.itemIds.id(i)));
 }
 
 function saveF32(file: string, data: Float32Array): void {
@@ -442,6 +459,46 @@ async function analyse(): Promise<void> {
     share11to50: +(rs.filter((r) => r <= 50).length / rs.length).toFixed(3),
     shareBeyond100: +(rs.filter((r) => r > 100).length / rs.length).toFixed(3),
   });
+  // Exploratory: does the user's training history hold another book by the held-out book's
+  // author (items_info.dat's Book-Author; a proxy for series and companion volumes)?
+  const author = authorsOf(train);
+  if (author) {
+    const hasAuthor = new Uint8Array(pairs.length);
+    pairs.forEach((q, k) => {
+      const a = author[q.j];
+      if (a) for (const h of history(q.u)) if (author[h] === a) hasAuthor[k] = 1;
+    });
+    const byAuthor = (xs: number[]) => {
+      const e = xs.filter((k) => pairs[k].hitE).length;
+      const r = xs.filter((k) => pairs[k].hitR).length;
+      return {
+        pairs: xs.length,
+        medianPopularity: median(xs.map((k) => pairs[k].pop)),
+        easeHits: e,
+        recvaeHits: r,
+        easeHitRate: +(e / Math.max(1, xs.length)).toFixed(4),
+        recvaeHitRate: +(r / Math.max(1, xs.length)).toFixed(4),
+        ratio: +(e / Math.max(1, r)).toFixed(2),
+      };
+    };
+    const all = pairs.map((_, k) => k);
+    const inHead = all.filter((k) => bucketOf(popEdges, pairs[k].pop) === 3);
+    const shareWith = (pick: (q: Pair) => boolean) => {
+      const xs = all.filter((k) => pick(pairs[k]));
+      return +(xs.filter((k) => hasAuthor[k]).length / Math.max(1, xs.length)).toFixed(3);
+    };
+    out.sameAuthor = {
+      all: { withAuthorInHistory: byAuthor(all.filter((k) => hasAuthor[k])), without: byAuthor(all.filter((k) => !hasAuthor[k])) },
+      head: { withAuthorInHistory: byAuthor(inHead.filter((k) => hasAuthor[k])), without: byAuthor(inHead.filter((k) => !hasAuthor[k])) },
+      shareOfHitSet: {
+        both: shareWith((q) => q.hitE && q.hitR),
+        easeOnly: shareWith((q) => q.hitE && !q.hitR),
+        recvaeOnly: shareWith((q) => !q.hitE && q.hitR),
+        neither: shareWith((q) => !q.hitE && !q.hitR),
+      },
+    };
+    console.error(JSON.stringify({ sameAuthor: out.sameAuthor }));
+  }
   out.missRanks = {
     easeOnlyInRecvae: rankSummary(
       ranks(
