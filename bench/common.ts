@@ -63,3 +63,21 @@ export function meterTrainCpu(model: { trainEpoch(ctx: EpochContext): number | P
   };
   return meter;
 }
+
+/** The quartile edges of `values` (the values at 25 / 50 / 75 % of the sorted list). */
+export function quartileEdges(values: number[]): number[] {
+  const sorted = [...values].sort((x, y) => x - y);
+  return [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
+}
+
+/** The bucket of `v` for ascending integer edges: 0 for v ≤ edges[0], …, edges.length above the last. */
+export function bucketOf(edges: number[], v: number): number {
+  let b = 0;
+  while (b < edges.length && v > edges[b]) b++;
+  return b;
+}
+
+/** Names of the buckets `bucketOf` gives for integer edges: "≤a", "a+1–b", …, ">z". */
+export function edgeNames(edges: number[]): string[] {
+  return edges.map((e, b) => (b === 0 ? `≤${e}` : `${edges[b - 1] + 1}–${e}`)).concat(`>${edges.at(-1)}`);
+}

@@ -38,19 +38,18 @@ import { fileURLToPath } from 'node:url';
 import type { Scorer } from '../src/contracts/types.ts';
 import { topKInto } from '../src/core/topk.ts';
 import type { Csr, Interactions } from '../src/data/interactions.ts';
-import { readInteractions } from '../src/data/readers/index.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { wilcoxonSignedRank } from '../src/eval/significance.ts';
 import type { Ease } from '../src/models/baselines/ease.ts';
 import { createModel } from '../src/models/registry.ts';
+import { BX_PERUSER_SPLIT, readBookCrossingHistory } from './bookcrossing.ts';
+import { bucketOf, edgeNames, median, quartileEdges } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
 const outDir = process.env.OUT_DIR ?? '/tmp/bxdiag/scores';
 
-/** bench/crossdata.ts's split. */
-const SPLIT = { testRatio: 0.1, validationRatio: 0.1, seed: 2026 };
 const RECVAE = { hidden: 512, depth: 3, latent: 200, batchSize: 100, learningRate: 0.001, dropout: 0.8, emaDecay: 0.995, epochs: 16 };
 /** A neighbour this strong (co-occurrence count in train) counts as "strong" in the tables. */
 const STRONG = 5;
@@ -145,28 +144,6 @@ export function topLists(scorer: Scorer, users: number, exclude: Csr, k: number)
   return out;
 }
 
-function quartileEdges(values: number[]): number[] {
-  const sorted = [...values].sort((x, y) => x - y);
-  return [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
-}
-
-function bucketOf(edges: number[], v: number): number {
-  let b = 0;
-  while (b < edges.length && v > edges[b]) b++;
-  return b;
-}
-
-function edgeNames(edges: number[]): string[] {
-  return edges.map((e, b) => (b === 0 ? `≤${e}` : `${edges[b - 1] + 1}–${e}`)).concat(`>${edges.at(-1)}`);
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 const mean = (xs: ArrayLike<number>): number => {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i];
@@ -174,9 +151,7 @@ const mean = (xs: ArrayLike<number>): number => {
 };
 
 async function loadSplit(): Promise<{ train: Interactions; validation: Interactions }> {
-  const file = path.join(dataDir, 'book-crossing/caserec-processed/book_history.dat');
-  const { interactions: all } = await readInteractions(file, { separator: '\t', header: true, columns: { user: 'user', item: 'item' } });
-  const split = perUserSplit(all, SPLIT);
+  const split = perUserSplit(await readBookCrossingHistory(dataDir), BX_PERUSER_SPLIT);
   if (!split.validation) throw new Error('no validation split');
   return { train: split.train, validation: split.validation };
 }
@@ -310,7 +285,7 @@ async function analyse(): Promise<void> {
   const R = readF32(path.join(outDir, 'recvae.f32'));
   const B = readF32(path.join(outDir, 'ease-B.f32'));
   if (E.length !== users * n || R.length !== users * n || B.length !== n * n) throw new Error('saved matrices do not match the split');
-  const out: Record<string, unknown> = { protocol: { name: 'bx-peruser-80/10/10', phase: 'validation', ...SPLIT } };
+  const out: Record<string, unknown> = { protocol: { name: 'bx-peruser-80/10/10', phase: 'validation', ...BX_PERUSER_SPLIT } };
 
   // 1. The saved matrices reproduce the fitted models' figures.
   const easeSum = summary(new MatrixScorer(n, E), validation, exclude, counts);

@@ -32,12 +32,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readInteractions } from '../src/data/readers/index.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { wilcoxonSignedRank } from '../src/eval/significance.ts';
 import { createModel } from '../src/models/registry.ts';
-import { meterTrainCpu } from './common.ts';
+import { BX_PERUSER_SPLIT, readBookCrossingHistory } from './bookcrossing.ts';
+import { bucketOf, edgeNames, meterTrainCpu, quartileEdges } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -45,16 +45,10 @@ const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/d
 type Setting = { name: string; type: string; params: Record<string, unknown>; seed?: number };
 type PerUser = { name: string; phase: string; users: number[]; 'ndcg@10': number[]; auc: number[]; history: number[] };
 
-const SPLIT = { testRatio: 0.1, validationRatio: 0.1, seed: 2026 };
-
 /** Quartile buckets of history lengths: which bucket a length falls in, and the buckets' names. */
 function quartileBuckets(lengths: number[]): { bucketOf: (n: number) => number; names: string[] } {
-  const sorted = [...lengths].sort((x, y) => x - y);
-  const edges = [0.25, 0.5, 0.75].map((q) => sorted[Math.floor(q * (sorted.length - 1))]);
-  return {
-    bucketOf: (n) => (n <= edges[0] ? 0 : n <= edges[1] ? 1 : n <= edges[2] ? 2 : 3),
-    names: [`≤${edges[0]}`, `${edges[0] + 1}–${edges[1]}`, `${edges[1] + 1}–${edges[2]}`, `>${edges[2]}`],
-  };
+  const edges = quartileEdges(lengths);
+  return { bucketOf: (n) => bucketOf(edges, n), names: edgeNames(edges) };
 }
 
 function paired(files: string[]): void {
@@ -117,9 +111,8 @@ async function main(): Promise<void> {
   const validationUsers = process.env.VALIDATION_USERS ? Number(process.env.VALIDATION_USERS) : 'all';
   const perUserDir = process.env.PERUSER_DIR ?? null;
   const settings = JSON.parse(process.env.SETTINGS ?? '[{"name":"popularity","type":"popularity","params":{}}]') as Setting[];
-  const file = path.join(dataDir, 'book-crossing/caserec-processed/book_history.dat');
-  const { interactions: all } = await readInteractions(file, { separator: '\t', header: true, columns: { user: 'user', item: 'item' } });
-  const split = perUserSplit(all, SPLIT);
+  const all = await readBookCrossingHistory(dataDir);
+  const split = perUserSplit(all, BX_PERUSER_SPLIT);
   const validation = split.validation;
   if (!validation) throw new Error('no validation split');
   const train = phase === 'test' ? split.train.concat(validation) : split.train;
@@ -191,7 +184,7 @@ async function main(): Promise<void> {
     });
     console.error(JSON.stringify(rows.at(-1)));
   }
-  console.log(JSON.stringify({ data, protocol: { name: 'bx-peruser-80/10/10', ...SPLIT }, patience, validationUsers, settings: rows }, null, 1));
+  console.log(JSON.stringify({ data, protocol: { name: 'bx-peruser-80/10/10', ...BX_PERUSER_SPLIT }, patience, validationUsers, settings: rows }, null, 1));
 }
 
 main().catch((e) => {

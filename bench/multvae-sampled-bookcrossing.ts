@@ -22,12 +22,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readInteractions } from '../src/data/readers/index.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
 import { meterTrainCpu } from './common.ts';
 import type { MultVae } from '../src/models/vae/multvae.ts';
+import { readBookCrossingHistory } from './bookcrossing.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -60,8 +60,7 @@ async function main(): Promise<void> {
   // Users scored for early stopping each epoch (a seeded sample, the same every epoch); the final figures use every validation user.
   const validationUsers = process.env.VALIDATION_USERS ? Number(process.env.VALIDATION_USERS) : 'all';
   const settings = JSON.parse(process.env.SETTINGS ?? '[{"name":"popularity","type":"popularity","params":{}}]') as Setting[];
-  const file = path.join(dataDir, 'book-crossing/caserec-processed/book_history.dat');
-  const { interactions: all } = await readInteractions(file, { separator: '\t', header: true, columns: { user: 'user', item: 'item' } });
+  const all = await readBookCrossingHistory(dataDir);
   // Test is carved off and never read here; validation comes out of what is left.
   const { train: rest } = perUserSplit(all, { testRatio: 0.2, seed: 7 });
   const { train: inner, test: validation } = perUserSplit(rest, { testRatio: 0.15, seed: 42 });

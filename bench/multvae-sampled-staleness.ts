@@ -18,11 +18,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
-import { readInteractions } from '../src/data/readers/index.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { createModel } from '../src/models/registry.ts';
 import type { MultVae } from '../src/models/vae/multvae.ts';
+import { readBookCrossingHistory } from './bookcrossing.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -35,8 +35,7 @@ async function main(): Promise<void> {
   const epochs = Number(process.env.EPOCHS ?? 12);
   const checkpoints = new Set((process.env.CHECKPOINTS ?? '1,2,3,5,8,12').split(',').map(Number));
   const sampleUsers = Number(process.env.USERS ?? 1000);
-  const file = path.join(dataDir, 'book-crossing/caserec-processed/book_history.dat');
-  const { interactions: all } = await readInteractions(file, { separator: '\t', header: true, columns: { user: 'user', item: 'item' } });
+  const all = await readBookCrossingHistory(dataDir);
   const { train: rest } = perUserSplit(all, { testRatio: 0.2, seed: 7 });
   const { train: inner, test: validation } = perUserSplit(rest, { testRatio: 0.15, seed: 42 });
   const exclude = inner.byUser();
