@@ -42,7 +42,10 @@ import type { EpochContext } from '../../train/types.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 
 export type MultVaeConfig = {
-  /** Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). */
+  /**
+   * Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). [] (no hidden layer) scored
+   * 40 % higher NDCG@10 on Book-Crossing's sparse 17 K-book catalogue (docs/deep-models.md).
+   */
   layers: number[];
   /** Latent size (paper: 200). */
   latent: number;
