@@ -3,6 +3,13 @@ import { generateSynthetic, type SyntheticDataset } from '../src/data/synthetic.
 import type { Interactions } from '../src/data/interactions.ts';
 import type { EpochContext } from '../src/train/types.ts';
 
+/** The arithmetic mean (NaN for no values). */
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return xs.length ? s / xs.length : Number.NaN;
+}
+
 export function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -38,13 +38,12 @@ import { fileURLToPath } from 'node:url';
 import type { Scorer } from '../src/contracts/types.ts';
 import { topKInto } from '../src/core/topk.ts';
 import type { Csr, Interactions } from '../src/data/interactions.ts';
-import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { wilcoxonSignedRank } from '../src/eval/significance.ts';
 import type { Ease } from '../src/models/baselines/ease.ts';
 import { createModel } from '../src/models/registry.ts';
-import { BX_PERUSER_SPLIT, readBookCrossingHistory } from './bookcrossing.ts';
-import { bucketOf, edgeNames, median, quartileEdges } from './common.ts';
+import { BX_PERUSER_SPLIT, readBookCrossingSplit } from './bookcrossing.ts';
+import { bucketOf, edgeNames, mean, median, quartileEdges } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -144,18 +143,6 @@ export function topLists(scorer: Scorer, users: number, exclude: Csr, k: number)
   return out;
 }
 
-const mean = (xs: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
-  return xs.length ? s / xs.length : Number.NaN;
-};
-
-async function loadSplit(): Promise<{ train: Interactions; validation: Interactions }> {
-  const split = perUserSplit(await readBookCrossingHistory(dataDir), BX_PERUSER_SPLIT);
-  if (!split.validation) throw new Error('no validation split');
-  return { train: split.train, validation: split.validation };
-}
-
 function summary(scorer: Scorer, validation: Interactions, exclude: Csr, counts: Int32Array) {
   const r = evaluateRanking(scorer, validation, { exclude, k: [10], perUser: true, itemPopularity: counts });
   const m = r.metrics;
@@ -200,7 +187,7 @@ function readF32(file: string): Float32Array {
 }
 
 async function scores(): Promise<void> {
-  const { train, validation } = await loadSplit();
+  const { train, validation } = await readBookCrossingSplit(dataDir);
   const exclude = train.byUser();
   const counts = train.itemCounts();
   mkdirSync(outDir, { recursive: true });
@@ -274,7 +261,7 @@ function rankOf(row: Float32Array, j: number, excluded: ArrayLike<number>): numb
 }
 
 async function analyse(): Promise<void> {
-  const { train, validation } = await loadSplit();
+  const { train, validation } = await readBookCrossingSplit(dataDir);
   const exclude = train.byUser();
   const byItem = train.byItem();
   const counts = train.itemCounts();

@@ -32,12 +32,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { perUserSplit } from '../src/data/splits.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { wilcoxonSignedRank } from '../src/eval/significance.ts';
 import { createModel } from '../src/models/registry.ts';
-import { BX_PERUSER_SPLIT, readBookCrossingHistory } from './bookcrossing.ts';
-import { bucketOf, edgeNames, meterTrainCpu, quartileEdges } from './common.ts';
+import { BX_PERUSER_SPLIT, readBookCrossingSplit } from './bookcrossing.ts';
+import { bucketOf, edgeNames, mean, meterTrainCpu, quartileEdges } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -64,7 +63,6 @@ function paired(files: string[]): void {
       if (x[i] > y[i]) wins++;
       else if (x[i] < y[i]) losses++;
     }
-    const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
     const w = wilcoxonSignedRank(x, y);
     // Sign test, normal approximation with continuity correction (ties dropped).
     const n = wins + losses;
@@ -87,8 +85,8 @@ function paired(files: string[]): void {
     const idx = a.history.flatMap((n, i) => (bucketOf(n) === k ? [i] : []));
     const x = idx.map((i) => a['ndcg@10'][i]);
     const y = idx.map((i) => b['ndcg@10'][i]);
-    const mx = x.reduce((s, t) => s + t, 0) / x.length;
-    const my = y.reduce((s, t) => s + t, 0) / y.length;
+    const mx = mean(x);
+    const my = mean(y);
     return {
       history: name,
       users: idx.length,
@@ -111,10 +109,7 @@ async function main(): Promise<void> {
   const validationUsers = process.env.VALIDATION_USERS ? Number(process.env.VALIDATION_USERS) : 'all';
   const perUserDir = process.env.PERUSER_DIR ?? null;
   const settings = JSON.parse(process.env.SETTINGS ?? '[{"name":"popularity","type":"popularity","params":{}}]') as Setting[];
-  const all = await readBookCrossingHistory(dataDir);
-  const split = perUserSplit(all, BX_PERUSER_SPLIT);
-  const validation = split.validation;
-  if (!validation) throw new Error('no validation split');
+  const { all, validation, ...split } = await readBookCrossingSplit(dataDir);
   const train = phase === 'test' ? split.train.concat(validation) : split.train;
   const target = phase === 'test' ? split.test : validation;
   const exclude = train.byUser();
