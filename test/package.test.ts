@@ -85,10 +85,11 @@ test('npm pack → install the tarball in an empty project → CLI, import, work
     assert.deepEqual(stray, [], 'the tarball holds only dist/, bin/, package.json, README, CHANGELOG, licence');
     const tarball = join(tmp, packed[0].filename);
 
-    // 2. An empty project installs it (the dependencies come from npm's cache).
+    // 2. An empty project installs it (the dependencies come from npm's cache), allowing the two
+    // native dependencies' install scripts as the README tells a user to (npm ≥ 11 asks for it).
     const project = join(tmp, 'consumer');
     await run('mkdir', ['-p', project], tmp);
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true, usearch: true } }, null, 2));
     await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], project);
     const installed = await readdir(join(project, 'node_modules'));
     assert.ok(installed.includes('tastebud'));
