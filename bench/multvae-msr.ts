@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   for (const s of refitEpochs === null ? selected : []) {
     const model = createModel('multvae', s.params);
     const t0 = performance.now();
-    const h = await model.fit(inner, { threads: 1, seed: 42, validation, validationMetric: 'ndcg@10', earlyStopping: { patience } });
+    // A setting's own params.seed is its model seed (the carve stays seed 42).
+    const seed = typeof s.params.seed === 'number' ? s.params.seed : 42;
+    const h = await model.fit(inner, { threads: 1, seed, validation, validationMetric: 'ndcg@10', earlyStopping: { patience } });
     const best = h.epochs[h.bestEpoch - 1];
     rows.push({
       name: s.name,
