@@ -10,6 +10,8 @@
  *   MULTVAE_SETTINGS='[{"name":"x","params":{...}}]'   replaces the built-in settings
  *   MULTVAE_PATIENCE=20                                 early-stopping patience (epochs)
  *   MULTVAE_NO_TEST=1                                   validation only (to split a search over processes)
+ *   MULTVAE_CARVE=46                                    the carve's seed (default 42, the runner's); with
+ *                                                       another carve the test phase is refused
  *   MULTVAE_REFIT_EPOCHS=n                              skip the search: refit the one selected setting
  *                                                       (chosen on validation by an earlier run) for n epochs
  */
@@ -47,7 +49,9 @@ async function main(): Promise<void> {
   const include = caseFilter();
   const patience = Number(process.env.MULTVAE_PATIENCE ?? 20);
   const prepared = await msrStratified.prepare({ dataDir, download: false });
-  const { train: inner, test: validation } = perUserSplit(prepared.train, { testRatio: 0.1, seed: 42 });
+  const carve = Number(process.env.MULTVAE_CARVE ?? 42);
+  if (carve !== 42 && !process.env.MULTVAE_NO_TEST) throw new Error('MULTVAE_CARVE other than 42 is for validation only: set MULTVAE_NO_TEST=1');
+  const { train: inner, test: validation } = perUserSplit(prepared.train, { testRatio: 0.1, seed: carve });
   const rows: Record<string, unknown>[] = [];
   const selected = SETTINGS.filter((s) => include(s.name));
   const refitEpochs = process.env.MULTVAE_REFIT_EPOCHS ? Number(process.env.MULTVAE_REFIT_EPOCHS) : null;
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
   for (const s of refitEpochs === null ? selected : []) {
     const model = createModel('multvae', s.params);
     const t0 = performance.now();
-    // A setting's own params.seed is its model seed (the carve stays seed 42).
+    // A setting's own params.seed is its model seed (the carve is MULTVAE_CARVE's).
     const seed = typeof s.params.seed === 'number' ? s.params.seed : 42;
     const h = await model.fit(inner, { threads: 1, seed, validation, validationMetric: 'ndcg@10', earlyStopping: { patience } });
     const best = h.epochs[h.bestEpoch - 1];
@@ -70,13 +74,19 @@ async function main(): Promise<void> {
       epochsRun: h.epochs.length,
       seconds: +((performance.now() - t0) / 1000).toFixed(1),
       secondsPerEpoch: +(h.seconds / h.epochs.length).toFixed(3),
+      curve: h.epochs.map((e) => +e.validation!.toFixed(4)),
     });
-    console.error(JSON.stringify(rows.at(-1)));
+    const { curve: _, ...line } = rows.at(-1)!;
+    console.error(JSON.stringify(line));
   }
   if (rows.length === 0) throw new Error('no setting matched the filters');
   if (process.env.MULTVAE_NO_TEST === '1') {
     console.log(
-      JSON.stringify({ protocol: 'msr-stratified', validation: { carved: 0.1, seed: 42, interactions: validation.length, metric: 'ndcg@10', patience }, settings: rows }, null, 1),
+      JSON.stringify(
+        { protocol: 'msr-stratified', validation: { carved: 0.1, seed: carve, interactions: validation.length, metric: 'ndcg@10', patience }, settings: rows },
+        null,
+        1,
+      ),
     );
     return;
   }
@@ -91,7 +101,7 @@ async function main(): Promise<void> {
       {
         protocol: 'msr-stratified',
         sizes: prepared.sizes,
-        validation: { carved: 0.1, seed: 42, interactions: validation.length, metric: 'ndcg@10', patience },
+        validation: { carved: 0.1, seed: carve, interactions: validation.length, metric: 'ndcg@10', patience },
         settings: rows,
         chosen: winner.name,
         test: { epochs: winner.bestEpoch, fitSeconds: +fitSeconds.toFixed(1), ...Object.fromEntries(Object.entries(test).map(([k, v]) => [k, +v.toFixed(4)])) },
