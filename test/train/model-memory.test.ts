@@ -55,8 +55,9 @@ function assertWithin(type: string, m: { estimate: MemoryEstimate; kept: number;
   assert.ok(e >= m.atEnd / FACTOR && e <= m.atEnd * FACTOR, `memory at the end of the fit: ${text}`);
 }
 
-test('Mult-VAE estimates its memory within 1.5× of what a fit allocates', async () => {
+test('Mult-VAE estimates its memory within 1.5× of what a fit allocates, with and without a weight average', async () => {
   assertWithin('multvae', await measure('multvae', { layers: [64], latent: 16, batchSize: 100 }));
+  assertWithin('multvae emaDecay', await measure('multvae', { layers: [], latent: 16, batchSize: 100, emaDecay: 0.99 }));
 });
 
 test('RecVAE estimates its memory within 1.5× of what a fit allocates', async () => {

@@ -21,7 +21,7 @@ function trainedOutputs(items: number, k: number | null | undefined): number {
  */
 export function multVaeMemory(
   shape: DataShape,
-  c: { layers: number[]; latent: number; variational: boolean; batchSize: number; optimizer: OptimizerName; sampledSoftmax?: number | null },
+  c: { layers: number[]; latent: number; variational: boolean; batchSize: number; optimizer: OptimizerName; sampledSoftmax?: number | null; emaDecay?: number },
 ): MemoryEstimate {
   const { items } = shape;
   const encOut = c.variational ? 2 * c.latent : c.latent;
@@ -34,10 +34,12 @@ export function multVaeMemory(
   const perUser = sampled ? Math.min(items, c.sampledSoftmax! + 2 * Math.ceil(shape.interactions / Math.max(1, shape.users))) : items;
   const logitRows = sampled ? Math.max(batch * perUser, 256 * items) : batch * items;
   const activations = 4 * (logitRows + batch * 2 * widths);
-  const bytes = weights * bytesPerWeight(c.optimizer) + activations + 4 * shape.users;
+  // With emaDecay, the averaged copy of every weight is a second network (plain SGD).
+  const trained = weights * bytesPerWeight(c.optimizer) + ((c.emaDecay ?? 0) > 0 ? weights * bytesPerWeight('sgd') : 0);
+  const bytes = trained + activations + 4 * shape.users;
   return {
     bytes,
-    what: `${Math.round((weights * bytesPerWeight(c.optimizer)) / MB)} MB of weights with their gradients and ${c.optimizer} state (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
+    what: `${Math.round(trained / MB)} MB of weights with their gradients and ${c.optimizer} state${(c.emaDecay ?? 0) > 0 ? ', the averaged copy' : ''} (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
     advice: 'use fewer items (drop the rarest), narrower layers, or a smaller batchSize',
   };
 }

@@ -27,12 +27,19 @@
  * accidental hits masked), so a training step's cost does not grow with the catalogue. Scoring,
  * fold-in and the model file are the exact model's (every item's logit). k ≥ items is the exact
  * model, bit for bit.
+ *
+ * `emaDecay` > 0 scores with an exponential moving average of the weights (weight-average.ts,
+ * TensorFlow's warm-up schedule, as RecVAE's option): training is unchanged, the average only
+ * reads the trained weights after each step, and it is what scores, early-stops and is saved.
+ * It walks every weight each step, which a sampled softmax exists to avoid, so the two exclude
+ * each other.
  */
 import { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { MultVaeNet } from './network.ts';
+import { WeightAverage } from './weight-average.ts';
 import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
@@ -82,6 +89,8 @@ export type MultVaeConfig = {
   sampledOptimizer: 'adam' | 'sgd' | 'adagrad' | null;
   /** The sampled output layer's step size; null: `learningRate`. Ignored by the exact softmax. */
   sampledLearningRate: number | null;
+  /** Score with an exponential moving average of the weights, this decay per step (0: the last step's weights). */
+  emaDecay: number;
   epochs: number;
   seed: number;
   /** Accepted for the fit loop; training runs on one thread. */
@@ -93,6 +102,9 @@ export class MultVae extends Recommender {
   readonly type = 'multvae';
   readonly config: MultVaeConfig;
   private net: MultVaeNet | null = null;
+  /** With emaDecay > 0: the averaged weights that score, and their running average. */
+  private averagedNet: MultVaeNet | null = null;
+  private average: WeightAverage | null = null;
   /** Users with at least one training interaction (the ones trained on). */
   private order = new Int32Array(0);
   private batch = new Int32Array(0);
@@ -105,6 +117,9 @@ export class MultVae extends Recommender {
     const c = resolveConfig(multVaeSpec, config);
     // Our own copy: the caller's list must not change this model's shape later.
     c.layers = c.layers.slice();
+    if (c.emaDecay > 0 && c.sampledSoftmax !== null) {
+      throw new ConfigError('multvae: emaDecay averages every weight after each step, which sampledSoftmax exists to avoid; use one of them');
+    }
     this.config = c;
   }
 
@@ -122,12 +137,16 @@ export class MultVae extends Recommender {
   private build(rng: Rng): MultVaeNet {
     const c = this.config;
     if (this.numItems === 0) throw new ConfigError('multvae: no items to model');
-    this.net = new MultVaeNet(
-      { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational, sampledSoftmax: c.sampledSoftmax },
-      { name: c.optimizer, learningRate: c.learningRate },
-      rng,
-      { name: c.sampledOptimizer ?? c.optimizer, learningRate: c.sampledLearningRate ?? c.learningRate },
-    );
+    const shape = { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational, sampledSoftmax: c.sampledSoftmax };
+    this.net = new MultVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng, {
+      name: c.sampledOptimizer ?? c.optimizer,
+      learningRate: c.sampledLearningRate ?? c.learningRate,
+    });
+    if (c.emaDecay > 0) {
+      // Its own Rng: the initial values are overwritten, and the training stream stays that of emaDecay 0.
+      this.averagedNet = new MultVaeNet(shape, { name: 'sgd', learningRate: 1 }, new Rng(0));
+      this.average = new WeightAverage(this.net.params(), this.averagedNet.params(), c.emaDecay);
+    }
     return this.net;
   }
 
@@ -173,6 +192,7 @@ export class MultVae extends Recommender {
       total += net.loss(n, beta, true) * n;
       net.backward(n, beta);
       net.update(c.l2);
+      this.average?.update();
       this.steps++;
       ctx.progress(Math.min(1, (s + n) / order.length));
     }
@@ -185,8 +205,7 @@ export class MultVae extends Recommender {
 
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
-    const net = this.requireNet();
-    scoreRowsInChunks(net, this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
+    scoreRowsInChunks(this.scoringNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
   }
 
   /**
@@ -194,7 +213,7 @@ export class MultVae extends Recommender {
    * (item indices), whether or not that user was in training.
    */
   foldInItems(items: ArrayLike<number>, out: Float32Array): void {
-    const net = this.requireNet();
+    const net = this.scoringNet();
     for (const i of Array.from(items))
       if (!(Number.isInteger(i) && i >= 0 && i < this.numItems)) throw new ConfigError(`multvae: item index ${i} is out of range (0..${this.numItems - 1})`);
     scoreRowsInChunks(net, binaryRow(items, this.numItems), Int32Array.of(0), this.numItems, out);
@@ -208,18 +227,26 @@ export class MultVae extends Recommender {
     );
   }
 
+  /** The weights that score: the average when emaDecay > 0, else the trained ones. */
+  private scoringNet(): MultVaeNet {
+    const net = this.requireNet();
+    return this.averagedNet ?? net;
+  }
+
   private requireNet(): MultVaeNet {
     if (!this.net) throw new ConfigError('multvae: the model has not been trained or loaded');
     return this.net;
   }
 
   getState(): ModelState {
-    return { tensors: this.requireNet().tensors() };
+    return { tensors: this.scoringNet().tensors() };
   }
 
   setState(state: ModelState): void {
     if (!this.net) this.build(new Rng(this.config.seed));
     this.requireNet().loadState(state);
+    // A loaded state is the weights that scored (the average, when one is on): the average restarts from them.
+    this.average?.reset();
   }
 }
 
@@ -241,6 +268,7 @@ export const multVaeSpec = defineModel({
     sampledSoftmax: null,
     sampledOptimizer: null,
     sampledLearningRate: null,
+    emaDecay: 0,
     epochs: 200,
     seed: 42,
     threads: 1,
@@ -276,6 +304,7 @@ export const multVaeSpec = defineModel({
       nullable: true,
       help: "step size of the sampled softmax's output layer (with sampledSoftmax); null: learningRate. Ignored by the exact softmax",
     },
+    emaDecay: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: "score with a moving average of the weights, this decay per step; 0: the last step's weights" },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
     threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },
