@@ -10,7 +10,7 @@ import path from 'node:path';
 import { perUserSplit } from '../../../src/data/splits.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
-import { MultVae } from '../../../src/models/vae/multvae.ts';
+import type { MultVae } from '../../../src/models/vae/multvae.ts';
 import { validationScore } from '../../../src/train/validation.ts';
 import { fitQuietly, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
 import { rankingMetrics } from '../../helpers/metrics.ts';
