@@ -50,8 +50,10 @@ import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 
 export type MultVaeConfig = {
   /**
-   * Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). [] (no hidden layer) scored
-   * 40 % higher NDCG@10 on Book-Crossing's sparse 17 K-book catalogue (docs/deep-models.md).
+   * Encoder hidden sizes, tanh; the decoder mirrors them (paper: [600]). [] (no hidden layer) with
+   * batchSize 100 and annealSteps 2000 did better on all three datasets measured (validation:
+   * Book-Crossing +40 % NDCG@10, ML-100K msr +0.009 NDCG@10, lightfm-ua +8 % P@10); it needs
+   * ~80–130 epochs, so early-stop with patience ≥ 20 (docs/deep-models.md).
    */
   layers: number[];
   /** Latent size (paper: 200). */
