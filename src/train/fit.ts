@@ -75,6 +75,7 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   const progress = options.progress ? new Progress(model.type, epochs, log) : null;
   const health = new FitHealth(model, warn);
   health.start();
+  for (const message of model.fitWarnings?.({ epochs }) ?? []) warn(message);
 
   let best = lowerBetter ? Infinity : -Infinity;
   let bestState: ModelState | null = null;

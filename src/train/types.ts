@@ -83,6 +83,12 @@ export interface Trainable extends Scorer {
   validationCost?(shape: DataShape): ValidationCost;
   trainEpoch(ctx: EpochContext): number | Promise<number>;
   /**
+   * Warnings about this fit's settings against the data the model was just prepared on (a
+   * schedule that will not engage in the epochs planned, say); the fit loop asks once, before
+   * the first epoch, and warns as it does for its own checks.
+   */
+  fitWarnings?(plan: { epochs: number }): string[];
+  /**
    * True when `trainEpoch` may be called again after a fit in this process (and after
    * `setState`), continuing from the current parameters: the fit loop's `resume` option needs it.
    * (A model loaded from a file has not been prepared, so it cannot resume.)

@@ -160,6 +160,23 @@ export class MultVae extends Recommender {
     this.steps = 0;
   }
 
+  /**
+   * The paper's β schedule (annealSteps 200,000 at batch 500) is ML-20M's: on a few thousand
+   * users it leaves β near 0 for the whole fit, which is then a Mult-DAE with sampling noise.
+   * Said before training when β would end below a quarter of annealCap in the epochs planned.
+   */
+  fitWarnings({ epochs }: { epochs: number }): string[] {
+    const c = this.config;
+    if (!c.variational || c.annealSteps === 0 || c.annealCap === 0) return [];
+    const stepsPerEpoch = Math.ceil(this.order.length / c.batchSize);
+    const last = this.steps + epochs * stepsPerEpoch;
+    const beta = this.beta(last);
+    if (beta >= c.annealCap / 4) return [];
+    return [
+      `multvae: the KL weight β would reach only ${beta < 0.001 ? beta.toExponential(1) : beta.toFixed(3)} of annealCap ${c.annealCap} in this fit (${epochs} epochs × ${stepsPerEpoch} steps = ${last} steps, annealSteps ${c.annealSteps}), so the model trains almost without its KL term; set annealSteps to about the steps planned (e.g. ${Math.max(1, Math.round(last / 2))}), or 0 for β = annealCap throughout`,
+    ];
+  }
+
   /** Peak memory of a fit: the items-wide layers with gradients and optimizer state, and a batch's logits (cost.ts). */
   estimateMemory(shape: DataShape): MemoryEstimate {
     return multVaeMemory(shape, this.config);

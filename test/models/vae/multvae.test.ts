@@ -208,3 +208,16 @@ test('multvae: bad hyperparameters give clear errors', () => {
     );
   assert.throws(() => new MultVae().scoreItems(0, new Float32Array(1)), /has not been trained or loaded/);
 });
+
+test('multvae warns before training when the KL weight would stay near 0 for the whole fit', async () => {
+  const warnings = async (params: Record<string, unknown>) => (await fitQuietly(createModel('multvae', { ...small, epochs: 2, ...params }), split.train)).history!.warnings;
+  // 400 users at batch 50: 8 steps an epoch, 16 in the fit; the paper's 200,000-step ramp leaves β at 8e-5.
+  const paper = await warnings({ annealSteps: 200_000 });
+  assert.equal(paper.length, 1, paper.join('\n'));
+  assert.match(paper[0], /multvae: the KL weight β would reach only 8\.0e-5 of annealCap 0\.2 in this fit \(2 epochs × 8 steps = 16 steps, annealSteps 200000\)/);
+  assert.match(paper[0], /set annealSteps to about the steps planned \(e\.g\. 8\), or 0/);
+  // A ramp the fit gets through, no ramp, or no KL term at all: nothing to say.
+  assert.deepEqual(await warnings({ annealSteps: 16 }), []);
+  assert.deepEqual(await warnings({ annealSteps: 0 }), []);
+  assert.deepEqual(await warnings({ annealSteps: 200_000, variational: false }), []);
+});
