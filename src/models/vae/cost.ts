@@ -35,11 +35,12 @@ export function multVaeMemory(
   const logitRows = sampled ? Math.max(batch * perUser, 256 * items) : batch * items;
   const activations = 4 * (logitRows + batch * 2 * widths);
   // With emaDecay, the averaged copy of every weight is a second network (plain SGD).
-  const trained = weights * bytesPerWeight(c.optimizer) + ((c.emaDecay ?? 0) > 0 ? weights * bytesPerWeight('sgd') : 0);
+  const averaged = (c.emaDecay ?? 0) > 0;
+  const trained = weights * bytesPerWeight(c.optimizer) + (averaged ? weights * bytesPerWeight('sgd') : 0);
   const bytes = trained + activations + 4 * shape.users;
   return {
     bytes,
-    what: `${Math.round(trained / MB)} MB of weights with their gradients and ${c.optimizer} state${(c.emaDecay ?? 0) > 0 ? ', the averaged copy' : ''} (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
+    what: `${Math.round(trained / MB)} MB of weights with their gradients and ${c.optimizer} state${averaged ? ', the averaged copy' : ''} (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
     advice: 'use fewer items (drop the rarest), narrower layers, or a smaller batchSize',
   };
 }
