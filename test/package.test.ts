@@ -89,7 +89,10 @@ test('npm pack → install the tarball in an empty project → CLI, import, work
     // native dependencies' install scripts as the README tells a user to (npm ≥ 11 asks for it).
     const project = join(tmp, 'consumer');
     await run('mkdir', ['-p', project], tmp);
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true, usearch: true } }, null, 2));
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true, usearch: true } }, null, 2),
+    );
     await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], project);
     const installed = await readdir(join(project, 'node_modules'));
     assert.ok(installed.includes('tastebud'));
