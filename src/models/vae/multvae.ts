@@ -173,7 +173,7 @@ export class MultVae extends Recommender {
     const beta = this.beta(last);
     if (beta >= c.annealCap / 4) return [];
     return [
-      `multvae: the KL weight β would reach only ${beta < 0.001 ? beta.toExponential(1) : beta.toFixed(3)} of annealCap ${c.annealCap} in this fit (${epochs} epochs × ${stepsPerEpoch} steps = ${last} steps, annealSteps ${c.annealSteps}), so the model trains almost without its KL term; set annealSteps to about the steps planned (e.g. ${Math.max(1, Math.round(last / 2))}), or 0 for β = annealCap throughout`,
+      `multvae: the KL weight β would reach only ${beta < 0.001 ? beta.toExponential(1) : beta.toFixed(3)} of annealCap ${c.annealCap} in this fit (${epochs} epoch${epochs === 1 ? '' : 's'} × ${stepsPerEpoch} steps = ${last} steps, annealSteps ${c.annealSteps}), so the model trains almost without its KL term; set annealSteps to about the steps planned (e.g. ${Math.max(1, Math.round(last / 2))}), or 0 for β = annealCap throughout`,
     ];
   }
 
