@@ -169,7 +169,8 @@ export class MultVae extends Recommender {
     const c = this.config;
     if (!c.variational || c.annealSteps === 0 || c.annealCap === 0) return [];
     const stepsPerEpoch = Math.ceil(this.order.length / c.batchSize);
-    const last = this.steps + epochs * stepsPerEpoch;
+    // Called right after prepare (multvae does not resume), so the ramp starts at step 0.
+    const last = epochs * stepsPerEpoch;
     const beta = this.beta(last);
     if (beta >= c.annealCap / 4) return [];
     return [
