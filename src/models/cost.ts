@@ -10,7 +10,12 @@ export type OptimizerName = 'adam' | 'sgd' | 'adagrad';
  * one) and the optimizer's state (Adam: m and v; Adagrad: one accumulator), float32 each.
  */
 export function bytesPerWeight(optimizer: OptimizerName): number {
-  return 4 * (2 + (optimizer === 'adam' ? 2 : optimizer === 'adagrad' ? 1 : 0));
+  return 4 * (2 + optimizerStateFloats(optimizer));
+}
+
+/** Floats of optimizer state per weight: Adam m and v, Adagrad one accumulator, SGD none. */
+export function optimizerStateFloats(optimizer: OptimizerName): number {
+  return optimizer === 'adam' ? 2 : optimizer === 'adagrad' ? 1 : 0;
 }
 
 /** Weights (= multiply-adds per row) of dense layers through these widths, biases included. */

@@ -6,7 +6,7 @@
  * (hidden × items), and the batch's logits (batch × items).
  */
 import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
-import { bytesPerWeight, chainWeights, MB, type OptimizerName } from '../cost.ts';
+import { bytesPerWeight, chainWeights, MB, type OptimizerName, optimizerStateFloats } from '../cost.ts';
 
 /** Items a Mult-VAE training step computes logits for per user: every item, or the sample (`sampledSoftmax` k < items). */
 function trainedOutputs(items: number, k: number | null | undefined): number {
@@ -21,7 +21,16 @@ function trainedOutputs(items: number, k: number | null | undefined): number {
  */
 export function multVaeMemory(
   shape: DataShape,
-  c: { layers: number[]; latent: number; variational: boolean; batchSize: number; optimizer: OptimizerName; sampledSoftmax?: number | null; emaDecay?: number },
+  c: {
+    layers: number[];
+    latent: number;
+    variational: boolean;
+    batchSize: number;
+    optimizer: OptimizerName;
+    sampledSoftmax?: number | null;
+    sampledOptimizer?: OptimizerName | null;
+    emaDecay?: number;
+  },
 ): MemoryEstimate {
   const { items } = shape;
   const encOut = c.variational ? 2 * c.latent : c.latent;
@@ -34,13 +43,21 @@ export function multVaeMemory(
   const perUser = sampled ? Math.min(items, c.sampledSoftmax! + 2 * Math.ceil(shape.interactions / Math.max(1, shape.users))) : items;
   const logitRows = sampled ? Math.max(batch * perUser, 256 * items) : batch * items;
   const activations = 4 * (logitRows + batch * 2 * widths);
+  // The sampled output layer (items × its width, and a bias per item) steps rows from compact
+  // gradients, so it holds its values and its own optimizer's state but no dense gradient.
+  const outputWeights = ((c.layers.at(0) ?? c.latent) + 1) * items;
+  const outputBytes = sampled ? outputWeights * 4 * (1 + optimizerStateFloats(c.sampledOptimizer ?? c.optimizer)) : outputWeights * bytesPerWeight(c.optimizer);
   // With emaDecay, the averaged copy of every weight is a second network (plain SGD).
   const averaged = (c.emaDecay ?? 0) > 0;
-  const trained = weights * bytesPerWeight(c.optimizer) + (averaged ? weights * bytesPerWeight('sgd') : 0);
+  const trained = (weights - outputWeights) * bytesPerWeight(c.optimizer) + outputBytes + (averaged ? weights * bytesPerWeight('sgd') : 0);
   const bytes = trained + activations + 4 * shape.users;
   return {
     bytes,
-    what: `${Math.round(trained / MB)} MB of weights with their gradients and ${c.optimizer} state${averaged ? ', the averaged copy' : ''} (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
+    what:
+      `${Math.round(trained / MB)} MB of weights (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) with their gradients and ${c.optimizer} state` +
+      (sampled ? ` (the sampled output layer: ${c.sampledOptimizer ?? c.optimizer} state, no dense gradient)` : '') +
+      (averaged ? ' and the averaged copy' : '') +
+      `, and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
     advice: 'use fewer items (drop the rarest), narrower layers, or a smaller batchSize',
   };
 }
