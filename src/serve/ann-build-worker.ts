@@ -9,7 +9,7 @@
  * re-scores with), which ann.ts checked against the model's own scores before starting this.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnnIndex, fallbackOrder, type AnnQuantization, type GraphOptions } from './ann-index.ts';
+import { AnnIndex, buildAttempts, type AnnQuantization, type AnnSpace, type GraphOptions } from './ann-index.ts';
 import type { FactorForm } from './factor-form.ts';
 
 export interface AnnBuildInit {
@@ -25,6 +25,8 @@ export interface AnnBuildInit {
   seenIndptr: Int32Array;
   seenIndices: Int32Array;
   graph: GraphOptions;
+  /** Whether an ip graph short of the target may be followed by an l2 one (ann-index.ts buildAttempts). */
+  spaceFallback: boolean;
   targetRecall: number;
   maxExpansion: number;
   /** Items per served list (recall is measured on lists of this length, as served). */
@@ -33,7 +35,7 @@ export interface AnnBuildInit {
   file: string;
 }
 
-export type AnnBuildMessage = { kind: 'done'; expansionSearch: number; recall: number; quantization: AnnQuantization } | { kind: 'failed'; message: string };
+export type AnnBuildMessage = { kind: 'done'; expansionSearch: number; recall: number; space: AnnSpace; quantization: AnnQuantization } | { kind: 'failed'; message: string };
 
 /** A form whose "users" are the sample's positions: queries from the sent vectors, scores p · q + b. */
 function sampleForm(init: AnnBuildInit): FactorForm {
@@ -99,8 +101,8 @@ function build(init: AnnBuildInit): AnnBuildMessage {
   const truth = Array.from({ length: init.seenIndptr.length - 1 }, (_, s) => exactTop(init, form, s));
   let index: AnnIndex | null = null;
   let recall = 0;
-  for (const quantization of fallbackOrder(init.graph.quantization ?? 'f32')) {
-    index = new AnnIndex(form, { ...init.graph, quantization });
+  for (const attempt of buildAttempts(init.graph.space, init.graph.quantization ?? 'f32', init.spaceFallback)) {
+    index = new AnnIndex(form, { ...init.graph, ...attempt });
     recall = recallOf(init, index, truth);
     while (recall < init.targetRecall && index.expansionSearch < init.maxExpansion) {
       index.expansionSearch *= 2;
@@ -109,7 +111,7 @@ function build(init: AnnBuildInit): AnnBuildMessage {
     if (recall >= init.targetRecall) break;
   }
   index!.save(init.file);
-  return { kind: 'done', expansionSearch: index!.expansionSearch, recall, quantization: index!.options.quantization ?? 'f32' };
+  return { kind: 'done', expansionSearch: index!.expansionSearch, recall, space: index!.options.space, quantization: index!.options.quantization ?? 'f32' };
 }
 
 const init = (workerData as { init: AnnBuildInit }).init;

@@ -13,7 +13,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import { startWorker } from '../core/pool.ts';
 import { Rng } from '../core/rng.ts';
 import type { Recommender } from '../models/recommender.ts';
-import { AnnIndex, fallbackOrder, type AnnQuantization, type AnnSpace } from './ann-index.ts';
+import { AnnIndex, buildAttempts, type AnnQuantization, type AnnSpace } from './ann-index.ts';
 import type { AnnBuildInit, AnnBuildMessage } from './ann-build-worker.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
 
@@ -52,6 +52,8 @@ export interface AnnOptions {
   /**
    * How the graph searches for the largest inner products: `ip` (default) walks it with the
    * inner product itself (ip-NSW); `l2` indexes the MIPS → Euclidean transform. See AnnIndex.
+   * Left unset, an ip graph that cannot reach the recall target is followed by an l2 one before
+   * retrieval falls back to exact (buildAttempts); set, only that space is built.
    */
   space?: AnnSpace;
   /**
@@ -120,8 +122,8 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
   if (!check.ok) return exact(`the ${form.family} factors did not reproduce the model's scores (relative error ${check.maxError.toExponential(2)}), so retrieval is exact`);
   let index: AnnIndex | null = null;
   let recall = 0;
-  for (const quantization of fallbackOrder(o.quantization)) {
-    index = new AnnIndex(form, { ...o, quantization });
+  for (const attempt of buildAttempts(o.space, o.quantization, o.spaceGiven === undefined)) {
+    index = new AnnIndex(form, { ...o, ...attempt });
     recall = measureRecall(model, index, sample, o.listLength);
     while (recall < o.targetRecall && index.expansionSearch < MAX_EXPANSION) {
       index.expansionSearch *= 2;
@@ -129,7 +131,8 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
     }
     if (recall >= o.targetRecall) break;
   }
-  return finished({ ...o, quantization: index!.options.quantization ?? 'f32' }, form, index!, recall, sample.length, Math.round(performance.now() - started), false);
+  const built = { ...o, space: index!.options.space, quantization: index!.options.quantization ?? 'f32' };
+  return finished(built, form, index!, recall, sample.length, Math.round(performance.now() - started), false);
 }
 
 /**
@@ -195,7 +198,7 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
       }
       let index: AnnIndex;
       try {
-        index = new AnnIndex(form, { ...o, quantization: m.quantization, expansionSearch: m.expansionSearch }, { file });
+        index = new AnnIndex(form, { ...o, space: m.space, quantization: m.quantization, expansionSearch: m.expansionSearch }, { file });
       } catch (error) {
         cleanUp();
         return fail((error as Error).message);
@@ -206,7 +209,7 @@ export function startRetrieval(model: Recommender, given: AnnOptions, ready: (re
         cleanUp();
       } catch {}
       stopped = true;
-      ready(finished({ ...o, quantization: m.quantization }, form, index, m.recall, sample.length, Math.round(performance.now() - started), true));
+      ready(finished({ ...o, space: m.space, quantization: m.quantization }, form, index, m.recall, sample.length, Math.round(performance.now() - started), true));
     });
     worker.once('error', (error) => {
       cleanUp();
@@ -276,20 +279,21 @@ function buildInit(model: Recommender, form: FactorForm, sample: Int32Array, o: 
       space: o.space,
       quantization: o.quantization,
     },
+    spaceFallback: o.spaceGiven === undefined,
     targetRecall: o.targetRecall,
     maxExpansion: MAX_EXPANSION,
     listLength: o.listLength,
   };
 }
 
-type Resolved = typeof DEFAULTS & { threadsGiven?: number };
+type Resolved = typeof DEFAULTS & { threadsGiven?: number; spaceGiven?: AnnSpace };
 
 /** Options resolved and checked, and what can be decided without building: exact, and why; or the form and sample to build with. */
 function planRetrieval(
   model: Recommender,
   given: AnnOptions,
 ): { done: Retrieval } | { o: Resolved; form: FactorForm; sample: Int32Array; exact: (reason: string, extra?: Partial<RetrievalStatus>) => Retrieval } {
-  const o: Resolved = { ...DEFAULTS, ...definedOnly(given), threadsGiven: given.threads };
+  const o: Resolved = { ...DEFAULTS, ...definedOnly(given), threadsGiven: given.threads, spaceGiven: given.space };
   if (!['auto', 'on', 'off'].includes(o.mode)) throw new ConfigError(`ann must be auto, on or off, got "${o.mode}"`);
   if (!['ip', 'l2'].includes(o.space)) throw new ConfigError(`ann space must be ip or l2, got "${o.space}"`);
   if (!['f32', 'bf16', 'f16'].includes(o.quantization)) throw new ConfigError(`ann quantization must be f32, bf16 or f16, got "${o.quantization}"`);

@@ -225,6 +225,26 @@ describe('factor forms of trained models', () => {
     });
   }
 
+  test('an ip graph short of the recall target is followed by an l2 one, built here or in the worker; a space that is set is kept', async () => {
+    // On these iALS factors (item norms spread wide) ip-NSW on one thread tops out at recall@10
+    // ~0.93–0.96 even at ef 1024, where the l2 transform reaches 0.99 at ef 64.
+    const model = createModel('ials', { factors: 8, epochs: 2 });
+    await model.fit(data.interactions, { seed: 1, threads: 1 });
+    const options = { mode: 'on', threads: 1, targetRecall: 0.97 } as const;
+    const here = buildRetrieval(model, options);
+    assert.equal(here.status.kind, 'hnsw', here.status.reason);
+    assert.equal(here.status.params?.space, 'l2');
+    assert.ok(here.status.recallAt10! >= 0.97, `recall ${here.status.recallAt10}`);
+    const pinned = buildRetrieval(model, { ...options, space: 'ip' });
+    assert.equal(pinned.status.kind, 'exact');
+    assert.equal(pinned.status.params?.space, 'ip');
+    assert.match(pinned.status.reason, /reached recall@10 0\.\d+ < 0\.97 even at ef 1024/);
+    const inWorker = await new Promise<ReturnType<typeof buildRetrieval>>((resolve) => startRetrieval(model, options, resolve));
+    assert.equal(inWorker.status.kind, 'hnsw', inWorker.status.reason);
+    assert.equal(inWorker.status.params?.space, 'l2');
+    assert.equal(inWorker.status.recallAt10, here.status.recallAt10, 'the same graph, built on one thread');
+  });
+
   test('models that do not score by factors stay exact, and the status says why', async () => {
     const model = createModel('ease', {});
     await model.fit(data.interactions, { seed: 1 });
