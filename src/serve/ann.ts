@@ -122,7 +122,7 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
   if (!check.ok) return exact(`the ${form.family} factors did not reproduce the model's scores (relative error ${check.maxError.toExponential(2)}), so retrieval is exact`);
   let index: AnnIndex | null = null;
   let recall = 0;
-  for (const attempt of buildAttempts(o.space, o.quantization, o.spaceGiven === undefined)) {
+  for (const attempt of buildAttempts(o.space, o.quantization, o.spaceFallback)) {
     index = new AnnIndex(form, { ...o, ...attempt });
     recall = measureRecall(model, index, sample, o.listLength);
     while (recall < o.targetRecall && index.expansionSearch < MAX_EXPANSION) {
@@ -279,21 +279,22 @@ function buildInit(model: Recommender, form: FactorForm, sample: Int32Array, o: 
       space: o.space,
       quantization: o.quantization,
     },
-    spaceFallback: o.spaceGiven === undefined,
+    spaceFallback: o.spaceFallback,
     targetRecall: o.targetRecall,
     maxExpansion: MAX_EXPANSION,
     listLength: o.listLength,
   };
 }
 
-type Resolved = typeof DEFAULTS & { threadsGiven?: number; spaceGiven?: AnnSpace };
+/** `spaceFallback`: no space was asked for, so an ip graph short of the target may be followed by an l2 one. */
+type Resolved = typeof DEFAULTS & { threadsGiven?: number; spaceFallback: boolean };
 
 /** Options resolved and checked, and what can be decided without building: exact, and why; or the form and sample to build with. */
 function planRetrieval(
   model: Recommender,
   given: AnnOptions,
 ): { done: Retrieval } | { o: Resolved; form: FactorForm; sample: Int32Array; exact: (reason: string, extra?: Partial<RetrievalStatus>) => Retrieval } {
-  const o: Resolved = { ...DEFAULTS, ...definedOnly(given), threadsGiven: given.threads, spaceGiven: given.space };
+  const o: Resolved = { ...DEFAULTS, ...definedOnly(given), threadsGiven: given.threads, spaceFallback: given.space === undefined };
   if (!['auto', 'on', 'off'].includes(o.mode)) throw new ConfigError(`ann must be auto, on or off, got "${o.mode}"`);
   if (!['ip', 'l2'].includes(o.space)) throw new ConfigError(`ann space must be ip or l2, got "${o.space}"`);
   if (!['f32', 'bf16', 'f16'].includes(o.quantization)) throw new ConfigError(`ann quantization must be f32, bf16 or f16, got "${o.quantization}"`);

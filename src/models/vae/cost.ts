@@ -45,7 +45,8 @@ export function multVaeMemory(
   const activations = 4 * (logitRows + batch * 2 * widths);
   // The sampled output layer (items × its width, and a bias per item) steps rows from compact
   // gradients, so it holds its values and its own optimizer's state but no dense gradient.
-  const outputWeights = ((c.layers.at(0) ?? c.latent) + 1) * items;
+  const outWidth = c.layers.at(0) ?? c.latent;
+  const outputWeights = (outWidth + 1) * items;
   const outputBytes = sampled ? outputWeights * 4 * (1 + optimizerStateFloats(c.sampledOptimizer ?? c.optimizer)) : outputWeights * bytesPerWeight(c.optimizer);
   // With emaDecay, the averaged copy of every weight is a second network (plain SGD).
   const averaged = (c.emaDecay ?? 0) > 0;
@@ -54,7 +55,7 @@ export function multVaeMemory(
   return {
     bytes,
     what:
-      `${Math.round(trained / MB)} MB of weights (the items × ${h0} input and ${c.layers.at(0) ?? c.latent} × items output layers) with their gradients and ${c.optimizer} state` +
+      `${Math.round(trained / MB)} MB of weights (the items × ${h0} input and ${outWidth} × items output layers) with their gradients and ${c.optimizer} state` +
       (sampled ? ` (the sampled output layer: ${c.sampledOptimizer ?? c.optimizer} state, no dense gradient)` : '') +
       (averaged ? ' and the averaged copy' : '') +
       `, and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
