@@ -14,7 +14,7 @@ export * from './models/mf/index.ts';
 export * from './models/twotower/index.ts';
 export * from './models/vae/index.ts';
 export * from './models/ensemble/index.ts';
-export type { EpochContext } from './train/types.ts';
+export type { EpochContext, Trainable } from './train/types.ts';
 export type { RecommendOptions, Recommendation, Scorer, ModelState } from './contracts/types.ts';
 export type { Explanation, ExplanationMethod, HistoryEntry, HistoryItem, RecommendationSource, UserHistory, UserRef } from './contracts/types.ts';
 export { isHistory, type FoldIn, type HistoryAttribution } from './models/recommender.ts';

@@ -90,6 +90,26 @@ test('more threads than cores are capped at the core count, with a warning', asy
   );
 });
 
+test("a model's fitWarnings is asked once, after prepare and before epoch 1, and its warnings reach every channel", async () => {
+  const order: string[] = [];
+  const model = new ToyModel({ script: [good, good] });
+  const prepare = model.prepare.bind(model);
+  model.prepare = (data, rng) => (order.push('prepare'), prepare(data, rng));
+  const trainEpoch = model.trainEpoch.bind(model);
+  model.trainEpoch = (ctx) => (order.push(`epoch ${ctx.epoch}`), trainEpoch(ctx));
+  (model as ToyModel & { fitWarnings(plan: { epochs: number }): string[] }).fitWarnings = (plan) => {
+    order.push(`fitWarnings ${plan.epochs}`);
+    return [`a schedule that needs more than ${plan.epochs} epochs`];
+  };
+  const lines: string[] = [];
+  const seen: string[] = [];
+  const history = await model.fit(train, { epochs: 2, log: (l) => lines.push(l), callbacks: { onWarning: (w) => seen.push(w) } });
+  assert.deepEqual(order, ['prepare', 'fitWarnings 2', 'epoch 1', 'epoch 2']);
+  assert.deepEqual(history.warnings, ['a schedule that needs more than 2 epochs']);
+  assert.deepEqual(seen, history.warnings);
+  assert.match(lines.join('\n'), /warning: a schedule that needs more than 2 epochs/);
+});
+
 test('fit records a fingerprint of the training data that ignores row order', async () => {
   const a = new ToyModel({ script: [good] });
   await a.fit(train, { epochs: 1, log: () => {}, provenance: { source: 'toy', split: 'all', positiveThreshold: null } });
