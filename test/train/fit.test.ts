@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ToyModel, interactionsFrom } from '../helpers/toy-model.ts';
 import { ConfigError } from '../../src/contracts/errors.ts';
+import type { Trainable } from '../../src/train/types.ts';
 
 // Two users, four items; user 0 saw item 0, user 1 saw item 1; held out: user 0 → item 2, user 1 → item 2.
 const train = interactionsFrom(
@@ -97,7 +98,8 @@ test("a model's fitWarnings is asked once, after prepare and before epoch 1, and
   model.prepare = (data, rng) => (order.push('prepare'), prepare(data, rng));
   const trainEpoch = model.trainEpoch.bind(model);
   model.trainEpoch = (ctx) => (order.push(`epoch ${ctx.epoch}`), trainEpoch(ctx));
-  (model as ToyModel & { fitWarnings(plan: { epochs: number }): string[] }).fitWarnings = (plan) => {
+  const trainable: Trainable = model; // the hook as the fit loop sees it
+  trainable.fitWarnings = (plan) => {
     order.push(`fitWarnings ${plan.epochs}`);
     return [`a schedule that needs more than ${plan.epochs} epochs`];
   };
