@@ -4,11 +4,12 @@
  * (10 % held out, seed 42, as an experiment's `search.validation: 0.1` does); each case is fit on
  * the rest with precision@10 measured on the held-out part every epoch and early stopping
  * (patience 3, restoring the best epoch). Test data is never loaded into a decision: the
- * protocol's test part is not touched. One thread. Prints one JSON line per case.
+ * protocol's test part is not touched. One thread unless a case sets `threads` (Hogwild).
+ * Prints one JSON line per case.
  *
  *   node --import tsx bench/deep-defaults.ts '{"name":"ncf","model":"ncf","params":{"epochs":20}}' ...
  *
- * A case: { name, model, params, features?: 'items' | 'users' | 'both', patience? }.
+ * A case: { name, model, params, features?: 'items' | 'users' | 'both', patience?, threads? }.
  * ncf with `emaDecay` > 0 scores (and early-stops) with the averaged weights; the same run also
  * scores its live weights after every epoch (`liveCurve`), so the two are compared on one training
  * trajectory. The average does not change training, so the live curve is the curve of the same
@@ -36,6 +37,7 @@ interface Case {
   params: Record<string, unknown>;
   features?: 'items' | 'users' | 'both';
   patience?: number;
+  threads?: number;
 }
 
 async function main(): Promise<void> {
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
     const liveCurve: number[] = [];
     const averaged = model instanceof NCF && model.config.emaDecay > 0 ? model : null;
     const history = await model.fit(train, {
-      threads: 1,
+      threads: c.threads ?? 1,
       validation,
       validationMetric: 'precision@10',
       earlyStopping: { patience: c.patience ?? 3 },
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       model: c.model,
       params: c.params,
       features: f ?? 'none',
+      threads: c.threads ?? 1,
       'val_precision@10': +m['precision@10'].toFixed(4),
       val_auc: +m.auc.toFixed(4),
       bestEpoch: history.bestEpoch,

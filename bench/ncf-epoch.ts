@@ -7,8 +7,13 @@
  *   BENCH_EPOCHS=3 BENCH_THREADS=1 node --import tsx bench/ncf-epoch.ts
  *
  * `BENCH_EMBEDDING_OPTIMIZERS=lazy,dense BENCH_ROUNDS=3` fits each embedding optimizer in turn,
- * alternating for that many rounds in one process, for a cost ratio measured within one run
- * (dense runs on one thread whatever BENCH_THREADS says).
+ * alternating for that many rounds in one process, for a cost ratio measured within one run;
+ * `BENCH_THREADS=1,2` alternates thread counts the same way (Hogwild; each row says its round, so
+ * the 2 / 1 ratio is taken within a round). `BENCH_PARAMS` (JSON) overrides the model's settings,
+ * e.g. examples/ncf-lightfm.yaml's:
+ *
+ *   BENCH_THREADS=1,2 BENCH_ROUNDS=3 BENCH_EMBEDDING_OPTIMIZERS=dense \
+ *     BENCH_PARAMS='{"loss":"softmax","negatives":16,"dropout":0.5,"emaDecay":0.999}' node --import tsx bench/ncf-epoch.ts
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -22,13 +27,14 @@ if (!existsSync(path.join(dataDir, 'ml-100k', 'ua.base'))) {
   process.exit(0);
 }
 const epochs = Math.max(2, Number(process.env.BENCH_EPOCHS ?? 3));
-const threads = Math.max(1, Number(process.env.BENCH_THREADS ?? 1));
+const threadCounts = (process.env.BENCH_THREADS ?? '1').split(',').map((t) => Math.max(1, Number(t)));
+const overrides = JSON.parse(process.env.BENCH_PARAMS ?? '{}') as Record<string, unknown>;
 const modes = (process.env.BENCH_EMBEDDING_OPTIMIZERS ?? 'lazy').split(',') as ('lazy' | 'dense')[];
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
 const p = await lightfmUa.prepare({ dataDir, download: false });
-for (let round = 1; round <= rounds; round++) for (const mode of modes) await run(mode, round);
+for (let round = 1; round <= rounds; round++) for (const mode of modes) for (const threads of threadCounts) await run(mode, threads, round);
 
-async function run(embeddingOptimizer: 'lazy' | 'dense', round: number): Promise<void> {
+async function run(embeddingOptimizer: 'lazy' | 'dense', threads: number, round: number): Promise<void> {
   const model = createModel('ncf', {
     factors: 32,
     layers: [64, 32],
@@ -39,6 +45,7 @@ async function run(embeddingOptimizer: 'lazy' | 'dense', round: number): Promise
     batchSize: 256,
     epochs,
     embeddingOptimizer,
+    ...overrides,
   });
   const cpu: number[] = [];
   const wall: number[] = [];
@@ -58,11 +65,13 @@ async function run(embeddingOptimizer: 'lazy' | 'dense', round: number): Promise
     },
   });
   const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  const rows = p.train.length * 5;
+  // MLP rows per epoch: each positive and its sampled negatives.
+  const rows = p.train.length * (1 + ((overrides.negatives as number | undefined) ?? 4));
   console.log(
     JSON.stringify({
       case: `ncf-epoch-${threads}t`,
       embeddingOptimizer,
+      ...(Object.keys(overrides).length > 0 ? { params: overrides } : {}),
       round,
       epochs,
       threads,

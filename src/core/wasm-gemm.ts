@@ -136,7 +136,10 @@ export class WasmGemm {
 
   /**
    * One Adam step over w, m, v (length n) with gradient g, in float32 four lanes at a time (see
-   * adamFunc): the dense layers' step (Param.updateAll), one copy in and out per array.
+   * adamFunc): the dense layers' step (Param.updateAll). Copied in and out in blocks of
+   * ADAM_BLOCK floats: the same arithmetic as one pass, but under Hogwild (shared tables, another
+   * thread stepping them meanwhile) a copy-out only overwrites what changed during one block's
+   * step, not during the whole table's.
    */
   adam(
     w: Float32Array,
@@ -153,20 +156,24 @@ export class WasmGemm {
     l2: number,
     scale: number,
   ): void {
+    const block = Math.min(n, ADAM_BLOCK);
     const a = new Arena();
-    const W = a.take(n);
-    const M = a.take(n);
-    const V = a.take(n);
-    const G = a.take(n);
+    const W = a.take(block);
+    const M = a.take(block);
+    const V = a.take(block);
+    const G = a.take(block);
     const mem = this.reserve(a.size);
-    mem.set(w.subarray(0, n), W);
-    mem.set(m.subarray(0, n), M);
-    mem.set(v.subarray(0, n), V);
-    mem.set(g.subarray(0, n), G);
-    this.adamFn!(W * 4, M * 4, V * 4, G * 4, roundUp(n, 4), lr, b1, 1 - b1, b2, 1 - b2, c1, c2, eps, l2, scale);
-    out(mem, W, w, n);
-    out(mem, M, m, n);
-    out(mem, V, v, n);
+    for (let s = 0; s < n; s += block) {
+      const k = Math.min(block, n - s);
+      mem.set(w.subarray(s, s + k), W);
+      mem.set(m.subarray(s, s + k), M);
+      mem.set(v.subarray(s, s + k), V);
+      mem.set(g.subarray(s, s + k), G);
+      this.adamFn!(W * 4, M * 4, V * 4, G * 4, roundUp(k, 4), lr, b1, 1 - b1, b2, 1 - b2, c1, c2, eps, l2, scale);
+      out(mem, W, w.subarray(s), k);
+      out(mem, M, m.subarray(s), k);
+      out(mem, V, v.subarray(s), k);
+    }
   }
 
   /**
@@ -431,6 +438,9 @@ class Arena {
 }
 
 /** out[0 .. count) = mem[at .. at + count). */
+/** Floats of w, m, v and g per block of the Adam step: 16 KB in all, small next to L1 + L2. */
+const ADAM_BLOCK = 1024;
+
 function out(mem: Float32Array, at: number, to: Float32Array, count: number): void {
   to.set(mem.subarray(at, at + count));
 }

@@ -53,22 +53,28 @@ test('updateRows (a batch of touched rows in one call) equals updateRow row by r
   }
 });
 
-test('dense Adam in the SIMD kernel (≥ 512 entries, float32) follows the float64 row-by-row steps within float rounding', () => {
-  const rng = new Rng(4);
-  const a = new Param('a', 64, 33, ADAM).init({ kind: 'normal', std: 1 }, rng);
-  const b = new Param('b', 64, 33, ADAM, { data: a.data.slice() });
-  const start = a.data.slice();
-  const grad = new Float32Array(64 * 33);
-  for (let step = 0; step < 5; step++) {
-    for (let i = 0; i < grad.length; i++) grad[i] = rng.normal(0, 1);
-    a.updateAll(grad, 0.01, 0.5);
-    for (let r = 0; r < 64; r++) b.updateRow(r, grad, r * 33, 0.01, 0.5);
-  }
-  let moved = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    assert.ok(Math.abs(a.data[i] - b.data[i]) <= 1e-6 * (1 + Math.abs(b.data[i])), `entry ${i}: ${a.data[i]} vs ${b.data[i]}`);
-    moved += Math.abs(a.data[i] - start[i]) / a.data.length;
-  }
-  // Five steps of up to lr = 0.01: the entries moved by far more than the tolerance.
-  assert.ok(moved > 5e-3, `mean movement ${moved}`);
-});
+// 64 × 33 spans three of the kernel's 1,024-float blocks; 37 × 29 = 1,073 ends in a block of 49 (not a multiple of 4 lanes).
+for (const [rows, cols] of [
+  [64, 33],
+  [37, 29],
+]) {
+  test(`dense Adam in the SIMD kernel (≥ 512 entries, float32, ${rows} × ${cols}) follows the float64 row-by-row steps within float rounding`, () => {
+    const rng = new Rng(4);
+    const a = new Param('a', rows, cols, ADAM).init({ kind: 'normal', std: 1 }, rng);
+    const b = new Param('b', rows, cols, ADAM, { data: a.data.slice() });
+    const start = a.data.slice();
+    const grad = new Float32Array(rows * cols);
+    for (let step = 0; step < 5; step++) {
+      for (let i = 0; i < grad.length; i++) grad[i] = rng.normal(0, 1);
+      a.updateAll(grad, 0.01, 0.5);
+      for (let r = 0; r < rows; r++) b.updateRow(r, grad, r * cols, 0.01, 0.5);
+    }
+    let moved = 0;
+    for (let i = 0; i < a.data.length; i++) {
+      assert.ok(Math.abs(a.data[i] - b.data[i]) <= 1e-6 * (1 + Math.abs(b.data[i])), `entry ${i}: ${a.data[i]} vs ${b.data[i]}`);
+      moved += Math.abs(a.data[i] - start[i]) / a.data.length;
+    }
+    // Five steps of up to lr = 0.01: the entries moved by far more than the tolerance.
+    assert.ok(moved > 5e-3, `mean movement ${moved}`);
+  });
+}

@@ -103,5 +103,5 @@ export function requireHiddenLayer(model: string, layers: number[]): void {
 export const EMBEDDING_OPTIMIZER_SCHEMA: ParamSchema = {
   kind: 'enum',
   values: ['lazy', 'dense'],
-  help: "'lazy': only the rows a batch touched step (per-row Adam step counts); 'dense': every row steps every batch, untouched rows with a zero gradient (moments decay, momentum keeps moving them), as PyTorch's Adam on an ordinary embedding; one thread, id-only embeddings",
+  help: "'lazy': only the rows a batch touched step (per-row Adam step counts); 'dense': every row steps every batch, untouched rows with a zero gradient (moments decay, momentum keeps moving them), as PyTorch's Adam on an ordinary embedding; id-only embeddings",
 };

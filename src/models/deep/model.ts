@@ -40,6 +40,17 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     return null;
   }
 
+  /**
+   * The tower the trainer steps: the model's own, unless it scores with something else (ncf's
+   * weight average scores while a live copy trains). Hogwild shares this tower's parameters.
+   */
+  protected trainingTower(): Tower {
+    return this.requireTower();
+  }
+
+  /** Called once a fit's threads are settled: every thread's optimizer-step counter under Hogwild, else null. */
+  protected trainingThreads(_sharedSteps: Int32Array | null): void {}
+
   /** Fit, then stop any worker threads this fit started. */
   override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
     try {
@@ -57,7 +68,8 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     const threads = Math.min(options.threads ?? (this.config.threads as number | undefined) ?? 1, availableParallelism());
     const plan = threads > 1 && train.length >= MIN_PARALLEL_POSITIVES && isShardTrainer(this.trainer) ? this.hogwildPlan() : null;
     // Forked only when used, so a one-thread fit draws exactly what it always did.
-    if (plan) this.hogwild = await Hogwild.start(plan, this.tower, train, threads, rng.fork());
+    if (plan) this.hogwild = await Hogwild.start(plan, this.trainingTower(), train, threads, rng.fork());
+    this.trainingThreads(this.hogwild?.steps ?? null);
   }
 
   async trainEpoch(ctx: EpochContext): Promise<number> {
@@ -65,8 +77,9 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     this.scorer = null;
     let loss: number;
     if (this.hogwild) {
-      this.trainer.startEpoch?.(this.tower, ctx);
-      loss = await this.hogwild.epoch(this.trainer as ShardTrainer, this.tower, ctx);
+      const tower = this.trainingTower();
+      this.trainer.startEpoch?.(tower, ctx);
+      loss = await this.hogwild.epoch(this.trainer as ShardTrainer, tower, ctx);
     } else loss = this.trainer.epoch(this.tower, ctx);
     this.scorer = null;
     return loss;

@@ -40,7 +40,7 @@ import { PointwiseBatches, PointwiseTrainer } from './pointwise.ts';
 import { loadPretrained, pretrainBranches } from './pretrain.ts';
 import { withDecay } from './schedule.ts';
 import { TripletTrainer } from './triplets.ts';
-import type { Trainer } from './tower.ts';
+import type { Tower, Trainer } from './tower.ts';
 import { AveragedWeights } from './weight-averaged.ts';
 import type { ModelState } from '../../contracts/types.ts';
 import { paramTensors } from './state.ts';
@@ -134,6 +134,14 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     }
   }
 
+  protected override trainingTower(): Tower {
+    return this.averaged?.stepping ?? super.trainingTower();
+  }
+
+  protected override trainingThreads(sharedSteps: Int32Array | null): void {
+    this.averaged?.followSharedSteps(sharedSteps);
+  }
+
   /** A loaded state is the weights that score (the average, with emaDecay): training resumes from them. */
   override setState(state: ModelState): void {
     super.setState(state);
@@ -175,19 +183,20 @@ export class NCF extends DeepModel<ConcatTower | NeuMFTower> {
     return this.averaged ? this.averaged.trainer(trainer) : trainer;
   }
 
-  /** Hogwild over threads (parallel.ts): the same tower, sampler and batches (or triplets, for bpr) in every worker. */
+  /**
+   * Hogwild over threads (parallel.ts): the same tower, sampler and batches (or triplets, for bpr)
+   * in every worker. Dense embedding steps sweep whole tables as the MLP's steps do; with logQ the
+   * workers' batches carry the same offsets; with emaDecay the threads train the live tower and
+   * the main thread's average follows every thread's steps (trainingThreads).
+   */
   protected override hogwildPlan(): HogwildPlan | null {
     const c = this.config;
-    // Dense embedding steps rewrite whole tables every batch, which Hogwild threads would
-    // overwrite in each other; logQ's offsets are not in the workers' batches, and the weight
-    // average follows one thread's steps: those train on one thread.
-    if (c.embeddingOptimizer !== 'lazy' || c.logQ || c.emaDecay !== 0) return null;
     const o = this.towerOptions();
     const tower: TowerRecipe = this.type === 'neumf' ? { kind: 'neumf', options: { ...o, gmfFactors: c.gmfFactors } } : { kind: 'concat', options: o };
     const sampler = { kind: c.sampler, alpha: c.samplerAlpha };
     // As createTrainer: a triplet is two rows, so batches hold as many rows as the pointwise ones.
     if (c.loss === 'bpr') return { trainer: 'triplet', tower, sampler, batchSize: Math.max(1, c.batchSize >> 1), loss: 'bpr', margin: 0 };
-    return { trainer: 'pointwise', tower, sampler: c.negatives > 0 ? sampler : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss };
+    return { trainer: 'pointwise', tower, sampler: c.negatives > 0 ? sampler : null, negatives: c.negatives, batchSize: c.batchSize, loss: c.loss, logQ: c.logQ };
   }
 }
 
@@ -231,14 +240,14 @@ const NCF_SCHEMA: ConfigSchema<NcfConfig> = {
   samplerAlpha: SAMPLER_ALPHA_SCHEMA,
   logQ: {
     kind: 'boolean',
-    help: "loss 'softmax': shift each sampled negative's logit by −log(negatives · Q(item)), Q the sampler's probability of drawing it for the user (Bengio & Senécal 2008; the log-Q correction of Yi et al. 2019); one thread",
+    help: "loss 'softmax': shift each sampled negative's logit by −log(negatives · Q(item)), Q the sampler's probability of drawing it for the user (Bengio & Senécal 2008; the log-Q correction of Yi et al. 2019)",
   },
   emaDecay: {
     kind: 'number',
     min: 0,
     max: 1,
     exclusiveMax: true,
-    help: "ncf: score with an exponential moving average of the weights, this decay per step (e.g. 0.999; warm-up min(decay, (1 + t)/(10 + t))); 0: the last step's weights; one thread",
+    help: "ncf: score with an exponential moving average of the weights, this decay per step (e.g. 0.999; warm-up min(decay, (1 + t)/(10 + t))); 0: the last step's weights",
   },
   gmfFactors: { kind: 'int', min: 1, nullable: true, help: 'neumf: GMF embedding size (null: factors)' },
   pretrainEpochs: {

@@ -60,6 +60,8 @@ export interface PointwisePlan {
   negatives: number;
   batchSize: number;
   loss: PointwiseLoss;
+  /** Softmax only: shift each sampled negative's logit by −log(k·Q) (pointwise.ts). */
+  logQ?: boolean;
 }
 
 /** Triplet batches: `batchSize` (u, i⁺, i⁻) triplets per batch with a margin or BPR loss. */
@@ -124,6 +126,8 @@ export interface DeepWorkerInit {
   cursor: Int32Array;
   /** Positions per claimed chunk (whole batches). */
   chunk: number;
+  /** [0]: optimizer steps taken so far by every thread (a weight average on the main thread follows them). */
+  steps: Int32Array;
   seeds: number[];
 }
 
@@ -181,12 +185,15 @@ export class Hogwild {
   private readonly order: Int32Array;
   private readonly cursor: Int32Array;
   private readonly chunk: number;
+  /** [0]: the optimizer steps every thread has taken (the workers count theirs; the main thread's trainer may count its own). */
+  readonly steps: Int32Array;
 
-  private constructor(pool: WorkerPool, order: Int32Array, cursor: Int32Array, chunk: number) {
+  private constructor(pool: WorkerPool, order: Int32Array, cursor: Int32Array, chunk: number, steps: Int32Array) {
     this.pool = pool;
     this.order = order;
     this.cursor = cursor;
     this.chunk = chunk;
+    this.steps = steps;
   }
 
   /**
@@ -198,6 +205,7 @@ export class Hogwild {
     const seen = train.byUser();
     const order = new Int32Array(new SharedArrayBuffer(train.length * 4));
     const cursor = new Int32Array(new SharedArrayBuffer(4));
+    const steps = new Int32Array(new SharedArrayBuffer(4));
     const chunk = positivesPerBatch(plan) * BATCHES_PER_CHUNK;
     const popularity = plan.sampler?.kind === 'popularity';
     const init: DeepWorkerInit = {
@@ -213,10 +221,11 @@ export class Hogwild {
       order,
       cursor,
       chunk,
+      steps,
       seeds: Array.from({ length: threads - 1 }, () => rng.nextUint32()),
     };
     const pool = await WorkerPool.start(new URL('./worker.ts', import.meta.url), threads - 1, init);
-    return new Hogwild(pool, order, cursor, chunk);
+    return new Hogwild(pool, order, cursor, chunk, steps);
   }
 
   get threads(): number {

@@ -7,46 +7,17 @@
 import type { Rng } from '../../core/rng.ts';
 import { WeightAverage } from '../vae/weight-average.ts';
 import type { EpochContext } from '../../train/types.ts';
-import type { CatalogueScorer, ColdRows, Tower, Trainer } from './tower.ts';
-
-/** The live tower, with the average stepped after each of its optimizer steps. */
-class AveragingTower implements Tower {
-  constructor(
-    private readonly live: Tower,
-    private readonly average: WeightAverage,
-  ) {}
-
-  fill(users: Int32Array, items: Int32Array, n: number): void {
-    this.live.fill(users, items, n);
-  }
-  forward(n: number, rng: Rng | null): Float32Array {
-    return this.live.forward(n, rng);
-  }
-  backward(dz: Float32Array, n: number, users: Int32Array, items: Int32Array): void {
-    this.live.backward(dz, n, users, items);
-  }
-  update(): void {
-    this.live.update();
-    this.average.update();
-  }
-  coldItem(featureIndices: ArrayLike<number>, featureWeights: ArrayLike<number> | null): ColdRows | null {
-    return this.live.coldItem(featureIndices, featureWeights);
-  }
-  catalogue(numItems: number): CatalogueScorer {
-    return this.live.catalogue(numItems);
-  }
-  itemVectors(): { data: Float32Array; dim: number } {
-    return this.live.itemVectors();
-  }
-  params() {
-    return this.live.params();
-  }
-}
+import { SteppedTower } from './stepped-tower.ts';
+import { isShardTrainer, type ShardTrainer, type Tower, type Trainer } from './tower.ts';
 
 /** A live tower and the averaged one that scores. */
 export class AveragedWeights {
   readonly average: WeightAverage;
-  private readonly stepping: AveragingTower;
+  /** The live tower, with the average stepped after each of its optimizer steps: what trains. */
+  readonly stepping: Tower;
+  /** Hogwild: every thread's optimizer steps so far ([0]), and how many the average has followed. */
+  private sharedSteps: Int32Array | null = null;
+  private followed = 0;
 
   constructor(
     readonly live: Tower,
@@ -54,12 +25,43 @@ export class AveragedWeights {
     decay: number,
   ) {
     this.average = new WeightAverage(live.params(), averaged.params(), decay);
-    this.stepping = new AveragingTower(live, this.average);
+    this.stepping = new SteppedTower(live, () => this.afterStep());
   }
 
-  /** A trainer that trains the live tower (whatever tower it is handed) and steps the average. */
+  /**
+   * Hogwild: `steps` counts every thread's optimizer steps (this thread adds its own here), so
+   * each of this thread's updates of the average also covers the workers' steps since the last
+   * one, and the average keeps one thread's horizon in steps. Null: this thread's steps only.
+   */
+  followSharedSteps(steps: Int32Array | null): void {
+    this.sharedSteps = steps;
+    this.followed = steps ? Atomics.load(steps, 0) : 0;
+  }
+
+  private afterStep(): void {
+    const shared = this.sharedSteps;
+    if (!shared) return this.average.update();
+    const now = Atomics.add(shared, 0, 1) + 1;
+    this.average.update(now - this.followed);
+    this.followed = now;
+  }
+
+  /**
+   * A trainer that trains the live tower (whatever tower it is handed) and steps the average; it
+   * trains slices of an epoch too when `inner` does, so the model can still train over threads.
+   */
   trainer(inner: Trainer): Trainer {
-    return { epoch: (_averaged: Tower, ctx: EpochContext) => inner.epoch(this.stepping, ctx) };
+    const stepping = this.stepping;
+    const wrapped: Trainer = {
+      epoch: (_averaged: Tower, ctx: EpochContext) => inner.epoch(stepping, ctx),
+      startEpoch: (_tower: Tower, ctx: EpochContext) => inner.startEpoch?.(stepping, ctx),
+    };
+    if (!isShardTrainer(inner)) return wrapped;
+    const shards: ShardTrainer = {
+      ...wrapped,
+      shard: (_tower: Tower, order: Int32Array, start: number, end: number, rng: Rng, progress?: (done: number) => void) => inner.shard(stepping, order, start, end, rng, progress),
+    };
+    return shards;
   }
 
   /** After the averaged tower was loaded (a saved state, restore-best): training resumes from it. */

@@ -70,8 +70,14 @@ export class WeightAverage {
     this.live.forEach((p, k) => this.averaged[k].data.set(p.data));
   }
 
-  /** One step of the average, after an optimizer step of the live weights. */
-  update(): void {
+  /**
+   * One step of the average, after an optimizer step of the live weights; or, with `count` > 1,
+   * the `count` steps taken since the last update (other Hogwild threads' too) at once, as if the
+   * live weights had been what they are now at each of them: the average keeps the horizon, in
+   * steps, that one thread would give it.
+   */
+  update(count = 1): void {
+    if (count > 1) return this.updateMany(count);
     if (this.schedule === 'swa') return;
     if (this.schedule === 'ema-debiased') {
       // Epochs ended so far + 1 is the epoch this step belongs to.
@@ -86,6 +92,19 @@ export class WeightAverage {
       const a = this.averaged[k].data;
       for (let i = 0; i < w.length; i++) a[i] = d * a[i] + e * w[i];
     }
+  }
+
+  /** `count` steps at once: avg ← w + (Π of each step's weight on the old average)·(avg − w). */
+  private updateMany(count: number): void {
+    if (this.schedule === 'swa') return;
+    let keep = 1;
+    for (let s = 0; s < count; s++) {
+      if (this.schedule === 'ema-debiased') {
+        if (this.epochs + 1 < this.startEpoch) return;
+        keep *= 1 - WeightAverage.debiasedRate(this.decay, ++this.averagedCount);
+      } else keep *= WeightAverage.decayAt(this.decay, this.steps++);
+    }
+    this.blend(1 - keep);
   }
 
   /**
