@@ -26,7 +26,7 @@ export type DeepConfig = {
   batchSize: number;
   epochs: number;
   seed: number;
-  /** Worker threads: the deep models train Hogwild over them (deep/parallel.ts), except with ncf/neumf's embeddingOptimizer dense or a custom loss. */
+  /** Worker threads: the deep models train Hogwild over them (deep/parallel.ts), except with a custom loss. */
   threads: number;
   /** Standard deviation of the normal embedding init. */
   initStd: number;
@@ -63,7 +63,7 @@ export const DEEP_SCHEMA: ConfigSchema<DeepConfig> = {
   batchSize: { kind: 'int', min: 1, help: 'rows per mini-batch (positives and their sampled negatives together)' },
   epochs: { kind: 'int', min: 0, help: 'passes over the training data' },
   seed: { kind: 'int', help: 'random seed (with threads 1, training is reproducible)' },
-  threads: { kind: 'int', min: 1, help: 'train Hogwild over this many threads (1 = reproducible); ncf/neumf embeddingOptimizer dense and custom losses use one' },
+  threads: { kind: 'int', min: 1, help: 'train Hogwild over this many threads (1 = reproducible); a custom loss uses one' },
   initStd: { kind: 'number', min: 0, exclusiveMin: true, help: 'standard deviation of the normal embedding init' },
   useFeatures: { kind: 'boolean', help: 'use user/item metadata features when given (hybrid embeddings)' },
 };
