@@ -20,6 +20,10 @@
  * items per user and batch, a seeded sample; scoring keeps the whole history); the row says so.
  * Unset, the model's default (the whole history).
  *
+ * BENCH_THREADS (default 2) is the fit's `threads`: BPR, iALS and the two-tower model train over
+ * them (the two-tower model since its Hogwild workers; before, it ran on one thread whatever this
+ * said), Mult-VAE on one thread. The row says it.
+ *
  * BENCH_SAMPLED_SOFTMAX=k trains Mult-VAE with `sampledSoftmax: k` (each user's positives and k
  * items shared by the batch in the likelihood, instead of every item); the row says so. Unset,
  * the paper's exact softmax.
@@ -46,6 +50,8 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'two-tower': {},
 };
 
+const threads = Math.max(1, Number(process.env.BENCH_THREADS ?? 2));
+
 async function child(type: string, size: number, epochs: number): Promise<void> {
   const t0 = performance.now();
   const users = Math.round(size / 40);
@@ -59,11 +65,11 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const sampledSoftmax = type === 'multvae' && process.env.BENCH_SAMPLED_SOFTMAX ? Number(process.env.BENCH_SAMPLED_SOFTMAX) : null;
   const model = createModel(type, { ...MODELS[type], ...(historyLimit ? { historyLimit } : {}), ...(sampledSoftmax ? { sampledSoftmax } : {}), epochs });
   // The estimate at the full shape (the fit checks the sample's own, which is the same for items-bound models).
-  const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, 2) ?? null;
+  const estimate = (model as unknown as Trainable).estimateMemory?.({ users: all.numUsers, items: all.numItems, interactions: all.length }, threads) ?? null;
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   reportProgress(model as unknown as Trainable, Number(process.env.BENCH_PROGRESS ?? 0), t1, cpu0);
-  const history = await model.fit(train, { threads: 2, seed: 1, progress: false, log: () => {} });
+  const history = await model.fit(train, { threads, seed: 1, progress: false, log: () => {} });
   const fitSeconds = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
   // CPU time of the whole fit (every thread), per epoch: steadier than wall time on a shared machine.
@@ -72,6 +78,7 @@ async function child(type: string, size: number, epochs: number): Promise<void> 
   const epochSeconds = median(perEpoch);
   const out = {
     model: type,
+    threads,
     ...(historyLimit ? { historyLimit } : {}),
     ...(sampledSoftmax ? { sampledSoftmax } : {}),
     interactions: train.length,

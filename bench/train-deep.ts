@@ -13,7 +13,7 @@
  *    early stopping measures it) against one training epoch, for every validation user and for
  *    `validationUsers` samples, on `lightfm-ua` (validation = 10 % of each user's ua.base
  *    positives) and on a synthetic 17 K-item catalogue.
- * 3. `hogwild-*` — DeepFM, match and neural-rating on 1 and 2 threads (Hogwild), CPU and wall
+ * 3. `hogwild-*` — DeepFM, match, neural-rating and two-tower on 1 and 2 threads (Hogwild), CPU and wall
  *    seconds per epoch and validation quality (see hogwildModelCases).
  * 4. the synthetic cases of old (NCF, NeuMF, DeepFM, match on 10 K items, one thread), as before.
  *
@@ -230,7 +230,7 @@ const syntheticCases: BenchCase[] = [
  * epoch from the 2nd epoch on, and the quality on a validation split (never test).
  */
 async function hogwildModelCases(): Promise<void> {
-  const models = ['deepfm', 'match', 'neural-rating'].filter((m) => selected(`hogwild-${m}`));
+  const models = ['deepfm', 'match', 'neural-rating', 'two-tower'].filter((m) => selected(`hogwild-${m}`));
   if (models.length === 0) return;
   if (!existsSync(path.join(dataDir, 'ml-100k', 'ua.base'))) {
     process.stderr.write(`skipped the hogwild cases: ML-100K not found under ${dataDir} (set TASTEBUD_DATA_DIR)\n`);
@@ -245,6 +245,8 @@ async function hogwildModelCases(): Promise<void> {
     deepfm: { factors: 16, layers: [64, 32], negatives: 4, learningRate: 0.001, batchSize: 256 },
     match: { userFactors: 32, itemFactors: 32, layers: [64, 32], learningRate: 0.001, batchSize: 256 },
     'neural-rating': { factors: 32, layers: [64, 32], loss: 'mse', learningRate: 0.001, batchSize: 256 },
+    // The defaults (64-wide embeddings and vectors, one hidden layer of 128, in-batch softmax with log-Q).
+    'two-tower': {},
   };
   for (let round = 1; round <= rounds; round++) {
     for (const type of models) {

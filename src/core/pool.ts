@@ -124,3 +124,35 @@ function builtSibling(href: string): string {
   const js = href.slice(0, -3) + '.js';
   return existsSync(fileURLToPath(js)) ? js : href;
 }
+
+/**
+ * Hogwild's work split: claims chunks of `chunk` positions of an epoch of `n` from the shared
+ * `cursor` (one Atomics.add each) until none is left, and trains each with `train(start, end)`;
+ * what every thread, the main one included, runs per epoch, so a slower thread takes fewer chunks.
+ * Returns the summed loss, the rows it is averaged over, and the positions trained.
+ */
+export function trainClaimed(
+  n: number,
+  cursor: Int32Array,
+  chunk: number,
+  train: (start: number, end: number) => { loss: number; rows: number },
+  progress: (done: number) => void = () => {},
+): { loss: number; rows: number; positives: number } {
+  const result = { loss: 0, rows: 0, positives: 0 };
+  for (let start = Atomics.add(cursor, 0, chunk); start < n; start = Atomics.add(cursor, 0, chunk)) {
+    const end = Math.min(n, start + chunk);
+    const r = train(start, end);
+    result.loss += r.loss;
+    result.rows += r.rows;
+    result.positives += end - start;
+    progress(Math.min(1, end / n));
+  }
+  return result;
+}
+
+/** A copy of `a` in a SharedArrayBuffer, for worker threads to read without a copy each. */
+export function sharedCopy<T extends Int32Array | Float32Array>(a: T): T {
+  const s = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
+  s.set(a as never);
+  return s;
+}

@@ -6,6 +6,8 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { createModel } from '../../src/models/registry.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import type { DataShape, MemoryEstimate } from '../../src/train/types.ts';
+import { MIN_PARALLEL_POSITIVES } from '../../src/models/deep/parallel.ts';
+import { WORKER_RUNTIME_BYTES } from '../../src/models/twotower/cost.ts';
 
 // A collectable heap, so that what a fit keeps can be told from garbage it left behind.
 setFlagsFromString('--expose-gc');
@@ -86,4 +88,16 @@ test('the estimates grow with the catalogue, and the fit loop refuses a fit over
     await assert.rejects(model.fit(train, { threads: 1, memoryBudget: 1000 }), new RegExp(`${type} needs about .* more than the 1000 B allowed by the memory budget`));
     assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 20, `${type} allocated before refusing`);
   }
+});
+
+test('the two-tower estimate counts its Hogwild workers: above the threads threshold each adds its runtime and its own gradients and batch; below it, nothing', () => {
+  const model = createModel('two-tower', { epochs: 1 }) as Recommender & { estimateMemory(s: DataShape, threads: number): MemoryEstimate };
+  const large = { users: 2000, items: 4000, interactions: MIN_PARALLEL_POSITIVES };
+  const one = model.estimateMemory(large, 1).bytes;
+  const two = model.estimateMemory(large, 2);
+  // At least the worker's runtime and its gradient of the user and item id tables (64 wide).
+  assert.ok(two.bytes >= one + WORKER_RUNTIME_BYTES + (2000 + 4000) * 64 * 4, `${one} → ${two.bytes}`);
+  assert.match(two.what, /for 1 worker thread/);
+  const small = { ...large, interactions: MIN_PARALLEL_POSITIVES - 1 };
+  assert.equal(model.estimateMemory(small, 2).bytes, model.estimateMemory(small, 1).bytes);
 });

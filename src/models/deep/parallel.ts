@@ -14,7 +14,7 @@
  * With one thread none of this runs: training stays on the main thread and is reproducible.
  */
 import type { Param } from '../../core/params.ts';
-import { WorkerPool } from '../../core/pool.ts';
+import { sharedCopy, trainClaimed, WorkerPool } from '../../core/pool.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -160,17 +160,7 @@ export function trainClaimedChunks(
   rng: Rng,
   progress: (done: number) => void = () => {},
 ): ShardResult {
-  const n = order.length;
-  const result: ShardResult = { loss: 0, rows: 0, positives: 0 };
-  for (let start = Atomics.add(cursor, 0, chunk); start < n; start = Atomics.add(cursor, 0, chunk)) {
-    const end = Math.min(n, start + chunk);
-    const r = trainer.shard(tower, order, start, end, rng);
-    result.loss += r.loss;
-    result.rows += r.rows;
-    result.positives += end - start;
-    progress(Math.min(1, end / n));
-  }
-  return result;
+  return trainClaimed(order.length, cursor, chunk, (start, end) => trainer.shard(tower, order, start, end, rng), progress);
 }
 
 /** The recipe with its feature matrices trimmed for the structured clone. */
@@ -211,12 +201,12 @@ export class Hogwild {
     const init: DeepWorkerInit = {
       plan: { ...plan, tower: forWorkers(plan.tower) },
       params,
-      users: shared(train.users),
-      items: shared(train.items),
-      values: shared(train.values),
+      users: sharedCopy(train.users),
+      items: sharedCopy(train.items),
+      values: sharedCopy(train.values),
       numItems: train.numItems,
-      seenIndptr: shared(seen.indptr),
-      seenIndices: shared(seen.indices),
+      seenIndptr: sharedCopy(seen.indptr),
+      seenIndices: sharedCopy(seen.indices),
       itemCounts: popularity ? train.itemCounts() : null,
       order,
       cursor,
@@ -253,10 +243,4 @@ export class Hogwild {
   close(): Promise<void> {
     return this.pool.close();
   }
-}
-
-function shared<T extends Int32Array | Float32Array>(a: T): T {
-  const s = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength));
-  s.set(a as never);
-  return s;
 }

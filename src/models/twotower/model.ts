@@ -18,7 +18,9 @@
  * `streaming` the paper's streaming estimate for in-batch candidates (frequency.ts); `none` none.
  * `softmax: full` trains the exact softmax over every item instead (no sampling, so no log Q):
  * for catalogues of a few thousand items it costs about as much as the towers themselves.
- * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ * With `threads` > 1 (and at least 20,000 positives) training runs Hogwild over worker threads
+ * (parallel.ts: shared weights, each thread its own batches, so each in-batch softmax is a batch of
+ * one thread); with one thread it is deterministic for a seed.
  *
  * `historyLimit: H` bounds the history the user tower averages while training, as YouTube's
  * model caps the watch history (Covington et al. 2016): a user whose history is longer than H
@@ -28,10 +30,12 @@
  * sample's mean. With H at least every training history nothing is sampled and the fit is the
  * unlimited one, bit for bit.
  */
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState, TrainingHistory } from '../../contracts/types.ts';
 import { ACTIVATIONS, type Activation } from '../../core/activations.ts';
 import { matmulTransB } from '../../core/matmul.ts';
+import type { OptimizerConfig } from '../../core/params.ts';
 import { Rng } from '../../core/rng.ts';
 import type { Csr, Interactions } from '../../data/interactions.ts';
 import type { DataShape, EpochContext, FitOptions, MemoryEstimate, ValidationCost } from '../../train/types.ts';
@@ -39,9 +43,11 @@ import { twoTowerCost, twoTowerMemory } from './cost.ts';
 import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
-import { StreamingFrequency } from './frequency.ts';
 import { HistorySampler } from './history-sample.ts';
-import { TwoTowerNet } from './network.ts';
+import { TwoTowerBatches, type TwoTowerBatchOptions, type TwoTowerTrainData } from './batches.ts';
+import { TwoTowerNet, type TwoTowerShape } from './network.ts';
+import { TwoTowerHogwild } from './parallel.ts';
+import { MIN_PARALLEL_POSITIVES } from '../deep/parallel.ts';
 
 export type TwoTowerConfig = {
   /** Size of the user and item vectors the towers output. */
@@ -86,12 +92,11 @@ export class TwoTower extends Recommender {
   readonly type = 'two-tower';
   readonly config: TwoTowerConfig;
   private net: TwoTowerNet | null = null;
-  private posUsers: Int32Array = new Int32Array(0);
-  private posItems: Int32Array = new Int32Array(0);
   private order = new Int32Array(0);
-  private logPopularity = new Float32Array(0);
-  private frequency: StreamingFrequency | null = null;
-  private step = 0;
+  /** The batch loop of this thread (between prepare and the end of training). */
+  private batches: TwoTowerBatches | null = null;
+  /** Worker threads of a multi-threaded fit (between prepare and the end of fit). */
+  private hogwild: TwoTowerHogwild | null = null;
   private users: Float32Array | null = null;
   private items: Float32Array | null = null;
 
@@ -106,47 +111,80 @@ export class TwoTower extends Recommender {
     return this.net;
   }
 
-  private build(rng: Rng): TwoTowerNet {
+  /** The network's shape for the current users, items and features. */
+  private shape(): TwoTowerShape {
     const c = this.config;
+    return {
+      numUsers: this.numUsers,
+      numItems: this.numItems,
+      embeddingDim: c.embeddingDim,
+      factors: c.factors,
+      layers: c.layers,
+      activation: c.activation,
+      userIdentity: c.userIdentity,
+      itemIdentity: c.itemIdentity,
+      history: c.history,
+      userFeatures: this.userFeatures,
+      itemFeatures: this.itemFeatures,
+    };
+  }
+
+  private optimizer(): OptimizerConfig {
+    return { name: this.config.optimizer, learningRate: this.config.learningRate };
+  }
+
+  private build(rng: Rng): TwoTowerNet {
     if (this.numItems === 0) throw new ConfigError('two-tower: no items to model');
-    this.net = new TwoTowerNet(
-      {
-        numUsers: this.numUsers,
-        numItems: this.numItems,
-        embeddingDim: c.embeddingDim,
-        factors: c.factors,
-        layers: c.layers,
-        activation: c.activation,
-        userIdentity: c.userIdentity,
-        itemIdentity: c.itemIdentity,
-        history: c.history,
-        userFeatures: this.userFeatures,
-        itemFeatures: this.itemFeatures,
-      },
-      { name: c.optimizer, learningRate: c.learningRate },
-      rng,
-      c.embeddingStd,
-    );
+    this.net = new TwoTowerNet(this.shape(), this.optimizer(), rng, this.config.embeddingStd);
     this.invalidate();
     return this.net;
   }
 
-  prepare(train: Interactions, rng: Rng, _options: FitOptions): void {
+  /** Synchronous on one thread (its errors throw at once); a promise when worker threads start. */
+  prepare(train: Interactions, rng: Rng, options: FitOptions): void | Promise<void> {
+    const c = this.config;
     if (train.length === 0) throw new ConfigError('two-tower: no training interactions');
-    if (this.config.softmax === 'full' && this.config.negatives > 0) throw new ConfigError('two-tower: softmax "full" already scores every item; set negatives to 0');
-    this.build(rng);
-    this.posUsers = train.users;
-    this.posItems = train.items;
+    if (c.softmax === 'full' && c.negatives > 0) throw new ConfigError('two-tower: softmax "full" already scores every item; set negatives to 0');
+    const net = this.build(rng);
     this.order = Int32Array.from({ length: train.length }, (_, k) => k);
     const counts = train.itemCounts();
-    this.logPopularity = Float32Array.from(counts, (n) => Math.log(Math.max(n, 1) / train.length));
-    this.frequency = this.config.logQ === 'streaming' ? new StreamingFrequency(this.numItems, this.config.streamingAlpha) : null;
-    this.step = 0;
+    const data: TwoTowerTrainData = {
+      posUsers: train.users,
+      posItems: train.items,
+      rows: train.byUser(),
+      logPopularity: Float32Array.from(counts, (n) => Math.log(Math.max(n, 1) / train.length)),
+      numItems: this.numItems,
+    };
+    const batchOptions: TwoTowerBatchOptions = {
+      batchSize: c.batchSize,
+      softmax: c.softmax,
+      negatives: c.negatives,
+      negativeSampler: c.negativeSampler,
+      logQ: c.logQ,
+      streamingAlpha: c.streamingAlpha,
+      temperature: c.temperature,
+      l2: c.l2,
+    };
+    this.batches = new TwoTowerBatches(data, batchOptions);
+    const workers = this.workers(options.threads ?? c.threads, train.length);
+    const previous = this.closeHogwild();
+    if (workers === 0) return previous;
+    // Forked only when used, so a one-thread fit draws exactly what it always did.
+    const fork = rng.fork();
+    return previous.then(async () => {
+      this.hogwild = await TwoTowerHogwild.start(net, this.shape(), this.optimizer(), data, batchOptions, workers + 1, fork);
+    });
   }
 
   /** Peak memory of a fit: the embedding tables with gradients and optimizer state dominate (cost.ts). */
-  estimateMemory(shape: DataShape): MemoryEstimate {
-    return twoTowerMemory(shape, this.config, this.featureCounts());
+  estimateMemory(shape: DataShape, threads = 1): MemoryEstimate {
+    return twoTowerMemory(shape, this.config, this.featureCounts(), this.workers(threads, shape.interactions));
+  }
+
+  /** The Hogwild worker threads a fit on `threads` threads over `positives` starts (0: one thread). */
+  private workers(threads: number, positives: number): number {
+    const n = Math.min(threads, availableParallelism());
+    return n > 1 && positives >= MIN_PARALLEL_POSITIVES ? n - 1 : 0;
   }
 
   /** An epoch's work against one validation score (a dot product), for validationUsers 'auto' (cost.ts). */
@@ -158,87 +196,41 @@ export class TwoTower extends Recommender {
     return { user: this.userFeatures?.numFeatures ?? 0, item: this.itemFeatures?.numFeatures ?? 0 };
   }
 
-  trainEpoch(ctx: EpochContext): number {
+  async trainEpoch(ctx: EpochContext): Promise<number> {
     const net = this.requireNet();
     const rows = this.seen;
-    if (!rows) throw new ConfigError('two-tower: prepare() must run before trainEpoch()');
+    const batches = this.batches;
+    if (!rows || !batches) throw new ConfigError('two-tower: prepare() must run before trainEpoch()');
     const c = this.config;
-    const order = this.order;
+    const order = this.hogwild?.order ?? this.order;
     ctx.rng.shuffle(order);
     // Only a limit some history exceeds draws anything, so a limit above every history is the unlimited fit exactly.
-    const limit = c.historyLimit;
-    net.sampleHistory(c.history && limit !== null && limit < longestRow(rows) - 1 ? new HistorySampler(limit, new Rng(ctx.rng.nextUint32())) : null);
-    if (c.softmax === 'full') return this.trainEpochFull(ctx, net, rows);
-    const M = c.negatives;
-    const users = new Int32Array(c.batchSize);
-    const targets = new Int32Array(c.batchSize);
-    const candidates = new Int32Array(c.batchSize + M);
-    const logQ = new Float32Array(c.batchSize + M);
-    let total = 0;
-    for (let s = 0; s < order.length; s += c.batchSize) {
-      const B = Math.min(c.batchSize, order.length - s);
-      this.step++;
-      for (let b = 0; b < B; b++) {
-        const k = order[s + b];
-        users[b] = this.posUsers[k];
-        targets[b] = candidates[b] = this.posItems[k];
-        this.frequency?.observe(targets[b], this.step);
-      }
-      for (let m = 0; m < M; m++) candidates[B + m] = c.negativeSampler === 'uniform' ? ctx.rng.int(this.numItems) : this.posItems[ctx.rng.int(this.posItems.length)];
-      this.fillLogQ(candidates, B, M, logQ);
-      total += net.forward(users, targets, B, candidates, B + M, logQ, rows, c.temperature) * B;
-      net.backward();
-      net.update(c.l2);
-      ctx.progress(Math.min(1, (s + B) / order.length));
-    }
+    const limit = c.history && c.historyLimit !== null && c.historyLimit < longestRow(rows) - 1 ? c.historyLimit : null;
+    net.sampleHistory(limit !== null ? new HistorySampler(limit, new Rng(ctx.rng.nextUint32())) : null);
+    const loss = this.hogwild ? await this.hogwild.epoch(batches, net, limit, ctx) : this.oneThread(batches, net, order, ctx);
     this.invalidate();
-    return total / order.length;
+    return loss;
   }
 
-  /**
-   * One epoch of the full softmax: every item is a candidate of every row (the exact softmax,
-   * affordable for catalogues of a few thousand items), so there is nothing to correct with log Q.
-   */
-  private trainEpochFull(ctx: EpochContext, net: TwoTowerNet, rows: Csr): number {
-    const c = this.config;
-    const order = this.order;
-    ctx.rng.shuffle(order);
-    const N = this.numItems;
-    const users = new Int32Array(c.batchSize);
-    const targets = new Int32Array(c.batchSize);
-    const all = Int32Array.from({ length: N }, (_, j) => j);
-    const zeros = new Float32Array(N);
-    let total = 0;
-    for (let s = 0; s < order.length; s += c.batchSize) {
-      const B = Math.min(c.batchSize, order.length - s);
-      for (let b = 0; b < B; b++) {
-        const k = order[s + b];
-        users[b] = this.posUsers[k];
-        targets[b] = this.posItems[k];
-      }
-      total += net.forward(users, targets, B, all, N, zeros, rows, c.temperature, targets) * B;
-      net.backward();
-      net.update(c.l2);
-      ctx.progress(Math.min(1, (s + B) / order.length));
-    }
-    this.invalidate();
-    return total / order.length;
+  /** The epoch on this thread alone: the mean loss. */
+  private oneThread(batches: TwoTowerBatches, net: TwoTowerNet, order: Int32Array, ctx: EpochContext): number {
+    const r = batches.shard(net, order, 0, order.length, ctx.rng, ctx.progress);
+    return r.loss / order.length;
   }
 
-  /** log Q_j of each candidate (see the header). */
-  private fillLogQ(candidates: Int32Array, B: number, M: number, logQ: Float32Array): void {
-    const kind = this.config.logQ;
-    if (kind === 'none') {
-      logQ.fill(0, 0, B + M);
-      return;
+  /** Fit, then stop any worker threads this fit started. */
+  override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
+    try {
+      return await super.fit(train, options);
+    } finally {
+      await this.closeHogwild();
     }
-    const logB = Math.log(B);
-    for (let j = 0; j < B; j++) logQ[j] = kind === 'streaming' ? this.frequency!.logProbability(candidates[j]) : logB + this.logPopularity[candidates[j]];
-    const logM = Math.log(Math.max(M, 1));
-    for (let m = 0; m < M; m++) {
-      const j = candidates[B + m];
-      logQ[B + m] = this.config.negativeSampler === 'uniform' ? logM - Math.log(this.numItems) : logM + this.logPopularity[j];
-    }
+  }
+
+  private async closeHogwild(): Promise<void> {
+    const h = this.hogwild;
+    this.hogwild = null;
+    if (h) await h.close();
   }
 
   private invalidate(): void {
@@ -391,8 +383,8 @@ export const twoTowerSpec = defineModel({
     learningRate: { kind: 'number', min: 0, exclusiveMin: true, help: 'step size' },
     l2: { kind: 'number', min: 0, help: 'weight decay on the rows and weights a batch updates' },
     epochs: { kind: 'int', min: 0, help: 'passes over the training interactions' },
-    seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
-    threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },
+    seed: { kind: 'int', min: 0, help: 'random seed; one-thread training is reproducible' },
+    threads: { kind: 'int', min: 1, help: 'train Hogwild over this many threads (1 = reproducible)' },
     task: { kind: 'enum', values: ['ranking'], help: 'implicit feedback: ranking only' },
   },
   create: (config) => new TwoTower(config),
