@@ -156,3 +156,28 @@ export function sharedCopy<T extends Int32Array | Float32Array>(a: T): T {
   s.set(a as never);
   return s;
 }
+
+/**
+ * One Hogwild epoch (after the caller shuffled the shared order): the cursor back to 0, message k
+ * to worker k, and this thread claiming chunks alongside them with `train`; the mean loss over
+ * every thread's rows.
+ */
+export async function hogwildEpoch(
+  pool: WorkerPool,
+  messages: unknown[],
+  claim: { n: number; cursor: Int32Array; chunk: number },
+  train: (start: number, end: number) => { loss: number; rows: number },
+  progress: (done: number) => void,
+): Promise<number> {
+  Atomics.store(claim.cursor, 0, 0);
+  const others = pool.run<{ loss: number; rows: number }>(messages);
+  const own = trainClaimed(claim.n, claim.cursor, claim.chunk, train, progress);
+  let loss = own.loss;
+  let rows = own.rows;
+  for (const r of await others) {
+    loss += r.loss;
+    rows += r.rows;
+  }
+  progress(1);
+  return rows > 0 ? loss / rows : 0;
+}

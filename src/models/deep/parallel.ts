@@ -14,7 +14,7 @@
  * With one thread none of this runs: training stays on the main thread and is reproducible.
  */
 import type { Param } from '../../core/params.ts';
-import { sharedCopy, trainClaimed, WorkerPool } from '../../core/pool.ts';
+import { hogwildEpoch, sharedCopy, trainClaimed, WorkerPool } from '../../core/pool.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -225,19 +225,11 @@ export class Hogwild {
   /** One epoch: a fresh shuffle, then every thread (this one too) claims chunks until none is left; the mean loss. */
   async epoch(trainer: ShardTrainer, tower: Tower, ctx: EpochContext): Promise<number> {
     this.order.set(ctx.rng.permutation(this.order.length));
-    Atomics.store(this.cursor, 0, 0);
     // The epoch's learning rates (a schedule sets them on this thread's parameters) go to every worker.
     const message: DeepEpochMessage = { epoch: ctx.epoch, learningRates: tower.params().map((p) => p.learningRate) };
-    const others = this.pool.run<ShardResult>(Array.from({ length: this.pool.size }, () => message));
-    const own = trainClaimedChunks(trainer, tower, this.order, this.cursor, this.chunk, ctx.rng, ctx.progress);
-    let loss = own.loss;
-    let rows = own.rows;
-    for (const r of await others) {
-      loss += r.loss;
-      rows += r.rows;
-    }
-    ctx.progress(1);
-    return rows > 0 ? loss / rows : 0;
+    const messages = Array.from({ length: this.pool.size }, () => message);
+    const claim = { n: this.order.length, cursor: this.cursor, chunk: this.chunk };
+    return hogwildEpoch(this.pool, messages, claim, (start, end) => trainer.shard(tower, this.order, start, end, ctx.rng), ctx.progress);
   }
 
   close(): Promise<void> {

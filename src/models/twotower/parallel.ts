@@ -8,7 +8,7 @@
  * share is only the weights they step without locks.
  */
 import type { OptimizerConfig } from '../../core/params.ts';
-import { sharedCopy, trainClaimed, WorkerPool } from '../../core/pool.ts';
+import { hogwildEpoch, sharedCopy, WorkerPool } from '../../core/pool.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { EpochContext } from '../../train/types.ts';
 import { stripFeatures } from '../bilinear/tables.ts';
@@ -96,22 +96,12 @@ export class TwoTowerHogwild {
    * mean loss. `historyLimit` (null: whole histories) gives each worker a sample seeded from ctx.rng.
    */
   async epoch(batches: TwoTowerBatches, net: TwoTowerNet, historyLimit: number | null, ctx: EpochContext): Promise<number> {
-    Atomics.store(this.cursor, 0, 0);
     const messages: TwoTowerEpochMessage[] = Array.from({ length: this.pool.size }, () => ({
       historySeed: historyLimit === null ? null : ctx.rng.nextUint32(),
       historyLimit: historyLimit ?? 0,
     }));
-    const others = this.pool.run<{ loss: number; rows: number }>(messages);
-    const n = this.order.length;
-    const own = trainClaimed(n, this.cursor, this.chunk, (start, end) => batches.shard(net, this.order, start, end, ctx.rng), ctx.progress);
-    let loss = own.loss;
-    let rows = own.rows;
-    for (const r of await others) {
-      loss += r.loss;
-      rows += r.rows;
-    }
-    ctx.progress(1);
-    return rows > 0 ? loss / rows : 0;
+    const claim = { n: this.order.length, cursor: this.cursor, chunk: this.chunk };
+    return hogwildEpoch(this.pool, messages, claim, (start, end) => batches.shard(net, this.order, start, end, ctx.rng), ctx.progress);
   }
 
   close(): Promise<void> {

@@ -11,8 +11,7 @@ import { evaluatePointwise } from '../../../src/eval/pointwise.ts';
 import { MIN_PARALLEL_POSITIVES } from '../../../src/models/deep/parallel.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { plantedSplit } from '../../helpers/deep-data.ts';
-import { assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
-import { popularity, ranking } from '../../helpers/metrics.ts';
+import { assertLearnsOnTwoThreads } from '../../helpers/hogwild.ts';
 
 // Enough positives for the Hogwild path, small enough for seconds.
 const split = plantedSplit({ users: 1500, items: 300 });
@@ -36,24 +35,7 @@ test('the planted split is big enough to train over threads', () => {
 for (const c of RANKING_CASES) {
   test(`${c.name} trained Hogwild on two threads learns as well as on one and beats popularity`, async () => {
     const { data, train, test: held } = c.features ? plantedSplit({ users: 1500, items: 300, itemFeatures: 8 }) : { ...split, data: null };
-    const itemFeatures = data?.itemFeatures;
-    const pop = ranking(popularity(train), train, held);
-    const one = createModel(c.type, c.config);
-    await one.fit(train, { threads: 1, seed: 3, itemFeatures });
-    const two = createModel(c.type, c.config);
-    await two.fit(train, { threads: 2, seed: 3, itemFeatures });
-    const r1 = ranking(one, train, held);
-    const r2 = ranking(two, train, held);
-    assert.ok(r2.auc > pop.auc + 0.1, `2 threads AUC ${r2.auc} vs popularity ${pop.auc}`);
-    assert.ok(r2.p10 > pop.p10 + 0.05, `2 threads P@10 ${r2.p10} vs popularity ${pop.p10}`);
-    assert.ok(r2.auc > r1.auc - 0.03, `AUC 2 threads ${r2.auc} vs 1 thread ${r1.auc}`);
-    // The worker really trained: its own negatives make the weights differ from one thread's.
-    const u = Int32Array.of(0, 1, 2);
-    assert.notDeepEqual(Array.from(one.score(u, u)), Array.from(two.score(u, u)));
-    // Parameters in shared memory save and load like any others.
-    const all = new Float32Array(u.length * train.numItems);
-    two.scoreUsers(u, all);
-    await assertReloadScoresEqual(two, u, all);
+    await assertLearnsOnTwoThreads(c.type, c.config, { train, test: held }, { itemFeatures: data?.itemFeatures });
   });
 }
 

@@ -14,8 +14,7 @@ import { AveragedWeights } from '../../../src/models/deep/weight-averaged.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { WeightAverage } from '../../../src/models/vae/weight-average.ts';
 import { plantedSplit } from '../../helpers/deep-data.ts';
-import { assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
-import { popularity, ranking } from '../../helpers/metrics.ts';
+import { assertLearnsOnTwoThreads } from '../../helpers/hogwild.ts';
 
 const split = plantedSplit({ users: 1500, items: 300 });
 const SOFTMAX = { factors: 16, layers: [32, 16], learningRate: 0.005, epochs: 3, loss: 'softmax' as const, negatives: 8 };
@@ -32,25 +31,7 @@ test('the planted split is big enough to train over threads', () => {
 });
 
 for (const c of CASES) {
-  test(`ncf with ${c.name} trains Hogwild on two threads as well as on one and beats popularity`, async () => {
-    const { train, test: held } = split;
-    const pop = ranking(popularity(train), train, held);
-    const one = createModel('ncf', c.config);
-    await one.fit(train, { threads: 1, seed: 3 });
-    const two = createModel('ncf', c.config);
-    await two.fit(train, { threads: 2, seed: 3 });
-    const r1 = ranking(one, train, held);
-    const r2 = ranking(two, train, held);
-    assert.ok(r2.auc > pop.auc + 0.1, `2 threads AUC ${r2.auc} vs popularity ${pop.auc}`);
-    assert.ok(r2.p10 > pop.p10 + 0.05, `2 threads P@10 ${r2.p10} vs popularity ${pop.p10}`);
-    assert.ok(r2.auc > r1.auc - 0.03, `AUC 2 threads ${r2.auc} vs 1 thread ${r1.auc}`);
-    // The worker really trained: its own negatives make the weights differ from one thread's.
-    const u = Int32Array.of(0, 1, 2);
-    assert.notDeepEqual(Array.from(one.score(u, u)), Array.from(two.score(u, u)));
-    const all = new Float32Array(u.length * train.numItems);
-    two.scoreUsers(u, all);
-    await assertReloadScoresEqual(two, u, all);
-  });
+  test(`ncf with ${c.name} trains Hogwild on two threads as well as on one and beats popularity`, () => assertLearnsOnTwoThreads('ncf', c.config, split));
 }
 
 test('the workers train the log-Q corrected softmax: the two-thread loss is the corrected one', async () => {

@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { MIN_PARALLEL_POSITIVES } from '../../../src/models/deep/parallel.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { plantedSplit } from '../../helpers/deep-data.ts';
-import { assertReloadScoresEqual } from '../../helpers/deep-scoring.ts';
-import { popularity, ranking } from '../../helpers/metrics.ts';
+import { assertLearnsOnTwoThreads } from '../../helpers/hogwild.ts';
 
 const split = plantedSplit({ users: 1500, items: 300 });
 const SMALL = { factors: 16, embeddingDim: 16, layers: [32], learningRate: 0.005, epochs: 3 };
@@ -27,25 +26,7 @@ test('the planted split is big enough to train over threads', () => {
 });
 
 for (const c of CASES) {
-  test(`two-tower (${c.name}) trained Hogwild on two threads learns as well as on one and beats popularity`, async () => {
-    const { train, test: held } = split;
-    const pop = ranking(popularity(train), train, held);
-    const one = createModel('two-tower', c.config as never);
-    await one.fit(train, { threads: 1, seed: 3 });
-    const two = createModel('two-tower', c.config as never);
-    await two.fit(train, { threads: 2, seed: 3 });
-    const r1 = ranking(one, train, held);
-    const r2 = ranking(two, train, held);
-    assert.ok(r2.auc > pop.auc + 0.1, `2 threads AUC ${r2.auc} vs popularity ${pop.auc}`);
-    assert.ok(r2.p10 > pop.p10 + 0.05, `2 threads P@10 ${r2.p10} vs popularity ${pop.p10}`);
-    assert.ok(r2.auc > r1.auc - 0.03, `AUC 2 threads ${r2.auc} vs 1 thread ${r1.auc}`);
-    // The worker really trained: its own batches and draws make the weights differ from one thread's.
-    const u = Int32Array.of(0, 1, 2);
-    assert.notDeepEqual(Array.from(one.score(u, u)), Array.from(two.score(u, u)));
-    const all = new Float32Array(u.length * train.numItems);
-    two.scoreUsers(u, all);
-    await assertReloadScoresEqual(two, u, all);
-  });
+  test(`two-tower (${c.name}) trained Hogwild on two threads learns as well as on one and beats popularity`, () => assertLearnsOnTwoThreads('two-tower', c.config, split));
 }
 
 test('two-tower on one thread stays reproducible: the same seed gives the same weights', async () => {
