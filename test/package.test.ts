@@ -59,7 +59,14 @@ const popularity = createModel('popularity');
 await popularity.fit(data.interactions);
 const bpr = createModel('bpr', { factors: 8, epochs: 2, minParallelPositives: 1 });
 await bpr.fit(data.interactions, { threads: 2, seed: 1 }); // Hogwild: worker threads on dist/ files
-console.log(JSON.stringify({ popularity: popularity.recommend(user, { k: 3 }), bpr: bpr.recommend(user, { k: 3 }) }));
+// The deep models' and the two-tower model's own worker modules (they start at 20,000 positives).
+const larger = generateSynthetic({ users: 1100, items: 200, interactionsPerUser: 20, seed: 2 }).interactions;
+const ncf = createModel('ncf', { factors: 8, layers: [16], epochs: 1, embeddingOptimizer: 'dense', emaDecay: 0.99 });
+await ncf.fit(larger, { threads: 2, seed: 1 });
+const twoTower = createModel('two-tower', { factors: 8, embeddingDim: 8, layers: [], epochs: 1 });
+await twoTower.fit(larger, { threads: 2, seed: 1 });
+const first = larger.userIds.id(0);
+console.log(JSON.stringify({ popularity: popularity.recommend(user, { k: 3 }), bpr: bpr.recommend(user, { k: 3 }), ncf: ncf.recommend(first, { k: 3 }), twoTower: twoTower.recommend(first, { k: 3 }), positives: larger.length }));
 `;
 
 test('npm pack → install the tarball in an empty project → CLI, import, workers and types work on plain Node', { timeout: 600_000, skip: await npmMissing() }, async () => {
@@ -111,10 +118,15 @@ test('npm pack → install the tarball in an empty project → CLI, import, work
     const imported = await run(process.execPath, ['-e', "import('tastebud').then((t) => console.log(typeof t.createModel, typeof t.loadModel))"], project);
     assert.equal(imported.stdout.trim(), 'function function');
     await writeFile(join(project, 'smoke.mjs'), SMOKE_MJS);
-    const smoke = JSON.parse((await run(process.execPath, ['smoke.mjs'], project)).stdout) as Record<string, { item: string; score: number }[]>;
+    const smoke = JSON.parse((await run(process.execPath, ['smoke.mjs'], project)).stdout) as Record<
+      'popularity' | 'bpr' | 'ncf' | 'twoTower',
+      { item: string; score: number }[]
+    > & { positives: number };
     assert.equal(smoke.popularity.length, 3);
     assert.equal(smoke.bpr.length, 3);
-    assert.ok(smoke.bpr.every((r) => typeof r.item === 'string' && Number.isFinite(r.score)));
+    for (const name of ['bpr', 'ncf', 'twoTower'] as const)
+      assert.ok(smoke[name].length === 3 && smoke[name].every((r) => typeof r.item === 'string' && Number.isFinite(r.score)), name);
+    assert.ok(smoke.positives >= 20_000, 'enough positives for the deep and two-tower workers');
 
     // 5. A TypeScript consumer type-checks against the shipped declarations (lib checks on).
     await writeFile(join(project, 'index.ts'), CONSUMER_TS);

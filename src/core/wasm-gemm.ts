@@ -437,10 +437,10 @@ class Arena {
   }
 }
 
-/** out[0 .. count) = mem[at .. at + count). */
 /** Floats of w, m, v and g per block of the Adam step: 16 KB in all, small next to L1 + L2. */
 const ADAM_BLOCK = 1024;
 
+/** out[0 .. count) = mem[at .. at + count). */
 function out(mem: Float32Array, at: number, to: Float32Array, count: number): void {
   to.set(mem.subarray(at, at + count));
 }
