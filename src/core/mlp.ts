@@ -23,6 +23,8 @@ export interface MlpOptions {
   dropout?: number;
   optimizer: OptimizerConfig;
   name?: string;
+  /** Allocate the weights and optimizer state in shared memory (for Hogwild worker threads). */
+  shared?: boolean;
 }
 
 export class Mlp {
@@ -46,13 +48,13 @@ export class Mlp {
     let dim = options.inputDim;
     const init = this.activation === 'relu' ? ({ kind: 'he' } as const) : ({ kind: 'glorot' } as const);
     options.layers.forEach((size, l) => {
-      this.hidden.push(new Dense(dim, size, rng, { optimizer: options.optimizer, init, name: `${name}.${l}` }));
+      this.hidden.push(new Dense(dim, size, rng, { optimizer: options.optimizer, init, name: `${name}.${l}`, shared: options.shared }));
       this.drops.push(new Dropout(options.dropout ?? 0));
       this.dropped.push(new Float32Array(0));
       dim = size;
     });
     const out = options.outputDim ?? 0;
-    this.output = out > 0 ? new Dense(dim, out, rng, { optimizer: options.optimizer, init: { kind: 'glorot' }, name: `${name}.out` }) : null;
+    this.output = out > 0 ? new Dense(dim, out, rng, { optimizer: options.optimizer, init: { kind: 'glorot' }, name: `${name}.out`, shared: options.shared }) : null;
     this.outputDim = out > 0 ? out : dim;
   }
 

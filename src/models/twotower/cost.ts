@@ -76,12 +76,11 @@ export function twoTowerMemory(shape: DataShape, c: TwoTowerCostConfig, features
   const batch = 4 * (B * C + B * userInDim(c, features) + C * E + 2 * (B + C) * (hidden + 2 * F) + 2 * B * E);
   // The shuffled order of the interactions, log popularity, and the retrieval vectors of every user and item.
   const fixed = 4 * interactions + 8 * items + 4 * (users + items) * F;
-  // Each Hogwild worker (parallel.ts) has its own network over the shared weights: its own dense
-  // gradients of the tables and towers, history sums and batch. Once: the weights and optimizer
-  // state are copied into shared memory (both copies live at that moment), and so are the
-  // training pairs, the rows and the shuffled order.
+  // Each Hogwild worker (parallel.ts) has its own network over the shared weights (allocated
+  // shared from the start): its own dense gradients of the tables and towers, history sums and
+  // batch. Once: shared copies of the training pairs, the rows and the shuffled order.
   const perWorker = WORKER_RUNTIME_BYTES + denseRows * E * 4 + historyRows * 4 + historyBatchRows * (E + 1) * 4 + towers / (bytesPerWeight(c.optimizer) / 4) + batch;
-  const threads = workers > 0 ? perWorker * workers + tables + towers + 4 * (3 * interactions + users + 1 + items) : 0;
+  const threads = workers > 0 ? perWorker * workers + 4 * (3 * interactions + users + 1 + items) : 0;
   return {
     bytes: tables + towers + batch + fixed + threads,
     what: `${Math.round(tables / MB)} MB of embedding tables (${tableRows.toLocaleString('en-US')} rows × ${E}, with gradients and ${c.optimizer} state), ${Math.round(fixed / MB)} MB for the interactions' order and the retrieval vectors, ${Math.round(batch / MB)} MB of a batch${workers > 0 ? `, ${Math.round(threads / MB)} MB for ${workers} worker thread${workers > 1 ? 's' : ''}` : ''}`,

@@ -19,6 +19,8 @@ export interface EmbeddingBagOptions {
   features: FeatureMatrix | null;
   optimizer: OptimizerConfig;
   name: string;
+  /** Allocate the tables and optimizer state in shared memory (for Hogwild worker threads). */
+  shared?: boolean;
 }
 
 /** id vector + Σ feature vectors per row, with sparse gradients. */
@@ -36,8 +38,9 @@ export class EmbeddingBag {
     this.dim = dim;
     this.rows = rows;
     this.features = features;
-    this.id = options.identity ? new SparseGradTable(new Param(`${name}.id`, rows, dim, optimizer)) : null;
-    this.feat = features ? new SparseGradTable(new Param(`${name}.features`, features.numFeatures, dim, optimizer)) : null;
+    const shared = { shared: options.shared ?? false };
+    this.id = options.identity ? new SparseGradTable(new Param(`${name}.id`, rows, dim, optimizer, shared)) : null;
+    this.feat = features ? new SparseGradTable(new Param(`${name}.features`, features.numFeatures, dim, optimizer, shared)) : null;
   }
 
   params(): Param[] {

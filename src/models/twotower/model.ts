@@ -133,9 +133,10 @@ export class TwoTower extends Recommender {
     return { name: this.config.optimizer, learningRate: this.config.learningRate };
   }
 
-  private build(rng: Rng): TwoTowerNet {
+  /** `shared`: in shared memory from the start, when Hogwild workers will train it. */
+  private build(rng: Rng, shared = false): TwoTowerNet {
     if (this.numItems === 0) throw new ConfigError('two-tower: no items to model');
-    this.net = new TwoTowerNet(this.shape(), this.optimizer(), rng, this.config.embeddingStd);
+    this.net = new TwoTowerNet(this.shape(), this.optimizer(), rng, this.config.embeddingStd, shared);
     this.invalidate();
     return this.net;
   }
@@ -145,7 +146,8 @@ export class TwoTower extends Recommender {
     const c = this.config;
     if (train.length === 0) throw new ConfigError('two-tower: no training interactions');
     if (c.softmax === 'full' && c.negatives > 0) throw new ConfigError('two-tower: softmax "full" already scores every item; set negatives to 0');
-    const net = this.build(rng);
+    const workers = this.workers(options.threads ?? c.threads, train.length);
+    const net = this.build(rng, workers > 0);
     this.order = Int32Array.from({ length: train.length }, (_, k) => k);
     const counts = train.itemCounts();
     const data: TwoTowerTrainData = {
@@ -166,7 +168,6 @@ export class TwoTower extends Recommender {
       l2: c.l2,
     };
     this.batches = new TwoTowerBatches(data, batchOptions);
-    const workers = this.workers(options.threads ?? c.threads, train.length);
     const previous = this.closeHogwild();
     if (workers === 0) return previous;
     // Forked only when used, so a one-thread fit draws exactly what it always did.

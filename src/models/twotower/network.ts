@@ -106,21 +106,32 @@ export class TwoTowerNet {
   private positions = new Int32Array(0);
   private targetInHistory = new Uint8Array(0);
 
-  constructor(shape: TwoTowerShape, optimizer: OptimizerConfig, rng: Rng, embeddingStd: number) {
+  /** `shared`: the weights and optimizer state in shared memory from the start, for Hogwild workers (no copy later). */
+  constructor(shape: TwoTowerShape, optimizer: OptimizerConfig, rng: Rng, embeddingStd: number, shared = false) {
     this.shape = shape;
     const E = shape.embeddingDim;
     const hasUserSide = shape.userIdentity || shape.userFeatures !== null;
     if (!hasUserSide && !shape.history) throw new Error('two-tower: the user tower needs ids, features or the history');
-    this.user = hasUserSide ? new EmbeddingBag({ rows: shape.numUsers, dim: E, identity: shape.userIdentity, features: shape.userFeatures, optimizer, name: 'user' }) : null;
-    this.item = new EmbeddingBag({ rows: shape.numItems, dim: E, identity: shape.itemIdentity, features: shape.itemFeatures, optimizer, name: 'item' });
-    this.historyTable = shape.history ? new Param('user.history', shape.numItems, E, optimizer) : null;
+    this.user = hasUserSide
+      ? new EmbeddingBag({ rows: shape.numUsers, dim: E, identity: shape.userIdentity, features: shape.userFeatures, optimizer, name: 'user', shared })
+      : null;
+    this.item = new EmbeddingBag({ rows: shape.numItems, dim: E, identity: shape.itemIdentity, features: shape.itemFeatures, optimizer, name: 'item', shared });
+    this.historyTable = shape.history ? new Param('user.history', shape.numItems, E, optimizer, { shared }) : null;
     this.historyGrad = shape.history ? new HistoryGradient(shape.numItems, E) : null;
     this.user?.init(embeddingStd, rng);
     this.item.init(embeddingStd, rng);
     this.historyTable?.init({ kind: 'normal', std: embeddingStd }, rng);
     this.userInDim = (this.user ? E : 0) + (shape.history ? E : 0);
-    this.userTower = new Mlp(rng, { inputDim: this.userInDim, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'user.tower' });
-    this.itemTower = new Mlp(rng, { inputDim: E, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'item.tower' });
+    this.userTower = new Mlp(rng, {
+      inputDim: this.userInDim,
+      layers: shape.layers,
+      outputDim: shape.factors,
+      activation: shape.activation,
+      optimizer,
+      name: 'user.tower',
+      shared,
+    });
+    this.itemTower = new Mlp(rng, { inputDim: E, layers: shape.layers, outputDim: shape.factors, activation: shape.activation, optimizer, name: 'item.tower', shared });
   }
 
   /**
