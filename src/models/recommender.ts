@@ -125,8 +125,15 @@ export abstract class Recommender implements Scorer, Trainable {
 
   /** Train on `train`; see FitOptions for epochs, validation, early stopping, threads, seed. */
   async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
-    return fitModel(this, train, options);
+    try {
+      return await fitModel(this, train, options);
+    } finally {
+      await this.stopThreads();
+    }
   }
+
+  /** Stops the worker threads a fit started (models that train over threads override it); after every fit, and before a new one prepares. */
+  protected async stopThreads(): Promise<void> {}
 
   /** The dense index of a user given by external id (string) or index (number). */
   userIndex(user: string | number): number {

@@ -65,18 +65,14 @@ export class BilinearModel extends Recommender {
     return this;
   }
 
-  /** Fit, then stop any worker threads this fit started. */
+  /** Fit; a resumed fit first restarts the worker threads the last one used (the base fit stops them after). */
   override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
-    try {
-      if (options.resume && this.kernel && this.workerInit && !this.pool) await this.restartPool();
-      return await super.fit(train, options);
-    } finally {
-      await this.closePool();
-    }
+    if (options.resume && this.kernel && this.workerInit && !this.pool) await this.restartPool();
+    return super.fit(train, options);
   }
 
   async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
-    await this.closePool();
+    await this.stopThreads();
     const c = this.config;
     const custom = this.customLoss;
     const threads = options.threads ?? c.threads ?? availableParallelism();
@@ -299,7 +295,7 @@ export class BilinearModel extends Recommender {
     return this.tables;
   }
 
-  private async closePool(): Promise<void> {
+  protected override async stopThreads(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
     if (pool) await pool.close();

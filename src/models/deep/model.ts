@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Rng } from '../../core/rng.ts';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { FeatureMatrix, HistoryEntry, ModelState, TrainingHistory } from '../../contracts/types.ts';
+import type { FeatureMatrix, HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { nearestUsers, neighbourIndex, userSlices, withFittedUser, type FoldInLoss, type NeighbourIndex } from './fold-in.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import type { EpochContext, FitOptions } from '../../train/types.ts';
@@ -51,17 +51,8 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   /** Called once a fit's threads are settled: every thread's optimizer-step counter under Hogwild, else null. */
   protected trainingThreads(_sharedSteps: Int32Array | null): void {}
 
-  /** Fit, then stop any worker threads this fit started. */
-  override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
-    try {
-      return await super.fit(train, options);
-    } finally {
-      await this.closeHogwild();
-    }
-  }
-
   async prepare(train: Interactions, rng: Rng, options: FitOptions): Promise<void> {
-    await this.closeHogwild();
+    await this.stopThreads();
     this.tower = this.createTower(rng);
     this.scorer = null;
     this.trainer = this.createTrainer(train, rng);
@@ -85,7 +76,7 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
     return loss;
   }
 
-  private async closeHogwild(): Promise<void> {
+  protected override async stopThreads(): Promise<void> {
     const h = this.hogwild;
     this.hogwild = null;
     if (h) await h.close();

@@ -32,7 +32,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../../contracts/errors.ts';
-import type { HistoryEntry, ModelState, TrainingHistory } from '../../contracts/types.ts';
+import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
 import { ACTIVATIONS, type Activation } from '../../core/activations.ts';
 import { matmulTransB } from '../../core/matmul.ts';
 import type { OptimizerConfig } from '../../core/params.ts';
@@ -92,7 +92,7 @@ export class TwoTower extends Recommender {
   readonly type = 'two-tower';
   readonly config: TwoTowerConfig;
   private net: TwoTowerNet | null = null;
-  private order = new Int32Array(0);
+  private order: Int32Array = new Int32Array(0);
   /** The batch loop of this thread (between prepare and the end of training). */
   private batches: TwoTowerBatches | null = null;
   /** Worker threads of a multi-threaded fit (between prepare and the end of fit). */
@@ -148,7 +148,9 @@ export class TwoTower extends Recommender {
     if (c.softmax === 'full' && c.negatives > 0) throw new ConfigError('two-tower: softmax "full" already scores every item; set negatives to 0');
     const workers = this.workers(options.threads ?? c.threads, train.length);
     const net = this.build(rng, workers > 0);
-    this.order = Int32Array.from({ length: train.length }, (_, k) => k);
+    // Shared with the workers when there are any: every thread claims chunks of the one shuffle.
+    this.order = new Int32Array(workers > 0 ? new SharedArrayBuffer(train.length * 4) : new ArrayBuffer(train.length * 4));
+    for (let k = 0; k < train.length; k++) this.order[k] = k;
     const counts = train.itemCounts();
     const data: TwoTowerTrainData = {
       posUsers: train.users,
@@ -168,12 +170,12 @@ export class TwoTower extends Recommender {
       l2: c.l2,
     };
     this.batches = new TwoTowerBatches(data, batchOptions);
-    const previous = this.closeHogwild();
+    const previous = this.stopThreads();
     if (workers === 0) return previous;
     // Forked only when used, so a one-thread fit draws exactly what it always did.
     const fork = rng.fork();
     return previous.then(async () => {
-      this.hogwild = await TwoTowerHogwild.start(net, this.shape(), this.optimizer(), data, batchOptions, workers + 1, fork);
+      this.hogwild = await TwoTowerHogwild.start(net, this.shape(), this.optimizer(), data, this.order, batchOptions, workers + 1, fork);
     });
   }
 
@@ -203,7 +205,7 @@ export class TwoTower extends Recommender {
     const batches = this.batches;
     if (!rows || !batches) throw new ConfigError('two-tower: prepare() must run before trainEpoch()');
     const c = this.config;
-    const order = this.hogwild?.order ?? this.order;
+    const order = this.order;
     ctx.rng.shuffle(order);
     // Only a limit some history exceeds draws anything, so a limit above every history is the unlimited fit exactly.
     const limit = c.history && c.historyLimit !== null && c.historyLimit < longestRow(rows) - 1 ? c.historyLimit : null;
@@ -219,16 +221,7 @@ export class TwoTower extends Recommender {
     return r.loss / order.length;
   }
 
-  /** Fit, then stop any worker threads this fit started. */
-  override async fit(train: Interactions, options: FitOptions = {}): Promise<TrainingHistory> {
-    try {
-      return await super.fit(train, options);
-    } finally {
-      await this.closeHogwild();
-    }
-  }
-
-  private async closeHogwild(): Promise<void> {
+  protected override async stopThreads(): Promise<void> {
     const h = this.hogwild;
     this.hogwild = null;
     if (h) await h.close();

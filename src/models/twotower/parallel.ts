@@ -46,26 +46,27 @@ export interface TwoTowerEpochMessage {
 export class TwoTowerHogwild {
   private constructor(
     private readonly pool: WorkerPool,
-    /** The epoch's shuffled positions, shared with the workers. */
-    readonly order: Int32Array,
+    /** The epoch's shuffled positions (the model's, in shared memory; it shuffles them). */
+    private readonly order: Int32Array,
     private readonly cursor: Int32Array,
     private readonly chunk: number,
   ) {}
 
-  /** Moves `net`'s parameters into shared memory and starts `threads − 1` workers over them; `rng` draws their seeds. */
+  /**
+   * Starts `threads − 1` workers over `net`'s parameters (moved into shared memory unless they are
+   * there) and the shared `order` the model shuffles each epoch; `rng` draws their seeds.
+   */
   static async start(
     net: TwoTowerNet,
     shape: TwoTowerShape,
     optimizer: OptimizerConfig,
     data: TwoTowerTrainData,
+    order: Int32Array,
     options: TwoTowerBatchOptions,
     threads: number,
     rng: Rng,
   ): Promise<TwoTowerHogwild> {
     const params = net.params().map((p) => ({ name: p.name, buffers: p.shareBuffers() }));
-    const n = data.posUsers.length;
-    const order = new Int32Array(new SharedArrayBuffer(n * 4));
-    for (let k = 0; k < n; k++) order[k] = k;
     const cursor = new Int32Array(new SharedArrayBuffer(4));
     const chunk = options.batchSize * BATCHES_PER_CHUNK;
     const init: TwoTowerWorkerInit = {
