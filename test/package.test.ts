@@ -65,8 +65,11 @@ const ncf = createModel('ncf', { factors: 8, layers: [16], epochs: 1, embeddingO
 await ncf.fit(larger, { threads: 2, seed: 1 });
 const twoTower = createModel('two-tower', { factors: 8, embeddingDim: 8, layers: [], epochs: 1 });
 await twoTower.fit(larger, { threads: 2, seed: 1 });
+// Mult-VAE's products over two threads: the GEMM helper's worker module (it warns on stderr if it cannot start).
+const multVae = createModel('multvae', { layers: [256], latent: 16, batchSize: 100, epochs: 1 });
+await multVae.fit(larger, { threads: 2, seed: 1 });
 const first = larger.userIds.id(0);
-console.log(JSON.stringify({ popularity: popularity.recommend(user, { k: 3 }), bpr: bpr.recommend(user, { k: 3 }), ncf: ncf.recommend(first, { k: 3 }), twoTower: twoTower.recommend(first, { k: 3 }), positives: larger.length }));
+console.log(JSON.stringify({ popularity: popularity.recommend(user, { k: 3 }), bpr: bpr.recommend(user, { k: 3 }), ncf: ncf.recommend(first, { k: 3 }), twoTower: twoTower.recommend(first, { k: 3 }), multVae: multVae.recommend(first, { k: 3 }), positives: larger.length }));
 `;
 
 test('npm pack → install the tarball in an empty project → CLI, import, workers and types work on plain Node', { timeout: 600_000, skip: await npmMissing() }, async () => {
@@ -84,6 +87,7 @@ test('npm pack → install the tarball in an empty project → CLI, import, work
       'dist/cli/main.js',
       'dist/core/worker-entry.mjs',
       'dist/models/bilinear/worker.js',
+      'dist/core/gemm-worker.js',
       'dist/serve/batch-worker.js',
     ]) {
       assert.ok(files.includes(f), `the tarball has ${f}`);
@@ -118,13 +122,12 @@ test('npm pack → install the tarball in an empty project → CLI, import, work
     const imported = await run(process.execPath, ['-e', "import('tastebud').then((t) => console.log(typeof t.createModel, typeof t.loadModel))"], project);
     assert.equal(imported.stdout.trim(), 'function function');
     await writeFile(join(project, 'smoke.mjs'), SMOKE_MJS);
-    const smoke = JSON.parse((await run(process.execPath, ['smoke.mjs'], project)).stdout) as Record<
-      'popularity' | 'bpr' | 'ncf' | 'twoTower',
-      { item: string; score: number }[]
-    > & { positives: number };
+    const smokeRun = await run(process.execPath, ['smoke.mjs'], project);
+    assert.doesNotMatch(smokeRun.stderr, /GEMM helper/, 'the GEMM helper thread started from dist/');
+    const smoke = JSON.parse(smokeRun.stdout) as Record<'popularity' | 'bpr' | 'ncf' | 'twoTower' | 'multVae', { item: string; score: number }[]> & { positives: number };
     assert.equal(smoke.popularity.length, 3);
     assert.equal(smoke.bpr.length, 3);
-    for (const name of ['bpr', 'ncf', 'twoTower'] as const)
+    for (const name of ['bpr', 'ncf', 'twoTower', 'multVae'] as const)
       assert.ok(smoke[name].length === 3 && smoke[name].every((r) => typeof r.item === 'string' && Number.isFinite(r.score)), name);
     assert.ok(smoke.positives >= 20_000, 'enough positives for the deep and two-tower workers');
 

@@ -16,6 +16,7 @@
  * JavaScript kernels.
  */
 import type { Vec } from './kernels.ts';
+import { twoThreadKernel } from './gemm-threads.ts';
 import { WasmGemm } from './wasm-gemm.ts';
 
 export type Mat = Float32Array;
@@ -33,14 +34,35 @@ function useSimd(n: number, k: number, m: number): WasmGemm | null {
 
 // The compiled kernel and its scratch memory: created on first use, one per thread.
 let simd: WasmGemm | null | undefined;
+// Threads the products may use (withGemmThreads); 1 outside it.
+let gemmThreads = 1;
 
-/** The WebAssembly SIMD kernel, or null when unavailable or disabled (TASTEBUD_WASM=0). */
+/**
+ * The WebAssembly SIMD kernel, or null when unavailable or disabled (TASTEBUD_WASM=0). Inside
+ * `withGemmThreads(2, …)` it is the two-thread kernel (src/core/gemm-threads.ts), when that can run.
+ */
 export function simdKernel(): WasmGemm | null {
   if (simd === undefined) {
     const env = typeof process !== 'undefined' ? process.env : {};
     simd = env.TASTEBUD_WASM === '0' ? null : WasmGemm.create();
   }
+  if (gemmThreads >= 2 && simd !== null) return twoThreadKernel() ?? simd;
   return simd;
+}
+
+/**
+ * Runs `fn` with every product in it over `threads` threads (two at most: this one and a helper),
+ * bit for bit the one-thread result. For synchronous work made of large products (a VAE's training
+ * step); Hogwild workers keep one thread each.
+ */
+export function withGemmThreads<T>(threads: number, fn: () => T): T {
+  const before = gemmThreads;
+  gemmThreads = threads;
+  try {
+    return fn();
+  } finally {
+    gemmThreads = before;
+  }
 }
 
 /**

@@ -45,10 +45,10 @@ import {
 } from './wasm-encode.ts';
 
 /** The kernel's signature: gemm(a, b, c, rows, inner, cols, aRowStride, aInnerStride, ldb, ldc, accumulate). */
-type GemmFn = (a: number, b: number, c: number, n: number, k: number, m: number, sai: number, sap: number, ldb: number, ldc: number, acc: number) => void;
+export type GemmFn = (a: number, b: number, c: number, n: number, k: number, m: number, sai: number, sap: number, ldb: number, ldc: number, acc: number) => void;
 
 /** The slice of the WebAssembly JS API used here (the compiler's ES2022 lib does not declare it). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
@@ -89,19 +89,25 @@ export class WasmGemm {
     this.f32 = new Float32Array(memory.buffer);
   }
 
-  /** A kernel instance with its own scratch memory, or null where WebAssembly SIMD is unavailable. */
-  static create(): WasmGemm | null {
+  /**
+   * A kernel instance with its own scratch memory, or null where WebAssembly SIMD is unavailable.
+   * `shared`: work in this shared memory instead (declared with SHARED_MAX_PAGES), every product
+   * going through `wrap(gemm)`, so another thread can take part of it (src/core/gemm-threads.ts).
+   */
+  static create(shared?: { memory: WasmMemory; wrap(gemm: GemmFn): GemmFn }): WasmGemm | null {
     const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
     if (!wasm) return null;
     try {
-      const bytes = gemmModule();
+      const isShared = shared !== undefined;
+      const bytes = gemmModule({ shared: isShared });
       if (!wasm.validate(bytes)) return null;
-      const memory = new wasm.Memory({ initial: 16 });
+      const memory = shared?.memory ?? new wasm.Memory({ initial: 16 });
       const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
       // The ReLU kernel is a second module over the same memory (fused into `matmul`'s output).
-      const relu = new wasm.Instance(new wasm.Module(reluModule()), { env: { memory } });
-      const layer = new wasm.Instance(new wasm.Module(layerModule()), { env: { memory } });
-      return new WasmGemm(memory, instance.exports.gemm as GemmFn, relu.exports, layer.exports);
+      const relu = new wasm.Instance(new wasm.Module(reluModule(isShared)), { env: { memory } });
+      const layer = new wasm.Instance(new wasm.Module(layerModule(isShared)), { env: { memory } });
+      const gemm = instance.exports.gemm as GemmFn;
+      return new WasmGemm(memory, shared ? shared.wrap(gemm) : gemm, relu.exports, layer.exports);
     } catch {
       return null;
     }
@@ -489,6 +495,17 @@ function copyOut(mem: Float32Array, at: number, stride: number, out: Float32Arra
 
 // ---- The module, assembled by hand (WebAssembly binary format 1 + the SIMD proposal). ----
 
+/** Pages of a shared memory's declared maximum: WebAssembly's 4 GiB (address space, not memory in use). */
+export const SHARED_MAX_PAGES = 65536;
+
+/**
+ * The import section of env.memory. Limits: flags 0 (min 1 page); a shared memory must declare a
+ * maximum (flags 3, up to 4 GiB).
+ */
+function memoryImport(shared: boolean): number[] {
+  return section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 1, ...uleb(SHARED_MAX_PAGES)] : [0x00, 1])]);
+}
+
 const F32X4_RELAXED_MADD = 0x105;
 
 /**
@@ -617,8 +634,7 @@ export function gemmModule(options: { shared?: boolean; relaxed?: boolean } = {}
   const bytes = [
     ...MODULE_HEADER,
     ...section(1, [1, 0x60, 11, ...new Array(11).fill(I32), 0]),
-    // Memory limits: flags 0 (min 1 page); shared memory must declare a maximum (flags 3, up to 4 GiB).
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...(options.shared ? [0x03, 1, ...uleb(65536)] : [0x00, 1])]),
+    ...memoryImport(options.shared ?? false),
     ...section(3, [1, 0]),
     ...section(7, [1, ...name('gemm'), 0x00, 0]),
     ...section(10, [1, ...uleb(func.length), ...func]),
@@ -687,7 +703,7 @@ function addRowReluBody(): number[] {
 }
 
 /** A module exporting relu(ptr, count): x = max(x, 0) over `count` floats (a multiple of 4) at byte `ptr`, four at a time; and addRowRelu. */
-function reluModule(): Uint8Array {
+function reluModule(shared = false): Uint8Array {
   // Locals: 0 ptr, 1 count (params); 2 end (i32); 3 zero (v128).
   const [ptr, count, end, zero] = [0, 1, 2, 3];
   const F32X4_MAX = 233;
@@ -726,7 +742,7 @@ function reluModule(): Uint8Array {
   return Uint8Array.from([
     ...MODULE_HEADER,
     ...section(1, [2, 0x60, 2, I32, I32, 0, 0x60, 4, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
+    ...memoryImport(shared),
     ...section(3, [2, 0, 1]),
     ...section(7, [2, ...name('relu'), 0x00, 0, ...name('addRowRelu'), 0x00, 1]),
     ...section(10, [2, ...uleb(func.length), ...func, ...uleb(func2.length), ...func2]),
@@ -985,7 +1001,7 @@ function adamFunc(): number[] {
 }
 
 /** A module over the shared scratch memory exporting reluMaskColumnSums, runSums, expandRuns and adam. */
-export function layerModule(): Uint8Array {
+export function layerModule(shared = false): Uint8Array {
   const funcs = [reluMaskColumnSumsFunc(), runSumsFunc(), expandRunsFunc(), adamFunc()];
   const names = ['reluMaskColumnSums', 'runSums', 'expandRuns', 'adam'];
   const exports: number[] = [names.length];
@@ -996,7 +1012,7 @@ export function layerModule(): Uint8Array {
     ...MODULE_HEADER,
     // Types: 0 (i32 × 5) → (), 1 (i32 × 6) → (), 2 (i32 × 5, f32 × 10) → ().
     ...section(1, [3, 0x60, 5, I32, I32, I32, I32, I32, 0, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 15, I32, I32, I32, I32, I32, ...new Array(10).fill(F32), 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
+    ...memoryImport(shared),
     ...section(3, [4, 0, 0, 1, 2]),
     ...section(7, exports),
     ...section(10, code),

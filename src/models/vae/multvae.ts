@@ -18,7 +18,8 @@
  * Scoring runs the user's training row (`seen`) through the encoder, takes z = μ and returns the
  * decoder's logits, so any row of items can be scored (`foldInItems`, and `foldIn` / `recommend({ history })` through
  * `scoreHistory`) without retraining.
- * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ * Training is deterministic for a seed. `threads: 2` runs the dense products (the layers over the
+ * catalogue) on two threads, bit for bit the one-thread model (product-threads.ts).
  *
  * `sampledSoftmax: k` (default null: the paper's exact softmax) trains the likelihood with a
  * sampled softmax instead (Jean et al. 2015; the log-Q correction as in Yi et al. 2019;
@@ -40,6 +41,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import type { FitOptions } from '../../train/types.ts';
 import { MultVaeNet } from './network.ts';
 import { WeightAverage } from './weight-average.ts';
+import { ProductThreads } from './product-threads.ts';
 import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
@@ -95,7 +97,7 @@ export type MultVaeConfig = {
   emaDecay: number;
   epochs: number;
   seed: number;
-  /** Accepted for the fit loop; training runs on one thread. */
+  /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
   threads: number;
   task: 'ranking';
 };
@@ -113,6 +115,7 @@ export class MultVae extends Recommender {
   private noise = new Float32Array(0);
   /** Gradient steps taken in this fit (drives the β schedule). */
   private steps = 0;
+  private readonly products: ProductThreads;
 
   constructor(config: Partial<MultVaeConfig> = {}) {
     super();
@@ -123,6 +126,7 @@ export class MultVae extends Recommender {
       throw new ConfigError('multvae: emaDecay averages every weight after each step, which sampledSoftmax exists to avoid; use one of them');
     }
     this.config = c;
+    this.products = new ProductThreads(c.threads);
   }
 
   /** The network (null before fit / load), for tests and diagnostics. */
@@ -188,7 +192,11 @@ export class MultVae extends Recommender {
     return multVaeCost(shape, this.config);
   }
 
-  trainEpoch(ctx: EpochContext): number {
+  trainEpoch(ctx: EpochContext): Promise<number> {
+    return this.products.epoch(ctx.threads, () => this.trainBatches(ctx));
+  }
+
+  private trainBatches(ctx: EpochContext): number {
     const net = this.net;
     const rows = this.seen;
     if (!net || !rows) throw new ConfigError('multvae: prepare() must run before trainEpoch()');
@@ -225,7 +233,7 @@ export class MultVae extends Recommender {
 
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreRowsInChunks(this.scoringNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
+    this.products.run(() => scoreRowsInChunks(this.scoringNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out));
   }
 
   /**
@@ -326,8 +334,8 @@ export const multVaeSpec = defineModel({
     },
     emaDecay: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: "score with a moving average of the weights, this decay per step; 0: the last step's weights" },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
-    seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
-    threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },
+    seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
+    threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },
     task: { kind: 'enum', values: ['ranking'], help: 'implicit feedback: ranking only' },
   },
   create: (config) => new MultVae(config),

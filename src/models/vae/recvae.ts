@@ -24,7 +24,8 @@
  * that factor every epoch (exponential decay); `popularityWeight` α adds α·log(1 + the item's
  * training count) to every score, which shifts the ranking toward (α > 0) or away from popular
  * items, as Steck (2011, "Item popularity and recommendation accuracy") trades popularity off.
- * Training is single-threaded (deterministic for a seed); `threads` is accepted and ignored.
+ * Training is deterministic for a seed. `threads: 2` runs the dense products on two threads, bit for
+ * bit the one-thread model (product-threads.ts).
  */
 import { ConfigError } from '../../contracts/errors.ts';
 import type { HistoryEntry, ModelState } from '../../contracts/types.ts';
@@ -39,6 +40,7 @@ import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-row
 import { defineModel, resolveConfig } from '../spec.ts';
 import { type GradientPart, RecVaeNet } from './recvae-network.ts';
 import { type AverageSchedule, WeightAverage } from './weight-average.ts';
+import { ProductThreads } from './product-threads.ts';
 import type { Csr } from '../../data/interactions.ts';
 
 export type RecVaeConfig = {
@@ -81,6 +83,7 @@ export type RecVaeConfig = {
   popularityWeight: number;
   epochs: number;
   seed: number;
+  /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
   threads: number;
   task: 'ranking';
 };
@@ -101,11 +104,13 @@ export class RecVae extends Recommender {
   private order = new Int32Array(0);
   private batch = new Int32Array(0);
   private noise = new Float32Array(0);
+  private readonly products: ProductThreads;
 
   constructor(config: Partial<RecVaeConfig> = {}) {
     super();
     this.config = resolveConfig(recVaeSpec, config);
     const c = this.config;
+    this.products = new ProductThreads(c.threads);
     if (c.weightAverage === 'ema-debiased' && c.emaDecay === 0) throw new ConfigError('recvae: weightAverage "ema-debiased" needs emaDecay > 0 (its fixed decay)');
     if (c.weightAverage === 'ema-warmup' && c.averageStart !== 1) throw new ConfigError('recvae: averageStart applies to weightAverage "ema-debiased" or "swa", not "ema-warmup"');
   }
@@ -161,7 +166,6 @@ export class RecVae extends Recommender {
     this.noise = new Float32Array(this.batch.length * this.config.latent);
   }
 
-  /** One epoch: encoder passes, prior refresh, decoder passes (or joint passes); returns the last pass's mean loss. */
   /** Peak memory of a fit: the items-wide layers with gradients and optimizer state, and a batch's logits (cost.ts). */
   estimateMemory(shape: DataShape): MemoryEstimate {
     return recVaeMemory(shape, this.config);
@@ -172,7 +176,12 @@ export class RecVae extends Recommender {
     return recVaeCost(shape, this.config);
   }
 
-  trainEpoch(ctx: EpochContext): number {
+  trainEpoch(ctx: EpochContext): Promise<number> {
+    return this.products.epoch(ctx.threads, () => this.trainPasses(ctx));
+  }
+
+  /** One epoch: encoder passes, prior refresh, decoder passes (or joint passes); returns the last pass's mean loss. */
+  private trainPasses(ctx: EpochContext): number {
     const c = this.config;
     const net = this.requireNet();
     const total = c.alternating ? c.encoderEpochs + c.decoderEpochs : 1;
@@ -229,7 +238,7 @@ export class RecVae extends Recommender {
 
   /** Logits of every item for each user (users × items), from their training rows; z = μ. */
   override scoreUsers(users: Int32Array, out: Float32Array): void {
-    scoreRowsInChunks(this.scoringNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out);
+    this.products.run(() => scoreRowsInChunks(this.scoringNet(), this.seen ?? emptyRows(this.numItems), users, this.numItems, out));
     this.shiftByPopularity(out, users.length);
   }
 
@@ -342,8 +351,8 @@ export const recVaeSpec = defineModel({
     learningRateDecay: { kind: 'number', min: 0, max: 1, exclusiveMin: true, help: 'step size × this every epoch (exponential decay); 1: constant' },
     popularityWeight: { kind: 'number', help: "add this × log(1 + the item's training count) to every score; 0: off" },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
-    seed: { kind: 'int', min: 0, help: 'random seed; training is single-threaded and reproducible' },
-    threads: { kind: 'int', min: 1, help: 'accepted for the fit loop; training runs on one thread' },
+    seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
+    threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },
     task: { kind: 'enum', values: ['ranking'], help: 'implicit feedback: ranking only' },
   },
   create: (config) => new RecVae(config),
