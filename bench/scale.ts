@@ -22,7 +22,8 @@
  *
  * BENCH_THREADS (default 2) is the fit's `threads`: BPR, iALS and the two-tower model train over
  * them (the two-tower model since its Hogwild workers; before, it ran on one thread whatever this
- * said), Mult-VAE on one thread. The row says it.
+ * said), Mult-VAE over them since its two-thread products (src/core/gemm-threads.ts; before, on
+ * one thread). The row says it.
  *
  * BENCH_SAMPLED_SOFTMAX=k trains Mult-VAE with `sampledSoftmax: k` (each user's positives and k
  * items shared by the batch in the likelihood, instead of every item); the row says so. Unset,

@@ -7,7 +7,7 @@ import { createModel } from '../../src/models/registry.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
 import type { DataShape, MemoryEstimate } from '../../src/train/types.ts';
 import { MIN_PARALLEL_POSITIVES } from '../../src/models/deep/parallel.ts';
-import { WORKER_RUNTIME_BYTES } from '../../src/models/twotower/cost.ts';
+import { WORKER_RUNTIME_BYTES } from '../../src/models/cost.ts';
 
 // A collectable heap, so that what a fit keeps can be told from garbage it left behind.
 setFlagsFromString('--expose-gc');
@@ -100,4 +100,15 @@ test('the two-tower estimate counts its Hogwild workers: above the threads thres
   assert.match(two.what, /for 1 worker thread/);
   const small = { ...large, interactions: MIN_PARALLEL_POSITIVES - 1 };
   assert.equal(model.estimateMemory(small, 2).bytes, model.estimateMemory(small, 1).bytes);
+});
+
+test("the VAEs' estimates count the second thread's products: the helper's runtime", () => {
+  const big = { users: 2000, items: 20_000, interactions: 100_000 };
+  for (const type of ['multvae', 'recvae']) {
+    const model = createModel(type) as Recommender & { estimateMemory(s: DataShape, threads: number): MemoryEstimate };
+    const one = model.estimateMemory(big, 1).bytes;
+    const two = model.estimateMemory(big, 2);
+    assert.equal(two.bytes, one + WORKER_RUNTIME_BYTES, type);
+    assert.match(two.what, /MB for the products' second thread/);
+  }
 });

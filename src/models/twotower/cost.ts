@@ -9,7 +9,7 @@
  * A score is one dot product of two `factors`-long vectors.
  */
 import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
-import { bytesPerWeight, chainWeights, MB, type OptimizerName } from '../cost.ts';
+import { bytesPerWeight, chainWeights, MB, type OptimizerName, WORKER_RUNTIME_BYTES } from '../cost.ts';
 
 export interface TwoTowerCostConfig {
   factors: number;
@@ -25,13 +25,6 @@ export interface TwoTowerCostConfig {
   batchSize: number;
   optimizer: OptimizerName;
 }
-
-/**
- * A worker thread's own runtime: its V8 heap and the modules it loads. Measured here (Node 20,
- * sources through tsx): a second thread adds 44–45 MB of peak RSS to a small fit, ~6 MB of it
- * the worker's arrays.
- */
-export const WORKER_RUNTIME_BYTES = 40 * MB;
 
 /** Feature counts of the user and item metadata the fit is given (0: none). */
 export interface FeatureCounts {

@@ -6,7 +6,17 @@
  * (hidden × items), and the batch's logits (batch × items).
  */
 import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
-import { bytesPerWeight, chainWeights, MB, type OptimizerName, optimizerStateFloats } from '../cost.ts';
+import { bytesPerWeight, chainWeights, MB, type OptimizerName, optimizerStateFloats, WORKER_RUNTIME_BYTES } from '../cost.ts';
+
+/**
+ * With two threads, the products' helper (src/core/gemm-threads.ts): a worker's runtime. Its shared
+ * scratch holds the operands the one-thread kernel's scratch would otherwise hold (inside a
+ * two-thread fit every product goes there), so the scratch is not counted twice. Measured on the
+ * scale curve's 20 M share (bench/scale.ts): two threads' peak RSS 43 MB above one thread's.
+ */
+function productHelperBytes(threads: number): number {
+  return threads >= 2 ? WORKER_RUNTIME_BYTES : 0;
+}
 
 /** Items a Mult-VAE training step computes logits for per user: every item, or the sample (`sampledSoftmax` k < items). */
 function trainedOutputs(items: number, k: number | null | undefined): number {
@@ -21,6 +31,7 @@ function trainedOutputs(items: number, k: number | null | undefined): number {
  */
 export function multVaeMemory(
   shape: DataShape,
+  threads: number,
   c: {
     layers: number[];
     latent: number;
@@ -51,14 +62,16 @@ export function multVaeMemory(
   // With emaDecay, the averaged copy of every weight is a second network (plain SGD).
   const averaged = (c.emaDecay ?? 0) > 0;
   const trained = (weights - outputWeights) * bytesPerWeight(c.optimizer) + outputBytes + (averaged ? weights * bytesPerWeight('sgd') : 0);
-  const bytes = trained + activations + 4 * shape.users;
+  const helper = productHelperBytes(threads);
+  const bytes = trained + activations + helper + 4 * shape.users;
   return {
     bytes,
     what:
       `${Math.round(trained / MB)} MB of weights (the items × ${h0} input and ${outWidth} × items output layers) with their gradients and ${c.optimizer} state` +
       (sampled ? ` (the sampled output layer: ${c.sampledOptimizer ?? c.optimizer} state, no dense gradient)` : '') +
       (averaged ? ' and the averaged copy' : '') +
-      `, and ${Math.round(activations / MB)} MB of a batch's logits over every item`,
+      `, and ${Math.round(activations / MB)} MB of a batch's logits over every item` +
+      (helper > 0 ? `, and ${Math.round(helper / MB)} MB for the products' second thread` : ''),
     advice: 'use fewer items (drop the rarest), narrower layers, or a smaller batchSize',
   };
 }
@@ -94,7 +107,7 @@ type RecVaeShapeConfig = {
 };
 
 /** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder. */
-export function recVaeMemory(shape: DataShape, c: RecVaeShapeConfig): MemoryEstimate {
+export function recVaeMemory(shape: DataShape, threads: number, c: RecVaeShapeConfig): MemoryEstimate {
   const { items } = shape;
   const H = c.hidden;
   const encoder = (items + 1) * H + (c.depth - 1) * (H + 1) * H + 2 * c.depth * H + (H + 1) * 2 * c.latent;
@@ -106,9 +119,12 @@ export function recVaeMemory(shape: DataShape, c: RecVaeShapeConfig): MemoryEsti
   const batch = Math.min(c.batchSize, Math.max(1, shape.users));
   // Logits over every item, and per encoder layer its pre-activation, normalised and output rows (two encoders).
   const activations = 4 * batch * (items + 2 * (3 * c.depth + 2) * H + 6 * c.latent);
+  const helper = productHelperBytes(threads);
   return {
-    bytes: trained + prior + averaged + activations + 4 * shape.users,
-    what: `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder) and ${Math.round(activations / MB)} MB of a batch's logits and activations`,
+    bytes: trained + prior + averaged + activations + helper + 4 * shape.users,
+    what:
+      `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder) and ${Math.round(activations / MB)} MB of a batch's logits and activations` +
+      (helper > 0 ? `, and ${Math.round(helper / MB)} MB for the products' second thread` : ''),
     advice: 'use fewer items (drop the rarest), a smaller hidden or latent size, or a smaller batchSize',
   };
 }

@@ -183,8 +183,8 @@ export class MultVae extends Recommender {
   }
 
   /** Peak memory of a fit: the items-wide layers with gradients and optimizer state, and a batch's logits (cost.ts). */
-  estimateMemory(shape: DataShape): MemoryEstimate {
-    return multVaeMemory(shape, this.config);
+  estimateMemory(shape: DataShape, threads = 1): MemoryEstimate {
+    return multVaeMemory(shape, threads, this.config);
   }
 
   /** An epoch's work against one validation score, for validationUsers 'auto' (cost.ts). */

@@ -167,8 +167,8 @@ export class RecVae extends Recommender {
   }
 
   /** Peak memory of a fit: the items-wide layers with gradients and optimizer state, and a batch's logits (cost.ts). */
-  estimateMemory(shape: DataShape): MemoryEstimate {
-    return recVaeMemory(shape, this.config);
+  estimateMemory(shape: DataShape, threads = 1): MemoryEstimate {
+    return recVaeMemory(shape, threads, this.config);
   }
 
   /** An epoch's work against one validation score, for validationUsers 'auto' (cost.ts). */
