@@ -32,6 +32,15 @@ function useSimd(n: number, k: number, m: number): WasmGemm | null {
   return m >= 8 && k >= 8 && n * k * m >= WASM_MIN_WORK ? simdKernel() : null;
 }
 
+/**
+ * Whether `matmul` of any number of rows by a k × m weight runs on the SIMD kernel, whose rows are
+ * computed independently of each other: then a row's result does not depend on which batch it was
+ * in (the JavaScript kernel's edge rows sum in another order than its tiles).
+ */
+export function rowIndependentMatmul(k: number, m: number): boolean {
+  return m >= 8 && k >= 8 && k * m >= WASM_MIN_WORK && simdKernel() !== null;
+}
+
 // The compiled kernel and its scratch memory: created on first use, one per thread.
 let simd: WasmGemm | null | undefined;
 // Threads the products may use (withGemmThreads); 1 outside it.

@@ -106,7 +106,7 @@ type RecVaeShapeConfig = {
   weightAverage?: string;
 };
 
-/** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder. */
+/** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder, each user's prior posterior. */
 export function recVaeMemory(shape: DataShape, threads: number, c: RecVaeShapeConfig): MemoryEstimate {
   const { items } = shape;
   const H = c.hidden;
@@ -120,10 +120,12 @@ export function recVaeMemory(shape: DataShape, threads: number, c: RecVaeShapeCo
   // Logits over every item, and per encoder layer its pre-activation, normalised and output rows (two encoders).
   const activations = 4 * batch * (items + 2 * (3 * c.depth + 2) * H + 6 * c.latent);
   const helper = productHelperBytes(threads);
+  // Each training user's posterior under the old encoder, kept for reuse (recvae-network.ts).
+  const posteriors = 4 * shape.users * (2 * c.latent + 1);
   return {
-    bytes: trained + prior + averaged + activations + helper + 4 * shape.users,
+    bytes: trained + prior + averaged + activations + helper + posteriors + 4 * shape.users,
     what:
-      `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder) and ${Math.round(activations / MB)} MB of a batch's logits and activations` +
+      `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder), ${Math.round(activations / MB)} MB of a batch's logits and activations and ${Math.round(posteriors / MB)} MB of the users' prior posteriors` +
       (helper > 0 ? `, and ${Math.round(helper / MB)} MB for the products' second thread` : ''),
     advice: 'use fewer items (drop the rarest), a smaller hidden or latent size, or a smaller batchSize',
   };
