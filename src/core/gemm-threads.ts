@@ -109,10 +109,10 @@ function splitOverHelper(gemm: GemmFn, control: Int32Array): GemmFn {
       if (byRows) gemm(a, b, c, half, k, m, sai, sap, ldb, ldc, acc);
       else gemm(a, b, c, n, k, half, sai, sap, ldb, ldc, acc);
     } finally {
-      // Never leave while the helper still writes into this memory.
-      while (Atomics.load(control, CONTROL.state) === STATE.posted) Atomics.wait(control, CONTROL.state, STATE.posted);
+      // Never leave while the helper still writes into this memory (unless it is gone).
+      while (Atomics.load(control, CONTROL.state) === STATE.posted && Atomics.load(control, CONTROL.ready) !== -1) Atomics.wait(control, CONTROL.state, STATE.posted, 1000);
     }
     const state = Atomics.exchange(control, CONTROL.state, STATE.idle);
-    if (state === STATE.failed) throw new Error('the GEMM helper thread failed on its part of a product');
+    if (state !== STATE.done) throw new Error('the GEMM helper thread failed on its part of a product');
   };
 }

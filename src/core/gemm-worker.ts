@@ -17,6 +17,12 @@ interface WasmInstanceApi {
 }
 
 const { memory, control } = workerData.init as GemmWorkerInit;
+// However this thread ends, a caller waiting on it wakes up and sees it gone (ready −1).
+process.on('exit', () => {
+  Atomics.store(control, CONTROL.ready, -1);
+  Atomics.notify(control, CONTROL.ready);
+  Atomics.notify(control, CONTROL.state);
+});
 const wasm = (globalThis as unknown as { WebAssembly: WasmInstanceApi }).WebAssembly;
 const gemm = new wasm.Instance(new wasm.Module(gemmModule({ shared: true })), { env: { memory } }).exports.gemm as GemmFn;
 Atomics.store(control, CONTROL.ready, 1);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { helperProducts, SPLIT_MIN_WORK, twoThreadsReady } from '../../src/core/gemm-threads.ts';
+import { CONTROL, helperProducts, SPLIT_MIN_WORK, STATE, twoThreadsReady } from '../../src/core/gemm-threads.ts';
+import { startWorker } from '../../src/core/pool.ts';
+import { SHARED_MAX_PAGES } from '../../src/core/wasm-gemm.ts';
 import { matmul, matmulTransA, matmulTransB, simdKernel, withGemmThreads } from '../../src/core/matmul.ts';
 import { randomArray } from '../helpers/gradcheck.ts';
 
@@ -58,4 +60,30 @@ test('small products and products outside withGemmThreads stay on this thread', 
   const big = randomArray(512 * 512, 3, 1);
   matmul(big, big, null, new Float32Array(512 * 512), 512, 512, 512);
   assert.equal(helperProducts(), before);
+});
+
+test('the helper reports a failed part (state failed) and its own end (ready −1), so no caller waits on it forever', { skip }, async () => {
+  const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => object } }).WebAssembly;
+  const memory = new wasm.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
+  const worker = startWorker(new URL('../../src/core/gemm-worker.ts', import.meta.url), { memory, control });
+  worker.unref();
+  while (Atomics.load(control, CONTROL.ready) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(Atomics.load(control, CONTROL.ready), 1);
+  // A part addressed past the end of the memory: the kernel traps, the helper says so.
+  control.set([1 << 20, 0, 0, 4, 8, 8, 8, 1, 8, 8, 0], CONTROL.args);
+  Atomics.store(control, CONTROL.state, STATE.posted);
+  Atomics.notify(control, CONTROL.state);
+  while (Atomics.load(control, CONTROL.state) === STATE.posted) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(Atomics.load(control, CONTROL.state), STATE.failed);
+  // A helper that cannot even start (no memory to compile against) ends, and says so on the way out.
+  const broken = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
+  const dead = startWorker(new URL('../../src/core/gemm-worker.ts', import.meta.url), { memory: null, control: broken });
+  // (events.once would reject on the worker's 'error'; only its end matters here.)
+  await new Promise((resolve) => {
+    dead.on('error', () => {});
+    dead.on('exit', resolve);
+  });
+  assert.equal(Atomics.load(broken, CONTROL.ready), -1);
+  await worker.terminate();
 });
