@@ -9,7 +9,7 @@
  * re-scores with), which ann.ts checked against the model's own scores before starting this.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnnIndex, buildAttempts, type AnnQuantization, type AnnSpace, type GraphOptions } from './ann-index.ts';
+import { AnnIndex, buildBestGraph, type AnnQuantization, type AnnSpace, type GraphOptions } from './ann-index.ts';
 import type { FactorForm } from './factor-form.ts';
 
 export interface AnnBuildInit {
@@ -25,7 +25,7 @@ export interface AnnBuildInit {
   seenIndptr: Int32Array;
   seenIndices: Int32Array;
   graph: GraphOptions;
-  /** Whether an ip graph short of the target may be followed by an l2 one (ann-index.ts buildAttempts). */
+  /** Whether an ip graph may be followed by an l2 one (ann-index.ts buildBestGraph). */
   spaceFallback: boolean;
   targetRecall: number;
   maxExpansion: number;
@@ -99,19 +99,17 @@ function exactTop(init: AnnBuildInit, form: FactorForm, s: number, k = 10): Int3
 function build(init: AnnBuildInit): AnnBuildMessage {
   const form = sampleForm(init);
   const truth = Array.from({ length: init.seenIndptr.length - 1 }, (_, s) => exactTop(init, form, s));
-  let index: AnnIndex | null = null;
-  let recall = 0;
-  for (const attempt of buildAttempts(init.graph.space, init.graph.quantization ?? 'f32', init.spaceFallback)) {
-    index = new AnnIndex(form, { ...init.graph, ...attempt });
-    recall = recallOf(init, index, truth);
-    while (recall < init.targetRecall && index.expansionSearch < init.maxExpansion) {
-      index.expansionSearch *= 2;
-      recall = recallOf(init, index, truth);
-    }
-    if (recall >= init.targetRecall) break;
-  }
-  index!.save(init.file);
-  return { kind: 'done', expansionSearch: index!.expansionSearch, recall, space: index!.options.space, quantization: index!.options.quantization ?? 'f32' };
+  const { index, recall } = buildBestGraph(
+    init.graph.space,
+    init.graph.quantization ?? 'f32',
+    init.spaceFallback,
+    (attempt) => new AnnIndex(form, { ...init.graph, ...attempt }),
+    (graph) => recallOf(init, graph, truth),
+    init.targetRecall,
+    init.maxExpansion,
+  );
+  index.save(init.file);
+  return { kind: 'done', expansionSearch: index.expansionSearch, recall, space: index.options.space, quantization: index.options.quantization ?? 'f32' };
 }
 
 const init = (workerData as { init: AnnBuildInit }).init;

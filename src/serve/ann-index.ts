@@ -27,15 +27,59 @@ export function fallbackOrder(quantization: AnnQuantization): AnnQuantization[] 
   return quantization === 'f32' ? ['f32'] : [quantization, 'f32'];
 }
 
+/** A graph a build kept: the index (at the ef its search settled on) and its recall there. */
+export interface BuiltGraph {
+  index: AnnIndex;
+  recall: number;
+}
+
 /**
- * The graphs to try in turn, each until one reaches the recall target: each space in order, its
- * storages by `fallbackOrder`. With `spaceFallback` (the space was not asked for), an ip graph
- * that falls short is followed by the l2 transform's: on iALS factors (item norms spread wide)
- * ip-NSW topped out at recall@10 0.93–0.96 where l2 reached 0.99 at the narrowest search.
+ * Builds the service's graph. Each space in turn: the one asked for, or with `spaceFallback` (no
+ * space asked for) ip and then the l2 transform. For each space the storages go by
+ * `fallbackOrder` until one reaches the recall target, ef doubling from its start up to
+ * `maxExpansion`. The l2 graph is built only when the ip graph fell short or needed more than its
+ * starting ef. The graph kept is the one that reaches the target at the smallest ef (the first
+ * on a tie), or else the best recall. Which space wins depends on the model's factors. On
+ * Book-Crossing (bench/ann-space.ts), iALS's ip graph reached 0.95 at ef 16 and its l2 graph never
+ * did; BPR's ip graph needed ef 1024 and its l2 graph ef 16; WARP's needed 256 and 64.
  */
-export function buildAttempts(space: AnnSpace, quantization: AnnQuantization, spaceFallback: boolean): { space: AnnSpace; quantization: AnnQuantization }[] {
+export function buildBestGraph(
+  space: AnnSpace,
+  quantization: AnnQuantization,
+  spaceFallback: boolean,
+  make: (attempt: { space: AnnSpace; quantization: AnnQuantization }) => AnnIndex,
+  recallOf: (index: AnnIndex) => number,
+  target: number,
+  maxExpansion: number,
+): BuiltGraph {
   const spaces: AnnSpace[] = spaceFallback && space === 'ip' ? ['ip', 'l2'] : [space];
-  return spaces.flatMap((s) => fallbackOrder(quantization).map((q) => ({ space: s, quantization: q })));
+  let best: BuiltGraph | null = null;
+  for (const s of spaces) {
+    let graph: BuiltGraph | null = null;
+    let start = 0;
+    for (const q of fallbackOrder(quantization)) {
+      const index = make({ space: s, quantization: q });
+      start = index.expansionSearch;
+      let recall = recallOf(index);
+      while (recall < target && index.expansionSearch < maxExpansion) {
+        index.expansionSearch *= 2;
+        recall = recallOf(index);
+      }
+      graph = { index, recall };
+      if (recall >= target) break;
+    }
+    if (best === null || betterGraph(graph!, best, target)) best = graph!;
+    // At its starting ef already: no other space would search narrower.
+    if (best.recall >= target && best.index.expansionSearch <= start) break;
+  }
+  return best!;
+}
+
+/** Whether `a` beats `b`: reaching the target beats not; then the smaller ef; short of it both, the higher recall. */
+function betterGraph(a: BuiltGraph, b: BuiltGraph, target: number): boolean {
+  const aReaches = a.recall >= target;
+  if (aReaches !== b.recall >= target) return aReaches;
+  return aReaches ? a.index.expansionSearch < b.index.expansionSearch : a.recall > b.recall;
 }
 
 /** The graph's parameters. */

@@ -13,7 +13,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import { startWorker } from '../core/pool.ts';
 import { Rng } from '../core/rng.ts';
 import type { Recommender } from '../models/recommender.ts';
-import { AnnIndex, buildAttempts, type AnnQuantization, type AnnSpace } from './ann-index.ts';
+import { AnnIndex, buildBestGraph, type AnnQuantization, type AnnSpace } from './ann-index.ts';
 import type { AnnBuildInit, AnnBuildMessage } from './ann-build-worker.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
 
@@ -52,8 +52,9 @@ export interface AnnOptions {
   /**
    * How the graph searches for the largest inner products: `ip` (default) walks it with the
    * inner product itself (ip-NSW); `l2` indexes the MIPS → Euclidean transform. See AnnIndex.
-   * Left unset, an ip graph that cannot reach the recall target is followed by an l2 one before
-   * retrieval falls back to exact (buildAttempts); set, only that space is built.
+   * Left unset, an ip graph that falls short of the recall target, or reaches it only above the
+   * starting ef, is followed by an l2 one, and the graph reaching the target at the smaller ef is
+   * kept (buildBestGraph); set, only that space is built.
    */
   space?: AnnSpace;
   /**
@@ -120,19 +121,17 @@ export function buildRetrieval(model: Recommender, given: AnnOptions = {}): Retr
   const started = performance.now();
   const check = checkFactorForm(model, form, sample.subarray(0, Math.min(sample.length, 5)));
   if (!check.ok) return exact(`the ${form.family} factors did not reproduce the model's scores (relative error ${check.maxError.toExponential(2)}), so retrieval is exact`);
-  let index: AnnIndex | null = null;
-  let recall = 0;
-  for (const attempt of buildAttempts(o.space, o.quantization, o.spaceFallback)) {
-    index = new AnnIndex(form, { ...o, ...attempt });
-    recall = measureRecall(model, index, sample, o.listLength);
-    while (recall < o.targetRecall && index.expansionSearch < MAX_EXPANSION) {
-      index.expansionSearch *= 2;
-      recall = measureRecall(model, index, sample, o.listLength);
-    }
-    if (recall >= o.targetRecall) break;
-  }
-  const built = { ...o, space: index!.options.space, quantization: index!.options.quantization ?? 'f32' };
-  return finished(built, form, index!, recall, sample.length, Math.round(performance.now() - started), false);
+  const { index, recall } = buildBestGraph(
+    o.space,
+    o.quantization,
+    o.spaceFallback,
+    (attempt) => new AnnIndex(form, { ...o, ...attempt }),
+    (graph) => measureRecall(model, graph, sample, o.listLength),
+    o.targetRecall,
+    MAX_EXPANSION,
+  );
+  const built = { ...o, space: index.options.space, quantization: index.options.quantization ?? 'f32' };
+  return finished(built, form, index, recall, sample.length, Math.round(performance.now() - started), false);
 }
 
 /**
@@ -286,7 +285,7 @@ function buildInit(model: Recommender, form: FactorForm, sample: Int32Array, o: 
   };
 }
 
-/** `spaceFallback`: no space was asked for, so an ip graph short of the target may be followed by an l2 one. */
+/** `spaceFallback`: no space was asked for, so an ip graph may be followed by an l2 one (buildBestGraph). */
 type Resolved = typeof DEFAULTS & { threadsGiven?: number; spaceFallback: boolean };
 
 /** Options resolved and checked, and what can be decided without building: exact, and why; or the form and sample to build with. */
