@@ -69,7 +69,17 @@ async function main(): Promise<void> {
     }
     // What the service keeps with its defaults (no space asked for), built before serving.
     const service = buildRetrieval(model, { mode: 'on' }).status;
-    console.log(JSON.stringify({ model: m.name, service: true, kind: service.kind, space: service.params?.space, ef: service.params?.expansionSearch, recallAt10: service.recallAt10, buildMs: service.buildMs }));
+    console.log(
+      JSON.stringify({
+        model: m.name,
+        service: true,
+        kind: service.kind,
+        space: service.params?.space,
+        ef: service.params?.expansionSearch,
+        recallAt10: service.recallAt10,
+        buildMs: service.buildMs,
+      }),
+    );
   }
 }
 
