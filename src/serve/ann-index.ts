@@ -34,14 +34,16 @@ export interface BuiltGraph {
 }
 
 /**
- * Builds the service's graph. Each space in turn: the one asked for, or with `spaceFallback` (no
- * space asked for) ip and then the l2 transform. For each space the storages go by
- * `fallbackOrder` until one reaches the recall target, ef doubling from its start up to
- * `maxExpansion`. The l2 graph is built only when the ip graph fell short or needed more than its
- * starting ef. The graph kept is the one that reaches the target at the smallest ef (the first
- * on a tie), or else the best recall. Which space wins depends on the model's factors. On
- * Book-Crossing (bench/ann-space.ts), iALS's ip graph reached 0.95 at ef 16 and its l2 graph never
- * did; BPR's ip graph needed ef 1024 and its l2 graph ef 16; WARP's needed 256 and 64.
+ * Builds the service's graph. The spaces are the one asked for, or with `spaceFallback` (no space
+ * asked for) ip and then the l2 transform. Each storage of `fallbackOrder` is tried in turn:
+ * - The first space's graph is measured at its starting ef, and kept if it reaches the recall target there.
+ * - Otherwise the other space's graph joins it, and both searches widen together (ef doubling up
+ *   to `maxExpansion`). The first graph to reach the target is kept (the earlier space on a tie),
+ *   so the graph kept is the one that reaches it at the smaller ef.
+ * - Short of the target everywhere, the best recall is kept.
+ * Which space wins depends on the model's factors. On Book-Crossing (bench/ann-space.ts), iALS's
+ * ip graph reached 0.95 at ef 16 and its l2 graph never did; BPR's ip graph needed ef 1024 and
+ * its l2 graph ef 16; WARP's needed 128–256 and 64.
  */
 export function buildBestGraph(
   space: AnnSpace,
@@ -54,32 +56,26 @@ export function buildBestGraph(
 ): BuiltGraph {
   const spaces: AnnSpace[] = spaceFallback && space === 'ip' ? ['ip', 'l2'] : [space];
   let best: BuiltGraph | null = null;
-  for (const s of spaces) {
-    let graph: BuiltGraph | null = null;
-    let start = 0;
-    for (const q of fallbackOrder(quantization)) {
+  for (const q of fallbackOrder(quantization)) {
+    const built = (s: AnnSpace): BuiltGraph => {
       const index = make({ space: s, quantization: q });
-      start = index.expansionSearch;
-      let recall = recallOf(index);
-      while (recall < target && index.expansionSearch < maxExpansion) {
-        index.expansionSearch *= 2;
-        recall = recallOf(index);
+      return { index, recall: recallOf(index) };
+    };
+    const graphs = [built(spaces[0])];
+    if (graphs[0].recall >= target) return graphs[0];
+    for (const s of spaces.slice(1)) graphs.push(built(s));
+    for (;;) {
+      const reached = graphs.find((g) => g.recall >= target);
+      if (reached) return reached;
+      if (graphs[0].index.expansionSearch >= maxExpansion) break;
+      for (const g of graphs) {
+        g.index.expansionSearch *= 2;
+        g.recall = recallOf(g.index);
       }
-      graph = { index, recall };
-      if (recall >= target) break;
     }
-    if (best === null || betterGraph(graph!, best, target)) best = graph!;
-    // At its starting ef already: no other space would search narrower.
-    if (best.recall >= target && best.index.expansionSearch <= start) break;
+    for (const g of graphs) if (best === null || g.recall > best.recall) best = g;
   }
   return best!;
-}
-
-/** Whether `a` beats `b`: reaching the target beats not; then the smaller ef; short of it both, the higher recall. */
-function betterGraph(a: BuiltGraph, b: BuiltGraph, target: number): boolean {
-  const aReaches = a.recall >= target;
-  if (aReaches !== b.recall >= target) return aReaches;
-  return aReaches ? a.index.expansionSearch < b.index.expansionSearch : a.recall > b.recall;
 }
 
 /** The graph's parameters. */
