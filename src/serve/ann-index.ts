@@ -43,7 +43,7 @@ export interface BuiltGraph {
  * - Short of the target everywhere, the best recall is kept.
  * Which space wins depends on the model's factors. On Book-Crossing (bench/ann-space.ts), iALS's
  * ip graph reached 0.95 at ef 16 and its l2 graph never did; BPR's ip graph needed ef 1024 and
- * its l2 graph ef 16; WARP's needed 128–256 and 64.
+ * its l2 graph ef 16; WARP's needed 128–256 and 16–64 (graphs built on two threads vary).
  */
 export function buildBestGraph(
   space: AnnSpace,
