@@ -4,16 +4,11 @@
  */
 import { workerData } from 'node:worker_threads';
 import { CONTROL, STATE } from './gemm-threads.ts';
-import { type GemmFn, gemmModule, type WasmMemory } from './wasm-gemm.ts';
+import { sharedGemm } from './spd-inverse.ts';
 
 interface GemmWorkerInit {
-  memory: WasmMemory;
+  memory: Parameters<typeof sharedGemm>[0];
   control: Int32Array;
-}
-
-interface WasmInstanceApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
 }
 
 const { memory, control } = workerData.init as GemmWorkerInit;
@@ -23,8 +18,8 @@ process.on('exit', () => {
   Atomics.notify(control, CONTROL.ready);
   Atomics.notify(control, CONTROL.state);
 });
-const wasm = (globalThis as unknown as { WebAssembly: WasmInstanceApi }).WebAssembly;
-const gemm = new wasm.Instance(new wasm.Module(gemmModule({ shared: true })), { env: { memory } }).exports.gemm as GemmFn;
+// Without relaxed-SIMD FMA: the same arithmetic as the calling thread's kernel, so a split product is bit for bit one thread's.
+const gemm = sharedGemm(memory, false);
 Atomics.store(control, CONTROL.ready, 1);
 Atomics.notify(control, CONTROL.ready);
 

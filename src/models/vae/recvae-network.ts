@@ -55,6 +55,13 @@ function logNormal(z: number, mu: number, lv: number): number {
 
 export type GradientPart = 'encoder' | 'decoder' | 'both';
 
+/** Each training user's old-encoder posterior (2·latent floats) and the prior generation it belongs to (0: none), for one set of rows. */
+interface PosteriorStore {
+  rows: Csr;
+  values: Float32Array;
+  held: Int32Array;
+}
+
 export class RecVaeNet {
   /** Whether training reuses the old encoder's posteriors (`priorPosterior`); false recomputes them every batch (tests compare the two). */
   static reusePosteriors = true;
@@ -91,8 +98,7 @@ export class RecVaeNet {
   private priorInSync = false;
   // The batch's input dropout (0: the encoder saw the whole rows, as the old encoder does).
   private inputDropout = 0;
-  // Each training user's old posterior and the generation it belongs to (0: none), per row set.
-  private posteriors: { rows: Csr; values: Float32Array; held: Int32Array } | null = null;
+  private posteriors: PosteriorStore | null = null;
   private oldRows = new Float32Array(0);
 
   constructor(shape: RecVaeShape, optimizer: OptimizerConfig, rng: Rng, prior: CompositePrior = REFERENCE_PRIOR) {
@@ -220,13 +226,13 @@ export class RecVaeNet {
   }
 
   /** The posteriors held for `rows` (a new, empty store for another set of rows). */
-  private posteriorStore(rows: Csr): { rows: Csr; values: Float32Array; held: Int32Array } {
+  private posteriorStore(rows: Csr): PosteriorStore {
     if (this.posteriors?.rows !== rows) this.posteriors = { rows, values: new Float32Array(rows.rows * 2 * this.latent), held: new Int32Array(rows.rows) };
     return this.posteriors;
   }
 
   /** Whether the store holds the current prior's posterior of every user in the batch. */
-  private holdsBatch(store: { held: Int32Array }, n: number): boolean {
+  private holdsBatch(store: PosteriorStore, n: number): boolean {
     for (let r = 0; r < n; r++) {
       const u = this.users[r];
       if (u >= store.held.length || store.held[u] !== this.generation) return false;
