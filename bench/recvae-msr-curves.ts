@@ -25,6 +25,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scorer } from '../src/contracts/types.ts';
+import { Rng } from '../src/core/rng.ts';
+import type { Csr } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
@@ -39,6 +41,38 @@ const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/d
 
 type Setting = { name: string; params: Record<string, unknown> };
 type Watched = { name: string; schedule: AverageSchedule; decay?: number; startEpoch?: number };
+type McScoring = { name: string; dropout: number; samples: number; mean: 'prob' | 'logit' };
+
+/**
+ * Scores of `users` averaged over `spec.samples` input-dropout masks (z = μ): mean softmax
+ * probability or mean logit. Masks come from one Rng seeded per call, so a scoring repeats.
+ */
+function mcScores(net: RecVaeNet, rows: Csr, users: Int32Array, numItems: number, out: Float32Array, spec: McScoring): void {
+  const chunk = 256;
+  const rng = new Rng(12345);
+  const acc = new Float64Array(chunk * numItems);
+  for (let s = 0; s < users.length; s += chunk) {
+    const n = Math.min(chunk, users.length - s);
+    acc.fill(0, 0, n * numItems);
+    for (let k = 0; k < spec.samples; k++) {
+      net.setBatch(rows, users.subarray(s, s + n), n, spec.dropout, rng);
+      const logits = net.forward(n, null);
+      for (let r = 0; r < n; r++) {
+        const row = logits.subarray(r * numItems, (r + 1) * numItems);
+        if (spec.mean === 'logit') {
+          for (let i = 0; i < numItems; i++) acc[r * numItems + i] += row[i];
+          continue;
+        }
+        let max = -Infinity;
+        for (let i = 0; i < numItems; i++) if (row[i] > max) max = row[i];
+        let z = 0;
+        for (let i = 0; i < numItems; i++) z += Math.exp(row[i] - max);
+        for (let i = 0; i < numItems; i++) acc[r * numItems + i] += Math.exp(row[i] - max) / z;
+      }
+    }
+    for (let q = 0; q < n * numItems; q++) out[s * numItems + q] = acc[q] / spec.samples;
+  }
+}
 
 /** The model's logits plus α·log(1 + count) per item. */
 function shifted(model: Scorer, logCounts: Float32Array, alpha: number): Scorer {
@@ -63,6 +97,7 @@ async function main(): Promise<void> {
   const carve = Number(process.env.CARVE ?? 42);
   const alphas = JSON.parse(process.env.POP ?? '[0]') as number[];
   const watched = JSON.parse(process.env.AVERAGES ?? '[]') as Watched[];
+  const mcs = JSON.parse(process.env.MC ?? '[]') as McScoring[];
   const [from, to] = (process.env.WINDOW ?? '26-40').split('-').map(Number);
   const mean = (c: number[]) => {
     const w = c.slice(from - 1, to);
@@ -97,6 +132,18 @@ async function main(): Promise<void> {
       // The last step's weights, as the model would score with emaDecay 0.
       const live = scorerOf(() => model.network!);
       const watchedScorers = watched.map((_, k) => scorerOf(() => model.watchedNetworks[k]));
+      // Monte Carlo dropout over the weights the model scores with (its average when one is on).
+      const mcScorers = mcs.map((spec): Scorer => {
+        const scorer: Scorer = {
+          get numItems() {
+            return model.numItems;
+          },
+          scoreItems: (user, out) => scorer.scoreUsers!(Int32Array.of(user), out),
+          scoreUsers: (users, out) => mcScores(model['scoringNet'](), model.seen!, users, model.numItems, out, spec),
+        };
+        return scorer;
+      });
+      const mcCurves: (number | null)[][] = mcs.map(() => []);
       const t0 = performance.now();
       await model.fit(inner, {
         threads: 1,
@@ -116,9 +163,14 @@ async function main(): Promise<void> {
                 watchedCurves[j][k].push(+evaluateRanking(w, validation, { exclude, k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4));
               });
             });
+            mcScorers.forEach((mc, j) => {
+              const inWindow = e.epoch >= from && e.epoch <= to;
+              mcCurves[j].push(inWindow ? +evaluateRanking(mc, validation, { exclude, k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4) : null);
+            });
+            const mcNow = mcs.map((m, j) => ` | ${m.name} ${mcCurves[j].at(-1)}`).join('');
             const liveNow = withLive ? ` | live ${liveCurves.map((c) => c.at(-1)).join(' ')}` : '';
             const watchedNow = watched.map((w, j) => ` | ${w.name} ${watchedCurves[j].map((c) => c.at(-1)).join(' ')}`).join('');
-            console.error(`${s.name} seed ${seed} epoch ${e.epoch}: ${curves.map((c) => c.at(-1)).join(' ')}${liveNow}${watchedNow} (${e.seconds.toFixed(1)} s)`);
+            console.error(`${s.name} seed ${seed} epoch ${e.epoch}: ${curves.map((c) => c.at(-1)).join(' ')}${liveNow}${watchedNow}${mcNow} (${e.seconds.toFixed(1)} s)`);
           },
         },
       });
@@ -136,6 +188,11 @@ async function main(): Promise<void> {
       watched.forEach((w, j) => {
         means[w.name] = meansOf(watchedCurves[j]);
       });
+      mcs.forEach((m, j) => {
+        const w = mcCurves[j].filter((v): v is number => v !== null);
+        means[m.name] = { 0: w.length ? +(w.reduce((a, b) => a + b, 0) / w.length).toFixed(4) : null };
+      });
+      const mc = Object.fromEntries(mcs.map((m, j) => [m.name, { spec: m, curve: mcCurves[j] }]));
       const averages = Object.fromEntries(watched.map((w, j) => [w.name, { spec: w, best: bestOf(watchedCurves[j]), curves: byAlpha(watchedCurves[j]) }]));
       console.log(
         JSON.stringify({
@@ -147,6 +204,7 @@ async function main(): Promise<void> {
           curves: byAlpha(curves),
           ...liveRows,
           averages,
+          mc,
           window: `${from}-${to}`,
           means,
           seconds: +((performance.now() - t0) / 1000).toFixed(0),
