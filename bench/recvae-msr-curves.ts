@@ -139,6 +139,7 @@ async function main(): Promise<void> {
             return model.numItems;
           },
           scoreItems: (user, out) => scorer.scoreUsers!(Int32Array.of(user), out),
+          // biome-ignore lint/complexity/useLiteralKeys: the private scoring network (the average), bench only
           scoreUsers: (users, out) => mcScores(model['scoringNet'](), model.seen!, users, model.numItems, out, spec),
         };
         return scorer;

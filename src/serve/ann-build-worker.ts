@@ -9,7 +9,7 @@
  * re-scores with), which ann.ts checked against the model's own scores before starting this.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnnIndex, buildBestGraph, type AnnQuantization, type AnnSpace, type GraphOptions } from './ann-index.ts';
+import { AnnIndex, buildBestGraph, MEASURE_GRAPH, type AnnQuantization, type AnnSpace, type GraphOptions } from './ann-index.ts';
 import type { FactorForm } from './factor-form.ts';
 
 export interface AnnBuildInit {
@@ -66,7 +66,7 @@ function recallOf(init: AnnBuildInit, index: AnnIndex, truth: Int32Array[], k = 
   let total = 0;
   for (let s = 0; s < truth.length; s++) {
     const seen = new Set(init.seenIndices.subarray(init.seenIndptr[s], init.seenIndptr[s + 1]));
-    const got = index.search(s, Math.max(k, init.listLength), (i) => !seen.has(i));
+    const got = index.search(s, Math.max(k, init.listLength), (i) => !seen.has(i), MEASURE_GRAPH);
     // null: too few candidates pass, and the service scores every item instead (exact).
     const mine = new Set(got ? got.items.subarray(0, k) : truth[s]);
     for (const i of truth[s]) if (mine.has(i)) hit++;

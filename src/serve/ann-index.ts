@@ -16,6 +16,16 @@ export type AnnQuantization = 'f32' | 'bf16' | 'f16';
 /** A second, wider search only when it would be at least this much deeper (fewer than 80 % of the candidates passed). */
 const WIDEN_AT = 1.25;
 
+/**
+ * Items scored exactly in the time an HNSW search spends per unit of depth: an exact pass over n
+ * items costs about a search to depth n / 64 (bench/serve-selective.ts, 100 K items, 64
+ * factors, bf16: exact 1.2–1.6 ms; a filtered search that reached depth 4,096, 5–7 ms).
+ */
+export const FULL_SCAN_ITEMS_PER_DEPTH = 64;
+
+/** Search limits for measuring recall: the graph's own answers, never a full scan instead. */
+export const MEASURE_GRAPH = { fullScanDepth: Number.POSITIVE_INFINITY };
+
 const SCALAR = { f32: usearch.ScalarKind.F32, bf16: usearch.ScalarKind.BF16, f16: usearch.ScalarKind.F16 };
 
 /**
@@ -123,6 +133,12 @@ export class AnnIndex {
   /** Scratch for the candidates that pass (reused: one search runs at a time on this thread). */
   private ids = new Int32Array(0);
   expansionSearch: number;
+  /**
+   * A request whose rules turn candidates away (a filter few items pass) and that would have to
+   * search deeper than this is answered by scoring every item instead (`search` returns null):
+   * past it an exact pass costs less. Default items / FULL_SCAN_ITEMS_PER_DEPTH.
+   */
+  fullScanDepth: number;
 
   /** The rows still to be added (`fill: false`); null once every item is in the graph. */
   private pendingRows: Float32Array | null = null;
@@ -158,6 +174,7 @@ export class AnnIndex {
       if (fill) this.addRange(0, n);
     }
     this.expansionSearch = options.expansionSearch;
+    this.fullScanDepth = Math.ceil(n / FULL_SCAN_ITEMS_PER_DEPTH);
     this.query = new Float32Array(width);
     this.query[dim] = 1;
   }
@@ -187,9 +204,13 @@ export class AnnIndex {
    * the index is asked for more than `want` (over-fetch), and asked again for 4× more while too
    * few pass; when enough pass but many were turned away, once more at a depth widened by the
    * share that passed. Returns null when even `maxFetch` candidates (or the whole catalogue) leave fewer
-   * than `want` (a strict filter): the caller then scores every item.
+   * than `want` (a strict filter), or when the share that passed says the search would go deeper
+   * than `fullScanDepth` (Infinity: never, as recall is measured, to measure the graph): the
+   * caller then scores every item.
    */
-  search(user: number, want: number, accept: (item: number) => boolean, maxFetch = 4096): Candidates | null {
+  search(user: number, want: number, accept: (item: number) => boolean, limits: { maxFetch?: number; fullScanDepth?: number } = {}): Candidates | null {
+    const maxFetch = limits.maxFetch ?? 4096;
+    const fullScanDepth = limits.fullScanDepth ?? this.fullScanDepth;
     const n = this.form.numItems;
     const target = Math.min(want, n);
     // The user's vector straight into the query row (its last entries, the bias column and the
@@ -210,16 +231,22 @@ export class AnnIndex {
         const i = Number(keys[r]);
         if (accept(i)) ids[kept++] = i;
       }
+      const share = kept / count;
       if (kept >= target) {
         // The items that pass sit deeper in the ranking than the unfiltered ones the search depth
         // was tuned for: searched once more at depth ÷ the share that passed, they are found as
         // reliably as an unfiltered list (post-filtering with a widened beam, as filtered HNSW does).
-        const widerDepth = Math.ceil(depth / (kept / count));
+        const widerDepth = Math.ceil(depth / share);
         if (widened || widerDepth < depth * WIDEN_AT || depth >= maxFetch || depth >= n) return this.rescored(user, ids, kept, target);
+        if (Math.min(widerDepth, maxFetch) > fullScanDepth) return null;
         fetch = Math.min(n, maxFetch, widerDepth);
         widened = true;
         continue;
       }
+      // Enough would pass about target ÷ share deep, and the widened search goes ÷ share deeper
+      // again: when that is past the full-scan depth (few items pass these rules), scoring every
+      // item costs less than the searches still to come. Unfiltered requests (≥ 80 % pass) go on.
+      if (share * WIDEN_AT < 1 && Math.min(target / (share * share), maxFetch) > fullScanDepth) return null;
       // Fewer pass than wanted even among this many: a graph search need not reach every item,
       // so only exact scoring is sure to find all that pass.
       if (fetch >= maxFetch || fetch >= n) return null;

@@ -13,11 +13,11 @@ import { ConfigError } from '../contracts/errors.ts';
 import { startWorker } from '../core/pool.ts';
 import { Rng } from '../core/rng.ts';
 import type { Recommender } from '../models/recommender.ts';
-import { AnnIndex, buildBestGraph, type AnnQuantization, type AnnSpace } from './ann-index.ts';
+import { AnnIndex, buildBestGraph, MEASURE_GRAPH, type AnnQuantization, type AnnSpace } from './ann-index.ts';
 import type { AnnBuildInit, AnnBuildMessage } from './ann-build-worker.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
 
-export { AnnIndex, mipsRows, type AnnQuantization, type AnnSpace, type Candidates } from './ann-index.ts';
+export { AnnIndex, MEASURE_GRAPH, mipsRows, type AnnQuantization, type AnnSpace, type Candidates } from './ann-index.ts';
 
 export type AnnMode = 'auto' | 'on' | 'off';
 
@@ -66,6 +66,13 @@ export interface AnnOptions {
    * with both variants in one run).
    */
   quantization?: AnnQuantization;
+  /**
+   * A request whose filter or exclusions turn most candidates away and that would have to search
+   * the graph deeper than this many candidates scores every item instead (as filtered vector
+   * search does below a filter's selectivity cutoff). Default items / 64: at 100 K items an exact
+   * pass cost about what a search to depth ~1,500 does (bench/serve-selective.ts).
+   */
+  fullScanDepth?: number;
 }
 
 /** How the service retrieves candidates, for `GET /v1/status` and the metrics. */
@@ -286,7 +293,7 @@ function buildInit(model: Recommender, form: FactorForm, sample: Int32Array, o: 
 }
 
 /** `spaceFallback`: no space was asked for, so an ip graph may be followed by an l2 one (buildBestGraph). */
-type Resolved = typeof DEFAULTS & { threadsGiven?: number; spaceFallback: boolean };
+type Resolved = typeof DEFAULTS & { threadsGiven?: number; spaceFallback: boolean; fullScanDepth?: number };
 
 /** Options resolved and checked, and what can be decided without building: exact, and why; or the form and sample to build with. */
 function planRetrieval(
@@ -297,6 +304,8 @@ function planRetrieval(
   if (!['auto', 'on', 'off'].includes(o.mode)) throw new ConfigError(`ann must be auto, on or off, got "${o.mode}"`);
   if (!['ip', 'l2'].includes(o.space)) throw new ConfigError(`ann space must be ip or l2, got "${o.space}"`);
   if (!['f32', 'bf16', 'f16'].includes(o.quantization)) throw new ConfigError(`ann quantization must be f32, bf16 or f16, got "${o.quantization}"`);
+  if (o.fullScanDepth !== undefined && !(Number.isInteger(o.fullScanDepth) && o.fullScanDepth > 0))
+    throw new ConfigError(`ann fullScanDepth must be a positive integer, got ${o.fullScanDepth}`);
   const n = model.numItems;
   const exact = (reason: string, extra: Partial<RetrievalStatus> = {}): Retrieval => ({
     index: null,
@@ -321,6 +330,7 @@ function finished(o: Resolved, form: FactorForm, index: AnnIndex, recall: number
     expansionAdd: o.expansionAdd,
     expansionSearch: index.expansionSearch,
   };
+  if (o.fullScanDepth !== undefined) index.fullScanDepth = o.fullScanDepth;
   const measured = { recallAt10: round(recall), sampleUsers: sampled, buildMs, params, ...(worker ? { worker } : {}) };
   if (recall < o.targetRecall) {
     const reason = `the hnsw index reached recall@10 ${recall.toFixed(3)} < ${o.targetRecall} even at ef ${MAX_EXPANSION}, so retrieval is exact`;
@@ -336,7 +346,9 @@ function finished(o: Resolved, form: FactorForm, index: AnnIndex, recall: number
 /**
  * Recall@10 of the served lists against exact top-10 over the sampled users, leaving out each
  * user's training items on both sides; the index retrieves lists of `listLength` as the service
- * does, and a user for whom it finds too few is served (and counted) exact.
+ * does, and a user for whom it finds too few is served (and counted) exact. The graph itself is
+ * measured: no user is diverted to a full scan (MEASURE_GRAPH), though one with many training
+ * items among the candidates might be when served.
  */
 export function measureRecall(model: Recommender, index: AnnIndex, users: Int32Array, listLength = 10, k = 10): number {
   const scores = new Float32Array(model.numItems);
@@ -345,7 +357,7 @@ export function measureRecall(model: Recommender, index: AnnIndex, users: Int32A
   for (const u of users) {
     model.scoreItems(u, scores);
     const truth = model.rankScores(scores, u, { k });
-    const got = index.search(u, Math.max(k, listLength), (i) => !model.hasSeen(u, i));
+    const got = index.search(u, Math.max(k, listLength), (i) => !model.hasSeen(u, i), MEASURE_GRAPH);
     // null: too few candidates pass, and the service scores every item instead (exact).
     const mine = new Set(got ? got.items.subarray(0, k) : truth.map((r) => r.index));
     for (const r of truth) if (mine.has(r.index)) hit++;

@@ -147,6 +147,44 @@ describe('hnsw retrieval on planted factors (5 K items, 32 factors)', () => {
     }
   });
 
+  test('a filter few items pass: one graph search, then every item is scored (search gives null) past fullScanDepth', () => {
+    const model = factorModel(plantedFactors(300, DIM, { seed: 4 }), plantedFactors(ITEMS, DIM, { clusters: 10, seed: 5 }), DIM);
+    const index = new AnnIndex(form(model), OPTIONS);
+    assert.equal(index.fullScanDepth, Math.ceil(ITEMS / 64));
+    // Count the graph searches.
+    const graph = (index as unknown as { index: { search: (...args: unknown[]) => unknown } }).index;
+    const search = graph.search.bind(graph);
+    let searches = 0;
+    graph.search = (...args) => {
+      searches++;
+      return search(...args);
+    };
+    const tenth = (i: number) => i % 10 === 0;
+    const half = (i: number) => i % 2 === 0;
+    const run = (accept: (i: number) => boolean) => {
+      searches = 0;
+      return { found: index.search(7, 20, accept), searches };
+    };
+    // 10 % pass: enough sit ~20 ÷ 0.1 deep and the widened search ~20 ÷ 0.01: past 79, so exact.
+    const few = run(tenth);
+    assert.equal(few.found, null);
+    assert.equal(few.searches, 1);
+    // Without the cutoff the same request steps deeper (×4) and widens: several searches, candidates found.
+    index.fullScanDepth = 4096;
+    const deep = run(tenth);
+    assert.ok(deep.found !== null && deep.found.count === 20 && deep.searches >= 3, `${deep.searches} searches`);
+    for (let r = 0; r < 20; r++) assert.ok(tenth(deep.found!.items[r]));
+    // Half pass: the widened search is ~64 ÷ 0.5 deep, within a cutoff of 200, so the index answers.
+    index.fullScanDepth = 200;
+    const lenient = run(half);
+    assert.ok(lenient.found !== null && lenient.found.count === 20);
+    // Nothing turned away: never diverted, however small the cutoff.
+    index.fullScanDepth = 1;
+    const all = run(() => true);
+    assert.ok(all.found !== null && all.found.count === 20 && all.searches === 1);
+    assert.throws(() => buildRetrieval(model, { mode: 'on', fullScanDepth: 0 }), /ann fullScanDepth must be a positive integer, got 0/);
+  });
+
   for (const [space, spread, ef] of [
     ['ip', 100, 64],
     ['l2', 3, 512],
@@ -283,8 +321,10 @@ describe('the service with an index', () => {
   test('filters, exclusions and hidden items still give k items, never a blocked one; a strict filter falls back to exact', () => {
     const store = EventStore.open(':memory:');
     try {
-      // One build thread: the graph, so the recall below, is the same on every run.
-      const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on', threads: 1 } });
+      // One build thread: the graph, so the recall below, is the same on every run. A full-scan
+      // depth past the filter's needs (the default for 3,000 items, 47, would score every item
+      // for it), so the widened search is what is tested.
+      const engine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'on', threads: 1, fullScanDepth: 4096 } });
       assert.equal(engine.retrievalStatus.kind, 'hnsw');
       const exactEngine = new RecommendEngine(model, store, { modelVersion: 't', ann: { mode: 'off' } });
       let overlap = 0;
