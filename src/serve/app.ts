@@ -116,6 +116,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       this.inc({ result: 'miss' }, seen.misses);
     },
   });
+  const retrievals = new Counter({
+    name: 'tastebud_retrieval_total',
+    help: 'lists ranked from the model’s scores, by how candidates were found: index (HNSW), full_scan (an index, but the request’s filter or exclusions sent it to score every item), exact (no index)',
+    labelNames: ['path'],
+    registers: [registry],
+  });
   const fallbacks = new Counter({ name: 'tastebud_recommendation_fallback_total', help: 'recommendations served by the popularity fallback', registers: [registry] });
   const modelInfo = new Gauge({ name: 'tastebud_model_info', help: 'the model being served (value 1)', labelNames: ['type', 'version'], registers: [registry] });
   modelInfo.set({ type: model.type, version: modelVersion }, 1);
@@ -125,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     cacheSize: limits.cacheSize,
     maxListLength: limits.maxListLength,
     onCache: (hit) => cache.inc({ result: hit ? 'hit' : 'miss' }),
+    onRetrieval: (path) => retrievals.inc({ path }),
     ann: options.ann,
   });
   new Gauge({

@@ -67,9 +67,19 @@ export interface EngineOptions {
   simdScoring?: boolean;
   /** Called on a paging cache hit / miss (metrics). */
   onCache?: (hit: boolean) => void;
+  /**
+   * Called for each new list from the model's scores (metrics): `index` (the HNSW index's
+   * candidates), `full_scan` (an index, but the request's rules left too few among its
+   * candidates or would have searched past fullScanDepth, so every item was scored) or `exact`
+   * (no index).
+   */
+  onRetrieval?: (path: RetrievalPath) => void;
   /** Approximate retrieval for factor models (src/serve/ann.ts); default auto: an HNSW index from 20 K items. */
   ann?: AnnOptions;
 }
+
+/** How a list from the model's scores was retrieved (EngineOptions.onRetrieval). */
+export type RetrievalPath = 'index' | 'full_scan' | 'exact';
 
 /** Filters whose per-item results an engine keeps. */
 const FILTER_CACHE = 32;
@@ -402,6 +412,7 @@ export class RecommendEngine {
       // The index's candidates, re-scored by the model; too few pass the rules: score every item.
       const want = Math.min(this.maxListLength, Math.max(request.k, this.retrieval.listLength));
       const found = index.search(u, want, this.acceptRule(excluded, filter));
+      this.options.onRetrieval?.(found ? 'index' : 'full_scan');
       if (found) {
         const ranked: Ranking = { indices: [], scores: [] };
         for (let r = 0; r < found.count; r++) {
@@ -412,6 +423,7 @@ export class RecommendEngine {
         return { ranked, items: null, more };
       }
     }
+    if (!index) this.options.onRetrieval?.('exact');
     const size = Math.min(this.maxListLength, this.model.numItems, this.options.firstListLength ?? Math.max(2 * request.k, 20));
     const ranked = this.rankExact(u, excluded, filter, size);
     return { ranked, items: null, more: ranked.indices.length < size ? null : more };

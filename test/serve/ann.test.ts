@@ -386,6 +386,19 @@ describe('the service with an index', () => {
         if (JSON.stringify(a.items.map((r: { item: string }) => r.item)) === JSON.stringify(b.items.map((r: { item: string }) => r.item))) same++;
       }
       assert.ok(same / users >= 0.8, `the same top-10 as exact for ${same} of ${users} users`);
+      // A filter three items pass: the index's candidates cannot hold it, every item is scored.
+      const three = [5, 700, 1400].map((i) => trained.itemIds.id(i));
+      const filtered = `/v1/recommend?user=${trained.userIds.id(0)}&k=10&excludeSeen=false&filter=${encodeURIComponent(`id in [${three.map((id) => `"${id}"`).join(', ')}]`)}`;
+      const page = (await ann.inject({ method: 'GET', url: filtered })).json();
+      assert.deepEqual(page.items.map((r: { item: string }) => r.item).sort(), [...three].sort());
+      // Every list from the model's scores is counted by its path.
+      const count = (body: string, path: string) => Number(new RegExp(`tastebud_retrieval_total\\{path="${path}"\\} (\\d+)`).exec(body)?.[1] ?? 0);
+      const annMetrics = (await ann.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.equal(count(annMetrics, 'index') + count(annMetrics, 'full_scan'), users + 1, annMetrics);
+      assert.ok(count(annMetrics, 'full_scan') >= 1 && count(annMetrics, 'index') >= users / 2);
+      assert.equal(count(annMetrics, 'exact'), 0);
+      const exactMetrics = (await exact.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.equal(count(exactMetrics, 'exact'), users);
     } finally {
       await ann.close();
       await exact.close();
