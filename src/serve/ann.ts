@@ -89,7 +89,17 @@ export interface RetrievalStatus {
   building?: boolean;
   /** The index is (being) built in a worker thread, not on the thread that serves. */
   worker?: boolean;
-  params: { family: string; space: AnnSpace; quantization: AnnQuantization; dim: number; connectivity: number; expansionAdd: number; expansionSearch: number } | null;
+  params: {
+    family: string;
+    space: AnnSpace;
+    quantization: AnnQuantization;
+    dim: number;
+    connectivity: number;
+    expansionAdd: number;
+    expansionSearch: number;
+    /** Past this search depth a filtered request scores every item (AnnOptions.fullScanDepth). */
+    fullScanDepth: number;
+  } | null;
 }
 
 const DEFAULTS = {
@@ -321,6 +331,7 @@ function planRetrieval(
 
 /** The retrieval once the graph is built and its recall measured: the index, or exact when the recall fell short. */
 function finished(o: Resolved, form: FactorForm, index: AnnIndex, recall: number, sampled: number, buildMs: number, worker: boolean): Retrieval {
+  if (o.fullScanDepth !== undefined) index.fullScanDepth = o.fullScanDepth;
   const params = {
     family: form.family,
     space: o.space,
@@ -329,8 +340,8 @@ function finished(o: Resolved, form: FactorForm, index: AnnIndex, recall: number
     connectivity: o.connectivity,
     expansionAdd: o.expansionAdd,
     expansionSearch: index.expansionSearch,
+    fullScanDepth: index.fullScanDepth,
   };
-  if (o.fullScanDepth !== undefined) index.fullScanDepth = o.fullScanDepth;
   const measured = { recallAt10: round(recall), sampleUsers: sampled, buildMs, params, ...(worker ? { worker } : {}) };
   if (recall < o.targetRecall) {
     const reason = `the hnsw index reached recall@10 ${recall.toFixed(3)} < ${o.targetRecall} even at ef ${MAX_EXPANSION}, so retrieval is exact`;

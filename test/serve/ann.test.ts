@@ -373,6 +373,7 @@ describe('the service with an index', () => {
       assert.equal(status.retrieval.kind, 'hnsw');
       assert.ok(status.retrieval.recallAt10 >= 0.95, JSON.stringify(status.retrieval));
       assert.equal(status.retrieval.items, 1500);
+      assert.equal(status.retrieval.params.fullScanDepth, Math.ceil(1500 / 64));
       assert.equal((await exact.inject({ method: 'GET', url: '/v1/status' })).json().retrieval.kind, 'exact');
       const metrics = (await ann.inject({ method: 'GET', url: '/metrics' })).body;
       assert.match(metrics, new RegExp(`tastebud_retrieval_recall_at10\\{kind="hnsw"\\} ${status.retrieval.recallAt10}`));
