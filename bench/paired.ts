@@ -4,7 +4,9 @@
  * Wilcoxon signed-rank p-value (src/eval/significance.ts). The experiment runner compares every
  * run with popularity only; this adds "against BPR" or "against EASE". Run it only after the
  * models were chosen on validation: it reads test. bench/paired-lightfm.ts and
- * bench/paired-msr.ts call it for their protocols. Prints JSON.
+ * bench/paired-msr.ts call it for their protocols. SPLIT_SEED prepares the protocol with another
+ * split seed (a different draw of its test part; the models must have been trained on that draw's
+ * train part). Prints JSON.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +24,8 @@ export async function runPaired(protocol: Protocol, metrics: string[], script: s
     console.error(`usage: ${script} REFERENCE_MODEL_DIR MODEL_DIR [...]`);
     process.exit(2);
   }
-  const p = await protocol.prepare({ dataDir, download: false });
+  const seed = process.env.SPLIT_SEED === undefined ? undefined : Number(process.env.SPLIT_SEED);
+  const p = await protocol.prepare({ dataDir, download: false, seed });
   const results = [];
   for (const dir of dirs) {
     const model = await loadModel(dir);

@@ -28,6 +28,9 @@
  *   test), so DCG / q estimates the DCG over all of them, normalised by the ideal DCG of v + h.
  *
  *   TASTEBUD_DATA_DIR=../shared/data CHECK=blend CARVE=42 nice -n 5 node --import tsx bench/recvae-msr-diagnostics.ts
+ *
+ * SPLIT_SEED draws msr-stratified's train/test split with another seed (the protocol's 42 by default;
+ * only the train part is read).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +68,9 @@ function ndcg(model: Scorer, validation: Interactions, train: Interactions): num
 async function main(): Promise<void> {
   const check = process.env.CHECK ?? 'ease';
   const setting = { ...EXAMPLE, ...(JSON.parse(process.env.SETTING ?? '{}') as Record<string, unknown>) };
-  const prepared = await msrStratified.prepare({ dataDir, download: false });
+  // SPLIT_SEED: another draw of msr-stratified's train/test split (42, the protocol's, by default).
+  const splitSeed = process.env.SPLIT_SEED === undefined ? undefined : Number(process.env.SPLIT_SEED);
+  const prepared = await msrStratified.prepare({ dataDir, download: false, seed: splitSeed });
   const carveOf = (carve: number, ratio = 0.1) => perUserSplit(prepared.train, { testRatio: ratio, seed: carve });
   if (check === 'ease') {
     const carves = (process.env.CARVES ?? '42,43,44,45').split(',').map(Number);

@@ -1,0 +1,53 @@
+/**
+ * Why does RecVAE lead EASE on msr-stratified's validation carves but not on test? On other
+ * draws of the protocol's split (split seeds DRAWS, default 1–5; never the protocol's own 42, whose
+ * test this does not read), RecVAE (examples/recvae-ema-msr.yaml's setting, 33 epochs, seed 42)
+ * and EASE (λ 500) are fitted on the runner's inner part (train less a 10 % per-user carve, seed
+ * 42) and scored, NDCG@10, both on that carve (validation) and on the draw's test part: the same
+ * fitted models, so a gap that appears on validation only is a property of the targets, and one
+ * that closes with more training data shows in the runner's full-train results of the same draws
+ * (`tastebud experiment` with `protocol: { name: msr-stratified, seed: S }`).
+ *
+ *   TASTEBUD_DATA_DIR=../shared/data nice -n 5 node --import tsx bench/msr-draws.ts
+ *
+ * Prints one JSON line per draw. It reads those draws' test parts: it chooses nothing.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Scorer } from '../src/contracts/types.ts';
+import type { Interactions } from '../src/data/interactions.ts';
+import { perUserSplit } from '../src/data/splits.ts';
+import { msrStratified } from '../src/eval/protocols/ranking.ts';
+import { evaluateRanking } from '../src/eval/ranking.ts';
+import { createModel } from '../src/models/registry.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
+const draws = (process.env.DRAWS ?? '1,2,3,4,5').split(',').map(Number);
+if (draws.includes(42)) throw new Error('draw 42 is the protocol’s own split: its test is not read here');
+
+const RECVAE = { hidden: 512, depth: 3, latent: 200, batchSize: 100, learningRate: 0.001, dropout: 0.8, emaDecay: 0.995, epochs: 33 };
+
+async function fitted(type: string, params: Record<string, unknown>, data: Interactions): Promise<Scorer> {
+  const model = createModel(type, { ...params, seed: 42 });
+  await model.fit(data, { threads: 1, seed: 42, progress: false, log: () => {} });
+  return model;
+}
+
+const ndcg = (model: Scorer, targets: Interactions, exclude: Interactions) =>
+  +evaluateRanking(model, targets, { exclude: exclude.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
+
+for (const draw of draws) {
+  const p = await msrStratified.prepare({ dataDir, download: false, seed: draw });
+  const { train: inner, test: carve } = perUserSplit(p.train, { testRatio: 0.1, seed: 42 });
+  const row: Record<string, unknown> = { draw };
+  for (const [name, type, params] of [
+    ['ease', 'ease', {}],
+    ['recvae', 'recvae', RECVAE],
+  ] as const) {
+    const model = await fitted(type, params, inner);
+    // On test, the carve's items are the user's known items too: left out, as training items are.
+    row[name] = { validation: ndcg(model, carve, inner), testFromInner: ndcg(model, p.test, p.train) };
+  }
+  console.log(JSON.stringify(row));
+}
