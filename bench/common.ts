@@ -2,6 +2,8 @@
 import { generateSynthetic, type SyntheticDataset } from '../src/data/synthetic.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import type { EpochContext } from '../src/train/types.ts';
+import type { Scorer } from '../src/contracts/types.ts';
+import { createModel } from '../src/models/registry.ts';
 
 /** The arithmetic mean (NaN for no values). */
 export function mean(xs: ArrayLike<number>): number {
@@ -87,4 +89,14 @@ export function bucketOf(edges: number[], v: number): number {
 /** Names of the buckets `bucketOf` gives for integer edges: "≤a", "a+1–b", …, ">z". */
 export function edgeNames(edges: number[]): string[] {
   return edges.map((e, b) => (b === 0 ? `≤${e}` : `${edges[b - 1] + 1}–${e}`)).concat(`>${edges.at(-1)}`);
+}
+
+/** examples/recvae-ema-msr.yaml's RecVAE (33 epochs; its seed, 42, is fitOneThread's). */
+export const RECVAE_MSR_EXAMPLE = { hidden: 512, depth: 3, latent: 200, batchSize: 100, learningRate: 0.001, dropout: 0.8, emaDecay: 0.995, epochs: 33 };
+
+/** `type` with `params` fitted on `data` on one thread, model and training seed 42, quietly. */
+export async function fitOneThread(type: string, params: Record<string, unknown>, data: Interactions): Promise<Scorer> {
+  const model = createModel(type, { ...params, seed: 42 });
+  await model.fit(data, { threads: 1, seed: 42, progress: false, log: () => {} });
+  return model;
 }

@@ -19,20 +19,12 @@ import type { Interactions } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
-import { createModel } from '../src/models/registry.ts';
+import { fitOneThread, RECVAE_MSR_EXAMPLE } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
 const draws = (process.env.DRAWS ?? '1,2,3,4,5').split(',').map(Number);
 if (draws.includes(42)) throw new Error('draw 42 is the protocol’s own split: its test is not read here');
-
-const RECVAE = { hidden: 512, depth: 3, latent: 200, batchSize: 100, learningRate: 0.001, dropout: 0.8, emaDecay: 0.995, epochs: 33 };
-
-async function fitted(type: string, params: Record<string, unknown>, data: Interactions): Promise<Scorer> {
-  const model = createModel(type, { ...params, seed: 42 });
-  await model.fit(data, { threads: 1, seed: 42, progress: false, log: () => {} });
-  return model;
-}
 
 const ndcg = (model: Scorer, targets: Interactions, exclude: Interactions) =>
   +evaluateRanking(model, targets, { exclude: exclude.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
@@ -43,9 +35,9 @@ for (const draw of draws) {
   const row: Record<string, unknown> = { draw };
   for (const [name, type, params] of [
     ['ease', 'ease', {}],
-    ['recvae', 'recvae', RECVAE],
+    ['recvae', 'recvae', RECVAE_MSR_EXAMPLE],
   ] as const) {
-    const model = await fitted(type, params, inner);
+    const model = await fitOneThread(type, params, inner);
     // On test, the carve's items are the user's known items too: left out, as training items are.
     row[name] = { validation: ndcg(model, carve, inner), testFromInner: ndcg(model, p.test, p.train) };
   }

@@ -17,12 +17,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Scorer } from '../src/contracts/types.ts';
 import type { Interactions } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
-import { createModel } from '../src/models/registry.ts';
+import { fitOneThread, RECVAE_MSR_EXAMPLE } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -30,25 +29,17 @@ const draws = (process.env.DRAWS ?? '42').split(',').map(Number);
 const carves = (process.env.CARVES ?? '42').split(',').map(Number);
 const variants = JSON.parse(process.env.VARIANTS ?? '[]') as { name: string; params: Record<string, unknown> }[];
 
-const RECVAE = { hidden: 512, depth: 3, latent: 200, batchSize: 100, learningRate: 0.001, dropout: 0.8, emaDecay: 0.995, epochs: 33 };
-
-async function fitted(type: string, params: Record<string, unknown>, data: Interactions): Promise<Scorer> {
-  const model = createModel(type, { ...params, seed: 42 });
-  await model.fit(data, { threads: 1, seed: 42, progress: false, log: () => {} });
-  return model;
-}
-
 for (const draw of draws) {
   const p = await msrStratified.prepare({ dataDir, download: false, seed: draw });
   for (const carveSeed of carves) {
     const { train: inner, test: carve } = perUserSplit(p.train, { testRatio: 0.1, seed: carveSeed });
     const { train: first } = perUserSplit(inner, { testRatio: 0.1, seed: 43 });
     const score = async (type: string, params: Record<string, unknown>, data: Interactions) =>
-      +evaluateRanking(await fitted(type, params, data), carve, { exclude: inner.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
+      +evaluateRanking(await fitOneThread(type, params, data), carve, { exclude: inner.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
     const row: Record<string, unknown> = { draw, carve: carveSeed, rows: { first: first.length, inner: inner.length } };
     const ease = { first: await score('ease', {}, first), refit: await score('ease', {}, inner) };
-    const recvae: Record<string, number> = { first: await score('recvae', RECVAE, first), refit: await score('recvae', RECVAE, inner) };
-    for (const v of variants) recvae[v.name] = await score('recvae', { ...RECVAE, ...v.params }, inner);
+    const recvae: Record<string, number> = { first: await score('recvae', RECVAE_MSR_EXAMPLE, first), refit: await score('recvae', RECVAE_MSR_EXAMPLE, inner) };
+    for (const v of variants) recvae[v.name] = await score('recvae', { ...RECVAE_MSR_EXAMPLE, ...v.params }, inner);
     row.ease = { ...ease, gain: +(ease.refit - ease.first).toFixed(4) };
     row.recvae = { ...recvae, gain: +(recvae.refit - recvae.first).toFixed(4) };
     console.log(JSON.stringify(row));
