@@ -4,6 +4,7 @@ import type { Interactions } from '../src/data/interactions.ts';
 import type { EpochContext } from '../src/train/types.ts';
 import type { Scorer } from '../src/contracts/types.ts';
 import { createModel } from '../src/models/registry.ts';
+import { evaluateRanking } from '../src/eval/ranking.ts';
 
 /** The arithmetic mean (NaN for no values). */
 export function mean(xs: ArrayLike<number>): number {
@@ -99,4 +100,21 @@ export async function fitOneThread(type: string, params: Record<string, unknown>
   const model = createModel(type, { ...params, seed: 42 });
   await model.fit(data, { threads: 1, seed: 42, progress: false, log: () => {} });
   return model;
+}
+
+/** NDCG@10 of `model` on `targets`, each user's items in `exclude` left out, to 4 decimals. */
+export function ndcgAt10(model: Scorer, targets: Interactions, exclude: Interactions): number {
+  return +evaluateRanking(model, targets, { exclude: exclude.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
+}
+
+/** SPLIT_SEED: another draw of a protocol's train/test split (undefined: the protocol's own seed). */
+export function splitSeedFromEnv(): number | undefined {
+  return process.env.SPLIT_SEED === undefined ? undefined : Number(process.env.SPLIT_SEED);
+}
+
+/** p50 and p99 of latencies in milliseconds, to 3 decimals. */
+export function percentiles(ms: number[]): { p50: number; p99: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number): number => Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(3));
+  return { p50: at(0.5), p99: at(0.99) };
 }

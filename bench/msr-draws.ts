@@ -17,19 +17,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scorer } from '../src/contracts/types.ts';
-import type { Csr, Interactions } from '../src/data/interactions.ts';
+import type { Csr } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
-import { evaluateRanking } from '../src/eval/ranking.ts';
-import { fitOneThread, RECVAE_MSR_EXAMPLE } from './common.ts';
+import { fitOneThread, ndcgAt10, RECVAE_MSR_EXAMPLE } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
 const draws = (process.env.DRAWS ?? '1,2,3,4,5').split(',').map(Number);
 if (draws.includes(42)) throw new Error('draw 42 is the protocol’s own split: its test is not read here');
-
-const ndcg = (model: Scorer, targets: Interactions, exclude: Interactions) =>
-  +evaluateRanking(model, targets, { exclude: exclude.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
 
 for (const draw of draws) {
   const p = await msrStratified.prepare({ dataDir, download: false, seed: draw });
@@ -41,11 +37,11 @@ for (const draw of draws) {
   ] as const) {
     const model = await fitOneThread(type, params, inner);
     // On test, the carve's items are the user's known items too: left out, as training items are.
-    const scores = { validation: ndcg(model, carve, inner), testFromInner: ndcg(model, p.test, p.train) };
+    const scores = { validation: ndcgAt10(model, carve, inner), testFromInner: ndcgAt10(model, p.test, p.train) };
     // The same weights, each user's whole train row as input (a fold-in of the carve's ratings):
     // the refit's gain from what the model reads apart from what it learned.
     (model as Scorer & { seen: Csr | null }).seen = p.train.byUser();
-    row[name] = { ...scores, testInnerWeightsFullInput: ndcg(model, p.test, p.train) };
+    row[name] = { ...scores, testInnerWeightsFullInput: ndcgAt10(model, p.test, p.train) };
   }
   console.log(JSON.stringify(row));
 }

@@ -24,8 +24,7 @@ import type { Scorer } from '../src/contracts/types.ts';
 import type { Csr, Interactions } from '../src/data/interactions.ts';
 import { perUserSplit } from '../src/data/splits.ts';
 import { msrStratified } from '../src/eval/protocols/ranking.ts';
-import { evaluateRanking } from '../src/eval/ranking.ts';
-import { fitOneThread, RECVAE_MSR_EXAMPLE } from './common.ts';
+import { fitOneThread, ndcgAt10, RECVAE_MSR_EXAMPLE } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -42,7 +41,7 @@ for (const draw of draws) {
   for (const carveSeed of carves) {
     const { train: inner, test: carve } = perUserSplit(p.train, { testRatio: ratio, seed: carveSeed });
     const { train: first } = perUserSplit(inner, { testRatio: 0.1, seed: 43 });
-    const ndcg = (model: Scorer) => +evaluateRanking(model, carve, { exclude: inner.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
+    const ndcg = (model: Scorer) => ndcgAt10(model, carve, inner);
     const score = async (type: string, params: Record<string, unknown>, data: Interactions) => ndcg(await fitOneThread(type, params, data));
     // The first fit's weights with each user's whole inner row as input (the nested carve folded
     // in): the part of the refit's gain that comes from reading the added ratings.

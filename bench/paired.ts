@@ -14,6 +14,7 @@ import type { Protocol } from '../src/eval/protocols/types.ts';
 import { compareModels } from '../src/eval/significance.ts';
 import { evaluateRanking } from '../src/eval/ranking.ts';
 import { loadModel } from '../src/models/load.ts';
+import { splitSeedFromEnv } from './common.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,8 +25,7 @@ export async function runPaired(protocol: Protocol, metrics: string[], script: s
     console.error(`usage: ${script} REFERENCE_MODEL_DIR MODEL_DIR [...]`);
     process.exit(2);
   }
-  const seed = process.env.SPLIT_SEED === undefined ? undefined : Number(process.env.SPLIT_SEED);
-  const p = await protocol.prepare({ dataDir, download: false, seed });
+  const p = await protocol.prepare({ dataDir, download: false, seed: splitSeedFromEnv() });
   const results = [];
   for (const dir of dirs) {
     const model = await loadModel(dir);

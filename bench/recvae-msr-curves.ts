@@ -118,32 +118,24 @@ async function main(): Promise<void> {
       const withLive = ((s.params.emaDecay as number | undefined) ?? 0) > 0 || s.params.weightAverage === 'swa' || watched.length > 0;
       const liveCurves: number[][] = alphas.map(() => []);
       const watchedCurves: number[][][] = watched.map(() => alphas.map(() => []));
-      // A network's scores of users' training rows, as the model scores with it (no popularity shift).
-      const scorerOf = (net: () => RecVaeNet): Scorer => {
-        const scorer: Scorer = {
-          get numItems() {
-            return model.numItems;
-          },
-          scoreItems: (user, out) => scorer.scoreUsers!(Int32Array.of(user), out),
-          scoreUsers: (users, out) => scoreRowsInChunks(net(), model.seen!, users, model.numItems, out),
-        };
-        return scorer;
-      };
+      // A scorer of users' training rows by `scoreUsers` (no popularity shift).
+      const scorerFrom = (scoreUsers: (users: Int32Array, out: Float32Array) => void): Scorer => ({
+        get numItems() {
+          return model.numItems;
+        },
+        scoreItems: (user, out) => scoreUsers(Int32Array.of(user), out),
+        scoreUsers,
+      });
+      // A network's scores, as the model scores with it.
+      const scorerOf = (net: () => RecVaeNet): Scorer => scorerFrom((users, out) => scoreRowsInChunks(net(), model.seen!, users, model.numItems, out));
       // The last step's weights, as the model would score with emaDecay 0.
       const live = scorerOf(() => model.network!);
       const watchedScorers = watched.map((_, k) => scorerOf(() => model.watchedNetworks[k]));
       // Monte Carlo dropout over the weights the model scores with (its average when one is on).
-      const mcScorers = mcs.map((spec): Scorer => {
-        const scorer: Scorer = {
-          get numItems() {
-            return model.numItems;
-          },
-          scoreItems: (user, out) => scorer.scoreUsers!(Int32Array.of(user), out),
-          // biome-ignore lint/complexity/useLiteralKeys: the private scoring network (the average), bench only
-          scoreUsers: (users, out) => mcScores(model['scoringNet'](), model.seen!, users, model.numItems, out, spec),
-        };
-        return scorer;
-      });
+      const mcScorers = mcs.map((spec) =>
+        // biome-ignore lint/complexity/useLiteralKeys: the private scoring network (the average), bench only
+        scorerFrom((users, out) => mcScores(model['scoringNet'](), model.seen!, users, model.numItems, out, spec)),
+      );
       const mcCurves: (number | null)[][] = mcs.map(() => []);
       const t0 = performance.now();
       await model.fit(inner, {

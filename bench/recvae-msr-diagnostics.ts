@@ -44,6 +44,7 @@ import type { Blend } from '../src/models/ensemble/blend.ts';
 import { MemberScoreCache } from '../src/models/ensemble/blend.ts';
 import { invertSpd } from '../src/models/baselines/dense.ts';
 import { createModel } from '../src/models/registry.ts';
+import { ndcgAt10, splitSeedFromEnv } from './common.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(root, '../shared/data');
@@ -61,23 +62,17 @@ async function fitted(type: string, params: Record<string, unknown>, data: Inter
   return model;
 }
 
-function ndcg(model: Scorer, validation: Interactions, train: Interactions): number {
-  return +evaluateRanking(model, validation, { exclude: train.byUser(), k: [10], perUser: false }).metrics['ndcg@10'].toFixed(4);
-}
-
 async function main(): Promise<void> {
   const check = process.env.CHECK ?? 'ease';
   const setting = { ...EXAMPLE, ...(JSON.parse(process.env.SETTING ?? '{}') as Record<string, unknown>) };
-  // SPLIT_SEED: another draw of msr-stratified's train/test split (42, the protocol's, by default).
-  const splitSeed = process.env.SPLIT_SEED === undefined ? undefined : Number(process.env.SPLIT_SEED);
-  const prepared = await msrStratified.prepare({ dataDir, download: false, seed: splitSeed });
+  const prepared = await msrStratified.prepare({ dataDir, download: false, seed: splitSeedFromEnv() });
   const carveOf = (carve: number, ratio = 0.1) => perUserSplit(prepared.train, { testRatio: ratio, seed: carve });
   if (check === 'ease') {
     const carves = (process.env.CARVES ?? '42,43,44,45').split(',').map(Number);
     const byCarve: Record<number, number> = {};
     for (const carve of carves) {
       const { train, test: validation } = carveOf(carve);
-      byCarve[carve] = ndcg(await fitted('ease', {}, train), validation, train);
+      byCarve[carve] = ndcgAt10(await fitted('ease', {}, train), validation, train);
     }
     console.log(JSON.stringify({ check, ease: byCarve }));
     return;
@@ -92,7 +87,7 @@ async function main(): Promise<void> {
     const fittedBlend = (await fitted('blend', { members, mix: 0 }, train)) as unknown as Blend;
     const cache = new MemberScoreCache(members.length);
     const blend: Record<string, number> = {};
-    for (const w of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1]) blend[w] = ndcg(fittedBlend.reweighted({ mix: w }, cache), validation, train);
+    for (const w of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1]) blend[w] = ndcgAt10(fittedBlend.reweighted({ mix: w }, cache), validation, train);
     console.log(JSON.stringify({ check, carve, setting: blended, blend }));
     return;
   }
@@ -101,9 +96,9 @@ async function main(): Promise<void> {
     const keep = Number(process.env.KEEP ?? 1);
     const { train: carved, test: validation } = carveOf(carve, ratio);
     const train = keep < 1 ? perUserSplit(carved, { testRatio: 1 - keep, seed: 7 }).train : carved;
-    const ease = ndcg(await fitted('ease', {}, train), validation, train);
+    const ease = ndcgAt10(await fitted('ease', {}, train), validation, train);
     const curve: number[] = [];
-    await fitted('recvae', setting, train, (model) => curve.push(ndcg(model, validation, train)));
+    await fitted('recvae', setting, train, (model) => curve.push(ndcgAt10(model, validation, train)));
     const window = curve.slice(25, 40);
     const mean = +(window.reduce((s, v) => s + v, 0) / window.length).toFixed(4);
     console.log(JSON.stringify({ check, carve, ratio, keep, ease, recvaeMean26to40: mean, gap: +(mean - ease).toFixed(4), curve }));
@@ -114,10 +109,10 @@ async function main(): Promise<void> {
     const ease = await fitted('ease', {}, train);
     const timeline = activity(train);
     const day = 86_400;
-    const result: Record<string, number> = { ease: ndcg(ease, validation, train) };
-    for (const slack of [0, 1, 7, 30]) result[`mask+${slack}d`] = ndcg(timeMasked(ease, timeline, slack * day), validation, train);
+    const result: Record<string, number> = { ease: ndcgAt10(ease, validation, train) };
+    for (const slack of [0, 1, 7, 30]) result[`mask+${slack}d`] = ndcgAt10(timeMasked(ease, timeline, slack * day), validation, train);
     for (const window of [0, 1, 7, 30]) {
-      for (const alpha of [0.1, 0.3, 0.6]) result[`window±${window}d·${alpha}`] = ndcg(windowPopularity(ease, timeline, window * day, alpha), validation, train);
+      for (const alpha of [0.1, 0.3, 0.6]) result[`window±${window}d·${alpha}`] = ndcgAt10(windowPopularity(ease, timeline, window * day, alpha), validation, train);
     }
     console.log(JSON.stringify({ check, carve, ndcg: result }));
     return;
@@ -131,7 +126,7 @@ async function main(): Promise<void> {
       'disliked 1, else 0.7': (r) => (r <= 2 ? 1 : 0.7),
     };
     const result: Record<string, number> = {};
-    for (const [name, weight] of Object.entries(weights)) result[name] = ndcg(weightedInputRidge(train, weight, 500), validation, train);
+    for (const [name, weight] of Object.entries(weights)) result[name] = ndcgAt10(weightedInputRidge(train, weight, 500), validation, train);
     console.log(JSON.stringify({ check, carve, ndcg: result }));
     return;
   }

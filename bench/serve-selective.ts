@@ -20,7 +20,7 @@ import { RecommendEngine } from '../src/serve/engine.ts';
 import { parseFilter } from '../src/serve/filter.ts';
 import { EventStore } from '../src/serve/store.ts';
 import { factorModel, plantedFactors } from '../test/serve/ann-fixtures.ts';
-import { median } from './common.ts';
+import { median, percentiles } from './common.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 100_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -38,12 +38,6 @@ const buildMs = Math.round(performance.now() - t0);
 const annNoFullScan = new RecommendEngine(model, store, { modelVersion: 'bench', ann: { mode: 'on', threads: 1, fullScanDepth: process.env.BENCH_AA ? undefined : 1e9 } });
 const named = { ann, annNoFullScan, exact };
 const pick = (n: number): string => model.userIds.id((n * 7919) % model.numUsers);
-
-function percentiles(ms: number[]): { p50: number; p99: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number): number => Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(3));
-  return { p50: at(0.5), p99: at(0.99) };
-}
 
 const rows = [];
 for (const b of BUCKETS) {

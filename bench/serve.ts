@@ -29,17 +29,11 @@ import { RecommendEngine } from '../src/serve/engine.ts';
 import { parseFilter } from '../src/serve/filter.ts';
 import { EventStore } from '../src/serve/store.ts';
 import { factorModel, plantedFactors } from '../test/serve/ann-fixtures.ts';
-import { caseFilter, median } from './common.ts';
+import { caseFilter, median, percentiles } from './common.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const dataDir = process.env.TASTEBUD_DATA_DIR ?? path.resolve(import.meta.dirname, '../../shared/data');
 const wanted = caseFilter();
-
-function percentiles(ms: number[]): { p50: number; p99: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number): number => Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(3));
-  return { p50: at(0.5), p99: at(0.99) };
-}
 
 function memory(): { rssMB: number; heapUsedMB: number; externalMB: number } {
   const m = process.memoryUsage();

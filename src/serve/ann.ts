@@ -17,7 +17,7 @@ import { AnnIndex, buildBestGraph, MEASURE_GRAPH, type AnnQuantization, type Ann
 import type { AnnBuildInit, AnnBuildMessage } from './ann-build-worker.ts';
 import { checkFactorForm, factorFormOf, type FactorForm } from './factor-form.ts';
 
-export { AnnIndex, MEASURE_GRAPH, mipsRows, type AnnQuantization, type AnnSpace, type Candidates } from './ann-index.ts';
+export { AnnIndex, mipsRows, type AnnQuantization, type AnnSpace, type Candidates } from './ann-index.ts';
 
 export type AnnMode = 'auto' | 'on' | 'off';
 
