@@ -41,7 +41,7 @@ function gradCheck(net: RecVaeNet, part: GradientPart = 'both', gamma = 0.3, bet
   net.loss(n, true);
   for (const { grad } of net.gradients()) grad.fill(0);
   net.backward(n, part);
-  const decoderNames = new Set(['decoder.weight', 'decoder.bias']);
+  const decoderNames = new Set(['decoder.weight', 'decoder.bias', 'decoder.skip']);
   // A phase's gradients cover its own part only.
   return checkParamGradients(net.gradients(), loss, 5e-3, (name) => part === 'both' || (part === 'decoder') === decoderNames.has(name));
 }
@@ -52,6 +52,19 @@ test('recvae: the full loss gradient matches finite differences (γ·|x_u| and c
   // An encoder phase's and a decoder phase's gradients are the same partial derivatives.
   gradCheck(tinyNet(), 'encoder');
   gradCheck(tinyNet(), 'decoder');
+});
+
+test('recvae skip: the shortcut x·S gets the right gradient, its diagonal none', () => {
+  // Random diagonal entries too: the forward pass must not read them.
+  const withSkip = () => tinyNet({ skip: true });
+  assert.ok(gradCheck(withSkip()) > 150 + 30, 'the shortcut adds checked entries');
+  gradCheck(withSkip(), 'decoder');
+  gradCheck(withSkip(), 'encoder');
+  const net = withSkip();
+  gradCheck(net, 'decoder');
+  const N = net.numItems;
+  const grad = net.gradients().find((g) => g.param.name === 'decoder.skip')!.grad;
+  for (let j = 0; j < N; j++) assert.equal(grad[j * N + j], 0, `S[${j}][${j}]`);
 });
 
 test('recvae: the gradient check catches a wrong prior derivative', () => {
@@ -95,10 +108,29 @@ test('recvae beats popularity on planted data by a wide NDCG@10 margin, alternat
   }
 });
 
+test('recvae skip: learns a shortcut (zero diagonal) and still beats popularity widely', async () => {
+  const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
+  const model = await fitQuietly(createModel('recvae', { ...small, skip: true, skipL2: 0.1, epochs: 8 }), split.train);
+  const ndcg = rankingMetrics(model, split)['ndcg@10'];
+  assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
+  const S = (model as unknown as { network: RecVaeNet }).network.skip!;
+  const N = S.rows;
+  let off = 0;
+  for (let j = 0; j < N; j++) {
+    assert.equal(S.data[j * N + j], 0, `S[${j}][${j}]`);
+    for (let i = 0; i < N; i++) if (i !== j) off += Math.abs(S.data[j * N + i]);
+  }
+  assert.ok(off / (N * (N - 1)) > 1e-4, `the shortcut moved off zero (mean |S_ji| ${off / (N * (N - 1))})`);
+});
+
 test('recvae: save → load gives identical scores; fold-in of a training row equals its scores', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'tastebud-recvae-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const model = await fitQuietly(createModel('recvae', { ...small, epochs: 1 }), split.train);
+  for (const skip of [false, true]) await saveLoadFoldIn(path.join(dir, String(skip)), skip);
+});
+
+async function saveLoadFoldIn(dir: string, skip: boolean): Promise<void> {
+  const model = await fitQuietly(createModel('recvae', { ...small, skip, epochs: 1 }), split.train);
   assert.ok(new Set(scoresOf(model, 7)).size > 100, 'varied scores');
   await model.save(dir);
   const loaded = await loadModel(dir);
@@ -108,7 +140,7 @@ test('recvae: save → load gives identical scores; fold-in of a training row eq
   const history = model.historyOf(12).map((h) => ({ item: model.itemIds.id(h.index) }));
   const folded = model.foldIn(history).scores;
   assert.deepEqual(folded, scoresOf(model, 12));
-});
+}
 
 test('recvae: bad hyperparameters are refused with the key', () => {
   assert.throws(() => createModel('recvae', { gama: 0.1 } as never), /unknown hyperparameter "gama" \(did you mean "gamma"\?\)/);

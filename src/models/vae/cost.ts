@@ -104,6 +104,8 @@ type RecVaeShapeConfig = {
   emaDecay?: number;
   /** 'swa' holds an averaged copy even with emaDecay 0. */
   weightAverage?: string;
+  /** The item × item shortcut: items² more decoder weights, and each interaction adds an items-wide row. */
+  skip?: boolean;
 };
 
 /** RecVAE: the encoder (items × hidden input, depth − 1 hidden × hidden layers), its frozen copy for the prior (weights and gradients, plain SGD), a linear latent × items decoder, each user's prior posterior. */
@@ -111,7 +113,7 @@ export function recVaeMemory(shape: DataShape, threads: number, c: RecVaeShapeCo
   const { items } = shape;
   const H = c.hidden;
   const encoder = (items + 1) * H + (c.depth - 1) * (H + 1) * H + 2 * c.depth * H + (H + 1) * 2 * c.latent;
-  const decoder = (c.latent + 1) * items;
+  const decoder = (c.latent + 1) * items + (c.skip ? items * items : 0);
   const trained = (encoder + decoder) * bytesPerWeight(c.optimizer);
   const prior = encoder * bytesPerWeight('sgd');
   // The averaged copy is a whole second network (its own prior encoder included), plain SGD.
@@ -125,7 +127,7 @@ export function recVaeMemory(shape: DataShape, threads: number, c: RecVaeShapeCo
   return {
     bytes: trained + prior + averaged + activations + helper + posteriors + 4 * shape.users,
     what:
-      `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder), ${Math.round(activations / MB)} MB of a batch's logits and activations and ${Math.round(posteriors / MB)} MB of the users' prior posteriors` +
+      `${Math.round((trained + prior + averaged) / MB)} MB of weights with their gradients, ${c.optimizer} state, the prior's frozen encoder${averaged > 0 ? ', the averaged copy' : ''} (items × ${H} input, ${c.latent} × items decoder${c.skip ? ', items × items shortcut' : ''}), ${Math.round(activations / MB)} MB of a batch's logits and activations and ${Math.round(posteriors / MB)} MB of the users' prior posteriors` +
       (helper > 0 ? `, and ${Math.round(helper / MB)} MB for the products' second thread` : ''),
     advice: 'use fewer items (drop the rarest), a smaller hidden or latent size, or a smaller batchSize',
   };
@@ -136,5 +138,8 @@ export function recVaeCost(shape: DataShape, c: RecVaeShapeConfig): ValidationCo
   const H = c.hidden;
   const passes = c.alternating ? c.encoderEpochs + c.decoderEpochs : 1;
   const perUser = (c.depth - 1) * H * H + 2 * H * c.latent + c.latent * shape.items;
-  return { epoch: 3 * passes * (shape.users * perUser + shape.interactions * H), perScore: c.latent + 1 };
+  const perInteraction = H + (c.skip ? shape.items : 0);
+  // A score is one decoder column, and with the shortcut one entry of S per item of the user's row.
+  const perScore = c.latent + 1 + (c.skip ? shape.interactions / Math.max(1, shape.users) : 0);
+  return { epoch: 3 * passes * (shape.users * perUser + shape.interactions * perInteraction), perScore };
 }

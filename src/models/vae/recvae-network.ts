@@ -5,6 +5,9 @@
  *   encoder    [μ, log σ²] = RecVaeEncoder(dropout(x / ‖x‖))         (recvae-encoder.ts)
  *   latent     z = μ + ε ⊙ σ in training (ε ~ N(0, I)), z = μ when scoring
  *   decoder    logits = z·W_d + b_d                                    (one linear layer, as the paper)
+ *              [+ x·S with the `skip` option: an item × item linear shortcut from the binary
+ *              input row, diagonal fixed at 0, as the wide part of Wide & Deep (Cheng et al.
+ *              2016); S belongs to the decoder (trained in decoder phases, on whole rows)]
  *   loss       per user  −Σ_i x_ui log softmax(logits)_i
  *                        + β_u · Σ_d [log q(z_d | x) − log p(z_d)]        (a one-sample KL estimate)
  *              averaged over the batch, with β_u = γ·|x_u| (user-specific, §3.4) or a constant β
@@ -24,7 +27,7 @@
 import { logSumExp } from '../../core/losses.ts';
 import { Dense } from '../../core/dense.ts';
 import { rowIndependentMatmul } from '../../core/matmul.ts';
-import type { OptimizerConfig, Param } from '../../core/params.ts';
+import { type OptimizerConfig, Param } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { Csr } from '../../data/interactions.ts';
 import type { ParamGradient } from './network.ts';
@@ -35,6 +38,8 @@ export interface RecVaeShape {
   hidden: number;
   depth: number;
   latent: number;
+  /** An item × item linear shortcut from the input row to the logits (zero diagonal), trained with the decoder. */
+  skip?: boolean;
 }
 
 /** The composite prior's mixture: weights of the standard, old-posterior and wide normals; the wide one's log variance. */
@@ -72,6 +77,11 @@ export class RecVaeNet {
   /** The frozen encoder whose posterior is one component of the prior. */
   readonly oldEncoder: RecVaeEncoder;
   readonly decoder: Dense;
+  /** The shortcut S (items × items, row j: what having item j adds to every logit; S_jj = 0), or null. */
+  readonly skip: Param | null;
+  private readonly gradSkip: Float32Array;
+  /** L2 on S (weight decay on its gradient), set by the model. */
+  skipL2 = 0;
   readonly prior: CompositePrior;
   private readonly logWeights: number[];
 
@@ -108,17 +118,24 @@ export class RecVaeNet {
     this.oldEncoder = new RecVaeEncoder(shape, { name: 'sgd', learningRate: 1 }, rng, 'prior.encoder');
     this.oldEncoder.copyFrom(this.encoder);
     this.decoder = new Dense(shape.latent, shape.numItems, rng, { optimizer, init: { kind: 'glorot' }, name: 'decoder' });
+    // Zeros: the network starts as RecVAE, and the diagonal never gets a gradient, so it stays 0.
+    this.skip = shape.skip ? new Param('decoder.skip', shape.numItems, shape.numItems, optimizer) : null;
+    this.gradSkip = new Float32Array(this.skip === null ? 0 : shape.numItems * shape.numItems);
     this.prior = prior;
     this.logWeights = prior.weights.map((w) => Math.log(w));
   }
 
   /** The trainable parameters (what a model file stores): encoder, then decoder. */
   params(): Param[] {
-    return [...this.encoder.params(), ...this.decoder.params()];
+    return [...this.encoder.params(), ...this.decoder.params(), ...(this.skip === null ? [] : [this.skip])];
   }
 
   gradients(): ParamGradient[] {
-    return [...this.encoder.gradients(), { param: this.decoder.weight, grad: this.decoder.gradWeight }, { param: this.decoder.bias, grad: this.decoder.gradBias }];
+    const decoder = [
+      { param: this.decoder.weight, grad: this.decoder.gradWeight },
+      { param: this.decoder.bias, grad: this.decoder.gradBias },
+    ];
+    return [...this.encoder.gradients(), ...decoder, ...(this.skip === null ? [] : [{ param: this.skip, grad: this.gradSkip }])];
   }
 
   /** The old encoder of the prior ← the current encoder (the reference code's `update_prior`). */
@@ -182,7 +199,47 @@ export class RecVaeNet {
     }
     if (noise !== null) this.old = this.priorPosterior(n, enc);
     this.logits = this.decoder.forwardBatch(z, n);
+    if (this.skip !== null) this.addSkip(n);
     return this.logits;
+  }
+
+  /** logits += x·S for each batch row, x its whole binary row (as EASE reads it, whatever the encoder's dropout). */
+  private addSkip(n: number): void {
+    const N = this.numItems;
+    const S = this.skip!.data;
+    const { indptr, indices } = this.targets!;
+    const logits = this.logits;
+    for (let r = 0; r < n; r++) {
+      const u = this.users[r];
+      if (u >= this.targets!.rows) continue;
+      const o = r * N;
+      for (let q = indptr[u]; q < indptr[u + 1]; q++) {
+        const j = indices[q];
+        const from = j * N;
+        for (let i = 0; i < N; i++) logits[o + i] += S[from + i];
+        // The diagonal is 0 in training; read as 0 whatever it holds, so S_jj is not a parameter at all.
+        logits[o + j] -= S[from + j];
+      }
+    }
+  }
+
+  /** dLoss/dS = xᵀ·dLoss/dlogits (the batch's rows), the diagonal left at 0. */
+  private skipGradient(n: number): void {
+    const N = this.numItems;
+    const grad = this.gradSkip;
+    const { indptr, indices } = this.targets!;
+    const dLogits = this.logits;
+    grad.fill(0);
+    for (let r = 0; r < n; r++) {
+      const u = this.users[r];
+      if (u >= this.targets!.rows) continue;
+      const o = r * N;
+      for (let q = indptr[u]; q < indptr[u + 1]; q++) {
+        const to = indices[q] * N;
+        for (let i = 0; i < N; i++) grad[to + i] += dLogits[o + i];
+      }
+    }
+    for (let j = 0; j < N; j++) grad[j * N + j] = 0;
   }
 
   /**
@@ -316,6 +373,7 @@ export class RecVaeNet {
   backward(n: number, part: GradientPart): void {
     const L = this.latent;
     const needEncoder = part !== 'decoder';
+    if (this.skip !== null && part !== 'encoder') this.skipGradient(n);
     const dzLikelihood = this.decoder.backwardBatch(this.logits, n, needEncoder);
     if (!needEncoder) return;
     const dz = this.dz;
@@ -344,6 +402,9 @@ export class RecVaeNet {
       this.encoder.update(l2);
       this.priorInSync = false;
     }
-    if (part !== 'encoder') this.decoder.updateAll(l2);
+    if (part !== 'encoder') {
+      this.decoder.updateAll(l2);
+      this.skip?.updateAll(this.gradSkip, this.skipL2);
+    }
   }
 }

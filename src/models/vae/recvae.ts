@@ -24,6 +24,10 @@
  * that factor every epoch (exponential decay); `popularityWeight` α adds α·log(1 + the item's
  * training count) to every score, which shifts the ranking toward (α > 0) or away from popular
  * items, as Steck (2011, "Item popularity and recommendation accuracy") trades popularity off.
+ * `skip` adds x·S to the logits: an item × item linear shortcut from the user's binary row (zero
+ * diagonal, so an item never recommends itself), the wide part of Wide & Deep (Cheng et al. 2016,
+ * "Wide & Deep Learning for Recommender Systems") beside the deep autoencoder; it has the form of
+ * EASE's B (Steck 2019) but is learned jointly, by the decoder's passes, under the same likelihood.
  * Training is deterministic for a seed. `threads: 2` runs the dense products on two threads, bit for
  * bit the one-thread model (product-threads.ts).
  */
@@ -81,6 +85,10 @@ export type RecVaeConfig = {
   learningRateDecay: number;
   /** α: every score gets α·log(1 + the item's training count) added (0: the network's logits). */
   popularityWeight: number;
+  /** An item × item linear shortcut S (zero diagonal) from the binary input row to the logits, trained with the decoder. */
+  skip: boolean;
+  /** L2 on the shortcut S (weight decay on its gradient). */
+  skipL2: number;
   epochs: number;
   seed: number;
   /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
@@ -142,8 +150,9 @@ export class RecVae extends Recommender {
   private build(rng: Rng): RecVaeNet {
     const c = this.config;
     if (this.numItems === 0) throw new ConfigError('recvae: no items to model');
-    const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent };
+    const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent, skip: c.skip };
     this.net = new RecVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng);
+    this.net.skipL2 = c.skipL2;
     const live = this.net.params();
     // Each average has its own Rng: its initial values are overwritten, and the training stream stays that of emaDecay 0.
     const averageOf = (decay: number, schedule: AverageSchedule, startEpoch: number) => {
@@ -316,6 +325,8 @@ export const recVaeSpec = defineModel({
     averageStart: 1,
     learningRateDecay: 1,
     popularityWeight: 0,
+    skip: false,
+    skipL2: 1,
     epochs: 50,
     seed: 42,
     threads: 1,
@@ -350,6 +361,8 @@ export const recVaeSpec = defineModel({
     averageStart: { kind: 'int', min: 1, help: "'ema-debiased' / 'swa': the first epoch whose weights enter the average" },
     learningRateDecay: { kind: 'number', min: 0, max: 1, exclusiveMin: true, help: 'step size × this every epoch (exponential decay); 1: constant' },
     popularityWeight: { kind: 'number', help: "add this × log(1 + the item's training count) to every score; 0: off" },
+    skip: { kind: 'boolean', help: 'add an item × item linear shortcut (zero diagonal) from the input row to the logits, trained with the decoder (items² weights)' },
+    skipL2: { kind: 'number', min: 0, help: 'L2 (weight decay) on the shortcut' },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },
