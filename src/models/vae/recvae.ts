@@ -89,6 +89,8 @@ export type RecVaeConfig = {
   skip: boolean;
   /** L2 on the shortcut S (weight decay on its gradient). */
   skipL2: number;
+  /** The encoder's input in training: unit norm then inverted dropout (`before-dropout`, the paper's), or dropout then the kept items at unit norm. */
+  inputNormalization: 'before-dropout' | 'after-dropout';
   epochs: number;
   seed: number;
   /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
@@ -153,6 +155,7 @@ export class RecVae extends Recommender {
     const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent, skip: c.skip };
     this.net = new RecVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng);
     this.net.skipL2 = c.skipL2;
+    this.net.encoder.input.normalizeAfterDropout = c.inputNormalization === 'after-dropout';
     const live = this.net.params();
     // Each average has its own Rng: its initial values are overwritten, and the training stream stays that of emaDecay 0.
     const averageOf = (decay: number, schedule: AverageSchedule, startEpoch: number) => {
@@ -327,6 +330,7 @@ export const recVaeSpec = defineModel({
     popularityWeight: 0,
     skip: false,
     skipL2: 1,
+    inputNormalization: 'before-dropout',
     epochs: 50,
     seed: 42,
     threads: 1,
@@ -363,6 +367,11 @@ export const recVaeSpec = defineModel({
     popularityWeight: { kind: 'number', help: "add this × log(1 + the item's training count) to every score; 0: off" },
     skip: { kind: 'boolean', help: 'add an item × item linear shortcut (zero diagonal) from the input row to the logits, trained with the decoder (items² weights)' },
     skipL2: { kind: 'number', min: 0, help: 'L2 (weight decay) on the shortcut' },
+    inputNormalization: {
+      kind: 'enum',
+      values: ['before-dropout', 'after-dropout'],
+      help: "encoder input in training: 'before-dropout' (unit norm, then inverted dropout: the paper's) or 'after-dropout' (the kept items at unit norm, as rows are scored)",
+    },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },

@@ -20,6 +20,12 @@ export class SparseInputLayer {
   private inPtr = new Int32Array(1);
   private inItems = new Int32Array(0);
   private inValues = new Float32Array(0);
+  /**
+   * Normalise the row after dropout (the kept items to unit norm, no 1/(1 − dropout) scale)
+   * instead of before it (the references: unit norm, then inverted dropout, so a training row's
+   * expected squared norm is 1/(1 − dropout) while a scored row's is 1). The masks are the same.
+   */
+  normalizeAfterDropout = false;
 
   /** `name.weight` (items × width, Glorot) and `name.bias`, in that order from `rng`. */
   constructor(
@@ -59,11 +65,13 @@ export class SparseInputLayer {
       const start = u < rows.rows ? indptr[u] : 0;
       const end = u < rows.rows ? indptr[u + 1] : 0;
       const value = end > start ? keepScale / Math.sqrt(end - start) : 0;
+      const first = p;
       for (let q = start; q < end; q++) {
         if (drop && rng!.next() < dropout) continue;
         this.inItems[p] = indices[q];
         this.inValues[p++] = value;
       }
+      if (drop && this.normalizeAfterDropout && p > first) this.inValues.fill(1 / Math.sqrt(p - first), first, p);
       this.inPtr[r + 1] = p;
     }
   }

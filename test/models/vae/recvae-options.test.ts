@@ -1,6 +1,6 @@
 // RecVAE's options beyond the paper: a moving average of the weights (emaDecay), an
 // exponentially decaying step size (learningRateDecay) and a popularity shift of the scores
-// (popularityWeight). The gradient checks of the network are in test/models/recvae.test.ts; none
+// (popularityWeight), and where the encoder's training input is normalised (inputNormalization). The gradient checks of the network are in test/models/recvae.test.ts; none
 // of these options changes the loss or its gradient.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,9 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Param } from '../../../src/core/params.ts';
+import { Rng } from '../../../src/core/rng.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import type { RecVae } from '../../../src/models/vae/recvae.ts';
+import { SparseInputLayer } from '../../../src/models/vae/sparse-input.ts';
 import { WeightAverage } from '../../../src/models/vae/weight-average.ts';
 import { fitQuietly, plantedSplit, scoresOf } from '../../helpers/baselines.ts';
 import { rankingMetrics } from '../../helpers/metrics.ts';
@@ -90,4 +92,30 @@ test('recvae: the new options refuse out-of-range values with the key', () => {
   assert.throws(() => createModel('recvae', { emaDecay: 1 }), /recvae: emaDecay must be a number/);
   assert.throws(() => createModel('recvae', { learningRateDecay: 0 }), /recvae: learningRateDecay must be a number/);
   assert.throws(() => createModel('recvae', { popularityWeigth: 1 } as never), /did you mean "popularityWeight"/);
+});
+
+test('recvae inputNormalization after-dropout: the same masks, each kept row at unit norm; scoring rows unchanged; it still learns', async () => {
+  const rows = split.train.byUser();
+  const users = Int32Array.of(0, 1, 2, 3);
+  const batch = (after: boolean, dropout: number) => {
+    const layer = new SparseInputLayer('x', rows.cols, 2, { name: 'sgd', learningRate: 1 }, new Rng(1));
+    layer.normalizeAfterDropout = after;
+    layer.setBatch(rows, users, 4, dropout, new Rng(9));
+    const { inPtr, inItems, inValues } = layer as unknown as { inPtr: Int32Array; inItems: Int32Array; inValues: Float32Array };
+    return Array.from({ length: 4 }, (_, r) => ({ items: Array.from(inItems.subarray(inPtr[r], inPtr[r + 1])), values: Array.from(inValues.subarray(inPtr[r], inPtr[r + 1])) }));
+  };
+  const before = batch(false, 0.8);
+  const after = batch(true, 0.8);
+  for (let r = 0; r < 4; r++) {
+    assert.deepEqual(after[r].items, before[r].items, `row ${r}: the same kept items`);
+    const norm = Math.hypot(...after[r].values);
+    assert.ok(Math.abs(norm - 1) < 1e-5, `row ${r}: norm ${norm}`);
+    const full = rows.indptr[r + 1] - rows.indptr[r];
+    assert.ok(Math.abs(before[r].values[0] - 5 / Math.sqrt(full)) < 1e-5, `row ${r}: before-dropout is 1/(1 − 0.8)/√|x_u|`);
+  }
+  assert.deepEqual(batch(true, 0), batch(false, 0), 'no dropout (scoring): the same rows');
+  const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
+  const model = await fitQuietly(createModel('recvae', { ...small, inputNormalization: 'after-dropout', epochs: 8 }), split.train);
+  const ndcg = rankingMetrics(model, split)['ndcg@10'];
+  assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
 });
