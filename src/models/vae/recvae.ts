@@ -91,6 +91,8 @@ export type RecVaeConfig = {
   skipL2: number;
   /** The encoder's input in training: unit norm then inverted dropout (`before-dropout`, the paper's), or dropout then the kept items at unit norm. */
   inputNormalization: 'before-dropout' | 'after-dropout';
+  /** The share of an encoder pass's rows that enter whole, without input dropout (0: every row dropped out). */
+  wholeRowShare: number;
   epochs: number;
   seed: number;
   /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
@@ -156,6 +158,7 @@ export class RecVae extends Recommender {
     this.net = new RecVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng);
     this.net.skipL2 = c.skipL2;
     this.net.encoder.input.normalizeAfterDropout = c.inputNormalization === 'after-dropout';
+    this.net.encoder.input.wholeRowShare = c.wholeRowShare;
     const live = this.net.params();
     // Each average has its own Rng: its initial values are overwritten, and the training stream stays that of emaDecay 0.
     const averageOf = (decay: number, schedule: AverageSchedule, startEpoch: number) => {
@@ -331,6 +334,7 @@ export const recVaeSpec = defineModel({
     skip: false,
     skipL2: 1,
     inputNormalization: 'before-dropout',
+    wholeRowShare: 0,
     epochs: 50,
     seed: 42,
     threads: 1,
@@ -372,6 +376,7 @@ export const recVaeSpec = defineModel({
       values: ['before-dropout', 'after-dropout'],
       help: "encoder input in training: 'before-dropout' (unit norm, then inverted dropout: the paper's) or 'after-dropout' (the kept items at unit norm, as rows are scored)",
     },
+    wholeRowShare: { kind: 'number', min: 0, max: 1, help: "share of an encoder pass's rows that enter whole, without input dropout" },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },

@@ -26,6 +26,8 @@ export class SparseInputLayer {
    * expected squared norm is 1/(1 − dropout) while a scored row's is 1). The masks are the same.
    */
   normalizeAfterDropout = false;
+  /** With dropout, the chance that a row enters whole (no dropout, as scored rows do); one more draw per row when > 0. */
+  wholeRowShare = 0;
 
   /** `name.weight` (items × width, Glorot) and `name.bias`, in that order from `rng`. */
   constructor(
@@ -64,14 +66,15 @@ export class SparseInputLayer {
       const u = users[r];
       const start = u < rows.rows ? indptr[u] : 0;
       const end = u < rows.rows ? indptr[u + 1] : 0;
-      const value = end > start ? keepScale / Math.sqrt(end - start) : 0;
+      const dropRow = drop && !(this.wholeRowShare > 0 && rng!.next() < this.wholeRowShare);
+      const value = end > start ? (dropRow ? keepScale : 1) / Math.sqrt(end - start) : 0;
       const first = p;
       for (let q = start; q < end; q++) {
-        if (drop && rng!.next() < dropout) continue;
+        if (dropRow && rng!.next() < dropout) continue;
         this.inItems[p] = indices[q];
         this.inValues[p++] = value;
       }
-      if (drop && this.normalizeAfterDropout && p > first) this.inValues.fill(1 / Math.sqrt(p - first), first, p);
+      if (dropRow && this.normalizeAfterDropout && p > first) this.inValues.fill(1 / Math.sqrt(p - first), first, p);
       this.inPtr[r + 1] = p;
     }
   }

@@ -1,7 +1,8 @@
 // RecVAE's options beyond the paper: a moving average of the weights (emaDecay), an
-// exponentially decaying step size (learningRateDecay) and a popularity shift of the scores
-// (popularityWeight), and where the encoder's training input is normalised (inputNormalization). The gradient checks of the network are in test/models/recvae.test.ts; none
-// of these options changes the loss or its gradient.
+// exponentially decaying step size (learningRateDecay), a popularity shift of the scores
+// (popularityWeight) and the encoder's training input (inputNormalization, wholeRowShare). The
+// gradient checks of the network are in test/models/recvae.test.ts; none of these options changes
+// the loss's form or its gradient.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -116,6 +117,29 @@ test('recvae inputNormalization after-dropout: the same masks, each kept row at 
   assert.deepEqual(batch(true, 0), batch(false, 0), 'no dropout (scoring): the same rows');
   const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
   const model = await fitQuietly(createModel('recvae', { ...small, inputNormalization: 'after-dropout', epochs: 8 }), split.train);
+  const ndcg = rankingMetrics(model, split)['ndcg@10'];
+  assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
+});
+
+test('recvae wholeRowShare: that share of the encoder rows skips dropout (1: every row whole); it still learns', async () => {
+  const rows = split.train.byUser();
+  const n = rows.rows;
+  const users = Int32Array.from({ length: n }, (_, u) => u);
+  const wholeRows = (share: number) => {
+    const layer = new SparseInputLayer('x', rows.cols, 2, { name: 'sgd', learningRate: 1 }, new Rng(1));
+    layer.wholeRowShare = share;
+    layer.setBatch(rows, users, n, 0.8, new Rng(9));
+    const { inPtr } = layer as unknown as { inPtr: Int32Array };
+    let whole = 0;
+    for (let u = 0; u < n; u++) if (inPtr[u + 1] - inPtr[u] === rows.indptr[u + 1] - rows.indptr[u]) whole++;
+    return whole / n;
+  };
+  assert.equal(wholeRows(1), 1);
+  assert.ok(wholeRows(0) < 0.01, `dropout 0.8 keeps a whole row of ≥ 5 items by chance only: ${wholeRows(0)}`);
+  const half = wholeRows(0.5);
+  assert.ok(half > 0.42 && half < 0.58, `share 0.5: ${half} of ${n} rows whole`);
+  const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
+  const model = await fitQuietly(createModel('recvae', { ...small, wholeRowShare: 0.25, epochs: 8 }), split.train);
   const ndcg = rankingMetrics(model, split)['ndcg@10'];
   assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
 });
