@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDoctorConfig } from '../../src/doctor/train-config.ts';
 import { resolveDataFile } from '../../src/experiment/data.ts';
 import { checkExperiment } from '../../src/experiment/runner.ts';
+import { demoConfig } from '../../src/experiment/demo.ts';
 import { listModels } from '../../src/models/registry.ts';
 import { dataDir, repoRoot as root } from '../helpers/data-dir.ts';
 
@@ -76,3 +77,10 @@ for (const file of files) {
     }
   });
 }
+
+test("the demo (the main job) is a valid experiment, and its RecVAE is recvae-lightfm.yaml's", async () => {
+  for (const synthetic of [false, true]) checkExperiment(demoConfig(synthetic));
+  const example = await loadExperimentConfig(join(root, 'examples', 'recvae-lightfm.yaml'));
+  const demoRecVae = demoConfig(false).models.find((m) => m.type === 'recvae');
+  assert.deepEqual(demoRecVae?.params, example.models.find((m) => m.type === 'recvae')?.params);
+});
