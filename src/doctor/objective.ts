@@ -2,9 +2,10 @@
  * What a model optimises, read from its config, and that loss measured on a batch of the data
  * through the model's own scores: the loss at initialisation and after training are then
  * numbers the doctor can compare with what they should be (BCE ≈ ln 2, BPR ≈ ln 2, hinge ≈
- * margin, MSE ≈ the variance of the labels when the output starts at their mean).
+ * margin, MSE ≈ the variance of the labels when the output starts at their mean, an
+ * autoencoder's multinomial likelihood ≈ ln(items) per interaction).
  */
-import { bceWithLogits, bpr, hinge } from '../core/losses.ts';
+import { bceWithLogits, bpr, hinge, logSumExp } from '../core/losses.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { lossTerms, type CustomTripletLoss } from '../models/deep/custom-loss.ts';
@@ -18,6 +19,8 @@ export type Objective =
   /** (user, positive, sampled negative) triplets. */
   | { kind: 'triplet'; loss: 'bpr' | 'margin'; margin: number }
   | { kind: 'custom'; loss: CustomTripletLoss }
+  /** Each user's items under a softmax over the whole catalogue (the autoencoders: Mult-VAE/DAE, RecVAE), per interaction; batches are users. */
+  | { kind: 'multinomial' }
   /** A loss the doctor cannot recompute (WARP, closed forms). */
   | { kind: 'other' };
 
@@ -25,6 +28,7 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   if (custom) return { kind: 'custom', loss: custom };
   const c = model.config as Record<string, unknown>;
   const loss = typeof c.loss === 'string' ? c.loss : null;
+  if (model.type === 'multvae' || model.type === 'recvae') return { kind: 'multinomial' };
   if (model.type === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
   if ((model.type === 'triplet' || model.type === 'match') && (loss === 'margin' || loss === 'bpr' || model.type === 'triplet')) {
     return { kind: 'triplet', loss: loss === 'bpr' ? 'bpr' : 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
@@ -47,6 +51,8 @@ export function objectiveName(o: Objective): string {
       return o.loss === 'bpr' ? 'BPR on triplets' : `hinge (margin ${o.margin}) on triplets`;
     case 'custom':
       return `custom loss "${o.loss.name}" on triplets`;
+    case 'multinomial':
+      return "the multinomial likelihood of each user's items over the catalogue";
     default:
       return 'a loss the doctor does not recompute';
   }
@@ -54,6 +60,10 @@ export function objectiveName(o: Objective): string {
 
 /** The loss expected at initialisation, and why (null: not known). */
 export function expectedInitial(o: Objective, labels: Interactions): { value: number; why: string } | null {
+  if (o.kind === 'multinomial') {
+    const n = labels.numItems;
+    return { value: Math.log(n), why: `with logits near equal each of a user's items has probability 1/${n}: ln ${n}` };
+  }
   if (o.kind === 'sampled') return o.loss === 'bce' ? { value: Math.LN2, why: 'BCE of logits near 0 is ln 2' } : null;
   if (o.kind === 'triplet') return o.loss === 'bpr' ? { value: Math.LN2, why: 'BPR at s⁺ ≈ s⁻ is ln 2' } : { value: o.margin, why: `a hinge at s⁺ ≈ s⁻ is the margin` };
   if (o.kind === 'values') {
@@ -89,9 +99,41 @@ function batch(o: Objective, data: Interactions, rng: Rng, limit: number): { use
   return { users, pos, neg, labels };
 }
 
+/** Users scored at once for the multinomial loss (bounds the users × items logits). */
+const MULTINOMIAL_CHUNK = 64;
+
+/**
+ * −log softmax(scores)_i averaged over up to `limit` interactions (u, i): each distinct user's
+ * scores over every item are computed once, `MULTINOMIAL_CHUNK` users at a time.
+ */
+function multinomialLoss(model: Recommender, data: Interactions, rng: Rng, limit: number): number {
+  const n = Math.min(limit, data.length);
+  const picks = rng.permutation(data.length).subarray(0, n);
+  const byUser = new Map<number, number[]>();
+  for (const p of picks) {
+    const list = byUser.get(data.users[p]);
+    if (list) list.push(data.items[p]);
+    else byUser.set(data.users[p], [data.items[p]]);
+  }
+  const users = Int32Array.from(byUser.keys());
+  const N = data.numItems;
+  const scores = new Float32Array(Math.min(MULTINOMIAL_CHUNK, users.length) * N);
+  let total = 0;
+  for (let s = 0; s < users.length; s += MULTINOMIAL_CHUNK) {
+    const chunk = users.subarray(s, s + MULTINOMIAL_CHUNK);
+    model.scoreUsers(chunk, scores);
+    for (let r = 0; r < chunk.length; r++) {
+      const lse = logSumExp(scores, r * N, N);
+      for (const i of byUser.get(chunk[r])!) total += lse - scores[r * N + i];
+    }
+  }
+  return total / n;
+}
+
 /** The mean loss of the objective on up to `limit` interactions, through the model's scores (NaN: not computable). */
 export function measureLoss(model: Recommender, o: Objective, data: Interactions, rng: Rng, limit = 4000): number {
   if (o.kind === 'other' || data.length === 0) return Number.NaN;
+  if (o.kind === 'multinomial') return multinomialLoss(model, data, rng, limit);
   const { users, pos, neg, labels } = batch(o, data, rng, limit);
   const sPos = model.score(users, pos);
   const sNeg = model.score(users, neg);

@@ -170,7 +170,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     log('doctor: learning-rate range test');
     await checkLearningRate(recipe, data, seed, config.learningRate, objective, candidates, findings);
   }
-  checkBatchSize(objective, config, fit.length, recipe, candidates, findings);
+  checkBatchSize(objective, config, fit, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
   checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings, iterative);
   checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
@@ -217,27 +217,51 @@ async function measure(c: Candidate, data: DoctorData, epochs: number, seed: num
 /**
  * Rows per epoch over the batch size is the number of optimiser steps: a batch of 16,384 on a
  * few thousand interactions takes one step an epoch, and hundreds of epochs learn next to nothing.
+ * The autoencoders batch users, not interactions, and RecVAE runs several passes an epoch.
  */
-function checkBatchSize(o: Objective, config: Record<string, unknown>, interactions: number, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+function checkBatchSize(o: Objective, config: Record<string, unknown>, fit: Interactions, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
   const batch = config.batchSize;
   if (typeof batch !== 'number') return;
-  const rows = interactions * (o.kind === 'sampled' ? 1 + o.negatives : 1);
-  const steps = Math.ceil(rows / batch);
+  const users = o.kind === 'multinomial';
+  const rows = users ? activeUserCount(fit) : fit.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
+  const passes = users ? passesPerEpoch(config) : 1;
+  const steps = passes * Math.ceil(rows / batch);
   const numbers = { batchSize: batch, stepsPerEpoch: steps };
+  const unit = users ? 'users' : 'rows';
+  const perPass = passes > 1 ? ` (${passes} passes)` : '';
   if (steps >= MIN_STEPS) {
-    findings.push({ level: 'ok', code: 'batch-size', message: `batch size ${batch}: ${steps} optimiser steps per epoch on the sample`, numbers });
+    findings.push({ level: 'ok', code: 'batch-size', message: `batch size ${batch}: ${steps} optimiser steps per epoch${perPass} on the sample's ${rows} ${unit}`, numbers });
     return;
   }
-  const suggested = Math.max(64, 2 ** Math.round(Math.log2(rows / (4 * MIN_STEPS))));
+  // A user batch below 32 is a smaller step than the sample needs and noisier than the full data wants.
+  const suggested = users
+    ? Math.max(32, 2 ** Math.round(Math.log2((rows * passes) / MIN_STEPS)))
+    : Math.max(64, 2 ** Math.round(Math.log2(rows / (4 * MIN_STEPS))));
+  if (suggested >= batch) return;
   const f: Finding = {
     level: 'warn',
     code: 'batch-size',
-    message: `batch size ${batch} leaves ${steps} optimiser step${steps === 1 ? '' : 's'} per epoch on ${rows} rows: each epoch barely moves the model`,
+    message: `batch size ${batch} leaves ${steps} optimiser step${steps === 1 ? '' : 's'} per epoch${perPass} on ${rows} ${unit}: each epoch barely moves the model`,
     fix: `batchSize ${batch} → ${suggested}`,
     numbers,
   };
   candidates.push({ finding: f, change: `batchSize ${batch} → ${suggested}`, recipe: { ...recipe, params: { ...recipe.params, batchSize: suggested } } });
   findings.push(f);
+}
+
+/** Users with at least one interaction (the rows an autoencoder trains on). */
+function activeUserCount(data: Interactions): number {
+  const csr = data.byUser();
+  let n = 0;
+  for (let u = 0; u < csr.rows; u++) if (csr.indptr[u + 1] > csr.indptr[u]) n++;
+  return n;
+}
+
+/** Passes over the users in one epoch: RecVAE's alternating encoder and decoder passes, else one. */
+function passesPerEpoch(config: Record<string, unknown>): number {
+  const { alternating, encoderEpochs, decoderEpochs } = config;
+  if (alternating === false || typeof encoderEpochs !== 'number' || typeof decoderEpochs !== 'number') return 1;
+  return Math.max(1, encoderEpochs + decoderEpochs);
 }
 
 function checkInitialLoss(

@@ -1,12 +1,16 @@
 /**
  * The training checks on small planted data (always run): a healthy model raises nothing; an L2
  * that collapses the embeddings, a huge batch and labels a trivial predictor wins are each named
- * with a fix that, measured, helps; custom losses of the wrong shape, sign or gradient are caught.
+ * with a fix that, measured, helps; custom losses of the wrong shape, sign or gradient are caught;
+ * the autoencoders' multinomial loss is recomputed and their batches counted in users.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformValues } from '../../src/data/labels.ts';
 import { diagnose } from '../../src/doctor/train-checks.ts';
+import { measureLoss, objectiveOf } from '../../src/doctor/objective.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { createModel } from '../../src/models/registry.ts';
 import { listModels } from '../../src/models/registry.ts';
 import { checkCustomLoss } from '../../src/doctor/loss-checks.ts';
 import { formatFindings, type Finding } from '../../src/doctor/findings.ts';
@@ -42,6 +46,41 @@ test('a batch as large as the sample leaves too few steps: named and measured', 
   const f = r.findings.find((x) => x.code === 'batch-size');
   assert.equal(f?.level, 'warn');
   assert.ok(f!.measured?.helped, JSON.stringify(f!.measured));
+});
+
+test('autoencoders: the multinomial loss starts at ln(items), batches count users and passes, and a smaller batch is measured to help', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'recvae', params: { hidden: 32, depth: 2, latent: 8, batchSize: 500, epochs: 3 }, train, sample: 4000, fix: true });
+  const init = r.findings.find((x) => x.code === 'init-loss');
+  assert.equal(init?.level, 'ok', formatFindings('recvae', r.findings));
+  assert.ok(Math.abs(init!.numbers!.measured - init!.numbers!.expected) < 0.05, JSON.stringify(init!.numbers));
+  assert.equal(init!.numbers!.expected, Math.log(train.numItems));
+  assert.ok(init!.numbers!.final < init!.numbers!.measured, 'the likelihood improves over the short fit');
+  const batch = r.findings.find((x) => x.code === 'batch-size');
+  assert.equal(batch?.level, 'warn', formatFindings('recvae', r.findings));
+  // Every sampled user fits in one batch of 500: one step in each of RecVAE's 3 + 1 passes.
+  assert.equal(batch!.numbers!.stepsPerEpoch, 4);
+  assert.match(batch!.message, /4 optimiser steps per epoch \(4 passes\) on \d+ users/);
+  assert.ok(batch!.measured?.helped, JSON.stringify(batch!.measured));
+  assert.ok(r.findings.some((x) => x.code === 'learning-rate'), 'the learning-rate range test runs on the multinomial loss');
+});
+
+test('the multinomial loss is −log softmax(scores) of each interaction, averaged over interactions', async () => {
+  const { train } = plantedSplit({ users: 30, items: 20, seed: 4 });
+  const model = createModel('multvae', { layers: [], latent: 4, epochs: 2 });
+  await model.fit(train, { threads: 1, seed: 1, log: () => {} });
+  const o = objectiveOf(model);
+  assert.deepEqual(o, { kind: 'multinomial' });
+  let total = 0;
+  for (let k = 0; k < train.length; k++) {
+    const scores = new Float32Array(train.numItems);
+    model.scoreItems(train.users[k], scores);
+    const max = Math.max(...scores);
+    const lse = max + Math.log(scores.reduce((a, v) => a + Math.exp(v - max), 0));
+    total += lse - scores[train.items[k]];
+  }
+  const measured = measureLoss(model, o, train, new Rng(1), train.length);
+  assert.ok(Math.abs(measured - total / train.length) < 1e-4, `${measured} vs ${total / train.length}`);
 });
 
 test('labels that are 80 % positive judged by F1: the trivial predictor wins, ranking the positives is measured', async () => {
