@@ -234,9 +234,7 @@ function checkBatchSize(o: Objective, config: Record<string, unknown>, fit: Inte
     return;
   }
   // A user batch below 32 is a smaller step than the sample needs and noisier than the full data wants.
-  const suggested = users
-    ? Math.max(32, 2 ** Math.round(Math.log2((rows * passes) / MIN_STEPS)))
-    : Math.max(64, 2 ** Math.round(Math.log2(rows / (4 * MIN_STEPS))));
+  const suggested = users ? Math.max(32, 2 ** Math.round(Math.log2((rows * passes) / MIN_STEPS))) : Math.max(64, 2 ** Math.round(Math.log2(rows / (4 * MIN_STEPS))));
   if (suggested >= batch) return;
   const f: Finding = {
     level: 'warn',

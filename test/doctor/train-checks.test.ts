@@ -62,7 +62,10 @@ test('autoencoders: the multinomial loss starts at ln(items), batches count user
   assert.equal(batch!.numbers!.stepsPerEpoch, 4);
   assert.match(batch!.message, /4 optimiser steps per epoch \(4 passes\) on \d+ users/);
   assert.ok(batch!.measured?.helped, JSON.stringify(batch!.measured));
-  assert.ok(r.findings.some((x) => x.code === 'learning-rate'), 'the learning-rate range test runs on the multinomial loss');
+  assert.ok(
+    r.findings.some((x) => x.code === 'learning-rate'),
+    'the learning-rate range test runs on the multinomial loss',
+  );
 });
 
 test('the multinomial loss is −log softmax(scores) of each interaction, averaged over interactions', async () => {
