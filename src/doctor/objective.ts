@@ -2,8 +2,8 @@
  * What a model optimises, read from its config, and that loss measured on a batch of the data
  * through the model's own scores: the loss at initialisation and after training are then
  * numbers the doctor can compare with what they should be (BCE ≈ ln 2, BPR ≈ ln 2, hinge ≈
- * margin, MSE ≈ the variance of the labels when the output starts at their mean, an
- * autoencoder's multinomial likelihood ≈ ln(items) per interaction).
+ * margin, MSE ≈ the variance of the labels when the output starts at their mean, a sampled
+ * softmax ≈ ln(1 + negatives), an autoencoder's multinomial likelihood ≈ ln(items) per interaction).
  */
 import { bceWithLogits, bpr, hinge, logSumExp } from '../core/losses.ts';
 import type { Rng } from '../core/rng.ts';
@@ -12,8 +12,8 @@ import { lossTerms, type CustomTripletLoss } from '../models/deep/custom-loss.ts
 import type { Recommender } from '../models/recommender.ts';
 
 export type Objective =
-  /** Positives against `negatives` sampled items each, labels 1 and 0. */
-  | { kind: 'sampled'; loss: 'bce' | 'mse'; negatives: number }
+  /** Positives against `negatives` sampled items each: labels 1 and 0 ('bce', 'mse'), or a softmax over each positive's group ('softmax'). */
+  | { kind: 'sampled'; loss: 'bce' | 'mse' | 'softmax'; negatives: number }
   /** The interactions' own values as labels (ratings, or 0/1 labels). */
   | { kind: 'values'; loss: 'bce' | 'mse' | 'mae' }
   /** (user, positive, sampled negative) triplets. */
@@ -33,7 +33,10 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   if ((model.type === 'triplet' || model.type === 'match') && (loss === 'margin' || loss === 'bpr' || model.type === 'triplet')) {
     return { kind: 'triplet', loss: loss === 'bpr' ? 'bpr' : 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
   }
+  // NCF, NeuMF and DeepFM can train BPR on (positive, one negative) too.
+  if (loss === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
   if (model.type === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
+  if (loss === 'softmax' && typeof c.negatives === 'number' && c.negatives > 0) return { kind: 'sampled', loss, negatives: c.negatives };
   if (loss === 'bce' || loss === 'mse' || loss === 'mae') {
     if (typeof c.negatives === 'number' && c.negatives > 0 && loss !== 'mae') return { kind: 'sampled', loss, negatives: c.negatives };
     return { kind: 'values', loss };
@@ -44,6 +47,7 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
 export function objectiveName(o: Objective): string {
   switch (o.kind) {
     case 'sampled':
+      if (o.loss === 'softmax') return `a softmax of each positive against ${o.negatives} sampled negatives`;
       return `${o.loss.toUpperCase()} on positives and ${o.negatives} sampled negatives each`;
     case 'values':
       return `${o.loss.toUpperCase()} on the interactions' values`;
@@ -63,6 +67,9 @@ export function expectedInitial(o: Objective, labels: Interactions): { value: nu
   if (o.kind === 'multinomial') {
     const n = labels.numItems;
     return { value: Math.log(n), why: `with logits near equal each of a user's items has probability 1/${n}: ln ${n}` };
+  }
+  if (o.kind === 'sampled' && o.loss === 'softmax') {
+    return { value: Math.log(1 + o.negatives), why: `a softmax over a positive and ${o.negatives} negatives with logits near equal is ln ${1 + o.negatives}` };
   }
   if (o.kind === 'sampled') return o.loss === 'bce' ? { value: Math.LN2, why: 'BCE of logits near 0 is ln 2' } : null;
   if (o.kind === 'triplet') return o.loss === 'bpr' ? { value: Math.LN2, why: 'BPR at s⁺ ≈ s⁻ is ln 2' } : { value: o.margin, why: `a hinge at s⁺ ≈ s⁻ is the margin` };
@@ -130,10 +137,34 @@ function multinomialLoss(model: Recommender, data: Interactions, rng: Rng, limit
   return total / n;
 }
 
+/** −log softmax of each of up to `limit` positives against `negatives` items drawn uniformly for it (no log-Q: the uniform draw needs none). */
+function sampledSoftmaxLoss(model: Recommender, negatives: number, data: Interactions, rng: Rng, limit: number): number {
+  const n = Math.min(limit, data.length);
+  const picks = rng.permutation(data.length).subarray(0, n);
+  const users = Int32Array.from(picks, (p) => data.users[p]);
+  const groups = new Float64Array(n * (1 + negatives));
+  const sPos = model.score(
+    users,
+    Int32Array.from(picks, (p) => data.items[p]),
+  );
+  for (let k = 0; k < n; k++) groups[k * (1 + negatives)] = sPos[k];
+  for (let j = 1; j <= negatives; j++) {
+    const sNeg = model.score(
+      users,
+      Int32Array.from(picks, () => rng.int(data.numItems)),
+    );
+    for (let k = 0; k < n; k++) groups[k * (1 + negatives) + j] = sNeg[k];
+  }
+  let total = 0;
+  for (let k = 0; k < n; k++) total += logSumExp(groups, k * (1 + negatives), 1 + negatives) - groups[k * (1 + negatives)];
+  return total / n;
+}
+
 /** The mean loss of the objective on up to `limit` interactions, through the model's scores (NaN: not computable). */
 export function measureLoss(model: Recommender, o: Objective, data: Interactions, rng: Rng, limit = 4000): number {
   if (o.kind === 'other' || data.length === 0) return Number.NaN;
   if (o.kind === 'multinomial') return multinomialLoss(model, data, rng, limit);
+  if (o.kind === 'sampled' && o.loss === 'softmax') return sampledSoftmaxLoss(model, o.negatives, data, rng, limit);
   const { users, pos, neg, labels } = batch(o, data, rng, limit);
   const sPos = model.score(users, pos);
   const sNeg = model.score(users, neg);

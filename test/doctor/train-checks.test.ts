@@ -16,6 +16,7 @@ import { checkCustomLoss } from '../../src/doctor/loss-checks.ts';
 import { formatFindings, type Finding } from '../../src/doctor/findings.ts';
 import type { CustomTripletLoss } from '../../src/models/deep/custom-loss.ts';
 import { plantedSplit } from '../helpers/deep-data.ts';
+import { tinyInteractions } from '../helpers/gradcheck.ts';
 
 const codes = (findings: Finding[], ...levels: Finding['level'][]) => findings.filter((f) => levels.includes(f.level)).map((f) => f.code);
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
@@ -84,6 +85,44 @@ test('the multinomial loss is −log softmax(scores) of each interaction, averag
   }
   const measured = measureLoss(model, o, train, new Rng(1), train.length);
   assert.ok(Math.abs(measured - total / train.length) < 1e-4, `${measured} vs ${total / train.length}`);
+});
+
+test('sampled softmax and BPR configurations of NCF and DeepFM are recomputed: a softmax starts at ln(1 + negatives)', async () => {
+  const objective = (type: 'ncf' | 'deepfm', params: Record<string, unknown>) => objectiveOf(createModel(type, params as never));
+  assert.deepEqual(objective('ncf', { loss: 'softmax', negatives: 16 }), { kind: 'sampled', loss: 'softmax', negatives: 16 });
+  assert.deepEqual(objective('ncf', { loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
+  assert.deepEqual(objective('deepfm', { loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
+  // 1,000 items, positives among the first 10; scores 5 on those and 0 elsewhere. A row with c of
+  // its 16 uniform negatives among the first 10 (binomial, p = 0.01) is log((1 + c)·e⁵ + 16 − c) − 5.
+  const triples = Array.from({ length: 400 }, (_, k): [number, number, number] => [k % 40, k % 10, 1]);
+  const data = tinyInteractions(40, 1000, triples);
+  const stub = (score: (item: number) => number) => ({ score: (_u: Int32Array, items: Int32Array) => Float32Array.from(items, score) }) as never;
+  const o = { kind: 'sampled', loss: 'softmax', negatives: 16 } as const;
+  const flat = measureLoss(
+    stub(() => 0),
+    o,
+    data,
+    new Rng(2),
+  );
+  assert.ok(Math.abs(flat - Math.log(17)) < 1e-9, `${flat} vs ln 17`);
+  const peaked = measureLoss(
+    stub((i) => (i < 10 ? 5 : 0)),
+    o,
+    data,
+    new Rng(2),
+  );
+  let expected = 0;
+  for (let c = 0, p = 0.99 ** 16; c <= 16; p *= ((16 - c) / (c + 1)) * (0.01 / 0.99), c++) expected += p * (Math.log((1 + c) * Math.exp(5) + 16 - c) - 5);
+  // 400 rows: the mean's standard error is ~0.012.
+  assert.ok(Math.abs(peaked - expected) < 0.04, `${peaked} vs ${expected}`);
+  const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], loss: 'softmax', negatives: 8, epochs: 3 }, train: plantedSplit({ seed: 3 }).train, sample: 3000 });
+  const init = r.findings.find((x) => x.code === 'init-loss');
+  assert.equal(init?.level, 'ok', formatFindings('ncf softmax', r.findings));
+  assert.equal(init!.numbers!.expected, Math.log(9));
+  assert.ok(
+    r.findings.some((x) => x.code === 'learning-rate'),
+    'the learning-rate range test runs on the sampled softmax',
+  );
 });
 
 test('labels that are 80 % positive judged by F1: the trivial predictor wins, ranking the positives is measured', async () => {
