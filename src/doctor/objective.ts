@@ -19,8 +19,12 @@ export type Objective =
   /** (user, positive, sampled negative) triplets. */
   | { kind: 'triplet'; loss: 'bpr' | 'margin'; margin: number }
   | { kind: 'custom'; loss: CustomTripletLoss }
-  /** Each user's items under a softmax over the whole catalogue (the autoencoders: Mult-VAE/DAE, RecVAE), per interaction; batches are users. */
-  | { kind: 'multinomial' }
+  /**
+   * Each user's items under a softmax over the whole catalogue, per interaction: what the
+   * autoencoders (Mult-VAE/DAE, RecVAE) train, whose batches are users, and what the two-tower
+   * model's sampled softmax estimates, whose batches are positive pairs.
+   */
+  | { kind: 'multinomial'; batches: 'users' | 'pairs' }
   /** A loss the doctor cannot recompute (WARP, closed forms). */
   | { kind: 'other' };
 
@@ -28,7 +32,8 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   if (custom) return { kind: 'custom', loss: custom };
   const c = model.config as Record<string, unknown>;
   const loss = typeof c.loss === 'string' ? c.loss : null;
-  if (model.type === 'multvae' || model.type === 'recvae') return { kind: 'multinomial' };
+  if (model.type === 'multvae' || model.type === 'recvae') return { kind: 'multinomial', batches: 'users' };
+  if (model.type === 'two-tower') return { kind: 'multinomial', batches: 'pairs' };
   if (model.type === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
   if ((model.type === 'triplet' || model.type === 'match') && (loss === 'margin' || loss === 'bpr' || model.type === 'triplet')) {
     return { kind: 'triplet', loss: loss === 'bpr' ? 'bpr' : 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
@@ -56,7 +61,9 @@ export function objectiveName(o: Objective): string {
     case 'custom':
       return `custom loss "${o.loss.name}" on triplets`;
     case 'multinomial':
-      return "the multinomial likelihood of each user's items over the catalogue";
+      return o.batches === 'users'
+        ? "the multinomial likelihood of each user's items over the catalogue"
+        : 'the softmax over the whole catalogue that it trains (sampled or exact)';
     default:
       return 'a loss the doctor does not recompute';
   }

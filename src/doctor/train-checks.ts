@@ -222,7 +222,7 @@ async function measure(c: Candidate, data: DoctorData, epochs: number, seed: num
 function checkBatchSize(o: Objective, config: Record<string, unknown>, fit: Interactions, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
   const batch = config.batchSize;
   if (typeof batch !== 'number') return;
-  const users = o.kind === 'multinomial';
+  const users = o.kind === 'multinomial' && o.batches === 'users';
   const rows = users ? activeUserCount(fit) : fit.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
   const passes = users ? passesPerEpoch(config) : 1;
   const steps = passes * Math.ceil(rows / batch);

@@ -74,7 +74,8 @@ test('the multinomial loss is −log softmax(scores) of each interaction, averag
   const model = createModel('multvae', { layers: [], latent: 4, epochs: 2 });
   await model.fit(train, { threads: 1, seed: 1, log: () => {} });
   const o = objectiveOf(model);
-  assert.deepEqual(o, { kind: 'multinomial' });
+  assert.deepEqual(o, { kind: 'multinomial', batches: 'users' });
+  assert.deepEqual(objectiveOf(createModel('two-tower')), { kind: 'multinomial', batches: 'pairs' });
   let total = 0;
   for (let k = 0; k < train.length; k++) {
     const scores = new Float32Array(train.numItems);
@@ -123,6 +124,18 @@ test('sampled softmax and BPR configurations of NCF and DeepFM are recomputed: a
     r.findings.some((x) => x.code === 'learning-rate'),
     'the learning-rate range test runs on the sampled softmax',
   );
+});
+
+test('the two-tower model: its catalogue softmax starts at ln(items), and its batches count positive pairs', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'two-tower', params: { factors: 16, embeddingDim: 16, layers: [32], batchSize: 64, epochs: 3 }, train, sample: 3000 });
+  const init = r.findings.find((x) => x.code === 'init-loss');
+  assert.equal(init?.level, 'ok', formatFindings('two-tower', r.findings));
+  assert.equal(init!.numbers!.expected, Math.log(train.numItems));
+  assert.ok(init!.numbers!.final < init!.numbers!.measured - 0.1, JSON.stringify(init!.numbers));
+  const batch = r.findings.find((x) => x.code === 'batch-size');
+  assert.match(batch!.message, /rows/, 'pairs, not users');
+  assert.equal(batch!.numbers!.stepsPerEpoch, Math.ceil(r.sample.fit / 64));
 });
 
 test('labels that are 80 % positive judged by F1: the trivial predictor wins, ranking the positives is measured', async () => {
