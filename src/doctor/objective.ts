@@ -38,9 +38,11 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   if ((model.type === 'triplet' || model.type === 'match') && (loss === 'margin' || loss === 'bpr' || model.type === 'triplet')) {
     return { kind: 'triplet', loss: loss === 'bpr' ? 'bpr' : 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
   }
-  // NCF, NeuMF and DeepFM can train BPR on (positive, one negative) too.
+  // The same losses by name on the other types: NCF, NeuMF and DeepFM can train BPR on (positive,
+  // one negative); the generic bilinear model takes any of the bilinear losses.
   if (loss === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
-  if (model.type === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
+  if (loss === 'margin') return { kind: 'triplet', loss: 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
+  if (model.type === 'logistic' || loss === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
   if (loss === 'softmax' && typeof c.negatives === 'number' && c.negatives > 0) return { kind: 'sampled', loss, negatives: c.negatives };
   if (loss === 'bce' || loss === 'mse' || loss === 'mae') {
     if (typeof c.negatives === 'number' && c.negatives > 0 && loss !== 'mae') return { kind: 'sampled', loss, negatives: c.negatives };

@@ -88,11 +88,16 @@ test('the multinomial loss is −log softmax(scores) of each interaction, averag
   assert.ok(Math.abs(measured - total / train.length) < 1e-4, `${measured} vs ${total / train.length}`);
 });
 
-test('sampled softmax and BPR configurations of NCF and DeepFM are recomputed: a softmax starts at ln(1 + negatives)', async () => {
+test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear losses, are recomputed: a softmax starts at ln(1 + negatives)', async () => {
   const objective = (type: 'ncf' | 'deepfm', params: Record<string, unknown>) => objectiveOf(createModel(type, params as never));
   assert.deepEqual(objective('ncf', { loss: 'softmax', negatives: 16 }), { kind: 'sampled', loss: 'softmax', negatives: 16 });
   assert.deepEqual(objective('ncf', { loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
   assert.deepEqual(objective('deepfm', { loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
+  const bilinear = (params: Record<string, unknown>) => objectiveOf(createModel('bilinear', params as never));
+  assert.deepEqual(bilinear({ loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
+  assert.deepEqual(bilinear({ loss: 'margin', margin: 0.3 }), { kind: 'triplet', loss: 'margin', margin: 0.3 });
+  assert.deepEqual(bilinear({ loss: 'logistic', negatives: 3 }), { kind: 'sampled', loss: 'bce', negatives: 3 });
+  assert.deepEqual(bilinear({ loss: 'warp' }), { kind: 'other' });
   // 1,000 items, positives among the first 10; scores 5 on those and 0 elsewhere. A row with c of
   // its 16 uniform negatives among the first 10 (binomial, p = 0.01) is log((1 + c)·e⁵ + 16 − c) − 5.
   const triples = Array.from({ length: 400 }, (_, k): [number, number, number] => [k % 40, k % 10, 1]);
