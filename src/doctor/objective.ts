@@ -3,9 +3,10 @@
  * through the model's own scores: the loss at initialisation and after training are then
  * numbers the doctor can compare with what they should be (BCE ≈ ln 2, BPR ≈ ln 2, hinge ≈
  * margin, MSE ≈ the variance of the labels when the output starts at their mean, a sampled
- * softmax ≈ ln(1 + negatives), an autoencoder's multinomial likelihood ≈ ln(items) per interaction).
+ * softmax ≈ ln(1 + negatives), an autoencoder's multinomial likelihood ≈ ln(items) per interaction,
+ * WARP ≈ its rank weight at rank N − 1 times the margin).
  */
-import { bceWithLogits, bpr, hinge, logSumExp } from '../core/losses.ts';
+import { bceWithLogits, bpr, hinge, logSumExp, warpWeight } from '../core/losses.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { lossTerms, type CustomTripletLoss } from '../models/deep/custom-loss.ts';
@@ -25,7 +26,9 @@ export type Objective =
    * model's sampled softmax estimates, whose batches are positive pairs.
    */
   | { kind: 'multinomial'; batches: 'users' | 'pairs' }
-  /** A loss the doctor cannot recompute (WARP, closed forms). */
+  /** WARP: the rank-weighted hinge of each positive against the first of up to `maxSampled` uniform draws that violates the margin. */
+  | { kind: 'warp'; margin: number; maxSampled: number; maxWeight: number }
+  /** A loss the doctor cannot recompute (closed forms, neighbourhoods, the adaptive hinge). */
   | { kind: 'other' };
 
 export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | null): Objective {
@@ -35,6 +38,9 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   if (model.type === 'multvae' || model.type === 'recvae') return { kind: 'multinomial', batches: 'users' };
   if (model.type === 'two-tower') return { kind: 'multinomial', batches: 'pairs' };
   if (model.type === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
+  if (loss === 'warp' && typeof c.margin === 'number' && typeof c.maxSampled === 'number' && typeof c.maxWarpWeight === 'number') {
+    return { kind: 'warp', margin: c.margin, maxSampled: c.maxSampled, maxWeight: c.maxWarpWeight };
+  }
   if ((model.type === 'triplet' || model.type === 'match') && (loss === 'margin' || loss === 'bpr' || model.type === 'triplet')) {
     return { kind: 'triplet', loss: loss === 'bpr' ? 'bpr' : 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
   }
@@ -62,6 +68,8 @@ export function objectiveName(o: Objective): string {
       return o.loss === 'bpr' ? 'BPR on triplets' : `hinge (margin ${o.margin}) on triplets`;
     case 'custom':
       return `custom loss "${o.loss.name}" on triplets`;
+    case 'warp':
+      return `WARP (margin ${o.margin}, up to ${o.maxSampled} draws for a violating negative)`;
     case 'multinomial':
       return o.batches === 'users'
         ? "the multinomial likelihood of each user's items over the catalogue"
@@ -76,6 +84,10 @@ export function expectedInitial(o: Objective, labels: Interactions): { value: nu
   if (o.kind === 'multinomial') {
     const n = labels.numItems;
     return { value: Math.log(n), why: `with logits near equal each of a user's items has probability 1/${n}: ln ${n}` };
+  }
+  if (o.kind === 'warp') {
+    const weight = Math.min(warpWeight(labels.numItems, 1), o.maxWeight);
+    return { value: weight * o.margin, why: `at s⁺ ≈ s⁻ the first draw violates the margin: the rank weight ${weight.toFixed(2)} × the margin ${o.margin}` };
   }
   if (o.kind === 'sampled' && o.loss === 'softmax') {
     return { value: Math.log(1 + o.negatives), why: `a softmax over a positive and ${o.negatives} negatives with logits near equal is ln ${1 + o.negatives}` };
@@ -146,10 +158,19 @@ function multinomialLoss(model: Recommender, data: Interactions, rng: Rng, limit
   return total / n;
 }
 
+/**
+ * Up to `limit` interactions drawn at random, in user order: a model without a cheap pairwise
+ * score (`Recommender.score`'s default) then scores each user's items once per call, not per pair.
+ */
+function picksByUser(data: Interactions, rng: Rng, limit: number): Int32Array {
+  const picks = rng.permutation(data.length).subarray(0, Math.min(limit, data.length));
+  return picks.sort((a, b) => data.users[a] - data.users[b] || a - b);
+}
+
 /** −log softmax of each of up to `limit` positives against `negatives` items drawn uniformly for it (no log-Q: the uniform draw needs none). */
 function sampledSoftmaxLoss(model: Recommender, negatives: number, data: Interactions, rng: Rng, limit: number): number {
-  const n = Math.min(limit, data.length);
-  const picks = rng.permutation(data.length).subarray(0, n);
+  const picks = picksByUser(data, rng, limit);
+  const n = picks.length;
   const users = Int32Array.from(picks, (p) => data.users[p]);
   const groups = new Float64Array(n * (1 + negatives));
   const sPos = model.score(
@@ -169,11 +190,43 @@ function sampledSoftmaxLoss(model: Recommender, negatives: number, data: Interac
   return total / n;
 }
 
+/**
+ * WARP as the trainer takes it, over up to `limit` positives: uniform draws (a draw at a time for
+ * all positives still searching) until one scores above s⁺ − margin; the loss is the rank weight
+ * of the draws it took (⌊(N − 1)/draws⌋, capped) times the margin violation, 0 when none violates.
+ */
+function warpLoss(model: Recommender, o: Extract<Objective, { kind: 'warp' }>, data: Interactions, rng: Rng, limit: number): number {
+  const picks = picksByUser(data, rng, limit);
+  const n = picks.length;
+  const users = Int32Array.from(picks, (p) => data.users[p]);
+  const sPos = model.score(
+    users,
+    Int32Array.from(picks, (p) => data.items[p]),
+  );
+  let searching = Int32Array.from({ length: n }, (_, k) => k);
+  let total = 0;
+  for (let draw = 1; draw <= o.maxSampled && searching.length > 0; draw++) {
+    const sNeg = model.score(
+      Int32Array.from(searching, (k) => users[k]),
+      Int32Array.from(searching, () => rng.int(data.numItems)),
+    );
+    const still: number[] = [];
+    searching.forEach((k, r) => {
+      const violation = o.margin - sPos[k] + sNeg[r];
+      if (violation > 0) total += Math.min(warpWeight(data.numItems, draw), o.maxWeight) * violation;
+      else still.push(k);
+    });
+    searching = Int32Array.from(still);
+  }
+  return total / n;
+}
+
 /** The mean loss of the objective on up to `limit` interactions, through the model's scores (NaN: not computable). */
 export function measureLoss(model: Recommender, o: Objective, data: Interactions, rng: Rng, limit = 4000): number {
   if (o.kind === 'other' || data.length === 0) return Number.NaN;
   if (o.kind === 'multinomial') return multinomialLoss(model, data, rng, limit);
   if (o.kind === 'sampled' && o.loss === 'softmax') return sampledSoftmaxLoss(model, o.negatives, data, rng, limit);
+  if (o.kind === 'warp') return warpLoss(model, o, data, rng, limit);
   const { users, pos, neg, labels } = batch(o, data, rng, limit);
   const sPos = model.score(users, pos);
   const sNeg = model.score(users, neg);

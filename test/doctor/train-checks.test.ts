@@ -11,6 +11,7 @@ import { diagnose } from '../../src/doctor/train-checks.ts';
 import { measureLoss, objectiveOf } from '../../src/doctor/objective.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createModel } from '../../src/models/registry.ts';
+import { warpWeight } from '../../src/core/losses.ts';
 import { listModels } from '../../src/models/registry.ts';
 import { checkCustomLoss } from '../../src/doctor/loss-checks.ts';
 import { formatFindings, type Finding } from '../../src/doctor/findings.ts';
@@ -88,7 +89,7 @@ test('the multinomial loss is −log softmax(scores) of each interaction, averag
   assert.ok(Math.abs(measured - total / train.length) < 1e-4, `${measured} vs ${total / train.length}`);
 });
 
-test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear losses, are recomputed: a softmax starts at ln(1 + negatives)', async () => {
+test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear losses with WARP, are recomputed: a softmax starts at ln(1 + negatives)', async () => {
   const objective = (type: 'ncf' | 'deepfm', params: Record<string, unknown>) => objectiveOf(createModel(type, params as never));
   assert.deepEqual(objective('ncf', { loss: 'softmax', negatives: 16 }), { kind: 'sampled', loss: 'softmax', negatives: 16 });
   assert.deepEqual(objective('ncf', { loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
@@ -97,7 +98,8 @@ test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear
   assert.deepEqual(bilinear({ loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
   assert.deepEqual(bilinear({ loss: 'margin', margin: 0.3 }), { kind: 'triplet', loss: 'margin', margin: 0.3 });
   assert.deepEqual(bilinear({ loss: 'logistic', negatives: 3 }), { kind: 'sampled', loss: 'bce', negatives: 3 });
-  assert.deepEqual(bilinear({ loss: 'warp' }), { kind: 'other' });
+  assert.deepEqual(bilinear({ loss: 'warp' }), { kind: 'warp', margin: 1, maxSampled: 10, maxWeight: 10 });
+  assert.deepEqual(bilinear({ loss: 'adaptive-hinge' }), { kind: 'other' });
   // 1,000 items, positives among the first 10; scores 5 on those and 0 elsewhere. A row with c of
   // its 16 uniform negatives among the first 10 (binomial, p = 0.01) is log((1 + c)·e⁵ + 16 − c) − 5.
   const triples = Array.from({ length: 400 }, (_, k): [number, number, number] => [k % 40, k % 10, 1]);
@@ -121,6 +123,42 @@ test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear
   for (let c = 0, p = 0.99 ** 16; c <= 16; p *= ((16 - c) / (c + 1)) * (0.01 / 0.99), c++) expected += p * (Math.log((1 + c) * Math.exp(5) + 16 - c) - 5);
   // 400 rows: the mean's standard error is ~0.012.
   assert.ok(Math.abs(peaked - expected) < 0.04, `${peaked} vs ${expected}`);
+  // WARP: on flat scores every positive violates at the first draw, rank weight L(N − 1) × the
+  // margin; with s⁺ 0.6 above every negative the violation is 0.4 and the weight the same.
+  const warp = { kind: 'warp', margin: 1, maxSampled: 10, maxWeight: 100 } as const;
+  const first = warpWeight(1000, 1);
+  assert.ok(
+    Math.abs(
+      measureLoss(
+        stub(() => 0),
+        warp,
+        data,
+        new Rng(2),
+      ) - first,
+    ) < 1e-9,
+  );
+  assert.ok(
+    Math.abs(
+      measureLoss(
+        stub((i) => (i < 10 ? 0.6 : 0)),
+        warp,
+        data,
+        new Rng(2),
+      ) -
+        0.4 * first,
+    ) <
+      0.04 * first,
+  );
+  assert.equal(
+    measureLoss(
+      stub(() => 0),
+      { ...warp, maxWeight: 3 },
+      data,
+      new Rng(2),
+    ),
+    3,
+    'the weight is capped',
+  );
   const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], loss: 'softmax', negatives: 8, epochs: 3 }, train: plantedSplit({ seed: 3 }).train, sample: 3000 });
   const init = r.findings.find((x) => x.code === 'init-loss');
   assert.equal(init?.level, 'ok', formatFindings('ncf softmax', r.findings));
