@@ -115,10 +115,9 @@ export function moments(values: ArrayLike<number>): { mean: number; variance: nu
   return { mean, variance: v / Math.max(1, values.length) };
 }
 
-/** Rows (user, item, label) the objective sees for up to `limit` interactions; negatives drawn uniformly. */
+/** Rows (user, item, label) the objective sees for up to `limit` interactions, in user order; negatives drawn uniformly. */
 function batch(o: Objective, data: Interactions, rng: Rng, limit: number): { users: Int32Array; pos: Int32Array; neg: Int32Array; labels: Float32Array } {
-  const n = Math.min(limit, data.length);
-  const picks = rng.permutation(data.length).subarray(0, n);
+  const picks = picksByUser(data, rng, limit);
   const users = Int32Array.from(picks, (p) => data.users[p]);
   const pos = Int32Array.from(picks, (p) => data.items[p]);
   const neg = Int32Array.from(picks, () => rng.int(data.numItems));
