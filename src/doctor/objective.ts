@@ -28,7 +28,9 @@ export type Objective =
   | { kind: 'multinomial'; batches: 'users' | 'pairs' }
   /** WARP: the rank-weighted hinge of each positive against the first of up to `maxSampled` uniform draws that violates the margin. */
   | { kind: 'warp'; margin: number; maxSampled: number; maxWeight: number }
-  /** A loss the doctor cannot recompute (closed forms, neighbourhoods, the adaptive hinge). */
+  /** The adaptive hinge (Spotlight): the hinge of each positive against the highest-scoring of `negatives` uniform draws. */
+  | { kind: 'adaptive-hinge'; negatives: number; margin: number }
+  /** A loss the doctor cannot recompute (closed forms, neighbourhoods). */
   | { kind: 'other' };
 
 export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | null): Objective {
@@ -47,6 +49,7 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   // The same losses by name on the other types: NCF, NeuMF and DeepFM can train BPR on (positive,
   // one negative); the generic bilinear model takes any of the bilinear losses.
   if (loss === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
+  if (loss === 'adaptive-hinge' && typeof c.negatives === 'number' && typeof c.margin === 'number') return { kind: 'adaptive-hinge', negatives: c.negatives, margin: c.margin };
   if (loss === 'margin') return { kind: 'triplet', loss: 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
   if (model.type === 'logistic' || loss === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
   if (loss === 'softmax' && typeof c.negatives === 'number' && c.negatives > 0) return { kind: 'sampled', loss, negatives: c.negatives };
@@ -68,6 +71,8 @@ export function objectiveName(o: Objective): string {
       return o.loss === 'bpr' ? 'BPR on triplets' : `hinge (margin ${o.margin}) on triplets`;
     case 'custom':
       return `custom loss "${o.loss.name}" on triplets`;
+    case 'adaptive-hinge':
+      return `the adaptive hinge (margin ${o.margin}) against the hardest of ${o.negatives} sampled negatives`;
     case 'warp':
       return `WARP (margin ${o.margin}, up to ${o.maxSampled} draws for a violating negative)`;
     case 'multinomial':
@@ -85,6 +90,7 @@ export function expectedInitial(o: Objective, labels: Interactions): { value: nu
     const n = labels.numItems;
     return { value: Math.log(n), why: `with logits near equal each of a user's items has probability 1/${n}: ln ${n}` };
   }
+  if (o.kind === 'adaptive-hinge') return { value: o.margin, why: `at s⁺ ≈ s⁻ a hinge against even the hardest draw is the margin` };
   if (o.kind === 'warp') {
     const weight = Math.min(warpWeight(labels.numItems, 1), o.maxWeight);
     return { value: weight * o.margin, why: `at s⁺ ≈ s⁻ the first draw violates the margin: the rank weight ${weight.toFixed(2)} × the margin ${o.margin}` };
@@ -166,26 +172,50 @@ function picksByUser(data: Interactions, rng: Rng, limit: number): Int32Array {
   return picks.sort((a, b) => data.users[a] - data.users[b] || a - b);
 }
 
-/** −log softmax of each of up to `limit` positives against `negatives` items drawn uniformly for it (no log-Q: the uniform draw needs none). */
-function sampledSoftmaxLoss(model: Recommender, negatives: number, data: Interactions, rng: Rng, limit: number): number {
+/**
+ * Scores of up to `limit` positives, each followed by `negatives` items drawn uniformly for it:
+ * rows of 1 + negatives, the positive first.
+ */
+function sampledGroups(model: Recommender, negatives: number, data: Interactions, rng: Rng, limit: number): { groups: Float64Array; n: number } {
   const picks = picksByUser(data, rng, limit);
   const n = picks.length;
+  const width = 1 + negatives;
   const users = Int32Array.from(picks, (p) => data.users[p]);
-  const groups = new Float64Array(n * (1 + negatives));
+  const groups = new Float64Array(n * width);
   const sPos = model.score(
     users,
     Int32Array.from(picks, (p) => data.items[p]),
   );
-  for (let k = 0; k < n; k++) groups[k * (1 + negatives)] = sPos[k];
+  for (let k = 0; k < n; k++) groups[k * width] = sPos[k];
   for (let j = 1; j <= negatives; j++) {
     const sNeg = model.score(
       users,
       Int32Array.from(picks, () => rng.int(data.numItems)),
     );
-    for (let k = 0; k < n; k++) groups[k * (1 + negatives) + j] = sNeg[k];
+    for (let k = 0; k < n; k++) groups[k * width + j] = sNeg[k];
   }
+  return { groups, n };
+}
+
+/** −log softmax of each positive against its group of uniform draws (no log-Q: the uniform draw needs none). */
+function sampledSoftmaxLoss(model: Recommender, negatives: number, data: Interactions, rng: Rng, limit: number): number {
+  const { groups, n } = sampledGroups(model, negatives, data, rng, limit);
+  const width = 1 + negatives;
   let total = 0;
-  for (let k = 0; k < n; k++) total += logSumExp(groups, k * (1 + negatives), 1 + negatives) - groups[k * (1 + negatives)];
+  for (let k = 0; k < n; k++) total += logSumExp(groups, k * width, width) - groups[k * width];
+  return total / n;
+}
+
+/** The hinge of each positive against the highest-scoring of its uniform draws. */
+function adaptiveHingeLoss(model: Recommender, o: Extract<Objective, { kind: 'adaptive-hinge' }>, data: Interactions, rng: Rng, limit: number): number {
+  const { groups, n } = sampledGroups(model, o.negatives, data, rng, limit);
+  const width = 1 + o.negatives;
+  let total = 0;
+  for (let k = 0; k < n; k++) {
+    let hardest = -Infinity;
+    for (let j = 1; j < width; j++) hardest = Math.max(hardest, groups[k * width + j]);
+    total += hinge(groups[k * width], hardest, o.margin);
+  }
   return total / n;
 }
 
@@ -226,6 +256,7 @@ export function measureLoss(model: Recommender, o: Objective, data: Interactions
   if (o.kind === 'multinomial') return multinomialLoss(model, data, rng, limit);
   if (o.kind === 'sampled' && o.loss === 'softmax') return sampledSoftmaxLoss(model, o.negatives, data, rng, limit);
   if (o.kind === 'warp') return warpLoss(model, o, data, rng, limit);
+  if (o.kind === 'adaptive-hinge') return adaptiveHingeLoss(model, o, data, rng, limit);
   const { users, pos, neg, labels } = batch(o, data, rng, limit);
   const sPos = model.score(users, pos);
   const sNeg = model.score(users, neg);

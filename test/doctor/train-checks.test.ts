@@ -89,7 +89,7 @@ test('the multinomial loss is −log softmax(scores) of each interaction, averag
   assert.ok(Math.abs(measured - total / train.length) < 1e-4, `${measured} vs ${total / train.length}`);
 });
 
-test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear losses with WARP, are recomputed: a softmax starts at ln(1 + negatives)', async () => {
+test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear losses with WARP and the adaptive hinge, are recomputed: a softmax starts at ln(1 + negatives)', async () => {
   const objective = (type: 'ncf' | 'deepfm', params: Record<string, unknown>) => objectiveOf(createModel(type, params as never));
   assert.deepEqual(objective('ncf', { loss: 'softmax', negatives: 16 }), { kind: 'sampled', loss: 'softmax', negatives: 16 });
   assert.deepEqual(objective('ncf', { loss: 'bpr' }), { kind: 'triplet', loss: 'bpr', margin: 0 });
@@ -99,7 +99,8 @@ test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear
   assert.deepEqual(bilinear({ loss: 'margin', margin: 0.3 }), { kind: 'triplet', loss: 'margin', margin: 0.3 });
   assert.deepEqual(bilinear({ loss: 'logistic', negatives: 3 }), { kind: 'sampled', loss: 'bce', negatives: 3 });
   assert.deepEqual(bilinear({ loss: 'warp' }), { kind: 'warp', margin: 1, maxSampled: 10, maxWeight: 10 });
-  assert.deepEqual(bilinear({ loss: 'adaptive-hinge' }), { kind: 'other' });
+  assert.deepEqual(bilinear({ loss: 'adaptive-hinge', negatives: 4, margin: 0.5 }), { kind: 'adaptive-hinge', negatives: 4, margin: 0.5 });
+  assert.deepEqual(objectiveOf(createModel('ease')), { kind: 'other' });
   // 1,000 items, positives among the first 10; scores 5 on those and 0 elsewhere. A row with c of
   // its 16 uniform negatives among the first 10 (binomial, p = 0.01) is log((1 + c)·e⁵ + 16 − c) − 5.
   const triples = Array.from({ length: 400 }, (_, k): [number, number, number] => [k % 40, k % 10, 1]);
@@ -159,6 +160,24 @@ test('sampled softmax and BPR configurations of NCF and DeepFM, and the bilinear
     3,
     'the weight is capped',
   );
+  // The adaptive hinge: the margin on flat scores; with s⁺ 0.3 above the rest, 0.7 unless a draw hits a positive's item.
+  const adaptive = { kind: 'adaptive-hinge', negatives: 5, margin: 1 } as const;
+  assert.equal(
+    measureLoss(
+      stub(() => 0),
+      adaptive,
+      data,
+      new Rng(2),
+    ),
+    1,
+  );
+  const lifted = measureLoss(
+    stub((i) => (i < 10 ? 0.3 : 0)),
+    adaptive,
+    data,
+    new Rng(2),
+  );
+  assert.ok(lifted >= 0.7 - 1e-6 && lifted < 0.7 + 0.3 * 0.1, `${lifted}`);
   const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], loss: 'softmax', negatives: 8, epochs: 3 }, train: plantedSplit({ seed: 3 }).train, sample: 3000 });
   const init = r.findings.find((x) => x.code === 'init-loss');
   assert.equal(init?.level, 'ok', formatFindings('ncf softmax', r.findings));
