@@ -51,7 +51,7 @@ export function objectiveOf(model: Recommender, custom?: CustomTripletLoss | nul
   if (loss === 'bpr') return { kind: 'triplet', loss: 'bpr', margin: 0 };
   if (loss === 'adaptive-hinge' && typeof c.negatives === 'number' && typeof c.margin === 'number') return { kind: 'adaptive-hinge', negatives: c.negatives, margin: c.margin };
   if (loss === 'margin') return { kind: 'triplet', loss: 'margin', margin: typeof c.margin === 'number' ? c.margin : 1 };
-  if (model.type === 'logistic' || loss === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
+  if (loss === 'logistic') return { kind: 'sampled', loss: 'bce', negatives: typeof c.negatives === 'number' ? c.negatives : 1 };
   if (loss === 'softmax' && typeof c.negatives === 'number' && c.negatives > 0) return { kind: 'sampled', loss, negatives: c.negatives };
   if (loss === 'bce' || loss === 'mse' || loss === 'mae') {
     if (typeof c.negatives === 'number' && c.negatives > 0 && loss !== 'mae') return { kind: 'sampled', loss, negatives: c.negatives };
@@ -140,8 +140,7 @@ const MULTINOMIAL_CHUNK = 64;
  * scores over every item are computed once, `MULTINOMIAL_CHUNK` users at a time.
  */
 function multinomialLoss(model: Recommender, data: Interactions, rng: Rng, limit: number): number {
-  const n = Math.min(limit, data.length);
-  const picks = rng.permutation(data.length).subarray(0, n);
+  const picks = picksByUser(data, rng, limit);
   const byUser = new Map<number, number[]>();
   for (const p of picks) {
     const list = byUser.get(data.users[p]);
@@ -160,7 +159,7 @@ function multinomialLoss(model: Recommender, data: Interactions, rng: Rng, limit
       for (const i of byUser.get(chunk[r])!) total += lse - scores[r * N + i];
     }
   }
-  return total / n;
+  return total / picks.length;
 }
 
 /**

@@ -21,6 +21,7 @@ import { deadReluUnits } from './dead-units.ts';
 import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objective } from './objective.ts';
 import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
 import { carveValidation, sampleUsers } from './sample.ts';
+import { activeUsers } from '../models/vae/user-rows.ts';
 
 export interface TrainCheckInput {
   /** Registered model type. */
@@ -223,7 +224,7 @@ function checkBatchSize(o: Objective, config: Record<string, unknown>, fit: Inte
   const batch = config.batchSize;
   if (typeof batch !== 'number') return;
   const users = o.kind === 'multinomial' && o.batches === 'users';
-  const rows = users ? activeUserCount(fit) : fit.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
+  const rows = users ? activeUsers(fit.byUser()).length : fit.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
   const passes = users ? passesPerEpoch(config) : 1;
   const steps = passes * Math.ceil(rows / batch);
   const numbers = { batchSize: batch, stepsPerEpoch: steps };
@@ -245,14 +246,6 @@ function checkBatchSize(o: Objective, config: Record<string, unknown>, fit: Inte
   };
   candidates.push({ finding: f, change: `batchSize ${batch} → ${suggested}`, recipe: { ...recipe, params: { ...recipe.params, batchSize: suggested } } });
   findings.push(f);
-}
-
-/** Users with at least one interaction (the rows an autoencoder trains on). */
-function activeUserCount(data: Interactions): number {
-  const csr = data.byUser();
-  let n = 0;
-  for (let u = 0; u < csr.rows; u++) if (csr.indptr[u + 1] > csr.indptr[u]) n++;
-  return n;
 }
 
 /** Passes over the users in one epoch: RecVAE's alternating encoder and decoder passes, else one. */
