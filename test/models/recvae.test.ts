@@ -66,6 +66,54 @@ test('recvae skip: the shortcut x·S gets the right gradient, its diagonal none'
   for (let j = 0; j < N; j++) assert.equal(grad[j * N + j], 0, `S[${j}][${j}]`);
 });
 
+test('recvae keptWeight: the emphasised likelihood gets the right gradient', () => {
+  const emphasised = () => {
+    const net = tinyNet();
+    net.keptWeight = 0.25;
+    return net;
+  };
+  assert.ok(gradCheck(emphasised()) > 150);
+  gradCheck(emphasised(), 'encoder');
+});
+
+test('recvae keptWeight: a kept positive weighs keptWeight, a hidden one 1, and whole rows all 1', () => {
+  const n = USERS.length;
+  const noise = randomArray(n * 3, 77, 1.5);
+  const lossAt = (keptWeight: number, dropout: number): { loss: number; logits: Float32Array; net: RecVaeNet } => {
+    const net = tinyNet();
+    net.keptWeight = keptWeight;
+    net.setBatch(tinyRows, USERS, n, dropout, new Rng(5), 0.3);
+    const logits = net.forward(n, noise).slice();
+    return { loss: net.loss(n), logits, net };
+  };
+  const full = lossAt(1, 0.3);
+  const none = lossAt(0, 0.3);
+  // loss(1) − loss(0) = the kept positives' terms, (1/n)·Σ_r Σ_{j kept} (log Σ_i e^{logit_ri} − logit_rj).
+  let keptTerms = 0;
+  let keptCount = 0;
+  let rowCount = 0;
+  for (let r = 0; r < n; r++) {
+    const kept = full.net.encoder.input.keptItems(r)!;
+    const row = Array.from(tinyRows.indices.subarray(tinyRows.indptr[r], tinyRows.indptr[r + 1]));
+    assert.ok(
+      [...kept].every((j) => row.includes(j)),
+      `row ${r}: the kept items are the row's`,
+    );
+    const logits = Array.from(full.logits.subarray(r * 7, r * 7 + 7));
+    const lse = Math.log(logits.reduce((s, v) => s + Math.exp(v), 0));
+    for (const j of kept) keptTerms += lse - logits[j];
+    keptCount += kept.length;
+    rowCount += row.length;
+  }
+  assert.ok(keptCount > 0 && keptCount < rowCount, `dropout 0.3 keeps some positives and hides others (${keptCount} of ${rowCount})`);
+  assert.ok(Math.abs(full.loss - none.loss - keptTerms / n) < 1e-4, `${full.loss} − ${none.loss} vs ${keptTerms / n}`);
+  const half = lossAt(0.5, 0.3);
+  assert.ok(Math.abs(half.loss - (full.loss + none.loss) / 2) < 1e-4, 'linear in keptWeight');
+  // Without dropout every row enters whole: the weight does not apply.
+  assert.ok(Math.abs(lossAt(0, 0).loss - lossAt(1, 0).loss) < 1e-6);
+  assert.equal(lossAt(0, 0).net.encoder.input.keptItems(0), null);
+});
+
 test('recvae: the gradient check catches a wrong prior derivative', () => {
   // Drops the composite prior's pull on z (the KL's ∂/∂z through log p).
   class NoPriorPull extends RecVaeNet {

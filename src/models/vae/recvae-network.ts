@@ -8,7 +8,10 @@
  *              [+ x·S with the `skip` option: an item × item linear shortcut from the binary
  *              input row, diagonal fixed at 0, as the wide part of Wide & Deep (Cheng et al.
  *              2016); S belongs to the decoder (trained in decoder phases, on whole rows)]
- *   loss       per user  −Σ_i x_ui log softmax(logits)_i
+ *   loss       per user  −Σ_i w_ui x_ui log softmax(logits)_i
+ *                        (w_ui = 1; with `keptWeight` κ, w_ui = κ for the positives dropout kept in
+ *                        the encoder's input: emphasised denoising, Vincent et al. 2010, "Stacked
+ *                        denoising autoencoders", JMLR; Steck 2020 for recommenders)
  *                        + β_u · Σ_d [log q(z_d | x) − log p(z_d)]        (a one-sample KL estimate)
  *              averaged over the batch, with β_u = γ·|x_u| (user-specific, §3.4) or a constant β
  *   prior      the composite prior (§3.3): p(z) = w₁ N(z; 0, I) + w₂ q_old(z | x) + w₃ N(z; 0, e^{10} I)
@@ -82,6 +85,8 @@ export class RecVaeNet {
   private readonly gradSkip: Float32Array;
   /** L2 on S (weight decay on its gradient), set by the model. */
   skipL2 = 0;
+  /** The likelihood's weight on positives the input dropout kept (1: RecVAE; rows that entered whole weigh 1), set by the model. */
+  keptWeight = 1;
   readonly prior: CompositePrior;
   private readonly logWeights: number[];
 
@@ -97,6 +102,7 @@ export class RecVaeNet {
   private dz = new Float32Array(0);
   /** KL weight per batch row (β_u). */
   private klWeights = new Float32Array(0);
+  private weights = new Float32Array(0);
   private capacity = 0;
 
   /** Rows the old encoder has run forward (for tests and benches: what reusing posteriors saves). */
@@ -311,20 +317,45 @@ export class RecVaeNet {
       const u = this.users[r];
       const start = u < rows.rows ? indptr[u] : 0;
       const end = u < rows.rows ? indptr[u + 1] : 0;
-      const count = end - start;
       const o = r * N;
       const lse = logSumExp(logits, o, N);
+      const weights = this.targetWeights(r, start, end);
+      let count = 0;
       let hit = 0;
-      for (let q = start; q < end; q++) hit += logits[o + indices[q]];
+      for (let q = start; q < end; q++) {
+        const w = weights === null ? 1 : weights[q - start];
+        count += w;
+        hit += w * logits[o + indices[q]];
+      }
       total += count * lse - hit;
       if (grad) {
         const scale = 1 / n;
         for (let i = 0; i < N; i++) logits[o + i] = count * Math.exp(logits[o + i] - lse) * scale;
-        for (let q = start; q < end; q++) logits[o + indices[q]] -= scale;
+        for (let q = start; q < end; q++) logits[o + indices[q]] -= (weights === null ? 1 : weights[q - start]) * scale;
       }
     }
     if (this.noise !== null) for (let r = 0; r < n; r++) total += this.klWeights[r] * this.klRow(r, grad ? 1 / n : 0);
     return total / n;
+  }
+
+  /**
+   * The likelihood weights of batch row r's positives (targets start…end), or null when all are 1:
+   * `keptWeight` for those the encoder's input kept after dropout, 1 for the hidden ones.
+   */
+  private targetWeights(r: number, start: number, end: number): Float32Array | null {
+    if (this.keptWeight === 1 || this.inputDropout === 0) return null;
+    const kept = this.encoder.input.keptItems(r);
+    if (kept === null) return null;
+    if (this.weights.length < end - start) this.weights = new Float32Array(end - start);
+    const { indices } = this.targets!;
+    // The kept items are a subsequence of the row, in its order.
+    let k = 0;
+    for (let q = start; q < end; q++) {
+      const isKept = k < kept.length && kept[k] === indices[q];
+      if (isKept) k++;
+      this.weights[q - start] = isKept ? this.keptWeight : 1;
+    }
+    return this.weights;
   }
 
   /**

@@ -93,6 +93,8 @@ export type RecVaeConfig = {
   inputNormalization: 'before-dropout' | 'after-dropout';
   /** The share of an encoder pass's rows that enter whole, without input dropout (0: every row dropped out). */
   wholeRowShare: number;
+  /** The likelihood's weight on the positives input dropout kept, against 1 on the hidden ones (emphasised denoising; 1: the paper's). */
+  keptWeight: number;
   epochs: number;
   seed: number;
   /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
@@ -159,6 +161,7 @@ export class RecVae extends Recommender {
     this.net.skipL2 = c.skipL2;
     this.net.encoder.input.normalizeAfterDropout = c.inputNormalization === 'after-dropout';
     this.net.encoder.input.wholeRowShare = c.wholeRowShare;
+    this.net.keptWeight = c.keptWeight;
     const live = this.net.params();
     // Each average has its own Rng: its initial values are overwritten, and the training stream stays that of emaDecay 0.
     const averageOf = (decay: number, schedule: AverageSchedule, startEpoch: number) => {
@@ -335,6 +338,7 @@ export const recVaeSpec = defineModel({
     skipL2: 1,
     inputNormalization: 'before-dropout',
     wholeRowShare: 0,
+    keptWeight: 1,
     epochs: 50,
     seed: 42,
     threads: 1,
@@ -377,6 +381,11 @@ export const recVaeSpec = defineModel({
       help: "encoder input in training: 'before-dropout' (unit norm, then inverted dropout: the paper's) or 'after-dropout' (the kept items at unit norm, as rows are scored)",
     },
     wholeRowShare: { kind: 'number', min: 0, max: 1, help: "share of an encoder pass's rows that enter whole, without input dropout" },
+    keptWeight: {
+      kind: 'number',
+      min: 0,
+      help: "emphasised denoising: in encoder passes, the likelihood's weight on the positives input dropout kept (those it hid weigh 1); 1: the paper's, 0: learn only from the hidden ones",
+    },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },

@@ -20,6 +20,8 @@ export class SparseInputLayer {
   private inPtr = new Int32Array(1);
   private inItems = new Int32Array(0);
   private inValues = new Float32Array(0);
+  // Per batch row: 1 when dropout acted on it (its kept items are a subset), 0 when it entered whole.
+  private dropped = new Uint8Array(0);
   /**
    * Normalise the row after dropout (the kept items to unit norm, no 1/(1 − dropout) scale)
    * instead of before it (the references: unit norm, then inverted dropout, so a training row's
@@ -50,7 +52,10 @@ export class SparseInputLayer {
    * item kept with probability 1 − dropout and scaled by 1/(1 − dropout)).
    */
   setBatch(rows: Csr, users: ArrayLike<number>, n: number, dropout: number, rng: Rng | null): void {
-    if (this.inPtr.length < n + 1) this.inPtr = new Int32Array(n + 1);
+    if (this.inPtr.length < n + 1) {
+      this.inPtr = new Int32Array(n + 1);
+      this.dropped = new Uint8Array(n + 1);
+    }
     const { indptr, indices } = rows;
     let total = 0;
     for (let r = 0; r < n; r++) if (users[r] < rows.rows) total += indptr[users[r] + 1] - indptr[users[r]];
@@ -67,6 +72,7 @@ export class SparseInputLayer {
       const start = u < rows.rows ? indptr[u] : 0;
       const end = u < rows.rows ? indptr[u + 1] : 0;
       const dropRow = drop && !(this.wholeRowShare > 0 && rng!.next() < this.wholeRowShare);
+      this.dropped[r] = dropRow ? 1 : 0;
       const value = end > start ? (dropRow ? keepScale : 1) / Math.sqrt(end - start) : 0;
       const first = p;
       for (let q = start; q < end; q++) {
@@ -77,6 +83,14 @@ export class SparseInputLayer {
       if (dropRow && this.normalizeAfterDropout && p > first) this.inValues.fill(1 / Math.sqrt(p - first), first, p);
       this.inPtr[r + 1] = p;
     }
+  }
+
+  /**
+   * The items of batch row r that dropout kept, in the row's order (a subsequence of it), or null
+   * when the row entered whole.
+   */
+  keptItems(r: number): Int32Array | null {
+    return this.dropped[r] === 1 ? this.inItems.subarray(this.inPtr[r], this.inPtr[r + 1]) : null;
   }
 
   /** out (n × width) = the batch's rows × weight + bias. */

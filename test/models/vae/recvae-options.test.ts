@@ -1,8 +1,8 @@
 // RecVAE's options beyond the paper: a moving average of the weights (emaDecay), an
 // exponentially decaying step size (learningRateDecay), a popularity shift of the scores
-// (popularityWeight) and the encoder's training input (inputNormalization, wholeRowShare). The
-// gradient checks of the network are in test/models/recvae.test.ts; none of these options changes
-// the loss's form or its gradient.
+// (popularityWeight), the encoder's training input (inputNormalization, wholeRowShare) and the
+// likelihood's weight on kept positives (keptWeight). The gradient checks of the network, the
+// weighted likelihood's included, are in test/models/recvae.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -140,6 +140,14 @@ test('recvae wholeRowShare: that share of the encoder rows skips dropout (1: eve
   assert.ok(half > 0.42 && half < 0.58, `share 0.5: ${half} of ${n} rows whole`);
   const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
   const model = await fitQuietly(createModel('recvae', { ...small, wholeRowShare: 0.25, epochs: 8 }), split.train);
+  const ndcg = rankingMetrics(model, split)['ndcg@10'];
+  assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
+});
+
+test('recvae keptWeight 0 (learning only from the positives dropout hid) still learns', async () => {
+  assert.throws(() => createModel('recvae', { keptWeight: -1 }), /recvae: keptWeight must be a number/);
+  const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
+  const model = await fitQuietly(createModel('recvae', { ...small, keptWeight: 0, epochs: 8 }), split.train);
   const ndcg = rankingMetrics(model, split)['ndcg@10'];
   assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
 });
