@@ -75,7 +75,7 @@ const TINY_EPOCHS = 30;
 const LR_SAMPLE = 3000;
 /** A fix must lift validation AUC by this much to count as having helped. */
 const HELPED = 0.02;
-/** Fewer optimiser steps per epoch than this on the sample is too few to learn in a short fit. */
+/** Fewer optimiser steps per epoch than this is too few to learn in a short fit. */
 const MIN_STEPS = 20;
 /** More dead ReLU units than this share is a broken network, not sparsity. */
 const DEAD_SHARE = 0.5;
@@ -171,7 +171,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     log('doctor: learning-rate range test');
     await checkLearningRate(recipe, data, seed, config.learningRate, objective, candidates, findings);
   }
-  checkBatchSize(objective, config, fit, recipe, candidates, findings);
+  checkBatchSize(objective, config, input.train, fit, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
   checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings, iterative);
   checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
@@ -218,29 +218,49 @@ async function measure(c: Candidate, data: DoctorData, epochs: number, seed: num
 /**
  * Rows per epoch over the batch size is the number of optimiser steps: a batch of 16,384 on a
  * few thousand interactions takes one step an epoch, and hundreds of epochs learn next to nothing.
- * The autoencoders batch users, not interactions, and RecVAE runs several passes an epoch.
+ * The autoencoders batch users, not interactions, and RecVAE runs several passes an epoch. Judged
+ * on all of the training data, as the real run will see it: a sample has fewer rows, so a batch
+ * that suits the full data can leave the sample's short fits few steps, which is said, not
+ * flagged. The suggested batch is sized for the sample, so that the fix can be measured there.
  */
-function checkBatchSize(o: Objective, config: Record<string, unknown>, fit: Interactions, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+function checkBatchSize(
+  o: Objective,
+  config: Record<string, unknown>,
+  train: Interactions,
+  fit: Interactions,
+  recipe: ModelRecipe,
+  candidates: Candidate[],
+  findings: Finding[],
+): void {
   const batch = config.batchSize;
   if (typeof batch !== 'number') return;
   const users = o.kind === 'multinomial' && o.batches === 'users';
-  const rows = users ? activeUsers(fit.byUser()).length : fit.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
+  const rowsOf = (data: Interactions) => (users ? activeUsers(data.byUser()).length : data.length * (o.kind === 'sampled' ? 1 + o.negatives : 1));
   const passes = users ? passesPerEpoch(config) : 1;
+  const rows = rowsOf(train);
+  const sampleRows = rowsOf(fit);
   const steps = passes * Math.ceil(rows / batch);
-  const numbers = { batchSize: batch, stepsPerEpoch: steps };
+  const sampleSteps = passes * Math.ceil(sampleRows / batch);
+  const numbers = { batchSize: batch, stepsPerEpoch: steps, sampleStepsPerEpoch: sampleSteps };
   const unit = users ? 'users' : 'rows';
   const perPass = passes > 1 ? ` (${passes} passes)` : '';
   if (steps >= MIN_STEPS) {
-    findings.push({ level: 'ok', code: 'batch-size', message: `batch size ${batch}: ${steps} optimiser steps per epoch${perPass} on the sample's ${rows} ${unit}`, numbers });
+    const onSample = sampleSteps >= MIN_STEPS ? '' : `; the sample's ${sampleRows} ${unit} take only ${sampleSteps}, so the short fits here learn slower than the full run`;
+    findings.push({
+      level: 'ok',
+      code: 'batch-size',
+      message: `batch size ${batch}: ${steps} optimiser steps per epoch${perPass} on the training data's ${rows} ${unit}${onSample}`,
+      numbers,
+    });
     return;
   }
   // A user batch below 32 is a smaller step than the sample needs and noisier than the full data wants.
-  const suggested = users ? Math.max(32, 2 ** Math.round(Math.log2((rows * passes) / MIN_STEPS))) : Math.max(64, 2 ** Math.round(Math.log2(rows / (4 * MIN_STEPS))));
+  const suggested = users ? Math.max(32, 2 ** Math.round(Math.log2((sampleRows * passes) / MIN_STEPS))) : Math.max(64, 2 ** Math.round(Math.log2(sampleRows / (4 * MIN_STEPS))));
   if (suggested >= batch) return;
   const f: Finding = {
     level: 'warn',
     code: 'batch-size',
-    message: `batch size ${batch} leaves ${steps} optimiser step${steps === 1 ? '' : 's'} per epoch${perPass} on ${rows} ${unit}: each epoch barely moves the model`,
+    message: `batch size ${batch} leaves ${steps} optimiser step${steps === 1 ? '' : 's'} per epoch${perPass} on the training data's ${rows} ${unit} (${sampleSteps} on the sample's ${sampleRows}): each epoch barely moves the model`,
     fix: `batchSize ${batch} → ${suggested}`,
     numbers,
   };
@@ -393,9 +413,19 @@ function trainingAuc(model: Recommender, data: DoctorData): number {
   return rankingAuc(model, data.fit, null, data.relevance);
 }
 
+/**
+ * A learning-rate range test (Smith 2017, "Cyclical learning rates for training neural networks",
+ * §3.3): the configured rate × 1/30 … 30, two epochs each on a sample. A test this short favours
+ * the largest rate that does not diverge, so its lowest-loss rate is the edge of stability, not a
+ * training rate: the usual choice is a third to a tenth of it. Only a configured rate outside that
+ * margin by a grid step or more, and losing over half of the achievable drop, is flagged; the fix
+ * is a third of the lowest-loss rate.
+ */
 async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: number, lr: number, o: Objective, candidates: Candidate[], findings: Finding[]): Promise<void> {
   const small = sampleUsers(data.fit, LR_SAMPLE, seed + 3);
-  const rates = [1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30].map((m) => lr * m);
+  const multiples = [1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30];
+  const configured = multiples.indexOf(1);
+  const rates = multiples.map((m) => lr * m);
   const losses: number[] = [];
   let start = Number.NaN;
   for (const rate of rates) {
@@ -408,23 +438,28 @@ async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: nu
   }
   let best = 0;
   for (let k = 1; k < rates.length; k++) if (losses[k] < losses[best]) best = k;
-  const mine = losses[3];
+  const suggested = rates[best] / 3;
+  const mine = losses[configured];
   const table = rates.map((r, k) => `${fmtRate(r)}: ${Number.isFinite(losses[k]) ? losses[k].toFixed(3) : 'diverged'}`).join(', ');
-  const numbers = { learningRate: lr, suggested: rates[best], lossAtConfigured: mine, lossAtSuggested: losses[best], lossAtStart: start };
+  const numbers = { learningRate: lr, lowestLossRate: rates[best], suggested, lossAtConfigured: mine, lossAtLowest: losses[best], lossAtStart: start };
   const gap = Number.isFinite(start) ? start - losses[best] : 0;
-  // Far worse than the best rate: it leaves over half of the achievable drop on the table.
-  if (best !== 3 && gap > 0 && mine - losses[best] > 0.5 * gap) {
+  const farWorse = gap > 0 && mine - losses[best] > 0.5 * gap;
+  // Grid steps from the configured rate to the lowest-loss one: the margin is one (a third) to two (a tenth) below it.
+  const steps = best - configured;
+  const where = steps > 2 ? 'far below' : steps < 0 ? 'above' : '';
+  const head = `learning-rate range test (2 epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}`;
+  if (where !== '' && farWorse) {
     const f: Finding = {
       level: 'warn',
       code: 'learning-rate',
-      message: `learning-rate range test (2 epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}; learningRate ${fmtRate(lr)} is far from the best, ${fmtRate(rates[best])}`,
-      fix: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`,
+      message: `${head}; learningRate ${fmtRate(lr)} is ${where} the lowest-loss rate ${fmtRate(rates[best])} (a short test's lowest-loss rate is near divergence: a third of it is the suggestion)`,
+      fix: `learningRate ${fmtRate(lr)} → ${fmtRate(suggested)}`,
       numbers,
     };
     candidates.push({
       finding: f,
-      change: `learningRate ${fmtRate(lr)} → ${fmtRate(rates[best])}`,
-      recipe: { ...recipe, params: { ...recipe.params, learningRate: rates[best] } },
+      change: `learningRate ${fmtRate(lr)} → ${fmtRate(suggested)}`,
+      recipe: { ...recipe, params: { ...recipe.params, learningRate: suggested } },
     });
     findings.push(f);
     return;
@@ -432,7 +467,7 @@ async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: nu
   findings.push({
     level: 'ok',
     code: 'learning-rate',
-    message: `learning-rate range test (2 epochs on ${small.length} interactions): ${table}; suggested ${fmtRate(rates[best])}, configured ${fmtRate(lr)}`,
+    message: `${head}; lowest loss at ${fmtRate(rates[best])}, configured ${fmtRate(lr)} (a third to a tenth of the lowest-loss rate is the usual choice)`,
     numbers,
   });
 }

@@ -62,12 +62,50 @@ test('autoencoders: the multinomial loss starts at ln(items), batches count user
   assert.equal(batch?.level, 'warn', formatFindings('recvae', r.findings));
   // Every sampled user fits in one batch of 500: one step in each of RecVAE's 3 + 1 passes.
   assert.equal(batch!.numbers!.stepsPerEpoch, 4);
-  assert.match(batch!.message, /4 optimiser steps per epoch \(4 passes\) on \d+ users/);
+  assert.match(batch!.message, /4 optimiser steps per epoch \(4 passes\) on the training data's 300 users \(4 on the sample's \d+\)/);
   assert.ok(batch!.measured?.helped, JSON.stringify(batch!.measured));
   assert.ok(
     r.findings.some((x) => x.code === 'learning-rate'),
     'the learning-rate range test runs on the multinomial loss',
   );
+});
+
+test("a learning rate far below the range test's lowest-loss rate is flagged, and a third of that rate is measured to help", async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'ncf', params: { factors: 8, layers: [16], learningRate: 1e-4, epochs: 5 }, train, sample: 4000, fix: true });
+  const f = r.findings.find((x) => x.code === 'learning-rate');
+  assert.equal(f?.level, 'warn', formatFindings('lr', r.findings));
+  assert.match(f!.message, /learningRate 1\.0e-4 is far below the lowest-loss rate/);
+  assert.ok(Math.abs(f!.numbers!.suggested - f!.numbers!.lowestLossRate / 3) < 1e-12);
+  assert.ok(f!.numbers!.lowestLossRate >= 1e-4 * 30 - 1e-12, 'at least three grid steps above the configured rate');
+  assert.ok(f!.measured?.helped, JSON.stringify(f!.measured));
+});
+
+test("a learning rate a tenth of the lowest-loss rate is not flagged (a short test's lowest-loss rate is near divergence)", async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  // RecVAE's range tests on this sample have their lowest loss at 0.045 (above it the loss rises):
+  // 4.5e-3 is a tenth of that, inside the margin; 1.5e-3 is a grid step below the margin.
+  const at = async (learningRate: number) => {
+    const r = await diagnose({ model: 'recvae', params: { hidden: 32, depth: 2, latent: 8, batchSize: 64, learningRate, epochs: 3 }, train, sample: 4000 });
+    return r.findings.find((x) => x.code === 'learning-rate')!;
+  };
+  const low = await at(1.5e-3);
+  assert.equal(low.level, 'warn', low.message);
+  const tenth = await at(4.5e-3);
+  assert.equal(tenth.level, 'ok', tenth.message);
+  assert.ok(Math.abs(tenth.numbers!.lowestLossRate / tenth.numbers!.learningRate - 10) < 1e-9, tenth.message);
+  assert.match(tenth.message, /lowest loss at 0\.045, configured 4\.5e-3/);
+});
+
+test('a batch that suits the training data but leaves the sample few steps is said, not flagged', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'recvae', params: { hidden: 32, depth: 2, latent: 8, batchSize: 64, epochs: 3 }, train, sample: 4000 });
+  const batch = r.findings.find((x) => x.code === 'batch-size');
+  assert.equal(batch?.level, 'ok', formatFindings('recvae', r.findings));
+  // 300 users in batches of 64: 5 steps a pass, 4 passes; the sample's ~240 users take 4 a pass.
+  assert.equal(batch!.numbers!.stepsPerEpoch, 20);
+  assert.equal(batch!.numbers!.sampleStepsPerEpoch, 16);
+  assert.match(batch!.message, /the sample's \d+ users take only 16, so the short fits here learn slower than the full run/);
 });
 
 test('the multinomial loss is −log softmax(scores) of each interaction, averaged over interactions', async () => {
@@ -197,7 +235,9 @@ test('the two-tower model: its catalogue softmax starts at ln(items), and its ba
   assert.ok(init!.numbers!.final < init!.numbers!.measured - 0.1, JSON.stringify(init!.numbers));
   const batch = r.findings.find((x) => x.code === 'batch-size');
   assert.match(batch!.message, /rows/, 'pairs, not users');
-  assert.equal(batch!.numbers!.stepsPerEpoch, Math.ceil(r.sample.fit / 64));
+  // Judged on all of the training data; the sample's count is said beside it.
+  assert.equal(batch!.numbers!.stepsPerEpoch, Math.ceil(train.length / 64));
+  assert.equal(batch!.numbers!.sampleStepsPerEpoch, Math.ceil(r.sample.fit / 64));
 });
 
 test('labels that are 80 % positive judged by F1: the trivial predictor wins, ranking the positives is measured', async () => {
