@@ -97,6 +97,9 @@ export interface Explanation {
 /** Whether a model predicts ratings (pointwise) or ranks items (implicit feedback). */
 export type Task = 'rating' | 'ranking';
 
+/** Which metadata features a model is given: both sides', users', items' or none. */
+export type FeatureUse = 'both' | 'users' | 'items' | 'none';
+
 /**
  * Sparse, weighted metadata features for users or items: row r (a user or item index, aligned
  * with the dataset's id map) has features `indices[indptr[r]..indptr[r+1])` with `weights`.

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../contracts/errors.ts';
-import type { FeatureMatrix } from '../contracts/types.ts';
+import type { FeatureMatrix, FeatureUse } from '../contracts/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { binarize, dropZeros } from '../data/labels.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
@@ -32,12 +32,16 @@ export interface DoctorTrainConfig {
   binarize?: number;
   /** Drop rows whose value is 0 (Book-Crossing's implicit rows) before anything else. */
   dropZeros?: boolean;
+  /** Which of the dataset's metadata features the model gets, as an experiment's `fit.features` (default both). */
+  features?: FeatureUse;
   /** The metric the model will be judged by (f1, accuracy, auc, ...). */
   metric?: string;
   sample?: number;
   epochs?: number;
   seed?: number;
 }
+
+const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 const KEYS = new Set([
   'model',
@@ -50,6 +54,7 @@ const KEYS = new Set([
   'positiveThreshold',
   'binarize',
   'dropZeros',
+  'features',
   'metric',
   'sample',
   'epochs',
@@ -64,6 +69,9 @@ export function parseDoctorConfig(value: Record<string, unknown>, source: string
   if (typeof value.model !== 'string') throw new ConfigError(`${source}: "model" must name a model type (e.g. deepfm)`);
   for (const key of ['positiveThreshold', 'binarize', 'sample', 'epochs', 'seed']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value[key])}`);
+  }
+  if (value.features !== undefined && !FEATURE_USES.includes(value.features as FeatureUse)) {
+    throw new ConfigError(`${source}: "features" must be one of ${FEATURE_USES.join(', ')}, got ${JSON.stringify(value.features)}`);
   }
   return value as unknown as DoctorTrainConfig;
 }
@@ -93,7 +101,13 @@ export async function loadDoctorData(
     train = train.withValues(new Float32Array(train.length).fill(1));
   }
   if (config.binarize !== undefined) train = binarize(train, config.binarize);
-  return { train, userFeatures: loaded.userFeatures, itemFeatures: loaded.itemFeatures, description: `${loaded.description}; ${train.length} as the model trains on them` };
+  const use = config.features ?? 'both';
+  return {
+    train,
+    userFeatures: use === 'both' || use === 'users' ? loaded.userFeatures : undefined,
+    itemFeatures: use === 'both' || use === 'items' ? loaded.itemFeatures : undefined,
+    description: `${loaded.description}; ${train.length} as the model trains on them`,
+  };
 }
 
 /** Loads the config's data and diagnoses its model. */

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../contracts/errors.ts';
+import type { FeatureUse } from '../contracts/types.ts';
 import type { ValidationUsers } from '../train/types.ts';
 import { NAME, describe, isObject, isWhole, parseData, parseProtocol, parseRun, parseSearch, pathOf, pathText, unknownKeys } from './config-sections.ts';
 
@@ -37,7 +38,7 @@ export interface FitSettings {
   binarize?: true | number;
 }
 
-export type FeatureUse = 'both' | 'users' | 'items' | 'none';
+export type { FeatureUse };
 
 /** A model or baseline to train: its registry type, the search space and fit settings. */
 export interface RunSpec {

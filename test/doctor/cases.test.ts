@@ -50,6 +50,20 @@ test('healthy RecVAE at its validated settings on ML-100K: no false alarms about
   assert.equal(lr.numbers!.lowestLossRate, 0.01, text);
 });
 
+test('a doctor file names the features its model gets; a wrong value is refused with the file and the choices', () => {
+  assert.equal(parseDoctorConfig({ model: 'ncf', features: 'items' }, 'f.yaml').features, 'items');
+  assert.throws(() => parseDoctorConfig({ model: 'ncf', features: 'no' }, 'f.yaml'), /f\.yaml: "features" must be one of both, users, items, none, got "no"/);
+});
+
+test('healthy NCF at its validated settings, ids only (features: none), on ML-100K: no false alarms', { skip: ML100K }, async () => {
+  const cfg = config('doctor-ncf-healthy.yaml');
+  assert.equal(cfg.features, 'none');
+  const r = await diagnoseConfig(cfg, { dataDir });
+  assert.deepEqual(problems(r.findings), [], formatFindings('ncf', r.findings));
+  // With the dataset's features the same settings are refused: a dense embedding optimizer needs plain ids.
+  await assert.rejects(diagnoseConfig({ ...cfg, features: 'both' }, { dataDir }), /embeddingOptimizer 'dense' needs a plain id table/);
+});
+
 test('case 1, DeepFM with λ 1.2 and batch 16,384 on ML-100K: the regulariser and the batch are named; the fixes together beat popularity', { skip: ML100K }, async () => {
   const r = await diagnoseConfig(config('doctor-deepfm-l2.yaml'), { dataDir, fix: true });
   const text = formatFindings('deepfm', r.findings);

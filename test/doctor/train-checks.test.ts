@@ -108,6 +108,34 @@ test('a batch that suits the training data but leaves the sample few steps is sa
   assert.match(batch!.message, /the sample's \d+ users take only 16, so the short fits here learn slower than the full run/);
 });
 
+test('a model that overfits a tiny sample only slowly is not called stuck; one that stays below is, with both figures', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const at = async (learningRate: number) => {
+    const r = await diagnose({ model: 'warp', params: { factors: 16, learningRate, epochs: 3 }, train, sample: 4000 });
+    return r.findings.find((x) => x.code === 'tiny-overfit')!;
+  };
+  const slow = await at(0.002);
+  assert.equal(slow.level, 'ok', slow.message);
+  assert.ok(slow.numbers!.trainingAuc < 0.9 && slow.numbers!.trainingAucLonger >= 0.9, JSON.stringify(slow.numbers));
+  assert.match(slow.message, /overfits a tiny sample, slowly: .* after 30 epochs, .* after 90/);
+  const stuck = await at(2e-4);
+  assert.equal(stuck.level, 'warn', stuck.message);
+  assert.match(stuck.message, /training AUC only .* after 30 epochs and .* after 90/);
+});
+
+test('NeuMF from pretrained GMF and MLP starts below ln 2, which is the point, not a fault', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const params = { factors: 8, layers: [16, 8], pretrainEpochs: 5, pretrainLearningRate: 0.01, learningRate: 1e-4, epochs: 3 };
+  const r = await diagnose({ model: 'neumf', params, train, sample: 4000 });
+  const init = r.findings.find((x) => x.code === 'init-loss')!;
+  assert.equal(init.level, 'ok', init.message);
+  assert.ok(init.numbers!.measured < init.numbers!.expected - 0.1, JSON.stringify(init.numbers));
+  assert.match(init.message, /after 5 epochs of pretraining, below a fresh start's 0\.6931/);
+  // Without pretraining the same check compares with ln 2 as before.
+  const fresh = await diagnose({ model: 'neumf', params: { ...params, pretrainEpochs: 0 }, train, sample: 4000 });
+  assert.match(fresh.findings.find((x) => x.code === 'init-loss')!.message, /^loss at initialisation 0\.69\d+ vs 0\.6931 expected/);
+});
+
 test('the multinomial loss is −log softmax(scores) of each interaction, averaged over interactions', async () => {
   const { train } = plantedSplit({ users: 30, items: 20, seed: 4 });
   const model = createModel('multvae', { layers: [], latent: 4, epochs: 2 });

@@ -48,6 +48,7 @@ test('the ready examples are there', () => {
     'doctor-deepfm-l2.yaml',
     'doctor-foodcom-f1.yaml',
     'doctor-match-custom-loss.yaml',
+    'doctor-ncf-healthy.yaml',
     'doctor-recvae-healthy.yaml',
     'doctor-warp-healthy.yaml',
   ]);
