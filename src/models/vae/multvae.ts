@@ -95,6 +95,8 @@ export type MultVaeConfig = {
   sampledLearningRate: number | null;
   /** Score with an exponential moving average of the weights, this decay per step (0: the last step's weights). */
   emaDecay: number;
+  /** Each of a user's n input items enters the encoder as 1/n^e (0.5: unit L2 norm, the paper's). */
+  inputNormExponent: number;
   epochs: number;
   seed: number;
   /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
@@ -143,7 +145,14 @@ export class MultVae extends Recommender {
   private build(rng: Rng): MultVaeNet {
     const c = this.config;
     if (this.numItems === 0) throw new ConfigError('multvae: no items to model');
-    const shape = { numItems: this.numItems, layers: c.layers, latent: c.latent, variational: c.variational, sampledSoftmax: c.sampledSoftmax };
+    const shape = {
+      numItems: this.numItems,
+      layers: c.layers,
+      latent: c.latent,
+      variational: c.variational,
+      sampledSoftmax: c.sampledSoftmax,
+      inputNormExponent: c.inputNormExponent,
+    };
     this.net = new MultVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng, {
       name: c.sampledOptimizer ?? c.optimizer,
       learningRate: c.sampledLearningRate ?? c.learningRate,
@@ -297,6 +306,7 @@ export const multVaeSpec = defineModel({
     sampledOptimizer: null,
     sampledLearningRate: null,
     emaDecay: 0,
+    inputNormExponent: 0.5,
     epochs: 200,
     seed: 42,
     threads: 1,
@@ -333,6 +343,11 @@ export const multVaeSpec = defineModel({
       help: "step size of the sampled softmax's output layer (with sampledSoftmax); null: learningRate. Ignored by the exact softmax",
     },
     emaDecay: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: "score with a moving average of the weights, this decay per step; 0: the last step's weights" },
+    inputNormExponent: {
+      kind: 'number',
+      min: 0,
+      help: "each of a user's n input items enters the encoder as 1/n^e: 0.5 unit L2 norm (the paper's), 1 the mean, 0 the raw binary row",
+    },
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },

@@ -39,6 +39,8 @@ export interface MultVaeShape {
   variational: boolean;
   /** Items per batch in a sampled softmax while training; null, or ≥ numItems: the exact softmax. */
   sampledSoftmax?: number | null;
+  /** Each of a row's n input items enters as 1/n^e (default 0.5: unit L2 norm). */
+  inputNormExponent?: number;
 }
 
 /** A parameter with the gradient buffer the last `backward` filled (laid out like its data). */
@@ -89,7 +91,7 @@ export class MultVaeNet {
     this.variational = variational;
     this.encOut = variational ? 2 * latent : latent;
     this.h0 = layers.length > 0 ? layers[0] : this.encOut;
-    this.input = new SparseInputLayer('encoder.input', numItems, this.h0, optimizer, rng);
+    this.input = new SparseInputLayer('encoder.input', numItems, this.h0, optimizer, rng, shape.inputNormExponent);
     this.encoder = layers.length > 0 ? new Mlp(rng, { inputDim: this.h0, layers: layers.slice(1), outputDim: this.encOut, activation: 'tanh', optimizer, name: 'encoder' }) : null;
     const k = shape.sampledSoftmax ?? null;
     const sampled = k !== null && k < numItems;

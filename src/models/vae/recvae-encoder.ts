@@ -29,6 +29,8 @@ export interface RecVaeEncoderShape {
   /** Number of swish + LayerNorm layers (paper: 5). */
   depth: number;
   latent: number;
+  /** Each of a row's n input items enters as 1/n^e (default 0.5: unit L2 norm). */
+  inputNormExponent?: number;
 }
 
 export class RecVaeEncoder {
@@ -63,7 +65,7 @@ export class RecVaeEncoder {
     this.hidden = hidden;
     this.depth = depth;
     this.latent = latent;
-    this.input = new SparseInputLayer(`${name}.input`, numItems, hidden, optimizer, rng);
+    this.input = new SparseInputLayer(`${name}.input`, numItems, hidden, optimizer, rng, shape.inputNormExponent);
     for (let l = 0; l < depth; l++) {
       if (l > 0) this.dense.push(new Dense(hidden, hidden, rng, { optimizer, init: { kind: 'glorot' }, name: `${name}.${l}` }));
       this.gains.push(new Param(`${name}.norm${l}.gain`, 1, hidden, optimizer).init({ kind: 'constant', value: 1 }, rng));

@@ -43,6 +43,8 @@ export interface RecVaeShape {
   latent: number;
   /** An item × item linear shortcut from the input row to the logits (zero diagonal), trained with the decoder. */
   skip?: boolean;
+  /** Each of a row's n input items enters as 1/n^e (default 0.5: unit L2 norm). */
+  inputNormExponent?: number;
 }
 
 /** The composite prior's mixture: weights of the standard, old-posterior and wide normals; the wide one's log variance. */

@@ -95,6 +95,8 @@ export type RecVaeConfig = {
   wholeRowShare: number;
   /** The likelihood's weight on the positives input dropout kept, against 1 on the hidden ones (emphasised denoising; 1: the paper's). */
   keptWeight: number;
+  /** Each of a user's n input items enters the encoder as 1/n^e (0.5: unit L2 norm, the paper's). */
+  inputNormExponent: number;
   epochs: number;
   seed: number;
   /** Threads for the dense products (at most 2); the model is the same bit for bit at 1 or 2. */
@@ -156,7 +158,7 @@ export class RecVae extends Recommender {
   private build(rng: Rng): RecVaeNet {
     const c = this.config;
     if (this.numItems === 0) throw new ConfigError('recvae: no items to model');
-    const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent, skip: c.skip };
+    const shape = { numItems: this.numItems, hidden: c.hidden, depth: c.depth, latent: c.latent, skip: c.skip, inputNormExponent: c.inputNormExponent };
     this.net = new RecVaeNet(shape, { name: c.optimizer, learningRate: c.learningRate }, rng);
     this.net.skipL2 = c.skipL2;
     this.net.encoder.input.normalizeAfterDropout = c.inputNormalization === 'after-dropout';
@@ -339,6 +341,7 @@ export const recVaeSpec = defineModel({
     inputNormalization: 'before-dropout',
     wholeRowShare: 0,
     keptWeight: 1,
+    inputNormExponent: 0.5,
     epochs: 50,
     seed: 42,
     threads: 1,
@@ -385,6 +388,11 @@ export const recVaeSpec = defineModel({
       kind: 'number',
       min: 0,
       help: "emphasised denoising: in encoder passes, the likelihood's weight on the positives input dropout kept (those it hid weigh 1); 1: the paper's, 0: learn only from the hidden ones",
+    },
+    inputNormExponent: {
+      kind: 'number',
+      min: 0,
+      help: "each of a user's n input items enters the encoder as 1/n^e: 0.5 unit L2 norm (the paper's), 1 the mean, 0 the raw binary row",
     },
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },

@@ -1,7 +1,9 @@
 /**
  * The first encoder layer of the VAEs (Mult-VAE, Liang et al. 2018; RecVAE, Shenbin et al. 2020):
  * a user's item row, L2-normalised and with inverted dropout while training, times an
- * items × width weight, plus a bias. The row is sparse, so the product sums the weight rows of
+ * items × width weight, plus a bias. `normExponent` e generalises the normalisation: each of a
+ * row's n items enters as 1/n^e (0.5: unit L2 norm, the papers'; 1: the mean, unit L1 norm; 0: the
+ * raw binary row). The row is sparse, so the product sums the weight rows of
  * the user's items, and the weight's gradient and optimizer step touch only those rows.
  */
 import { Param, type OptimizerConfig } from '../../core/params.ts';
@@ -38,6 +40,7 @@ export class SparseInputLayer {
     readonly width: number,
     optimizer: OptimizerConfig,
     rng: Rng,
+    readonly normExponent = 0.5,
   ) {
     this.weight = new Param(`${name}.weight`, numItems, width, optimizer).init({ kind: 'glorot' }, rng);
     this.bias = new Param(`${name}.bias`, 1, width, optimizer);
@@ -73,16 +76,21 @@ export class SparseInputLayer {
       const end = u < rows.rows ? indptr[u + 1] : 0;
       const dropRow = drop && !(this.wholeRowShare > 0 && rng!.next() < this.wholeRowShare);
       this.dropped[r] = dropRow ? 1 : 0;
-      const value = end > start ? (dropRow ? keepScale : 1) / Math.sqrt(end - start) : 0;
+      const value = end > start ? (dropRow ? keepScale : 1) / this.rowNorm(end - start) : 0;
       const first = p;
       for (let q = start; q < end; q++) {
         if (dropRow && rng!.next() < dropout) continue;
         this.inItems[p] = indices[q];
         this.inValues[p++] = value;
       }
-      if (dropRow && this.normalizeAfterDropout && p > first) this.inValues.fill(1 / Math.sqrt(p - first), first, p);
+      if (dropRow && this.normalizeAfterDropout && p > first) this.inValues.fill(1 / this.rowNorm(p - first), first, p);
       this.inPtr[r + 1] = p;
     }
+  }
+
+  /** n^e, the divisor of a row of n items (√n exactly at the default e = 0.5). */
+  private rowNorm(n: number): number {
+    return this.normExponent === 0.5 ? Math.sqrt(n) : n ** this.normExponent;
   }
 
   /**

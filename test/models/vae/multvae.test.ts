@@ -8,6 +8,7 @@ import { ConfigError } from '../../../src/contracts/errors.ts';
 import { perUserSplit } from '../../../src/data/splits.ts';
 import { MultVae } from '../../../src/models/vae/multvae.ts';
 import { MultVaeNet, type MultVaeShape } from '../../../src/models/vae/network.ts';
+import { SparseInputLayer } from '../../../src/models/vae/sparse-input.ts';
 import { createModel } from '../../../src/models/registry.ts';
 import { loadModel } from '../../../src/models/load.ts';
 import { validationScore } from '../../../src/train/validation.ts';
@@ -220,4 +221,32 @@ test('multvae warns before training when the KL weight would stay near 0 for the
   assert.deepEqual(await warnings({ annealSteps: 16 }), []);
   assert.deepEqual(await warnings({ annealSteps: 0 }), []);
   assert.deepEqual(await warnings({ annealSteps: 200_000, variational: false }), []);
+});
+
+test('multvae inputNormExponent: each of n input items enters as 1/n^e; e = 1 (the mean) and e = 0 (raw) still learn, and the exponent survives save → load', async (t) => {
+  const rows = split.train.byUser();
+  const inputOf = (e: number, dropout: number) => {
+    const layer = new SparseInputLayer('x', rows.cols, 2, { name: 'sgd', learningRate: 1 }, new Rng(1), e);
+    layer.setBatch(rows, Int32Array.of(0, 1), 2, dropout, dropout > 0 ? new Rng(9) : null);
+    return (layer as unknown as { inValues: Float32Array }).inValues[0];
+  };
+  const n = rows.indptr[1] - rows.indptr[0];
+  assert.equal(inputOf(0.5, 0), Math.fround(1 / Math.sqrt(n)));
+  assert.equal(inputOf(1, 0), Math.fround(1 / n));
+  assert.equal(inputOf(0, 0), 1);
+  assert.equal(inputOf(0.25, 0.5), Math.fround(2 / n ** 0.25), 'inverted dropout scales on top');
+  const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
+  for (const inputNormExponent of [1, 0]) {
+    const model = await fitQuietly(createModel('multvae', { ...small, variational: false, inputNormExponent, epochs: 30 }), split.train);
+    const ndcg = rankingMetrics(model, split)['ndcg@10'];
+    assert.ok(ndcg > pop + 0.2, `e ${inputNormExponent}: NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'tastebud-multvae-norm-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const model = await fitQuietly(createModel('multvae', { ...small, inputNormExponent: 0.25, epochs: 2 }), split.train);
+  await model.save(dir);
+  const loaded = await loadModel(dir);
+  for (const u of [0, 7]) assert.deepEqual(scoresOf(loaded, u), scoresOf(model, u), `user ${u}`);
+  const plain = await fitQuietly(createModel('multvae', { ...small, epochs: 2 }), split.train);
+  assert.notDeepEqual(scoresOf(plain, 0), scoresOf(model, 0), 'the exponent changes the model');
 });

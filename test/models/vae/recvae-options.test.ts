@@ -151,3 +151,22 @@ test('recvae keptWeight 0 (learning only from the positives dropout hid) still l
   const ndcg = rankingMetrics(model, split)['ndcg@10'];
   assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
 });
+
+test("recvae inputNormExponent: the encoder, the prior's old encoder and the averaged weights all read rows at 1/n^e; it still learns; save → load keeps it", async (t) => {
+  const model = await fitQuietly(createModel('recvae', { ...small, inputNormExponent: 0, emaDecay: 0.9, epochs: 8 }), split.train);
+  const net = (model as unknown as { network: { encoder: { input: SparseInputLayer }; oldEncoder: { input: SparseInputLayer } } }).network;
+  assert.equal(net.encoder.input.normExponent, 0);
+  assert.equal(net.oldEncoder.input.normExponent, 0);
+  const averaged = (model as unknown as { averagedNet: { encoder: { input: SparseInputLayer } } }).averagedNet;
+  assert.equal(averaged.encoder.input.normExponent, 0, 'the averaged weights score with the same rows');
+  const pop = rankingMetrics(await fitQuietly(createModel('popularity'), split.train), split)['ndcg@10'];
+  const ndcg = rankingMetrics(model, split)['ndcg@10'];
+  assert.ok(ndcg > pop + 0.2, `NDCG@10 ${ndcg.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'tastebud-recvae-norm-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await model.save(dir);
+  const loaded = await loadModel(dir);
+  for (const u of [0, 7]) assert.deepEqual(scoresOf(loaded, u), scoresOf(model, u), `user ${u}`);
+  const history = model.historyOf(12).map((h) => ({ item: model.itemIds.id(h.index) }));
+  assert.deepEqual(model.foldIn(history).scores, scoresOf(model, 12), 'fold-in reads the row as training did');
+});
