@@ -99,6 +99,7 @@ export type Task = 'rating' | 'ranking';
 
 /** Which metadata features a model is given: both sides', users', items' or none. */
 export type FeatureUse = 'both' | 'users' | 'items' | 'none';
+export const FEATURE_USES: readonly FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 /**
  * Sparse, weighted metadata features for users or items: row r (a user or item index, aligned

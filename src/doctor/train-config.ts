@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../contracts/errors.ts';
-import type { FeatureMatrix, FeatureUse } from '../contracts/types.ts';
+import { FEATURE_USES, type FeatureMatrix, type FeatureUse } from '../contracts/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { binarize, dropZeros } from '../data/labels.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
@@ -40,8 +40,6 @@ export interface DoctorTrainConfig {
   epochs?: number;
   seed?: number;
 }
-
-const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 const KEYS = new Set([
   'model',

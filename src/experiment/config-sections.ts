@@ -6,6 +6,7 @@
 import type { DataFileSettings, EarlyStoppingSettings, FeatureUse, FitSettings, ParamSpace, ProtocolSettings, RunSpec, SearchSettings } from './config.ts';
 import { checkParamValue } from './params.ts';
 import { suggest } from '../contracts/suggest.ts';
+import { FEATURE_USES } from '../contracts/types.ts';
 
 export type Fail = (path: (string | number)[], message: string) => void;
 
@@ -14,7 +15,6 @@ const RUN_KEYS = ['name', 'type', 'params', 'fit'];
 const FIT_KEYS = ['threads', 'earlyStopping', 'metric', 'features', 'binarize', 'validationUsers'];
 const SEARCH_KEYS = ['strategy', 'trials', 'metric', 'validation', 'repeats', 'refit', 'eta', 'minEpochs', 'maxEpochs'];
 const HALVING_KEYS = ['eta', 'minEpochs', 'maxEpochs'] as const;
-const FEATURE_USES: FeatureUse[] = ['both', 'users', 'items', 'none'];
 
 export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null {
   if (typeof raw === 'string' && raw) return { name: raw, seed: null, options: {} };
