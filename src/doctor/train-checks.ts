@@ -75,6 +75,10 @@ const TINY_EPOCHS = 30;
 /** A model below the tiny-overfit bar is given this many times the epochs before it is called stuck. */
 const SLOW_FACTOR = 3;
 const LR_SAMPLE = 3000;
+/** Epochs of each rate in the learning-rate range test. */
+const RANGE_EPOCHS = 2;
+/** Fewer optimiser steps per rate than this measure only how far a step goes: the largest rate wins unless it blows up at once. */
+const MIN_RANGE_STEPS = 4;
 /** A fix must lift validation AUC by this much to count as having helped. */
 const HELPED = 0.02;
 /** Fewer optimiser steps per epoch than this is too few to learn in a short fit. */
@@ -171,7 +175,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   }
   if (objective.kind !== 'other' && typeof config.learningRate === 'number') {
     log('doctor: learning-rate range test');
-    await checkLearningRate(recipe, data, seed, config.learningRate, objective, candidates, findings);
+    await checkLearningRate(recipe, data, seed, config.learningRate, objective, config, candidates, findings);
   }
   checkBatchSize(objective, config, input.train, fit, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
@@ -236,15 +240,10 @@ function checkBatchSize(
 ): void {
   const batch = config.batchSize;
   if (typeof batch !== 'number') return;
-  const users = o.kind === 'multinomial' && o.batches === 'users';
-  const rowsOf = (data: Interactions) => (users ? activeUsers(data.byUser()).length : data.length * (o.kind === 'sampled' ? 1 + o.negatives : 1));
-  const passes = users ? passesPerEpoch(config) : 1;
-  const rows = rowsOf(train);
-  const sampleRows = rowsOf(fit);
-  const steps = passes * Math.ceil(rows / batch);
-  const sampleSteps = passes * Math.ceil(sampleRows / batch);
+  const { rows, steps, unit, passes } = epochSteps(o, config, train)!;
+  const { rows: sampleRows, steps: sampleSteps } = epochSteps(o, config, fit)!;
+  const users = unit === 'users';
   const numbers = { batchSize: batch, stepsPerEpoch: steps, sampleStepsPerEpoch: sampleSteps };
-  const unit = users ? 'users' : 'rows';
   const perPass = passes > 1 ? ` (${passes} passes)` : '';
   if (steps >= MIN_STEPS) {
     const onSample = sampleSteps >= MIN_STEPS ? '' : `; the sample's ${sampleRows} ${unit} take only ${sampleSteps}, so the short fits here learn slower than the full run`;
@@ -268,6 +267,19 @@ function checkBatchSize(
   };
   candidates.push({ finding: f, change: `batchSize ${batch} → ${suggested}`, recipe: { ...recipe, params: { ...recipe.params, batchSize: suggested } } });
   findings.push(f);
+}
+
+/**
+ * Optimiser steps one epoch takes on `data`: its rows (interactions, with sampled negatives each,
+ * or users for the autoencoders) over the batch size, times RecVAE's passes. Null without a batch size.
+ */
+function epochSteps(o: Objective, config: Record<string, unknown>, data: Interactions): { rows: number; steps: number; unit: 'users' | 'rows'; passes: number } | null {
+  const batch = config.batchSize;
+  if (typeof batch !== 'number') return null;
+  const users = o.kind === 'multinomial' && o.batches === 'users';
+  const rows = users ? activeUsers(data.byUser()).length : data.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
+  const passes = users ? passesPerEpoch(config) : 1;
+  return { rows, steps: passes * Math.ceil(rows / batch), unit: users ? 'users' : 'rows', passes };
 }
 
 /** Passes over the users in one epoch: RecVAE's alternating encoder and decoder passes, else one. */
@@ -447,8 +459,28 @@ function trainingAuc(model: Recommender, data: DoctorData): number {
  * margin by a grid step or more, and losing over half of the achievable drop, is flagged; the fix
  * is a third of the lowest-loss rate.
  */
-async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: number, lr: number, o: Objective, candidates: Candidate[], findings: Finding[]): Promise<void> {
+async function checkLearningRate(
+  recipe: ModelRecipe,
+  data: DoctorData,
+  seed: number,
+  lr: number,
+  o: Objective,
+  config: Record<string, unknown>,
+  candidates: Candidate[],
+  findings: Finding[],
+): Promise<void> {
   const small = sampleUsers(data.fit, LR_SAMPLE, seed + 3);
+  const perEpoch = epochSteps(o, config, small);
+  if (perEpoch !== null && RANGE_EPOCHS * perEpoch.steps < MIN_RANGE_STEPS) {
+    const { rows, steps, unit } = perEpoch;
+    findings.push({
+      level: 'info',
+      code: 'learning-rate',
+      message: `learning-rate range test: not judged: ${RANGE_EPOCHS} epochs on its sample's ${rows} ${unit} at batch size ${config.batchSize} are ${RANGE_EPOCHS * steps} optimiser step${RANGE_EPOCHS * steps === 1 ? '' : 's'} per rate, too few to compare rates (the batch-size finding says what the full run takes)`,
+      numbers: { learningRate: lr, stepsPerRate: RANGE_EPOCHS * steps },
+    });
+    return;
+  }
   const multiples = [1 / 30, 1 / 10, 1 / 3, 1, 3, 10, 30];
   const configured = multiples.indexOf(1);
   const rates = multiples.map((m) => lr * m);
@@ -458,7 +490,7 @@ async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: nu
     const model = buildModel({ ...recipe, params: { ...recipe.params, learningRate: rate } });
     await model.fit(small, { epochs: 0, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
     if (Number.isNaN(start)) start = measureLoss(model, o, small, new Rng(seed + 4));
-    await model.fit(small, { epochs: 2, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
+    await model.fit(small, { epochs: RANGE_EPOCHS, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
     const l = measureLoss(model, o, small, new Rng(seed + 4));
     losses.push(Number.isFinite(l) ? l : Infinity);
   }
@@ -473,7 +505,7 @@ async function checkLearningRate(recipe: ModelRecipe, data: DoctorData, seed: nu
   // Grid steps from the configured rate to the lowest-loss one: the margin is one (a third) to two (a tenth) below it.
   const steps = best - configured;
   const where = steps > 2 ? 'far below' : steps < 0 ? 'above' : '';
-  const head = `learning-rate range test (2 epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}`;
+  const head = `learning-rate range test (${RANGE_EPOCHS} epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}`;
   if (where !== '' && farWorse) {
     const f: Finding = {
       level: 'warn',

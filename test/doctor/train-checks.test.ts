@@ -97,6 +97,23 @@ test("a learning rate a tenth of the lowest-loss rate is not flagged (a short te
   assert.match(tenth.message, /lowest loss at 0\.045, configured 4\.5e-3/);
 });
 
+test('a range test of too few optimiser steps per rate is not judged: it says so instead of suggesting a rate', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const rangeOf = async (batchSize: number) => {
+    const r = await diagnose({ model: 'multvae', params: { layers: [], latent: 8, batchSize, epochs: 2 }, train, sample: 4000 });
+    return r.findings.find((x) => x.code === 'learning-rate')!;
+  };
+  // The range test's ~180 users fit in one batch of 500: one step an epoch, two per rate.
+  const few = await rangeOf(500);
+  assert.equal(few.level, 'info', few.message);
+  assert.equal(few.numbers!.stepsPerRate, 2);
+  assert.equal(few.fix, undefined);
+  assert.match(few.message, /not judged: 2 epochs on its sample's \d+ users at batch size 500 are 2 optimiser steps per rate/);
+  const enough = await rangeOf(32);
+  assert.notEqual(enough.level, 'info', enough.message);
+  assert.match(enough.message, /^learning-rate range test \(2 epochs on \d+ interactions/);
+});
+
 test('a batch that suits the training data but leaves the sample few steps is said, not flagged', async () => {
   const { train } = plantedSplit({ seed: 3 });
   const r = await diagnose({ model: 'recvae', params: { hidden: 32, depth: 2, latent: 8, batchSize: 64, epochs: 3 }, train, sample: 4000 });
