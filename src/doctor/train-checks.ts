@@ -83,6 +83,8 @@ const MIN_RANGE_STEPS = 4;
 const HELPED = 0.02;
 /** Fewer optimiser steps per epoch than this is too few to learn in a short fit. */
 const MIN_STEPS = 20;
+/** The most the short fits' epochs are multiplied by when the sample is what leaves an epoch few steps. */
+const SAMPLE_EPOCH_SCALE = 4;
 /** More dead ReLU units than this share is a broken network, not sparsity. */
 const DEAD_SHARE = 0.5;
 
@@ -97,7 +99,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   const shell = buildModel(recipe);
   const objective = objectiveOf(shell, recipe.customLoss);
   const config = shell.config as Record<string, unknown>;
-  const epochs = input.epochs ?? Math.max(1, Math.min(5, Number(config.epochs ?? 5)));
+  let epochs = input.epochs ?? Math.max(1, Math.min(5, Number(config.epochs ?? 5)));
 
   const result = (extra: Partial<TrainDiagnosis>): TrainDiagnosis => ({
     model: input.model,
@@ -147,6 +149,9 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   const validation = capUsers(carved.validation, VALIDATION_USERS, seed);
   const relevance = objective.kind === 'values' ? (input.labelThreshold ?? (isBinary(fit.values) ? 1 : undefined)) : undefined;
   const data: DoctorData = { fit, validation, userFeatures: input.userFeatures, itemFeatures: input.itemFeatures, relevance };
+  // A batch that suits the full data can leave the sample one step an epoch: the short fits then
+  // take more epochs (up to SAMPLE_EPOCH_SCALE×), so that they take about the steps the full run would.
+  if (input.epochs === undefined) epochs *= sampleEpochScale(objective, config, input.train, fit);
   log(`doctor: ${input.model} on a sample of ${sample.length} interactions (${fit.length} fit, ${validation.length} validation), ${epochs} epochs`);
 
   if (gradientCheckable(shell, recipe)) {
@@ -246,7 +251,8 @@ function checkBatchSize(
   const numbers = { batchSize: batch, stepsPerEpoch: steps, sampleStepsPerEpoch: sampleSteps };
   const perPass = passes > 1 ? ` (${passes} passes)` : '';
   if (steps >= MIN_STEPS) {
-    const onSample = sampleSteps >= MIN_STEPS ? '' : `; the sample's ${sampleRows} ${unit} take only ${sampleSteps}, so the short fits here learn slower than the full run`;
+    const scale = sampleEpochScale(o, config, train, fit);
+    const onSample = sampleSteps >= MIN_STEPS ? '' : `; the sample's ${sampleRows} ${unit} take only ${sampleSteps}, so the short fits here run ${scale}× the epochs`;
     findings.push({
       level: 'ok',
       code: 'batch-size',
@@ -280,6 +286,18 @@ function epochSteps(o: Objective, config: Record<string, unknown>, data: Interac
   const rows = users ? activeUsers(data.byUser()).length : data.length * (o.kind === 'sampled' ? 1 + o.negatives : 1);
   const passes = users ? passesPerEpoch(config) : 1;
   return { rows, steps: passes * Math.ceil(rows / batch), unit: users ? 'users' : 'rows', passes };
+}
+
+/**
+ * How many times the short fits' epochs to run: 1, unless the batch leaves the sample fewer than
+ * MIN_STEPS steps an epoch while the full data has enough; then enough epochs for MIN_STEPS
+ * steps, at most SAMPLE_EPOCH_SCALE×. A batch too large for the full data keeps its slowness.
+ */
+function sampleEpochScale(o: Objective, config: Record<string, unknown>, train: Interactions, fit: Interactions): number {
+  const full = epochSteps(o, config, train);
+  const sample = epochSteps(o, config, fit);
+  if (full === null || sample === null || full.steps < MIN_STEPS || sample.steps >= MIN_STEPS) return 1;
+  return Math.min(SAMPLE_EPOCH_SCALE, Math.ceil(MIN_STEPS / sample.steps));
 }
 
 /** Passes over the users in one epoch: RecVAE's alternating encoder and decoder passes, else one. */

@@ -122,7 +122,13 @@ test('a batch that suits the training data but leaves the sample few steps is sa
   // 300 users in batches of 64: 5 steps a pass, 4 passes; the sample's ~240 users take 4 a pass.
   assert.equal(batch!.numbers!.stepsPerEpoch, 20);
   assert.equal(batch!.numbers!.sampleStepsPerEpoch, 16);
-  assert.match(batch!.message, /the sample's \d+ users take only 16, so the short fits here learn slower than the full run/);
+  assert.match(batch!.message, /the sample's \d+ users take only 16, so the short fits here run 2× the epochs/);
+  // 20 steps an epoch on the full data, 16 on the sample: the short fits take 2 × 3 epochs.
+  assert.equal(r.sample.epochs, 6);
+  assert.ok(
+    r.findings.some((x) => /^validation AUC \S+ after 6 epochs/.test(x.message)),
+    formatFindings('recvae', r.findings),
+  );
 });
 
 test('a model that overfits a tiny sample only slowly is not called stuck; one that stays below is, with both figures', async () => {
