@@ -62,6 +62,12 @@ test('healthy NCF at its validated settings, ids only (features: none), on ML-10
   assert.deepEqual(problems(r.findings), [], formatFindings('ncf', r.findings));
   // With the dataset's features the same settings are refused: a dense embedding optimizer needs plain ids.
   await assert.rejects(diagnoseConfig({ ...cfg, features: 'both' }, { dataDir }), /embeddingOptimizer 'dense' needs a plain id table/);
+  // The command line says the same with --features.
+  const flags = ['doctor', 'train', '--dataset', 'ml-100k', '--split', 'ua', '--positive-threshold', '4', '--model', 'ncf', '--param', 'embeddingOptimizer=dense'];
+  const cli = await tastebud(...flags, '--features', 'none', '--epochs', '1', '--sample', '2000', '--quiet');
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /^doctor train ncf/);
+  assert.match((await tastebud(...flags, '--epochs', '1', '--sample', '2000', '--quiet')).stderr, /embeddingOptimizer 'dense' needs a plain id table/);
 });
 
 test('case 1, DeepFM with λ 1.2 and batch 16,384 on ML-100K: the regulariser and the batch are named; the fixes together beat popularity', { skip: ML100K }, async () => {

@@ -26,6 +26,10 @@ test('doctor train on a file: one line per check with the L2 fix measured (--fix
     assert.equal(json.model, 'ncf');
     assert.ok(json.findings.some((f: { code: string }) => f.code === 'validation' || f.code === 'below-popularity'));
 
+    const features = await tastebud(...base, '--features', 'nope');
+    assert.notEqual(features.code, 0);
+    assert.match(features.stderr, /--features must be one of both, users, items, none, got "nope"/);
+
     const unknown = await tastebud('doctor', 'train', '--train', file, '--model', 'ncf', '--param', 'fators=8', '--quiet');
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /fators/);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../contracts/errors.ts';
+import { FEATURE_USES } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { checkData } from '../../doctor/data.ts';
@@ -62,9 +63,10 @@ function registerDoctorTrain(doctor: Command): void {
     .option('--binarize <t>', 'train on labels: value ≥ t → 1, else 0 (every row kept)')
     .option('--drop-zeros', 'drop rows whose value is 0 first (Book-Crossing implicit rows)')
     .option('--metric <name>', 'the metric the model will be judged by (f1, accuracy, auc, ...)')
+    .option('--features <use>', "which of the dataset's metadata features the model gets: both (default), users, items, none")
     .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
     .option('--sample <n>', 'interactions in the sample, whole users (default 10000)')
-    .option('--epochs <n>', "epochs of the doctor's short fits (default: the model's, at most 5)")
+    .option('--epochs <n>', "epochs of the doctor's short fits (default: the model's, at most 5, up to 4× that when only the sample is short of steps)")
     .option('--seed <n>', 'random seed of the sample, the split and the fits', '42')
     .option('--fix', 'apply each proposed fix in a short fit and print validation before → after')
     .option('--json', 'print the diagnosis as JSON')
@@ -73,6 +75,9 @@ function registerDoctorTrain(doctor: Command): void {
   addHyperparameterFlags(cmd);
   cmd.action(async (o) => {
     const file = o.config ? parseDoctorConfig(await readConfigFile(o.config), o.config) : null;
+    if (o.features !== undefined && !FEATURE_USES.includes(o.features)) {
+      throw new ConfigError(`doctor train: --features must be one of ${FEATURE_USES.join(', ')}, got ${JSON.stringify(o.features)}`);
+    }
     const model = o.model ?? file?.model;
     if (!model) throw new ConfigError('doctor train: give --model TYPE (or a --config file with "model")');
     const num = (flag: string, v: unknown, integer = false): number | undefined =>
@@ -92,6 +97,7 @@ function registerDoctorTrain(doctor: Command): void {
       binarize: num('--binarize', o.binarize) ?? file?.binarize,
       dropZeros: o.dropZeros ?? file?.dropZeros,
       metric: o.metric ?? file?.metric,
+      features: o.features ?? file?.features,
       seed: num('--seed', o.seed, true) ?? file?.seed,
     };
     const log = o.quiet || o.json ? undefined : (line: string) => process.stderr.write(line + '\n');
