@@ -171,25 +171,33 @@ function picksByUser(data: Interactions, rng: Rng, limit: number): Int32Array {
   return picks.sort((a, b) => data.users[a] - data.users[b] || a - b);
 }
 
+/** Up to `limit` positives drawn in user order (`picksByUser`): their users and their scores. */
+function scoredPositives(model: Recommender, data: Interactions, rng: Rng, limit: number): { users: Int32Array; sPos: Float32Array } {
+  const picks = picksByUser(data, rng, limit);
+  const users = Int32Array.from(picks, (p) => data.users[p]);
+  return {
+    users,
+    sPos: model.score(
+      users,
+      Int32Array.from(picks, (p) => data.items[p]),
+    ),
+  };
+}
+
 /**
  * Scores of up to `limit` positives, each followed by `negatives` items drawn uniformly for it:
  * rows of 1 + negatives, the positive first.
  */
 function sampledGroups(model: Recommender, negatives: number, data: Interactions, rng: Rng, limit: number): { groups: Float64Array; n: number } {
-  const picks = picksByUser(data, rng, limit);
-  const n = picks.length;
+  const { users, sPos } = scoredPositives(model, data, rng, limit);
+  const n = users.length;
   const width = 1 + negatives;
-  const users = Int32Array.from(picks, (p) => data.users[p]);
   const groups = new Float64Array(n * width);
-  const sPos = model.score(
-    users,
-    Int32Array.from(picks, (p) => data.items[p]),
-  );
   for (let k = 0; k < n; k++) groups[k * width] = sPos[k];
   for (let j = 1; j <= negatives; j++) {
     const sNeg = model.score(
       users,
-      Int32Array.from(picks, () => rng.int(data.numItems)),
+      Int32Array.from(users, () => rng.int(data.numItems)),
     );
     for (let k = 0; k < n; k++) groups[k * width + j] = sNeg[k];
   }
@@ -224,13 +232,8 @@ function adaptiveHingeLoss(model: Recommender, o: Extract<Objective, { kind: 'ad
  * of the draws it took (⌊(N − 1)/draws⌋, capped) times the margin violation, 0 when none violates.
  */
 function warpLoss(model: Recommender, o: Extract<Objective, { kind: 'warp' }>, data: Interactions, rng: Rng, limit: number): number {
-  const picks = picksByUser(data, rng, limit);
-  const n = picks.length;
-  const users = Int32Array.from(picks, (p) => data.users[p]);
-  const sPos = model.score(
-    users,
-    Int32Array.from(picks, (p) => data.items[p]),
-  );
+  const { users, sPos } = scoredPositives(model, data, rng, limit);
+  const n = users.length;
   let searching = Int32Array.from({ length: n }, (_, k) => k);
   let total = 0;
   for (let draw = 1; draw <= o.maxSampled && searching.length > 0; draw++) {

@@ -151,7 +151,8 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   const data: DoctorData = { fit, validation, userFeatures: input.userFeatures, itemFeatures: input.itemFeatures, relevance };
   // A batch that suits the full data can leave the sample one step an epoch: the short fits then
   // take more epochs (up to SAMPLE_EPOCH_SCALE×), so that they take about the steps the full run would.
-  if (input.epochs === undefined) epochs *= sampleEpochScale(objective, config, input.train, fit);
+  const steps = stepPlan(objective, config, input.train, fit);
+  if (input.epochs === undefined && steps !== null) epochs *= steps.scale;
   log(`doctor: ${input.model} on a sample of ${sample.length} interactions (${fit.length} fit, ${validation.length} validation), ${epochs} epochs`);
 
   if (gradientCheckable(shell, recipe)) {
@@ -182,7 +183,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     log('doctor: learning-rate range test');
     await checkLearningRate(recipe, data, seed, config.learningRate, objective, config, candidates, findings);
   }
-  checkBatchSize(objective, config, input.train, fit, recipe, candidates, findings);
+  if (steps !== null) checkBatchSize(steps, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
   checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings, iterative);
   checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
@@ -234,24 +235,14 @@ async function measure(c: Candidate, data: DoctorData, epochs: number, seed: num
  * that suits the full data can leave the sample's short fits few steps, which is said, not
  * flagged. The suggested batch is sized for the sample, so that the fix can be measured there.
  */
-function checkBatchSize(
-  o: Objective,
-  config: Record<string, unknown>,
-  train: Interactions,
-  fit: Interactions,
-  recipe: ModelRecipe,
-  candidates: Candidate[],
-  findings: Finding[],
-): void {
-  const batch = config.batchSize;
-  if (typeof batch !== 'number') return;
-  const { rows, steps, unit, passes } = epochSteps(o, config, train)!;
-  const { rows: sampleRows, steps: sampleSteps } = epochSteps(o, config, fit)!;
+function checkBatchSize(plan: StepPlan, recipe: ModelRecipe, candidates: Candidate[], findings: Finding[]): void {
+  const { batch, scale } = plan;
+  const { rows, steps, unit, passes } = plan.full;
+  const { rows: sampleRows, steps: sampleSteps } = plan.sample;
   const users = unit === 'users';
   const numbers = { batchSize: batch, stepsPerEpoch: steps, sampleStepsPerEpoch: sampleSteps };
   const perPass = passes > 1 ? ` (${passes} passes)` : '';
   if (steps >= MIN_STEPS) {
-    const scale = sampleEpochScale(o, config, train, fit);
     const onSample = sampleSteps >= MIN_STEPS ? '' : `; the sample's ${sampleRows} ${unit} take only ${sampleSteps}, so the short fits here run ${scale}× the epochs`;
     findings.push({
       level: 'ok',
@@ -288,16 +279,27 @@ function epochSteps(o: Objective, config: Record<string, unknown>, data: Interac
   return { rows, steps: passes * Math.ceil(rows / batch), unit: users ? 'users' : 'rows', passes };
 }
 
+type EpochSteps = NonNullable<ReturnType<typeof epochSteps>>;
+
+/** A batch's steps an epoch on the training data and on the sample, and how many times the short fits' epochs to run. */
+interface StepPlan {
+  batch: number;
+  full: EpochSteps;
+  sample: EpochSteps;
+  scale: number;
+}
+
 /**
- * How many times the short fits' epochs to run: 1, unless the batch leaves the sample fewer than
- * MIN_STEPS steps an epoch while the full data has enough; then enough epochs for MIN_STEPS
- * steps, at most SAMPLE_EPOCH_SCALE×. A batch too large for the full data keeps its slowness.
+ * The step plan (null without a batch size). The scale is 1, unless the batch leaves the sample
+ * fewer than MIN_STEPS steps an epoch while the full data has enough; then enough epochs for
+ * MIN_STEPS steps, at most SAMPLE_EPOCH_SCALE×. A batch too large for the full data keeps its slowness.
  */
-function sampleEpochScale(o: Objective, config: Record<string, unknown>, train: Interactions, fit: Interactions): number {
+function stepPlan(o: Objective, config: Record<string, unknown>, train: Interactions, fit: Interactions): StepPlan | null {
   const full = epochSteps(o, config, train);
   const sample = epochSteps(o, config, fit);
-  if (full === null || sample === null || full.steps < MIN_STEPS || sample.steps >= MIN_STEPS) return 1;
-  return Math.min(SAMPLE_EPOCH_SCALE, Math.ceil(MIN_STEPS / sample.steps));
+  if (full === null || sample === null) return null;
+  const scale = full.steps < MIN_STEPS || sample.steps >= MIN_STEPS ? 1 : Math.min(SAMPLE_EPOCH_SCALE, Math.ceil(MIN_STEPS / sample.steps));
+  return { batch: config.batchSize as number, full, sample, scale };
 }
 
 /** Passes over the users in one epoch: RecVAE's alternating encoder and decoder passes, else one. */
