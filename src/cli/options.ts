@@ -22,8 +22,20 @@ export function parseSeparator(text: string | undefined): string | undefined {
   return text;
 }
 
-/** A hyperparameter value from the command line: numbers, booleans, lists `64,32`, else a string. */
+/**
+ * A hyperparameter value from the command line: numbers, booleans, lists `64,32`, else a string.
+ * A value in brackets or braces is read as YAML flow (`[64, 32]`, `[]`, `{ a: 1 }`), the way a
+ * config file writes it: `[]` is the only way to say an empty list.
+ */
 export function parseValue(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      return parseYaml(trimmed);
+    } catch (e) {
+      throw new ConfigError(`cannot read "${text}" as a list or mapping: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   if (text === 'true') return true;
   if (text === 'false') return false;
   if (text.includes(',')) return text.split(',').map((t) => parseValue(t.trim()));
@@ -39,11 +51,18 @@ export function parseNumber(name: string, text: string, { integer = false, min =
   return n;
 }
 
+export const PARAM_HELP = 'any other hyperparameter, e.g. factors=64, layers=64,32 or layers=[] (repeatable)';
+
 /** `--param key=value` (repeatable) into an object. */
 export function collectParam(text: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const at = text.indexOf('=');
   if (at <= 0) throw new ConfigError(`--param takes name=value (got "${text}")`);
-  return { ...previous, [text.slice(0, at)]: parseValue(text.slice(at + 1)) };
+  const name = text.slice(0, at);
+  try {
+    return { ...previous, [name]: parseValue(text.slice(at + 1)) };
+  } catch (e) {
+    throw e instanceof ConfigError ? new ConfigError(`--param ${name}: ${e.message}`) : e;
+  }
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

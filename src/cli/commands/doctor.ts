@@ -5,7 +5,7 @@ import type { Interactions } from '../../data/interactions.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { checkData } from '../../doctor/data.ts';
 import { formatFindings } from '../../doctor/findings.ts';
-import { addFileFlags, collectParam, fileReadOptions, parseColumns, parseNumber, parseSeparator, readConfigFile, type FileFlags } from '../options.ts';
+import { addFileFlags, collectParam, PARAM_HELP, fileReadOptions, parseColumns, parseNumber, parseSeparator, readConfigFile, type FileFlags } from '../options.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 import { diagnoseConfig, parseDoctorConfig, type DoctorTrainConfig } from '../../doctor/train-config.ts';
 import { loadSource } from './data.ts';
@@ -64,7 +64,7 @@ function registerDoctorTrain(doctor: Command): void {
     .option('--drop-zeros', 'drop rows whose value is 0 first (Book-Crossing implicit rows)')
     .option('--metric <name>', 'the metric the model will be judged by (f1, accuracy, auc, ...)')
     .option('--features <use>', "which of the dataset's metadata features the model gets: both (default), users, items, none")
-    .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
+    .option('--param <name=value>', PARAM_HELP, collectParam, {})
     .option('--sample <n>', 'interactions in the sample, whole users (default 10000)')
     .option('--epochs <n>', "epochs of the doctor's short fits (default: the model's, at most 5, up to 4× that when only the sample is short of steps)")
     .option('--seed <n>', 'random seed of the sample, the split and the fits', '42')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createModel } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
 import { parseValidationUsers } from '../../train/validation-users.ts';
-import { addFileFlags, collectParam, DEFAULT_COLUMNS, fileReadOptions, parseBytes, parseNumber, readConfigFile, type FileFlags } from '../options.ts';
+import { addFileFlags, collectParam, PARAM_HELP, DEFAULT_COLUMNS, fileReadOptions, parseBytes, parseNumber, readConfigFile, type FileFlags } from '../options.ts';
 import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 
@@ -30,7 +30,7 @@ export function registerTrain(program: Command): void {
       'users validated each epoch: auto (default: a sample whose scoring costs ≤ 20 % of an epoch, every user on small data), all, or at most N',
     )
     .option('--patience <n>', 'early stopping: epochs without improvement before stopping (restores the best epoch)')
-    .option('--param <name=value>', 'any other hyperparameter (repeatable)', collectParam, {})
+    .option('--param <name=value>', PARAM_HELP, collectParam, {})
     .option('--out <dir>', 'where to save the model (default runs/<model>)')
     .option('--force', 'replace a model already saved at --out')
     .option('--json', 'print the result as JSON')
