@@ -185,7 +185,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   }
   if (steps !== null) checkBatchSize(steps, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
-  checkValidation(main, data, finalAuc, popularity, config, recipe, candidates, findings, iterative);
+  checkValidation(main, data, finalAuc, popularity, config, recipe, objective, candidates, findings, iterative);
   checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
 
   if (input.fix) {
@@ -612,6 +612,7 @@ function checkValidation(
   popularity: number,
   config: Record<string, unknown>,
   recipe: ModelRecipe,
+  objective: Objective,
   candidates: Candidate[],
   findings: Finding[],
   iterative: boolean,
@@ -643,16 +644,18 @@ function checkValidation(
     });
   }
   if (!iterative) return;
-  const train = rankingAucOnFit(main.model, data);
+  const readsRows = readsInputRows(objective);
+  const train = readsRows ? rankingAucHiddenFromInput(main.model, data) : rankingAucOnFit(main.model, data);
   numbers.trainingAuc = train;
   const gap = train - auc;
   if (gap > 0.15) {
     const l2 = l2Of(config)?.value ?? 0;
     const next = l2 > 0 ? l2 * 10 : 1e-3;
+    const what = readsRows ? 'training AUC (a fifth of each row hidden from the input)' : 'training AUC';
     const f: Finding = {
       level: 'warn',
       code: 'overfitting',
-      message: `training AUC ${train.toFixed(4)} vs validation ${auc.toFixed(4)}: a gap of ${gap.toFixed(3)}, the model memorises its training pairs`,
+      message: `${what} ${train.toFixed(4)} vs validation ${auc.toFixed(4)}: a gap of ${gap.toFixed(3)}, the model memorises its training pairs`,
       fix: `regularise more: l2 ${l2} → ${next} (or fewer epochs, early stopping)`,
       numbers: { trainingAuc: train, validationAuc: auc, gap },
     };
@@ -666,6 +669,40 @@ function rankingAucOnFit(model: Recommender, data: DoctorData): number {
   const users = capUsers(data.fit, VALIDATION_USERS, 11);
   const r = data.relevance;
   return rankingAuc(model, users, null, r);
+}
+
+/** The autoencoders score a user from their input row alone: they have no weights of their own per user. */
+function readsInputRows(o: Objective): boolean {
+  return o.kind === 'multinomial' && o.batches === 'users';
+}
+
+/**
+ * Training AUC for a model that scores from the user's input row. Ranked while they are in the
+ * input, a user's own training items measure reconstruction (near 1 for any autoencoder with
+ * light input dropout), not memorisation. So, like validation items, they are ranked from outside
+ * the input: a fifth of each sampled user's training items is hidden, the rest folded in. A gap
+ * to validation is then what training on those very items added: memorised pairs.
+ */
+export function rankingAucHiddenFromInput(model: Pick<Recommender, 'foldIn'>, data: Pick<DoctorData, 'fit' | 'relevance'>): number {
+  const users = capUsers(data.fit, VALIDATION_USERS, 11);
+  const { fit: input, validation: hidden } = carveValidation(users, 0.2, 11);
+  const rows = input.byUser();
+  let user = -1;
+  let scores: Float32Array = new Float32Array(0);
+  const scorer = {
+    score(us: Int32Array, items: Int32Array): Float32Array {
+      if (us[0] !== user) {
+        user = us[0];
+        const entries = new Map<number, number>();
+        if (user < rows.rows) for (let k = rows.indptr[user]; k < rows.indptr[user + 1]; k++) entries.set(rows.indices[k], (entries.get(rows.indices[k]) ?? 0) + rows.values[k]);
+        const history = [...entries].map(([index, weight]) => ({ index, weight })).sort((a, b) => a.index - b.index);
+        scores = model.foldIn(history).scores;
+      }
+      return Float32Array.from(items, (i) => scores[i]);
+    },
+  };
+  // Negatives exclude the user's whole training row, hidden part included, as for validation.
+  return rankingAuc(scorer, hidden, users, data.relevance);
 }
 
 function checkTrivialMetric(

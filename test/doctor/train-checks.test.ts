@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformValues } from '../../src/data/labels.ts';
-import { diagnose } from '../../src/doctor/train-checks.ts';
+import { diagnose, rankingAucHiddenFromInput } from '../../src/doctor/train-checks.ts';
+import { rankingAuc } from '../../src/doctor/probe.ts';
 import { measureLoss, objectiveOf } from '../../src/doctor/objective.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createModel } from '../../src/models/registry.ts';
@@ -368,4 +369,23 @@ test('dead ReLU units: a healthy NCF has few; a learning rate far too high kills
   const dead = broken.findings.find((f) => f.code === 'dead-relu');
   assert.equal(dead?.level, 'warn', formatFindings('broken', broken.findings));
   assert.ok(dead!.numbers!.worstLayer >= 0.95 || dead!.numbers!.deadShare > 0.5);
+});
+
+test("an autoencoder's training AUC ranks training items hidden from its input: reconstructing the input is not memorising", () => {
+  const { train } = plantedSplit({ seed: 3 });
+  // Scores 1 for the items in the input row, 0 elsewhere: perfect reconstruction, nothing learned.
+  const copier = {
+    foldIn(history: { index: number; weight: number }[]) {
+      const scores = new Float32Array(train.numItems);
+      for (const h of history) scores[h.index] = 1;
+      return { scores, source: 'model' as const, history, unknown: 0 };
+    },
+  };
+  const hidden = rankingAucHiddenFromInput(copier, { fit: train, relevance: undefined });
+  assert.ok(Math.abs(hidden - 0.5) < 1e-9, `a copier ranks hidden items at chance, got ${hidden}`);
+  // Ranked from inside the input, as for the factor models, the copier would look perfect.
+  const rows = train.byUser();
+  const inRow = (u: number, i: number) => rows.indices.subarray(rows.indptr[u], rows.indptr[u + 1]).includes(i);
+  const inside = rankingAuc({ score: (users, items) => Float32Array.from(items, (i) => (inRow(users[0], i) ? 1 : 0)) }, train, null);
+  assert.equal(inside, 1);
 });
