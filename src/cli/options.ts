@@ -51,6 +51,19 @@ export function parseNumber(name: string, text: string, { integer = false, min =
   return n;
 }
 
+export const KCORE_HELP = {
+  users: 'train on the k-core: users with at least n training interactions (with --min-item-interactions, repeated until both hold); held-out rows of removed users are dropped',
+  items: 'train on the k-core: items with at least n training interactions (e.g. 5 on sparse data such as Book-Crossing); held-out rows of removed items are dropped',
+};
+
+/** `--min-user-interactions` / `--min-item-interactions` (or the config file's keys of those names). */
+export function parseKCore(o: Record<string, unknown>): { minUserInteractions?: number; minItemInteractions?: number } {
+  const out: { minUserInteractions?: number; minItemInteractions?: number } = {};
+  if (o.minUserInteractions !== undefined) out.minUserInteractions = parseNumber('--min-user-interactions', String(o.minUserInteractions), { integer: true, min: 1 });
+  if (o.minItemInteractions !== undefined) out.minItemInteractions = parseNumber('--min-item-interactions', String(o.minItemInteractions), { integer: true, min: 1 });
+  return out;
+}
+
 export const PARAM_HELP = 'any other hyperparameter, e.g. factors=64, layers=64,32 or layers=[] (repeatable)';
 
 /** `--param key=value` (repeatable) into an object. */

@@ -88,6 +88,40 @@ export function kCore(data: Interactions, options: KCoreOptions): KCoreResult {
   };
 }
 
+export interface TrainingParts {
+  train: Interactions;
+  validation?: Interactions;
+  test?: Interactions;
+}
+
+/**
+ * The k-core of a training part, its held-out parts restricted to the users and items the core
+ * keeps (a removed user or item could only be served cold). Computed on the training part alone,
+ * so held-out rows never decide what is kept. `note` says what went, for logs and reports.
+ */
+export function kCoreOfTraining(parts: TrainingParts, options: KCoreOptions): TrainingParts & { note: string } {
+  const core = kCore(parts.train, options);
+  if (core.interactions.length === 0) {
+    throw new ConfigError(
+      `the k-core of the ${parts.train.length} training interactions (users ≥ ${options.minUserInteractions ?? 1}, items ≥ ${options.minItemInteractions ?? 1}) is empty: lower the minimums`,
+    );
+  }
+  const users = core.interactions.userCounts();
+  const items = core.interactions.itemCounts();
+  const kept = (data: Interactions | undefined): Interactions | undefined =>
+    data?.filter((p) => data.users[p] < users.length && users[data.users[p]] > 0 && data.items[p] < items.length && items[data.items[p]] > 0);
+  const validation = kept(parts.validation);
+  const test = kept(parts.test);
+  const dropped = [parts.validation ? `${parts.validation.length - validation!.length} validation` : '', parts.test ? `${parts.test.length - test!.length} test` : ''].filter(
+    Boolean,
+  );
+  const note =
+    `k-core of the training data (users ≥ ${options.minUserInteractions ?? 1}, items ≥ ${options.minItemInteractions ?? 1} interactions): ` +
+    `${core.removedInteractions} of ${parts.train.length} rows removed (${core.removedUsers} users, ${core.removedItems} items, ${core.rounds} round${core.rounds === 1 ? '' : 's'})` +
+    (dropped.length > 0 ? `; rows of removed users or items dropped: ${dropped.join(', ')}` : '');
+  return { train: core.interactions, ...(validation ? { validation } : {}), ...(test ? { test } : {}), note };
+}
+
 /**
  * The same interactions with new id maps holding only the users and items that occur, in order
  * of first occurrence. Use before training on a filtered dataset so no embedding is allocated

@@ -40,7 +40,7 @@ export {
   type AdjustedSigmoidOptions,
 } from './labels.ts';
 
-export { kCore, compactIds, type KCoreOptions, type KCoreResult } from './filters.ts';
+export { kCore, kCoreOfTraining, compactIds, type KCoreOptions, type KCoreResult, type TrainingParts } from './filters.ts';
 
 export {
   FeatureBuilder,

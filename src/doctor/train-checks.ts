@@ -21,6 +21,7 @@ import { deadReluUnits } from './dead-units.ts';
 import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objective } from './objective.ts';
 import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
 import { carveValidation, sampleUsers } from './sample.ts';
+import { kCore } from '../data/filters.ts';
 import { activeUsers } from '../models/vae/user-rows.ts';
 
 export interface TrainCheckInput {
@@ -185,7 +186,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   }
   if (steps !== null) checkBatchSize(steps, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
-  checkValidation(main, data, finalAuc, popularity, config, recipe, objective, candidates, findings, iterative);
+  checkValidation(main, data, input.train, finalAuc, popularity, config, recipe, objective, candidates, findings, iterative);
   checkTrivialMetric(main.model, objective, data, input.metric, recipe, candidates, findings);
 
   if (input.fix) {
@@ -608,6 +609,7 @@ function checkPredictions(model: Recommender, o: Objective, validation: Interact
 function checkValidation(
   main: ProbeResult,
   data: DoctorData,
+  trainingData: Interactions,
   auc: number,
   popularity: number,
   config: Record<string, unknown>,
@@ -619,7 +621,9 @@ function checkValidation(
 ): void {
   const epochs = main.validationAuc.map((a) => a.toFixed(3)).join(' → ');
   const numbers: Record<string, number> = { validationAuc: auc, popularityAuc: popularity };
-  if (!(auc > 0.5 + 0.005)) {
+  if (!(auc > 0.5 + 0.005) && !(popularity > 0.5 + 0.005)) {
+    findings.push(thinDataFinding(data, trainingData, auc, popularity, main.validationAuc.length, epochs));
+  } else if (!(auc > 0.5 + 0.005)) {
     findings.push({
       level: 'error',
       code: 'chance',
@@ -662,6 +666,43 @@ function checkValidation(
     candidates.push({ finding: f, change: `l2 ${l2} → ${next}`, recipe: { ...recipe, params: { ...recipe.params, l2: next } } });
     findings.push(f);
   }
+}
+
+/** Items with fewer training interactions than this are too thin for a collaborative model to place. */
+const THIN_ITEM = 5;
+
+/**
+ * Chance for popularity too: the validation items are ones the data says (next to) nothing about,
+ * which no model of interactions can rank. Named with the numbers that show it, on the sample and
+ * on all the training data, and the filter that leaves signal.
+ */
+function thinDataFinding(data: DoctorData, train: Interactions, auc: number, popularity: number, epochs: number, curve: string): Finding {
+  const fitCounts = data.fit.itemCounts();
+  let cold = 0;
+  for (const i of data.validation.items) if (!(fitCounts[i] > 0)) cold++;
+  const coldShare = cold / Math.max(1, data.validation.length);
+  const counts = [...train.itemCounts()].filter((c) => c > 0).sort((a, b) => a - b);
+  const thin = counts.findIndex((c) => c >= THIN_ITEM);
+  const thinItemShare = (thin < 0 ? counts.length : thin) / Math.max(1, counts.length);
+  const medianItem = counts[Math.floor(counts.length / 2)] ?? 0;
+  const core = kCore(train, { minUserInteractions: THIN_ITEM, minItemInteractions: THIN_ITEM }).interactions.length;
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const flags = `--min-item-interactions ${THIN_ITEM} --min-user-interactions ${THIN_ITEM}`;
+  // A core that keeps little is no way out: the data needs more interactions per item.
+  const fix =
+    core >= 0.1 * train.length
+      ? `train on the ${THIN_ITEM}-core (${flags}: it keeps ${core} of the ${train.length} interactions), or give the model item features`
+      : `the ${THIN_ITEM}-core (${flags}) keeps only ${core} of the ${train.length} interactions: this data needs more interactions per item (a larger part of the dataset), or item features`;
+  return {
+    level: 'error',
+    code: 'thin-data',
+    message:
+      `validation AUC ${auc.toFixed(4)} after ${epochs} epochs (${curve}): no better than chance, and popularity no better either (${popularity.toFixed(4)}): ` +
+      `the data is too thin to rank. ${pct(coldShare)} of the validation pairs are on items the sample's fit part never saw; in all ${train.length} training interactions, ` +
+      `${pct(thinItemShare)} of the ${counts.length} items have fewer than ${THIN_ITEM} (the median item has ${medianItem})`,
+    fix,
+    numbers: { validationAuc: auc, popularityAuc: popularity, coldValidationShare: coldShare, thinItemShare, medianItemInteractions: medianItem, coreInteractions: core },
+  };
 }
 
 /** Training AUC of a few hundred of the fit part's users, ranking their own training items. */

@@ -10,6 +10,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import { FEATURE_USES, type FeatureMatrix, type FeatureUse } from '../contracts/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { binarize, dropZeros } from '../data/labels.ts';
+import { kCoreOfTraining } from '../data/filters.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
 import type { CustomTripletLoss } from '../models/deep/custom-loss.ts';
 import { loadTrainingData } from '../train/sources.ts';
@@ -32,6 +33,9 @@ export interface DoctorTrainConfig {
   binarize?: number;
   /** Drop rows whose value is 0 (Book-Crossing's implicit rows) before anything else. */
   dropZeros?: boolean;
+  /** The k-core of the training data, after the transformations above (as `tastebud train`'s flags of these names). */
+  minUserInteractions?: number;
+  minItemInteractions?: number;
   /** Which of the dataset's metadata features the model gets, as an experiment's `fit.features` (default both). */
   features?: FeatureUse;
   /** The metric the model will be judged by (f1, accuracy, auc, ...). */
@@ -52,6 +56,8 @@ const KEYS = new Set([
   'positiveThreshold',
   'binarize',
   'dropZeros',
+  'minUserInteractions',
+  'minItemInteractions',
   'features',
   'metric',
   'sample',
@@ -65,7 +71,7 @@ const KEYS = new Set([
 export function parseDoctorConfig(value: Record<string, unknown>, source: string): DoctorTrainConfig {
   for (const key of Object.keys(value)) if (!KEYS.has(key)) throw new ConfigError(`${source}: unknown key "${key}"; known: ${[...KEYS].join(', ')}`);
   if (typeof value.model !== 'string') throw new ConfigError(`${source}: "model" must name a model type (e.g. deepfm)`);
-  for (const key of ['positiveThreshold', 'binarize', 'sample', 'epochs', 'seed']) {
+  for (const key of ['positiveThreshold', 'binarize', 'minUserInteractions', 'minItemInteractions', 'sample', 'epochs', 'seed']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value[key])}`);
   }
   if (value.features !== undefined && !FEATURE_USES.includes(value.features as FeatureUse)) {
@@ -99,12 +105,18 @@ export async function loadDoctorData(
     train = train.withValues(new Float32Array(train.length).fill(1));
   }
   if (config.binarize !== undefined) train = binarize(train, config.binarize);
+  let core = '';
+  if (config.minUserInteractions !== undefined || config.minItemInteractions !== undefined) {
+    const kept = kCoreOfTraining({ train }, { minUserInteractions: config.minUserInteractions, minItemInteractions: config.minItemInteractions });
+    train = kept.train;
+    core = `; ${kept.note}`;
+  }
   const use = config.features ?? 'both';
   return {
     train,
     userFeatures: use === 'both' || use === 'users' ? loaded.userFeatures : undefined,
     itemFeatures: use === 'both' || use === 'items' ? loaded.itemFeatures : undefined,
-    description: `${loaded.description}; ${train.length} as the model trains on them`,
+    description: `${loaded.description}; ${train.length} as the model trains on them${core}`,
   };
 }
 

@@ -5,6 +5,7 @@ import type { FeatureMatrix } from '../contracts/types.ts';
 import { readInteractionsFile } from '../data/readers/index.ts';
 import { datasets } from '../data/datasets/index.ts';
 import { positivesOnly } from '../data/labels.ts';
+import { kCoreOfTraining } from '../data/filters.ts';
 import { randomSplit, perUserSplit } from '../data/splits.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
 
@@ -26,6 +27,12 @@ export interface DataSpec {
   encoding?: 'utf8' | 'latin1';
   /** Keep interactions with value ≥ this as positives (value 1) — implicit feedback from ratings. */
   positiveThreshold?: number;
+  /**
+   * Train on the k-core: users and items with at least these many training interactions (after
+   * `positiveThreshold`), repeatedly; held-out rows of removed users or items are dropped.
+   */
+  minUserInteractions?: number;
+  minItemInteractions?: number;
   /** Repeated (user, item) rows in files: keep, last (default), max, sum or error. */
   duplicates?: 'keep' | 'last' | 'max' | 'sum' | 'error';
   /** Malformed rows in files: throw (default) or skip them, counting them. */
@@ -127,6 +134,12 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
     if (validation) validation = positivesOnly(validation, t);
     if (test) test = positivesOnly(test, t);
     source += `, positives = value ≥ ${t}`;
+  }
+  if (spec.minUserInteractions !== undefined || spec.minItemInteractions !== undefined) {
+    const core = kCoreOfTraining({ train, validation, test }, { minUserInteractions: spec.minUserInteractions, minItemInteractions: spec.minItemInteractions });
+    ({ train, validation, test } = core);
+    notes.push(core.note);
+    source += `, ${core.note.slice(0, core.note.indexOf(':'))}`;
   }
   const description = `${source}: ${train.length} train` + (test ? `, ${test.length} test` : '') + (validation ? `, ${validation.length} validation` : '');
   const graded = spec.positiveThreshold === undefined && hasGradedValues(train);

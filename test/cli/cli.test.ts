@@ -104,6 +104,21 @@ test('unknown models, misspelt hyperparameters and unknown users get clear error
   assert.match(bad.stderr, /--factors must be a number/);
 });
 
+test('train --min-item-interactions trains on the k-core and says what it removed; an empty core is refused', async () => {
+  const file = await plantedFile();
+  const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
+  const args = ['train', '--train', file, '--header', '--split', 'per-user', '--model', 'bpr', '--epochs', '2', '--out', out, '--quiet'];
+  const kept = await tastebud(...args, '--min-item-interactions', '10');
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.match(
+    kept.stdout,
+    /note: k-core of the training data \(users ≥ 1, items ≥ 10 interactions\): \d+ of \d+ rows removed \(\d+ users, \d+ items, \d+ rounds?\); rows of removed users or items dropped: \d+ test/,
+  );
+  const empty = await tastebud(...args, '--force', '--min-item-interactions', '1000');
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /k-core of the \d+ training interactions \(users ≥ 1, items ≥ 1000\) is empty: lower the minimums/);
+});
+
 test('data split writes train and test files that partition the data', async () => {
   const file = await plantedFile();
   const out = await mkdtemp(join(tmpdir(), 'tastebud-split-'));

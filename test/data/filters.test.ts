@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { IdMap } from '../../src/data/idmap.ts';
 import { Interactions } from '../../src/data/interactions.ts';
-import { compactIds, kCore } from '../../src/data/filters.ts';
+import { compactIds, kCore, kCoreOfTraining } from '../../src/data/filters.ts';
 
 function fromPairs(pairs: Array<[number, number]>): Interactions {
   const users = Int32Array.from(pairs, (p) => p[0]);
@@ -81,4 +81,37 @@ test('compactIds re-indexes to the ids that occur', () => {
   assert.deepEqual(compact.userIds.toArray(), ['u0', 'u5']);
   assert.deepEqual(compact.itemIds.toArray(), ['i0', 'i7']);
   assert.deepEqual(Array.from(compact.items), [0, 1, 1]);
+});
+
+test('kCoreOfTraining: the core is decided on the training part; held-out rows of removed users or items are dropped', () => {
+  const core: Array<[number, number]> = [];
+  for (let u = 0; u < 3; u++) for (let i = 0; i < 3; i++) core.push([u, i]);
+  // Users 3 and 4 and items 3 and 4 unravel (as above).
+  const train = fromPairs([...core, [3, 0], [3, 3], [4, 3], [4, 4]]);
+  const heldOut = (pairs: Array<[number, number]>) =>
+    new Interactions({ users: Int32Array.from(pairs, (p) => p[0]), items: Int32Array.from(pairs, (p) => p[1]), userIds: train.userIds, itemIds: train.itemIds });
+  // A held-out row on item 4 many times over must not rescue it: only training rows count.
+  const test = heldOut([
+    [0, 1],
+    [2, 2],
+    [4, 0],
+    [1, 4],
+    [0, 4],
+    [2, 4],
+  ]);
+  const validation = heldOut([
+    [1, 2],
+    [3, 1],
+  ]);
+  const out = kCoreOfTraining({ train, validation, test }, { minUserInteractions: 2, minItemInteractions: 2 });
+  assert.equal(out.train.length, 9);
+  assert.deepEqual([...out.test!.users], [0, 2]);
+  assert.deepEqual([...out.test!.items], [1, 2]);
+  assert.deepEqual([...out.validation!.users], [1]);
+  assert.equal(
+    out.note,
+    'k-core of the training data (users ≥ 2, items ≥ 2 interactions): 4 of 13 rows removed (2 users, 2 items, 3 rounds); rows of removed users or items dropped: 1 validation, 4 test',
+  );
+  assert.equal(kCoreOfTraining({ train }, { minItemInteractions: 1 }).test, undefined);
+  assert.throws(() => kCoreOfTraining({ train }, { minItemInteractions: 9 }), /the k-core of the 13 training interactions \(users ≥ 1, items ≥ 9\) is empty: lower the minimums/);
 });

@@ -389,3 +389,20 @@ test("an autoencoder's training AUC ranks training items hidden from its input: 
   const inside = rankingAuc({ score: (users, items) => Float32Array.from(items, (i) => (inRow(users[0], i) ? 1 : 0)) }, train, null);
   assert.equal(inside, 1);
 });
+
+test('data too thin to rank: popularity at chance too is named as the data, with the k-core to train on', async () => {
+  // 400 users with 12 items each from a catalogue of 20,000: almost every item is seen once.
+  const rng = new Rng(5);
+  const triples: [number, number, number][] = [];
+  for (let u = 0; u < 400; u++) for (let k = 0; k < 12; k++) triples.push([u, rng.int(20_000), 1]);
+  const train = tinyInteractions(400, 20_000, triples);
+  const r = await diagnose({ model: 'bpr', params: { factors: 8, epochs: 2 }, train, sample: 4000 });
+  const f = r.findings.find((x) => x.code === 'thin-data');
+  assert.equal(f?.level, 'error', formatFindings('thin', r.findings));
+  assert.ok(!r.findings.some((x) => x.code === 'chance'), 'not blamed on the model');
+  assert.ok(f!.numbers!.coldValidationShare > 0.8, JSON.stringify(f!.numbers));
+  assert.ok(f!.numbers!.thinItemShare > 0.99, JSON.stringify(f!.numbers));
+  assert.equal(f!.numbers!.medianItemInteractions, 1);
+  assert.equal(f!.numbers!.coreInteractions, 0);
+  assert.match(f!.fix!, /the 5-core \(--min-item-interactions 5 --min-user-interactions 5\) keeps only 0 of the 4800 interactions: this data needs more interactions per item/);
+});

@@ -5,7 +5,19 @@ import type { Interactions } from '../../data/interactions.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { checkData } from '../../doctor/data.ts';
 import { formatFindings } from '../../doctor/findings.ts';
-import { addFileFlags, collectParam, PARAM_HELP, fileReadOptions, parseColumns, parseNumber, parseSeparator, readConfigFile, type FileFlags } from '../options.ts';
+import {
+  addFileFlags,
+  collectParam,
+  PARAM_HELP,
+  KCORE_HELP,
+  parseKCore,
+  fileReadOptions,
+  parseColumns,
+  parseNumber,
+  parseSeparator,
+  readConfigFile,
+  type FileFlags,
+} from '../options.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 import { diagnoseConfig, parseDoctorConfig, type DoctorTrainConfig } from '../../doctor/train-config.ts';
 import { loadSource } from './data.ts';
@@ -62,6 +74,8 @@ function registerDoctorTrain(doctor: Command): void {
     .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
     .option('--binarize <t>', 'train on labels: value ≥ t → 1, else 0 (every row kept)')
     .option('--drop-zeros', 'drop rows whose value is 0 first (Book-Crossing implicit rows)')
+    .option('--min-user-interactions <n>', KCORE_HELP.users)
+    .option('--min-item-interactions <n>', KCORE_HELP.items)
     .option('--metric <name>', 'the metric the model will be judged by (f1, accuracy, auc, ...)')
     .option('--features <use>', "which of the dataset's metadata features the model gets: both (default), users, items, none")
     .option('--param <name=value>', PARAM_HELP, collectParam, {})
@@ -84,6 +98,7 @@ function registerDoctorTrain(doctor: Command): void {
       v === undefined ? undefined : parseNumber(flag, String(v), { integer, min: integer ? 1 : -Infinity });
     const fileFlags = o as FileFlags;
     const columnsGiven = cmd.getOptionValueSource('columns') === 'cli';
+    const core = parseKCore(o);
     const config: DoctorTrainConfig = {
       ...file,
       model,
@@ -96,6 +111,8 @@ function registerDoctorTrain(doctor: Command): void {
       positiveThreshold: num('--positive-threshold', o.positiveThreshold) ?? file?.positiveThreshold,
       binarize: num('--binarize', o.binarize) ?? file?.binarize,
       dropZeros: o.dropZeros ?? file?.dropZeros,
+      minUserInteractions: core.minUserInteractions ?? file?.minUserInteractions,
+      minItemInteractions: core.minItemInteractions ?? file?.minItemInteractions,
       metric: o.metric ?? file?.metric,
       features: o.features ?? file?.features,
       seed: num('--seed', o.seed, true) ?? file?.seed,

@@ -2,7 +2,19 @@ import type { Command } from 'commander';
 import { createModel } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
 import { parseValidationUsers } from '../../train/validation-users.ts';
-import { addFileFlags, collectParam, PARAM_HELP, DEFAULT_COLUMNS, fileReadOptions, parseBytes, parseNumber, readConfigFile, type FileFlags } from '../options.ts';
+import {
+  addFileFlags,
+  collectParam,
+  PARAM_HELP,
+  KCORE_HELP,
+  parseKCore,
+  DEFAULT_COLUMNS,
+  fileReadOptions,
+  parseBytes,
+  parseNumber,
+  readConfigFile,
+  type FileFlags,
+} from '../options.ts';
 import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
 
@@ -19,6 +31,8 @@ export function registerTrain(program: Command): void {
     .option('--valid <file>', 'validation interactions, same format')
     .option('--test <file>', 'test interactions, same format')
     .option('--positive-threshold <t>', 'implicit feedback: interactions with value ≥ t are positives, the rest dropped')
+    .option('--min-user-interactions <n>', KCORE_HELP.users)
+    .option('--min-item-interactions <n>', KCORE_HELP.items)
     .option('--model <type>', 'model type (see `tastebud models`)', 'bpr')
     .option('--epochs <n>', "passes over the data (default: the model's own, see `tastebud models`)")
     .option('--threads <n>', 'worker threads (default: all cores)')
@@ -64,6 +78,7 @@ export function registerTrain(program: Command): void {
             // A config file may give the columns as a mapping rather than flag text.
             ...(typeof o.columns === 'object' ? { columns: o.columns } : {}),
             positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
+            ...parseKCore(o),
           },
       seed,
       threads: o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined,
