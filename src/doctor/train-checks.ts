@@ -652,7 +652,18 @@ function checkValidation(
   const train = readsRows ? rankingAucHiddenFromInput(main.model, data) : rankingAucOnFit(main.model, data);
   numbers.trainingAuc = train;
   const gap = train - auc;
-  if (gap > 0.15) {
+  const sampled = usersIn(data.fit);
+  const all = usersIn(trainingData);
+  if (gap > 0.15 && readsRows && sampled * FEW_USERS_FACTOR < all) {
+    // Without weights of its own per user, what an autoencoder can learn by heart shrinks with
+    // the users it must serve: a sample of a few users is no evidence about the full run.
+    findings.push({
+      level: 'info',
+      code: 'overfitting',
+      message: `training AUC (a fifth of each row hidden from the input) ${train.toFixed(4)} vs validation ${auc.toFixed(4)}: a gap of ${gap.toFixed(3)} on the sample's ${sampled} users, not judged: the model has no weights per user, and the training data's ${all} users (${(all / sampled).toFixed(0)}× as many) leave it less room to learn each by heart (a larger --sample judges it)`,
+      numbers: { trainingAuc: train, validationAuc: auc, gap, sampleUsers: sampled, trainingUsers: all },
+    });
+  } else if (gap > 0.15) {
     const l2 = l2Of(config)?.value ?? 0;
     const next = l2 > 0 ? l2 * 10 : 1e-3;
     const what = readsRows ? 'training AUC (a fifth of each row hidden from the input)' : 'training AUC';
@@ -666,6 +677,15 @@ function checkValidation(
     candidates.push({ finding: f, change: `l2 ${l2} → ${next}`, recipe: { ...recipe, params: { ...recipe.params, l2: next } } });
     findings.push(f);
   }
+}
+
+/** An autoencoder's memorisation is judged on a sample holding at least 1/this of the training users. */
+const FEW_USERS_FACTOR = 4;
+
+function usersIn(data: Interactions): number {
+  let n = 0;
+  for (const c of data.userCounts()) if (c > 0) n++;
+  return n;
 }
 
 /** Items with fewer training interactions than this are too thin for a collaborative model to place. */

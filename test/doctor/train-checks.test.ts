@@ -406,3 +406,17 @@ test('data too thin to rank: popularity at chance too is named as the data, with
   assert.equal(f!.numbers!.coreInteractions, 0);
   assert.match(f!.fix!, /the 5-core \(--min-item-interactions 5 --min-user-interactions 5\) keeps only 0 of the 4800 interactions: this data needs more interactions per item/);
 });
+
+test("an autoencoder's memorisation is judged on a sample of enough of the training users, and said, not flagged, on a few", async () => {
+  const { train } = plantedSplit({ seed: 3, users: 600 });
+  // No input dropout and a fast rate: it learns its training rows by heart (validation AUC falls from epoch 4).
+  const params = { variational: false, layers: [], latent: 64, dropout: 0, batchSize: 50, learningRate: 0.01 };
+  const all = await diagnose({ model: 'multvae', params, train, sample: 20_000, epochs: 20 });
+  const judged = all.findings.find((x) => x.code === 'overfitting');
+  assert.equal(judged?.level, 'warn', formatFindings('all users', all.findings));
+  const few = await diagnose({ model: 'multvae', params, train, sample: 1200, epochs: 20 });
+  const said = few.findings.find((x) => x.code === 'overfitting');
+  assert.equal(said?.level, 'info', formatFindings('few users', few.findings));
+  assert.ok(said!.numbers!.sampleUsers * 4 < said!.numbers!.trainingUsers, JSON.stringify(said!.numbers));
+  assert.match(said!.message, /not judged: the model has no weights per user/);
+});

@@ -45,6 +45,7 @@ import { ProductThreads } from './product-threads.ts';
 import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
+import { INPUT_NORM_EXPONENT_SCHEMA } from './sparse-input.ts';
 import type { DataShape, MemoryEstimate, ValidationCost } from '../../train/types.ts';
 import { multVaeMemory, multVaeCost } from './cost.ts';
 import type { EpochContext } from '../../train/types.ts';
@@ -343,11 +344,7 @@ export const multVaeSpec = defineModel({
       help: "step size of the sampled softmax's output layer (with sampledSoftmax); null: learningRate. Ignored by the exact softmax",
     },
     emaDecay: { kind: 'number', min: 0, max: 1, exclusiveMax: true, help: "score with a moving average of the weights, this decay per step; 0: the last step's weights" },
-    inputNormExponent: {
-      kind: 'number',
-      min: 0,
-      help: "each of a user's n input items enters the encoder as 1/n^e: 0.5 unit L2 norm (the paper's), 1 the mean, 0 the raw binary row",
-    },
+    inputNormExponent: INPUT_NORM_EXPONENT_SCHEMA,
     epochs: { kind: 'int', min: 0, help: 'passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },

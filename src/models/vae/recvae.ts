@@ -42,6 +42,7 @@ import { loadParams, paramTensors } from '../deep/state.ts';
 import { Recommender } from '../recommender.ts';
 import { activeUsers, binaryRow, emptyRows, scoreRowsInChunks } from './user-rows.ts';
 import { defineModel, resolveConfig } from '../spec.ts';
+import { INPUT_NORM_EXPONENT_SCHEMA } from './sparse-input.ts';
 import { type GradientPart, RecVaeNet } from './recvae-network.ts';
 import { type AverageSchedule, WeightAverage } from './weight-average.ts';
 import { ProductThreads } from './product-threads.ts';
@@ -389,11 +390,7 @@ export const recVaeSpec = defineModel({
       min: 0,
       help: "emphasised denoising: in encoder passes, the likelihood's weight on the positives input dropout kept (those it hid weigh 1); 1: the paper's, 0: learn only from the hidden ones",
     },
-    inputNormExponent: {
-      kind: 'number',
-      min: 0,
-      help: "each of a user's n input items enters the encoder as 1/n^e: 0.5 unit L2 norm (the paper's), 1 the mean, 0 the raw binary row",
-    },
+    inputNormExponent: INPUT_NORM_EXPONENT_SCHEMA,
     epochs: { kind: 'int', min: 0, help: 'epochs, each encoderEpochs + decoderEpochs passes over the users' },
     seed: { kind: 'int', min: 0, help: 'random seed; training is reproducible at any thread count' },
     threads: { kind: 'int', min: 1, help: 'threads for the dense products (at most 2); the same model bit for bit at 1 or 2' },

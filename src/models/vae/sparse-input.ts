@@ -10,6 +10,14 @@ import { Param, type OptimizerConfig } from '../../core/params.ts';
 import type { Rng } from '../../core/rng.ts';
 import { SparseGradTable } from '../../core/sparse-grad.ts';
 import type { Csr } from '../../data/interactions.ts';
+import type { ParamSchema } from '../spec.ts';
+
+/** The VAEs' hyperparameter for `normExponent`, declared once for both specs. */
+export const INPUT_NORM_EXPONENT_SCHEMA: ParamSchema = {
+  kind: 'number',
+  min: 0,
+  help: "each of a user's n input items enters the encoder as 1/n^e: 0.5 unit L2 norm (the paper's), 1 the mean, 0 the raw binary row",
+};
 
 export class SparseInputLayer {
   readonly weight: Param;
