@@ -26,7 +26,8 @@ import { compareWithReference, lowerIsBetterFor, prepareProtocol, saveEvaluated 
 import { checkData } from '../doctor/data.ts';
 import { resolveRunParams } from './params.ts';
 import type { EnvironmentInfo, ExperimentResults, RunResult } from './results.ts';
-import { runSeed, searchPoints, searchRun, searchedKeys, type HoldOut, type SearchContext } from './search.ts';
+import { runSeed, searchPoints, searchRun, searchedKeys, type HoldOut, type SearchContext, type SearchOutcome } from './search.ts';
+import { popularityFloor } from './search-fit.ts';
 import { checkHalving } from './search-halving.ts';
 
 export interface RunExperimentOptions {
@@ -198,6 +199,11 @@ async function runOne(
     record.seconds.search = outcome.seconds;
     const failed = outcome.trials.filter((t) => t.error).length;
     if (failed) record.notes.push(`${failed} of ${outcome.trials.length} trials failed (see the search table).`);
+    const floor = await learnedLessThanPopularity(run, outcome, ctx);
+    if (floor) {
+      record.notes.push(floor);
+      ctx.log(`  ${run.name}: ${floor}`);
+    }
 
     const t0 = performance.now();
     const result = await protocol.evaluate(outcome.model, prepared);
@@ -215,6 +221,20 @@ async function runOne(
     record.error = (err as Error).message;
     return { run: record, protocolResult: null };
   }
+}
+
+/**
+ * A model run whose chosen setting does not beat popularity on validation: the search picked among
+ * settings that learned less than counting interactions, which the test table alone would show
+ * only after the fact. Null when it does beat it, or there was no search with validation.
+ */
+async function learnedLessThanPopularity(run: RunSpec, outcome: SearchOutcome, ctx: SearchContext): Promise<string | null> {
+  if (run.baseline || outcome.validation === null || outcome.lowerIsBetter) return null;
+  const floor = await popularityFloor(run, ctx, outcome.metric);
+  if (!(outcome.validation <= floor)) return null;
+  const trials = outcome.trials.length;
+  const chosen = trials === 1 ? 'its one setting' : `the best of its ${trials} settings`;
+  return `on validation, ${chosen} reaches ${outcome.metric} ${fmt(outcome.validation)}, not above popularity's ${fmt(floor)}: it learned less than counting interactions (tastebud doctor train finds out why)`;
 }
 
 /** The protocol's notes every run shares go to the protocol; each run keeps only its own. */

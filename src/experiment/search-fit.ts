@@ -27,6 +27,32 @@ export async function fitTrial(run: RunSpec, point: Point, holdOut: HoldOut, met
   return { model, history, value: bestValue(model, history, holdOut, metric, ctx) };
 }
 
+const floors = new WeakMap<Interactions, Map<string, number>>();
+
+/**
+ * Popularity's validation value on the search's hold-outs (their mean, as a trial's), the floor
+ * a chosen setting must clear: a search whose winner does not chose among settings that learned
+ * less than counting interactions. Computed once per validation part and metric.
+ */
+export async function popularityFloor(run: RunSpec, ctx: SearchContext, metric: string): Promise<number> {
+  const holdOuts: HoldOut[] = [{ train: ctx.train, validation: ctx.validation }, ...(ctx.moreHoldOuts ?? [])];
+  const values: number[] = [];
+  for (const holdOut of holdOuts) {
+    const known = floors.get(holdOut.validation)?.get(metric);
+    if (known !== undefined) {
+      values.push(known);
+      continue;
+    }
+    const model = createModel('popularity', {});
+    await model.fit(holdOut.train, fitOptions(run.fit, {}, ctx, null));
+    const value = validationScore(model, holdOut.validation, metric, ctx.validationThreshold);
+    if (!floors.has(holdOut.validation)) floors.set(holdOut.validation, new Map());
+    floors.get(holdOut.validation)!.set(metric, value);
+    values.push(value);
+  }
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /** The validation value of the epoch a fit ended with (restore-best), measured again only when the history has none. */
 export function bestValue(model: Recommender, history: TrainingHistory, holdOut: HoldOut, metric: string, ctx: SearchContext): number {
   return history.epochs[history.bestEpoch - 1]?.validation ?? validationScore(model, holdOut.validation, metric, ctx.validationThreshold);

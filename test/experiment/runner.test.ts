@@ -115,6 +115,27 @@ test('search.repeats carves that many validation parts and reports the mean of e
   assert.match(md, /0\.\d{4} ± 0\.\d{4}/);
 });
 
+test('a model run whose chosen setting does not beat popularity on validation gets a note that says so', async () => {
+  const stuck = validateExperimentConfig(
+    rawExperiment({
+      models: [
+        { name: 'stuck', type: 'test-tiny-mf', params: { factors: 4, learningRate: [1e-12, 1e-9], epochs: 2 } },
+        { name: 'learns', type: 'warp', params: { factors: 16, epochs: 20 } },
+      ],
+    }),
+  );
+  const log: string[] = [];
+  const { runs } = await runExperiment(stuck, { protocol: syntheticProtocol(7, true), outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: (l) => log.push(l) });
+  const note = runs.find((r) => r.name === 'stuck')!.notes.find((n) => n.includes('popularity'));
+  assert.match(note ?? '', /^on validation, the best of its 2 settings reaches auc 0\.\d{4}, not above popularity's 0\.\d{4}: it learned less than counting interactions/);
+  assert.ok(
+    log.some((l) => l.includes('stuck: on validation')),
+    log.join('\n'),
+  );
+  // A run that learns has no such note, and the reference baseline is never compared with itself.
+  for (const r of runs.filter((x) => x.name !== 'stuck')) assert.ok(!r.notes.some((n) => n.includes('counting interactions')), `${r.name}: ${r.notes.join('; ')}`);
+});
+
 test('fit.validationUsers validates each epoch on a sample of users, and the log says so', async () => {
   const sampled = validateExperimentConfig(rawExperiment({ models: [{ name: 'mf', type: 'test-tiny-mf', params: { factors: 4, epochs: 3 }, fit: { validationUsers: 5 } }] }));
   assert.equal(sampled.models[0].fit.validationUsers, 5);
