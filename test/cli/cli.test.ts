@@ -104,7 +104,7 @@ test('unknown models, misspelt hyperparameters and unknown users get clear error
   assert.match(bad.stderr, /--factors must be a number/);
 });
 
-test('train --min-item-interactions trains on the k-core and says what it removed; an empty core is refused', async () => {
+test('train --min-item-interactions trains on the k-core and says what it removed; an empty core, or one beside a protocol, is refused', async () => {
   const file = await plantedFile();
   const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
   const args = ['train', '--train', file, '--header', '--split', 'per-user', '--model', 'bpr', '--epochs', '2', '--out', out, '--quiet'];
@@ -114,6 +114,9 @@ test('train --min-item-interactions trains on the k-core and says what it remove
     kept.stdout,
     /note: k-core of the training data \(users ≥ 1, items ≥ 10 interactions\): \d+ of \d+ rows removed \(\d+ users, \d+ items, \d+ rounds?\); rows of removed users or items dropped: \d+ test/,
   );
+  const clash = await tastebud('train', '--protocol', 'lightfm-ua', '--positive-threshold', '3', '--min-item-interactions', '5', '--model', 'bpr');
+  assert.equal(clash.code, 1);
+  assert.match(clash.stderr, /--protocol lightfm-ua fixes the dataset, split and labels, so --positive-threshold, --min-item-interactions would be ignored/);
   const empty = await tastebud(...args, '--force', '--min-item-interactions', '1000');
   assert.equal(empty.code, 1);
   assert.match(empty.stderr, /k-core of the \d+ training interactions \(users ≥ 1, items ≥ 1000\) is empty: lower the minimums/);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../contracts/errors.ts';
 import { createModel } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
 import { parseValidationUsers } from '../../train/validation-users.ts';
@@ -17,6 +18,19 @@ import {
 } from '../options.ts';
 import { formatEvaluation } from '../output.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
+
+/** The data options a protocol decides itself, with their flags. */
+const PROTOCOL_FIXES: [string, string][] = [
+  ['dataset', '--dataset'],
+  ['split', '--split'],
+  ['testRatio', '--test-ratio'],
+  ['train', '--train'],
+  ['valid', '--valid'],
+  ['test', '--test'],
+  ['positiveThreshold', '--positive-threshold'],
+  ['minUserInteractions', '--min-user-interactions'],
+  ['minItemInteractions', '--min-item-interactions'],
+];
 
 export function registerTrain(program: Command): void {
   const cmd = program
@@ -60,6 +74,14 @@ export function registerTrain(program: Command): void {
     Object.assign(params, o.param);
     // Built before any data is read, so an unknown model or hyperparameter fails at once.
     const model = createModel(modelType, params);
+    if (o.protocol) {
+      // A protocol fixes the data, its split and labels: a data option beside it would be ignored.
+      const clash = PROTOCOL_FIXES.filter(([key]) => o[key] !== undefined).map(([, flag]) => flag);
+      if (clash.length > 0)
+        throw new ConfigError(
+          `--protocol ${o.protocol} fixes the dataset, split and labels, so ${clash.join(', ')} would be ignored: drop ${clash.length === 1 ? 'it' : 'them'}, or use --dataset/--train without --protocol`,
+        );
+    }
     const seed = parseNumber('--seed', String(o.seed ?? 42), { integer: true });
     const out = String(o.out ?? `runs/${modelType}`);
     const result = await trainAndEvaluate({
