@@ -623,6 +623,8 @@ function checkValidation(
   const numbers: Record<string, number> = { validationAuc: auc, popularityAuc: popularity };
   if (!(auc > 0.5 + 0.005) && !(popularity > 0.5 + 0.005)) {
     findings.push(thinDataFinding(data, trainingData, auc, popularity, main.validationAuc.length, epochs));
+    // Against a validation nothing can rank, a training-AUC gap says nothing about the model.
+    return;
   } else if (!(auc > 0.5 + 0.005)) {
     findings.push({
       level: 'error',
