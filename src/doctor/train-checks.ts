@@ -656,19 +656,19 @@ function checkValidation(
   const gap = train - auc;
   const sampled = usersIn(data.fit);
   const all = usersIn(trainingData);
+  const what = readsRows ? 'training AUC (a fifth of each row hidden from the input)' : 'training AUC';
   if (gap > 0.15 && readsRows && sampled * FEW_USERS_FACTOR < all) {
     // Without weights of its own per user, what an autoencoder can learn by heart shrinks with
     // the users it must serve: a sample of a few users is no evidence about the full run.
     findings.push({
       level: 'info',
       code: 'overfitting',
-      message: `training AUC (a fifth of each row hidden from the input) ${train.toFixed(4)} vs validation ${auc.toFixed(4)}: a gap of ${gap.toFixed(3)} on the sample's ${sampled} users, not judged: the model has no weights per user, and the training data's ${all} users (${(all / sampled).toFixed(0)}× as many) leave it less room to learn each by heart (a larger --sample judges it)`,
+      message: `${what} ${train.toFixed(4)} vs validation ${auc.toFixed(4)}: a gap of ${gap.toFixed(3)} on the sample's ${sampled} users, not judged: the model has no weights per user, and the training data's ${all} users (${(all / sampled).toFixed(0)}× as many) leave it less room to learn each by heart (a larger --sample judges it)`,
       numbers: { trainingAuc: train, validationAuc: auc, gap, sampleUsers: sampled, trainingUsers: all },
     });
   } else if (gap > 0.15) {
     const l2 = l2Of(config)?.value ?? 0;
     const next = l2 > 0 ? l2 * 10 : 1e-3;
-    const what = readsRows ? 'training AUC (a fifth of each row hidden from the input)' : 'training AUC';
     const f: Finding = {
       level: 'warn',
       code: 'overfitting',

@@ -31,8 +31,8 @@ const floors = new WeakMap<Interactions, Map<string, number>>();
 
 /**
  * Popularity's validation value on the search's hold-outs (their mean, as a trial's), the floor
- * a chosen setting must clear: a search whose winner does not chose among settings that learned
- * less than counting interactions. Computed once per validation part and metric.
+ * a chosen setting must clear: a search whose winner does not clear it chose among settings that
+ * learned less than counting interactions. Computed once per validation part and metric.
  */
 export async function popularityFloor(run: RunSpec, ctx: SearchContext, metric: string): Promise<number> {
   const holdOuts: HoldOut[] = [{ train: ctx.train, validation: ctx.validation }, ...(ctx.moreHoldOuts ?? [])];

@@ -12,7 +12,7 @@ import { SparseGradTable } from '../../core/sparse-grad.ts';
 import type { Csr } from '../../data/interactions.ts';
 import type { ParamSchema } from '../spec.ts';
 
-/** The VAEs' hyperparameter for `normExponent`, declared once for both specs. */
+/** `inputNormExponent`, the VAEs' hyperparameter for the layer's `normExponent`: declared once for both specs. */
 export const INPUT_NORM_EXPONENT_SCHEMA: ParamSchema = {
   kind: 'number',
   min: 0,
