@@ -58,8 +58,17 @@ export function buildModel(recipe: ModelRecipe): Recommender {
   return model;
 }
 
+export interface ProbeOptions {
+  /** Validate after every epoch (default), drawing the curve, or only after the last: a fix measured needs only the end. */
+  everyEpoch?: boolean;
+  /** Hears each epoch's end once the fit has run `progressAfter` seconds (default 5), so a long fit does not look stuck. */
+  progress?: (line: string) => void;
+  progressAfter?: number;
+}
+
 /** Fits `recipe` for `epochs` on data.fit, validating on data.validation after each epoch (or only at the end). */
-export async function probe(recipe: ModelRecipe, data: DoctorData, epochs: number, seed: number, everyEpoch = true): Promise<ProbeResult> {
+export async function probe(recipe: ModelRecipe, data: DoctorData, epochs: number, seed: number, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const { everyEpoch = true, progress, progressAfter = 5 } = options;
   const t0 = performance.now();
   const model = buildModel(recipe);
   const objective = objectiveOf(model, recipe.customLoss);
@@ -76,8 +85,9 @@ export async function probe(recipe: ModelRecipe, data: DoctorData, epochs: numbe
     earlyStopping: false,
     callbacks: {
       onEpochEnd: (record) => {
-        // Validating after every epoch draws the curve; a fix measured needs only the end.
         if (everyEpoch || record.epoch === epochs) validationAuc.push(rankingAuc(model, data.validation, data.fit, data.relevance));
+        const seconds = (performance.now() - t0) / 1000;
+        if (progress && seconds > progressAfter) progress(`doctor: short fit, epoch ${record.epoch}/${epochs} (${seconds.toFixed(0)} s)`);
         if (first === null) return;
         const n = meanEmbeddingNorm(model.getState());
         if (n !== null) norms.push(n);

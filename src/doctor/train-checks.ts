@@ -167,7 +167,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     }
   }
 
-  const main = await probe(recipe, data, epochs, seed);
+  const main = await probe(recipe, data, epochs, seed, { progress: log });
   const popularity = await popularityAuc(data);
   const finalAuc = main.validationAuc[main.validationAuc.length - 1] ?? Number.NaN;
 
@@ -223,7 +223,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
 }
 
 async function measure(c: Candidate, data: DoctorData, epochs: number, seed: number, before: number, popularity: number): Promise<MeasuredFix> {
-  const after = await probe(c.recipe, c.data ?? data, epochs, seed, false);
+  const after = await probe(c.recipe, c.data ?? data, epochs, seed, { everyEpoch: false });
   const auc = after.validationAuc[after.validationAuc.length - 1] ?? Number.NaN;
   return { change: c.change, metric: 'AUC', before, after: auc, popularity, helped: auc > before + HELPED };
 }

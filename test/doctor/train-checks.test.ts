@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformValues } from '../../src/data/labels.ts';
 import { diagnose, rankingAucHiddenFromInput } from '../../src/doctor/train-checks.ts';
-import { rankingAuc } from '../../src/doctor/probe.ts';
+import { probe, rankingAuc } from '../../src/doctor/probe.ts';
 import { measureLoss, objectiveOf } from '../../src/doctor/objective.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { createModel } from '../../src/models/registry.ts';
@@ -419,4 +419,18 @@ test("an autoencoder's memorisation is judged on a sample of enough of the train
   assert.equal(said?.level, 'info', formatFindings('few users', few.findings));
   assert.ok(said!.numbers!.sampleUsers * 4 < said!.numbers!.trainingUsers, JSON.stringify(said!.numbers));
   assert.match(said!.message, /not judged: the model has no weights per user/);
+});
+
+test('a slow short fit says where it is after each epoch; a quick one stays quiet', async () => {
+  const { train, test: validation } = plantedSplit({ seed: 3 });
+  const recipe = { type: 'bpr', params: { factors: 8 }, customLoss: null };
+  const lines: string[] = [];
+  await probe(recipe, { fit: train, validation }, 3, 1, { progress: (l) => lines.push(l), progressAfter: 0 });
+  assert.deepEqual(
+    lines.map((l) => l.replace(/\(\d+ s\)/, '(n s)')),
+    ['doctor: short fit, epoch 1/3 (n s)', 'doctor: short fit, epoch 2/3 (n s)', 'doctor: short fit, epoch 3/3 (n s)'],
+  );
+  const quiet: string[] = [];
+  await probe(recipe, { fit: train, validation }, 3, 1, { progress: (l) => quiet.push(l) });
+  assert.deepEqual(quiet, []);
 });
