@@ -75,20 +75,25 @@ export async function checkData(input: DataCheckInput): Promise<Finding[]> {
     });
   }
 
-  const counts = train.userCounts();
-  let single = 0;
-  let users = 0;
-  for (const c of counts) {
-    if (c > 0) users++;
-    if (c === 1) single++;
-  }
-  if (single / Math.max(1, users) > 0.2) {
+  const users = singles(train.userCounts());
+  if (users.single / Math.max(1, users.present) > 0.2) {
     add({
       level: 'warn',
       code: 'single-interaction-users',
-      message: `${share(single, users)} of the users have one training interaction: little to learn their taste from`,
-      fix: 'filter users with fewer than 2–5 interactions (data filters), or expect popularity-like results for them',
-      numbers: { users: single },
+      message: `${share(users.single, users.present)} of the users have one training interaction: little to learn their taste from`,
+      fix: 'train on the k-core (--min-user-interactions 5 on train and doctor train; kCoreOfTraining in the library), or expect popularity-like results for them',
+      numbers: { users: users.single },
+    });
+  }
+  // A long tail of items rated once is normal (8 % on ML-100K); a catalogue mostly made of them is not.
+  const items = singles(train.itemCounts());
+  if (items.single / Math.max(1, items.present) > 0.5) {
+    add({
+      level: 'warn',
+      code: 'single-interaction-items',
+      message: `${share(items.single, items.present)} of the items have one training interaction: no model of interactions can place them beside others`,
+      fix: 'train on the k-core (--min-item-interactions 5 on train and doctor train), or give the model item features',
+      numbers: { items: items.single },
     });
   }
 
@@ -206,4 +211,15 @@ function rate(data: Interactions, positive: (value: number) => boolean): number 
 
 function share(part: number, whole: number): string {
   return `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
+}
+
+/** How many of the rows (users or items) occur, and how many of those once. */
+function singles(counts: Int32Array): { present: number; single: number } {
+  let present = 0;
+  let single = 0;
+  for (const c of counts) {
+    if (c > 0) present++;
+    if (c === 1) single++;
+  }
+  return { present, single };
 }

@@ -45,6 +45,24 @@ test('leakage, cold start, zeros on a rating scale, float-looking ids and thin u
   );
 });
 
+test('a catalogue mostly of items seen once is named, with the k-core and features as the fixes; a normal long tail is not', async () => {
+  const rows: [string, string, number][] = [];
+  // 30 users share 5 items; each also has 10 items nobody else has: 300 of 305 items seen once.
+  for (let u = 0; u < 30; u++) {
+    for (let i = 0; i < 5; i++) rows.push([`u${u}`, `shared${i}`, 1]);
+    for (let i = 0; i < 10; i++) rows.push([`u${u}`, `own${u}-${i}`, 1]);
+  }
+  const thin = (await checkData({ train: build(rows) })).find((f) => f.code === 'single-interaction-items');
+  assert.equal(thin?.level, 'warn');
+  assert.match(thin!.message, /98.4% of the items have one training interaction/);
+  assert.match(thin!.fix!, /--min-item-interactions 5/);
+  // A third of the items seen once is a long tail, not a thin catalogue: 20 shared items, 10 seen once.
+  const tail: [string, string, number][] = [];
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 20; i++) tail.push([`u${u}`, `shared${i}`, 1]);
+  for (let u = 0; u < 10; u++) tail.push([`u${u}`, `own${u}`, 1]);
+  assert.ok(!(await checkData({ train: build(tail) })).some((f) => f.code === 'single-interaction-items'));
+});
+
 test('a high base rate makes F1 useless: said as info, and as a warning when models are judged by F1', async () => {
   const rows: [string, string, number][] = [];
   for (let u = 0; u < 30; u++) for (let i = 0; i < 10; i++) rows.push([`u${u}`, `i${i}`, i < 8 ? 9 : 3]);
