@@ -81,7 +81,7 @@ export async function checkData(input: DataCheckInput): Promise<Finding[]> {
       level: 'warn',
       code: 'single-interaction-users',
       message: `${share(users.single, users.present)} of the users have one training interaction: little to learn their taste from`,
-      fix: 'train on the k-core (--min-user-interactions 5 on train and doctor train; kCoreOfTraining in the library), or expect popularity-like results for them',
+      fix: 'train on the k-core (--min-user-interactions 5 on train and doctor train, data.minUserInteractions in an experiment, kCoreOfTraining in the library), or expect popularity-like results for them',
       numbers: { users: users.single },
     });
   }
@@ -92,7 +92,7 @@ export async function checkData(input: DataCheckInput): Promise<Finding[]> {
       level: 'warn',
       code: 'single-interaction-items',
       message: `${share(items.single, items.present)} of the items have one training interaction: no model of interactions can place them beside others`,
-      fix: 'train on the k-core (--min-item-interactions 5 on train and doctor train), or give the model item features',
+      fix: 'train on the k-core (--min-item-interactions 5 on train and doctor train, data.minItemInteractions in an experiment), or give the model item features',
       numbers: { items: items.single },
     });
   }

@@ -50,10 +50,10 @@ export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null
 export function parseData(raw: unknown, fail: Fail): DataFileSettings | null {
   const at = ['data'];
   if (!isObject(raw)) {
-    fail(at, `expected a mapping { file, columns, separator, header, encoding }, got ${describe(raw)}`);
+    fail(at, `expected a mapping { file, columns, separator, header, encoding, duplicates, minUserInteractions, minItemInteractions }, got ${describe(raw)}`);
     return null;
   }
-  unknownKeys(raw, ['file', 'name', 'columns', 'separator', 'header', 'encoding', 'duplicates'], at, fail);
+  unknownKeys(raw, ['file', 'name', 'columns', 'separator', 'header', 'encoding', 'duplicates', 'minUserInteractions', 'minItemInteractions'], at, fail);
   const file = typeof raw.file === 'string' && raw.file ? raw.file : (fail([...at, 'file'], `expected a file path, got ${describe(raw.file)}`), '');
   const name = raw.name === undefined ? null : typeof raw.name === 'string' ? raw.name : (fail([...at, 'name'], `expected text, got ${describe(raw.name)}`), null);
   const columns: DataFileSettings['columns'] = { user: 0, item: 1, rating: 2 };
@@ -95,6 +95,11 @@ export function parseData(raw: unknown, fail: Fail): DataFileSettings | null {
     const policies = ['keep', 'last', 'max', 'sum', 'error'];
     if (policies.includes(raw.duplicates as string)) out.duplicates = raw.duplicates as DataFileSettings['duplicates'];
     else fail([...at, 'duplicates'], `expected one of ${policies.join(', ')}, got ${describe(raw.duplicates)}`);
+  }
+  for (const key of ['minUserInteractions', 'minItemInteractions'] as const) {
+    if (raw[key] === undefined) continue;
+    if (isWhole(raw[key], 1)) out[key] = raw[key] as number;
+    else fail([...at, key], `expected a whole number ≥ 1 (the k-core's minimum), got ${describe(raw[key])}`);
   }
   return file ? out : null;
 }

@@ -103,6 +103,9 @@ export interface DataFileSettings {
   header?: boolean;
   encoding?: 'utf8' | 'latin1';
   duplicates?: 'keep' | 'last' | 'max' | 'sum' | 'error';
+  /** Train on the k-core of the protocol's training part (as `tastebud train`'s flags of these names). */
+  minUserInteractions?: number;
+  minItemInteractions?: number;
 }
 
 export interface ExperimentConfig {

@@ -12,7 +12,8 @@ import { ConfigError } from '../contracts/errors.ts';
 import type { Dataset } from '../data/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { binarize } from '../data/labels.ts';
-import { perUserSplit } from '../data/splits.ts';
+import { perUserSplit, splitSizes } from '../data/splits.ts';
+import { kCoreOfTraining } from '../data/filters.ts';
 import type { Protocol, PreparedProtocol, ProtocolResult } from '../eval/protocols/types.ts';
 import { getProtocol } from '../eval/protocols.ts';
 import { consoleSummary } from './report/common.ts';
@@ -20,7 +21,7 @@ import { htmlReport } from './report/html.ts';
 import { markdownReport } from './report/markdown.ts';
 import { createModel } from '../models/registry.ts';
 import { parseMetric } from '../train/validation.ts';
-import { REFERENCE_BASELINE, loadExperimentConfig, type ExperimentConfig, type RunSpec } from './config.ts';
+import { REFERENCE_BASELINE, loadExperimentConfig, type DataFileSettings, type ExperimentConfig, type RunSpec } from './config.ts';
 import { loadDataFile } from './data.ts';
 import { compareWithReference, lowerIsBetterFor, prepareProtocol, saveEvaluated } from './pipeline.ts';
 import { checkData } from '../doctor/data.ts';
@@ -65,15 +66,19 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   const dataDir = options.dataDir ?? process.env.TASTEBUD_DATA_DIR;
   const data = options.data ?? (cfg.data ? await loadDataFile(cfg.data, dataDir, cfg.source) : undefined);
   log(`${cfg.name}: preparing protocol ${protocol.name}${data ? ` on ${data.name}` : cfg.dataset ? ` on ${cfg.dataset}` : ''}`);
-  const prepared = await prepareProtocol(
-    protocol,
-    {
-      dataDir,
-      seed: cfg.protocol.seed ?? undefined,
-      data,
-      ...(cfg.dataset ? { dataset: cfg.dataset } : {}),
-      ...cfg.protocol.options,
-    },
+  const { prepared, coreNote } = withKCore(
+    await prepareProtocol(
+      protocol,
+      {
+        dataDir,
+        seed: cfg.protocol.seed ?? undefined,
+        data,
+        ...(cfg.dataset ? { dataset: cfg.dataset } : {}),
+        ...cfg.protocol.options,
+      },
+      log,
+    ),
+    cfg.data,
     log,
   );
 
@@ -131,7 +136,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
       seed: prepared.seed,
       sizes: prepared.sizes,
       labelRule: prepared.labelRule,
-      notes: commonNotes,
+      notes: coreNote ? [coreNote, ...commonNotes] : commonNotes,
     },
     seed: cfg.seed,
     threads,
@@ -235,6 +240,19 @@ async function learnedLessThanPopularity(run: RunSpec, outcome: SearchOutcome, c
   const trials = outcome.trials.length;
   const chosen = trials === 1 ? 'its one setting' : `the best of its ${trials} settings`;
   return `on validation, ${chosen} reaches ${outcome.metric} ${fmt(outcome.validation)}, not above popularity's ${fmt(floor)}: it learned less than counting interactions (tastebud doctor train finds out why)`;
+}
+
+/**
+ * The `data:` section's k-core, taken of the protocol's training part (decided on it alone); the
+ * held-out parts lose the rows of removed users and items, and the sizes say so. What each user
+ * saw in training still leaves their rankings (`exclude` is the protocol's).
+ */
+function withKCore(prepared: PreparedProtocol, settings: DataFileSettings | null, log: (line: string) => void): { prepared: PreparedProtocol; coreNote: string | null } {
+  if (!settings || (settings.minUserInteractions === undefined && settings.minItemInteractions === undefined)) return { prepared, coreNote: null };
+  const core = kCoreOfTraining(prepared, { minUserInteractions: settings.minUserInteractions, minItemInteractions: settings.minItemInteractions });
+  log(`  ${core.note}`);
+  const parts = { train: core.train, test: core.test!, ...(core.validation ? { validation: core.validation } : {}) };
+  return { prepared: { ...prepared, ...parts, sizes: { ...prepared.sizes, ...splitSizes(parts) } }, coreNote: core.note };
 }
 
 /** The protocol's notes every run shares go to the protocol; each run keeps only its own. */

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/contracts/errors.ts';
+import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { validateExperimentConfig } from '../../src/experiment/config.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
 import type { ExperimentResults } from '../../src/experiment/results.ts';
@@ -156,6 +157,24 @@ test('search.repeats with a protocol that brings its own validation split is ref
   await assert.rejects(
     runExperiment(repeated, { protocol: disagreeingProtocol(), outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }),
     /^ConfigError: r\.yaml: search\.repeats: protocol disagreeing has its own validation split/,
+  );
+});
+
+test("data: minItemInteractions trains every run on the k-core of the protocol's training part, and the protocol's notes and sizes say so", async () => {
+  const cored = validateExperimentConfig(rawExperiment({ data: { file: 'given-in-code.csv', minItemInteractions: 20 } }));
+  assert.equal(cored.data!.minItemInteractions, 20);
+  // The test protocol builds its own split; the data is given only so that no file is read.
+  const dataset = generateSynthetic({ users: 10, items: 10, factors: 2, interactionsPerUser: 3, seed: 1 });
+  const results = await runExperiment(cored, { protocol: syntheticProtocol(), data: dataset, outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} });
+  assert.match(
+    results.protocol.notes[0],
+    /^k-core of the training data \(users ≥ 1, items ≥ 20 interactions\): \d+ of \d+ rows removed .*; rows of removed users or items dropped: \d+ test/,
+  );
+  const before = first.results.protocol.sizes;
+  assert.ok(results.protocol.sizes.train < before.train && results.protocol.sizes.test < before.test, JSON.stringify(results.protocol.sizes));
+  assert.throws(
+    () => validateExperimentConfig(rawExperiment({ data: { file: 'x.csv', minUserInteractions: 0 } })),
+    /data\.minUserInteractions: expected a whole number ≥ 1 \(the k-core's minimum\), got 0/,
   );
 });
 
