@@ -61,14 +61,19 @@ export function buildModel(recipe: ModelRecipe): Recommender {
 export interface ProbeOptions {
   /** Validate after every epoch (default), drawing the curve, or only after the last: a fix measured needs only the end. */
   everyEpoch?: boolean;
-  /** Hears each epoch's end once the fit has run `progressAfter` seconds (default 5), so a long fit does not look stuck. */
+  /**
+   * Hears an epoch's end once the fit has run `progressAfter` seconds (default 5), then every
+   * `progressEvery` seconds (default 10) and at the last epoch, so a long fit does not look stuck.
+   */
   progress?: (line: string) => void;
   progressAfter?: number;
+  progressEvery?: number;
 }
 
 /** Fits `recipe` for `epochs` on data.fit, validating on data.validation after each epoch (or only at the end). */
 export async function probe(recipe: ModelRecipe, data: DoctorData, epochs: number, seed: number, options: ProbeOptions = {}): Promise<ProbeResult> {
-  const { everyEpoch = true, progress, progressAfter = 5 } = options;
+  const { everyEpoch = true, progress, progressAfter = 5, progressEvery = 10 } = options;
+  let said = Number.NEGATIVE_INFINITY;
   const t0 = performance.now();
   const model = buildModel(recipe);
   const objective = objectiveOf(model, recipe.customLoss);
@@ -87,7 +92,10 @@ export async function probe(recipe: ModelRecipe, data: DoctorData, epochs: numbe
       onEpochEnd: (record) => {
         if (everyEpoch || record.epoch === epochs) validationAuc.push(rankingAuc(model, data.validation, data.fit, data.relevance));
         const seconds = (performance.now() - t0) / 1000;
-        if (progress && seconds > progressAfter) progress(`doctor: short fit, epoch ${record.epoch}/${epochs} (${seconds.toFixed(0)} s)`);
+        if (progress && seconds > progressAfter && (seconds - said >= progressEvery || record.epoch === epochs)) {
+          progress(`doctor: short fit, epoch ${record.epoch}/${epochs} (${seconds.toFixed(0)} s)`);
+          said = seconds;
+        }
         if (first === null) return;
         const n = meanEmbeddingNorm(model.getState());
         if (n !== null) norms.push(n);

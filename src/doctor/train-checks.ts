@@ -86,6 +86,8 @@ const HELPED = 0.02;
 const MIN_STEPS = 20;
 /** The most the short fits' epochs are multiplied by when the sample is what leaves an epoch few steps. */
 const SAMPLE_EPOCH_SCALE = 4;
+/** A check running longer than this many seconds says where it is, so a long one does not look stuck. */
+const PROGRESS_AFTER = 5;
 /** More dead ReLU units than this share is a broken network, not sparsity. */
 const DEAD_SHARE = 0.5;
 
@@ -167,7 +169,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
     }
   }
 
-  const main = await probe(recipe, data, epochs, seed, { progress: log });
+  const main = await probe(recipe, data, epochs, seed, { progress: log, progressAfter: PROGRESS_AFTER });
   const popularity = await popularityAuc(data);
   const finalAuc = main.validationAuc[main.validationAuc.length - 1] ?? Number.NaN;
 
@@ -182,7 +184,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   }
   if (objective.kind !== 'other' && typeof config.learningRate === 'number') {
     log('doctor: learning-rate range test');
-    await checkLearningRate(recipe, data, seed, config.learningRate, objective, config, candidates, findings);
+    await checkLearningRate(recipe, data, seed, config.learningRate, objective, config, candidates, findings, log);
   }
   if (steps !== null) checkBatchSize(steps, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
@@ -489,6 +491,7 @@ async function checkLearningRate(
   config: Record<string, unknown>,
   candidates: Candidate[],
   findings: Finding[],
+  log: (line: string) => void,
 ): Promise<void> {
   const small = sampleUsers(data.fit, LR_SAMPLE, seed + 3);
   const perEpoch = epochSteps(o, config, small);
@@ -507,6 +510,7 @@ async function checkLearningRate(
   const rates = multiples.map((m) => lr * m);
   const losses: number[] = [];
   let start = Number.NaN;
+  const t0 = performance.now();
   for (const rate of rates) {
     const model = buildModel({ ...recipe, params: { ...recipe.params, learningRate: rate } });
     await model.fit(small, { epochs: 0, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
@@ -514,6 +518,8 @@ async function checkLearningRate(
     await model.fit(small, { epochs: RANGE_EPOCHS, threads: 1, seed, log: () => {}, userFeatures: data.userFeatures, itemFeatures: data.itemFeatures });
     const l = measureLoss(model, o, small, new Rng(seed + 4));
     losses.push(Number.isFinite(l) ? l : Infinity);
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds > PROGRESS_AFTER) log(`doctor: learning-rate range test, rate ${losses.length}/${rates.length} (${fmtRate(rate)}): loss ${l.toFixed(3)} (${seconds.toFixed(0)} s)`);
   }
   let best = 0;
   for (let k = 1; k < rates.length; k++) if (losses[k] < losses[best]) best = k;

@@ -425,10 +425,17 @@ test('a slow short fit says where it is after each epoch; a quick one stays quie
   const { train, test: validation } = plantedSplit({ seed: 3 });
   const recipe = { type: 'bpr', params: { factors: 8 }, customLoss: null };
   const lines: string[] = [];
-  await probe(recipe, { fit: train, validation }, 3, 1, { progress: (l) => lines.push(l), progressAfter: 0 });
+  await probe(recipe, { fit: train, validation }, 3, 1, { progress: (l) => lines.push(l), progressAfter: 0, progressEvery: 0 });
   assert.deepEqual(
     lines.map((l) => l.replace(/\(\d+ s\)/, '(n s)')),
     ['doctor: short fit, epoch 1/3 (n s)', 'doctor: short fit, epoch 2/3 (n s)', 'doctor: short fit, epoch 3/3 (n s)'],
+  );
+  // Every 10 s by default: a quick fit past the start says only where it ended.
+  const sparse: string[] = [];
+  await probe(recipe, { fit: train, validation }, 3, 1, { progress: (l) => sparse.push(l), progressAfter: 0 });
+  assert.deepEqual(
+    sparse.map((l) => l.replace(/\(\d+ s\)/, '(n s)')),
+    ['doctor: short fit, epoch 1/3 (n s)', 'doctor: short fit, epoch 3/3 (n s)'],
   );
   const quiet: string[] = [];
   await probe(recipe, { fit: train, validation }, 3, 1, { progress: (l) => quiet.push(l) });
