@@ -5,6 +5,7 @@
 import { ConfigError } from '../contracts/errors.ts';
 import { IdMap } from './idmap.ts';
 import { Interactions } from './interactions.ts';
+import { countNonZero } from './splits.ts';
 
 export interface KCoreOptions {
   /** Every remaining user has at least this many interactions (default 1). */
@@ -43,8 +44,8 @@ export function kCore(data: Interactions, options: KCoreOptions): KCoreResult {
   const alive = new Uint8Array(n).fill(1);
   const userCounts = data.userCounts();
   const itemCounts = data.itemCounts();
-  const usersBefore = countPositive(userCounts);
-  const itemsBefore = countPositive(itemCounts);
+  const usersBefore = countNonZero(userCounts);
+  const itemsBefore = countNonZero(itemCounts);
   let remaining = n;
   let rounds = 0;
   let converged = false;
@@ -82,8 +83,8 @@ export function kCore(data: Interactions, options: KCoreOptions): KCoreResult {
     interactions,
     rounds,
     removedInteractions: n - remaining,
-    removedUsers: usersBefore - countPositive(userCounts),
-    removedItems: itemsBefore - countPositive(itemCounts),
+    removedUsers: usersBefore - countNonZero(userCounts),
+    removedItems: itemsBefore - countNonZero(itemCounts),
     converged,
   };
 }
@@ -137,10 +138,4 @@ export function compactIds(data: Interactions): Interactions {
     items[p] = itemIds.add(data.itemIds.id(data.items[p]));
   }
   return new Interactions({ users, items, values: data.values, times: data.times ?? undefined, userIds, itemIds });
-}
-
-function countPositive(counts: Int32Array): number {
-  let k = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) k++;
-  return k;
 }

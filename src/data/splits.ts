@@ -344,7 +344,8 @@ function fractionAtOrAfter(sorted: Float64Array, cutoff: number): number {
   return (sorted.length - lo) / Math.max(1, sorted.length);
 }
 
-function countNonZero(counts: Int32Array): number {
+/** Rows (users or items) with at least one interaction, from `userCounts()` / `itemCounts()`. */
+export function countNonZero(counts: Int32Array): number {
   let n = 0;
   for (let i = 0; i < counts.length; i++) if (counts[i] > 0) n++;
   return n;

@@ -22,6 +22,7 @@ import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objectiv
 import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
 import { carveValidation, sampleUsers } from './sample.ts';
 import { kCore } from '../data/filters.ts';
+import { countNonZero } from '../data/splits.ts';
 import { activeUsers } from '../models/vae/user-rows.ts';
 
 export interface TrainCheckInput {
@@ -660,8 +661,8 @@ function checkValidation(
   const train = readsRows ? rankingAucHiddenFromInput(main.model, data) : rankingAucOnFit(main.model, data);
   numbers.trainingAuc = train;
   const gap = train - auc;
-  const sampled = usersIn(data.fit);
-  const all = usersIn(trainingData);
+  const sampled = countNonZero(data.fit.userCounts());
+  const all = countNonZero(trainingData.userCounts());
   const what = readsRows ? 'training AUC (a fifth of each row hidden from the input)' : 'training AUC';
   if (gap > 0.15 && readsRows && sampled * FEW_USERS_FACTOR < all) {
     // Without weights of its own per user, what an autoencoder can learn by heart shrinks with
@@ -689,12 +690,6 @@ function checkValidation(
 
 /** An autoencoder's memorisation is judged on a sample holding at least 1/this of the training users. */
 const FEW_USERS_FACTOR = 4;
-
-function usersIn(data: Interactions): number {
-  let n = 0;
-  for (const c of data.userCounts()) if (c > 0) n++;
-  return n;
-}
 
 /** Items with fewer training interactions than this are too thin for a collaborative model to place. */
 const THIN_ITEM = 5;
