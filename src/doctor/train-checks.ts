@@ -494,7 +494,7 @@ async function checkLearningRate(
   findings: Finding[],
   log: (line: string) => void,
 ): Promise<void> {
-  const small = sampleUsers(data.fit, LR_SAMPLE, seed + 3);
+  const small = rangeSample(data.fit, o, config, seed + 3);
   const perEpoch = epochSteps(o, config, small);
   if (perEpoch !== null && RANGE_EPOCHS * perEpoch.steps < MIN_RANGE_STEPS) {
     const { rows, steps, unit } = perEpoch;
@@ -556,6 +556,20 @@ async function checkLearningRate(
     message: `${head}; lowest loss at ${fmtRate(rates[best])}, configured ${fmtRate(lr)} (a third to a tenth of the lowest-loss rate is the usual choice)`,
     numbers,
   });
+}
+
+/**
+ * The range test's sample: LR_SAMPLE interactions of whole users. A model whose batches are users
+ * (an autoencoder) takes instead enough users for MIN_RANGE_STEPS steps per rate, when the fit part
+ * has them: on long histories LR_SAMPLE interactions are a handful of users (21 on Book-Crossing's
+ * reading histories), too few steps to compare rates.
+ */
+function rangeSample(fit: Interactions, o: Objective, config: Record<string, unknown>, seed: number): Interactions {
+  const small = sampleUsers(fit, LR_SAMPLE, seed);
+  const perEpoch = epochSteps(o, config, small);
+  if (perEpoch === null || perEpoch.unit !== 'users' || RANGE_EPOCHS * perEpoch.steps >= MIN_RANGE_STEPS) return small;
+  const batches = Math.ceil(MIN_RANGE_STEPS / (RANGE_EPOCHS * perEpoch.passes));
+  return capUsers(fit, batches * (config.batchSize as number), seed);
 }
 
 function checkPredictions(model: Recommender, o: Objective, validation: Interactions, relevance: number | undefined, findings: Finding[]): void {

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transformValues } from '../../src/data/labels.ts';
+import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { diagnose, rankingAucHiddenFromInput } from '../../src/doctor/train-checks.ts';
 import { probe, rankingAuc } from '../../src/doctor/probe.ts';
 import { measureLoss, objectiveOf } from '../../src/doctor/objective.ts';
@@ -113,6 +114,17 @@ test('a range test of too few optimiser steps per rate is not judged: it says so
   const enough = await rangeOf(32);
   assert.notEqual(enough.level, 'info', enough.message);
   assert.match(enough.message, /^learning-rate range test \(2 epochs on \d+ interactions/);
+});
+
+test("on long histories an autoencoder's range test takes enough users for its steps, not a fixed count of interactions", async () => {
+  // ~100 interactions a user: the range test's 3,000 interactions would be ~40 users, one batch of
+  // 64 an epoch and two steps a rate, too few to judge; 128 users make four.
+  const data = generateSynthetic({ users: 160, items: 300, factors: 4, interactionsPerUser: 120, seed: 5 });
+  const r = await diagnose({ model: 'multvae', params: { layers: [], latent: 8, batchSize: 64, epochs: 2 }, train: data.interactions, sample: 20_000 });
+  const f = r.findings.find((x) => x.code === 'learning-rate')!;
+  assert.notEqual(f.level, 'info', f.message);
+  const [, interactions] = /^learning-rate range test \(2 epochs on (\d+) interactions/.exec(f.message) ?? [];
+  assert.ok(Number(interactions) > 6000, f.message);
 });
 
 test('a batch that suits the training data but leaves the sample few steps is said, not flagged', async () => {
