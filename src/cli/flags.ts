@@ -82,10 +82,24 @@ export function readHyperparameterFlags(opts: Record<string, unknown>): Record<s
   const params: Record<string, unknown> = {};
   for (const { flag, key, kind } of hyperparameterFlags()) {
     const name = flag.split(' ')[0];
-    const value = opts[name.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+    const value = opts[attributeOf(name)];
     if (value !== undefined) params[key] = parseFlagValue(name, String(value), kind);
   }
   return params;
+}
+
+/** `--learning-rate` → `learningRate`, as commander names a flag's value. */
+function attributeOf(flag: string): string {
+  return flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * The hyperparameters a config file gives at its top level (`factors: 64`, or `learningRate` whose
+ * flag is `--lr`), beside those under `params:`; and the file keys that are hyperparameters.
+ */
+export function hyperparameterKeys(): { keys: string[]; flagKeys: string[] } {
+  const flags = hyperparameterFlags();
+  return { keys: flags.map((f) => f.key), flagKeys: flags.map((f) => attributeOf(f.flag.split(' ')[0])) };
 }
 
 function parseFlagValue(flag: string, text: string, kind: FlagKind): unknown {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import { ConfigError } from '../contracts/errors.ts';
+import { suggest } from '../contracts/suggest.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
 
 /** `user,item,rating[,time]` (header names) or `0,1,2[,3]` (positions) → a column mapping. */
@@ -83,20 +84,54 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** A JSON or YAML config file as an object, with the file named in any error. */
-export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+export async function readConfigFile(path: string, known?: readonly string[], listed: readonly string[] | undefined = known): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
   }
+  let value: Record<string, unknown>;
   try {
-    const value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected a mapping of options');
-    return value as Record<string, unknown>;
   } catch (e) {
     throw new ConfigError(`${path}: ${(e as Error).message}`);
   }
+  // A misspelt key would otherwise leave its setting at the default without a word.
+  const unknown = known ? Object.keys(value).filter((k) => !known.includes(k)) : [];
+  if (known && unknown.length > 0) {
+    const lines = topLevelKeyLines(text);
+    throw new ConfigError(
+      unknown.map((k) => `${path}${lines.has(k) ? `:${lines.get(k)}` : ''}: unknown key "${k}"${suggest(k, [...known])}; known: ${listed?.join(', ')}`).join('\n'),
+    );
+  }
+  return value;
+}
+
+/** The line of each top-level key of a YAML (or JSON) mapping. */
+function topLevelKeyLines(text: string): Map<string, number> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const lines = new Map<string, number>();
+  if (!isMap(doc.contents)) return lines;
+  for (const pair of doc.contents.items) {
+    if (isScalar(pair.key) && pair.key.range) lines.set(String(pair.key.value), lineCounter.linePos(pair.key.range[0]).line);
+  }
+  return lines;
+}
+
+/**
+ * The options a command was given on its command line, without commander's defaults: a config
+ * file's value wins over a default the user never typed, and loses to a flag they did.
+ */
+export function givenOptions(cmd: Command): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(cmd.opts()).filter(([k, v]) => v !== undefined && cmd.getOptionValueSource(k) !== 'default'));
+}
+
+/** The keys a config file for `cmd` may hold: its options' names (camelCase) but `config`. */
+export function optionKeys(cmd: Command): string[] {
+  return cmd.options.map((o) => o.attributeName()).filter((k) => k !== 'config');
 }
 
 /** A memory size such as `8G`, `512M`, `2.5GB` or a plain number of bytes. */

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../contracts/errors.ts';
+import { suggest } from '../contracts/suggest.ts';
 import { FEATURE_USES, type FeatureMatrix, type FeatureUse } from '../contracts/types.ts';
 import type { Interactions } from '../data/interactions.ts';
 import { binarize, dropZeros } from '../data/labels.ts';
@@ -45,7 +46,8 @@ export interface DoctorTrainConfig {
   seed?: number;
 }
 
-const KEYS = new Set([
+/** The keys a doctor file may hold. */
+export const DOCTOR_CONFIG_KEYS: readonly string[] = [
   'model',
   'params',
   'dataset',
@@ -65,11 +67,13 @@ const KEYS = new Set([
   'seed',
   'name',
   'description',
-]);
+];
 
 /** Checks the keys of a parsed file (unknown ones are refused, naming the file). */
 export function parseDoctorConfig(value: Record<string, unknown>, source: string): DoctorTrainConfig {
-  for (const key of Object.keys(value)) if (!KEYS.has(key)) throw new ConfigError(`${source}: unknown key "${key}"; known: ${[...KEYS].join(', ')}`);
+  for (const key of Object.keys(value))
+    if (!DOCTOR_CONFIG_KEYS.includes(key))
+      throw new ConfigError(`${source}: unknown key "${key}"${suggest(key, [...DOCTOR_CONFIG_KEYS])}; known: ${DOCTOR_CONFIG_KEYS.join(', ')}`);
   if (typeof value.model !== 'string') throw new ConfigError(`${source}: "model" must name a model type (e.g. deepfm)`);
   for (const key of ['positiveThreshold', 'binarize', 'minUserInteractions', 'minItemInteractions', 'sample', 'epochs', 'seed']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value[key])}`);

@@ -295,6 +295,42 @@ test('train refuses to replace a saved model without --force, before it trains',
   assert.match(intoFile.stderr, /is a file, not a directory/);
 });
 
+test('train --config: the file wins over defaults nobody typed, a flag wins over the file, a misspelt key is refused with its line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-config-'));
+  const file = join(dir, 'r.csv');
+  await writeFile(file, 'customer,product,stars\nu1,a,5\nu1,b,4\nu1,d,4\nu2,a,3\nu2,c,5\nu2,d,5\nu3,b,4\nu3,c,2\nu3,d,3\n');
+  const config = join(dir, 'train.yaml');
+  const lines = [
+    `train: ${file}`,
+    'columns: { user: customer, item: product, rating: stars }',
+    'split: per-user',
+    'model: warp',
+    'seed: 7',
+    'epochs: 3',
+    'learningRate: 0.02',
+    'threads: 1',
+  ];
+  await writeFile(config, lines.join('\n') + '\n');
+  const manifest = async (out: string) => JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+  const fromFile = await tastebud('train', '--config', config, '--quiet', '--out', join(dir, 'a'));
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  assert.match(fromFile.stdout, /seed 7/);
+  const a = await manifest(join(dir, 'a'));
+  assert.equal(a.type, 'warp');
+  // --epochs is the saved recipe's epochs too, so the service's retraining trains as many.
+  assert.equal(a.config.epochs, 3);
+  assert.equal(a.config.learningRate, 0.02);
+  const flagged = await tastebud('train', '--config', config, '--model', 'bpr', '--seed', '42', '--quiet', '--out', join(dir, 'b'));
+  assert.equal(flagged.code, 0, flagged.stderr);
+  assert.match(flagged.stdout, /seed 42/);
+  assert.equal((await manifest(join(dir, 'b'))).type, 'bpr');
+  await writeFile(config, [...lines, 'epocs: 2'].join('\n') + '\n');
+  const typo = await tastebud('train', '--config', config, '--quiet', '--out', join(dir, 'c'));
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /train\.yaml:9: unknown key "epocs" \(did you mean "epochs"\?\)/);
+  assert.ok(!existsSync(join(dir, 'c')), 'nothing trained');
+});
+
 test('train on a file applies --split or refuses it, and says what loading did', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tastebud-cli-split-'));
   const file = join(dir, 'r.csv');

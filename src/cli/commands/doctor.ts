@@ -19,7 +19,7 @@ import {
   type FileFlags,
 } from '../options.ts';
 import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
-import { diagnoseConfig, parseDoctorConfig, type DoctorTrainConfig } from '../../doctor/train-config.ts';
+import { DOCTOR_CONFIG_KEYS, diagnoseConfig, parseDoctorConfig, type DoctorTrainConfig } from '../../doctor/train-config.ts';
 import { loadSource } from './data.ts';
 
 export function registerDoctor(program: Command): void {
@@ -81,14 +81,14 @@ function registerDoctorTrain(doctor: Command): void {
     .option('--param <name=value>', PARAM_HELP, collectParam, {})
     .option('--sample <n>', 'interactions in the sample, whole users (default 10000)')
     .option('--epochs <n>', "epochs of the doctor's short fits (default: the model's, at most 5, up to 4× that when only the sample is short of steps)")
-    .option('--seed <n>', 'random seed of the sample, the split and the fits', '42')
+    .option('--seed <n>', 'random seed of the sample, the split and the fits (default 42)')
     .option('--fix', 'apply each proposed fix in a short fit and print validation before → after')
     .option('--json', 'print the diagnosis as JSON')
     .option('--quiet', 'no progress lines');
   addFileFlags(cmd, 'the training file');
   addHyperparameterFlags(cmd);
   cmd.action(async (o) => {
-    const file = o.config ? parseDoctorConfig(await readConfigFile(o.config), o.config) : null;
+    const file = o.config ? parseDoctorConfig(await readConfigFile(o.config, DOCTOR_CONFIG_KEYS), o.config) : null;
     if (o.features !== undefined && !FEATURE_USES.includes(o.features)) {
       throw new ConfigError(`doctor train: --features must be one of ${FEATURE_USES.join(', ')}, got ${JSON.stringify(o.features)}`);
     }
@@ -115,7 +115,7 @@ function registerDoctorTrain(doctor: Command): void {
       minItemInteractions: core.minItemInteractions ?? file?.minItemInteractions,
       metric: o.metric ?? file?.metric,
       features: o.features ?? file?.features,
-      seed: num('--seed', o.seed, true) ?? file?.seed,
+      seed: num('--seed', o.seed, true) ?? file?.seed ?? 42,
     };
     const log = o.quiet || o.json ? undefined : (line: string) => process.stderr.write(line + '\n');
     const result = await diagnoseConfig(config, {

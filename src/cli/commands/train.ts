@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../contracts/errors.ts';
-import { createModel } from '../../models/registry.ts';
+import { createModel, getModelSpec } from '../../models/registry.ts';
 import { trainAndEvaluate } from '../../experiment/pipeline.ts';
 import { parseValidationUsers } from '../../train/validation-users.ts';
 import {
@@ -14,10 +14,12 @@ import {
   parseBytes,
   parseNumber,
   readConfigFile,
+  givenOptions,
+  optionKeys,
   type FileFlags,
 } from '../options.ts';
 import { formatEvaluation } from '../output.ts';
-import { addHyperparameterFlags, readHyperparameterFlags } from '../flags.ts';
+import { addHyperparameterFlags, hyperparameterKeys, readHyperparameterFlags } from '../flags.ts';
 
 /** The data options a protocol decides itself, with their flags. */
 const PROTOCOL_FIXES: [string, string][] = [
@@ -66,12 +68,18 @@ export function registerTrain(program: Command): void {
   addFileFlags(cmd, 'files');
   addHyperparameterFlags(cmd);
   cmd.action(async (opts) => {
-    const fileConfig = opts.config ? await readConfigFile(opts.config) : {};
-    const o = { ...fileConfig, ...definedOnly(opts) } as Record<string, any>;
+    const hyper = hyperparameterKeys();
+    const fileConfig = opts.config ? await readConfigFile(opts.config, ...fileKeys(cmd, hyper)) : {};
+    const o = { ...fileConfig, ...givenOptions(cmd) } as Record<string, any>;
     const modelType = String(o.model ?? 'bpr');
     const params: Record<string, unknown> = { ...(fileConfig.params as Record<string, unknown> | undefined) };
+    // A file's top-level hyperparameter under its own name (learningRate); flags then override.
+    for (const key of hyper.keys) if (fileConfig[key] !== undefined && !hyper.flagKeys.includes(key)) params[key] = fileConfig[key];
     Object.assign(params, readHyperparameterFlags(o));
     Object.assign(params, o.param);
+    const epochs = o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined;
+    // The saved recipe says how many epochs were trained (a retrain in the service reads it).
+    if (epochs !== undefined && epochs > 0 && 'epochs' in getModelSpec(modelType).defaults) params.epochs = epochs;
     // Built before any data is read, so an unknown model or hyperparameter fails at once.
     const model = createModel(modelType, params);
     if (o.protocol) {
@@ -96,7 +104,7 @@ export function registerTrain(program: Command): void {
             train: o.train,
             valid: o.valid,
             test: o.test,
-            ...fileReadOptions({ ...o, columns: typeof o.columns === 'string' ? o.columns : DEFAULT_COLUMNS } as FileFlags),
+            ...fileReadOptions({ ...o, columns: typeof o.columns === 'string' ? o.columns : DEFAULT_COLUMNS, encoding: o.encoding ?? 'utf8' } as FileFlags),
             // A config file may give the columns as a mapping rather than flag text.
             ...(typeof o.columns === 'object' ? { columns: o.columns } : {}),
             positiveThreshold: o.positiveThreshold !== undefined ? parseNumber('--positive-threshold', String(o.positiveThreshold)) : undefined,
@@ -104,7 +112,7 @@ export function registerTrain(program: Command): void {
           },
       seed,
       threads: o.threads !== undefined ? parseNumber('--threads', String(o.threads), { integer: true, min: 1 }) : undefined,
-      epochs: o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined,
+      epochs,
       memoryBudget: o.memory !== undefined ? parseBytes('--memory', String(o.memory)) : undefined,
       validationMetric: o.validationMetric,
       validationUsers: o.validationUsers !== undefined ? parseValidationUsers(o.validationUsers, '--validation-users') : undefined,
@@ -127,6 +135,11 @@ export function registerTrain(program: Command): void {
   });
 }
 
-function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** The keys a train config file may hold, and those its error lists by name (the hyperparameters in one phrase). */
+function fileKeys(cmd: Command, hyper: ReturnType<typeof hyperparameterKeys>): [string[], string[]] {
+  const own = optionKeys(cmd).filter((k) => !hyper.flagKeys.includes(k));
+  return [
+    [...own, 'params', ...hyper.flagKeys, ...hyper.keys],
+    [...own, 'params', "a model's hyperparameters (see `tastebud models`)"],
+  ];
 }
