@@ -176,6 +176,11 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     throw new ConfigError(`${flag} needs validation data, and ${target.data} has none: give a validation file (--valid), or use a protocol or split with a validation part`);
   }
 
+  if (model.config.task === 'rating' && target.train.length > 0 && target.train.values.every((v) => v === target.train.values[0])) {
+    throw new ConfigError(
+      `${model.type} predicts ratings, but every training value in ${target.data} is ${target.train.values[0]}: map a rating column (--columns user,item,rating), or use a ranking model (bpr, warp, ease)`,
+    );
+  }
   const history = await model.fit(target.train, {
     epochs: spec.epochs,
     threads: spec.threads,

@@ -1,3 +1,4 @@
+import { ModelFileError } from '../contracts/errors.ts';
 import type { FeatureMatrix, ModelState, Tensor } from '../contracts/types.ts';
 import { IdMap } from '../data/idmap.ts';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type FeatureMeta, type ModelFile } from '../modelfile/model-file.ts';
@@ -49,6 +50,7 @@ export function fromModelFile({ manifest, tensors }: ModelFile, create: (type: s
   if (tensors['_seen.indptr']) {
     const indptr = tensors['_seen.indptr'].data as Int32Array;
     const indices = tensors['_seen.indices'].data as Int32Array;
+    checkRows('_seen', indptr, indices, model.itemIds.size);
     model.seen = { rows: indptr.length - 1, cols: model.itemIds.size, indptr, indices, values: new Float32Array(indices.length).fill(1), order: new Int32Array(0) };
   }
   model.userFeatures = readFeatureTensors(tensors, '_userFeatures', manifest.userFeatures, model.userIds.size);
@@ -79,6 +81,7 @@ function addFeatureTensors(tensors: Record<string, Tensor>, prefix: string, f: F
 function readFeatureTensors(tensors: Record<string, Tensor>, prefix: string, meta: FeatureMeta | null, rows: number): FeatureMatrix | null {
   if (!meta || !tensors[`${prefix}.indptr`]) return null;
   const indptr = tensors[`${prefix}.indptr`].data as Int32Array;
+  checkRows(prefix, indptr, tensors[`${prefix}.indices`].data as Int32Array, meta.vocabulary.length);
   return {
     rows: indptr.length - 1 || rows,
     numFeatures: meta.vocabulary.length,
@@ -89,4 +92,18 @@ function readFeatureTensors(tensors: Record<string, Tensor>, prefix: string, met
     fieldOf: tensors[`${prefix}.fieldOf`].data as Int32Array,
     fields: meta.fields,
   };
+}
+
+/**
+ * A compressed-rows tensor pair read from a file: offsets that start at 0, never fall and end at
+ * the indices' length, and indices inside [0, columns). A damaged file would otherwise load and
+ * answer with items that do not exist.
+ */
+function checkRows(prefix: string, indptr: Int32Array, indices: Int32Array, columns: number): void {
+  const fail = (what: string) => {
+    throw new ModelFileError(`weights: ${prefix}.${what}; the model file is damaged`);
+  };
+  if (indptr.length === 0 || indptr[0] !== 0 || indptr[indptr.length - 1] !== indices.length) fail(`indptr does not span its ${indices.length} indices`);
+  for (let r = 1; r < indptr.length; r++) if (indptr[r] < indptr[r - 1]) fail(`indptr falls at row ${r - 1}`);
+  for (let k = 0; k < indices.length; k++) if (indices[k] < 0 || indices[k] >= columns) fail(`indices[${k}] is ${indices[k]}, outside 0..${columns - 1}`);
 }

@@ -73,7 +73,7 @@ export function resolveConfig<C extends object>(spec: ModelSpec<C, Recommender>,
   const out: Record<string, unknown> = { ...(spec.defaults as Record<string, unknown>) };
   for (const [key, value] of Object.entries(given)) {
     if (!(key in schema)) {
-      throw new ConfigError(`${spec.type}: unknown hyperparameter "${key}"${suggest(key, known)} (known: ${known.join(', ')})`);
+      throw new ConfigError(`${spec.type}: unknown hyperparameter "${key}"${suggestKey(key, known)} (known: ${known.join(', ')})`);
     }
     if (value === undefined) continue;
     const problem = checkValue(schema[key], value);
@@ -118,4 +118,23 @@ function range(min: number | undefined, max: number | undefined, exMin = false, 
   if (min !== undefined) parts.push(`${exMin ? '>' : '≥'} ${min}`);
   if (max !== undefined) parts.push(`${exMax ? '<' : '≤'} ${max}`);
   return parts.length ? ` ${parts.join(' and ')}` : '';
+}
+
+/** Names other libraries give a hyperparameter (PyTorch, LightFM, implicit), and ours. */
+const FIELD_NAMES: Record<string, string> = {
+  lr: 'learningRate',
+  learning_rate: 'learningRate',
+  weight_decay: 'l2',
+  no_components: 'factors',
+  n_factors: 'factors',
+  num_epochs: 'epochs',
+  n_epochs: 'epochs',
+  batch_size: 'batchSize',
+};
+
+/** ` (did you mean "x"?)`: another library's name or snake_case for one of `known`, else a near miss. */
+function suggestKey(key: string, known: string[]): string {
+  const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const meant = [FIELD_NAMES[key], camel].find((k) => k !== undefined && k !== key && known.includes(k));
+  return meant ? ` (did you mean "${meant}"?)` : suggest(key, known);
 }

@@ -112,7 +112,8 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
     const shared = { userIds: train.userIds, itemIds: train.itemIds };
     if (spec.valid) validation = await read(spec.valid, shared);
     if (spec.test) test = await read(spec.test, shared);
-    source = spec.train;
+    // Which files the parts came from: "held-out test part of train.csv + test.csv".
+    source = [spec.train, spec.valid, spec.test].filter((f) => f !== undefined).join(' + ');
     if (spec.split !== undefined && spec.split !== 'none') {
       if (!SPLITS_OF_A_FILE.includes(spec.split)) {
         throw new ConfigError(`--split ${spec.split}: a file has no predefined splits; use ${SPLITS_OF_A_FILE.join(' or ')} (with --test-ratio), or give --test FILE`);
@@ -130,7 +131,15 @@ export async function loadTrainingData(spec: DataSpec): Promise<TrainingData> {
   }
   if (spec.positiveThreshold !== undefined) {
     const t = spec.positiveThreshold;
+    const before = train;
     train = positivesOnly(train, t);
+    if (train.length === 0 && before.length > 0) {
+      let [low, high] = [Infinity, -Infinity];
+      for (const v of before.values) [low, high] = [Math.min(low, v), Math.max(high, v)];
+      throw new ConfigError(
+        `--positive-threshold ${t} keeps none of the ${before.length} training interactions: their values run from ${low} to ${high}${low === high ? ' (no rating column was read? --columns user,item,rating)' : ''}`,
+      );
+    }
     if (validation) validation = positivesOnly(validation, t);
     if (test) test = positivesOnly(test, t);
     source += `, positives = value ≥ ${t}`;

@@ -190,7 +190,8 @@ test('train prints the popularity baseline beside the model, in text and in --js
   const out = join(await mkdtemp(join(tmpdir(), 'tastebud-cli-')), 'model');
   const text = await tastebud(...common, '--out', out);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /held-out test part of .*train\.tsv.*seed 1/);
+  // The test rows are named by the file they came from.
+  assert.match(text.stdout, /held-out test part of .*train\.tsv \+ .*test\.tsv.*seed 1/);
   assert.match(text.stdout, /sizes: train 360, test 120/);
   assert.match(text.stdout, /popularity fitted on the same training data as the model \(360 interactions\)/);
   assert.match(text.stdout, /test metrics\s+bpr\s+popularity\n/);

@@ -62,6 +62,12 @@ before(async () => {
   await damaged('truncated-weights', { weights: weights.subarray(0, weights.length - 100) });
   await damaged('wrong-schema', { manifest: manifest.replace('"userIds"', '"userIdz"') });
   await damaged('garbage-weights', { weights: Buffer.from('not a safetensors file at all, just text') });
+  // A seen item index past the catalogue, the rest of the file intact.
+  const headerLength = Number(weights.readBigUInt64LE(0));
+  const [start] = JSON.parse(weights.subarray(8, 8 + headerLength).toString('utf8'))['_seen.indices'].data_offsets;
+  const outside = Buffer.from(weights);
+  outside.writeInt32LE(100_000, 8 + headerLength + start);
+  await damaged('seen-outside', { weights: outside });
   await writeFile(f('a-file'), 'hello');
 });
 
@@ -150,6 +156,11 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     /truncated-weights: weights\.safetensors is damaged: .*outside the file|runs past the end/,
   ],
   ['recommend: garbage weights', () => ['recommend', f('garbage-weights'), '--user', 'u1'], /garbage-weights: weights\.safetensors is damaged/],
+  [
+    'recommend: a seen item outside the catalogue',
+    () => ['recommend', f('seen-outside'), '--user', 'u1'],
+    /^weights: _seen\.indices\[0\] is 100000, outside 0\.\.29; the model file is damaged$/,
+  ],
   ['recommend: manifest off the schema', () => ['recommend', f('wrong-schema'), '--user', 'u1'], /wrong-schema\/manifest\.json does not match the model file schema: /],
   ['recommend: unknown user', () => ['recommend', model, '--user', 'nobody'], () => 'unknown user "nobody": the model was trained on 40 users'],
   ['similar: unknown item', () => ['similar', model, '--item', 'nothing'], /unknown item "nothing"/],
@@ -164,6 +175,22 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     'recommend: --out into a missing folder',
     () => ['recommend', model, '--all-users', '--out', f('no/such/dir/recs.tsv')],
     () => `cannot write ${f('no/such/dir/recs.tsv')}: its folder does not exist`,
+  ],
+  ['recommend: --out a folder', () => ['recommend', model, '--all-users', '--out', dir], () => `cannot write ${dir}: it is a folder; --out takes a file path`],
+  [
+    "train: another library's name for a hyperparameter",
+    () => ['train', '--train', f('ratings.tsv'), '--header', '--param', 'lr=0.1', '--out', f('m-lr')],
+    /^bpr: unknown hyperparameter "lr" \(did you mean "learningRate"\?\)/,
+  ],
+  [
+    'train: a rating model on a file whose rating column was not read',
+    () => ['train', '--train', f('ratings.tsv'), '--header', '--columns', 'user,item', '--split', 'random', '--model', 'mf', '--quiet', '--out', f('m-mf')],
+    /^mf predicts ratings, but every training value in .* is 1: map a rating column/,
+  ],
+  [
+    'train: a positive threshold above every value',
+    () => ['train', '--train', f('ratings.tsv'), '--header', '--split', 'random', '--positive-threshold', '9', '--quiet', '--out', f('m-t')],
+    /^--positive-threshold 9 keeps none of the 192 training interactions: their values run from 1 to 5$/,
   ],
 ];
 

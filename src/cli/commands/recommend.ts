@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
@@ -83,6 +83,7 @@ async function writeTo(out: NodeJS.WritableStream, text: string): Promise<void> 
  * Progress goes to stderr when it is a terminal.
  */
 async function writeAtomically<T>(path: string, body: (write: (text: string) => Promise<void>, onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(`cannot write ${path}: it is a folder; --out takes a file path`);
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   let out: WriteStream | null = null;
   const cleanUp = (): void => {
