@@ -17,6 +17,8 @@ interface EvaluationLike {
   metrics: Record<string, number>;
   baseline: { name: string; fittedOn: string; metrics: Record<string, number> } | null;
   vsBaseline: { metric: string; delta: number; beats: boolean; pValue: number | null; test: string | null } | null;
+  /** How the model's training ended: an untrained or diverged model is not compared. */
+  status?: 'trained' | 'untrained' | 'diverged';
 }
 
 /**
@@ -47,7 +49,10 @@ export function formatEvaluation(e: EvaluationLike, model: string): string {
     lines.push(`${n.padEnd(width)}  ${num(e.metrics[n]).padStart(col)}${base ? `  ${num(base.metrics[n]).padStart(baseCol)}` : ''}${mark}`);
   }
   const c = e.vsBaseline;
-  if (c && base) {
+  if (c && base && e.status !== undefined && e.status !== 'trained') {
+    // Any lead an untrained or diverged model shows is chance, not learning.
+    lines.push(`WARNING: ${model} ${e.status === 'untrained' ? 'never trained (no epoch ran)' : 'diverged in training'}: no comparison with ${base.name}`);
+  } else if (c && base) {
     const delta = `${c.delta >= 0 ? '+' : ''}${c.delta.toFixed(4)}`;
     const test = c.test ? ` (${c.test}, p ${c.pValue === null ? '—' : c.pValue < 1e-4 ? '< 0.0001' : `= ${c.pValue.toFixed(4)}`})` : '';
     lines.push(c.beats ? `${model} beats ${base.name} on ${c.metric} (*): ${delta}${test}` : `WARNING: ${model} does not beat ${base.name} on ${c.metric} (*): ${delta}${test}`);

@@ -13,6 +13,7 @@ import { getProtocol } from '../eval/protocols.ts';
 import type { PreparedProtocol, PrepareOptions, Protocol, ProtocolResult } from '../eval/protocols/types.ts';
 import { compareModels } from '../eval/significance.ts';
 import { checkModelDestination, type WriteOptions } from '../modelfile/model-file.ts';
+import type { ModelStatus } from '../modelfile/manifest.ts';
 import { loadModel } from '../models/load.ts';
 import type { Recommender } from '../models/recommender.ts';
 import { createModel } from '../models/registry.ts';
@@ -107,6 +108,8 @@ export interface TrainAndEvaluateResult extends PipelineEvaluation {
   type: string;
   config: Record<string, unknown>;
   history: TrainingHistory;
+  /** How training ended: `trained`, `untrained` (no epoch ran) or `diverged` (a non-finite loss). */
+  status: ModelStatus;
   /** Where the model was saved, or null. */
   saved: string | null;
 }
@@ -136,6 +139,8 @@ export interface EvaluateSavedOptions {
 export interface EvaluateSavedResult extends PipelineEvaluation {
   model: Recommender;
   type: string;
+  /** How the saved model's training ended (its file says): `trained`, `untrained` or `diverged`. */
+  status: ModelStatus;
   /** Test interactions naming users or items the model never saw (left out). */
   dropped: number;
   /** What was checked before measuring: known test pairs, leaked pairs, the share of the protocol's training data the model saw. */
@@ -211,7 +216,7 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     await saveEvaluated(model, spec.out, evaluation.protocol, evaluation.metrics, { overwrite: spec.overwrite });
     saved = spec.out;
   }
-  return { ...evaluation, model, type: model.type, config: model.config, history, saved };
+  return { ...evaluation, model, type: model.type, config: model.config, history, status: model.status, saved };
 }
 
 /**
@@ -231,6 +236,11 @@ export async function evaluateSaved(
   options: EvaluateSavedOptions = {},
 ): Promise<EvaluateSavedResult> {
   const m = typeof model === 'string' ? await loadModel(model) : model;
+  const measured = (evaluation: PipelineEvaluation) => {
+    if (m.status === 'untrained') warn(evaluation, `${m.type} was saved untrained (no epoch ran): these are its initial guesses`);
+    if (m.status === 'diverged') warn(evaluation, `${m.type} diverged in training (a non-finite loss): its scores are not numbers; retrain with a lower learning rate or more L2`);
+    return evaluation;
+  };
   if (typeof target === 'string' || isProtocol(target)) {
     const protocol = lookupProtocol(target);
     const prepared = await prepareProtocol(protocol, { ...options.protocolOptions, dataDir: options.dataDir ?? process.env.TASTEBUD_DATA_DIR, seed: options.seed }, () => {});
@@ -240,7 +250,7 @@ export async function evaluateSaved(
     const evaluation = await withBaseline(protocolTarget(aligned, protocol), m, aligned.train, `the protocol's train part (${aligned.train.length} interactions)`);
     if (dropped > 0) warn(evaluation, `${dropped} test interactions name users or items the model never saw and were left out`);
     if (dataCheck.leakedPairs > 0) warn(evaluation, `${dataCheck.leakedPairs} test interactions were in the model's training data (measured anyway, as asked)`);
-    return { ...evaluation, model: m, type: m.type, dropped, dataCheck };
+    return { ...measured(evaluation), model: m, type: m.type, status: m.status, dropped, dataCheck };
   }
   const data: HeldOutData = target instanceof Interactions ? { test: target } : target;
   const test = alignToModel(m, data.test);
@@ -260,7 +270,7 @@ export async function evaluateSaved(
   if (!train) warn(evaluation, 'no training data to fit the popularity baseline on (a rating model keeps no ratings in its file): pass data.train');
   if (test.dropped > 0) warn(evaluation, `${test.dropped} test interactions name users or items the model never saw and were left out`);
   if (dataCheck.leakedPairs > 0) warn(evaluation, `${dataCheck.leakedPairs} test interactions were in the model's training data (measured anyway, as asked)`);
-  return { ...evaluation, model: m, type: m.type, dropped: test.dropped, dataCheck };
+  return { ...measured(evaluation), model: m, type: m.type, status: m.status, dropped: test.dropped, dataCheck };
 }
 
 /** Prepares a protocol once and logs its part sizes (shared with the experiment runner). */

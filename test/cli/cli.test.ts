@@ -361,12 +361,19 @@ test('train on a file applies --split or refuses it, and says what loading did',
   const thresholded = await tastebud(...base, '--split', 'per-user', '--positive-threshold', '4', '--out', join(dir, 'c'));
   assert.doesNotMatch(thresholded.stdout, /no positive threshold/);
 
-  const untrained = await tastebud('train', '--train', file, '--header', '--model', 'bpr', '--epochs', '0', '--quiet', '--out', join(dir, 'd'));
+  const untrained = await tastebud('train', '--train', file, '--header', '--split', 'per-user', '--model', 'bpr', '--epochs', '0', '--quiet', '--out', join(dir, 'd'));
   assert.equal(untrained.code, 0, untrained.stderr);
   assert.match(untrained.stdout, /no epoch ran \(epochs 0\): the model is untrained/);
   assert.equal(JSON.parse(await readFile(join(dir, 'd', 'manifest.json'), 'utf8')).status, 'untrained');
   const asked = await tastebud('recommend', join(dir, 'd'), '--user', 'u1', '-k', '2');
   assert.match(asked.stderr, /was saved untrained \(no epoch ran\)/);
+  // An untrained model's lead over popularity is chance: it is not claimed, in train or evaluate.
+  assert.match(untrained.stdout, /WARNING: bpr never trained \(no epoch ran\): no comparison with popularity/);
+  assert.doesNotMatch(untrained.stdout, /beats popularity/);
+  const measured = await tastebud('evaluate', join(dir, 'd'), '--test', file, '--header', '--allow-leakage');
+  assert.equal(measured.code, 0, measured.stderr);
+  assert.match(measured.stdout, /no comparison with popularity/);
+  assert.match(measured.stdout, /note: bpr was saved untrained \(no epoch ran\): these are its initial guesses/);
 
   const diverged = await tastebud('train', '--train', file, '--header', '--model', 'mf', '--lr', '1000', '--epochs', '5', '--quiet', '--out', join(dir, 'e'));
   assert.equal(diverged.code, 0, diverged.stderr);
