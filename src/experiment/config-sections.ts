@@ -6,6 +6,7 @@
 import type { DataFileSettings, EarlyStoppingSettings, FeatureUse, FitSettings, ParamSpace, ProtocolSettings, RunSpec, SearchSettings } from './config.ts';
 import { checkParamValue } from './params.ts';
 import { suggest } from '../contracts/suggest.ts';
+import { parseMetric, VALIDATION_METRIC_NAMES } from '../train/validation.ts';
 import { FEATURE_USES } from '../contracts/types.ts';
 
 export type Fail = (path: (string | number)[], message: string) => void;
@@ -24,9 +25,13 @@ export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null
     const name = typeof raw.name === 'string' && raw.name ? raw.name : (fail([...at, 'name'], `expected a protocol name, got ${describe(raw.name)}`), '');
     const seed = raw.seed === undefined ? null : isWhole(raw.seed, 0) ? raw.seed : (fail([...at, 'seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), null);
     const options: ProtocolSettings['options'] = {};
-    if (raw.k !== undefined) {
-      const ks = Array.isArray(raw.k) ? raw.k : [raw.k];
-      if (ks.length > 0 && ks.every((k) => isWhole(k, 1))) options.k = ks as number[];
+    if (Array.isArray(raw.k)) {
+      const bad = raw.k.map((k, i) => [k, i] as const).filter(([k]) => !isWhole(k, 1));
+      for (const [k, i] of bad) fail([...at, 'k', i], `expected a positive whole number, got ${describe(k)}`);
+      if (raw.k.length === 0) fail([...at, 'k'], 'an empty list gives no cut-off; give at least one positive whole number, or leave k out');
+      else if (bad.length === 0) options.k = raw.k as number[];
+    } else if (raw.k !== undefined) {
+      if (isWhole(raw.k, 1)) options.k = [raw.k];
       else fail([...at, 'k'], `expected a positive whole number or a list of them, got ${describe(raw.k)}`);
     }
     if (raw.threshold !== undefined) {
@@ -45,6 +50,29 @@ export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null
   }
   fail(['protocol'], `expected a protocol name (lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1) or { name, seed, ... }, got ${describe(raw)}`);
   return null;
+}
+
+/**
+ * Protocols that evaluate on a built-in dataset's own predefined split, which data read from a
+ * file does not have (the protocol would fail once the data is loaded).
+ */
+const OWN_SPLIT: Record<string, string> = { 'lightfm-ua': "ML-100K's own ua.base/ua.test split" };
+/** Protocols that split whatever data they are given (docs/experiments.md, "The file"). */
+const ANY_DATA = ['full-ranking', 'msr-stratified', 'recbole-ml1m', 'pointwise'];
+
+/** With a `data:` file: refuses a protocol (or a `split`) that needs a built-in dataset's own split. */
+export function checkProtocolTakesData(protocol: ProtocolSettings, namePath: (string | number)[], fail: Fail): void {
+  const split = OWN_SPLIT[protocol.name];
+  if (split)
+    fail(
+      namePath,
+      `${protocol.name} evaluates on ${split}, which a data: file does not have; with a data: file use a protocol that takes any data (${ANY_DATA.join(', ')}), or use the built-in dataset instead of data:`,
+    );
+  else if (protocol.options.split !== undefined)
+    fail(
+      ['protocol', 'split'],
+      `"${protocol.options.split}" is a built-in dataset's predefined split, and a data: file has none; remove split (the protocol then splits the file's interactions itself)`,
+    );
 }
 
 export function parseData(raw: unknown, fail: Fail): DataFileSettings | null {
@@ -133,8 +161,12 @@ export function parseSearch(raw: unknown, fail: Fail): SearchSettings {
     else fail(['search', 'trials'], `expected a whole number ≥ 1, got ${describe(raw.trials)}`);
   }
   if (raw.metric !== undefined) {
-    if (typeof raw.metric === 'string' && raw.metric) out.metric = raw.metric;
-    else fail(['search', 'metric'], `expected a metric name such as auc, precision@10 or rmse, got ${describe(raw.metric)}`);
+    if (typeof raw.metric !== 'string' || !raw.metric) fail(['search', 'metric'], `expected a metric name such as auc, precision@10 or rmse, got ${describe(raw.metric)}`);
+    else {
+      const problem = metricProblem(raw.metric);
+      if (problem) fail(['search', 'metric'], problem);
+      else out.metric = raw.metric;
+    }
   }
   if (raw.validation !== undefined) {
     if (typeof raw.validation === 'number' && raw.validation > 0 && raw.validation < 1) out.validation = raw.validation;
@@ -238,8 +270,12 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
     else fail([...path, 'validationUsers'], `expected auto, all or a whole number ≥ 1, got ${describe(raw.validationUsers)}`);
   }
   if (raw.metric !== undefined) {
-    if (typeof raw.metric === 'string' && raw.metric) fit.metric = raw.metric;
-    else fail([...path, 'metric'], `expected a metric name, got ${describe(raw.metric)}`);
+    if (typeof raw.metric !== 'string' || !raw.metric) fail([...path, 'metric'], `expected a metric name such as auc, precision@10 or rmse, got ${describe(raw.metric)}`);
+    else {
+      const problem = metricProblem(raw.metric);
+      if (problem) fail([...path, 'metric'], problem);
+      else fit.metric = raw.metric;
+    }
   }
   if (raw.features !== undefined) {
     if (FEATURE_USES.includes(raw.features as FeatureUse)) fit.features = raw.features as FeatureUse;
@@ -273,6 +309,36 @@ function parseFit(raw: unknown, path: (string | number)[], fail: Fail): FitSetti
     }
   }
   return fit;
+}
+
+/**
+ * What is wrong with a validation metric name, null when the fit loop can measure it: the fit
+ * loop's own parser decides (`parseMetric`), so the file is checked against exactly the names a
+ * run accepts, before any data is read. A near miss gets a did-you-mean.
+ */
+export function metricProblem(metric: string): string | null {
+  try {
+    parseMetric(metric);
+    return null;
+  } catch (err) {
+    return `${(err as Error).message}${suggest(metric, nearbyMetrics(metric))}`;
+  }
+}
+
+/**
+ * Metric names near `metric` for a did-you-mean: every name `parseMetric` takes, with the cut-off
+ * as written and look-alike letters in it read as digits (`ndcg@1O` → `ndcg@10`).
+ */
+function nearbyMetrics(metric: string): string[] {
+  const at = metric.indexOf('@');
+  const cutOff =
+    at < 0
+      ? ''
+      : `@${metric
+          .slice(at + 1)
+          .replace(/[oO]/g, '0')
+          .replace(/[lI|]/g, '1')}`;
+  return VALIDATION_METRIC_NAMES.flatMap((name) => [name, name + cutOff]).filter((m) => m !== metric);
 }
 
 export function unknownKeys(obj: Record<string, unknown>, allowed: string[], path: (string | number)[], fail: Fail): void {

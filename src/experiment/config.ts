@@ -9,7 +9,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../contracts/errors.ts';
 import type { FeatureUse } from '../contracts/types.ts';
 import type { ValidationUsers } from '../train/types.ts';
-import { NAME, describe, isObject, isWhole, parseData, parseProtocol, parseRun, parseSearch, pathOf, pathText, unknownKeys } from './config-sections.ts';
+import { NAME, checkProtocolTakesData, describe, isObject, isWhole, parseData, parseProtocol, parseRun, parseSearch, pathOf, pathText, unknownKeys } from './config-sections.ts';
 
 /** One hyperparameter: a fixed value, a list of choices, or a numeric range (random search). */
 export type ParamSpace = { kind: 'fixed'; value: unknown } | { kind: 'choice'; values: unknown[] } | { kind: 'range'; min: number; max: number; log: boolean; integer: boolean };
@@ -167,13 +167,39 @@ interface Where {
   lineOf?: (path: (string | number)[]) => number | null;
 }
 
+/** `file:line: path.to.field: message` (the line when it is known). */
+function located(where: Where, path: (string | number)[], message: string): string {
+  const line = where.lineOf?.(path) ?? null;
+  const file = where.file ?? 'experiment';
+  return `${line === null ? file : `${file}:${line}`}: ${pathText(path)}${path.length ? ': ' : ''}${message}`;
+}
+
+/**
+ * Where each validated config came from, so that problems found after validation (an unknown
+ * model type or protocol, a hyperparameter the model does not have) carry the same file and line
+ * as those found while parsing. Kept beside the config, not in it: the config is written to
+ * results.json as it is.
+ */
+const ORIGINS = new WeakMap<ExperimentConfig, Where & { protocolName: (string | number)[] }>();
+
+/**
+ * A problem with a field of a validated config, as `file:line: path: message` (the line when the
+ * config came from a file; a config built in code gives its source or "experiment").
+ */
+export function problemAt(cfg: ExperimentConfig, path: (string | number)[], message: string): string {
+  return located(ORIGINS.get(cfg) ?? { file: cfg.source }, path, message);
+}
+
+/** The path of the protocol's name in the file: `protocol`, or `protocol.name` when it is a mapping. */
+export function protocolNamePath(cfg: ExperimentConfig): (string | number)[] {
+  return ORIGINS.get(cfg)?.protocolName ?? ['protocol'];
+}
+
 /** Validates a plain object (as parsed from a file, or built in code) into an ExperimentConfig. */
 export function validateExperimentConfig(raw: unknown, where: Where = { file: null }): ExperimentConfig {
   const errors: string[] = [];
   const fail = (path: (string | number)[], message: string): void => {
-    const line = where.lineOf?.(path) ?? null;
-    const file = where.file ?? 'experiment';
-    errors.push(`${line === null ? file : `${file}:${line}`}: ${pathText(path)}${path.length ? ': ' : ''}${message}`);
+    errors.push(located(where, path, message));
   };
   if (!isObject(raw)) {
     fail([], `expected a mapping with name, protocol and models, got ${describe(raw)}`);
@@ -194,6 +220,8 @@ export function validateExperimentConfig(raw: unknown, where: Where = { file: nu
         : (fail(['dataset'], `expected a dataset name, got ${describe(raw.dataset)}`), null);
   const data = raw.data === undefined ? null : parseData(raw.data, fail);
   if (data && dataset) fail(['data'], 'give either dataset (a built-in dataset) or data (a file), not both');
+  const protocolName = isObject(raw.protocol) ? ['protocol', 'name'] : ['protocol'];
+  if (data && protocol) checkProtocolTakesData(protocol, protocolName, fail);
   const seed = raw.seed === undefined ? 42 : isWhole(raw.seed, 0) ? raw.seed : (fail(['seed'], `expected a whole number ≥ 0, got ${describe(raw.seed)}`), 42);
   const threads = raw.threads === undefined ? 1 : isWhole(raw.threads, 1) ? raw.threads : (fail(['threads'], `expected a whole number ≥ 1, got ${describe(raw.threads)}`), 1);
   const search = parseSearch(raw.search, fail);
@@ -234,5 +262,7 @@ export function validateExperimentConfig(raw: unknown, where: Where = { file: nu
   }
 
   if (errors.length > 0) throw new ConfigError(errors.join('\n'));
-  return { name: name!, description, source: where.file, protocol: protocol!, dataset, data, seed, threads, baselines, search, models };
+  const cfg: ExperimentConfig = { name: name!, description, source: where.file, protocol: protocol!, dataset, data, seed, threads, baselines, search, models };
+  ORIGINS.set(cfg, { ...where, protocolName });
+  return cfg;
 }

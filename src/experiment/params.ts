@@ -4,7 +4,7 @@
  * own defaults once its type is known (unknown names, wrong kinds, list-valued parameters).
  */
 import type { ParamSpace, RunSpec } from './config.ts';
-import { describe } from './config-sections.ts';
+import { describe, pathOf } from './config-sections.ts';
 import { suggest } from '../contracts/suggest.ts';
 
 type Check = (value: unknown) => boolean;
@@ -43,21 +43,27 @@ export function checkParamValue(key: string, value: unknown): string | null {
   return null;
 }
 
+/** A problem with one field: its path in the file (`['models', 1, 'params', 'factors']`) and what is wrong. */
+export interface FieldProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /**
  * Checks a run's parameters against its model's defaults (`createModel(type).config`, which holds
  * every hyperparameter): unknown names are errors, values must have the default's kind, and a
  * flat list for a list-valued parameter (`layers: [64, 32]`) is that one value, not a search
  * space (search lists of lists: `layers: [[64, 32], [128, 64]]`). Returns the resolved params
- * and the problems found, each `path: message`.
+ * and the problems found, each with the path of its field (`problemAt` adds file and line).
  */
-export function resolveRunParams(run: RunSpec, defaults: Record<string, unknown>): { params: Record<string, ParamSpace>; problems: string[] } {
-  const problems: string[] = [];
+export function resolveRunParams(run: RunSpec, defaults: Record<string, unknown>): { params: Record<string, ParamSpace>; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
   const params: Record<string, ParamSpace> = {};
   const known = Object.keys(defaults);
   for (const [key, space] of Object.entries(run.params)) {
-    const where = `${run.path}.params.${key}`;
+    const where = pathOf(run.path, 'params', key);
     if (!(key in defaults)) {
-      problems.push(`${where}: ${run.type} has no hyperparameter "${key}"${suggest(key, known)}; it has ${known.join(', ')}`);
+      problems.push({ path: where, message: `${run.type} has no hyperparameter "${key}"${suggest(key, known)}; it has ${known.join(', ')}` });
       continue;
     }
     const def = defaults[key];
@@ -66,7 +72,7 @@ export function resolveRunParams(run: RunSpec, defaults: Record<string, unknown>
     const values = resolved.kind === 'fixed' ? [resolved.value] : resolved.kind === 'choice' ? resolved.values : [resolved.min, resolved.max];
     for (const v of values) {
       const problem = kindMismatch(def, v);
-      if (problem) problems.push(`${where}: ${problem}, got ${describe(v)}`);
+      if (problem) problems.push({ path: where, message: `${problem}, got ${describe(v)}` });
     }
     params[key] = resolved;
   }

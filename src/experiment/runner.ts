@@ -21,7 +21,8 @@ import { htmlReport } from './report/html.ts';
 import { markdownReport } from './report/markdown.ts';
 import { createModel } from '../models/registry.ts';
 import { parseMetric } from '../train/validation.ts';
-import { REFERENCE_BASELINE, loadExperimentConfig, type DataFileSettings, type ExperimentConfig, type RunSpec } from './config.ts';
+import { REFERENCE_BASELINE, loadExperimentConfig, problemAt, protocolNamePath, type DataFileSettings, type ExperimentConfig, type RunSpec } from './config.ts';
+import { pathOf } from './config-sections.ts';
 import { loadDataFile } from './data.ts';
 import { compareWithReference, lowerIsBetterFor, prepareProtocol, saveEvaluated } from './pipeline.ts';
 import { checkData } from '../doctor/data.ts';
@@ -38,6 +39,8 @@ export interface RunExperimentOptions {
   outDir?: string;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
+  /** Where the final comparison table goes (default: `log`); the CLI prints it to stdout, the result beside the progress on stderr. */
+  summary?: (table: string) => void;
   /** Threads for every fit, overriding the file (1 keeps runs reproducible bit for bit). */
   threads?: number;
   /** A protocol object to use instead of looking `config.protocol.name` up (custom protocols, tests). */
@@ -57,9 +60,9 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   const cfg = typeof config === 'string' ? await loadExperimentConfig(config) : config;
   const threads = options.threads ?? cfg.threads;
 
-  // Everything that can be checked without data is checked before any data is read.
-  const runs = orderRuns(checkExperiment(cfg));
-  const protocol = options.protocol ?? (await lookupProtocol(cfg.protocol.name, cfg.source));
+  // Everything that can be checked without data is checked before any data is read, and every
+  // problem is reported at once.
+  const { runs, protocol } = checkBeforeData(cfg, options.protocol);
   const outDir = join(options.outDir ?? 'runs', cfg.name);
   await mkdir(outDir, { recursive: true });
 
@@ -110,7 +113,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   for (const run of runs) {
     log(`${run.name} (${run.type})`);
     const { strategy, trials, eta, minEpochs, maxEpochs } = cfg.search;
-    const ctx = labelled(run, { ...ctxBase, search: { strategy, trials, eta, minEpochs, maxEpochs } }, prepared, cfg.source);
+    const ctx = labelled(run, { ...ctxBase, search: { strategy, trials, eta, minEpochs, maxEpochs } }, prepared, cfg);
     const result = await runOne(run, ctx, protocol, prepared, outDir, options.saveModels ?? true);
     if (result.run.reference) referenceResult = result.protocolResult;
     else if (referenceResult && result.protocolResult) result.run.vsReference = compareWithReference(result.protocolResult, referenceResult, mainMetric, lowerIsBetter);
@@ -153,7 +156,7 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   await writeFile(join(outDir, 'report.md'), markdownReport(experiment));
   await writeFile(join(outDir, 'report.html'), htmlReport(experiment));
   log('');
-  log(consoleSummary(experiment));
+  (options.summary ?? log)(consoleSummary(experiment));
   log(`wrote ${join(outDir, 'results.json')}, report.md, report.html`);
   return experiment;
 }
@@ -271,17 +274,19 @@ function sharedNotes(runs: RunResult[]): string[] {
  */
 export function checkExperiment(cfg: ExperimentConfig): RunSpec[] {
   const problems: string[] = [];
+  // The same `file:line: path: message` as the problems found while parsing the file.
+  const fail = (path: (string | number)[], message: string): void => void problems.push(problemAt(cfg, path, message));
   const resolved: RunSpec[] = [];
   for (const run of [...cfg.baselines, ...cfg.models]) {
     let defaults: Record<string, unknown>;
     try {
       defaults = createModel(run.type, {}).config;
     } catch (err) {
-      problems.push(`${run.path}.type: ${(err as Error).message}`);
+      fail(pathOf(run.path, 'type'), (err as Error).message);
       continue;
     }
     const { params, problems: found } = resolveRunParams(run, defaults);
-    problems.push(...found);
+    for (const p of found) fail(p.path, p.message);
     if (found.length) continue;
     const spec = { ...run, params };
     try {
@@ -290,16 +295,16 @@ export function checkExperiment(cfg: ExperimentConfig): RunSpec[] {
         try {
           createModel(run.type, point);
         } catch (err) {
-          problems.push(`${run.path}.params: ${(err as Error).message} (with ${JSON.stringify(point)})`);
+          fail(pathOf(run.path, 'params'), `${(err as Error).message} (with ${JSON.stringify(point)})`);
           break;
         }
       }
     } catch (err) {
-      problems.push(`${run.path}.params: ${(err as Error).message}`);
+      fail(pathOf(run.path, 'params'), (err as Error).message);
     }
     resolved.push(spec);
   }
-  if (problems.length) throw new ConfigError(problems.map((p) => `${cfg.source ?? 'experiment'}: ${p}`).join('\n'));
+  if (problems.length) throw new ConfigError(problems.join('\n'));
   return resolved;
 }
 
@@ -309,12 +314,27 @@ function orderRuns(runs: RunSpec[]): RunSpec[] {
   return ref <= 0 ? runs : [runs[ref], ...runs.slice(0, ref), ...runs.slice(ref + 1)];
 }
 
-async function lookupProtocol(name: string, source: string | null): Promise<Protocol> {
-  try {
-    return getProtocol(name);
-  } catch (err) {
-    throw new ConfigError(`${source ?? 'experiment'}: protocol: ${(err as Error).message}`);
+/** The protocol (`given`, else the registered one of the file's name) and the checked runs, in order; one ConfigError listing every problem. */
+function checkBeforeData(cfg: ExperimentConfig, given: Protocol | undefined): { runs: RunSpec[]; protocol: Protocol } {
+  const problems: string[] = [];
+  let protocol = given;
+  if (!protocol) {
+    try {
+      protocol = getProtocol(cfg.protocol.name);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(problemAt(cfg, protocolNamePath(cfg), err.message));
+    }
   }
+  let runs: RunSpec[] = [];
+  try {
+    runs = orderRuns(checkExperiment(cfg));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err.message);
+  }
+  if (problems.length > 0 || !protocol) throw new ConfigError(problems.join('\n'));
+  return { runs, protocol };
 }
 
 /**
@@ -329,7 +349,7 @@ function validationSplit(
 ): { train: Interactions; validation: Interactions; refitOn: Interactions | null; source: 'protocol' | 'carved'; moreHoldOuts: HoldOut[] } {
   if (prepared.validation && prepared.validation.length > 0) {
     if (cfg.search.repeats > 1) {
-      throw new ConfigError(`${cfg.source ?? 'experiment'}: search.repeats: protocol ${protocolName} has its own validation split, so there is nothing to repeat; remove repeats`);
+      throw new ConfigError(problemAt(cfg, ['search', 'repeats'], `protocol ${protocolName} has its own validation split, so there is nothing to repeat; remove repeats`));
     }
     const refitOn = cfg.search.refit === true ? prepared.train.concat(prepared.validation) : null;
     return { train: prepared.train, validation: prepared.validation, refitOn, source: 'protocol', moreHoldOuts: [] };
@@ -344,10 +364,10 @@ function validationSplit(
 }
 
 /** With `fit.binarize`, the run trains on 0/1 labels (validation stays raw: its metric applies the threshold). */
-function labelled(run: RunSpec, ctx: SearchContext, prepared: PreparedProtocol, source: string | null): SearchContext {
+function labelled(run: RunSpec, ctx: SearchContext, prepared: PreparedProtocol, cfg: ExperimentConfig): SearchContext {
   if (run.fit.binarize === undefined) return ctx;
   const threshold = run.fit.binarize === true ? (prepared.labelThreshold ?? prepared.relevanceThreshold) : run.fit.binarize;
-  if (threshold === undefined) throw new ConfigError(`${source ?? 'experiment'}: ${run.path}.fit.binarize: the protocol has no label threshold; give a number`);
+  if (threshold === undefined) throw new ConfigError(problemAt(cfg, pathOf(run.path, 'fit', 'binarize'), 'the protocol has no label threshold; give a number'));
   return {
     ...ctx,
     train: binarize(ctx.train, threshold),

@@ -9,6 +9,8 @@ import { Rng } from '../core/rng.ts';
 const POINTWISE = new Set(['rmse', 'mae', 'logloss', 'accuracy', 'f1', 'pr_auc', 'pointwise_auc']);
 const RANKING = new Set(['auc', 'precision', 'recall', 'map', 'ndcg', 'mrr', 'hit']);
 const LOWER_IS_BETTER = new Set(['rmse', 'mae', 'logloss', 'loss']);
+/** The metric names `parseMetric` takes (ranking ones but auc with `@k`), for did-you-mean messages. */
+export const VALIDATION_METRIC_NAMES: readonly string[] = [...POINTWISE, ...RANKING];
 
 export function isLowerBetter(metric: string): boolean {
   return LOWER_IS_BETTER.has(metric);

@@ -136,8 +136,8 @@ test('against the model defaults: unknown names are caught, and a flat list for 
   assert.deepEqual(params.layers, { kind: 'fixed', value: [64, 32] });
   assert.deepEqual(params.embedding, { kind: 'choice', values: [8, 16] });
   assert.deepEqual(problems, [
-    'models[0].params.factor: ncf has no hyperparameter "factor" (did you mean "factors"?); it has layers, embedding, factors, loss',
-    'models[0].params.loss: expected a string, got 1',
+    { path: ['models', 0, 'params', 'factor'], message: 'ncf has no hyperparameter "factor" (did you mean "factors"?); it has layers, embedding, factors, loss' },
+    { path: ['models', 0, 'params', 'loss'], message: 'expected a string, got 1' },
   ]);
   const grid = validateExperimentConfig(
     rawExperiment({
@@ -185,4 +185,56 @@ test('a data file section and per-run fit settings (features, binarize) are chec
     'e.yaml: models[0].fit.features: expected one of both, users, items, none, got "all"',
     `e.yaml: models[0].fit.binarize: expected true (the protocol's label threshold) or a threshold number, got "yes"`,
   ]);
+});
+
+test('a misspelt metric name is caught with the file, line and a did-you-mean, before any data is read', () => {
+  const text = FILE.replace('metric: auc', 'metric: aucc').replace('fit: { earlyStopping: { patience: 3 }, threads: 2 }', 'fit: { metric: ndcg@1O }');
+  const lines = errorOf(() => parseExperimentConfig(text, 'x.yaml')).split('\n');
+  assert.deepEqual(lines, [
+    'x.yaml:5: search.metric: unknown validation metric "aucc"; use one of auc, precision@k, recall@k, map@k, ndcg@k, mrr@k, hit@k, rmse, mae, logloss, accuracy, f1 (did you mean "auc"?)',
+    'x.yaml:10: models[0].fit.metric: metric "ndcg@1O": k must be a positive whole number (did you mean "ndcg@10"?)',
+  ]);
+  // Baselines' fit settings too; every name the fit loop measures passes, whatever its case of k.
+  const baseline = errorOf(() => validateExperimentConfig(rawExperiment({ baselines: [{ type: 'ease', fit: { metric: 'ndgc@10' } }] }), { file: 'e.yaml' }));
+  assert.match(baseline, /^e\.yaml: baselines\[0\]\.fit\.metric: unknown validation metric "ndgc@10"; .* \(did you mean "ndcg@10"\?\)$/);
+  assert.match(
+    errorOf(() => validateExperimentConfig(rawExperiment({ search: { metric: 'recall' } }))),
+    /search\.metric: metric "recall" needs a cut-off, e.g\. recall@10$/,
+  );
+  for (const metric of ['auc', 'ndcg@5', 'precision@10', 'rmse', 'f1', 'logloss', 'pointwise_auc']) {
+    assert.equal(validateExperimentConfig(rawExperiment({ search: { metric }, models: [{ type: 'bpr', fit: { metric } }] })).search.metric, metric);
+  }
+});
+
+test('a bad cut-off in a list of protocol.k is named by its position and line', () => {
+  const text = FILE.replace('protocol: lightfm-ua', 'protocol: { name: full-ranking, k: [5, 0] }');
+  assert.equal(
+    errorOf(() => parseExperimentConfig(text, 'x.yaml')),
+    'x.yaml:2: protocol.k[1]: expected a positive whole number, got 0',
+  );
+  assert.match(
+    errorOf(() => validateExperimentConfig(rawExperiment({ protocol: { name: 'full-ranking', k: 'ten' } }))),
+    /protocol\.k: expected a positive whole number or a list of them, got "ten"$/,
+  );
+  assert.deepEqual(validateExperimentConfig(rawExperiment({ protocol: { name: 'full-ranking', k: 5 } })).protocol.options.k, [5]);
+});
+
+test("a protocol that needs a built-in dataset's own split is refused with a data: file, up front and with the line", () => {
+  const withData = (protocol: string): string => FILE.replace('protocol: lightfm-ua', `protocol: ${protocol}\ndata: { file: good.csv }`);
+  assert.equal(
+    errorOf(() => parseExperimentConfig(withData('lightfm-ua'), 'x.yaml')),
+    "x.yaml:2: protocol: lightfm-ua evaluates on ML-100K's own ua.base/ua.test split, which a data: file does not have; with a data: file use a protocol that takes any data (full-ranking, msr-stratified, recbole-ml1m, pointwise), or use the built-in dataset instead of data:",
+  );
+  assert.match(
+    errorOf(() => parseExperimentConfig(withData('{ name: lightfm-ua }'), 'x.yaml')),
+    /^x\.yaml:2: protocol\.name: lightfm-ua evaluates on /,
+  );
+  assert.equal(
+    errorOf(() => parseExperimentConfig(withData('{ name: full-ranking, split: ua }'), 'x.yaml')),
+    `x.yaml:2: protocol.split: "ua" is a built-in dataset's predefined split, and a data: file has none; remove split (the protocol then splits the file's interactions itself)`,
+  );
+  for (const protocol of ['full-ranking', 'msr-stratified', '{ name: pointwise, threshold: 4 }'])
+    assert.equal(parseExperimentConfig(withData(protocol), 'x.yaml').data!.file, 'good.csv');
+  // Without data: the built-in dataset has the split.
+  assert.equal(parseExperimentConfig(FILE.replace('protocol: lightfm-ua', 'protocol: { name: full-ranking, split: ua }'), 'x.yaml').protocol.options.split, 'ua');
 });

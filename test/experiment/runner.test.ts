@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { generateSynthetic } from '../../src/data/synthetic.ts';
-import { validateExperimentConfig } from '../../src/experiment/config.ts';
+import { parseExperimentConfig, validateExperimentConfig } from '../../src/experiment/config.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
 import type { ExperimentResults } from '../../src/experiment/results.ts';
 import type { Protocol } from '../../src/eval/protocols/types.ts';
@@ -233,5 +233,24 @@ test('data: a missing file names every place it looked', async () => {
       assert.match(err.message, /^x\.yaml: data\.file: "nope\.csv" not found; looked in \/no\/data\/nope\.csv, nope\.csv, /);
       return true;
     },
+  );
+});
+
+test('an unknown protocol, model type or hyperparameter in a file is reported with its line, all at once, before any data', async () => {
+  const text = ['name: typos', 'protocol: full-rank', 'models:', '  - type: bprr', '  - name: mf', '    type: test-tiny-mf', '    params: { factorz: 3 }', ''].join('\n');
+  const cfg = parseExperimentConfig(text, 'typos.yaml');
+  await assert.rejects(runExperiment(cfg, { outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), dataDir: '/no/data', log: () => {} }), (err: Error) => {
+    assert.ok(err instanceof ConfigError);
+    const lines = err.message.split('\n');
+    assert.match(lines[0], /^typos\.yaml:2: protocol: unknown evaluation protocol "full-rank"; known protocols: lightfm-ua, full-ranking, /);
+    assert.match(lines[1], /^typos\.yaml:4: models\[0\]\.type: unknown model "bprr"/);
+    assert.match(lines[2], /^typos\.yaml:7: models\[1\]\.params\.factorz: test-tiny-mf has no hyperparameter "factorz" \(did you mean "factors"\?\)/);
+    assert.equal(lines.length, 3);
+    return true;
+  });
+  const named = parseExperimentConfig('name: n\nprotocol: { name: full-rank }\nmodels: [{ type: test-favour }]\n', 'n.yaml');
+  await assert.rejects(
+    runExperiment(named, { outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: () => {} }),
+    /^ConfigError: n\.yaml:2: protocol\.name: unknown evaluation protocol "full-rank"/,
   );
 });

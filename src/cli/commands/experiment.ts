@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runExperiment } from '../../experiment/index.ts';
 import { runDemo } from '../../experiment/demo.ts';
@@ -9,8 +10,18 @@ export function registerExperiment(program: Command): void {
     .option('--out <dir>', 'where runs and reports go', 'runs')
     .option('--json', 'print results.json to stdout')
     .action(async (config: string, o) => {
-      const results = await runExperiment(config, { dataDir: process.env.TASTEBUD_DATA_DIR, outDir: o.out, log: (line: string) => process.stderr.write(line + '\n') });
+      const progress = (line: string): void => void process.stderr.write(line + '\n');
+      // The comparison table is the result (stdout, so `> out.txt` keeps it); with --json stdout is the JSON alone.
+      const summary = o.json ? progress : (table: string): void => void process.stdout.write(table + '\n');
+      const results = await runExperiment(config, { dataDir: process.env.TASTEBUD_DATA_DIR, outDir: o.out, log: progress, summary });
       if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      // Every report is written whatever failed; a failed run still makes the command fail.
+      const failed = results.runs.filter((r) => r.error !== undefined);
+      if (failed.length > 0) {
+        const runs = `${failed.length} of ${results.runs.length} run${results.runs.length === 1 ? '' : 's'}`;
+        progress(`tastebud: ${runs} failed (${failed.map((r) => r.name).join(', ')}); see ${join(results.outDir, 'report.md')}`);
+        process.exitCode = 1;
+      }
     });
 
   program
