@@ -44,6 +44,30 @@ test('a rating beyond the float32 range is refused with file, line and field (no
   for (let k = 0; k < interactions.length; k++) assert.ok(Number.isFinite(interactions.values[k]));
 });
 
+test('a hexadecimal, binary or octal rating is not read as a number', async () => {
+  for (const text of ['0x10', '0b1', '0O7']) {
+    const path = file(`1,10,5\n2,10,${text}\n`);
+    assert.equal(await message(readInteractions(path, POS)), `${path}, line 2, field "rating (column 2)": rating ${JSON.stringify(text)} is not a number`);
+  }
+});
+
+test('one column mapped to two roles is refused', async () => {
+  const path = file('customer,item\nu1,10\n');
+  assert.equal(
+    await message(readInteractions(path, { header: true, columns: { user: 'customer', item: 'customer' } })),
+    'columns: user and item are both column "customer"; each role needs a column of its own',
+  );
+  assert.equal(await message(readInteractions(path, { columns: { user: 0, item: 0 } })), 'columns: user and item are both column 0; each role needs a column of its own');
+});
+
+test('a header read as data (no header declared) is named as the likely cause', async () => {
+  const path = file('user,item,stars\n1,10,5\n');
+  assert.equal(
+    await message(readInteractions(path, POS)),
+    `${path}, line 1, field "rating (column 2)": rating "stars" is not a number; if line 1 is a header, pass \`header: true\` (CLI: \`--header\`)`,
+  );
+});
+
 test('NaN and inf text is not a rating, on the fast path and the quoted path alike', async () => {
   for (const text of ['NaN', 'inf', '-Infinity', '"nan"']) {
     const path = file(`1,10,5\n2,10,${text}\n`);

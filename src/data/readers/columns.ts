@@ -82,6 +82,9 @@ export function resolveColumns(columns: ColumnMapping, header: string[] | null, 
       }
       name[role] = spec;
     }
+    const twice = ROLES.find((r) => index[r] === at);
+    if (twice)
+      throw new ConfigError(`columns: ${twice} and ${role} are both column ${typeof spec === 'number' ? spec : JSON.stringify(spec)}; each role needs a column of its own`);
     index[role] = at;
     minFields = Math.max(minFields, at + 1);
   }

@@ -3,7 +3,7 @@ import { DataFormatError } from '../../contracts/errors.ts';
 import type { ResolvedColumns, RowErrors } from './columns.ts';
 import { fieldsOf } from './records.ts';
 import { parseNumber, ratingProblem, type TimeParser } from './values.ts';
-import { likelySeparator, separatedName, separatorHint } from './hints.ts';
+import { likelySeparator, optionHint, separatedName, separatorHint } from './hints.ts';
 
 /**
  * Turns delimited records into interactions. `row` takes fields as strings and is the one place
@@ -46,14 +46,14 @@ export class InteractionRows {
     if (c.index.rating >= 0) {
       const text = fields[c.index.rating];
       value = parseNumber(text);
-      if (value !== value || value > FLOAT32_MAX || value < -FLOAT32_MAX) return this.fail(ratingProblem(text), line, c.name.rating);
+      if (value !== value || value > FLOAT32_MAX || value < -FLOAT32_MAX) return this.fail(ratingProblem(text) + headerHint(line), line, c.name.rating);
     }
     let time = NaN;
     if (c.index.time >= 0) {
       const text = fields[c.index.time];
       if (text !== '') {
         time = this.times.parse(text);
-        if (time !== time) return this.fail(`time ${JSON.stringify(text)} is not ${this.times.describe()}`, line, c.name.time);
+        if (time !== time) return this.fail(`time ${JSON.stringify(text)} is not ${this.times.describe()}${headerHint(line)}`, line, c.name.time);
       }
     }
     if (!this.errors.skip) return this.builder.add(user, item, value, time, line);
@@ -107,6 +107,11 @@ export class InteractionRows {
     if (!(e instanceof DataFormatError)) throw e;
     this.errors.report(e);
   }
+}
+
+/** A first line that fails as data is most often a header nobody declared. */
+function headerHint(line: number): string {
+  return line === 1 ? `; if line 1 is a header, pass ${optionHint('header: true', '--header')}` : '';
 }
 
 /** Whether text[start, end) begins or ends with white space (as String.prototype.trim sees it). */

@@ -16,11 +16,15 @@ export function ratingProblem(text: string): string {
 
 export type TimeFormat = 'auto' | 'unix' | 'iso';
 
-/** The number in `text`, or NaN when it is empty, not a number, or infinite. */
+/** Number() also reads 0x10, 0b1 and 0o7; a rating or a time in a data file never means them. */
+const RADIX_PREFIX = /^\s*0[xbo]/i;
+
+/** The number in `text`, or NaN when it is empty, not a decimal number, or infinite. */
 export function parseNumber(text: string): number {
   const v = +text;
   if (v - v !== 0) return NaN;
   if (v === 0 && text.trim() === '') return NaN;
+  if (RADIX_PREFIX.test(text)) return NaN;
   return v;
 }
 
