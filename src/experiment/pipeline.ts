@@ -15,6 +15,7 @@ import { compareModels } from '../eval/significance.ts';
 import { checkModelDestination, type WriteOptions } from '../modelfile/model-file.ts';
 import type { ModelStatus } from '../modelfile/manifest.ts';
 import { loadModel } from '../models/load.ts';
+import { modelWarning } from '../models/health.ts';
 import type { Recommender } from '../models/recommender.ts';
 import { createModel } from '../models/registry.ts';
 import { alignPrepared, alignToModel } from '../serve/align.ts';
@@ -236,9 +237,9 @@ export async function evaluateSaved(
   options: EvaluateSavedOptions = {},
 ): Promise<EvaluateSavedResult> {
   const m = typeof model === 'string' ? await loadModel(model) : model;
+  const health = modelWarning(m);
   const measured = (evaluation: PipelineEvaluation) => {
-    if (m.status === 'untrained') warn(evaluation, `${m.type} was saved untrained (no epoch ran): these are its initial guesses`);
-    if (m.status === 'diverged') warn(evaluation, `${m.type} diverged in training (a non-finite loss): its scores are not numbers; retrain with a lower learning rate or more L2`);
+    if (health) warn(evaluation, `${m.type} ${health}`);
     return evaluation;
   };
   if (typeof target === 'string' || isProtocol(target)) {

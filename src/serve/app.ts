@@ -11,7 +11,8 @@ import type { AnnOptions } from './ann.ts';
 import { NotFoundError, parseWindow, type RecommendPage } from './engine.ts';
 import { pageJson } from './page-json.ts';
 import { parseFilterCached as parseFilter } from './filter.ts';
-import type { EventInput, EventStore, ItemRecord } from './store.ts';
+import { EventRowError, MAX_EVENT_VALUE, type EventInput, type EventStore, type ItemRecord } from './store.ts';
+import { ID, MAX_ID_LENGTH } from './ids.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerUsersSimilar } from './routes/users-similar.ts';
 import { registerLimits, type OverloadOptions, type RateLimitOptions } from './limits.ts';
@@ -56,7 +57,6 @@ export interface AppOptions {
 }
 
 const ERROR = z.object({ error: z.string(), message: z.string() });
-const ID = z.string().min(1).max(256);
 const PROPERTY = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 const PROPERTIES = z.record(z.string(), PROPERTY);
 const PROPERTIES_OUT = z.record(z.string(), z.unknown());
@@ -152,7 +152,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   options.retrainer?.attach(slot);
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: limits.bodyLimit });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.bodyLimit,
+    // A path's id may be as long as a body's (fastify's default is 100 characters).
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
+    // Fastify's own answers to a bad path echo the whole path, and call a 414 "Bad Request".
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return reply.code(414).send({ error: 'URI Too Long', message: `a path segment is longer than ${MAX_ID_LENGTH} characters, the longest id the service takes` });
+      }
+      if (error.code === 'FST_ERR_BAD_URL') return reply.code(400).send({ error: 'Bad Request', message: 'the path is not a valid URL (a malformed %-escape)' });
+      const status = error.statusCode ?? 400;
+      return reply.code(status).send({ error: httpName(status), message: error.message });
+    },
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   let ready = true;
@@ -211,10 +225,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'request';
-      const problems = error.validation.map((v) => `${where}${v.instancePath.replaceAll('/', '.')}: ${v.message}`);
+      const problems = error.validation.map((v) => {
+        const path = v.instancePath.split('/').filter((part) => part !== '');
+        return `${[where, ...path].join('.')}: ${v.message}`;
+      });
       return reply.code(400).send({ error: 'Bad Request', message: problems.join('; ') });
     }
     if (error instanceof NotFoundError) return reply.code(404).send({ error: 'Not Found', message: error.message });
+    // Only POST /v1/events stores events: the row is in its body, as the schema's errors say it.
+    if (error instanceof EventRowError)
+      return reply.code(error.conflict ? 409 : 400).send({ error: error.conflict ? 'Conflict' : 'Bad Request', message: `body.${error.message}` });
     if (error instanceof ConflictError) return reply.code(409).send({ error: 'Conflict', message: error.message });
     if (error instanceof TastebudError) return reply.code(400).send({ error: 'Bad Request', message: error.message });
     const status = error.statusCode ?? 500;
@@ -241,18 +261,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         .min(1)
         .max(64)
         .describe(`one of ${store.eventTypes.join(', ')}`),
-      value: z.number().finite().optional().describe('the rating, for rating events'),
+      value: z.number().finite().min(-MAX_EVENT_VALUE).max(MAX_EVENT_VALUE).optional().describe(`the rating, for rating events (at most ${MAX_EVENT_VALUE} either side of 0)`),
       timestamp: TIME.optional().describe('seconds since the epoch or an ISO 8601 date-time; default now'),
-      recommId: z.string().max(256).optional().describe('the list this event answers'),
+      recommId: z.string().max(MAX_ID_LENGTH).optional().describe('the list this event answers'),
     })
     .strict();
   api.post(
     '/v1/events',
     {
       schema: {
-        summary: 'store a batch of events (idempotent by eventId)',
+        summary: 'store a batch of events (idempotent by eventId; another event under a stored eventId refuses the batch with 409)',
         body: z.object({ events: z.array(EVENT).min(1) }).strict(),
-        response: { 200: z.object({ accepted: z.number(), duplicates: z.number() }), 413: ERROR, ...errors },
+        response: { 200: z.object({ accepted: z.number(), duplicates: z.number() }), 409: ERROR, 413: ERROR, ...errors },
       },
       preValidation: async (request, reply) => {
         const events = (request.body as { events?: unknown } | null)?.events;
@@ -441,10 +461,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   api.get('/v1/status', { schema: { summary: 'model, store and process' } }, async () => {
     const memory = process.memoryUsage();
-    const { model, version, engine } = slot.current;
+    const { model, version, engine, warning } = slot.current;
     const seen = store.seenItemsCache;
     return {
-      model: { type: model.type, version, status: model.status, users: model.numUsers, items: model.numItems },
+      model: { type: model.type, version, status: model.status, warning, users: model.numUsers, items: model.numItems },
       store: { path: store.path, ...store.counts(), duplicatesSinceStart: store.duplicates, eventWeights: { ...store.weights, rating: 'the rating given' } },
       cachedLists: engine.cachedLists,
       retrieval: engine.retrievalStatus,
@@ -473,5 +493,16 @@ function isPage(data: unknown): data is RecommendPage {
 }
 
 function httpName(status: number): string {
-  return { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 415: 'Unsupported Media Type' }[status] ?? 'Error';
+  return (
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      404: 'Not Found',
+      405: 'Method Not Allowed',
+      409: 'Conflict',
+      413: 'Payload Too Large',
+      414: 'URI Too Long',
+      415: 'Unsupported Media Type',
+    }[status] ?? 'Error'
+  );
 }

@@ -152,7 +152,8 @@ export class RecommendEngine {
   private readonly verdicts = new LruCache<ItemPredicate, { version: number; verdict: Uint8Array }>({ maxEntries: FILTER_CACHE });
   /** Each model item's visibility while it holds (see visibleNow). */
   private readonly visibility: { version: number; verdict: Uint8Array };
-  private trainingCounts: Float64Array | null = null;
+  /** The model's items by training count, most first (built at the first fallback). */
+  private trainingRanking: { item: string; score: number }[] | null = null;
   /**
    * Working memory of the model path, reused by every request (requests run one at a time on
    * this thread, and the model path is synchronous): the scores, the ranked indices, and a
@@ -246,21 +247,25 @@ export class RecommendEngine {
     const want = filter ? this.model.numItems : Math.min(this.model.numItems, k + this.store.hiddenItems(now).length + 1);
     const out: ServedItem[] = [];
     for (const r of this.model.similarItems(item, want)) {
-      if (!this.store.isVisible(r.item, now) || (filter && !filter({ id: r.item, properties: this.store.propertiesOf(r.item) }))) continue;
-      out.push({ item: r.item, score: r.score, source: 'model' });
+      // A score that is not a number (a diverged model's) cannot be answered: left out.
+      if (Number.isNaN(r.score) || !this.store.isVisible(r.item, now) || (filter && !filter({ id: r.item, properties: this.store.propertiesOf(r.item) }))) continue;
+      out.push({ item: r.item, score: finite(r.score), source: 'model' });
       if (out.length === k) break;
     }
     return out;
   }
 
-  /** The most popular visible items: by the store's weighted events since `since`, else the model's training counts. */
+  /**
+   * The most popular visible items: by the store's weighted events since `since`, then topped up
+   * by the model's training counts (items the window did not hold). `source`: `events` when the
+   * window held any event, else `training`.
+   */
   popular(since: number | null, k: number, filter?: ItemPredicate): { items: { item: string; score: number }[]; source: 'events' | 'training' } {
     const now = Date.now();
     const ok = (id: string): boolean => this.store.isVisible(id, now) && (!filter || filter({ id, properties: this.store.propertiesOf(id) }));
     const events = this.store.popular(since);
-    const ranked = events.length > 0 ? events : this.trainingPopularity();
     const items: { item: string; score: number }[] = [];
-    for (const r of ranked) {
+    for (const r of this.popularity(events)) {
       if (!ok(r.item)) continue;
       items.push(r);
       if (items.length === k) break;
@@ -572,11 +577,10 @@ export class RecommendEngine {
     return { list, features: features.map((f) => f.name) };
   }
 
+  /** The popularity list: the store's most popular items (all time), topped up by training counts. */
   private fallback(blocked: Blocked): ServedItem[] {
-    const events = this.store.popular(null);
-    const ranked = events.length > 0 ? events : this.trainingPopularity();
     const out: ServedItem[] = [];
-    for (const r of ranked) {
+    for (const r of this.popularity(this.store.popular(null))) {
       if (blocked(r.item)) continue;
       out.push({ item: r.item, score: r.score, source: 'fallback' });
       if (out.length === this.maxListLength) break;
@@ -584,18 +588,39 @@ export class RecommendEngine {
     return out;
   }
 
-  /** The model's items by training count (from its kept training rows), most first. */
-  private trainingPopularity(): { item: string; score: number }[] {
-    if (!this.trainingCounts) {
+  /**
+   * Items by popularity: `events` (the store's ranking over some window) first, then the model's
+   * items the window did not hold, by training count; no item twice. A few events in the window
+   * must not shrink a list to the items they name.
+   */
+  private *popularity(events: { item: string; score: number }[]): Generator<{ item: string; score: number }> {
+    yield* events;
+    const training = this.trainingPopularity();
+    if (events.length === 0) {
+      yield* training;
+      return;
+    }
+    const held = new Set<string>();
+    for (const r of events) held.add(r.item);
+    for (const r of training) if (!held.has(r.item)) yield r;
+  }
+
+  /** The model's items by training count (from its kept training rows), most first; built once (read only). */
+  private trainingPopularity(): readonly { item: string; score: number }[] {
+    if (!this.trainingRanking) {
       const counts = new Float64Array(this.model.numItems);
       const seen = this.model.seen;
       if (seen) for (let p = 0; p < seen.indices.length; p++) counts[seen.indices[p]]++;
-      this.trainingCounts = counts;
+      const order = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || a - b);
+      this.trainingRanking = order.map((i) => ({ item: this.model.itemIds.id(i), score: counts[i] }));
     }
-    const counts = this.trainingCounts;
-    const order = Array.from(counts.keys()).sort((a, b) => counts[b] - counts[a] || a - b);
-    return order.map((i) => ({ item: this.model.itemIds.id(i), score: counts[i] }));
+    return this.trainingRanking;
   }
+}
+
+/** A score as a finite number (±∞ clamped to ±Number.MAX_VALUE), so every answer can be written as JSON. */
+function finite(score: number): number {
+  return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, score));
 }
 
 /** `7d`, `12h`, `30m`, `45s`, `2w` (or `all`) → milliseconds (null for all time). */

@@ -10,6 +10,7 @@ import { defaultWebRoot, registerPage } from './explore-page.ts';
 import { NotFoundError, RecommendEngine } from './engine.ts';
 import { parseFilter } from './filter.ts';
 import type { EventStore } from './store.ts';
+import { ID } from './ids.ts';
 
 /**
  * Read-only routes for the explore page (`tastebud explore`), and the page itself at `/`:
@@ -30,7 +31,7 @@ export interface ExploreOptions {
 
 export interface ExploreContext extends ExploreOptions {
   /** The model being served now (retraining and rollback swap it). */
-  serving: () => { model: Recommender; version: string };
+  serving: () => { model: Recommender; version: string; warning?: string | null };
   store: EventStore;
 }
 
@@ -43,7 +44,6 @@ interface ModelView {
   map?: { items: string[]; coords: Float32Array; explained: [number, number] } | null;
 }
 
-const ID = z.string().min(1).max(256);
 const LIMIT = z.coerce.number().int().min(1).max(1000);
 const ERROR = z.object({ error: z.string(), message: z.string() });
 const errors = { 400: ERROR, 404: ERROR };
@@ -215,6 +215,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
             type: z.string(),
             version: z.string(),
             status: z.string(),
+            warning: z.string().nullable().describe('why the model’s answers cannot be trusted: saved untrained, diverged in training, or non-finite scores'),
             users: z.number(),
             items: z.number(),
             config: z.record(z.string(), z.unknown()),
@@ -242,6 +243,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         type: model.type,
         version: v.version,
         status: model.status,
+        warning: context.serving().warning ?? null,
         users: model.numUsers,
         items: model.numItems,
         config: model.config,

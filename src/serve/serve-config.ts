@@ -9,11 +9,14 @@ import { z } from 'zod';
 import { ConfigError } from '../contracts/errors.ts';
 import { suggest } from '../contracts/suggest.ts';
 
+/** The largest TCP port. */
+export const MAX_PORT = 65535;
+
 const FILE = z
   .object({
     model: z.string().optional(),
     db: z.string().optional(),
-    port: z.number().int().min(0).max(65535).optional(),
+    port: z.number().int().min(0).max(MAX_PORT).optional(),
     host: z.string().optional(),
     tokenFile: z.string().optional(),
     protectReads: z.boolean().optional(),
@@ -53,6 +56,21 @@ export function readServeConfig(path: string): ServeFileConfig {
     throw new ConfigError(`${path}: ${problems.join('; ')}`);
   }
   return result.data;
+}
+
+/** A port number, 0 (any free one) to 65535; `name` (`--port`) is said in the error. */
+export function checkPort(name: string, port: number): number {
+  if (!Number.isInteger(port) || port < 0 || port > MAX_PORT) throw new ConfigError(`${name} must be a whole number from 0 (any free port) to ${MAX_PORT}, got ${port}`);
+  return port;
+}
+
+/** `--port` as typed: a whole number from 0 to 65535. */
+export function parsePort(name: string, text: string): number {
+  const port = Number(text);
+  if (text.trim() === '' || !Number.isInteger(port) || port < 0 || port > MAX_PORT) {
+    throw new ConfigError(`${name} must be a whole number from 0 (any free port) to ${MAX_PORT}, got "${text}"`);
+  }
+  return port;
 }
 
 /** `view=1,cart=3,purchase=5` → { view: 1, cart: 3, purchase: 5 }. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, TastebudError } from '../contracts/errors.ts';
+import { modelWarning } from '../models/health.ts';
 import { loadModel } from '../models/load.ts';
 import type { AnnOptions } from './ann.ts';
 import { buildApp, type ServiceLimits } from './app.ts';
@@ -9,6 +10,7 @@ import type { OverloadOptions, RateLimitOptions } from './limits.ts';
 import { Retrainer } from './retrain.ts';
 import { modelVersionOf } from './version.ts';
 import { DEFAULT_EVENT_WEIGHTS, EventStore } from './store.ts';
+import { checkPort } from './serve-config.ts';
 import type { ExploreOptions } from './explore-routes.ts';
 import type { Recommender } from '../models/recommender.ts';
 
@@ -71,6 +73,7 @@ export async function readTokenFile(path: string): Promise<string> {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  checkPort('port', options.port); // before anything is opened or said
   const token = options.tokenFile === undefined ? undefined : await readTokenFile(options.tokenFile);
   if (token === undefined && !LOOPBACK.has(options.host)) {
     throw new ConfigError(
@@ -133,6 +136,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   const counts = store.counts();
   say(`tastebud: serving ${modelVersion} (${model.numUsers} users, ${model.numItems} items) from ${servingDir}`);
+  const warning = modelWarning(model);
+  if (warning !== null) say(`tastebud: warning: ${servingDir} ${warning} (also in /v1/status, model.warning)`);
   say(
     `tastebud: event weights ${Object.entries(store.weights)
       .map(([t, w]) => `${t}=${w}`)

@@ -1,3 +1,4 @@
+import { modelWarning } from '../models/health.ts';
 import type { Recommender } from '../models/recommender.ts';
 import { RecommendEngine, type EngineOptions } from './engine.ts';
 import { SimilarUsers } from './similar-users.ts';
@@ -9,6 +10,8 @@ export interface Serving {
   readonly version: string;
   readonly engine: RecommendEngine;
   readonly similarUsers: SimilarUsers;
+  /** Why this model's answers cannot be trusted (untrained, diverged, non-finite scores), or null (modelWarning; judged at first use). */
+  readonly warning: string | null;
 }
 
 /**
@@ -47,11 +50,16 @@ export class ServingSlot {
   }
 
   private build(model: Recommender, version: string): Serving {
+    let warning: string | null | undefined;
     return {
       model,
       version,
       engine: new RecommendEngine(model, this.store, { ...this.engineOptions, modelVersion: version }),
       similarUsers: new SimilarUsers(model, this.store),
+      get warning(): string | null {
+        if (warning === undefined) warning = modelWarning(model);
+        return warning;
+      },
     };
   }
 }

@@ -14,8 +14,33 @@ import { LruCache } from './lru.ts';
  * cost is one fsync per batch, not per event, so clients that send batches pay little.
  *
  * Events are idempotent by `eventId` (a UNIQUE column, `INSERT OR IGNORE`): a retried batch is
- * stored once, and the repeats are counted as duplicates.
+ * stored once, and the repeats are counted as duplicates. An eventId names one event: the same
+ * eventId with other content (user, item, type, a rating's value, a given timestamp) is a
+ * conflict, and refuses its whole batch (`EventRowError` with `conflict`).
  */
+
+/**
+ * The largest |value| of an event: a rating's value and an event type's weight. Far above any
+ * rating scale or weight in use, and far enough below the largest double that sums of values
+ * (popularity, retraining's per-pair totals) stay finite.
+ */
+export const MAX_EVENT_VALUE = 1e6;
+
+/**
+ * A batch refused because of one of its events: `row` (0-based, in the batch) and `field` say
+ * which, as the schema's errors do (`events.1.type: ...`); `conflict`: the eventId is already
+ * used by a different event (the service answers 409, else 400).
+ */
+export class EventRowError extends ConfigError {
+  constructor(
+    readonly row: number,
+    readonly field: string,
+    readonly detail: string,
+    readonly conflict = false,
+  ) {
+    super(`events.${row}.${field}: ${detail}`);
+  }
+}
 
 /** Weights of event types; `rating` is not here: its weight is the rating given. */
 export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = { view: 1, cart: 3, purchase: 5 };
@@ -143,7 +168,7 @@ export class EventStore {
   private readonly insertUser: Database.Statement;
   private readonly insertItem: Database.Statement;
   private readonly insertBatch: (events: EventInput[]) => BatchResult;
-  private readonly insertBatches: (batches: EventInput[][]) => BatchResult[];
+  private readonly insertBatches: (batches: EventInput[][]) => (BatchResult | EventRowError)[];
   /**
    * Per user, the items they have events for (`itemsOf`): every recommend request asks it, and
    * the query was ~4 % of a request's CPU. An entry is dropped when an event for its user is
@@ -166,7 +191,8 @@ export class EventStore {
     // Configured weights replace the defaults: the types listed are the types accepted (and rating).
     this.weights = { ...(options.weights ?? DEFAULT_EVENT_WEIGHTS) };
     for (const [type, w] of Object.entries(this.weights)) {
-      if (!Number.isFinite(w)) throw new ConfigError(`event weight of "${type}" must be a finite number, got ${w}`);
+      if (!Number.isFinite(w) || Math.abs(w) > MAX_EVENT_VALUE)
+        throw new ConfigError(`event weight of "${type}" must be a number from -${MAX_EVENT_VALUE} to ${MAX_EVENT_VALUE}, got ${w}`);
     }
     try {
       this.db = new Database(path);
@@ -206,8 +232,14 @@ export class EventStore {
       const newItems: string[] = [];
       const newUsers: string[] = [];
       const now = Date.now();
-      for (const e of events) {
-        if (this.insertEvent.run(e.eventId, e.user, e.item, e.type, this.weightOf(e), e.timestamp ?? now, e.recommId ?? null).changes === 0) continue;
+      for (let row = 0; row < events.length; row++) {
+        const e = events[row];
+        if (this.insertEvent.run(e.eventId, e.user, e.item, e.type, this.weightOf(e), e.timestamp ?? now, e.recommId ?? null).changes === 0) {
+          // Stored already (by an earlier batch or an earlier row of this one): the same event
+          // again is a duplicate, another event under its eventId refuses the batch (rolled back).
+          this.checkSameEvent(events, row);
+          continue;
+        }
         accepted++;
         this.seenItems.delete(e.user);
         // Users and items the store already holds (rows are never removed) need no insert.
@@ -219,8 +251,18 @@ export class EventStore {
       }
       return { accepted, duplicates: events.length - accepted, newItems, newUsers };
     });
-    // Each batch in its own savepoint inside one transaction: one commit (one fsync) for all.
-    this.insertBatches = this.db.transaction((batches: EventInput[][]) => batches.map((events) => this.insertBatch(events)));
+    // Each batch in its own savepoint inside one transaction: one commit (one fsync) for all. A
+    // batch refused by a conflict is rolled back to its savepoint alone; the others commit.
+    this.insertBatches = this.db.transaction((batches: EventInput[][]) =>
+      batches.map((events): BatchResult | EventRowError => {
+        try {
+          return this.insertBatch(events);
+        } catch (error) {
+          if (error instanceof EventRowError) return error;
+          throw error;
+        }
+      }),
+    );
   }
 
   /** Opens (creating if needed) the store at `path` (`:memory:` for a throwaway one). */
@@ -237,6 +279,7 @@ export class EventStore {
   weightOf(e: Pick<EventInput, 'type' | 'value'>): number {
     if (e.type === 'rating') {
       if (e.value === undefined || !Number.isFinite(e.value)) throw new ConfigError('a rating event needs a numeric value');
+      if (Math.abs(e.value) > MAX_EVENT_VALUE) throw new ConfigError(`a rating's value must be from -${MAX_EVENT_VALUE} to ${MAX_EVENT_VALUE}, got ${e.value}`);
       return e.value;
     }
     const w = this.weights[e.type];
@@ -245,23 +288,70 @@ export class EventStore {
   }
 
   /**
-   * Stores a batch in one transaction (all or nothing); events whose eventId is already stored,
-   * or repeated within the batch, are ignored and counted. Unknown users and items are created.
-   * Returns once the batch is durable (see the class comment).
+   * Stores a batch in one transaction (all or nothing); an event whose eventId is already stored,
+   * or repeated within the batch, is ignored and counted when it is the same event, and refuses
+   * the batch (an EventRowError with `conflict`) when it is not. A bad type or value refuses it
+   * too (an EventRowError naming the row). Unknown users and items are created. Returns once the
+   * batch is durable (see the class comment).
    */
   addEvents(events: EventInput[]): { accepted: number; duplicates: number } {
-    for (const e of events) this.weightOf(e); // checked before anything is written
+    this.checkEvents(events); // before anything is written
     return this.recordBatch(this.insertBatch(events));
+  }
+
+  /** Each event's type and value (see weightOf); the first bad one throws an EventRowError naming its row. */
+  private checkEvents(events: EventInput[]): void {
+    for (let row = 0; row < events.length; row++) {
+      const e = events[row];
+      try {
+        this.weightOf(e);
+      } catch (error) {
+        if (error instanceof ConfigError) throw new EventRowError(row, e.type === 'rating' ? 'value' : 'type', error.message);
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Row `row` of a batch was not inserted because its eventId is stored: returns when the stored
+   * event is the same event (a duplicate), else throws a conflict naming the row, the eventId and
+   * what differs. A row without a timestamp (stored as "now") matches any stored time; the value
+   * is compared for ratings only (other types store their weight, not the value sent).
+   */
+  private checkSameEvent(events: EventInput[], row: number): void {
+    const e = events[row];
+    const stored = this.sql('SELECT user, item, type, value, timestamp FROM events WHERE event_id = ?').get(e.eventId) as
+      | { user: string; item: string; type: string; value: number; timestamp: number }
+      | undefined;
+    if (stored === undefined) return; // not stored after all (cannot happen: the UNIQUE column is the only constraint)
+    const differs: string[] = [];
+    if (stored.user !== e.user) differs.push(`user "${stored.user}" → "${e.user}"`);
+    if (stored.item !== e.item) differs.push(`item "${stored.item}" → "${e.item}"`);
+    if (stored.type !== e.type) differs.push(`type "${stored.type}" → "${e.type}"`);
+    else if (e.type === 'rating' && stored.value !== e.value) differs.push(`value ${stored.value} → ${e.value}`);
+    if (e.timestamp !== undefined && stored.timestamp !== e.timestamp) {
+      differs.push(`timestamp ${new Date(stored.timestamp).toISOString()} → ${new Date(e.timestamp).toISOString()}`);
+    }
+    if (differs.length === 0) return;
+    const earlier = events.findIndex((other) => other.eventId === e.eventId);
+    const where = earlier >= 0 && earlier < row ? `row ${earlier} of this batch` : 'an event stored earlier';
+    throw new EventRowError(
+      row,
+      'eventId',
+      `eventId "${e.eventId}" is already used by ${where}, with other content (${differs.join(', ')}); an eventId names one event: resend it unchanged, or give a new event its own eventId. Nothing in this batch was stored`,
+      true,
+    );
   }
 
   /**
    * `addEvents` with group commit: batches handed in during one turn of the event loop are
    * written in one transaction, so concurrent requests share one commit (one fsync) instead of
    * queueing behind one each. Resolves once the batch is durable; a bad event rejects its own
-   * batch before anything is written, a failed commit rejects every batch of the group.
+   * batch before anything is written, an eventId conflict rejects its own batch (rolled back to
+   * its savepoint), a failed commit rejects every batch of the group.
    */
   addEventsGrouped(events: EventInput[]): Promise<{ accepted: number; duplicates: number }> {
-    for (const e of events) this.weightOf(e);
+    this.checkEvents(events);
     return new Promise((resolve, reject) => {
       if (this.pending.push({ events, resolve, reject }) === 1) setImmediate(() => this.commitPending());
     });
@@ -271,14 +361,18 @@ export class EventStore {
     const group = this.pending;
     if (group.length === 0) return; // already committed by close()
     this.pending = [];
-    let results: BatchResult[];
+    let results: (BatchResult | EventRowError)[];
     try {
       results = this.insertBatches(group.map((g) => g.events));
     } catch (error) {
       for (const g of group) g.reject(error);
       return;
     }
-    for (let i = 0; i < group.length; i++) group[i].resolve(this.recordBatch(results[i]));
+    for (let i = 0; i < group.length; i++) {
+      const result = results[i];
+      if (result instanceof EventRowError) group[i].reject(result);
+      else group[i].resolve(this.recordBatch(result));
+    }
   }
 
   private recordBatch({ accepted, duplicates, newItems, newUsers }: BatchResult): { accepted: number; duplicates: number } {
@@ -322,13 +416,27 @@ export class EventStore {
     };
   }
 
-  /** Items by summed event weight since `since` (ms since the epoch; null = all time), best first. */
+  /**
+   * Items by summed event weight since `since` (ms since the epoch; null = all time), best first.
+   * Every score is finite: a sum past the largest double (values written before they were
+   * bounded by MAX_EVENT_VALUE) is clamped to ±Number.MAX_VALUE, and an item whose sum is not a
+   * number (+∞ and −∞ added) is left out, so no answer built on these ever holds a non-number.
+   */
   popular(since: number | null): { item: string; score: number }[] {
-    const rows =
+    const rows = (
       since === null
         ? this.sql('SELECT item, SUM(value) AS score FROM events GROUP BY item ORDER BY score DESC, item').all()
-        : this.sql('SELECT item, SUM(value) AS score FROM events WHERE timestamp >= ? GROUP BY item ORDER BY score DESC, item').all(since);
-    return rows as { item: string; score: number }[];
+        : this.sql('SELECT item, SUM(value) AS score FROM events WHERE timestamp >= ? GROUP BY item ORDER BY score DESC, item').all(since)
+    ) as { item: string; score: number | null }[];
+    let finite = true;
+    for (const r of rows) if (typeof r.score !== 'number' || !Number.isFinite(r.score)) finite = false;
+    if (finite) return rows as { item: string; score: number }[];
+    const out: { item: string; score: number }[] = [];
+    for (const r of rows) {
+      if (typeof r.score !== 'number' || Number.isNaN(r.score)) continue;
+      out.push({ item: r.item, score: Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, r.score)) });
+    }
+    return out;
   }
 
   /** Creates or replaces an item; un-deletes a deleted one. */

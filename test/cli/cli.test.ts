@@ -373,7 +373,7 @@ test('train on a file applies --split or refuses it, and says what loading did',
   const measured = await tastebud('evaluate', join(dir, 'd'), '--test', file, '--header', '--allow-leakage');
   assert.equal(measured.code, 0, measured.stderr);
   assert.match(measured.stdout, /no comparison with popularity/);
-  assert.match(measured.stdout, /note: bpr was saved untrained \(no epoch ran\): these are its initial guesses/);
+  assert.match(measured.stdout, /note: bpr was saved untrained \(no epoch ran\): its recommendations are its initial guesses/);
 
   const diverged = await tastebud('train', '--train', file, '--header', '--model', 'mf', '--lr', '1000', '--epochs', '5', '--quiet', '--out', join(dir, 'e'));
   assert.equal(diverged.code, 0, diverged.stderr);

@@ -58,3 +58,18 @@ test('serve refuses bad operations options, naming them', async () => {
   const none = await tastebud('serve');
   assert.match(none.stderr, /give a model directory .* or --demo/);
 });
+
+test('serve refuses a port outside 0–65535, from the flag or the file, before it starts', async () => {
+  for (const port of ['99999', '-1', '80.5', '']) {
+    const bad = await tastebud('serve', modelDir, '--db', ':memory:', '--port', port);
+    assert.equal(bad.code, 1, `--port ${port}: ${bad.stderr}`);
+    assert.match(bad.stderr, new RegExp(`--port must be a whole number from 0 \\(any free port\\) to 65535, got "${port.replace('.', '\\.')}"`));
+    assert.doesNotMatch(bad.stderr, /RangeError|serving|listening| {4}at /, 'no start, no stack trace');
+  }
+  const config = join(dir, 'port.yaml');
+  await writeFile(config, `model: ${modelDir}\ndb: ":memory:"\nport: 99999\n`);
+  const file = await tastebud('serve', '--config', config);
+  assert.equal(file.code, 1);
+  assert.match(file.stderr, /port\.yaml: port: Too big: expected number to be <=65535/);
+  assert.doesNotMatch(file.stderr, /RangeError|serving| {4}at /);
+});

@@ -56,7 +56,11 @@ test('a duplicate event changes nothing, and another user’s event never reache
   assert.deepEqual(await recommend('u8'), mine, 'u8’s list is unchanged by u9’s event');
   if (theirs.includes(mine[0])) assert.ok(!(await recommend('u9')).includes(mine[0]));
   // Replaying an already stored event id is a duplicate: nothing stored, nothing changes.
-  await post([{ eventId: 'other-1', user: 'u8', item: mine[1], type: 'view' }]);
+  await post([{ eventId: 'other-1', user: 'u9', item: mine[0], type: 'view' }]);
+  assert.deepEqual(await recommend('u8'), mine);
+  // Another event under that id is a conflict (409): nothing stored either.
+  const conflict = await app.inject({ method: 'POST', url: '/v1/events', payload: { events: [{ eventId: 'other-1', user: 'u8', item: mine[1], type: 'view' }] } });
+  assert.equal(conflict.statusCode, 409, conflict.body);
   assert.deepEqual(await recommend('u8'), mine);
 });
 

@@ -45,8 +45,11 @@ test('soak: memory levels off and caches stay at their limits over 12 K mixed re
     else if (kind === 5) r = await app.inject({ method: 'GET', url: `/v1/items/${item(k)}/similar?k=10` });
     else if (kind === 6) r = await app.inject({ method: 'GET', url: `/v1/users/${user(k)}/similar?k=10` });
     else {
-      // Events: new users' histories (a bounded set of ids: repeats are stored once) and known users.
-      const events = Array.from({ length: 10 }, (_, j) => ({ eventId: `e${(k * 10 + j) % 2_000}`, user: `new-${(k + j) % 50}`, item: item(k + j), type: 'view' }));
+      // Events: new users' histories (a bounded set of ids: a repeat is the same event, stored once).
+      const events = Array.from({ length: 10 }, (_, j) => {
+        const n = (k * 10 + j) % 2_000;
+        return { eventId: `e${n}`, user: `new-${n % 50}`, item: item(n), type: 'view' };
+      });
       r = await app.inject({ method: 'POST', url: '/v1/events', payload: { events } });
     }
     if (r.statusCode !== 200) failures++;

@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../../contracts/errors.ts';
 import type { Recommender } from '../../models/recommender.ts';
 import { loadModel } from '../../models/load.ts';
+import { modelWarning } from '../../models/health.ts';
 import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -139,7 +140,6 @@ async function writeAtomically<T>(path: string, body: (write: (text: string) => 
 
 /** A model whose file says it never trained or diverged still answers, but the user hears why its answers are poor. */
 function warnIfNotTrained(model: Recommender, dir: string): void {
-  if (model.status === 'untrained') process.stderr.write(`tastebud: warning: ${dir} was saved untrained (no epoch ran): its recommendations are its initial guesses\n`);
-  if (model.status === 'diverged')
-    process.stderr.write(`tastebud: warning: ${dir} diverged in training (a non-finite loss): its scores are not numbers; retrain with a lower learning rate or more L2\n`);
+  const warning = modelWarning(model);
+  if (warning) process.stderr.write(`tastebud: warning: ${dir} ${warning}\n`);
 }

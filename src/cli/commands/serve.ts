@@ -3,7 +3,7 @@ import { closeOnSignal } from '../output.ts';
 import { ConfigError } from '../../contracts/errors.ts';
 import { prepareDemo } from '../../serve/demo.ts';
 import { parseRate } from '../../serve/limits.ts';
-import { parseEventWeights, readServeConfig, type ServeFileConfig } from '../../serve/serve-config.ts';
+import { parseEventWeights, parsePort, readServeConfig, type ServeFileConfig } from '../../serve/serve-config.ts';
 import { startServer } from '../../serve/server.ts';
 import { parseNumber } from '../options.ts';
 
@@ -23,7 +23,7 @@ export function registerServe(program: Command): void {
     .option('--demo', 'serve an ML-100K model with movie titles, trained on first use (no other set-up)')
     .option('--config <file>', 'settings from a YAML file (keys: see below)')
     .option('--db <file>', 'the event store (SQLite)', 'tastebud.db')
-    .option('--port <n>', 'port (0: any free one)', '8080')
+    .option('--port <n>', 'port, 0–65535 (0: any free one)', '8080')
     .option('--host <address>', 'address to bind; other than loopback needs --token-file', '127.0.0.1')
     .option('--token-file <file>', 'a file holding the bearer token that writes need')
     .option('--protect-reads', 'reads need the token too')
@@ -51,7 +51,7 @@ export function registerServe(program: Command): void {
       if (modelDir === undefined) throw new ConfigError('give a model directory (tastebud serve runs/warp), a config file with "model:", or --demo');
 
       if (!['auto', 'on', 'off'].includes(o.ann)) throw new ConfigError(`--ann must be auto, on or off, got "${o.ann}"`);
-      const port = given('port') || file.port === undefined ? parseNumber('--port', o.port, { integer: true, min: 0 }) : file.port;
+      const port = given('port') || file.port === undefined ? parsePort('--port', o.port) : file.port;
       const weightsText: string | undefined = o.eventWeights;
       const eventWeights = weightsText !== undefined ? parseEventWeights(weightsText) : file.eventWeights;
       const rateText: string | undefined = o.rateLimit ?? file.rateLimit;

@@ -6,6 +6,8 @@ import type { Retrainer } from '../retrain.ts';
 
 const ERROR = z.object({ error: z.string(), message: z.string() });
 const errors = { 400: ERROR, 401: ERROR, 404: ERROR, 409: ERROR };
+/** The admin POSTs take no settings: no body, or `{}`; any key is a 400, as in every other body. */
+const NO_SETTINGS = z.object({}).strict().nullish();
 
 /**
  * `POST /v1/admin/retrain` (202 with a job), `GET /v1/admin/retrain/:id` (its progress and
@@ -17,7 +19,7 @@ export function registerAdminRoutes(app: FastifyInstance, retrainer: Retrainer):
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.post(
     '/v1/admin/retrain',
-    { schema: { summary: 'retrain on the store’s events in the background; swaps only when not worse', response: { 202: z.unknown(), ...errors } } },
+    { schema: { summary: 'retrain on the store’s events in the background; swaps only when not worse', body: NO_SETTINGS, response: { 202: z.unknown(), ...errors } } },
     async (_request, reply) => {
       const job = retrainer.start('request');
       return reply.code(202).header('location', `/v1/admin/retrain/${job.id}`).send(job);
@@ -32,5 +34,7 @@ export function registerAdminRoutes(app: FastifyInstance, retrainer: Retrainer):
       return job;
     },
   );
-  api.post('/v1/admin/rollback', { schema: { summary: 'serve the version before the current one', response: { 200: z.unknown(), ...errors } } }, async () => retrainer.rollback());
+  api.post('/v1/admin/rollback', { schema: { summary: 'serve the version before the current one', body: NO_SETTINGS, response: { 200: z.unknown(), ...errors } } }, async () =>
+    retrainer.rollback(),
+  );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ID } from '../ids.ts';
 import type { ServingSlot } from '../serving.ts';
 
 const ERROR = z.object({ error: z.string(), message: z.string() });
@@ -12,7 +13,7 @@ export function registerUsersSimilar(app: FastifyInstance, slot: ServingSlot, li
     {
       schema: {
         summary: 'users whose histories are most similar to a user’s (cosine over their items)',
-        params: z.object({ id: z.string().min(1).max(256) }),
+        params: z.object({ id: ID }),
         querystring: z.object({ k: z.coerce.number().int().min(1).max(limits.maxK).optional().describe('default 10') }).strict(),
         response: {
           200: z.object({ user: z.string(), users: z.array(z.object({ user: z.string(), score: z.number() })), modelVersion: z.string() }),
