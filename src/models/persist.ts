@@ -50,7 +50,6 @@ export function fromModelFile({ manifest, tensors }: ModelFile, create: (type: s
   if (tensors['_seen.indptr']) {
     const indptr = tensors['_seen.indptr'].data as Int32Array;
     const indices = tensors['_seen.indices'].data as Int32Array;
-    checkRows('_seen', indptr, indices, model.itemIds.size);
     model.seen = { rows: indptr.length - 1, cols: model.itemIds.size, indptr, indices, values: new Float32Array(indices.length).fill(1), order: new Int32Array(0) };
   }
   model.userFeatures = readFeatureTensors(tensors, '_userFeatures', manifest.userFeatures, model.userIds.size);
@@ -58,6 +57,8 @@ export function fromModelFile({ manifest, tensors }: ModelFile, create: (type: s
   const state: ModelState = { tensors: {}, extra: manifest.extra };
   for (const [name, t] of Object.entries(tensors)) if (!name.startsWith('_')) state.tensors[name] = t;
   model.setState(state);
+  // After the model's own tensors: a shape that disagrees with the ids is the clearer message.
+  if (model.seen) checkRows('_seen', model.seen.indptr, model.seen.indices, model.itemIds.size);
   model.history = manifest.history as Recommender['history'];
   model.metrics = manifest.metrics ?? {};
   model.trainingData = manifest.trainingData ?? null;

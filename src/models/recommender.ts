@@ -135,8 +135,14 @@ export abstract class Recommender implements Scorer, Trainable {
   /** Stops the worker threads a fit started (models that train over threads override it); after every fit, and before a new one prepares. */
   protected async stopThreads(): Promise<void> {}
 
+  /** A model that knows no user and no item was never fitted nor loaded: "out of range (0..-1)" would not say so. */
+  private checkFitted(): void {
+    if (this.numUsers === 0 && this.numItems === 0) throw new ConfigError(`${this.type} model is not trained yet: call fit() or load a model file`);
+  }
+
   /** The dense index of a user given by external id (string) or index (number). */
   userIndex(user: string | number): number {
+    this.checkFitted();
     if (typeof user === 'number') {
       if (!Number.isInteger(user) || user < 0 || user >= this.numUsers) throw new ConfigError(`user index ${user} is out of range (0..${this.numUsers - 1})`);
       return user;
@@ -147,6 +153,7 @@ export abstract class Recommender implements Scorer, Trainable {
   }
 
   itemIndex(item: string | number): number {
+    this.checkFitted();
     if (typeof item === 'number') {
       if (!Number.isInteger(item) || item < 0 || item >= this.numItems) throw new ConfigError(`item index ${item} is out of range (0..${this.numItems - 1})`);
       return item;

@@ -44,7 +44,7 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
     };
     model.userFeatures = options.userFeatures ?? model.userFeatures;
     model.itemFeatures = options.itemFeatures ?? model.itemFeatures;
-    checkMemory(model, train, threads, options.memoryBudget);
+    checkMemory(model, train, threads, options.memoryBudget, log);
   }
   // A resumed fit draws a different stream, so its epochs do not replay the first ones' samples.
   const rng = new Rng(previous ? (seed + Math.imul(offset, 0x9e3779b1)) >>> 0 : seed);
@@ -142,9 +142,13 @@ function resumableHistory(model: Trainable, train: Interactions): TrainingHistor
 }
 
 /** Refuses a fit whose estimated peak memory exceeds the budget, before any of it is allocated. */
-function checkMemory(model: Trainable, train: Interactions, threads: number, budget?: number): void {
+function checkMemory(model: Trainable, train: Interactions, threads: number, budget: number | undefined, log: (line: string) => void): void {
   const estimate = model.estimateMemory?.({ users: train.numUsers, items: train.numItems, interactions: train.length }, threads);
-  if (!estimate) return;
+  if (!estimate) {
+    // Nothing to refuse by; a budget the user gave is said to go unchecked rather than pass silently.
+    if (budget !== undefined) log(`note: ${model.type} has no memory estimate, so the memory budget was not checked`);
+    return;
+  }
   const limit = budget ?? freemem();
   if (estimate.bytes <= limit) return;
   throw new ConfigError(

@@ -118,7 +118,7 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     () => '--columns takes 2 to 4 comma-separated names or positions in the order user,item[,rating[,time]] (got "user")',
   ],
   ['data info: bad --encoding', () => ['data', 'info', f('ratings.tsv'), '--encoding', 'utf16'], () => 'encoding must be "utf8" or "latin1" (got "utf16")'],
-  ['data info: bad --on-error', () => ['data', 'info', f('ratings.tsv'), '--on-error', 'ignore'], () => 'onError must be "throw" or "skip" (got "ignore")'],
+  ['data info: bad --on-error', () => ['data', 'info', f('ratings.tsv'), '--on-error', 'ignore'], () => '--on-error must be "throw" or "skip" (got "ignore")'],
   ['data info: bad --duplicates', () => ['data', 'info', f('ratings.tsv'), '--duplicates', 'first'], () => 'unknown duplicates policy "first" (keep, last, max, sum or error)'],
   ['data info: empty --sep', () => ['data', 'info', f('ratings.tsv'), '--sep', ''], () => 'separator "" cannot be empty or hold a line break'],
   [
@@ -175,6 +175,12 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     'recommend: --out into a missing folder',
     () => ['recommend', model, '--all-users', '--out', f('no/such/dir/recs.tsv')],
     () => `cannot write ${f('no/such/dir/recs.tsv')}: its folder does not exist`,
+  ],
+  ['recommend: --user beside --all-users', () => ['recommend', model, '--user', 'u1', '--all-users'], () => 'give either --user <id> or --all-users, not both'],
+  [
+    'train: a hyperparameter set by its flag and by --param, differently',
+    () => ['train', '--train', f('ratings.tsv'), '--header', '--factors', '8', '--param', 'factors=16', '--out', f('m-twice')],
+    () => 'factors is set twice, by its flag and by --param, to different values: give it once',
   ],
   ['recommend: --out a folder', () => ['recommend', model, '--all-users', '--out', dir], () => `cannot write ${dir}: it is a folder; --out takes a file path`],
   [

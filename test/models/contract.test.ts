@@ -311,3 +311,15 @@ function scaleOf(row: ArrayLike<number>): number {
 function assertClose(got: number, want: number, scale: number, what: string): void {
   assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(Math.abs(got), Math.abs(want), scale), `${what}: ${got} vs ${want}`);
 }
+
+test('a model neither fitted nor loaded says so when asked for recommendations, not "index out of range"', () => {
+  for (const { type } of listModels()) {
+    const model = createModel(type, {});
+    assert.throws(
+      () => model.recommend(0, { k: 3 }),
+      (e: unknown) => e instanceof ConfigError && e.message === `${type} model is not trained yet: call fit() or load a model file`,
+      type,
+    );
+    assert.throws(() => model.recommend('u1'), /is not trained yet/, type);
+  }
+});

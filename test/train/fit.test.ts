@@ -157,4 +157,8 @@ test('a fit whose memory estimate exceeds the budget is refused before anything 
   await ease.fit(train, { memoryBudget: 2 ** 20, log: () => {} });
   const knn = createModel('item-knn', { neighbors: 1 });
   await assert.rejects(knn.fit(train, { memoryBudget: 10, log: () => {} }), /item-knn needs about .* neighbour table/);
+  // A model without an estimate is not refused, but the budget is not passed over in silence.
+  const lines: string[] = [];
+  await createModel('popularity').fit(train, { memoryBudget: 10, log: (line) => lines.push(line) });
+  assert.ok(lines.includes('note: popularity has no memory estimate, so the memory budget was not checked'), lines.join('\n'));
 });

@@ -50,6 +50,7 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
   const k = parseNumber('-k', o.k, { integer: true, min: 1 });
   const threads = o.threads !== undefined ? parseNumber('--threads', o.threads, { integer: true, min: 1 }) : undefined;
   if (!o.allUsers && o.user === undefined) throw new ConfigError('give --user <id> (or --all-users --out FILE)');
+  if (o.allUsers && o.user !== undefined) throw new ConfigError('give either --user <id> or --all-users, not both');
   if (!o.allUsers && (o.exclude !== undefined || o.out !== undefined)) throw new ConfigError('--exclude and --out go with --all-users');
   const model = await loadModel(dir);
   warnIfNotTrained(model, dir);

@@ -124,7 +124,7 @@ export class RowErrors {
   readonly skip: boolean;
 
   constructor(onError: 'throw' | 'skip' = 'throw') {
-    if (onError !== 'throw' && onError !== 'skip') throw new ConfigError(`onError must be "throw" or "skip" (got "${onError}")`);
+    if (onError !== 'throw' && onError !== 'skip') throw new ConfigError(`${optionHint('onError', '--on-error')} must be "throw" or "skip" (got "${onError}")`);
     this.skip = onError === 'skip';
   }
 
