@@ -13,9 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore, MAX_EVENT_VALUE } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel } from './helpers.ts';
-
-type Json = Record<string, any>;
+import { tinyModel, type Json } from './helpers.ts';
 
 let model: Recommender;
 before(async () => {

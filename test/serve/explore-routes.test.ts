@@ -8,8 +8,7 @@ import { buildApp } from '../../src/serve/app.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import { syntheticFixture, type ExploreFixture } from '../explore/fixture.ts';
-
-type Json = Record<string, any>;
+import type { Json } from './helpers.ts';
 
 let fx: ExploreFixture;
 let store: EventStore;

@@ -9,3 +9,7 @@ export async function tinyModel(): Promise<Recommender> {
   await model.fit(data.interactions, { seed: 1 });
   return model;
 }
+
+/** A parsed JSON response body, read field by field in the tests. */
+// biome-ignore lint/suspicious/noExplicitAny: a response body's shape is what each test asserts.
+export type Json = Record<string, any>;

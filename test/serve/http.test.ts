@@ -4,9 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel } from './helpers.ts';
-
-type Json = Record<string, any>;
+import { tinyModel, type Json } from './helpers.ts';
 
 let model: Recommender;
 let store: EventStore;
