@@ -100,7 +100,7 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
   [
     'data info: latin-1 file',
     () => ['data', 'info', f('latin1.csv')],
-    () => `${f('latin1.csv')}, line 1: the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass --encoding latin1`,
+    () => `${f('latin1.csv')}, line 2: the text is not valid UTF-8; if the file is latin-1, pass --encoding latin1`,
   ],
   [
     'data info: rating beyond float32',

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readInteractions, readInteractionsFile } from '../../src/data/readers/index.ts';
 import { cliWording } from '../../src/data/readers/hints.ts';
+import { firstInvalidUtf8 } from '../../src/data/readers/delimited.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { isUtf8 } from 'node:buffer';
 import { ConfigError, DataFormatError, DatasetNotFoundError } from '../../src/contracts/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tastebud-mistakes-'));
@@ -125,6 +128,32 @@ test('a headerless file read with named columns suggests positions', async () =>
     /the user column "user" is not in the header \(columns: 196, 242, 3\); this file seems to have no header: use `columns: \{ user: 0, item: 1, rating: 2 \}` \(CLI: `--columns 0,1,2`\)$/,
   );
   assert.match(cliWording(error), /this file seems to have no header: use --columns 0,1,2$/);
+});
+
+test('invalid UTF-8 is reported at its own line, also chunks into a large file', async () => {
+  const lines = Array.from({ length: 200_000 }, (_, k) => `u${k},i${k % 89},${1 + (k % 5)}`);
+  for (const at of [3, 150_001]) {
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    const offset = bytes.indexOf(`\n${lines[at - 1]}\n`) + 1 + lines[at - 1].indexOf(',') + 2;
+    bytes[offset] = 0xe9; // latin-1 é inside the item id
+    const path = file(bytes);
+    assert.match(await message(readInteractions(path, POS)), new RegExp(`^${path}, line ${at}: the text is not valid UTF-8`));
+  }
+});
+
+test('firstInvalidUtf8 finds the first byte outside well-formed UTF-8, as the decoder judges it', () => {
+  const rng = new Rng(5);
+  for (let trial = 0; trial < 2000; trial++) {
+    // Led by an ASCII byte: leading continuation bytes would be the end of a character from the chunk before.
+    const text = Buffer.from(`x${['a', 'é', '€', '𝄞', '\n'].map((c) => c.repeat(rng.int(3))).join('')}`);
+    const bytes = Buffer.concat([text, Buffer.from([0x80 + rng.int(0x80)]), Buffer.from('tail')]);
+    const bad = firstInvalidUtf8(bytes);
+    assert.ok(bad >= text.length, `${bytes.toString('hex')}: ${bad} < ${text.length}`);
+    assert.equal(bad < bytes.length, !isUtf8(bytes), bytes.toString('hex'));
+  }
+  assert.equal(firstInvalidUtf8(Buffer.from([0xe0, 0x80, 0x80])), 0, 'overlong');
+  assert.equal(firstInvalidUtf8(Buffer.from([0xed, 0xa0, 0x80])), 0, 'a surrogate');
+  assert.equal(firstInvalidUtf8(Buffer.from([0x61, 0xe2, 0x82])), 3, 'a character cut at the end is finished by the next chunk');
 });
 
 test('the latin-1 hint names the library option, and the CLI wording names the flag', async () => {

@@ -76,7 +76,7 @@ async function streamRecords(path: string, options: DelimitedOptions, onRow: Rec
     path,
   );
   if (!wantHeader) splitter.spans = onSpans;
-  const decode = textDecoder(encoding, path, () => splitter.currentLine);
+  const decode = textDecoder(encoding, path, () => splitter.endLine);
   await checkInputFile(path);
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   try {
@@ -95,19 +95,50 @@ async function streamRecords(path: string, options: DelimitedOptions, onRow: Rec
  * Chunk-by-chunk decoding (a character may straddle two chunks; a UTF-8 byte-order mark is
  * dropped). Invalid UTF-8 is an error rather than silent U+FFFD replacements.
  */
-function textDecoder(encoding: 'utf8' | 'latin1', file: string, line: () => number): (chunk: Buffer | null) => string {
+function textDecoder(encoding: 'utf8' | 'latin1', file: string, endLine: () => number): (chunk: Buffer | null) => string {
   if (encoding === 'latin1') return (chunk) => (chunk ? chunk.toString('latin1') : '');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   return (chunk) => {
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     } catch {
-      throw new DataFormatError(`the text is not valid UTF-8 (at or after this line); if the file is latin-1, pass ${optionHint("encoding: 'latin1'", '--encoding latin1')}`, {
-        file,
-        line: line(),
-      });
+      // The decoder says only that the chunk is bad: the line is the text read so far plus the
+      // chunk's line breaks before its first bad byte.
+      let line = endLine();
+      const bad = chunk ? firstInvalidUtf8(chunk) : 0;
+      for (let k = 0; k < bad; k++) if (chunk![k] === 0x0a) line++;
+      throw new DataFormatError(`the text is not valid UTF-8; if the file is latin-1, pass ${optionHint("encoding: 'latin1'", '--encoding latin1')}`, { file, line });
     }
   };
+}
+
+/**
+ * The offset of the first byte of `bytes` outside a well-formed UTF-8 sequence (overlong forms,
+ * surrogates and code points past U+10FFFF included); bytes.length when there is none. Leading
+ * continuation bytes finish a character begun in the chunk before and are skipped.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let k = 0;
+  while (k < bytes.length && k < 3 && (bytes[k] & 0xc0) === 0x80) k++;
+  while (k < bytes.length) {
+    const b = bytes[k];
+    if (b < 0x80) {
+      k++;
+      continue;
+    }
+    const length = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return k;
+    // The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and > U+10FFFF (F4).
+    const low = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const high = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let j = 1; j < length; j++) {
+      if (k + j >= bytes.length) return bytes.length; // cut at the chunk's end: the next chunk finishes it
+      const c = bytes[k + j];
+      if (j === 1 ? c < low || c > high : (c & 0xc0) !== 0x80) return k;
+    }
+    k += length;
+  }
+  return bytes.length;
 }
 
 /**

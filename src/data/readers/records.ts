@@ -48,6 +48,13 @@ export class RecordSplitter {
     return this.line;
   }
 
+  /** The line the text pushed so far ends on (the unfinished record may span lines inside quotes). */
+  get endLine(): number {
+    let line = this.line;
+    for (let k = this.carry.indexOf('\n'); k >= 0; k = this.carry.indexOf('\n', k + 1)) line++;
+    return line;
+  }
+
   /** Feeds the next piece of text; records completed by it are handed over at once. */
   push(text: string): void {
     const buf = this.carry === '' ? text : this.carry + text;
