@@ -238,6 +238,12 @@ test('the --exclude flag takes several files after it as well as repeated', asyn
   assert.ok(!byUser.get('u1')!.split(',').includes('m1'));
   assert.doesNotMatch(a.stderr, /\r/, 'no progress line when stderr is not a terminal');
   assert.equal(a.stderr, `wrote 40 users' top-30 to ${f('recs-a.tsv')}\n`);
+  // Pairs the model cannot know (another dataset's ids, a wrong --columns) exclude nothing: said.
+  const strange = f('ex3.tsv');
+  await writeFile(strange, 'a\tb\nu0\tm0\n');
+  const c = await tastebud('recommend', model, '--all-users', '-k', '3', '--exclude', strange, '--out', f('recs-c.tsv'));
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stderr, new RegExp(`note: ${strange}: 1 of 2 pairs name a user or item the model does not know, so they exclude nothing`));
   assert.deepEqual(
     (await readdir(dir)).filter((n) => n.includes('.tmp-')),
     [],

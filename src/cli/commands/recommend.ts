@@ -57,7 +57,10 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
   if (o.allUsers) {
     const exclude: Interactions[] = [];
     for (const file of (o.exclude ?? []) as string[]) {
-      exclude.push((await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header })).interactions);
+      const pairs = (await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header })).interactions;
+      const unknown = unknownPairs(model, pairs);
+      if (unknown > 0) process.stderr.write(`tastebud: note: ${file}: ${unknown} of ${pairs.length} pairs name a user or item the model does not know, so they exclude nothing\n`);
+      exclude.push(pairs);
     }
     if (!o.out) {
       await recommendAllUsers(model, dir, { k, excludeSeen: !o.includeSeen, exclude, threads }, (text) => writeTo(process.stdout, text));
@@ -73,6 +76,15 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
   } else {
     recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
   }
+}
+
+/** Pairs of `pairs` whose user or item the model was not trained on (a wrong --columns, or another dataset's ids). */
+function unknownPairs(model: Recommender, pairs: Interactions): number {
+  let unknown = 0;
+  for (let p = 0; p < pairs.length; p++) {
+    if (!model.userIds.has(pairs.userIds.id(pairs.users[p])) || !model.itemIds.has(pairs.itemIds.id(pairs.items[p]))) unknown++;
+  }
+  return unknown;
 }
 
 async function writeTo(out: NodeJS.WritableStream, text: string): Promise<void> {
