@@ -61,7 +61,8 @@ const PROPERTY = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array
 const PROPERTIES = z.record(z.string(), PROPERTY);
 const PROPERTIES_OUT = z.record(z.string(), z.unknown());
 /** Seconds since the epoch, or an ISO 8601 date-time with an offset. */
-const TIME = z.union([z.number().finite().nonnegative(), z.iso.datetime({ offset: true })]);
+const TIME_HELP = 'expected milliseconds since the epoch, or an ISO 8601 time with its zone (2024-01-01T00:00:00Z, or +02:00)';
+const TIME = z.union([z.number().finite().nonnegative(), z.iso.datetime({ offset: true, error: TIME_HELP })], { error: TIME_HELP });
 const SERVED = z.object({
   item: z.string(),
   score: z.number(),
@@ -342,7 +343,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // ---- recommend
-  const K = z.coerce.number().int().min(1).max(limits.maxK);
+  // A repeated ?k=3&k=4 arrives as a list: one number is asked for, and said so.
+  const K = z.coerce
+    .number({ error: (issue) => (issue.code === 'invalid_type' ? 'expected one whole number' : undefined) })
+    .int()
+    .min(1)
+    .max(limits.maxK);
   const recommendQuery = z
     .object({
       user: ID.optional(),

@@ -59,6 +59,15 @@ describe('event values', () => {
     assert.throws(() => EventStore.open(':memory:', { weights: { view: 1e308 } }), /event weight of "view" must be a number from -1000000 to 1000000/);
   });
 
+  test('a time without its zone is a 400 that says a zone is needed; a repeated k asks for one number', async () => {
+    const res = await post(app, '/v1/events', { events: [{ eventId: 'local', user: 'u1', item: 'i1', type: 'view', timestamp: '2024-01-01T00:00:00' }] });
+    assert.equal(res.status, 400);
+    assert.match(res.json.message, /body\.events\.0\.timestamp: expected milliseconds since the epoch, or an ISO 8601 time with its zone/);
+    const twice = await app.inject({ method: 'GET', url: '/v1/popular?k=3&k=4' });
+    assert.equal(twice.statusCode, 400);
+    assert.match(twice.json().message, /k: expected one whole number/);
+  });
+
   test('the row of a refused event is named, as the schema’s errors name it', async () => {
     const unknownType = await post(app, '/v1/events', {
       events: [
