@@ -185,7 +185,7 @@ export async function diagnose(input: TrainCheckInput): Promise<TrainDiagnosis> 
   }
   if (objective.kind !== 'other' && typeof config.learningRate === 'number') {
     log('doctor: learning-rate range test');
-    await checkLearningRate(recipe, data, seed, config.learningRate, objective, config, candidates, findings, log);
+    await checkLearningRate(recipe, data, input.train, seed, config.learningRate, objective, config, candidates, findings, log);
   }
   if (steps !== null) checkBatchSize(steps, recipe, candidates, findings);
   checkPredictions(main.model, objective, validation, relevance, findings);
@@ -486,6 +486,7 @@ function trainingAuc(model: Recommender, data: DoctorData): number {
 async function checkLearningRate(
   recipe: ModelRecipe,
   data: DoctorData,
+  train: Interactions,
   seed: number,
   lr: number,
   o: Objective,
@@ -494,7 +495,7 @@ async function checkLearningRate(
   findings: Finding[],
   log: (line: string) => void,
 ): Promise<void> {
-  const small = rangeSample(data.fit, o, config, seed + 3);
+  const small = rangeSample(data.fit, train, o, config, seed + 3);
   const perEpoch = epochSteps(o, config, small);
   if (perEpoch !== null && RANGE_EPOCHS * perEpoch.steps < MIN_RANGE_STEPS) {
     const { rows, steps, unit } = perEpoch;
@@ -560,16 +561,17 @@ async function checkLearningRate(
 
 /**
  * The range test's sample: LR_SAMPLE interactions of whole users. A model whose batches are users
- * (an autoencoder) takes instead enough users for MIN_RANGE_STEPS steps per rate, when the fit part
- * has them: on long histories LR_SAMPLE interactions are a handful of users (21 on Book-Crossing's
- * reading histories), too few steps to compare rates.
+ * (an autoencoder) takes instead enough users for MIN_RANGE_STEPS steps per rate, from the fit
+ * part or, when it has too few, the training data: on long histories LR_SAMPLE interactions are a
+ * handful of users (21 on Book-Crossing's reading histories), too few steps to compare rates.
  */
-function rangeSample(fit: Interactions, o: Objective, config: Record<string, unknown>, seed: number): Interactions {
+function rangeSample(fit: Interactions, train: Interactions, o: Objective, config: Record<string, unknown>, seed: number): Interactions {
   const small = sampleUsers(fit, LR_SAMPLE, seed);
   const perEpoch = epochSteps(o, config, small);
   if (perEpoch === null || perEpoch.unit !== 'users' || RANGE_EPOCHS * perEpoch.steps >= MIN_RANGE_STEPS) return small;
-  const batches = Math.ceil(MIN_RANGE_STEPS / (RANGE_EPOCHS * perEpoch.passes));
-  return capUsers(fit, batches * (config.batchSize as number), seed);
+  const users = Math.ceil(MIN_RANGE_STEPS / (RANGE_EPOCHS * perEpoch.passes)) * (config.batchSize as number);
+  // The test measures training loss only, so users beyond the sample's may come from the whole training data.
+  return capUsers(activeUsers(fit.byUser()).length >= users ? fit : train, users, seed);
 }
 
 function checkPredictions(model: Recommender, o: Objective, validation: Interactions, relevance: number | undefined, findings: Finding[]): void {
