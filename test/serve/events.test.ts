@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore, MAX_EVENT_VALUE } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel, type Json } from './helpers.ts';
+import { closeApp, memoryApp, tinyModel, type Json } from './helpers.ts';
 
 let model: Recommender;
 before(async () => {
@@ -28,14 +28,8 @@ async function post(app: FastifyInstance, url: string, body: unknown): Promise<{
 describe('event values', () => {
   let store: EventStore;
   let app: FastifyInstance;
-  before(async () => {
-    store = EventStore.open(':memory:');
-    app = await buildApp({ model, store });
-  });
-  after(async () => {
-    await app.close();
-    store.close();
-  });
+  before(async () => ({ store, app } = await memoryApp(model)));
+  after(() => closeApp({ app, store }));
 
   test('a rating value past ±1e6 is a 400 naming the row’s value, and stores nothing', async () => {
     for (const value of [1e308, -1e7, MAX_EVENT_VALUE + 1]) {
@@ -93,14 +87,8 @@ describe('event values', () => {
 describe('eventId conflicts', () => {
   let store: EventStore;
   let app: FastifyInstance;
-  before(async () => {
-    store = EventStore.open(':memory:');
-    app = await buildApp({ model, store });
-  });
-  after(async () => {
-    await app.close();
-    store.close();
-  });
+  before(async () => ({ store, app } = await memoryApp(model)));
+  after(() => closeApp({ app, store }));
 
   test('a distinct event reusing an eventId in the same batch refuses the batch with 409, naming the eventId and the rows', async () => {
     const res = await post(app, '/v1/events', {

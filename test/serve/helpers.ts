@@ -1,5 +1,8 @@
 import { generateSynthetic } from '../../src/data/synthetic.ts';
+import type { FastifyInstance } from 'fastify';
 import type { Recommender } from '../../src/models/recommender.ts';
+import { buildApp } from '../../src/serve/app.ts';
+import { EventStore } from '../../src/serve/store.ts';
 import { createModel } from '../../src/models/registry.ts';
 
 /** A small iALS model (60 users u0.., 40 items i0..) trained on planted synthetic data in a few ms. */
@@ -13,3 +16,14 @@ export async function tinyModel(): Promise<Recommender> {
 /** A parsed JSON response body, read field by field in the tests. */
 // biome-ignore lint/suspicious/noExplicitAny: a response body's shape is what each test asserts.
 export type Json = Record<string, any>;
+
+/** The service over a fresh in-memory event store, for one block of tests. */
+export async function memoryApp(model: Recommender): Promise<{ store: EventStore; app: FastifyInstance }> {
+  const store = EventStore.open(':memory:');
+  return { store, app: await buildApp({ model, store }) };
+}
+
+export async function closeApp({ app, store }: { app: FastifyInstance; store: EventStore }): Promise<void> {
+  await app.close();
+  store.close();
+}

@@ -10,7 +10,7 @@ import { MAX_ID_LENGTH } from '../../src/serve/ids.ts';
 import type { Retrainer } from '../../src/serve/retrain.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel } from './helpers.ts';
+import { closeApp, memoryApp, tinyModel } from './helpers.ts';
 
 let model: Recommender;
 before(async () => {
@@ -20,14 +20,8 @@ before(async () => {
 describe('ids in paths', () => {
   let store: EventStore;
   let app: FastifyInstance;
-  before(async () => {
-    store = EventStore.open(':memory:');
-    app = await buildApp({ model, store });
-  });
-  after(async () => {
-    await app.close();
-    store.close();
-  });
+  before(async () => ({ store, app } = await memoryApp(model)));
+  after(() => closeApp({ app, store }));
 
   test('an id of up to MAX_ID_LENGTH characters that a batch of events created can be named in every path', async () => {
     assert.equal(MAX_ID_LENGTH, 256);
