@@ -70,15 +70,17 @@ export function registerTrain(program: Command): void {
   cmd.action(async (opts) => {
     const hyper = hyperparameterKeys();
     const fileConfig = opts.config ? await readConfigFile(opts.config, ...fileKeys(cmd, hyper)) : {};
-    const o = { ...fileConfig, ...givenOptions(cmd) } as Record<string, any>;
+    const typed = givenOptions(cmd) as Record<string, any>;
+    const o = { ...fileConfig, ...typed } as Record<string, any>;
     const modelType = String(o.model ?? 'bpr');
     const params: Record<string, unknown> = { ...(fileConfig.params as Record<string, unknown> | undefined) };
     // A file's top-level hyperparameter under its own name (learningRate); flags then override.
     for (const key of hyper.keys) if (fileConfig[key] !== undefined && !hyper.flagKeys.includes(key)) params[key] = fileConfig[key];
-    const flagged = readHyperparameterFlags(o);
-    const both = Object.keys(flagged).filter((k) => o.param?.[k] !== undefined && JSON.stringify(o.param[k]) !== JSON.stringify(flagged[k]));
+    // Typed twice on the command line, differently: which one was meant is not ours to guess.
+    const flagged = readHyperparameterFlags(typed);
+    const both = Object.keys(flagged).filter((k) => typed.param?.[k] !== undefined && JSON.stringify(typed.param[k]) !== JSON.stringify(flagged[k]));
     if (both.length > 0) throw new ConfigError(`${both.map((k) => `${k} is set twice, by its flag and by --param, to different values`).join('; ')}: give it once`);
-    Object.assign(params, flagged);
+    Object.assign(params, readHyperparameterFlags(o));
     Object.assign(params, o.param);
     const epochs = o.epochs !== undefined ? parseNumber('--epochs', String(o.epochs), { integer: true, min: 0 }) : undefined;
     // The saved recipe says how many epochs were trained (a retrain in the service reads it).
