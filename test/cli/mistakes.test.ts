@@ -168,7 +168,7 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
   ['recommend: neither --user nor --all-users', () => ['recommend', model], () => 'give --user <id> (or --all-users --out FILE)'],
   [
     'recommend: missing --exclude file',
-    () => ['recommend', model, '--all-users', '--exclude', f('ratings.tsv'), f('nope.tsv'), '--out', f('recs.tsv')],
+    () => ['recommend', model, '--all-users', '--header', '--exclude', f('ratings.tsv'), f('nope.tsv'), '--out', f('recs.tsv')],
     () => `${f('nope.tsv')}: no such file`,
   ],
   [
