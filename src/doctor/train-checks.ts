@@ -535,6 +535,22 @@ async function checkLearningRate(
   const steps = best - configured;
   const where = steps > 2 ? 'far below' : steps < 0 ? 'above' : '';
   const head = `learning-rate range test (${RANGE_EPOCHS} epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}`;
+  if (Number.isFinite(start) && !(mine <= start + 1e-3 * Math.abs(start))) {
+    // The configured rate makes the loss worse or blows it up: the rest of the test says how far down to go.
+    const below = !(losses[best] < start) || best >= configured;
+    // Below the range tested the right rate is unknown: a tenth of its bottom, to be tested again.
+    const rate = below ? rates[0] / 10 : suggested;
+    const f: Finding = {
+      level: 'error',
+      code: 'learning-rate',
+      message: `${head}; at the configured learningRate ${fmtRate(lr)} the loss ${Number.isFinite(mine) ? 'rises' : 'diverges'}${below ? ', and no lower rate tested brings it down' : ` (lowest at ${fmtRate(rates[best])})`}`,
+      fix: `learningRate ${fmtRate(lr)} → ${fmtRate(rate)}${below ? ' (below the rates tested: run the doctor again on it)' : ''}`,
+      numbers: { ...numbers, suggested: rate },
+    };
+    candidates.push({ finding: f, change: `learningRate ${fmtRate(lr)} → ${fmtRate(rate)}`, recipe: { ...recipe, params: { ...recipe.params, learningRate: rate } } });
+    findings.push(f);
+    return;
+  }
   if (where !== '' && farWorse) {
     const f: Finding = {
       level: 'warn',
@@ -644,8 +660,9 @@ function checkValidation(
 ): void {
   const epochs = main.validationAuc.map((a) => a.toFixed(3)).join(' → ');
   const numbers: Record<string, number> = { validationAuc: auc, popularityAuc: popularity };
-  if (!(auc > 0.5 + 0.005) && !(popularity > 0.5 + 0.005)) {
-    findings.push(thinDataFinding(data, trainingData, auc, popularity, main.validationAuc.length, epochs));
+  const thin = !(auc > 0.5 + 0.005) && !(popularity > 0.5 + 0.005) ? thinness(data, trainingData) : null;
+  if (thin && (thin.coldShare > THIN_COLD_SHARE || thin.thinItemShare > THIN_ITEM_SHARE)) {
+    findings.push(thinDataFinding(thin, trainingData, auc, popularity, main.validationAuc.length, epochs));
     // Against a validation nothing can rank, a training-AUC gap says nothing about the model.
     return;
   } else if (!(auc > 0.5 + 0.005)) {
@@ -653,7 +670,12 @@ function checkValidation(
       level: 'error',
       code: 'chance',
       message: `validation AUC ${auc.toFixed(4)} after ${main.validationAuc.length} epochs (${epochs}): no better than chance (popularity: ${popularity.toFixed(4)})`,
-      fix: auc < 0.49 ? 'below chance: look for a flipped label or sign (a loss that rewards negatives)' : 'the model learns nothing: see the findings above',
+      // Below chance where popularity is above it points at a sign; where popularity is at or below
+      // chance too, the items the validation users chose are simply unlike the popular ones.
+      fix:
+        auc < 0.49 && popularity > 0.5 + 0.005
+          ? 'below chance: look for a flipped label or sign (a loss that rewards negatives)'
+          : 'the model learns nothing in this short fit: see the findings above; with none, try more epochs (--epochs) or a larger learning rate (the range test says how far)',
       numbers,
     });
   } else if (auc < popularity - 0.005) {
@@ -709,21 +731,45 @@ const FEW_USERS_FACTOR = 4;
 
 /** Items with fewer training interactions than this are too thin for a collaborative model to place. */
 const THIN_ITEM = 5;
+/**
+ * With model and popularity both at chance, the data is called too thin only when more than this
+ * share of validation pairs is on items the fit part never saw, or of items is thinner than
+ * THIN_ITEM; else popularity is at chance because items are about equally popular, and the model
+ * is what learns nothing.
+ */
+const THIN_COLD_SHARE = 0.25;
+const THIN_ITEM_SHARE = 0.5;
+
+interface Thinness {
+  /** Validation pairs on items the fit part never saw. */
+  coldShare: number;
+  /** Items of the training data with fewer than THIN_ITEM interactions. */
+  thinItemShare: number;
+  medianItem: number;
+  items: number;
+}
+
+function thinness(data: DoctorData, train: Interactions): Thinness {
+  const fitCounts = data.fit.itemCounts();
+  let cold = 0;
+  for (const i of data.validation.items) if (!(fitCounts[i] > 0)) cold++;
+  const counts = [...train.itemCounts()].filter((c) => c > 0).sort((a, b) => a - b);
+  const thin = counts.findIndex((c) => c >= THIN_ITEM);
+  return {
+    coldShare: cold / Math.max(1, data.validation.length),
+    thinItemShare: (thin < 0 ? counts.length : thin) / Math.max(1, counts.length),
+    medianItem: counts[Math.floor(counts.length / 2)] ?? 0,
+    items: counts.length,
+  };
+}
 
 /**
  * Chance for popularity too: the validation items are ones the data says (next to) nothing about,
  * which no model of interactions can rank. Named with the numbers that show it, on the sample and
  * on all the training data, and the filter that leaves signal.
  */
-function thinDataFinding(data: DoctorData, train: Interactions, auc: number, popularity: number, epochs: number, curve: string): Finding {
-  const fitCounts = data.fit.itemCounts();
-  let cold = 0;
-  for (const i of data.validation.items) if (!(fitCounts[i] > 0)) cold++;
-  const coldShare = cold / Math.max(1, data.validation.length);
-  const counts = [...train.itemCounts()].filter((c) => c > 0).sort((a, b) => a - b);
-  const thin = counts.findIndex((c) => c >= THIN_ITEM);
-  const thinItemShare = (thin < 0 ? counts.length : thin) / Math.max(1, counts.length);
-  const medianItem = counts[Math.floor(counts.length / 2)] ?? 0;
+function thinDataFinding(thin: Thinness, train: Interactions, auc: number, popularity: number, epochs: number, curve: string): Finding {
+  const { coldShare, thinItemShare, medianItem, items } = thin;
   const core = kCore(train, { minUserInteractions: THIN_ITEM, minItemInteractions: THIN_ITEM }).interactions.length;
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   const flags = `--min-item-interactions ${THIN_ITEM} --min-user-interactions ${THIN_ITEM}`;
@@ -738,7 +784,7 @@ function thinDataFinding(data: DoctorData, train: Interactions, auc: number, pop
     message:
       `validation AUC ${auc.toFixed(4)} after ${epochs} epochs (${curve}): no better than chance, and popularity no better either (${popularity.toFixed(4)}): ` +
       `the data is too thin to rank. ${pct(coldShare)} of the validation pairs are on items the sample's fit part never saw; in all ${train.length} training interactions, ` +
-      `${pct(thinItemShare)} of the ${counts.length} items have fewer than ${THIN_ITEM} (the median item has ${medianItem})`,
+      `${pct(thinItemShare)} of the ${items} items have fewer than ${THIN_ITEM} (the median item has ${medianItem})`,
     fix,
     numbers: { validationAuc: auc, popularityAuc: popularity, coldValidationShare: coldShare, thinItemShare, medianItemInteractions: medianItem, coreInteractions: core },
   };

@@ -20,6 +20,7 @@ import { formatFindings, type Finding } from '../../src/doctor/findings.ts';
 import type { CustomTripletLoss } from '../../src/models/deep/custom-loss.ts';
 import { plantedSplit } from '../helpers/deep-data.ts';
 import { tinyInteractions } from '../helpers/gradcheck.ts';
+import { interactionsFrom } from '../helpers/toy-model.ts';
 
 const codes = (findings: Finding[], ...levels: Finding['level'][]) => findings.filter((f) => levels.includes(f.level)).map((f) => f.code);
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
@@ -128,6 +129,33 @@ test("on long histories an autoencoder's range test takes enough users for its s
     const [, interactions] = /^learning-rate range test \(2 epochs on (\d+) interactions/.exec(f.message) ?? [];
     assert.ok(Number(interactions) > 6000, f.message);
   }
+});
+
+test('a learning rate at which the loss rises or diverges is an error, with a rate below the range tested as the fix', async () => {
+  const { train } = plantedSplit({ seed: 3 });
+  const r = await diagnose({ model: 'bpr', params: { factors: 8, learningRate: 1000, epochs: 3 }, train, sample: 4000 });
+  const f = r.findings.find((x) => x.code === 'learning-rate')!;
+  assert.equal(f.level, 'error', f.message);
+  assert.match(f.message, /at the configured learningRate 1000 the loss (rises|diverges), and no lower rate tested brings it down/);
+  assert.ok(f.numbers!.suggested < 1000 / 30, f.fix);
+});
+
+test('model and popularity at chance on data that is not thin: the model is named, not the data', async () => {
+  // Four taste groups of 50 users, each taking 12 of its group's 20 items: every item about as
+  // popular as any other and seen ~30 times, so popularity ranks at chance while the data is rich;
+  // a model started at zero (BPR's gradients vanish there) learns nothing.
+  const rng = new Rng(4);
+  const triples: [number, number, number][] = [];
+  for (let u = 0; u < 200; u++) {
+    const own = rng.permutation(20).slice(0, 12);
+    for (const k of own) triples.push([u, 4 * k + (u % 4), 1]);
+  }
+  const r = await diagnose({ model: 'bpr', params: { factors: 8, initScale: 0, epochs: 2 }, train: interactionsFrom(triples), sample: 3000 });
+  assert.ok(r.popularityAuc! < 0.505, `popularity ${r.popularityAuc}`);
+  assert.ok(!r.findings.some((f) => f.code === 'thin-data'), formatFindings('not thin', r.findings));
+  const chance = r.findings.find((f) => f.code === 'chance');
+  assert.equal(chance?.level, 'error', formatFindings('not thin', r.findings));
+  assert.match(chance!.fix!, /more epochs|larger learning rate/);
 });
 
 test('a batch that suits the training data but leaves the sample few steps is said, not flagged', async () => {
