@@ -99,7 +99,17 @@ export async function checkData(input: DataCheckInput): Promise<Finding[]> {
 
   // The labels a pointwise metric sees: positives after the threshold, or 0/1 values as given.
   const labels = positiveThreshold !== undefined ? rate(train, (v) => v >= positiveThreshold) : scale.binary ? rate(train, (v) => v > 0) : null;
-  if (labels !== null) {
+  if (labels === 0 && positiveThreshold !== undefined && train.length > 0) {
+    let [low, high] = [Infinity, -Infinity];
+    for (const v of train.values) [low, high] = [Math.min(low, v), Math.max(high, v)];
+    add({
+      level: 'error',
+      code: 'no-positives',
+      message: `no label is positive: every value is below the positive threshold ${positiveThreshold} (values run from ${low} to ${high}), so a model has nothing to learn`,
+      fix: `a threshold inside the values' range (e.g. --positive-threshold ${high})`,
+      numbers: { positiveThreshold, min: low, max: high },
+    });
+  } else if (labels !== null) {
     const p = labels;
     const allPositiveF1 = (2 * p) / (1 + p);
     const judgedByThreshold = metric !== undefined && THRESHOLD_METRICS.has(metric.toLowerCase());

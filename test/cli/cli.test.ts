@@ -434,7 +434,7 @@ test('doctor data names what is wrong with a file and its test part, in text and
   await writeFile(train, rows.join('\n') + '\n');
   await writeFile(test, 'user,item,rating\nu0,i0,9\nu1,i14,9\n');
   const { stdout, code } = await tastebud('doctor', 'data', train, '--header', '--test', test, '--positive-threshold', '8', '--metric', 'f1');
-  assert.equal(code, 0);
+  assert.equal(code, 1, 'an error found (✖) is a failing exit, for a CI job to gate on');
   assert.match(stdout, /✖ 50.0% of the test interactions \(1\) are also in train/);
   assert.match(stdout, /⚠ 83.3% of the labels are positive/);
   assert.match(stdout, /popularity scores per-user AUC/);

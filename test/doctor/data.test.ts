@@ -73,6 +73,11 @@ test('a high base rate makes F1 useless: said as info, and as a warning when mod
   const judged = (await checkData({ train, positiveThreshold: 8, metric: 'f1' })).find((f) => f.code === 'base-rate')!;
   assert.equal(judged.level, 'warn');
   assert.match(judged.fix!, /ROC AUC or per-user ranking metrics/);
-  const balanced = (await checkData({ train, positiveThreshold: 9.5, metric: 'f1' })).find((f) => f.code === 'base-rate');
+  const halves = build(rows.map(([u, i]) => [u, i, Number(i.slice(1)) < 3 ? 9 : 3]));
+  const balanced = (await checkData({ train: halves, positiveThreshold: 8, metric: 'f1' })).find((f) => f.code === 'base-rate');
   assert.equal(balanced?.level, 'ok');
+  // A threshold above every value leaves nothing to learn: an error, not a low base rate.
+  const none = await checkData({ train, positiveThreshold: 9.5, metric: 'f1' });
+  assert.deepEqual(codes(none, 'error'), ['no-positives'], formatFindings('none', none));
+  assert.match(none.find((f) => f.code === 'no-positives')!.message, /every value is below the positive threshold 9\.5 \(values run from 3 to 9\)/);
 });

@@ -4,7 +4,7 @@ import { FEATURE_USES } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import { checkData } from '../../doctor/data.ts';
-import { formatFindings } from '../../doctor/findings.ts';
+import { formatFindings, type Finding } from '../../doctor/findings.ts';
 import {
   addFileFlags,
   collectParam,
@@ -51,6 +51,7 @@ export function registerDoctor(program: Command): void {
       test = (await readInteractionsFile(o.test, { ...fileReadOptions(o as FileFlags), userIds: train.userIds, itemIds: train.itemIds })).interactions;
     }
     const findings = await checkData({ train, test, positiveThreshold, report: loaded.report, metric: o.metric });
+    failOnErrors(findings);
     if (o.json) process.stdout.write(JSON.stringify({ source, findings }, null, 2) + '\n');
     else
       process.stdout.write(
@@ -125,6 +126,7 @@ function registerDoctorTrain(doctor: Command): void {
       sample: num('--sample', o.sample, true),
       epochs: num('--epochs', o.epochs, true),
     });
+    failOnErrors(result.findings);
     if (o.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       return;
@@ -140,4 +142,9 @@ function registerDoctorTrain(doctor: Command): void {
       process.stdout.write('run again with --fix to measure each fix on validation (before → after)\n');
     }
   });
+}
+
+/** A doctor that found an error (✖) exits 1 once it has said everything, so a CI job can gate on it. */
+function failOnErrors(findings: Finding[]): void {
+  if (findings.some((f) => f.level === 'error')) process.exitCode = 1;
 }
