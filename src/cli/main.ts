@@ -27,6 +27,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `tastebud models | head -1`: a reader that has seen enough closes the pipe; that ends us quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.ts';
 import { dataDir, skipUnlessData } from '../helpers/data-dir.ts';
-import { tastebud } from '../helpers/cli.ts';
+import { SOURCE_ARGS, tastebud } from '../helpers/cli.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 /** A TSV of user, item, rating with two planted taste groups: even users like items 0–19, odd users 20–39. */
 async function plantedFile(): Promise<string> {
@@ -28,6 +30,16 @@ test('--help lists the commands', async () => {
   const { stdout, code } = await tastebud('--help');
   assert.equal(code, 0);
   for (const command of ['data', 'train', 'recommend', 'similar', 'evaluate', 'experiment', 'demo', 'models']) assert.match(stdout, new RegExp(`\\b${command}\\b`));
+});
+
+test('a reader that closes the pipe (| head -1) ends the command quietly, with no EPIPE trace', async () => {
+  const child = spawn(process.execPath, [...SOURCE_ARGS, 'models'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdout.destroy(); // closed before the first line: every write the command makes meets EPIPE
+  const [code] = await once(child, 'close');
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });
 
 test('data info on a file prints counts as JSON', async () => {
@@ -148,6 +160,18 @@ test('data split writes train and test files that partition the data', async () 
   assert.equal(testLines, sizes.test);
   assert.equal(train + testLines, 480);
   assert.equal(testLines, 120, '25 % of each user’s 8 interactions');
+
+  // A validation file from an earlier split into the same folder does not outlive it.
+  const args = ['data', 'split', file, '--header', '--columns', 'user,item,rating', '--out', out];
+  assert.equal((await tastebud(...args, '--method', 'random', '--validation-ratio', '0.1')).code, 0);
+  assert.ok(existsSync(join(out, 'validation.tsv')));
+  assert.equal((await tastebud(...args, '--method', 'random', '--seed', '7')).code, 0);
+  assert.ok(!existsSync(join(out, 'validation.tsv')), 'the stale validation part is gone');
+  // A split that leaves no test part, or a folder that is a file, is a plain error.
+  const empty = await tastebud(...args, '--method', 'leave-k-out', '-k', '8');
+  assert.match(empty.stderr, /^tastebud: the leave-k-out split leaves the test part empty/);
+  const intoFile = await tastebud('data', 'split', file, '--header', '--columns', 'user,item,rating', '--out', join(out, 'train.tsv'));
+  assert.equal(intoFile.stderr, `tastebud: cannot write the split to ${join(out, 'train.tsv')}: it is a file, not a folder\n`);
 });
 
 test('data info ml-100k prints the MovieLens numbers', { skip: skipUnlessData('ml-100k/u.data') }, async () => {

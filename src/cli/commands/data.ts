@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, DatasetNotFoundError } from '../../contracts/errors.ts';
 import { datasets, suggestDataset } from '../../data/datasets/index.ts';
@@ -114,10 +114,22 @@ async function split(source: string, o: FileFlags & Record<string, any>): Promis
     default:
       throw new ConfigError(`unknown --method "${o.method}": use predefined, random, per-user, leave-k-out, temporal or temporal-last-k`);
   }
-  await mkdir(o.out, { recursive: true });
-  await writeInteractionsTsv(join(o.out, 'train.tsv'), split.train);
-  await writeInteractionsTsv(join(o.out, 'test.tsv'), split.test);
-  if (split.validation) await writeInteractionsTsv(join(o.out, 'validation.tsv'), split.validation);
+  if (split.test.length === 0)
+    throw new ConfigError(
+      `the ${o.method} split leaves the test part empty (${['leave-k-out', 'temporal-last-k'].includes(o.method) ? `-k ${k} is not below any user's interaction count` : 'too few interactions'}): nothing written`,
+    );
+  try {
+    await mkdir(o.out, { recursive: true });
+    await writeInteractionsTsv(join(o.out, 'train.tsv'), split.train);
+    await writeInteractionsTsv(join(o.out, 'test.tsv'), split.test);
+    if (split.validation) await writeInteractionsTsv(join(o.out, 'validation.tsv'), split.validation);
+    // A validation part from an earlier split into this folder would pair with the new train part.
+    else await rm(join(o.out, 'validation.tsv'), { force: true });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === undefined) throw error;
+    throw new ConfigError(`cannot write the split to ${o.out}: ${e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'it is a file, not a folder' : e.message}`);
+  }
   const sizes = splitSizes(split);
   const files = { train: join(o.out, 'train.tsv'), test: join(o.out, 'test.tsv'), ...(split.validation ? { validation: join(o.out, 'validation.tsv') } : {}) };
   if (o.json) {
