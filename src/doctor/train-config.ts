@@ -75,8 +75,18 @@ export function parseDoctorConfig(value: Record<string, unknown>, source: string
     if (!DOCTOR_CONFIG_KEYS.includes(key))
       throw new ConfigError(`${source}: unknown key "${key}"${suggest(key, [...DOCTOR_CONFIG_KEYS])}; known: ${DOCTOR_CONFIG_KEYS.join(', ')}`);
   if (typeof value.model !== 'string') throw new ConfigError(`${source}: "model" must name a model type (e.g. deepfm)`);
-  for (const key of ['positiveThreshold', 'binarize', 'minUserInteractions', 'minItemInteractions', 'sample', 'epochs', 'seed']) {
+  for (const key of ['positiveThreshold', 'binarize']) {
     if (value[key] !== undefined && typeof value[key] !== 'number') throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value[key])}`);
+  }
+  // As their flags take them: counts are whole numbers ≥ 1, the seed a whole number.
+  for (const key of ['minUserInteractions', 'minItemInteractions', 'sample', 'epochs', 'seed']) {
+    const v = value[key];
+    const min = key === 'seed' ? 0 : 1;
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min))
+      throw new ConfigError(`${source}: "${key}" must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  }
+  if (value.params !== undefined && (value.params === null || typeof value.params !== 'object' || Array.isArray(value.params))) {
+    throw new ConfigError(`${source}: "params" must be a mapping of hyperparameters (e.g. { factors: 32 }), got ${JSON.stringify(value.params)}`);
   }
   if (value.features !== undefined && !FEATURE_USES.includes(value.features as FeatureUse)) {
     throw new ConfigError(`${source}: "features" must be one of ${FEATURE_USES.join(', ')}, got ${JSON.stringify(value.features)}`);

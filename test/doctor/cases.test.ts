@@ -55,6 +55,14 @@ test('a doctor file names the features its model gets; a wrong value is refused 
   assert.throws(() => parseDoctorConfig({ model: 'ncf', features: 'no' }, 'f.yaml'), /f\.yaml: "features" must be one of both, users, items, none, got "no"/);
 });
 
+test('a doctor file takes counts and the seed as their flags do, and params as a mapping', () => {
+  assert.throws(() => parseDoctorConfig({ model: 'bpr', epochs: 0 }, 'f.yaml'), /f\.yaml: "epochs" must be a whole number ≥ 1, got 0/);
+  assert.throws(() => parseDoctorConfig({ model: 'bpr', sample: -5 }, 'f.yaml'), /"sample" must be a whole number ≥ 1, got -5/);
+  assert.throws(() => parseDoctorConfig({ model: 'bpr', seed: 1.5 }, 'f.yaml'), /"seed" must be a whole number ≥ 0, got 1\.5/);
+  assert.throws(() => parseDoctorConfig({ model: 'bpr', params: [1, 2] }, 'f.yaml'), /"params" must be a mapping of hyperparameters/);
+  assert.equal(parseDoctorConfig({ model: 'bpr', seed: 0, epochs: 2 }, 'f.yaml').seed, 0);
+});
+
 test('healthy NCF at its validated settings, ids only (features: none), on ML-100K: no false alarms', { skip: ML100K }, async () => {
   const cfg = config('doctor-ncf-healthy.yaml');
   assert.equal(cfg.features, 'none');
