@@ -64,6 +64,18 @@ export async function checkData(input: DataCheckInput): Promise<Finding[]> {
     });
   }
 
+  // One value everywhere other than 1 (what a file without a rating column reads as): a rating
+  // column that says nothing, or the wrong column mapped as the rating.
+  if (scale.distinct === 1 && train.length > 1 && scale.max !== 1) {
+    add({
+      level: 'warn',
+      code: 'constant-values',
+      message: `every rating is ${scale.max}: the values carry no signal, so a rating model learns a constant (and a threshold keeps all or nothing)`,
+      fix: 'check the rating column (--columns user,item,rating); with no ratings, train a ranking model (bpr, warp, ease), which reads each row as a positive',
+      numbers: { value: scale.max },
+    });
+  }
+
   const floatIds = [...train.userIds.toArray(), ...train.itemIds.toArray()].filter((id) => /^-?\d+\.0+$/.test(id));
   if (floatIds.length > 0) {
     add({

@@ -182,6 +182,11 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     () => ['train', '--train', f('ratings.tsv'), '--header', '--factors', '8', '--param', 'factors=16', '--out', f('m-twice')],
     () => 'factors is set twice, by its flag and by --param, to different values: give it once',
   ],
+  [
+    'doctor train: a dataset and a file',
+    () => ['doctor', 'train', '--model', 'bpr', '--dataset', 'ml-100k', '--train', f('ratings.tsv')],
+    () => 'doctor train: give either --dataset or --train, not both',
+  ],
   ['recommend: --out a folder', () => ['recommend', model, '--all-users', '--out', dir], () => `cannot write ${dir}: it is a folder; --out takes a file path`],
   [
     "train: another library's name for a hyperparameter",

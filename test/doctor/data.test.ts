@@ -63,6 +63,15 @@ test('a catalogue mostly of items seen once is named, with the k-core and featur
   assert.ok(!(await checkData({ train: build(tail) })).some((f) => f.code === 'single-interaction-items'));
 });
 
+test('one rating value everywhere is named; implicit rows (every value 1) are not', async () => {
+  const rows: [string, string, number][] = [];
+  for (let u = 0; u < 30; u++) for (let i = 0; i < 10; i++) rows.push([`u${u}`, `i${(u + i) % 40}`, 3]);
+  const flat = await checkData({ train: build(rows) });
+  assert.equal(flat.find((f) => f.code === 'constant-values')?.level, 'warn', formatFindings('flat', flat));
+  const implicit = await checkData({ train: build(rows.map(([u, i]) => [u, i, 1])) });
+  assert.ok(!implicit.some((f) => f.code === 'constant-values'), formatFindings('implicit', implicit));
+});
+
 test('a high base rate makes F1 useless: said as info, and as a warning when models are judged by F1', async () => {
   const rows: [string, string, number][] = [];
   for (let u = 0; u < 30; u++) for (let i = 0; i < 10; i++) rows.push([`u${u}`, `i${i}`, i < 8 ? 9 : 3]);

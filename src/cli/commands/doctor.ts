@@ -93,6 +93,7 @@ function registerDoctorTrain(doctor: Command): void {
     if (o.features !== undefined && !FEATURE_USES.includes(o.features)) {
       throw new ConfigError(`doctor train: --features must be one of ${FEATURE_USES.join(', ')}, got ${JSON.stringify(o.features)}`);
     }
+    if (o.dataset && o.train) throw new ConfigError('doctor train: give either --dataset or --train, not both');
     const model = o.model ?? file?.model;
     if (!model) throw new ConfigError('doctor train: give --model TYPE (or a --config file with "model")');
     const num = (flag: string, v: unknown, integer = false): number | undefined =>
