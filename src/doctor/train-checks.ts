@@ -536,15 +536,16 @@ async function checkLearningRate(
   const where = steps > 2 ? 'far below' : steps < 0 ? 'above' : '';
   const head = `learning-rate range test (${RANGE_EPOCHS} epochs on ${small.length} interactions, loss from ${start.toFixed(3)}): ${table}`;
   if (Number.isFinite(start) && !(mine <= start + 1e-3 * Math.abs(start))) {
-    // The configured rate makes the loss worse or blows it up: the rest of the test says how far down to go.
-    const below = !(losses[best] < start) || best >= configured;
-    // Below the range tested the right rate is unknown: a tenth of its bottom, to be tested again.
-    const rate = below ? rates[0] / 10 : suggested;
+    // The configured rate makes the loss worse or blows it up: the lower rates say how far down to go.
+    let lower = -1;
+    for (let k = 0; k < configured; k++) if (losses[k] < start && (lower < 0 || losses[k] < losses[lower])) lower = k;
+    // With none below bringing the loss down, the right rate is under the range: a tenth of its bottom, to test again.
+    const rate = lower < 0 ? rates[0] / 10 : rates[lower] / 3;
     const f: Finding = {
       level: 'error',
       code: 'learning-rate',
-      message: `${head}; at the configured learningRate ${fmtRate(lr)} the loss ${Number.isFinite(mine) ? 'rises' : 'diverges'}${below ? ', and no lower rate tested brings it down' : ` (lowest at ${fmtRate(rates[best])})`}`,
-      fix: `learningRate ${fmtRate(lr)} → ${fmtRate(rate)}${below ? ' (below the rates tested: run the doctor again on it)' : ''}`,
+      message: `${head}; at the configured learningRate ${fmtRate(lr)} the loss ${Number.isFinite(mine) ? 'rises' : 'diverges'}${lower < 0 ? ', and no lower rate tested brings it down' : ` (lowest below it at ${fmtRate(rates[lower])})`}`,
+      fix: `learningRate ${fmtRate(lr)} → ${fmtRate(rate)}${lower < 0 ? ' (below the rates tested: run the doctor again on it)' : ''}`,
       numbers: { ...numbers, suggested: rate },
     };
     candidates.push({ finding: f, change: `learningRate ${fmtRate(lr)} → ${fmtRate(rate)}`, recipe: { ...recipe, params: { ...recipe.params, learningRate: rate } } });
