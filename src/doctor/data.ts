@@ -9,6 +9,9 @@ import type { LoadReport } from '../data/types.ts';
 import { evaluateRanking } from '../eval/ranking.ts';
 import { createModel } from '../models/registry.ts';
 import type { Finding } from './findings.ts';
+import { ConfigError } from '../contracts/errors.ts';
+import { suggest } from '../contracts/suggest.ts';
+import { parseMetric, VALIDATION_METRIC_NAMES } from '../train/validation.ts';
 
 export interface DataCheckInput {
   train: Interactions;
@@ -27,7 +30,19 @@ export interface DataCheckInput {
  * hardly separate a model from "recommend everything" (Book-Crossing at rating ≥ 8: 0.80).
  */
 const HIGH_BASE_RATE = 0.5;
-const THRESHOLD_METRICS = new Set(['f1', 'accuracy', 'precision', 'recall']);
+/** Metrics judged at a threshold, which a high base rate can make useless. */
+export const THRESHOLD_METRICS = new Set(['f1', 'accuracy', 'precision', 'recall']);
+
+/** Refuses a `--metric` the doctor cannot read: a threshold metric, or one the fit loop measures (auc, ndcg@10, ...). */
+export function checkJudgedMetric(metric: string): void {
+  if (THRESHOLD_METRICS.has(metric.toLowerCase())) return;
+  try {
+    parseMetric(metric);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`--metric ${metric}: ${error.message}${suggest(metric, [...THRESHOLD_METRICS, ...VALIDATION_METRIC_NAMES])}`);
+  }
+}
 
 export async function checkData(input: DataCheckInput): Promise<Finding[]> {
   const { train, test, positiveThreshold, report, metric } = input;

@@ -22,6 +22,7 @@ import { expectedInitial, measureLoss, objectiveName, objectiveOf, type Objectiv
 import { buildModel, pointwiseScores, popularityAuc, probe, rankingAuc, type DoctorData, type ModelRecipe, type ProbeResult } from './probe.ts';
 import { carveValidation, sampleUsers } from './sample.ts';
 import { kCore } from '../data/filters.ts';
+import { THRESHOLD_METRICS } from './data.ts';
 import { countNonZero } from '../data/splits.ts';
 import { activeUsers } from '../models/vae/user-rows.ts';
 
@@ -69,7 +70,6 @@ interface Candidate {
   data?: DoctorData;
 }
 
-const THRESHOLD_METRICS = new Set(['f1', 'accuracy', 'precision', 'recall']);
 const TINY = 300;
 /** Validation users ranked after each epoch of the short fits. */
 const VALIDATION_USERS = 200;

@@ -183,6 +183,11 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     () => 'factors is set twice, by its flag and by --param, to different values: give it once',
   ],
   [
+    'doctor data: a metric it cannot read',
+    () => ['doctor', 'data', f('ratings.tsv'), '--header', '--metric', 'f11'],
+    /^--metric f11: unknown validation metric "f11"; .* \(did you mean "f1"\?\)$/,
+  ],
+  [
     'doctor train: a dataset and a file',
     () => ['doctor', 'train', '--model', 'bpr', '--dataset', 'ml-100k', '--train', f('ratings.tsv')],
     () => 'doctor train: give either --dataset or --train, not both',

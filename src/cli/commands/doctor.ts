@@ -3,7 +3,7 @@ import { ConfigError } from '../../contracts/errors.ts';
 import { FEATURE_USES } from '../../contracts/types.ts';
 import type { Interactions } from '../../data/interactions.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
-import { checkData } from '../../doctor/data.ts';
+import { checkData, checkJudgedMetric } from '../../doctor/data.ts';
 import { formatFindings, type Finding } from '../../doctor/findings.ts';
 import {
   addFileFlags,
@@ -50,6 +50,7 @@ export function registerDoctor(program: Command): void {
     } else if (o.test) {
       test = (await readInteractionsFile(o.test, { ...fileReadOptions(o as FileFlags), userIds: train.userIds, itemIds: train.itemIds })).interactions;
     }
+    if (o.metric !== undefined) checkJudgedMetric(o.metric);
     const findings = await checkData({ train, test, positiveThreshold, report: loaded.report, metric: o.metric });
     failOnErrors(findings);
     if (o.json) process.stdout.write(JSON.stringify({ source, findings }, null, 2) + '\n');
@@ -119,6 +120,7 @@ function registerDoctorTrain(doctor: Command): void {
       features: o.features ?? file?.features,
       seed: num('--seed', o.seed, true) ?? file?.seed ?? 42,
     };
+    if (config.metric !== undefined) checkJudgedMetric(config.metric);
     const log = o.quiet || o.json ? undefined : (line: string) => process.stderr.write(line + '\n');
     const result = await diagnoseConfig(config, {
       dataDir: process.env.TASTEBUD_DATA_DIR,
