@@ -127,14 +127,12 @@ export async function checkData(input: DataCheckInput): Promise<Finding[]> {
   // The labels a pointwise metric sees: positives after the threshold, or 0/1 values as given.
   const labels = positiveThreshold !== undefined ? rate(train, (v) => v >= positiveThreshold) : scale.binary ? rate(train, (v) => v > 0) : null;
   if (labels === 0 && positiveThreshold !== undefined && train.length > 0) {
-    let [low, high] = [Infinity, -Infinity];
-    for (const v of train.values) [low, high] = [Math.min(low, v), Math.max(high, v)];
     add({
       level: 'error',
       code: 'no-positives',
-      message: `no label is positive: every value is below the positive threshold ${positiveThreshold} (values run from ${low} to ${high}), so a model has nothing to learn`,
-      fix: `a threshold inside the values' range (e.g. --positive-threshold ${high})`,
-      numbers: { positiveThreshold, min: low, max: high },
+      message: `no label is positive: every value is below the positive threshold ${positiveThreshold} (values run from ${scale.min} to ${scale.max}), so a model has nothing to learn`,
+      fix: `a threshold inside the values' range (e.g. --positive-threshold ${scale.max})`,
+      numbers: { positiveThreshold, min: scale.min, max: scale.max },
     });
   } else if (labels !== null) {
     const p = labels;
@@ -226,18 +224,20 @@ async function popularityFloor(train: Interactions, test: Interactions, threshol
   return { auc: metrics.auc, precision: metrics['precision@10'] };
 }
 
-function valueScale(data: Interactions): { zeros: number; positiveMin: number; max: number; distinct: number; binary: boolean } {
+function valueScale(data: Interactions): { zeros: number; positiveMin: number; min: number; max: number; distinct: number; binary: boolean } {
   const distinct = new Set<number>();
   let zeros = 0;
   let positiveMin = Infinity;
+  let min = Infinity;
   let max = -Infinity;
   for (const v of data.values) {
     if (distinct.size < 1000) distinct.add(v);
     if (v === 0) zeros++;
     else if (v > 0 && v < positiveMin) positiveMin = v;
+    if (v < min) min = v;
     if (v > max) max = v;
   }
-  return { zeros, positiveMin, max, distinct: distinct.size, binary: [...distinct].every((v) => v === 0 || v === 1) };
+  return { zeros, positiveMin, min, max, distinct: distinct.size, binary: [...distinct].every((v) => v === 0 || v === 1) };
 }
 
 function rate(data: Interactions, positive: (value: number) => boolean): number {

@@ -7,6 +7,7 @@ import { ConfigError } from '../../contracts/errors.ts';
 import type { Recommender } from '../../models/recommender.ts';
 import { loadModel } from '../../models/load.ts';
 import { modelWarning } from '../../models/health.ts';
+import { alignToModel } from '../../serve/align.ts';
 import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
 import type { Interactions } from '../../data/interactions.ts';
@@ -58,9 +59,10 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
     const exclude: Interactions[] = [];
     for (const file of (o.exclude ?? []) as string[]) {
       const pairs = (await readInteractionsFile(file, { columns: parseColumns(o.columns), separator: parseSeparator(o.sep), header: o.header })).interactions;
-      const unknown = unknownPairs(model, pairs);
-      if (unknown > 0) process.stderr.write(`tastebud: note: ${file}: ${unknown} of ${pairs.length} pairs name a user or item the model does not know, so they exclude nothing\n`);
-      exclude.push(pairs);
+      // Aligned here, once: the pairs naming users or items the model does not know exclude nothing, and are said.
+      const { interactions, dropped } = alignToModel(model, pairs);
+      if (dropped > 0) process.stderr.write(`tastebud: note: ${file}: ${dropped} of ${pairs.length} pairs name a user or item the model does not know, so they exclude nothing\n`);
+      exclude.push(interactions);
     }
     if (!o.out) {
       await recommendAllUsers(model, dir, { k, excludeSeen: !o.includeSeen, exclude, threads }, (text) => writeTo(process.stdout, text));
@@ -76,15 +78,6 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
   } else {
     recs.forEach((r, rank) => process.stdout.write(`${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`));
   }
-}
-
-/** Pairs of `pairs` whose user or item the model was not trained on (a wrong --columns, or another dataset's ids). */
-function unknownPairs(model: Recommender, pairs: Interactions): number {
-  let unknown = 0;
-  for (let p = 0; p < pairs.length; p++) {
-    if (!model.userIds.has(pairs.userIds.id(pairs.users[p])) || !model.itemIds.has(pairs.itemIds.id(pairs.items[p]))) unknown++;
-  }
-  return unknown;
 }
 
 async function writeTo(out: NodeJS.WritableStream, text: string): Promise<void> {
