@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { DataFormatError } from '../contracts/errors.ts';
+import { asBuffer } from '../core/bytes.ts';
 import type { Tensor, TensorData } from '../contracts/types.ts';
 
 /**
@@ -17,7 +18,7 @@ function dtypeOf(data: TensorData): Dtype {
   return 'I32';
 }
 
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -47,7 +48,8 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   return out;
 }
 
-export function decodeSafetensors(buf: Buffer, file = 'weights.safetensors'): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array, file = 'weights.safetensors'): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  const buf = asBuffer(bytes);
   if (buf.length < 8) throw new DataFormatError('too short to be a safetensors file', { file });
   const headerLength = Number(buf.readBigUInt64LE(0));
   if (8 + headerLength > buf.length) throw new DataFormatError(`header length ${headerLength} runs past the end of the file`, { file });

@@ -26,7 +26,7 @@ export interface DemoFiles {
   db: string;
 }
 
-export function defaultDemoDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultDemoDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tastebud', 'demo');
 }
 

@@ -4,7 +4,7 @@ import { decodeSafetensors, encodeSafetensors } from '../../src/modelfile/safete
 import { DataFormatError } from '../../src/contracts/errors.ts';
 
 test('tensors round-trip through the safetensors layout', () => {
-  const buf = encodeSafetensors({ b: { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }, a: { shape: [3], data: Int32Array.of(7, 8, 9) } }, { note: 'hi' });
+  const buf = Buffer.from(encodeSafetensors({ b: { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) }, a: { shape: [3], data: Int32Array.of(7, 8, 9) } }, { note: 'hi' }));
   const headerLength = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + headerLength).toString());
   // The layout Python's safetensors expects: sorted names, contiguous offsets, dtype names.
@@ -28,4 +28,12 @@ test('a truncated or corrupt file gives a clear error', () => {
 
 test('a shape that does not match the data is refused when writing', () => {
   assert.throws(() => encodeSafetensors({ x: { shape: [3], data: new Float32Array(4) } }), /shape \[3\]/);
+});
+
+test('a plain Uint8Array (not a Buffer) decodes, as the public type promises', () => {
+  const bytes = new Uint8Array(encodeSafetensors({ x: { shape: [2], data: Float32Array.of(0.5, -2) } }, { note: 'plain' }));
+  assert.equal(Buffer.isBuffer(bytes), false);
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  assert.deepEqual(Array.from(tensors.x!.data), [0.5, -2]);
+  assert.equal(metadata.note, 'plain');
 });

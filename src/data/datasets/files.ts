@@ -54,7 +54,7 @@ export interface DatasetLocationOptions {
 }
 
 /** The folder that holds dataset folders. */
-export function dataRoot(options: DatasetLocationOptions = {}, env: NodeJS.ProcessEnv = process.env): string {
+export function dataRoot(options: DatasetLocationOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env): string {
   if (options.dataDir) return resolve(options.dataDir);
   if (env.TASTEBUD_DATA_DIR) return resolve(env.TASTEBUD_DATA_DIR);
   const cache = env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -133,7 +133,7 @@ export async function downloadInto(source: DatasetSource, dir: string, fetchImpl
 }
 
 /** Writes the dataset's files found in a zip archive into `dir` (atomically, via a temporary name). */
-export async function extractInto(archive: Buffer, source: DatasetSource, dir: string): Promise<string[]> {
+export async function extractInto(archive: Uint8Array, source: DatasetSource, dir: string): Promise<string[]> {
   const zip = new ZipArchive(archive, source.url);
   await mkdir(dir, { recursive: true });
   const written: string[] = [];

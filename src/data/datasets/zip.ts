@@ -5,6 +5,7 @@
  * in a clear error instead of being misread.
  */
 import * as zlib from 'node:zlib';
+import { asBuffer } from '../../core/bytes.ts';
 
 export interface ZipEntry {
   /** Path inside the archive, e.g. `ml-100k/u.data`. */
@@ -26,10 +27,10 @@ export class ZipArchive {
   private readonly data: Buffer;
   private readonly label: string;
 
-  constructor(data: Buffer, label = 'zip archive') {
-    this.data = data;
+  constructor(data: Uint8Array, label = 'zip archive') {
+    this.data = asBuffer(data);
     this.label = label;
-    this.entries = readCentralDirectory(data, label);
+    this.entries = readCentralDirectory(this.data, label);
   }
 
   /** The entry whose path is `name` or ends in `/name` (archives usually wrap files in a folder). */
@@ -38,7 +39,7 @@ export class ZipArchive {
   }
 
   /** The uncompressed bytes of an entry, CRC-checked where Node offers crc32. */
-  extract(entry: ZipEntry): Buffer {
+  extract(entry: ZipEntry): Uint8Array {
     const d = this.data;
     if (d.readUInt32LE(entry.offset) !== LOCAL_SIGNATURE) throw this.error(`entry ${entry.name} has no local header at offset ${entry.offset}`);
     const start = entry.offset + 30 + d.readUInt16LE(entry.offset + 26) + d.readUInt16LE(entry.offset + 28);
