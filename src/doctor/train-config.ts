@@ -10,6 +10,7 @@ import { ConfigError } from '../contracts/errors.ts';
 import { suggest } from '../contracts/suggest.ts';
 import { FEATURE_USES, type FeatureMatrix, type FeatureUse } from '../contracts/types.ts';
 import type { Interactions } from '../data/interactions.ts';
+import { datasets } from '../data/datasets/index.ts';
 import { binarize, dropZeros } from '../data/labels.ts';
 import { kCoreOfTraining } from '../data/filters.ts';
 import type { ColumnMapping } from '../data/readers/columns.ts';
@@ -98,7 +99,17 @@ export function parseDoctorConfig(value: Record<string, unknown>, source: string
 export async function loadDoctorData(
   config: DoctorTrainConfig,
   dataDir: string | undefined,
+  featuresSetting = `features "${config.features}"`,
 ): Promise<{ train: Interactions; userFeatures?: FeatureMatrix; itemFeatures?: FeatureMatrix; description: string }> {
+  // Only a built-in dataset brings metadata: asked of a file, the setting would do nothing.
+  if (config.train !== undefined && config.dataset === undefined && config.features !== undefined && config.features !== 'none') {
+    throw new ConfigError(
+      `${featuresSetting}: a training file carries no user or item metadata, so there are no features to give the model; features come with the built-in datasets that have them (${datasets
+        .list()
+        .map((d) => d.name)
+        .join(', ')})`,
+    );
+  }
   let file = config.train;
   if (file && dataDir && !existsSync(file) && existsSync(join(dataDir, file))) file = join(dataDir, file);
   const loaded = await loadTrainingData({
@@ -126,6 +137,7 @@ export async function loadDoctorData(
     core = `; ${kept.note}`;
   }
   const use = config.features ?? 'both';
+  if (config.features !== undefined) checkFeaturesExist(use, config.dataset ?? 'the data', loaded, featuresSetting);
   return {
     train,
     userFeatures: use === 'both' || use === 'users' ? loaded.userFeatures : undefined,
@@ -134,12 +146,32 @@ export async function loadDoctorData(
   };
 }
 
+/** Refuses a features setting that asks for a kind of feature the dataset lacks: the model would silently get none. */
+function checkFeaturesExist(use: FeatureUse, name: string, loaded: { userFeatures?: FeatureMatrix; itemFeatures?: FeatureMatrix }, setting: string): void {
+  const users = loaded.userFeatures !== undefined;
+  const items = loaded.itemFeatures !== undefined;
+  const missing = use === 'users' ? !users : use === 'items' ? !items : use === 'both' ? !users && !items : false;
+  if (!missing) return;
+  if (!users && !items) throw new ConfigError(`${setting}: ${name} has no user or item features here, so the model would get none; leave the setting out or use none`);
+  const [has, takes] = users ? ['user features only', 'users, both or none'] : ['item features only', 'items, both or none'];
+  throw new ConfigError(`${setting}: ${name} has ${has}, so the model would get no features; use ${takes}`);
+}
+
 /** Loads the config's data and diagnoses its model. */
 export async function diagnoseConfig(
   config: DoctorTrainConfig,
-  options: { dataDir?: string; fix?: boolean; customLoss?: CustomTripletLoss; log?: (line: string) => void; sample?: number; epochs?: number } = {},
+  options: {
+    dataDir?: string;
+    fix?: boolean;
+    customLoss?: CustomTripletLoss;
+    log?: (line: string) => void;
+    sample?: number;
+    epochs?: number;
+    /** How errors name the features setting, e.g. `--features items` (default `features "items"`). */
+    featuresSetting?: string;
+  } = {},
 ): Promise<TrainDiagnosis & { data: string }> {
-  const data = await loadDoctorData(config, options.dataDir);
+  const data = await loadDoctorData(config, options.dataDir, options.featuresSetting);
   const result = await diagnose({
     model: config.model,
     params: config.params,

@@ -10,8 +10,28 @@ import { leaveKOut, perUserSplit, randomSplit, splitSizes, temporalPerUserLastK,
 import type { Interactions } from '../../data/interactions.ts';
 import type { Dataset, LoadReport, Split } from '../../data/types.ts';
 import { writeInteractionsTsv } from '../../data/writer.ts';
-import { addFileFlags, fileReadOptions, parseNumber, type FileFlags } from '../options.ts';
+import { addFileFlags, fileReadOptions, givenOptions, parseNumber, type FileFlags } from '../options.ts';
 import { formatTable, printNotes } from '../output.ts';
+
+const METHODS = ['predefined', 'random', 'per-user', 'leave-k-out', 'temporal', 'temporal-last-k'];
+
+/** The split methods that work on a file (all but predefined). */
+const FILE_METHODS = METHODS.filter((m) => m !== 'predefined');
+
+/**
+ * The built-in datasets' own splits, for messages and help (each dataset's loader finds them among
+ * its files: `Dataset.splits`, known only once the dataset is loaded).
+ */
+const PREDEFINED_SPLITS = 'ml-100k: ua, ub, u1..u5; food-com: official';
+
+/** The split flags (by option name) and the methods that read them: a typed flag its method ignores is refused. */
+const METHOD_FLAGS: { key: string; flag: string; methods: string[] }[] = [
+  { key: 'name', flag: '--name', methods: ['predefined'] },
+  { key: 'testRatio', flag: '--test-ratio', methods: ['random', 'per-user', 'temporal'] },
+  { key: 'validationRatio', flag: '--validation-ratio', methods: ['random', 'per-user'] },
+  { key: 'k', flag: '-k', methods: ['leave-k-out', 'temporal-last-k'] },
+  { key: 'seed', flag: '--seed', methods: ['random', 'per-user', 'leave-k-out'] },
+];
 
 /** A built-in dataset name or a path to a file. */
 export async function loadSource(source: string, o: FileFlags): Promise<{ interactions: Interactions; report: LoadReport; dataset?: Dataset }> {
@@ -55,12 +75,12 @@ export function registerData(program: Command): void {
       .description('split a dataset or file and write train/test(/validation) TSV files')
       .requiredOption('--out <dir>', 'output directory')
       .option('--method <m>', 'predefined NAME, random, per-user, leave-k-out, temporal, temporal-last-k', 'per-user')
-      .option('--name <split>', 'with --method predefined: the split (ml-100k: ua, ub, u1..u5)')
+      .option('--name <split>', `with --method predefined: the split (${PREDEFINED_SPLITS})`)
       .option('--test-ratio <r>', 'test share (random, per-user, temporal)', '0.2')
       .option('--validation-ratio <r>', 'validation share (random, per-user)')
       .option('-k <n>', 'held-out interactions per user (leave-k-out, temporal-last-k)', '1')
       .option('--seed <n>', 'random seed', '42'),
-  ).action((source: string, o) => split(source, o));
+  ).action((source: string, o, cmd: Command) => split(source, o, cmd));
 
   data
     .command('list')
@@ -82,17 +102,57 @@ export function registerData(program: Command): void {
     });
 }
 
-async function split(source: string, o: FileFlags & Record<string, any>): Promise<void> {
-  const loaded = await loadSource(source, o);
-  const seed = parseNumber('--seed', o.seed, { integer: true });
-  const testRatio = parseNumber('--test-ratio', o.testRatio);
-  const validationRatio = o.validationRatio !== undefined ? parseNumber('--validation-ratio', o.validationRatio) : undefined;
+/** `a`, `a and b`, `a, b and c` (or with `or`). */
+function listOf(words: string[], last = 'and'): string {
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} ${last} ${words[words.length - 1]}`;
+}
+
+/** Refuses an unknown --method, and any split flag typed on the command line that the method does not read. */
+function checkMethodFlags(method: string, cmd: Command): void {
+  if (!METHODS.includes(method)) throw new ConfigError(`unknown --method "${method}": use ${listOf(METHODS, 'or')}`);
+  const typed = givenOptions(cmd);
+  const unused = METHOD_FLAGS.filter((f) => typed[f.key] !== undefined && !f.methods.includes(method));
+  if (unused.length === 0) return;
+  const own = METHOD_FLAGS.filter((f) => f.methods.includes(method)).map((f) => f.flag);
+  throw new ConfigError(
+    `--method ${method} does not use ${unused.map((f) => `${f.flag} (${listOf(f.methods)} ${f.methods.length > 1 ? 'do' : 'does'})`).join(' or ')}: ${method} takes ${listOf(own)}`,
+  );
+}
+
+/** A share of the data from the command line: a number in (0, 1), or [0, 1) when `zero` is allowed. */
+function parseRatio(flag: string, text: string, zero = false): number {
+  const r = parseNumber(flag, text);
+  if (!((zero ? r >= 0 : r > 0) && r < 1)) throw new ConfigError(`${flag} must be a number ${zero ? '≥ 0' : '> 0'} and < 1 (got "${text}")`);
+  return r;
+}
+
+async function split(source: string, o: FileFlags & Record<string, any>, cmd: Command): Promise<void> {
+  // The flags are checked before the data is read: a large file or dataset takes a while to load.
+  checkMethodFlags(o.method, cmd);
+  const seed = parseNumber('--seed', o.seed, { integer: true, min: 0 });
+  const testRatio = parseRatio('--test-ratio', o.testRatio);
+  const validationRatio = o.validationRatio !== undefined ? parseRatio('--validation-ratio', o.validationRatio, true) : undefined;
+  if (validationRatio !== undefined && testRatio + validationRatio >= 1) {
+    throw new ConfigError(`--test-ratio ${o.testRatio} and --validation-ratio ${o.validationRatio} leave nothing for training: together they must be < 1`);
+  }
   const k = parseNumber('-k', o.k, { integer: true, min: 1 });
+  const isDataset = datasets.list().some((d) => d.name === source);
+  if (o.method === 'predefined' && !isDataset && existsSync(source)) {
+    throw new ConfigError(
+      `--method predefined: ${source} is a file, and predefined splits belong to built-in datasets (${PREDEFINED_SPLITS}); split a file with --method ${listOf(FILE_METHODS, 'or')}`,
+    );
+  }
+  const loaded = await loadSource(source, o);
   let split: Split;
   switch (o.method) {
     case 'predefined': {
+      const known = Object.keys(loaded.dataset?.splits ?? {});
+      if (known.length === 0)
+        throw new ConfigError(
+          `--method predefined: ${source} has no predefined splits (built-in datasets that have them: ${PREDEFINED_SPLITS}); use --method ${listOf(FILE_METHODS, 'or')}`,
+        );
       const make = loaded.dataset?.splits?.[o.name];
-      if (!make) throw new ConfigError(`--method predefined needs --name with one of: ${Object.keys(loaded.dataset?.splits ?? {}).join(', ') || '(this source has none)'}`);
+      if (!make) throw new ConfigError(`--method predefined needs --name with one of: ${known.join(', ')}${o.name !== undefined ? ` (got "${o.name}")` : ''}`);
       split = await make();
       break;
     }
@@ -108,11 +168,8 @@ async function split(source: string, o: FileFlags & Record<string, any>): Promis
     case 'temporal':
       split = temporalSplit(loaded.interactions, { testRatio });
       break;
-    case 'temporal-last-k':
-      split = temporalPerUserLastK(loaded.interactions, { k });
-      break;
     default:
-      throw new ConfigError(`unknown --method "${o.method}": use predefined, random, per-user, leave-k-out, temporal or temporal-last-k`);
+      split = temporalPerUserLastK(loaded.interactions, { k });
   }
   if (split.test.length === 0)
     throw new ConfigError(

@@ -128,6 +128,8 @@ function registerDoctorTrain(doctor: Command): void {
       log,
       sample: num('--sample', o.sample, true),
       epochs: num('--epochs', o.epochs, true),
+      // Errors about the features name the setting where the user gave it.
+      featuresSetting: o.features !== undefined ? `--features ${o.features}` : file?.features !== undefined ? `${o.config}: "features: ${file.features}"` : undefined,
     });
     failOnErrors(result.findings);
     if (o.json) {
