@@ -14,7 +14,7 @@ export function modelWarning(model: Recommender): string | null {
   const users = model.numUsers;
   if (users === 0 || model.numItems === 0) return null;
   const scores = new Float32Array(model.numItems);
-  for (const u of new Set([0, Math.floor(users / 2), users - 1])) {
+  for (const u of healthSampleUsers(users)) {
     try {
       model.scoreItems(u, scores);
     } catch {
@@ -27,4 +27,9 @@ export function modelWarning(model: Recommender): string | null {
     }
   }
   return null;
+}
+
+/** The users a model's health is judged on: the first, the middle and the last. */
+export function healthSampleUsers(users: number): number[] {
+  return users === 0 ? [] : [...new Set([0, Math.floor(users / 2), users - 1])];
 }

@@ -404,8 +404,8 @@ test('train on a file applies --split or refuses it, and says what loading did',
   assert.match(diverged.stdout, /training diverged/);
   assert.doesNotMatch(diverged.stdout, /no positive threshold/, 'a rating model learns the ratings themselves');
   const fromDiverged = await tastebud('recommend', join(dir, 'e'), '--user', 'u1');
-  assert.equal(fromDiverged.code, 0, 'a diverged model still loads');
-  assert.match(fromDiverged.stderr, /diverged in training/);
+  assert.equal(fromDiverged.code, 1, 'a diverged model loads, but recommend refuses its NaN scores');
+  assert.match(fromDiverged.stderr, /cannot recommend for user "u1": its scores are not finite numbers.*diverged in training/);
 });
 
 test('evaluate refuses a model trained on the test interactions, and says how to proceed', {

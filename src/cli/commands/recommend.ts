@@ -3,10 +3,10 @@ import { createWriteStream, existsSync, rmSync, statSync, type WriteStream } fro
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError } from '../../contracts/errors.ts';
+import { ConfigError, ModelFileError } from '../../contracts/errors.ts';
 import type { Recommender } from '../../models/recommender.ts';
 import { loadModel } from '../../models/load.ts';
-import { modelWarning } from '../../models/health.ts';
+import { healthSampleUsers, modelWarning } from '../../models/health.ts';
 import { alignToModel } from '../../serve/align.ts';
 import { recommendAllUsers } from '../../serve/batch.ts';
 import { readInteractionsFile } from '../../data/readers/index.ts';
@@ -54,6 +54,9 @@ async function recommend(dir: string, o: Record<string, any>): Promise<void> {
   if (o.allUsers && o.user !== undefined) throw new ConfigError('give either --user <id> or --all-users, not both');
   if (!o.allUsers && (o.exclude !== undefined || o.out !== undefined)) throw new ConfigError('--exclude and --out go with --all-users');
   const model = await loadModel(dir);
+  // A user whose scores are NaN or ±∞ would get a short list ranked by nothing: refused, saying why, before any output.
+  // --all-users judges the users modelWarning samples (first, middle, last): scoring every user twice would double the run.
+  refuseNonFiniteScores(model, dir, o.allUsers ? healthSampleUsers(model.numUsers) : [model.userIndex(String(o.user))]);
   warnIfNotTrained(model, dir);
   if (o.allUsers) {
     const exclude: Interactions[] = [];
@@ -142,6 +145,49 @@ async function writeAtomically<T>(path: string, body: (write: (text: string) => 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Refuses (exit 1) when the model's scores for any of `users` are not finite numbers: the list
+ * would be a few arbitrary rows with NaN scores. The message names the user and what the scores
+ * are, gives modelWarning's cause where it names one (diverged in training, non-finite weights),
+ * and the fix.
+ */
+function refuseNonFiniteScores(model: Recommender, dir: string, users: number[]): void {
+  const scores = new Float32Array(model.numItems);
+  for (const u of users) {
+    try {
+      model.scoreItems(u, scores);
+    } catch {
+      continue; // not judged here: recommending for the user fails with this error itself
+    }
+    const found = nonFinite(scores);
+    if (found === null) continue;
+    const warning = modelWarning(model);
+    // The untrained warning (or none: this user's row alone) does not say why the scores are not numbers.
+    const cause = warning !== null && model.status !== 'untrained' ? warning : 'holds non-finite weights (NaN or ±∞) for this user: retrain it';
+    const fix = /learning rate/.test(cause) ? '' : '; if its training diverged, lower the learning rate or add L2';
+    throw new ModelFileError(
+      `cannot recommend for user "${model.userIds.id(u)}": its scores are not finite numbers (${found}). ${dir} ${cause}${fix} (\`tastebud doctor train --model ${model.type}\` on the same data finds a learning rate that trains)`,
+    );
+  }
+}
+
+/** What is not finite in `scores`, e.g. "NaN for all 40 items" or "3 NaN, 2 −∞ of 40 items", or null when every score is finite. */
+function nonFinite(scores: Float32Array): string | null {
+  let nan = 0;
+  let plus = 0;
+  let minus = 0;
+  for (const s of scores) {
+    if (Number.isFinite(s)) continue;
+    if (Number.isNaN(s)) nan++;
+    else if (s > 0) plus++;
+    else minus++;
+  }
+  const parts = [nan > 0 ? `${nan} NaN` : '', plus > 0 ? `${plus} +∞` : '', minus > 0 ? `${minus} −∞` : ''].filter((p) => p !== '');
+  if (parts.length === 0) return null;
+  if (parts.length === 1 && nan + plus + minus === scores.length) return `${parts[0].slice(parts[0].indexOf(' ') + 1)} for all ${scores.length} items`;
+  return `${parts.join(', ')} of ${scores.length} items`;
 }
 
 /** A model whose file says it never trained or diverged still answers, but the user hears why its answers are poor. */
