@@ -200,7 +200,8 @@ export async function trainAndEvaluate(spec: TrainSpec): Promise<TrainAndEvaluat
     itemFeatures: target.itemFeatures,
     progress: spec.progress ?? false,
     log,
-    provenance: { source: target.data, split: null, positiveThreshold: null },
+    // The threshold a DataSpec applied (its source description names it too); loaded data and protocols record none.
+    provenance: { source: target.data, split: null, positiveThreshold: isDataSpec(spec.data) ? (spec.data.positiveThreshold ?? null) : null },
   });
   const evaluation = target.canEvaluate
     ? await withBaseline(target, model, target.train, `the same training data as the model (${target.train.length} interactions)`)
@@ -434,6 +435,10 @@ async function trainingData(data: DataSpec | TrainingData | undefined, defaults:
   if (data === undefined) throw new ConfigError('no training data: give a protocol, a dataset (dataset: "ml-100k") or a file (train: "data.tsv")');
   if (data.train instanceof Interactions) return data as TrainingData;
   return loadTrainingData({ ...(data as DataSpec), dataDir: (data as DataSpec).dataDir ?? defaults.dataDir, seed: (data as DataSpec).seed ?? defaults.seed });
+}
+
+function isDataSpec(data: DataSpec | TrainingData | undefined): data is DataSpec {
+  return data !== undefined && !(data.train instanceof Interactions);
 }
 
 function lookupProtocol(p: string | Protocol): Protocol {

@@ -219,8 +219,14 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
             users: z.number(),
             items: z.number(),
             config: z.record(z.string(), z.unknown()),
-            trainingData: z.unknown(),
-            history: z.unknown(),
+            trainingData: z
+              .unknown()
+              .describe('what the model was trained on: source, split, positiveThreshold (interactions with value ≥ it were kept as positives; null: none dropped), counts'),
+            history: z
+              .unknown()
+              .describe(
+                'epochs (loss, seconds, validation), metric, bestEpoch; a loss or validation value that was not a finite number (diverged training) is "NaN", "Infinity" or "-Infinity", or "non-finite" when read from a model file (which keeps no more)',
+              ),
             metrics: z.record(z.string(), z.unknown()),
             baseline: z
               .object({ name: z.string(), metrics: z.record(z.string(), z.number()) })
@@ -248,7 +254,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         items: model.numItems,
         config: model.config,
         trainingData: model.trainingData,
-        history: model.history,
+        history: historyJson(model.history),
         metrics: model.metrics,
         baseline: found.baseline,
         report: found.report ? '/v1/model/report' : null,
@@ -349,6 +355,20 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
 
   // ---- the page
   registerPage(app, context.webRoot ?? defaultWebRoot());
+}
+
+/**
+ * The training history as JSON can say it: a non-finite loss or validation value (training
+ * diverged) as "NaN", "Infinity" or "-Infinity", which JSON would turn into null. A model file
+ * has already turned them into null (JSON has no NaN), so those read "non-finite".
+ */
+function historyJson(history: Recommender['history']): unknown {
+  if (!history || !Array.isArray(history.epochs)) return history;
+  const value = (v: number | null): number | string => (v === null ? 'non-finite' : Number.isFinite(v) ? v : String(v));
+  return {
+    ...history,
+    epochs: history.epochs.map((e) => ({ ...e, loss: value(e.loss), ...(e.validation !== undefined ? { validation: value(e.validation) } : {}) })),
+  };
 }
 
 function round(v: number): number {

@@ -45,11 +45,12 @@ export interface ItemUsers {
   popularityRank: number;
   users: { user: string; value: number | null; timestamp: number | null }[];
 }
+/** A value that was not a finite number (diverged training) comes as "NaN", "Infinity", "-Infinity" or "non-finite". */
 export interface EpochRecord {
   epoch: number;
-  loss: number;
+  loss: number | string;
   seconds: number;
-  validation?: number;
+  validation?: number | string;
 }
 export interface ModelInfo {
   type: string;
@@ -58,7 +59,7 @@ export interface ModelInfo {
   users: number;
   items: number;
   config: Record<string, unknown>;
-  trainingData: { source: string | null; users: number; items: number; interactions: number } | null;
+  trainingData: { source: string | null; split: string | null; positiveThreshold: number | null; users: number; items: number; interactions: number } | null;
   history: { epochs: EpochRecord[]; metric: string | null; bestEpoch: number; stoppedEarly: boolean; seconds: number } | null;
   metrics: Record<string, unknown>;
   baseline: { name: string; metrics: Record<string, number> } | null;

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../api.ts';
+import type { EpochRecord, ModelInfo } from '../api.ts';
 import { LineChart } from '../components/Chart.tsx';
 import { num } from '../format.ts';
 
@@ -6,6 +6,12 @@ import { num } from '../format.ts';
 export function ModelView({ model }: { model: ModelInfo | null }) {
   if (model === null) return <p class="muted">loading…</p>;
   const epochs = model.history?.epochs ?? [];
+  // Diverged epochs hold "NaN" (or ±Infinity, "non-finite"): said in words, left off the curves.
+  const losses = finite(epochs, (e) => e.loss);
+  const notFinite = epochs.flatMap((e) => [
+    ...(typeof e.loss === 'number' ? [] : [`loss ${e.loss} at epoch ${e.epoch}`]),
+    ...(e.validation === undefined || typeof e.validation === 'number' ? [] : [`validation ${e.validation} at epoch ${e.epoch}`]),
+  ]);
   const metrics = Object.entries(model.metrics).filter((e): e is [string, number] => typeof e[1] === 'number');
   const protocol = typeof model.metrics.protocol === 'string' ? model.metrics.protocol : null;
   // The second model's numbers sit in the same table only when measured under the same protocol.
@@ -32,7 +38,7 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
       <div class="columns">
         <div class="panel">
           <h2>Hyperparameters</h2>
-          <ConfigTable config={model.config} />
+          <ConfigTable config={model.config} thresholded={model.trainingData?.positiveThreshold ?? null} />
         </div>
         <div class="panel">
           <h2>Training</h2>
@@ -40,11 +46,7 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
             <p class="muted">no training history in the model file</p>
           ) : (
             <>
-              <LineChart
-                label="training loss by epoch"
-                xLabel="epoch"
-                series={[{ name: 'training loss', color: '#c2410c', points: epochs.map((e) => ({ x: e.epoch, y: e.loss })) }]}
-              />
+              {losses.length > 0 && <LineChart label="training loss by epoch" xLabel="epoch" series={[{ name: 'training loss', color: '#c2410c', points: losses }]} />}
               {epochs.some((e) => e.validation !== undefined) && (
                 <LineChart
                   label="validation metric by epoch"
@@ -53,10 +55,15 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
                     {
                       name: `validation ${model.history?.metric ?? ''}`,
                       color: '#2563eb',
-                      points: epochs.filter((e) => e.validation !== undefined).map((e) => ({ x: e.epoch, y: e.validation! })),
+                      points: finite(epochs, (e) => e.validation),
                     },
                   ]}
                 />
+              )}
+              {notFinite.length > 0 && (
+                <p class="small" data-testid="not-finite">
+                  not a finite number: {notFinite.join(', ')} (training diverged)
+                </p>
               )}
               <p class="muted small">
                 {epochs.length} epochs in {num(model.history?.seconds ?? 0, 1)} s{model.history?.stoppedEarly ? `, stopped early; kept epoch ${model.history.bestEpoch}` : ''}
@@ -117,14 +124,26 @@ export function ModelView({ model }: { model: ModelInfo | null }) {
   );
 }
 
-function ConfigTable({ config }: { config: Record<string, unknown> }) {
+/** The epochs' finite values of one field, as chart points. */
+function finite(epochs: EpochRecord[], value: (e: EpochRecord) => number | string | undefined): { x: number; y: number }[] {
+  return epochs.flatMap((e) => {
+    const y = value(e);
+    return typeof y === 'number' && Number.isFinite(y) ? [{ x: e.epoch, y }] : [];
+  });
+}
+
+/** A model's hyperparameters; `thresholded`: the positive threshold applied to its training data before the model saw it. */
+function ConfigTable({ config, thresholded = null }: { config: Record<string, unknown>; thresholded?: number | null }) {
   return (
     <table class="config">
       <tbody>
         {Object.entries(config).map(([k, v]) => (
           <tr key={k}>
             <td>{k}</td>
-            <td>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
+            <td>
+              {typeof v === 'object' ? JSON.stringify(v) : String(v)}
+              {k === 'positiveThreshold' && v === null && thresholded !== null && <span class="muted small"> (the training data was thresholded: value ≥ {thresholded})</span>}
+            </td>
           </tr>
         ))}
       </tbody>
