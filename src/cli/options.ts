@@ -52,6 +52,13 @@ export function parseNumber(name: string, text: string, { integer = false, min =
   return n;
 }
 
+/** A share of the data from the command line: a number in (0, 1), or [0, 1) when `zero` is allowed. */
+export function parseRatio(flag: string, text: string, zero = false): number {
+  const r = parseNumber(flag, text);
+  if (!((zero ? r >= 0 : r > 0) && r < 1)) throw new ConfigError(`${flag} must be a number ${zero ? '≥ 0' : '> 0'} and < 1 (got "${text}")`);
+  return r;
+}
+
 export const KCORE_HELP = {
   users: 'train on the k-core: users with at least n training interactions (with --min-item-interactions, repeated until both hold); held-out rows of removed users are dropped',
   items: 'train on the k-core: items with at least n training interactions (e.g. 5 on sparse data such as Book-Crossing); held-out rows of removed items are dropped',

@@ -208,6 +208,11 @@ const MISTAKES: [string, () => string[], (() => string) | RegExp][] = [
     () => ['train', '--train', f('ratings.tsv'), '--header', '--split', 'random', '--positive-threshold', '9', '--quiet', '--out', f('m-t')],
     /^--positive-threshold 9 keeps none of the 192 training interactions: their values run from 1 to 5$/,
   ],
+  [
+    'train: a test share outside (0, 1), named by its flag',
+    () => ['train', '--train', f('ratings.tsv'), '--header', '--split', 'random', '--test-ratio', '1.5', '--quiet', '--out', f('m-r')],
+    /^--test-ratio must be a number > 0 and < 1 \(got "1\.5"\)$/,
+  ],
 ];
 
 describe('mistakes end in one plain line and a non-zero exit', { concurrency: 6 }, () => {

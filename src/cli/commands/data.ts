@@ -10,7 +10,7 @@ import { leaveKOut, perUserSplit, randomSplit, splitSizes, temporalPerUserLastK,
 import type { Interactions } from '../../data/interactions.ts';
 import type { Dataset, LoadReport, Split } from '../../data/types.ts';
 import { writeInteractionsTsv } from '../../data/writer.ts';
-import { addFileFlags, fileReadOptions, givenOptions, parseNumber, type FileFlags } from '../options.ts';
+import { addFileFlags, fileReadOptions, givenOptions, parseNumber, parseRatio, type FileFlags } from '../options.ts';
 import { formatTable, printNotes } from '../output.ts';
 
 const METHODS = ['predefined', 'random', 'per-user', 'leave-k-out', 'temporal', 'temporal-last-k'];
@@ -117,13 +117,6 @@ function checkMethodFlags(method: string, cmd: Command): void {
   throw new ConfigError(
     `--method ${method} does not use ${unused.map((f) => `${f.flag} (${listOf(f.methods)} ${f.methods.length > 1 ? 'do' : 'does'})`).join(' or ')}: ${method} takes ${listOf(own)}`,
   );
-}
-
-/** A share of the data from the command line: a number in (0, 1), or [0, 1) when `zero` is allowed. */
-function parseRatio(flag: string, text: string, zero = false): number {
-  const r = parseNumber(flag, text);
-  if (!((zero ? r >= 0 : r > 0) && r < 1)) throw new ConfigError(`${flag} must be a number ${zero ? '≥ 0' : '> 0'} and < 1 (got "${text}")`);
-  return r;
 }
 
 async function split(source: string, o: FileFlags & Record<string, any>, cmd: Command): Promise<void> {

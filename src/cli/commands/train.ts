@@ -13,6 +13,7 @@ import {
   fileReadOptions,
   parseBytes,
   parseNumber,
+  parseRatio,
   readConfigFile,
   givenOptions,
   optionKeys,
@@ -105,7 +106,7 @@ export function registerTrain(program: Command): void {
         : {
             dataset: o.dataset,
             split: o.split,
-            testRatio: o.testRatio !== undefined ? parseNumber('--test-ratio', String(o.testRatio)) : undefined,
+            testRatio: o.testRatio !== undefined ? parseRatio('--test-ratio', String(o.testRatio)) : undefined,
             train: o.train,
             valid: o.valid,
             test: o.test,
