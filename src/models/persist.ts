@@ -36,7 +36,7 @@ export function toModelFile(model: Recommender): ModelFile {
       trainingData: model.trainingData,
       tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape])),
       extra: state.extra,
-      history: model.history,
+      history: historyAsJson(model.history),
       metrics: model.metrics,
     },
   };
@@ -59,10 +59,29 @@ export function fromModelFile({ manifest, tensors }: ModelFile, create: (type: s
   model.setState(state);
   // After the model's own tensors: a shape that disagrees with the ids is the clearer message.
   if (model.seen) checkRows('_seen', model.seen.indptr, model.seen.indices, model.itemIds.size);
-  model.history = manifest.history as Recommender['history'];
+  model.history = historyFromFile(manifest.history);
   model.metrics = manifest.metrics ?? {};
   model.trainingData = manifest.trainingData ?? null;
   return model;
+}
+
+/**
+ * The history as JSON can hold it. JSON has no NaN or ±∞: written as they are, a diverged epoch's
+ * loss would come back null, which the history's type says is a number. Written as the strings
+ * "NaN", "Infinity", "-Infinity" (in the model file, and in explore's /v1/model).
+ */
+export function historyAsJson(history: TrainingHistory | null): unknown {
+  if (!history) return history;
+  const value = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+  return { ...history, epochs: history.epochs.map((e) => ({ ...e, loss: value(e.loss), ...(e.validation !== undefined ? { validation: value(e.validation) } : {}) })) };
+}
+
+/** The history as saved, its non-finite values numbers again (null, from files written before they were kept: NaN). */
+function historyFromFile(saved: unknown): TrainingHistory | null {
+  const history = saved as TrainingHistory | null;
+  if (!history || !Array.isArray(history.epochs)) return history ?? null;
+  const value = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN);
+  return { ...history, epochs: history.epochs.map((e) => ({ ...e, loss: value(e.loss), ...(e.validation !== undefined ? { validation: value(e.validation) } : {}) })) };
 }
 
 /** How training ended, from its history: no epoch ran, a loss went non-finite, or it trained. */

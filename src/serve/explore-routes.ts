@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Recommender } from '../models/recommender.ts';
+import { historyAsJson } from '../models/persist.ts';
 import { findExperiment, seedStore, type Catalogue } from './explore-catalogue.ts';
 import { ExploreIndex } from './explore-index.ts';
 import { pca2 } from './explore-map.ts';
@@ -225,7 +226,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
             history: z
               .unknown()
               .describe(
-                'epochs (loss, seconds, validation), metric, bestEpoch; a loss or validation value that was not a finite number (diverged training) is "NaN", "Infinity" or "-Infinity", or "non-finite" when read from a model file (which keeps no more)',
+                'epochs (loss, seconds, validation), metric, bestEpoch; a loss or validation value that was not a finite number (diverged training) is "NaN", "Infinity" or "-Infinity"',
               ),
             metrics: z.record(z.string(), z.unknown()),
             baseline: z
@@ -254,7 +255,7 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
         items: model.numItems,
         config: model.config,
         trainingData: model.trainingData,
-        history: historyJson(model.history),
+        history: historyAsJson(model.history),
         metrics: model.metrics,
         baseline: found.baseline,
         report: found.report ? '/v1/model/report' : null,
@@ -355,20 +356,6 @@ export async function registerExploreRoutes(app: FastifyInstance, context: Explo
 
   // ---- the page
   registerPage(app, context.webRoot ?? defaultWebRoot());
-}
-
-/**
- * The training history as JSON can say it: a non-finite loss or validation value (training
- * diverged) as "NaN", "Infinity" or "-Infinity", which JSON would turn into null. A model file
- * has already turned them into null (JSON has no NaN), so those read "non-finite".
- */
-function historyJson(history: Recommender['history']): unknown {
-  if (!history || !Array.isArray(history.epochs)) return history;
-  const value = (v: number | null): number | string => (v === null ? 'non-finite' : Number.isFinite(v) ? v : String(v));
-  return {
-    ...history,
-    epochs: history.epochs.map((e) => ({ ...e, loss: value(e.loss), ...(e.validation !== undefined ? { validation: value(e.validation) } : {}) })),
-  };
 }
 
 function round(v: number): number {

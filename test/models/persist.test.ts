@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ToyModel, interactionsFrom } from '../helpers/toy-model.ts';
 import { loadModel } from '../../src/models/load.ts';
+import { createModel } from '../../src/models/registry.ts';
+import { generateSynthetic } from '../../src/data/synthetic.ts';
 
 const train = interactionsFrom(
   [
@@ -64,4 +66,22 @@ test('unknown users and items get clear errors', async () => {
   const { model } = await trainedToy();
   assert.throws(() => model.recommend('nobody'), /unknown user "nobody"/);
   assert.throws(() => model.similarItems('i0'), /no item vectors/);
+});
+
+test('a diverged history keeps its non-finite losses through the model file: numbers again on load, strings in the JSON', async () => {
+  const data = generateSynthetic({ users: 60, items: 40, factors: 4, interactionsPerUser: 8, seed: 3 });
+  const model = createModel('mf', { learningRate: 1e6, epochs: 3 });
+  await model.fit(data.interactions, { seed: 1, log: () => {} });
+  assert.equal(model.status, 'diverged');
+  const dir = join(await mkdtemp(join(tmpdir(), 'tastebud-nan-')), 'm');
+  await model.save(dir);
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  assert.deepEqual(
+    manifest.history.epochs.map((e: { loss: unknown }) => e.loss),
+    ['NaN'],
+  );
+  const loaded = await loadModel(dir);
+  // The history's type says a number: NaN, not the null that JSON would have made of it.
+  assert.ok(loaded.history !== null && Number.isNaN(loaded.history.epochs[0].loss) && typeof loaded.history.epochs[0].loss === 'number');
+  assert.equal(loaded.status, 'diverged');
 });

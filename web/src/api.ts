@@ -45,7 +45,7 @@ export interface ItemUsers {
   popularityRank: number;
   users: { user: string; value: number | null; timestamp: number | null }[];
 }
-/** A value that was not a finite number (diverged training) comes as "NaN", "Infinity", "-Infinity" or "non-finite". */
+/** A value that was not a finite number (diverged training) comes as "NaN", "Infinity" or "-Infinity". */
 export interface EpochRecord {
   epoch: number;
   loss: number | string;

@@ -6,7 +6,7 @@ import { num } from '../format.ts';
 export function ModelView({ model }: { model: ModelInfo | null }) {
   if (model === null) return <p class="muted">loading…</p>;
   const epochs = model.history?.epochs ?? [];
-  // Diverged epochs hold "NaN" (or ±Infinity, "non-finite"): said in words, left off the curves.
+  // Diverged epochs hold "NaN" (or ±Infinity): said in words, left off the curves.
   const losses = finite(epochs, (e) => e.loss);
   const notFinite = epochs.flatMap((e) => [
     ...(typeof e.loss === 'number' ? [] : [`loss ${e.loss} at epoch ${e.epoch}`]),
