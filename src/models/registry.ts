@@ -48,6 +48,11 @@ export function getModelSpec(type: string): ModelSpec<object> {
 export function createModel<T extends ModelType>(type: T, config?: ModelOptions<T>): ModelOf<T>;
 export function createModel<T extends string>(type: T extends ModelType ? never : T, config?: Record<string, unknown>): Recommender;
 export function createModel(type: string, config: Record<string, unknown> = {}): Recommender {
+  // From plain JavaScript nothing stops createModel() or createModel('warp', 5): said plainly, not as a TypeError.
+  if (typeof type !== 'string') throw new ConfigError(`createModel: the model type must be a string such as "bpr" (got ${describeValue(type)}); \`tastebud models\` lists them`);
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ConfigError(`createModel("${type}"): the hyperparameters must be an object such as { factors: 64 } (got ${describeValue(config)})`);
+  }
   const spec = getModelSpec(type);
   return spec.create(resolveConfig(spec, config) as never, { createModel: (t, c) => createModel(t as string, c) });
 }
@@ -74,4 +79,8 @@ export function listModels(): ModelInfo[] {
 export function registerModel(spec: ModelSpec<object>): void {
   if (spec.type in SPECS) throw new ConfigError(`"${spec.type}" is a built-in model type; give your model another name`);
   specs.set(spec.type, spec);
+}
+
+function describeValue(v: unknown): string {
+  return v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${String(v).slice(0, 40)}`;
 }
