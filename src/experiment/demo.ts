@@ -68,17 +68,40 @@ export async function runDemo(options: DemoOptions = {}): Promise<ExperimentResu
   return results;
 }
 
+/**
+ * Every item each user rated in the demo protocol's training part (ML-100K's `ua.base`), whatever
+ * the rating, or null without that split. lightfm-ua trains on ratings ≥ 4 only, so a model's own
+ * seen items leave a user's 1–3 ratings in its lists: movies they have watched.
+ */
+export async function ratedInTraining(dataset: Dataset | null, split = 'ua'): Promise<Map<string, Set<string>> | null> {
+  const make = dataset?.splits?.[split];
+  if (!make) return null;
+  const { train } = await make();
+  const rated = new Map<string, Set<string>>();
+  for (let p = 0; p < train.length; p++) {
+    const user = train.userIds.id(train.users[p]);
+    let items = rated.get(user);
+    if (!items) rated.set(user, (items = new Set()));
+    items.add(train.itemIds.id(train.items[p]));
+  }
+  return rated;
+}
+
 /** Top-5 of the best model for three users, with item names where the dataset has them. */
-async function sampleRecommendations(results: ExperimentResults, dataset: Dataset | null): Promise<string> {
+export async function sampleRecommendations(results: ExperimentResults, dataset: Dataset | null): Promise<string> {
   const main = results.protocol.mainMetric;
   const sign = results.protocol.lowerIsBetter ? -1 : 1;
   const best = results.runs.filter((r) => r.modelDir && !r.error && Number.isFinite(r.metrics[main])).sort((a, b) => sign * (b.metrics[main] - a.metrics[main]))[0];
   if (!best) return 'no model finished, so there are no recommendations to show\n';
   const model = await loadModel(join(results.outDir, best.modelDir!));
-  const lines = [`\nbest model by ${main}: ${best.name} (${best.metrics[main].toFixed(4)}); its top 5 for three users:`];
+  const rated = await ratedInTraining(dataset);
+  const lines = [
+    `\nbest model by ${main}: ${best.name} (${best.metrics[main].toFixed(4)}); its top 5 for three users${rated ? ' (movies they rated in training left out, whatever the rating)' : ''}:`,
+  ];
   for (const user of model.userIds.toArray().slice(0, 3)) {
     lines.push(`  user ${user}:`);
-    for (const rec of model.recommend(user, { k: 5 })) {
+    const seen = rated?.get(user);
+    for (const rec of model.recommend(user, { k: 5, filter: seen ? (i) => !seen.has(model.itemIds.id(i)) : undefined })) {
       const name = dataset?.itemNames?.[dataset.interactions.itemIds.get(rec.item) ?? -1];
       lines.push(`    ${rec.item.padStart(5)}  ${rec.score.toFixed(3).padStart(7)}  ${name ?? ''}`);
     }
