@@ -142,3 +142,20 @@ test('the reports list the data checks when the results have them', () => {
   assert.match(markdownReport(results), /## Data checks\n\n- ⚠ 80.0% of the labels are positive → judge by AUC/);
   assert.match(htmlReport(results), /<h2>Data checks<\/h2>\s*<ul class="notes"><li>⚠ 80.0% of the labels are positive — judge by AUC<\/li>/);
 });
+
+test('a failed run is never counted among the runs that beat popularity, in either report', () => {
+  const results = sampleResults();
+  const deep = results.runs.find((r) => r.name === 'deepfm')!;
+  // deepfm failed instead of losing: the verdict may not say "every run beats".
+  deep.error = 'every trial failed or gave no validation value (NaN)';
+  deep.vsReference = undefined as never;
+  const md = markdownReport(results);
+  assert.doesNotMatch(md, /Every run beats/);
+  assert.match(md, /⚠ Every run that finished beats the popularity baseline on precision@10; \*\*deepfm\*\* failed \(see its error\)\./);
+  const html = htmlReport(results);
+  assert.doesNotMatch(html, /Every run beats/);
+  assert.match(html, /<p class="key warn-text">Every run that finished beats the popularity baseline on precision@10; deepfm failed/);
+  // With every run but the baselines failed.
+  results.runs.find((r) => r.name === 'warp-32')!.error = 'out of memory';
+  assert.match(markdownReport(results), /⚠ No run finished beside the baselines: \*\*warp-32\*\*, \*\*deepfm\*\* failed/);
+});

@@ -28,6 +28,25 @@ export function runStatus(run: RunResult): RunStatus {
   return run.vsReference.beats ? 'beats' : 'below';
 }
 
+/**
+ * The reports' verdict on the popularity baseline: the runs below it, and the runs that failed
+ * (a failed run beats nothing, so "every run beats it" is said only when every run finished).
+ * `name` formats a run's name (bold in Markdown).
+ */
+export function popularityVerdict(results: ExperimentResults, name: (run: string) => string = (r) => r): { text: string; warn: boolean } {
+  const metric = results.protocol.mainMetric;
+  const named = (status: RunStatus) => results.runs.filter((r) => runStatus(r) === status).map((r) => name(r.name));
+  const below = named('below');
+  const failed = named('failed');
+  const failedText = failed.length ? ` ${failed.join(', ')} failed (see ${failed.length === 1 ? 'its' : 'their'} error).` : '';
+  if (below.length) return { text: `${below.join(', ')} ${below.length === 1 ? 'does' : 'do'} not beat the popularity baseline on ${metric}.${failedText}`, warn: true };
+  if (failed.length) {
+    const finished = results.runs.some((r) => !r.reference && !r.error);
+    return { text: `${finished ? `Every run that finished beats the popularity baseline on ${metric};` : 'No run finished beside the baselines:'}${failedText}`, warn: true };
+  }
+  return { text: `Every run beats the popularity baseline on ${metric}.`, warn: false };
+}
+
 /** One line saying how a run compares with popularity on the main metric. */
 export function comparisonText(run: RunResult, referenceName: string): string {
   const status = runStatus(run);

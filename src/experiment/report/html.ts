@@ -5,7 +5,7 @@
  */
 import type { ExperimentResults, RunResult } from '../results.ts';
 import type { TrialRecord } from '../search.ts';
-import { comparisonText, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
+import { comparisonText, metricColumns, paramText, runStatus, popularityVerdict, trivialReferenceText } from './common.ts';
 import { flatten, labelText, validationText } from './markdown.ts';
 import { PALETTE, REFERENCE_COLOR, WARNING_COLOR, barChart, escapeXml as esc, formatValue, lineChart, scatterChart, type LineSeries } from './svg.ts';
 import { MARK } from '../../doctor/findings.ts';
@@ -109,10 +109,8 @@ function resultsTable(results: ExperimentResults): string {
     const cells = metrics.map((m) => `<td>${formatValue(run.metrics[m])}</td>`).join('');
     return `<tr class="${status}"><td class="l">${esc(run.name)}${badge}</td><td class="l">${esc(run.type)}</td>${cells}<td class="l note">${esc(comparisonText(run, results.reference))}</td></tr>`;
   });
-  const below = results.runs.filter((r) => runStatus(r) === 'below').map((r) => r.name);
-  const key = below.length
-    ? `<p class="key warn-text">${esc(below.join(', '))} ${below.length === 1 ? 'does' : 'do'} not beat the popularity baseline on ${esc(results.protocol.mainMetric)}.</p>`
-    : `<p class="key">Every run beats the popularity baseline on ${esc(results.protocol.mainMetric)}.</p>`;
+  const verdict = popularityVerdict(results);
+  const key = `<p class="key${verdict.warn ? ' warn-text' : ''}">${esc(verdict.text)}</p>`;
   const noted = results.runs.filter((r) => r.notes.length > 0);
   const notes = noted.length ? `<ul class="notes">${noted.map((r) => `<li><b>${esc(r.name)}</b>: ${esc(r.notes.join(' '))}</li>`).join('')}</ul>` : '';
   const trivial = trivialReferenceText(results);

@@ -1,6 +1,6 @@
 /** report.md: the experiment as Markdown tables (the plots are in report.html beside it). */
 import type { ExperimentResults, RunResult } from '../results.ts';
-import { comparisonText, markdownTable, metricColumns, paramText, runStatus, trivialReferenceText } from './common.ts';
+import { comparisonText, markdownTable, metricColumns, paramText, runStatus, popularityVerdict, trivialReferenceText } from './common.ts';
 import { formatValue } from './svg.ts';
 import { sampleStandardDeviation } from '../../eval/significance.ts';
 import { MARK } from '../../doctor/findings.ts';
@@ -35,13 +35,8 @@ export function markdownReport(results: ExperimentResults): string {
     return [name, run.type, ...metrics.map((m) => formatValue(run.metrics[m])), comparisonText(run, results.reference)];
   });
   out.push(markdownTable(headers, rows, ['l', 'l', ...metrics.map(() => 'r' as const), 'l']), '');
-  const below = results.runs.filter((r) => runStatus(r) === 'below');
-  out.push(
-    below.length
-      ? `⚠ ${below.map((r) => `**${r.name}**`).join(', ')} ${below.length === 1 ? 'does' : 'do'} not beat the popularity baseline on ${p.mainMetric}.`
-      : `Every run beats the popularity baseline on ${p.mainMetric}.`,
-    '',
-  );
+  const verdict = popularityVerdict(results, (r) => `**${r}**`);
+  out.push(`${verdict.warn ? '⚠ ' : ''}${verdict.text}`, '');
   const trivial = trivialReferenceText(results);
   if (trivial) out.push(trivial, '');
 
