@@ -50,18 +50,20 @@ export function demoConfig(synthetic: boolean): ExperimentConfig {
 export async function runDemo(options: DemoOptions = {}): Promise<ExperimentResults> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const print = options.print ?? ((text: string) => process.stdout.write(text));
+  // The comparison table is the result, as for `tastebud experiment`: stdout, so `> out.txt` keeps it.
+  const summary = (table: string): void => print(table + '\n');
   const outDir = options.outDir ?? 'runs';
   let results: ExperimentResults;
   let dataset: Dataset | null = null;
   try {
     dataset = await datasets.load('ml-100k', { dataDir: options.dataDir });
-    results = await runExperiment(demoConfig(false), { dataDir: options.dataDir, outDir, log, data: dataset, command: 'tastebud demo' });
+    results = await runExperiment(demoConfig(false), { dataDir: options.dataDir, outDir, log, summary, data: dataset, command: 'tastebud demo' });
   } catch (error) {
     if (!(error instanceof DatasetNotFoundError)) throw error;
     log(`ML-100K is not available: ${error.message}`);
     log('running the demo on synthetic data with planted preferences instead');
     dataset = generateSynthetic({ users: 600, items: 800, factors: 8, interactionsPerUser: 40, popularitySkew: 0.8, noise: 0.3, seed: 1 });
-    results = await runExperiment(demoConfig(true), { dataDir: options.dataDir, outDir, log, data: dataset, command: 'tastebud demo' });
+    results = await runExperiment(demoConfig(true), { dataDir: options.dataDir, outDir, log, summary, data: dataset, command: 'tastebud demo' });
   }
   print(await sampleRecommendations(results, dataset));
   print(`\nreport: ${join(results.outDir, 'report.html')}\n`);
