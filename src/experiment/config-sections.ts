@@ -6,7 +6,8 @@
 import type { DataFileSettings, EarlyStoppingSettings, FeatureUse, FitSettings, ParamSpace, ProtocolSettings, RunSpec, SearchSettings } from './config.ts';
 import { checkParamValue } from './params.ts';
 import { suggest } from '../contracts/suggest.ts';
-import { parseMetric, VALIDATION_METRIC_NAMES } from '../train/validation.ts';
+import { isRankingMetric, parseMetric, VALIDATION_METRIC_NAMES } from '../train/validation.ts';
+import { listProtocols } from '../eval/protocols.ts';
 import { FEATURE_USES } from '../contracts/types.ts';
 
 export type Fail = (path: (string | number)[], message: string) => void;
@@ -46,6 +47,7 @@ export function parseProtocol(raw: unknown, fail: Fail): ProtocolSettings | null
       if (typeof raw.split === 'string' && raw.split) options.split = raw.split;
       else fail([...at, 'split'], `expected the name of a predefined split (e.g. ua), got ${describe(raw.split)}`);
     }
+    checkProtocolOptions(name, options, at, fail);
     return { name, seed, options };
   }
   fail(['protocol'], `expected a protocol name (lightfm-ua, full-ranking, msr-stratified, recbole-ml1m, pointwise, bookcrossing-f1) or { name, seed, ... }, got ${describe(raw)}`);
@@ -61,6 +63,45 @@ const OWN_SPLIT: Record<string, string> = { 'lightfm-ua': "ML-100K's own ua.base
 const ANY_DATA = ['full-ranking', 'msr-stratified', 'recbole-ml1m', 'pointwise'];
 
 /** With a `data:` file: refuses a protocol (or a `split`) that needs a built-in dataset's own split. */
+/**
+ * The options each built-in protocol reads; the others fix their split, label threshold and
+ * cut-offs, so an option given to them would be recorded as if it had applied.
+ */
+const PROTOCOL_OPTIONS: Record<string, readonly string[]> = {
+  'full-ranking': ['k', 'threshold', 'testRatio', 'split'],
+  pointwise: ['threshold'],
+  'bookcrossing-f1': [],
+  'lightfm-ua': [],
+  'msr-stratified': [],
+  'recbole-ml1m': [],
+};
+
+function checkProtocolOptions(name: string, options: ProtocolSettings['options'], at: (string | number)[], fail: Fail): void {
+  const reads = PROTOCOL_OPTIONS[name];
+  if (reads === undefined) return; // not a built-in protocol: its own name is checked later
+  for (const key of Object.keys(options)) {
+    if (reads.includes(key)) continue;
+    const others = Object.keys(PROTOCOL_OPTIONS).filter((p) => PROTOCOL_OPTIONS[p].includes(key));
+    fail(
+      [...at, key],
+      `${name} does not read ${key}: its ${reads.length ? `options are ${reads.join(', ')}` : 'split, label threshold and cut-offs are fixed'}${others.length ? `; ${key} is read by ${others.join(', ')}` : ''}`,
+    );
+  }
+}
+
+/**
+ * A validation metric the protocol cannot judge by: a ranking protocol's held-out pairs are all
+ * positives, so a pointwise metric there (rmse, f1, logloss…) is meaningless or missing.
+ */
+export function checkMetricForProtocol(protocol: string, metric: string, path: (string | number)[], fail: Fail): void {
+  const task = listProtocols().find((p) => p.name === protocol)?.task;
+  if (task !== 'ranking' || isRankingMetric(metric)) return;
+  fail(
+    path,
+    `${metric} is a pointwise metric, and ${protocol} is a ranking protocol (every held-out pair is a positive, so there is nothing for ${metric} to judge): use a ranking metric such as auc, precision@10, recall@10, ndcg@10 or map@10`,
+  );
+}
+
 export function checkProtocolTakesData(protocol: ProtocolSettings, namePath: (string | number)[], fail: Fail): void {
   const split = OWN_SPLIT[protocol.name];
   if (split)

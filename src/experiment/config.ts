@@ -9,7 +9,21 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../contracts/errors.ts';
 import type { FeatureUse } from '../contracts/types.ts';
 import type { ValidationUsers } from '../train/types.ts';
-import { NAME, checkProtocolTakesData, describe, isObject, isWhole, parseData, parseProtocol, parseRun, parseSearch, pathOf, pathText, unknownKeys } from './config-sections.ts';
+import {
+  NAME,
+  checkMetricForProtocol,
+  checkProtocolTakesData,
+  describe,
+  isObject,
+  isWhole,
+  parseData,
+  parseProtocol,
+  parseRun,
+  parseSearch,
+  pathOf,
+  pathText,
+  unknownKeys,
+} from './config-sections.ts';
 
 /** One hyperparameter: a fixed value, a list of choices, or a numeric range (random search). */
 export type ParamSpace = { kind: 'fixed'; value: unknown } | { kind: 'choice'; values: unknown[] } | { kind: 'range'; min: number; max: number; log: boolean; integer: boolean };
@@ -252,6 +266,10 @@ export function validateExperimentConfig(raw: unknown, where: Where = { file: nu
     const before = seen.get(run.name);
     if (before !== undefined) fail(pathOf(run.path, 'name'), `the name "${run.name}" is already used by ${before}; every run needs its own name (it names the model folder)`);
     else seen.set(run.name, run.path);
+  }
+  if (protocol) {
+    if (search.metric) checkMetricForProtocol(protocol.name, search.metric, ['search', 'metric'], fail);
+    for (const run of [...baselines, ...models]) if (run.fit.metric !== undefined) checkMetricForProtocol(protocol.name, run.fit.metric, pathOf(run.path, 'fit', 'metric'), fail);
   }
   if (search.strategy === 'grid') {
     for (const run of [...baselines, ...models]) {

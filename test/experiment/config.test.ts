@@ -238,3 +238,35 @@ test("a protocol that needs a built-in dataset's own split is refused with a dat
   // Without data: the built-in dataset has the split.
   assert.equal(parseExperimentConfig(FILE.replace('protocol: lightfm-ua', 'protocol: { name: full-ranking, split: ua }'), 'x.yaml').protocol.options.split, 'ua');
 });
+
+test('a pointwise validation metric under a ranking protocol is refused at its line, before any data is read', () => {
+  const text = `name: m
+protocol: lightfm-ua
+search:
+  metric: rmse
+models:
+  - type: warp
+    fit:
+      metric: f1
+`;
+  const message = errorOf(() => parseExperimentConfig(text, 'x.yaml'));
+  assert.match(message, /x\.yaml:4: search\.metric: rmse is a pointwise metric, and lightfm-ua is a ranking protocol .*use a ranking metric such as auc/);
+  assert.match(message, /x\.yaml:8: models\[0\]\.fit\.metric: f1 is a pointwise metric/);
+  // Under a pointwise protocol the same names are what it judges by.
+  assert.equal(parseExperimentConfig(text.replace('lightfm-ua', 'pointwise'), 'x.yaml').search.metric, 'rmse');
+});
+
+test('a protocol option the protocol does not read is refused, naming the protocols that read it', () => {
+  const text = `name: m
+protocol:
+  name: lightfm-ua
+  k: [5, 20]
+  threshold: 5
+models:
+  - type: warp
+`;
+  const message = errorOf(() => parseExperimentConfig(text, 'x.yaml'));
+  assert.match(message, /x\.yaml:4: protocol\.k: lightfm-ua does not read k: its split, label threshold and cut-offs are fixed; k is read by full-ranking/);
+  assert.match(message, /x\.yaml:5: protocol\.threshold: lightfm-ua does not read threshold: .*; threshold is read by full-ranking, pointwise/);
+  assert.deepEqual(parseExperimentConfig(text.replace('lightfm-ua', 'full-ranking'), 'x.yaml').protocol.options, { k: [5, 20], threshold: 5 });
+});
