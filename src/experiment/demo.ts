@@ -57,13 +57,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<ExperimentResu
   let dataset: Dataset | null = null;
   try {
     dataset = await datasets.load('ml-100k', { dataDir: options.dataDir });
-    results = await runExperiment(demoConfig(false), { dataDir: options.dataDir, outDir, log, summary, data: dataset, command: 'tastebud demo' });
+    results = await runExperiment(demoConfig(false), { dataDir: options.dataDir, outDir, log, summary, data: dataset, command: 'tastebud demo', overwrite: true });
   } catch (error) {
     if (!(error instanceof DatasetNotFoundError)) throw error;
     log(`ML-100K is not available: ${error.message}`);
     log('running the demo on synthetic data with planted preferences instead');
     dataset = generateSynthetic({ users: 600, items: 800, factors: 8, interactionsPerUser: 40, popularitySkew: 0.8, noise: 0.3, seed: 1 });
-    results = await runExperiment(demoConfig(true), { dataDir: options.dataDir, outDir, log, summary, data: dataset, command: 'tastebud demo' });
+    results = await runExperiment(demoConfig(true), { dataDir: options.dataDir, outDir, log, summary, data: dataset, command: 'tastebud demo', overwrite: true });
   }
   print(await sampleRecommendations(results, dataset));
   print(`\nreport: ${join(results.outDir, 'report.html')}\n`);

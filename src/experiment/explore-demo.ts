@@ -37,6 +37,6 @@ export async function prepareExploreDemo(options: { runsDir?: string; dataDir?: 
       { name: 'ease', type: 'ease', params: {} },
     ],
   });
-  await runExperiment(config, { dataDir: options.dataDir, outDir: runsDir, log, data, command: 'tastebud explore --demo' });
+  await runExperiment(config, { dataDir: options.dataDir, outDir: runsDir, log, data, command: 'tastebud explore --demo', overwrite: true });
   return demo;
 }

@@ -4,7 +4,8 @@
  * models, and write results.json, report.md and report.html. Same seed and threads: 1 → the
  * same numbers.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { Rng } from '../core/rng.ts';
@@ -51,6 +52,12 @@ export interface RunExperimentOptions {
   saveModels?: boolean;
   /** How to reproduce this run, shown in the reports (default: `tastebud experiment <file>`). */
   command?: string;
+  /**
+   * Replace the results of an earlier run in `<outDir>/<name>/` (default false: refused, so no
+   * report is lost). Either way the folder's `models/` is cleared first, so no model is left there
+   * that the new report does not describe.
+   */
+  overwrite?: boolean;
 }
 
 /** Runs the experiment in `config` (a file path or a validated config) and returns its results. */
@@ -64,6 +71,10 @@ export async function runExperiment(config: string | ExperimentConfig, options: 
   // problem is reported at once.
   const { runs, protocol } = checkBeforeData(cfg, options.protocol);
   const outDir = join(options.outDir ?? 'runs', cfg.name);
+  if (!options.overwrite && existsSync(join(outDir, 'results.json'))) {
+    throw new ConfigError(`${outDir} holds the results of an earlier run of "${cfg.name}": replace them with --force (overwrite: true), or write elsewhere with --out`);
+  }
+  await rm(join(outDir, 'models'), { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
 
   const dataDir = options.dataDir ?? process.env.TASTEBUD_DATA_DIR;

@@ -254,3 +254,19 @@ test('an unknown protocol, model type or hyperparameter in a file is reported wi
     /^ConfigError: n\.yaml:2: protocol\.name: unknown evaluation protocol "full-rank"/,
   );
 });
+
+test('a second run into the same folder is refused unless asked to replace, and then leaves no stale model behind', async () => {
+  const outDir = await mkdtemp(join(tmpdir(), 'tastebud-experiment-'));
+  await runExperiment(config, { protocol: syntheticProtocol(), outDir, log: () => {} });
+  const before = await readFile(join(outDir, 'tiny', 'results.json'), 'utf8');
+  await assert.rejects(
+    runExperiment(config, { protocol: syntheticProtocol(), outDir, log: () => {} }),
+    (e: unknown) => e instanceof ConfigError && /holds the results of an earlier run of "tiny": replace them with --force/.test(e.message),
+  );
+  assert.equal(await readFile(join(outDir, 'tiny', 'results.json'), 'utf8'), before, 'the earlier results are untouched');
+  // Replaced by a run of one model: the other runs' model folders go with the old report.
+  const fewer = validateExperimentConfig(rawExperiment({ models: [{ name: 'favour-even', type: 'test-favour', params: { favour: 'A' } }] }));
+  await runExperiment(fewer, { protocol: syntheticProtocol(), outDir, log: () => {}, overwrite: true });
+  await assert.rejects(stat(join(outDir, 'tiny', 'models', 'mf')), /ENOENT/);
+  assert.ok((await stat(join(outDir, 'tiny', 'models', 'favour-even', 'manifest.json'))).size > 0);
+});

@@ -9,11 +9,12 @@ export function registerExperiment(program: Command): void {
     .description('run an experiment file (YAML/JSON): a protocol, baselines, models, search; writes results.json, report.md, report.html')
     .option('--out <dir>', 'where runs and reports go', 'runs')
     .option('--json', 'print results.json to stdout')
+    .option('--force', "replace an earlier run's results in the output folder")
     .action(async (config: string, o) => {
       const progress = (line: string): void => void process.stderr.write(line + '\n');
       // The comparison table is the result (stdout, so `> out.txt` keeps it); with --json stdout is the JSON alone.
       const summary = o.json ? progress : (table: string): void => void process.stdout.write(table + '\n');
-      const results = await runExperiment(config, { dataDir: process.env.TASTEBUD_DATA_DIR, outDir: o.out, log: progress, summary });
+      const results = await runExperiment(config, { dataDir: process.env.TASTEBUD_DATA_DIR, outDir: o.out, log: progress, summary, overwrite: o.force === true });
       if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       // Every report is written whatever failed; a failed run still makes the command fail.
       const failed = results.runs.filter((r) => r.error !== undefined);
