@@ -43,6 +43,12 @@ export function checkParamValue(key: string, value: unknown): string | null {
   return null;
 }
 
+/** Settings a model takes but an experiment sets for all its runs, and where they go in the file. */
+const RUN_SETTINGS: Record<string, string> = {
+  seed: 'the experiment has one seed for every run (a top-level `seed:`)',
+  threads: "give it once at the top level (`threads:`) or in the run's `fit: { threads }`",
+};
+
 /** A problem with one field: its path in the file (`['models', 1, 'params', 'factors']`) and what is wrong. */
 export interface FieldProblem {
   path: (string | number)[];
@@ -62,6 +68,11 @@ export function resolveRunParams(run: RunSpec, defaults: Record<string, unknown>
   const known = Object.keys(defaults);
   for (const [key, space] of Object.entries(run.params)) {
     const where = pathOf(run.path, 'params', key);
+    if (!(key in defaults) && RUN_SETTINGS[key]) {
+      // `tastebud models` lists them with each model's hyperparameters; in an experiment they are set once for every run.
+      problems.push({ path: where, message: `${key} is not set per model in an experiment: ${RUN_SETTINGS[key]}` });
+      continue;
+    }
     if (!(key in defaults)) {
       problems.push({ path: where, message: `${run.type} has no hyperparameter "${key}"${suggest(key, known)}; it has ${known.join(', ')}` });
       continue;

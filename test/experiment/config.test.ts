@@ -270,3 +270,15 @@ models:
   assert.match(message, /x\.yaml:5: protocol\.threshold: lightfm-ua does not read threshold: .*; threshold is read by full-ranking, pointwise/);
   assert.deepEqual(parseExperimentConfig(text.replace('lightfm-ua', 'full-ranking'), 'x.yaml').protocol.options, { k: [5, 20], threshold: 5 });
 });
+
+test("seed or threads among a run's params (tastebud models lists them) say where an experiment takes them", () => {
+  const cfg = validateExperimentConfig(rawExperiment({ models: [{ name: 'e', type: 'ease', params: { seed: 3, threads: 2, lambda: 200 } }] }), { file: 'e.yaml' });
+  const { problems } = resolveRunParams(cfg.models[0], { lambda: 500, epochs: 1 });
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    [
+      'seed is not set per model in an experiment: the experiment has one seed for every run (a top-level `seed:`)',
+      "threads is not set per model in an experiment: give it once at the top level (`threads:`) or in the run's `fit: { threads }`",
+    ],
+  );
+});
