@@ -3,6 +3,10 @@
  * a batch score matrix (`topKRows`, serving and evaluation), and the sparse candidate lists of
  * neighbour tables (`topKCandidates`). Every variant orders by score, best first, and breaks ties
  * by the lower index, so rankings are deterministic and agree with each other.
+ *
+ * NaN scores are never candidates: every variant leaves them out (so a list can be shorter than
+ * k), as serving's `topAccepted` (src/serve/rank.ts) does. A NaN compares false with everything,
+ * so let into the heap it would break the heap's order and rank above real scores.
  */
 
 /**
@@ -10,7 +14,8 @@
  * bounded min-heap (the worst kept entry at the root), then a heap sort: O(n log k) and nothing
  * allocated, which matters when ranking thousands of items per user. When `skip` is given, entries i with
  * `skip[i] === mark` are not candidates (a stamp array lets callers exclude items without
- * clearing it between rows). `out` must hold at least min(k, n) entries.
+ * clearing it between rows). NaN entries are not candidates either. `out` must hold at least
+ * min(k, n) entries.
  */
 export function topKInto(scores: ArrayLike<number>, k: number, out: Int32Array, skip: Int32Array | null = null, mark = 0): number {
   const n = scores.length;
@@ -22,6 +27,9 @@ export function topKInto(scores: ArrayLike<number>, k: number, out: Int32Array, 
   for (let i = 0; i < n; i++) {
     if (skip !== null && skip[i] === mark) continue;
     if (count < size) {
+      // NaN is checked only while the heap fills: once full, a NaN fails `worse` (NaN compares
+      // false), so it never enters, and the root (the floor) is never NaN.
+      if (scores[i] !== scores[i]) continue;
       siftUp(scores, out, i, count++);
       if (count === size) floor = scores[out[0]];
     } else if (size > 0 && !(scores[i] < floor) && worse(scores, out[0], i)) {
@@ -72,22 +80,28 @@ export function siftDown(scores: ArrayLike<number>, out: Int32Array, x: number, 
   out[c] = x;
 }
 
-/** Whether entry a ranks below entry b: lower score, or equal score and higher index. */
+/**
+ * Whether entry a ranks below entry b: lower score, or equal score and higher index. Not an
+ * order with NaN (false both ways): callers keep NaN out of the heap.
+ */
 function worse(scores: ArrayLike<number>, a: number, b: number): boolean {
   return scores[a] < scores[b] || (scores[a] === scores[b] && a > b);
 }
 
-/** Indices of the k largest scores, best first (ties: lower index first). */
+/**
+ * Indices of the k largest scores, best first (ties: lower index first). NaN scores are left
+ * out, so the list is shorter than min(k, n) when fewer than that are numbers.
+ */
 export function topK(scores: ArrayLike<number>, k: number): Int32Array {
   const out = new Int32Array(Math.max(0, Math.min(Math.floor(k), scores.length)));
-  topKInto(scores, k, out);
-  return out;
+  const count = topKInto(scores, k, out);
+  return count === out.length ? out : out.slice(0, count);
 }
 
 /**
  * The top k of every row of a row-major `rows × cols` score matrix: row r's indices, best first,
- * go to `items[r·k ..]` and their number to `counts[r]`. Entries scored −∞ (excluded) are not
- * listed, so callers exclude an item by setting its score to −∞.
+ * go to `items[r·k ..]` and their number to `counts[r]`. Entries scored −∞ (excluded) or NaN are
+ * not listed, so callers exclude an item by setting its score to −∞.
  */
 export function topKRows(scores: Float32Array, rows: number, cols: number, k: number, items: Int32Array, counts: Int32Array): void {
   for (let r = 0; r < rows; r++) {
@@ -103,9 +117,11 @@ export function topKRows(scores: Float32Array, rows: number, cols: number, k: nu
  * Reorders keys/ids[0 .. n) so that the first min(k, n) hold the largest keys (ties: smaller
  * id first), in no particular order; returns min(k, n). Quickselect with a middle pivot, O(n)
  * on average and no allocation: for sparse candidate lists, where a heap over the whole
- * catalogue would cost more than the candidates themselves.
+ * catalogue would cost more than the candidates themselves. NaN keys are not candidates: they
+ * are moved behind the others first, and n counts only the rest.
  */
 export function selectTopK(keys: Float64Array, ids: Int32Array, n: number, k: number): number {
+  n = withoutNaN(keys, ids, n);
   if (k >= n) return n;
   let lo = 0;
   let hi = n - 1;
@@ -137,10 +153,32 @@ export function selectTopK(keys: Float64Array, ids: Int32Array, n: number, k: nu
 }
 
 /**
+ * Moves the NaN keys of keys/ids[0 .. n) (with their ids) behind the others; returns how many
+ * are not NaN. Swaps from the end, so a list without NaN is left as it was. A NaN key would
+ * stop quickselect's scans like an equal one and could be kept in place of a real key.
+ */
+function withoutNaN(keys: Float64Array, ids: Int32Array, n: number): number {
+  let end = n;
+  for (let r = 0; r < end; ) {
+    if (keys[r] === keys[r]) {
+      r++;
+      continue;
+    }
+    end--;
+    keys[r] = keys[end];
+    keys[end] = NaN;
+    const t = ids[r];
+    ids[r] = ids[end];
+    ids[end] = t;
+  }
+  return end;
+}
+
+/**
  * The top k of a sparse candidate list (keys[r] scores ids[r], r < n): returns kept = min(k, n),
  * with keys/ids[0 .. kept) holding the kept candidates (in selection order) and order[0 .. kept)
- * their positions best first (ties: smaller id first). One row of a neighbour table; `order`
- * needs min(k, n) entries.
+ * their positions best first (ties: smaller id first); NaN keys are left out (kept is then
+ * smaller). One row of a neighbour table; `order` needs min(k, n) entries.
  */
 export function topKCandidates(keys: Float64Array, ids: Int32Array, n: number, k: number, order: Int32Array): number {
   const kept = selectTopK(keys, ids, n, k);

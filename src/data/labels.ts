@@ -5,17 +5,53 @@
 import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from './interactions.ts';
 
-/** value ≥ threshold → 1, else 0; keeps every row (for pointwise BCE on explicit data). */
+/**
+ * value ≥ threshold → 1, else 0; keeps every row (for pointwise BCE on explicit data). The
+ * threshold must be a finite number, and on non-empty data one that some value reaches: labels
+ * that are all 0 train nothing, so that is refused with the values' range.
+ */
 export function binarize(data: Interactions, threshold: number): Interactions {
-  return transformValues(data, (v) => (v >= threshold ? 1 : 0));
+  checkThreshold('binarize', threshold);
+  const out = transformValues(data, (v) => (v >= threshold ? 1 : 0));
+  if (data.length > 0 && !out.values.includes(1)) {
+    const { low, high } = valueRange(data);
+    const values = low === high ? `every value is ${low}` : `their values run from ${low} to ${high}`;
+    throw new ConfigError(`binarize: threshold ${threshold} labels none of the ${data.length} interactions positive: ${values}; give a threshold ≤ ${high}`);
+  }
+  return out;
 }
 
-/** Keeps only rows with value ≥ threshold, each with value 1 (positive-only feedback). */
+/**
+ * Keeps only rows with value ≥ threshold, each with value 1 (positive-only feedback). The
+ * threshold must be a finite number (a missing or NaN one is refused: it would keep nothing).
+ * A finite threshold above every value returns an empty set, not an error: a held-out set may
+ * have no positives, and callers that train on the result check for it and say so in their own
+ * terms (the CLI names --positive-threshold and the values' range).
+ */
 export function positivesOnly(data: Interactions, threshold: number): Interactions {
+  checkThreshold('positivesOnly', threshold);
   const values = data.values;
   const kept = data.filter((p) => values[p] >= threshold);
   kept.values.fill(1);
   return kept;
+}
+
+/** A threshold that is not a finite number compares false with every value (NaN, undefined) or decides nothing (±∞). */
+function checkThreshold(fn: string, threshold: number): void {
+  if (!Number.isFinite(threshold)) {
+    throw new ConfigError(`${fn}: the threshold must be a finite number (the least value that counts as positive, e.g. 4 for 1–5 ratings), got ${threshold}`);
+  }
+}
+
+/** The least and greatest value, for errors about a threshold. */
+function valueRange(data: Interactions): { low: number; high: number } {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of data.values) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return { low, high };
 }
 
 /** Drops rows whose value is 0 — e.g. Book-Crossing's implicit "0" next to its 1–10 ratings. */

@@ -102,9 +102,24 @@ export abstract class Recommender implements Scorer, Trainable {
     for (let u = 0; u < users.length; u++) this.scoreItems(users[u], out.subarray(u * n, (u + 1) * n));
   }
 
-  /** Scores of (user, item) index pairs. Models with a cheap pairwise score override this. */
+  /**
+   * Scores of (user, item) index pairs. Every index is checked first (O(n), one comparison per
+   * index): an index outside 0..numUsers−1 or 0..numItems−1 is refused, naming its position,
+   * rather than read past a table (NaN, 0 or another row's number). Then `scorePairs`, which
+   * models with a cheap pairwise score override: override that, not this.
+   */
   score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+    if (users.length !== items.length) throw new ConfigError(`score: users (${users.length}) and items (${items.length}) differ in length; give one user index per item index`);
+    if (users.length > 0) {
+      this.checkFitted();
+      checkIndices(users, this.numUsers, 'users', 'user');
+      checkIndices(items, this.numItems, 'items', 'item');
+    }
+    return this.scorePairs(users, items);
+  }
+
+  /** Scores of (user, item) index pairs, of the same length and already checked to be in range (`score`). */
+  protected scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     const out = new Float32Array(users.length);
     const row = new Float32Array(this.numItems);
     let last = -1;
@@ -170,16 +185,38 @@ export abstract class Recommender implements Scorer, Trainable {
    * (`source: 'fallback'` on every recommendation).
    */
   recommend(user: UserRef, options: RecommendOptions = {}): Recommendation[] {
+    checkK(options.k ?? 10);
     if (isHistory(user)) {
       const folded = this.foldIn(user.history);
       const { scores } = folded;
+      this.refuseNonFinite(scores, `this history (${user.history.length} item${user.history.length === 1 ? '' : 's'})`);
       if (options.excludeSeen ?? true) for (const h of folded.history) scores[h.index] = -Infinity;
       return this.rankScores(scores, -1, { ...options, excludeSeen: false }).map((r) => ({ ...r, source: folded.source }));
     }
     const u = this.userIndex(user);
     const scores = new Float32Array(this.numItems);
     this.scoreItems(u, scores);
+    this.refuseNonFinite(scores, `user "${this.userIds.id(u)}"`);
     return this.rankScores(scores, u, options).map((r) => ({ ...r, source: 'model' as const }));
+  }
+
+  /**
+   * Refuses scores that are not all finite numbers (NaN or ±∞, before any exclusion): a list
+   * ranked by them means nothing. Worded as `modelWarning` (src/models/health.ts) and the CLI's
+   * `tastebud recommend`. Serving ranks through `rankScores` and leaves NaN out instead.
+   */
+  private refuseNonFinite(scores: Float32Array, who: string): void {
+    let bad = 0;
+    // s − s is 0 for a finite s and NaN for NaN and ±∞: one subtraction and comparison per item.
+    for (let i = 0; i < scores.length; i++) if (scores[i] - scores[i] !== 0) bad++;
+    if (bad === 0) return;
+    const cause =
+      this.status === 'diverged'
+        ? 'the model diverged in training (a non-finite loss): retrain with a lower learning rate or more L2'
+        : 'its weights hold non-finite values (NaN or ±∞): retrain it, with a lower learning rate or more L2 if its training diverged';
+    throw new ConfigError(
+      `cannot recommend for ${who}: the ${this.type} model's scores are not finite numbers (${describeNonFinite(scores, bad)}), so a list would rank nothing; ${cause}`,
+    );
   }
 
   /**
@@ -273,7 +310,7 @@ export abstract class Recommender implements Scorer, Trainable {
    * score (item-based models, iALS, mf) or an attribution (`similarity`, `gradient`).
    */
   explain(user: UserRef, item: string | number, k = 10): Explanation {
-    if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
+    checkK(k);
     const j = this.itemIndex(item);
     const entries = isHistory(user) ? this.resolveHistory(user.history).entries : this.historyOf(user);
     let attribution: HistoryAttribution;
@@ -308,13 +345,14 @@ export abstract class Recommender implements Scorer, Trainable {
   /** Top-k of a score vector for user index `u` (or -1 for none), applying the seen/filter rules. */
   rankScores(scores: Float32Array, u: number, options: RecommendOptions = {}): Recommendation[] {
     const k = options.k ?? 10;
-    if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
+    checkK(k);
     const excludeSeen = options.excludeSeen ?? true;
     if (excludeSeen && this.seen && u >= 0 && u < this.seen.rows) {
       const { indptr, indices } = this.seen;
       for (let p = indptr[u]; p < indptr[u + 1]; p++) scores[indices[p]] = -Infinity;
     }
     if (options.filter) for (let i = 0; i < scores.length; i++) if (!options.filter(i)) scores[i] = -Infinity;
+    // NaN scores are left out by topK; −∞ ones (excluded) come last and end the list.
     const best = topK(scores, k);
     const out: Recommendation[] = [];
     for (let r = 0; r < best.length; r++) {
@@ -346,6 +384,43 @@ export abstract class Recommender implements Scorer, Trainable {
   async save(dir: string, options: WriteOptions = {}): Promise<void> {
     await writeModelFile(dir, toModelFile(this), options);
   }
+}
+
+/**
+ * How many items to list (`k` of recommend, explain, recommendBatch): refused unless ≥ 1, so 0,
+ * negatives, NaN and a missing k (undefined) are errors rather than empty lists; a fraction is
+ * rounded down where the list is cut.
+ */
+export function checkK(k: number): void {
+  if (!(k >= 1)) throw new ConfigError(`k must be ≥ 1, got ${k}`);
+}
+
+/**
+ * Refuses the first index of `indices` outside 0..size−1 (`what[position] = index`). One
+ * unsigned comparison per index: a negative index is ≥ 2³¹ unsigned.
+ */
+function checkIndices(indices: Int32Array, size: number, what: string, one: string): void {
+  for (let k = 0; k < indices.length; k++) {
+    if (indices[k] >>> 0 >= size) {
+      throw new ConfigError(
+        `score: ${what}[${k}] = ${indices[k]} is out of range: this model's ${one} indices run from 0 to ${size - 1}; translate external ids with ${one}Index(id)`,
+      );
+    }
+  }
+}
+
+/** What is not finite in `scores` (`bad` of them), e.g. "NaN for all 40 items" or "3 NaN, 2 +∞ of 40 items". */
+function describeNonFinite(scores: Float32Array, bad: number): string {
+  let nan = 0;
+  let plus = 0;
+  for (const s of scores) {
+    if (s !== s) nan++;
+    else if (s === Infinity) plus++;
+  }
+  const minus = bad - nan - plus;
+  const parts = [nan > 0 ? `${nan} NaN` : '', plus > 0 ? `${plus} +∞` : '', minus > 0 ? `${minus} −∞` : ''].filter((p) => p !== '');
+  if (parts.length === 1 && bad === scores.length) return `${parts[0].slice(parts[0].indexOf(' ') + 1)} for all ${scores.length} items`;
+  return `${parts.join(', ')} of ${scores.length} items`;
 }
 
 function isEntries(h: UserHistory['history'] | HistoryEntry[]): h is HistoryEntry[] {

@@ -1,11 +1,13 @@
+import { ConfigError } from '../contracts/errors.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
 import { alignToModel } from './align.ts';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../core/pool.ts';
-import type { Recommender } from '../models/recommender.ts';
+import { checkK, type Recommender } from '../models/recommender.ts';
 import { topKRows } from '../core/topk.ts';
 
 export interface BatchRecommendOptions {
+  /** Items per user, ≥ 1 (as `recommend`'s k): 0, negatives, NaN or a missing k are refused. */
   k: number;
   /** Leave out the model's training items (default true). */
   excludeSeen?: boolean;
@@ -25,11 +27,14 @@ export interface BatchRecommendOptions {
 /**
  * Top-k for many users, scored in batches with `scoreUsers`: calls `emit(user, items, scores)`
  * with item indices best first. Pairs in `exclude` files are translated through the model's id
- * maps; ids the model never saw cannot be recommended anyway and are ignored.
+ * maps; ids the model never saw cannot be recommended anyway and are ignored. Items scored NaN
+ * are left out of the lists (as −∞, excluded, ones are), so a list can be shorter than k.
  */
 export function recommendBatch(model: Recommender, options: BatchRecommendOptions, emit: (user: number, items: Int32Array, scores: Float32Array) => void): void {
+  checkK(options.k);
   const n = model.numItems;
   const users = options.users ?? Int32Array.from({ length: model.numUsers }, (_, u) => u);
+  checkUsers(users, model.numUsers);
   const batch = Math.max(1, Math.min(users.length, options.batchSize ?? blockUsers(n)));
   const excluded = [
     ...((options.excludeSeen ?? true) ? [model.seen] : []),
@@ -61,6 +66,16 @@ export function recommendBatch(model: Recommender, options: BatchRecommendOption
         Float32Array.from(items, (i) => out[b * n + i]),
       );
     }
+  }
+}
+
+/** Refuses a user index outside the model's users (scoreUsers would read past its tables): one comparison per user. */
+function checkUsers(users: Int32Array, size: number): void {
+  for (let b = 0; b < users.length; b++) {
+    if (users[b] >>> 0 >= size)
+      throw new ConfigError(
+        `recommendBatch: users[${b}] = ${users[b]} is out of range: this model's user indices run from 0 to ${size - 1}; translate external ids with model.userIndex(id)`,
+      );
   }
 }
 
@@ -114,6 +129,7 @@ export async function recommendAllUsers(
   },
   write: (text: string) => void | Promise<void>,
 ): Promise<number> {
+  checkK(options.k); // here too: before any worker starts
   const excludeSeen = options.excludeSeen ?? true;
   const exclude = (options.exclude ?? []).map((e) => {
     const { indptr, indices, rows } = alignToModel(model, e).interactions.byUser();

@@ -325,8 +325,7 @@ export class Ials extends Recommender {
     matmulTransBWide(rows, packTransB(this.itemFactors, items, f), out, users.length);
   }
 
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     const f = this.config.factors;
     const out = new Float32Array(users.length);
     for (let k = 0; k < out.length; k++) {

@@ -153,8 +153,7 @@ export class LogisticRegression extends Recommender {
     return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     if (!this.bias) throw new Error('logistic-regression: the model is not fitted (call fit first)');
     const out = new Float32Array(users.length);
     for (let k = 0; k < out.length; k++) out[k] = this.logit(users[k], items[k]);

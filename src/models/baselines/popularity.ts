@@ -70,8 +70,7 @@ export class PopularityRecommender extends ClosedFormRecommender {
     return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(_users: Int32Array, items: Int32Array): Float32Array {
     const out = new Float32Array(items.length);
     const fallback = this.config.task === 'rating' ? this.globalMean : 0;
     for (let k = 0; k < items.length; k++) out[k] = items[k] < this.itemScores.length ? this.itemScores[items[k]] : fallback;

@@ -60,8 +60,7 @@ export class RandomRecommender extends ClosedFormRecommender {
     return { score: out[item], contributions: new Float64Array(history.length), base: out[item], method: 'exact' };
   }
 
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     const out = new Float32Array(users.length);
     const span = this.max - this.min;
     for (let k = 0; k < out.length; k++) out[k] = this.min + span * unitHash(this.salt, users[k], items[k]);

@@ -142,8 +142,7 @@ export class UserKnn extends ClosedFormRecommender {
   }
 
   /** Pairwise scores, grouping pairs by user so each user's similarities are computed once. */
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     const sim = this.requireFitted();
     const out = new Float32Array(users.length);
     const order = Int32Array.from({ length: users.length }, (_, k) => k).sort((a, b) => users[a] - users[b] || a - b);

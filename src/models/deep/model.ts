@@ -94,8 +94,7 @@ export abstract class DeepModel<T extends Tower> extends Recommender {
   }
 
   /** Outputs for (user, item) pairs (logits, or ratings for a rating loss). */
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     const tower = this.requireTower();
     return scoreRows(tower, users.length, (s, n) => tower.fill(users.subarray(s, s + n), items.subarray(s, s + n), n));
   }

@@ -231,8 +231,7 @@ export class MatrixFactorization extends Recommender {
   }
 
   /** Predicted ratings of (user, item) pairs, clipped to the training range when `clip`. */
-  override score(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length) throw new RangeError(`users (${users.length}) and items (${items.length}) differ in length`);
+  protected override scorePairs(users: Int32Array, items: Int32Array): Float32Array {
     const P = this.requireP();
     const dim = this.config.factors;
     const [lo, hi] = this.config.clip ? this.ratingRange : [-Infinity, Infinity];
