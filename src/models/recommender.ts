@@ -206,17 +206,13 @@ export abstract class Recommender implements Scorer, Trainable {
    * `tastebud recommend`. Serving ranks through `rankScores` and leaves NaN out instead.
    */
   private refuseNonFinite(scores: Float32Array, who: string): void {
-    let bad = 0;
-    // s − s is 0 for a finite s and NaN for NaN and ±∞: one subtraction and comparison per item.
-    for (let i = 0; i < scores.length; i++) if (scores[i] - scores[i] !== 0) bad++;
-    if (bad === 0) return;
+    const found = nonFiniteScores(scores);
+    if (found === null) return;
     const cause =
       this.status === 'diverged'
         ? 'the model diverged in training (a non-finite loss): retrain with a lower learning rate or more L2'
         : 'its weights hold non-finite values (NaN or ±∞): retrain it, with a lower learning rate or more L2 if its training diverged';
-    throw new ConfigError(
-      `cannot recommend for ${who}: the ${this.type} model's scores are not finite numbers (${describeNonFinite(scores, bad)}), so a list would rank nothing; ${cause}`,
-    );
+    throw new ConfigError(`cannot recommend for ${who}: the ${this.type} model's scores are not finite numbers (${found}), so a list would rank nothing; ${cause}`);
   }
 
   /**
@@ -409,8 +405,12 @@ function checkIndices(indices: Int32Array, size: number, what: string, one: stri
   }
 }
 
-/** What is not finite in `scores` (`bad` of them), e.g. "NaN for all 40 items" or "3 NaN, 2 +∞ of 40 items". */
-function describeNonFinite(scores: Float32Array, bad: number): string {
+/** What is not finite in `scores`, e.g. "NaN for all 40 items" or "3 NaN, 2 +∞ of 40 items"; null when every score is a finite number. */
+export function nonFiniteScores(scores: Float32Array): string | null {
+  let bad = 0;
+  // s − s is 0 for a finite s and NaN for NaN and ±∞: one subtraction and comparison per item.
+  for (let i = 0; i < scores.length; i++) if (scores[i] - scores[i] !== 0) bad++;
+  if (bad === 0) return null;
   let nan = 0;
   let plus = 0;
   for (const s of scores) {

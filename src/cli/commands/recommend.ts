@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, ModelFileError } from '../../contracts/errors.ts';
-import type { Recommender } from '../../models/recommender.ts';
+import { nonFiniteScores, type Recommender } from '../../models/recommender.ts';
 import { loadModel } from '../../models/load.ts';
 import { healthSampleUsers, modelWarning } from '../../models/health.ts';
 import { alignToModel } from '../../serve/align.ts';
@@ -161,7 +161,7 @@ function refuseNonFiniteScores(model: Recommender, dir: string, users: number[])
     } catch {
       continue; // not judged here: recommending for the user fails with this error itself
     }
-    const found = nonFinite(scores);
+    const found = nonFiniteScores(scores);
     if (found === null) continue;
     const warning = modelWarning(model);
     // The untrained warning (or none: this user's row alone) does not say why the scores are not numbers.
@@ -171,23 +171,6 @@ function refuseNonFiniteScores(model: Recommender, dir: string, users: number[])
       `cannot recommend for user "${model.userIds.id(u)}": its scores are not finite numbers (${found}). ${dir} ${cause}${fix} (\`tastebud doctor train --model ${model.type}\` on the same data finds a learning rate that trains)`,
     );
   }
-}
-
-/** What is not finite in `scores`, e.g. "NaN for all 40 items" or "3 NaN, 2 −∞ of 40 items", or null when every score is finite. */
-function nonFinite(scores: Float32Array): string | null {
-  let nan = 0;
-  let plus = 0;
-  let minus = 0;
-  for (const s of scores) {
-    if (Number.isFinite(s)) continue;
-    if (Number.isNaN(s)) nan++;
-    else if (s > 0) plus++;
-    else minus++;
-  }
-  const parts = [nan > 0 ? `${nan} NaN` : '', plus > 0 ? `${plus} +∞` : '', minus > 0 ? `${minus} −∞` : ''].filter((p) => p !== '');
-  if (parts.length === 0) return null;
-  if (parts.length === 1 && nan + plus + minus === scores.length) return `${parts[0].slice(parts[0].indexOf(' ') + 1)} for all ${scores.length} items`;
-  return `${parts.join(', ')} of ${scores.length} items`;
 }
 
 /** A model whose file says it never trained or diverged still answers, but the user hears why its answers are poor. */
