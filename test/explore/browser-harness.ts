@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { ExploreFixture } from './fixture.ts';
+import { NO_SHEDDING } from '../serve/helpers.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
@@ -52,6 +53,7 @@ export async function startHarness(fx: ExploreFixture): Promise<Harness> {
   ensureWebBuilt();
   const store = EventStore.open(':memory:');
   const app = await buildApp({
+    overload: NO_SHEDDING,
     model: fx.model,
     store,
     modelVersion: `${fx.model.type}-${fx.name}`,

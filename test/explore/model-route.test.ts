@@ -17,6 +17,7 @@ import { createModel } from '../../src/models/registry.ts';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Json } from '../serve/helpers.ts';
+import { NO_SHEDDING } from '../serve/helpers.ts';
 
 let dir = '';
 before(async () => {
@@ -27,7 +28,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 /** GET /v1/model of the explore app serving `model` (from `modelDir`, when it was loaded from one). */
 async function describeModel(model: Recommender, modelDir?: string): Promise<Json> {
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model, store, modelVersion: 'test', explore: { catalogue: null, modelDir, webRoot: dir } });
+  const app = await buildApp({ overload: NO_SHEDDING, model, store, modelVersion: 'test', explore: { catalogue: null, modelDir, webRoot: dir } });
   try {
     const res = await app.inject({ method: 'GET', url: '/v1/model' });
     assert.equal(res.statusCode, 200, res.body);

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel, type Json } from './helpers.ts';
+import { tinyModel, type Json, NO_SHEDDING } from './helpers.ts';
 
 let model: Recommender;
 let store: EventStore;
@@ -20,7 +20,7 @@ let byTraining: string[];
 before(async () => {
   model = await tinyModel();
   store = EventStore.open(':memory:');
-  app = await buildApp({ model, store });
+  app = await buildApp({ overload: NO_SHEDDING, model, store });
   const counts = new Array<number>(model.numItems).fill(0);
   for (const i of model.seen!.indices) counts[i]++;
   byTraining = counts

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore, MAX_EVENT_VALUE } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { closeApp, memoryApp, tinyModel, type Json } from './helpers.ts';
+import { closeApp, memoryApp, tinyModel, type Json, NO_SHEDDING } from './helpers.ts';
 
 let model: Recommender;
 before(async () => {
@@ -157,7 +157,7 @@ test('values summed past the largest double (a store written before values were 
   const dir = mkdtempSync(join(tmpdir(), 'tastebud-events-'));
   const file = join(dir, 'events.db');
   const store = EventStore.open(file);
-  const app = await buildApp({ model, store });
+  const app = await buildApp({ overload: NO_SHEDDING, model, store });
   try {
     // Two 1e308 ratings, written as an older version stored them: their sum is +∞.
     const raw = new Database(file);

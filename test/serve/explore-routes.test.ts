@@ -9,6 +9,7 @@ import { createModel } from '../../src/models/registry.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import { syntheticFixture, type ExploreFixture } from '../explore/fixture.ts';
 import type { Json } from './helpers.ts';
+import { NO_SHEDDING } from './helpers.ts';
 
 let fx: ExploreFixture;
 let store: EventStore;
@@ -36,6 +37,7 @@ before(async () => {
   writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>explore</title>');
   writeFileSync(join(webRoot, 'assets', 'app-1.js'), 'console.log(1)');
   app = await buildApp({
+    overload: NO_SHEDDING,
     model: fx.model,
     store,
     modelVersion: 'ials-test',
@@ -214,7 +216,7 @@ test('a model without item vectors: the map answers 404 and says why; the page s
   const popularity = createModel('popularity', {});
   await popularity.fit(fx.catalogue.interactions!, { seed: 1 });
   const own = EventStore.open(':memory:');
-  const bare = await buildApp({ model: popularity, store: own, modelVersion: 'pop', explore: { webRoot } });
+  const bare = await buildApp({ overload: NO_SHEDDING, model: popularity, store: own, modelVersion: 'pop', explore: { webRoot } });
   try {
     const res = await bare.inject({ method: 'GET', url: '/v1/model/item-map' });
     assert.equal(res.statusCode, 404);

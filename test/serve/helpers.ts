@@ -17,10 +17,17 @@ export async function tinyModel(): Promise<Recommender> {
 // biome-ignore lint/suspicious/noExplicitAny: a response body's shape is what each test asserts.
 export type Json = Record<string, any>;
 
+/**
+ * Load shedding off (`maxEventLoopDelayMs: 0`): test files run in parallel on a shared 2-core
+ * machine, where an event loop held past the 1 s default by other processes made routes answer
+ * 503. Shedding itself is tested in limits.test.ts.
+ */
+export const NO_SHEDDING = { maxEventLoopDelayMs: 0 };
+
 /** The service over a fresh in-memory event store, for one block of tests. */
 export async function memoryApp(model: Recommender): Promise<{ store: EventStore; app: FastifyInstance }> {
   const store = EventStore.open(':memory:');
-  return { store, app: await buildApp({ model, store }) };
+  return { store, app: await buildApp({ overload: NO_SHEDDING, model, store }) };
 }
 
 export async function closeApp({ app, store }: { app: FastifyInstance; store: EventStore }): Promise<void> {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel, type Json } from './helpers.ts';
+import { tinyModel, type Json, NO_SHEDDING } from './helpers.ts';
 
 let model: Recommender;
 let store: EventStore;
@@ -13,7 +13,7 @@ let app: FastifyInstance;
 before(async () => {
   model = await tinyModel();
   store = EventStore.open(':memory:');
-  app = await buildApp({ model, store, modelVersion: 'ials-test', limits: { maxBatch: 100, cacheSize: 3 } });
+  app = await buildApp({ overload: NO_SHEDDING, model, store, modelVersion: 'ials-test', limits: { maxBatch: 100, cacheSize: 3 } });
 });
 after(async () => {
   await app.close();
@@ -291,8 +291,8 @@ describe('the service', () => {
 describe('the bearer token', () => {
   test('writes need it, reads do not unless protected; health stays open', async () => {
     const s = EventStore.open(':memory:');
-    const secured = await buildApp({ model, store: s, token: 's3cret' });
-    const readsToo = await buildApp({ model, store: s, token: 's3cret', protectReads: true });
+    const secured = await buildApp({ overload: NO_SHEDDING, model, store: s, token: 's3cret' });
+    const readsToo = await buildApp({ overload: NO_SHEDDING, model, store: s, token: 's3cret', protectReads: true });
     try {
       const events = { events: [{ eventId: 't1', user: 'u1', item: 'i1', type: 'view' }] };
       const post = (a: FastifyInstance, headers: Record<string, string> = {}) =>

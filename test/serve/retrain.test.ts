@@ -13,6 +13,7 @@ import { holdOutRecent, ndcgAt10, pairsOf, readStorePairs } from '../../src/serv
 import { Retrainer } from '../../src/serve/retrain.ts';
 import { DEFAULT_EVENT_WEIGHTS, EventStore, type EventInput } from '../../src/serve/store.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { NO_SHEDDING } from './helpers.ts';
 
 /** The parts of a retraining job's JSON this test reads. */
 interface Job {
@@ -136,7 +137,7 @@ test('retraining: a better candidate is swapped in while requests keep being ans
   const store = EventStore.open(db);
   store.addEvents(eventsOf(data));
   const retrainer = await Retrainer.open({ modelDir, dbPath: db, weights: DEFAULT_EVENT_WEIGHTS, keepVersions: 1, say: () => {} });
-  const app = await buildApp({ model: weak, store, modelVersion: retrainer.servingVersion, token: TOKEN, retrainer });
+  const app = await buildApp({ overload: NO_SHEDDING, model: weak, store, modelVersion: retrainer.servingVersion, token: TOKEN, retrainer });
   try {
     const v0 = retrainer.servingVersion;
     assert.equal((await app.inject({ method: 'POST', url: '/v1/admin/retrain' })).statusCode, 401, 'admin needs the token');
@@ -224,7 +225,7 @@ test('retraining: a worse candidate is not swapped in, and says why', { timeout:
   // Only three events per user reach the store: a model retrained on them knows far less.
   store.addEvents(eventsOf(data, (_u, k) => k < 3));
   const retrainer = await Retrainer.open({ modelDir, dbPath: db, weights: DEFAULT_EVENT_WEIGHTS, say: () => {} });
-  const app = await buildApp({ model: strong, store, modelVersion: retrainer.servingVersion, retrainer });
+  const app = await buildApp({ overload: NO_SHEDDING, model: strong, store, modelVersion: retrainer.servingVersion, retrainer });
   try {
     const id = (await app.inject({ method: 'POST', url: '/v1/admin/retrain' })).json().id as string;
     const job = await waitFor('the job', async () => {

@@ -10,7 +10,7 @@ import { MAX_ID_LENGTH } from '../../src/serve/ids.ts';
 import type { Retrainer } from '../../src/serve/retrain.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { closeApp, memoryApp, tinyModel } from './helpers.ts';
+import { closeApp, memoryApp, tinyModel, NO_SHEDDING } from './helpers.ts';
 
 let model: Recommender;
 before(async () => {
@@ -85,7 +85,7 @@ test('POST /v1/admin/retrain and /rollback take no settings: an unknown key is a
     },
   } as unknown as Retrainer;
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model, store, retrainer });
+  const app = await buildApp({ overload: NO_SHEDDING, model, store, retrainer });
   try {
     const json = { 'content-type': 'application/json' };
     const foo = await app.inject({ method: 'POST', url: '/v1/admin/retrain', payload: '{"foo":1}', headers: json });

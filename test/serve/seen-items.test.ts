@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import type { Recommender } from '../../src/models/recommender.ts';
-import { tinyModel } from './helpers.ts';
+import { tinyModel, NO_SHEDDING } from './helpers.ts';
 
 type Json = Record<string, unknown>;
 
@@ -15,7 +15,7 @@ let app: FastifyInstance;
 before(async () => {
   model = await tinyModel();
   store = EventStore.open(':memory:', { seenItemsCache: { users: 4, items: 1000 } });
-  app = await buildApp({ model, store, modelVersion: 't' });
+  app = await buildApp({ overload: NO_SHEDDING, model, store, modelVersion: 't' });
 });
 after(async () => {
   await app.close();

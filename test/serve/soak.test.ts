@@ -12,6 +12,7 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
+import { NO_SHEDDING } from './helpers.ts';
 
 // 12 K keeps the file within ~20 s on a busy 2-core machine; 20 K showed the same flat heap.
 const REQUESTS = 12_000;
@@ -29,7 +30,7 @@ test('soak: memory levels off and caches stay at their limits over 12 K mixed re
   const model = createModel('ials', { factors: 16, epochs: 3 });
   await model.fit(data.interactions, { seed: 1 });
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model, store, limits: { cacheSize: CACHE } });
+  const app = await buildApp({ overload: NO_SHEDDING, model, store, limits: { cacheSize: CACHE } });
   const item = (k: number) => model.itemIds.id(k % model.numItems);
   const user = (k: number) => model.userIds.id(k % model.numUsers);
   let lastRecommId: string | null = null;

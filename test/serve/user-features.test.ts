@@ -10,6 +10,7 @@ import { buildApp } from '../../src/serve/app.ts';
 import { matchFeatures } from '../../src/serve/match-features.ts';
 import { EventStore } from '../../src/serve/store.ts';
 import { likedGenreFeatures, plantedImplicit } from '../helpers/bilinear-data.ts';
+import { NO_SHEDDING } from './helpers.ts';
 
 test('properties name features as field=value; lists name several; other values are ignored', () => {
   const vocabulary = ['gender=F', 'gender=M', 'genre=Comedy', 'genre=Drama', 'age=25-34'];
@@ -41,7 +42,7 @@ test('a newcomer known only by a feature gets the model’s feature-based list, 
   const model = new BilinearModel('warp', { factors: 16, epochs: 15 });
   await model.fit(data.train, { threads: 1, seed: 2, userFeatures, itemFeatures: data.itemFeatures });
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model, store });
+  const app = await buildApp({ overload: NO_SHEDDING, model, store });
   try {
     let inGenre = 0;
     for (let g = 0; g < 8; g++) {

@@ -4,13 +4,14 @@ import { generateSynthetic } from '../../src/data/synthetic.ts';
 import { createModel } from '../../src/models/registry.ts';
 import { buildApp } from '../../src/serve/app.ts';
 import { EventStore } from '../../src/serve/store.ts';
+import { NO_SHEDDING } from './helpers.ts';
 
 test('GET /v1/users/:id/similar: users with overlapping histories, the planted clusters, 404 for an unknown user', async () => {
   const data = generateSynthetic({ users: 200, items: 120, factors: 4, clusters: 4, interactionsPerUser: 15, noise: 0, seed: 8 });
   const model = createModel('ials', { factors: 8, epochs: 3 });
   await model.fit(data.interactions, { seed: 1 });
   const store = EventStore.open(':memory:');
-  const app = await buildApp({ model, store, modelVersion: 'm1' });
+  const app = await buildApp({ overload: NO_SHEDDING, model, store, modelVersion: 'm1' });
   try {
     const get = (id: string, k = 10) => app.inject({ method: 'GET', url: `/v1/users/${id}/similar?k=${k}` });
     const cluster = (id: string) => data.truth.userCluster[data.interactions.userIds.get(id)!];
