@@ -64,8 +64,10 @@ export class HybridEmbedding {
     this.rows = options.rows;
     this.features = options.features ?? null;
     if (!useIdentity && !this.features) throw new ConfigError(`${name}: identity features are off, so metadata features are required`);
-    if (this.features && this.features.rows < options.rows) {
-      throw new ConfigError(`${name}: feature matrix has ${this.features.rows} rows, the id map has ${options.rows}`);
+    if (this.features && this.features.rows !== options.rows) {
+      throw new ConfigError(
+        `${name}: the feature matrix has ${this.features.rows} rows and the id map ${options.rows} ids: it needs exactly one row per id, in the id map's order (build it from the training data's id map)`,
+      );
     }
     const shared = options.shared ?? false;
     const rowwise = options.rowwise ?? null;

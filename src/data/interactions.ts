@@ -1,3 +1,4 @@
+import { DataFormatError } from '../contracts/errors.ts';
 import type { IdMap } from './idmap.ts';
 
 /** Compressed sparse rows: row r holds `indices[indptr[r]..indptr[r+1])` with `values` alongside. */
@@ -47,6 +48,9 @@ export class Interactions {
     this.times = init.times ?? null;
     this.userIds = init.userIds;
     this.itemIds = init.itemIds;
+    checkIndices(this.users, this.userIds, 'user');
+    checkIndices(this.items, this.itemIds, 'item');
+    if (init.values) checkFiniteValues(this);
   }
 
   /** Number of interactions. */
@@ -135,6 +139,55 @@ export class Interactions {
   withValues(values: Float32Array): Interactions {
     return new Interactions({ users: this.users, items: this.items, values, times: this.times ?? undefined, userIds: this.userIds, itemIds: this.itemIds });
   }
+}
+
+/**
+ * Refuses (DataFormatError) an index outside its id map: a row naming no id would be dropped
+ * from every CSR view without a word. One pass for the smallest and largest index; the position
+ * is looked for only when one is out of range.
+ */
+function checkIndices(indices: Int32Array, ids: IdMap, side: 'user' | 'item'): void {
+  const size = ids.size;
+  let min = 0;
+  let max = -1;
+  for (let k = 0; k < indices.length; k++) {
+    const v = indices[k];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min >= 0 && max < size) return;
+  let p = 0;
+  while (p < indices.length && indices[p] >= 0 && indices[p] < size) p++;
+  throw new DataFormatError(
+    `${side}s[${p}] is ${indices[p]}, outside the ${side} id map (${size} ids, indices 0..${size - 1}): every ${side} index must name an id of its map; ` +
+      `add the id to the map first (${side}Ids.add(id) gives its index), or build the interactions with InteractionsBuilder`,
+  );
+}
+
+/**
+ * Refuses (DataFormatError) interactions whose values are not all finite numbers: NaN or ±∞
+ * make every model's loss NaN (which looks like divergence) or train on nothing. Readers refuse
+ * such numbers in files; this is for values made in code (`withValues`, a label transform, a
+ * constructor call). The fit loop checks again, since `values` is a mutable array.
+ */
+export function checkFiniteValues(data: Interactions, what = 'interaction'): void {
+  const values = data.values;
+  let bad = 0;
+  let first = -1;
+  for (let p = 0; p < values.length; p++) {
+    // v - v is 0 for every finite v, NaN for NaN and ±∞.
+    if (values[p] - values[p] !== 0) {
+      if (first < 0) first = p;
+      bad++;
+    }
+  }
+  if (bad === 0) return;
+  const user = data.userIds.size > data.users[first] ? `"${data.userIds.id(data.users[first])}"` : `index ${data.users[first]}`;
+  const item = data.itemIds.size > data.items[first] ? `"${data.itemIds.id(data.items[first])}"` : `index ${data.items[first]}`;
+  throw new DataFormatError(
+    `${what} values must be finite numbers: ${bad} of ${values.length} ${bad === 1 ? 'is' : 'are'} NaN or ±Infinity, the first at position ${first} (user ${user}, item ${item}, value ${values[first]}); ` +
+      'replace those values or drop their rows before building the interactions',
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Scorer } from '../contracts/types.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
+import { checkIdMaps } from './id-maps.ts';
 import { evaluateRanking, type RankingResult } from './ranking.ts';
 import { evaluatePointwise, type PairScorer } from './pointwise.ts';
 
@@ -12,7 +13,8 @@ export interface TrainedScorer extends Scorer, PairScorer {
 /**
  * The default measurement of a trained model on a held-out part when no protocol is named:
  * rating models get RMSE/MAE; ranking models get full-ranking precision/recall/NDCG@10 and
- * per-user AUC, with the model's training items excluded from each user's ranking.
+ * per-user AUC, with the model's training items excluded from each user's ranking. Test data
+ * indexed by other id maps than the model's is refused: align it with `alignToModel` first.
  */
 export function evaluateHeldOut(model: TrainedScorer, test: Interactions, options: { k?: number; relevanceThreshold?: number } = {}): Record<string, number> {
   return evaluateHeldOutPerUser(model, test, options).metrics;
@@ -24,6 +26,7 @@ export function evaluateHeldOutPerUser(
   test: Interactions,
   options: { k?: number; relevanceThreshold?: number } = {},
 ): { metrics: Record<string, number>; perUser?: RankingResult['perUser'] } {
+  checkIdMaps(model, test);
   if (model.config.task === 'rating') {
     const { metrics } = evaluatePointwise(model, test);
     return { metrics: { rmse: metrics.rmse, mae: metrics.mae } };

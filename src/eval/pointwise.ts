@@ -12,6 +12,7 @@
  */
 import { ConfigError } from '../contracts/errors.ts';
 import type { Interactions } from '../data/interactions.ts';
+import { checkIdMaps } from './id-maps.ts';
 import { accuracyFromCounts, averagePrecision, confusion, f1FromCounts, logLoss, logLossFromLogits, mae, precisionFromCounts, recallFromCounts, rmse, rocAuc } from './metrics.ts';
 
 export type ScoreKind = 'rating' | 'logit' | 'probability';
@@ -38,7 +39,9 @@ export interface PairScorer {
   config?: Record<string, unknown>;
 }
 
+/** Test data indexed by other id maps than the model's is refused (src/eval/id-maps.ts): align it with `alignToModel` first. */
 export function evaluatePointwise(model: PairScorer, test: Interactions, options: PointwiseOptions = {}): PointwiseResult {
+  checkIdMaps(model, test);
   const scores = model.score(test.users, test.items);
   if (scores.length !== test.length) throw new RangeError(`model.score returned ${scores.length} scores for ${test.length} pairs`);
   return evaluatePredictions(scores, test.values, { ...options, scoreKind: options.scoreKind ?? defaultScoreKind(model.config) });

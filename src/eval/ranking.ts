@@ -13,11 +13,14 @@
  * - Equal scores rank the lower item index first, so top-k lists are deterministic; AUC counts a
  *   tie between a relevant and a non-relevant item as 1/2, so it does not depend on that order.
  * - NaN scores (a diverged model) rank last and are counted in `nanScores`.
+ * - Test data indexed by other id maps than the model's is refused (src/eval/id-maps.ts): align
+ *   it with `alignToModel` first.
  */
 import { ConfigError } from '../contracts/errors.ts';
 import type { Csr, Interactions } from '../data/interactions.ts';
 import type { Scorer } from '../contracts/types.ts';
 import { topKInto } from '../core/topk.ts';
+import { checkIdMaps } from './id-maps.ts';
 import { averagePrecisionAtK, finiteMean, hitAtK, ndcgAtK, precisionAtK, recallAtK, reciprocalRankAtK } from './metrics.ts';
 
 export interface RankingOptions {
@@ -56,6 +59,7 @@ export interface RankingResult {
 const PER_K = ['precision', 'recall', 'map', 'ndcg', 'mrr', 'hit'] as const;
 
 export function evaluateRanking(model: Scorer, test: Interactions, options: RankingOptions = {}): RankingResult {
+  checkIdMaps(model, test);
   const numItems = model.numItems;
   const ks = checkCutoffs(options.k ?? [10]);
   const kMax = ks[ks.length - 1];

@@ -1,13 +1,16 @@
 import { buildCsr, Interactions, type Csr } from '../data/interactions.ts';
 import type { Recommender } from '../models/recommender.ts';
 import type { PreparedProtocol } from '../eval/protocols/types.ts';
+import { firstDifference } from '../eval/id-maps.ts';
+import type { IdMap } from '../data/idmap.ts';
 
 /**
  * The same interactions indexed by the model's id maps (a model scores by its own indices).
  * Pairs whose user or item the model never saw cannot be scored: they are dropped and counted.
  */
 export function alignToModel(model: Recommender, data: Interactions): { interactions: Interactions; dropped: number } {
-  if (data.userIds === model.userIds && data.itemIds === model.itemIds) return { interactions: data, dropped: 0 };
+  // Indexed as the model already (its maps, or a copy of them: a model keeps its own copy of its training maps).
+  if (indexedAlike(data.userIds, model.userIds, data.users) && indexedAlike(data.itemIds, model.itemIds, data.items)) return { interactions: data, dropped: 0 };
   const users = new Int32Array(data.length);
   const items = new Int32Array(data.length);
   const values = new Float32Array(data.length);
@@ -66,4 +69,13 @@ function alignCsr(model: Recommender, csr: Csr, ids: Interactions): Csr {
     }
   }
   return buildCsr(Int32Array.from(users), Int32Array.from(items), new Float32Array(users.length).fill(1), model.userIds.size, model.itemIds.size);
+}
+
+/** Whether `indices` into `ours` mean the same ids in `theirs`: the maps agree where both hold ids, and no index is past `theirs`. */
+function indexedAlike(ours: IdMap, theirs: IdMap, indices: Int32Array): boolean {
+  if (ours === theirs) return true;
+  if (firstDifference(ours, theirs) >= 0) return false;
+  if (ours.size <= theirs.size) return true;
+  for (let p = 0; p < indices.length; p++) if (indices[p] >= theirs.size) return false;
+  return true;
 }

@@ -34,7 +34,11 @@ export class EmbeddingBag {
   constructor(options: EmbeddingBagOptions) {
     const { rows, dim, features, optimizer, name } = options;
     if (!options.identity && !features) throw new ConfigError(`${name}: without identity vectors the table needs metadata features`);
-    if (features && features.rows < rows) throw new ConfigError(`${name}: the feature matrix has ${features.rows} rows, the id map has ${rows}`);
+    if (features && features.rows !== rows) {
+      throw new ConfigError(
+        `${name}: the feature matrix has ${features.rows} rows and the id map ${rows} ids: it needs exactly one row per id, in the id map's order (build it from the training data's id map)`,
+      );
+    }
     this.dim = dim;
     this.rows = rows;
     this.features = features;
