@@ -97,7 +97,14 @@ export function checkHalving(type: string, params: Record<string, ParamSpace>, s
   }
   const space = params.epochs;
   if (space && space.kind !== 'fixed') throw new ConfigError(`${where}: successive halving sets epochs itself (minEpochs … maxEpochs); remove epochs from the searched params`);
-  const maxEpochs = settings.maxEpochs ?? (space?.kind === 'fixed' && typeof space.value === 'number' ? space.value : epochs);
+  const fixed = space?.kind === 'fixed' && typeof space.value === 'number' ? space.value : undefined;
+  // Both given and different, one would be ignored (the report showing the fixed epochs the winner did not train for).
+  if (settings.maxEpochs !== undefined && fixed !== undefined && fixed !== settings.maxEpochs) {
+    throw new ConfigError(
+      `${where}.maxEpochs (${settings.maxEpochs}) and ${type}'s epochs (${fixed}) differ: successive halving trains the last rung for maxEpochs, so give one of them (epochs ${fixed} alone is the maxEpochs)`,
+    );
+  }
+  const maxEpochs = settings.maxEpochs ?? fixed ?? epochs;
   if (!(Number.isInteger(maxEpochs) && maxEpochs >= 1)) throw new ConfigError(`${where}.maxEpochs: expected a whole number ≥ 1, got ${maxEpochs}`);
   if (minEpochs > maxEpochs) throw new ConfigError(`${where}.minEpochs (${minEpochs}) is more than maxEpochs (${maxEpochs}): the first rung's budget must fit in the last's`);
   return { eta, minEpochs, maxEpochs };

@@ -134,6 +134,13 @@ test('halving config errors are ConfigErrors naming the setting', () => {
   refused(() => checkHalving('test-labels-only', {}, {}), /test-labels-only trains in one pass/);
   refused(() => checkHalving('test-curve', { ...params, epochs: { kind: 'choice', values: [5, 10] } }, {}), /sets epochs itself/);
   assert.deepEqual(checkHalving('test-curve', params, {}), { eta: 3, minEpochs: 1, maxEpochs: 20 });
+  // A run's fixed epochs and search.maxEpochs that differ: one would be ignored without a word.
+  refused(
+    () => checkHalving('test-curve', { ...params, epochs: { kind: 'fixed', value: 4 } }, { maxEpochs: 8 }),
+    /search\.maxEpochs \(8\) and test-curve's epochs \(4\) differ: .*give one of them/,
+  );
+  assert.equal(checkHalving('test-curve', { ...params, epochs: { kind: 'fixed', value: 8 } }, { maxEpochs: 8 }).maxEpochs, 8);
+  assert.equal(checkHalving('test-curve', { ...params, epochs: { kind: 'fixed', value: 4 } }, {}).maxEpochs, 4);
 
   // In an experiment file: the parser names the field, and the run check happens before any data.
   const file = (search: Record<string, unknown>, models?: unknown) =>
