@@ -185,6 +185,12 @@ export async function searchRun(run: RunSpec, ctx: SearchContext): Promise<Searc
   const metric = run.fit.metric ?? ctx.metric;
   const lowerIsBetter = isLowerBetter(metric);
   const varying = searchedKeys(run.params);
+  const asked = ctx.search.trials ?? DEFAULT_RANDOM_TRIALS;
+  if (ctx.search.strategy !== 'grid' && varying.length > 0 && points.length < asked) {
+    ctx.log(
+      `  ${run.name}: the searched space holds only ${points.length} distinct point${points.length === 1 ? '' : 's'}, fewer than the ${asked} trials asked for: each is tried once`,
+    );
+  }
   if (points.length === 1 && ctx.refitOn && singlePass(run.type, points[0])) return fitDirectly(run, points[0], ctx, started);
   if (ctx.search.strategy === 'successive-halving' && points.length > 1) {
     const halving = await halvingSearch(run, points, ctx, metric, lowerIsBetter, varying);

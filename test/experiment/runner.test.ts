@@ -270,3 +270,19 @@ test('a second run into the same folder is refused unless asked to replace, and 
   await assert.rejects(stat(join(outDir, 'tiny', 'models', 'mf')), /ENOENT/);
   assert.ok((await stat(join(outDir, 'tiny', 'models', 'favour-even', 'manifest.json'))).size > 0);
 });
+
+test('a random search whose space holds fewer points than its trials says so in the log', async () => {
+  const small = validateExperimentConfig(
+    rawExperiment({
+      search: { strategy: 'random', trials: 5, metric: 'auc' },
+      models: [{ name: 'mf', type: 'test-tiny-mf', params: { factors: [2, 4], epochs: 2 } }],
+    }),
+  );
+  const log: string[] = [];
+  const { runs } = await runExperiment(small, { protocol: syntheticProtocol(), outDir: await mkdtemp(join(tmpdir(), 'tastebud-experiment-')), log: (l) => log.push(l) });
+  assert.equal(runs.find((r) => r.name === 'mf')?.search?.trials.length, 2);
+  assert.ok(
+    log.some((l) => /mf: the searched space holds only 2 distinct points, fewer than the 5 trials asked for: each is tried once/.test(l)),
+    log.join('\n'),
+  );
+});
