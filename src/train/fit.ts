@@ -78,6 +78,10 @@ export async function fitModel(model: Trainable, train: Interactions, options: F
   const stopping = options.earlyStopping && validation ? options.earlyStopping : null;
   const minDelta = stopping?.minDelta ?? 0;
   const restoreBest = stopping ? (stopping.restoreBest ?? true) : false;
+  // Patience of all the epochs or more can never stop the run: said, since the setting reads as if it could.
+  if (stopping && stopping.patience >= epochs) {
+    log(`note: earlyStopping.patience ${stopping.patience} ≥ the ${epochs} epochs of this fit: early stopping cannot end it early (it still keeps the best epoch)`);
+  }
 
   const history: TrainingHistory = { epochs: previous ? previous.epochs.slice(0, offset) : [], metric, bestEpoch: offset + epochs, stoppedEarly: false, warnings: [], seconds: 0 };
   const warn = (message: string): void => {

@@ -172,3 +172,17 @@ test('fit options are checked: the seed, unknown keys (with a suggestion) and ea
   await fit({ validation, earlyStopping: { patience: 1 } });
   await fit({ earlyStopping: false });
 });
+
+test('a patience of all the epochs or more is noted: early stopping cannot end that fit', async () => {
+  const data = generateSynthetic({ users: 40, items: 30, factors: 4, interactionsPerUser: 8, seed: 2 }).interactions;
+  const { train, test: validation } = randomSplit(data, { testRatio: 0.2, seed: 1 });
+  const lines: string[] = [];
+  await createModel('bpr', { factors: 4, epochs: 3 }).fit(train, { threads: 1, seed: 1, validation, earlyStopping: { patience: 10 }, log: (l) => lines.push(l) });
+  assert.ok(
+    lines.some((l) => /earlyStopping\.patience 10 ≥ the 3 epochs of this fit: early stopping cannot end it early/.test(l)),
+    lines.join('\n'),
+  );
+  const quiet: string[] = [];
+  await createModel('bpr', { factors: 4, epochs: 3 }).fit(train, { threads: 1, seed: 1, validation, earlyStopping: { patience: 2 }, log: (l) => quiet.push(l) });
+  assert.ok(!quiet.some((l) => /patience/.test(l)), quiet.join('\n'));
+});
