@@ -40,6 +40,19 @@ export interface HybridTables {
  * (`forwardFeatures`), which is how cold-start users and items are scored. Without features it
  * is a plain embedding table.
  */
+/**
+ * Refuses (ConfigError) a feature matrix that has not exactly one row per id of its id map
+ * (`side`, when given, names which map: "user" or "item"). Every table built over features
+ * checks it: a row too many or too few indexes other users' or items' features.
+ */
+export function checkFeatureRows(owner: string, features: FeatureMatrix | null, rows: number, side?: 'user' | 'item'): void {
+  if (!features || features.rows === rows) return;
+  const of = side ? `${side} ` : '';
+  throw new ConfigError(
+    `${owner}: the ${of}feature matrix has ${features.rows} rows and the ${of}id map ${rows} ids: it needs exactly one row per ${side ?? 'id'}, in the id map's order (build it from the training data's id map)`,
+  );
+}
+
 export class HybridEmbedding {
   readonly dim: number;
   readonly rows: number;
@@ -64,11 +77,7 @@ export class HybridEmbedding {
     this.rows = options.rows;
     this.features = options.features ?? null;
     if (!useIdentity && !this.features) throw new ConfigError(`${name}: identity features are off, so metadata features are required`);
-    if (this.features && this.features.rows !== options.rows) {
-      throw new ConfigError(
-        `${name}: the feature matrix has ${this.features.rows} rows and the id map ${options.rows} ids: it needs exactly one row per id, in the id map's order (build it from the training data's id map)`,
-      );
-    }
+    checkFeatureRows(name, this.features, options.rows);
     const shared = options.shared ?? false;
     const rowwise = options.rowwise ?? null;
     this.rowEps = rowwise?.epsilon ?? 1e-7;

@@ -1,4 +1,4 @@
-import type { Recommender } from './recommender.ts';
+import { nonFiniteScores, type Recommender } from './recommender.ts';
 
 /**
  * Why a loaded model's answers cannot be trusted, or null when nothing says so: saved untrained
@@ -20,10 +20,8 @@ export function modelWarning(model: Recommender): string | null {
     } catch {
       return null; // a model that cannot score a training user by index is not judged here
     }
-    for (let i = 0; i < scores.length; i++) {
-      if (!Number.isFinite(scores[i])) {
-        return 'gives scores that are not finite numbers (NaN or ±∞: its weights hold non-finite values) though its training history ended normally: its lists rank nothing; retrain it';
-      }
+    if (nonFiniteScores(scores) !== null) {
+      return 'gives scores that are not finite numbers (NaN or ±∞: its weights hold non-finite values) though its training history ended normally: its lists rank nothing; retrain it';
     }
   }
   return null;

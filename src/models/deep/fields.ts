@@ -4,7 +4,7 @@
  * full-catalogue scoring precompute the item half). All features share one index space:
  * [0, U) user ids, [U, U+I) item ids, then user features, then item features.
  */
-import { ConfigError } from '../../contracts/errors.ts';
+import { checkFeatureRows } from '../../core/hybrid.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
 
 export class FieldLayout {
@@ -22,16 +22,8 @@ export class FieldLayout {
   readonly names: string[];
 
   constructor(numUsers: number, numItems: number, userFeatures: FeatureMatrix | null, itemFeatures: FeatureMatrix | null) {
-    for (const [side, features, rows] of [
-      ['user', userFeatures, numUsers],
-      ['item', itemFeatures, numItems],
-    ] as const) {
-      if (features && features.rows !== rows) {
-        throw new ConfigError(
-          `deepfm: the ${side} feature matrix has ${features.rows} rows and the ${side} id map ${rows} ids: it needs exactly one row per ${side}, in the id map's order (build it from the training data's id map)`,
-        );
-      }
-    }
+    checkFeatureRows('deepfm', userFeatures, numUsers, 'user');
+    checkFeatureRows('deepfm', itemFeatures, numItems, 'item');
     this.numUsers = numUsers;
     this.numItems = numItems;
     this.userFeatures = userFeatures;

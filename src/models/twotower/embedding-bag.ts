@@ -9,6 +9,7 @@ import { ConfigError } from '../../contracts/errors.ts';
 import type { FeatureMatrix } from '../../contracts/types.ts';
 import { Param, type OptimizerConfig } from '../../core/params.ts';
 import { SparseGradTable } from '../../core/sparse-grad.ts';
+import { checkFeatureRows } from '../../core/hybrid.ts';
 import type { Rng } from '../../core/rng.ts';
 
 export interface EmbeddingBagOptions {
@@ -34,11 +35,7 @@ export class EmbeddingBag {
   constructor(options: EmbeddingBagOptions) {
     const { rows, dim, features, optimizer, name } = options;
     if (!options.identity && !features) throw new ConfigError(`${name}: without identity vectors the table needs metadata features`);
-    if (features && features.rows !== rows) {
-      throw new ConfigError(
-        `${name}: the feature matrix has ${features.rows} rows and the id map ${rows} ids: it needs exactly one row per id, in the id map's order (build it from the training data's id map)`,
-      );
-    }
+    checkFeatureRows(name, features ?? null, rows);
     this.dim = dim;
     this.rows = rows;
     this.features = features;
